@@ -1,0 +1,55 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Dependencies point one way:
+//   CKVM ← Hypervisor ← Exercises ← hypercourse
+//   CCmarkGFM ← Markdown ← Site ← hypercourse
+// Site never imports Hypervisor or Exercises: it reaches exercises through its own protocol,
+// so it builds and tests on machines without KVM.
+let package = Package(
+    name: "Hypercourse",
+    products: [
+        .executable(name: "hypercourse", targets: ["hypercourse"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+    ],
+    targets: [
+        // MARK: Hypervisor side
+        .target(name: "CKVM"),
+        .target(name: "Hypervisor", dependencies: ["CKVM"]),
+        .target(name: "Exercises", dependencies: ["Hypervisor"]),
+
+        // MARK: Site side
+        .systemLibrary(
+            name: "CCmarkGFM",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
+        .target(name: "Markdown", dependencies: ["CCmarkGFM"]),
+        .target(
+            name: "Site",
+            dependencies: [
+                "Markdown",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+
+        // MARK: Wiring
+        .executableTarget(
+            name: "hypercourse",
+            dependencies: [
+                "Hypervisor", "Exercises", "Site",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor"]),
+        .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
+        .testTarget(name: "SiteTests", dependencies: ["Site"]),
+        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor"]),
+    ]
+)

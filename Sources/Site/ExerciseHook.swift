@@ -1,0 +1,212 @@
+import Foundation
+
+// The seam between the site generator and runnable exercises.
+//
+// Site finds exercise blocks (fenced code whose info string is `LANG exercise key=value ...`) while it
+// loads the course, hands all of them to an `ExerciseProvider` in one call (so the provider can build
+// and run them concurrently), and renders the `ExerciseView`s it gets back. Site never imports the
+// hypervisor: the CLI wires a real provider in, and Site's own tests use hand-built views.
+
+/// One exercise block as written in a lesson. Options are passed through unvalidated: checking them
+/// (unknown key, bad mode, bad expectation) is the provider's job, reported at `file:line`.
+public struct ExerciseBlock: Sendable, Hashable {
+    /// The language word from the info string, as written (`asm`, `c`, ...).
+    public var language: String
+    /// `key=value` options in the order written. A bare word `flag` is passed as `("flag", "")`.
+    public var options: [ExerciseOption]
+    /// The fenced block's body (may be empty when the block names `src=`).
+    public var body: String
+    /// The lesson file the block is in.
+    public var lessonFile: URL
+    /// 1-based line of the opening fence in `lessonFile`.
+    public var line: Int
+    /// The course's content folder; every path an exercise names must stay inside it.
+    public var contentRoot: URL
+
+    public init(language: String, options: [ExerciseOption], body: String, lessonFile: URL, line: Int, contentRoot: URL) {
+        self.language = language
+        self.options = options
+        self.body = body
+        self.lessonFile = lessonFile
+        self.line = line
+        self.contentRoot = contentRoot
+    }
+
+    /// The value of the first option named `key`, if any.
+    public func option(_ key: String) -> String? { options.first { $0.key == key }?.value }
+}
+
+public struct ExerciseOption: Sendable, Hashable {
+    public var key: String
+    public var value: String
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// Everything a page shows about one exercise. Plain text only: Site escapes every string it renders.
+public struct ExerciseView: Sendable, Hashable {
+    public var id: String
+    /// Language for highlighting the displayed source (`asm`, `c`).
+    public var language: String
+    /// The source as shown on the page: hidden lines removed.
+    public var displaySource: String
+    /// File name when the source came from `src=`, else nil.
+    public var sourceName: String?
+    /// Guest output as text (invalid UTF-8 already replaced), possibly truncated for display.
+    public var output: String
+    /// Total output bytes the guest produced, and whether `output` shows only part of them.
+    public var outputBytes: Int
+    public var outputTruncated: Bool
+    /// How the run ended, e.g. `halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`.
+    public var end: String
+    /// Extra detail for the end (a crash's raw KVM exit, say), or nil.
+    public var endDetail: String?
+    /// What the lesson expected, in the same words as `end` (e.g. `halt`, `exit 0`).
+    public var expected: String
+    /// VM-exit counts by kind, in a stable display order; kinds with zero count omitted.
+    public var exitCounts: [ExitCount]
+    /// The VM-exit timeline when the block asked for `trace`, else nil.
+    public var trace: [TraceRow]?
+    /// True when the hypervisor's trace cap cut the timeline short.
+    public var traceTruncated: Bool
+    /// The step-through table when the block asked for `steps=N`, else nil.
+    public var steps: [StepRow]?
+    public var provenance: Provenance
+
+    public init(
+        id: String, language: String, displaySource: String, sourceName: String? = nil,
+        output: String, outputBytes: Int, outputTruncated: Bool,
+        end: String, endDetail: String? = nil, expected: String,
+        exitCounts: [ExitCount], trace: [TraceRow]? = nil, traceTruncated: Bool = false,
+        steps: [StepRow]? = nil, provenance: Provenance
+    ) {
+        self.id = id
+        self.language = language
+        self.displaySource = displaySource
+        self.sourceName = sourceName
+        self.output = output
+        self.outputBytes = outputBytes
+        self.outputTruncated = outputTruncated
+        self.end = end
+        self.endDetail = endDetail
+        self.expected = expected
+        self.exitCounts = exitCounts
+        self.trace = trace
+        self.traceTruncated = traceTruncated
+        self.steps = steps
+        self.provenance = provenance
+    }
+}
+
+public struct ExitCount: Sendable, Hashable {
+    /// Kind of exit, e.g. `io-out`, `io-in`, `mmio-read`, `mmio-write`, `hlt`.
+    public var kind: String
+    public var count: Int
+    public init(kind: String, count: Int) {
+        self.kind = kind
+        self.count = count
+    }
+}
+
+/// One VM exit in order.
+public struct TraceRow: Sendable, Hashable {
+    public var index: Int
+    /// 1-based line in the displayed source that caused the exit, when known.
+    public var sourceLine: Int?
+    /// That line's text, when known.
+    public var sourceText: String?
+    /// `io-out`, `io-in`, `mmio-read`, `mmio-write`, `hlt`, ...
+    public var kind: String
+    /// Port or guest-physical address, formatted (e.g. `0x3f8`).
+    public var target: String?
+    public var size: Int?
+    /// The value written or read, formatted (e.g. `0x48 'H'`).
+    public var value: String?
+    /// Guest instruction pointer, formatted.
+    public var rip: String
+
+    public init(index: Int, sourceLine: Int?, sourceText: String?, kind: String, target: String?, size: Int?, value: String?, rip: String) {
+        self.index = index
+        self.sourceLine = sourceLine
+        self.sourceText = sourceText
+        self.kind = kind
+        self.target = target
+        self.size = size
+        self.value = value
+        self.rip = rip
+    }
+}
+
+/// One single-stepped instruction.
+public struct StepRow: Sendable, Hashable {
+    public var index: Int
+    /// 1-based line in the displayed source, when known.
+    public var sourceLine: Int?
+    /// The instruction as written in the source (or disassembled), e.g. `mov al, 'H'`.
+    public var instruction: String
+    public var rip: String
+    /// Registers this instruction changed, in a stable order.
+    public var changes: [RegisterChange]
+    /// The VM exit this instruction caused, if any, described like a trace row's kind/target/value.
+    public var exit: String?
+
+    public init(index: Int, sourceLine: Int?, instruction: String, rip: String, changes: [RegisterChange], exit: String?) {
+        self.index = index
+        self.sourceLine = sourceLine
+        self.instruction = instruction
+        self.rip = rip
+        self.changes = changes
+        self.exit = exit
+    }
+}
+
+public struct RegisterChange: Sendable, Hashable {
+    public var register: String
+    public var before: String
+    public var after: String
+    public init(register: String, before: String, after: String) {
+        self.register = register
+        self.before = before
+        self.after = after
+    }
+}
+
+/// Where a result came from.
+public struct Provenance: Sendable, Hashable {
+    /// When the result was recorded (ISO 8601 date-time, UTC).
+    public var recordedAt: String
+    /// The kind of host that produced it, e.g. `PVM (kvm_pvm)` or `hardware (VT-x)`.
+    public var host: String
+    /// Hypervisor / guest-machine version that produced it.
+    public var hypervisorVersion: String
+    /// False when this build could not run the guest and shows the verified record instead.
+    public var rerunThisBuild: Bool
+
+    public init(recordedAt: String, host: String, hypervisorVersion: String, rerunThisBuild: Bool) {
+        self.recordedAt = recordedAt
+        self.host = host
+        self.hypervisorVersion = hypervisorVersion
+        self.rerunThisBuild = rerunThisBuild
+    }
+}
+
+/// A problem with an exercise that the build must report at a place in a lesson.
+public struct ExerciseError: Error, Sendable, CustomStringConvertible {
+    public var file: URL
+    public var line: Int
+    public var message: String
+    public init(file: URL, line: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+    public var description: String { "\(file.path):\(line): error: \(message)" }
+}
+
+/// Builds and runs every exercise of a course. Site calls it once per build, with all blocks in
+/// course order, and expects one view per block in the same order.
+public protocol ExerciseProvider: Sendable {
+    func views(for blocks: [ExerciseBlock]) async throws -> [ExerciseView]
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The command-line entry point. Wiring only: every command delegates to a library module.
+@main
+struct Hypercourse: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hypercourse",
+        abstract: "Build a virtualization course whose exercises run on a built-in KVM hypervisor.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The project's task runner. Plain bash on purpose: a fresh Debian 12 machine with only the Swift
+# toolchain has no `make` and no python3, and these commands must work there as they are.
+#
+#   ./make.sh site            install what is missing, build the tool, build the course into public/
+#   ./make.sh test            install what is missing, run every test, then check the course's exercises
+#   ./make.sh browser-check   open the built site in headless Chromium through file:// (CI runs this)
+#   ./make.sh serve           build and serve the course on http://127.0.0.1:8000 with live reload
+#   ./make.sh bench-NAME      run a benchmark (see docs/benchmarks.md)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_DEBS=(nasm libcmark-gfm-dev libcmark-gfm-extensions-dev)
+BROWSER_DEBS=(chromium chromium-driver python3-selenium)
+BENCH_DEBS=(hugo cmark-gfm hyperfine python3)
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# Installs the Debian packages that are missing when we are root; otherwise prints the exact line to run.
+ensure_debs() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    if [[ $(id -u) -eq 0 ]]; then
+        say "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "Missing Debian packages. Run:" >&2
+        echo "  sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+ensure_swift() {
+    command -v swift >/dev/null || {
+        echo "swift is not on PATH. Install the Swift 6 toolchain as https://swift.org/install describes." >&2
+        exit 1
+    }
+}
+
+release_tool() {
+    ensure_swift
+    ensure_debs "${BUILD_DEBS[@]}"
+    say "building hypercourse (release)"
+    swift build -c release --product hypercourse >&2
+    echo ".build/release/hypercourse"
+}
+
+task_site() {
+    local tool
+    tool=$(release_tool)
+    "$tool" build "$@"
+}
+
+task_test() {
+    ensure_swift
+    ensure_debs "${BUILD_DEBS[@]}"
+    say "running the test suite"
+    swift test
+}
+
+task_browser_check() {
+    ensure_debs "${BROWSER_DEBS[@]}"
+    task_site
+    say "browser check"
+    python3 Tests/browser/check_site.py public
+}
+
+task_serve() {
+    local tool
+    tool=$(release_tool)
+    "$tool" serve "$@"
+}
+
+task="${1:-}"
+[[ -n $task ]] || { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+shift
+case "$task" in
+    site) task_site "$@" ;;
+    test) task_test "$@" ;;
+    browser-check) task_browser_check "$@" ;;
+    serve) task_serve "$@" ;;
+    *) echo "unknown task '$task'" >&2; sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac
