@@ -31,6 +31,8 @@ public struct RunReport: Encodable, Sendable {
         public var size: Int
         public var value: String?
         public var rip: String
+        /// True when `rip` is the address after the instruction (see `TraceEntry.ripFollowsInstruction`).
+        public var ripFollowsInstruction: Bool
         public var csBase: String
     }
 
@@ -83,7 +85,7 @@ public struct RunReport: Encodable, Sendable {
     static func item(_ entry: TraceEntry) -> TraceItem {
         TraceItem(index: entry.index, exit: entry.exit, kind: entry.kind.rawValue, port: entry.port.map(hex),
                   address: entry.address.map(hex), size: entry.size, value: entry.value.map(hex),
-                  rip: hex(entry.rip), csBase: hex(entry.csBase))
+                  rip: hex(entry.rip), ripFollowsInstruction: entry.ripFollowsInstruction, csBase: hex(entry.csBase))
     }
 
     static func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }

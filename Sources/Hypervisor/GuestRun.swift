@@ -29,25 +29,28 @@ struct GuestRun {
 
         let signals = SignalBlock()
         try vcpu.setRunSignalMask(threadMask: signals.previous, unblocking: Watchdog.signal)
-        var loop = Loop(config: config, vcpu: vcpu, ram: vm.ram, syncs: system.hasSyncRegisters)
+        var loop = Loop(config: config, vcpu: vcpu, ram: vm.ram, host: system.host, syncs: system.hasSyncRegisters)
         if config.steps > 0 { try vcpu.setSingleStep(true) }
-        if loop.needsLocations && system.hasSyncRegisters { vcpu.enableSyncRegisters() }
-        let initial = Registers(entry)
-        let initialCSBase = sregs.cs.base
+        if loop.observes && system.hasSyncRegisters { vcpu.enableSyncRegisters() }
 
         let alarm = Watchdog.shared.arm(after: config.timeout, run: vcpu.run)
-        let end = try loop.run(initialRIP: entry.rip, initialCSBase: initialCSBase) {
+        let end = try loop.run(initialRIP: entry.rip, initialCSBase: sregs.cs.base) {
             alarm.fired.load(ordering: .sequentiallyConsistent)
         }
         Watchdog.shared.disarm(alarm)
+        // Let KVM finish an access it handed us (the exit-port `out`): with immediate_exit set, KVM_RUN
+        // completes it and returns EINTR without running the guest, so the final RIP is past the
+        // instruction on every host.
+        if end != .timeout { vcpu.completePendingAccess() }
         let final = Registers(try vcpu.registers())
         _ = consume signals // restore the thread's mask only once the watchdog can no longer signal us
 
-        if let last = loop.pendingStep(end: end, registers: final) { loop.steps.append(last) }
+        loop.finishSteps(end: end, registers: final)
         return RunResult(
             output: loop.dispatcher.output, end: end, exitCounts: loop.dispatcher.counts, registers: final,
             trace: config.trace ? loop.trace : nil,
-            steps: config.steps > 0 ? StepRecording(initialRegisters: initial, steps: loop.steps, requested: config.steps) : nil,
+            steps: config.steps > 0
+                ? StepRecording(initialRegisters: Registers(entry), steps: loop.steps, requested: config.steps) : nil,
             host: system.host, machineVersion: GuestMachine.version, elapsed: .zero)
     }
 }
@@ -56,23 +59,26 @@ struct GuestRun {
 private struct Loop {
     let config: MachineConfig
     let vcpu: VCPU
+    let memory: GuestRAM
+    let host: HostKind
     let syncs: Bool
     var dispatcher: ExitDispatcher
     var trace: Trace
     var steps: [Step] = []
     private var stepping: Bool
-    private var exitNumber = 0
     private var stepRIP: UInt64 = 0
     private var stepCSBase: UInt64 = 0
     private var stepExits: [TraceEntry] = []
-    /// The last exit that was not a step's own debug exit, for deciding whether a final step is owed.
-    private var lastExitEndedInstruction = false
+    private var lastExitWasInstruction = false
 
-    var needsLocations: Bool { config.trace || config.steps > 0 }
+    /// Whether exits need their location (RIP, CS) read: for the trace and the step table.
+    var observes: Bool { config.trace || config.steps > 0 }
 
-    init(config: MachineConfig, vcpu: VCPU, ram: GuestRAM, syncs: Bool) {
+    init(config: MachineConfig, vcpu: VCPU, ram: GuestRAM, host: HostKind, syncs: Bool) {
         self.config = config
         self.vcpu = vcpu
+        self.memory = ram
+        self.host = host
         self.syncs = syncs
         self.stepping = config.steps > 0
         self.trace = Trace(limit: config.traceLimit)
@@ -85,69 +91,107 @@ private struct Loop {
         stepCSBase = initialCSBase
         while true {
             let exit = vcpu.runOnce(timedOut: timedOut)
-            defer { exitNumber += 1 }
             if stepping, case .debug = exit {
-                if case .end(let reason) = dispatcher.dispatch(exit) { return reason }
-                try recordStep()
+                // The stepping's own exit: the instruction at stepRIP completed. Not an exit of the guest,
+                // so it is neither counted nor traced.
+                let state = try currentState()
+                if haltedInStep(state) {
+                    // PVM's emulator lets the step trap replace the `hlt` exit (hardware KVM reports the
+                    // hlt); the guest did halt, so end the run as it would have without stepping.
+                    let action = dispatcher.dispatch(.hlt)
+                    try observe(.hlt)
+                    lastExitWasInstruction = true
+                    if case .end(let reason) = action { return reason }
+                    continue
+                }
+                closeStep(registers: Registers(state.regs), nextCSBase: state.sregs.cs.base, completed: true)
+                if steps.count >= config.steps {
+                    stepping = false
+                    try vcpu.setSingleStep(false)
+                }
                 continue
             }
             let action = dispatcher.dispatch(exit)
-            if needsLocations { try recordExit(exit) }
+            if observes { try observe(exit) }
             if case .end(let reason) = action {
-                if case .interrupted = exit {} else { lastExitEndedInstruction = true }
+                if case .interrupted = exit {} else { lastExitWasInstruction = true }
                 return reason
             }
         }
     }
 
-    /// A single-step debug exit: the instruction at `stepRIP` completed.
-    private mutating func recordStep() throws(KVMError) {
-        let regs = try currentRegisters()
-        let csBase = try currentLocation().csBase
-        steps.append(Step(index: steps.count, rip: stepRIP, csBase: stepCSBase, registers: Registers(regs),
-                          exits: stepExits, completed: true))
-        stepExits = []
-        stepRIP = regs.rip
-        stepCSBase = csBase
-        if steps.count >= config.steps {
-            stepping = false
-            try vcpu.setSingleStep(false)
-        }
-    }
-
-    /// Turns the dispatcher's accesses for this exit (or the exit itself) into trace entries.
-    private mutating func recordExit(_ exit: VMExit) throws(KVMError) {
-        let kind = exit.kind
-        if case .debug = kind { return } // stepping's own exits live in the step table
-        let (rip, csBase) = try currentLocation()
-        let number = exitNumber
+    /// Records an exit in the trace and the current step, located at the instruction that caused it.
+    private mutating func observe(_ exit: VMExit) throws(KVMError) {
+        let state = try currentState()
+        let rip = state.regs.rip, csBase = state.sregs.cs.base
+        let locator = ExitLocation(
+            memory: memory, host: host,
+            identityMapped: state.sregs.cr0 & EntryState.cr0Paging == 0 || state.sregs.cr3 == GuestLayout.pml4Address,
+            defaultOperandSize: state.sregs.cs.l != 0 || state.sregs.cs.db != 0 ? 4 : 2,
+            longMode: state.sregs.cs.l != 0)
+        let number = dispatcher.counts.total - 1
         var accesses = dispatcher.accesses
         dispatcher.accesses.removeAll(keepingCapacity: true)
-        if accesses.isEmpty { accesses = [Access(kind: kind, port: nil, address: nil, size: 0, value: nil)] }
+        if accesses.isEmpty { accesses = [Access(kind: exit.kind, port: nil, address: nil, size: 0, value: nil)] }
         for access in accesses {
+            let (located, follows) = locator.locate(access, rip: rip, csBase: csBase, rdx: state.regs.rdx)
             let entry = { (index: Int) in
                 TraceEntry(index: index, exit: number, kind: access.kind, port: access.port, address: access.address,
-                           size: access.size, value: access.value, rip: rip, csBase: csBase)
+                           size: access.size, value: access.value, rip: located, ripFollowsInstruction: follows,
+                           csBase: csBase)
             }
             if config.trace { trace.append(entry) }
             if stepping && stepExits.count < config.traceLimit { stepExits.append(entry(stepExits.count)) }
         }
+        // KVM finished some instructions before exiting (an emulated `out`, an MMIO write) and then
+        // skips their single-step trap; RIP has moved on, so the step ends here.
+        if stepping, rip != stepRIP || csBase != stepCSBase, !exit.endsRunWithoutRetiring {
+            closeStep(registers: Registers(state.regs), nextCSBase: csBase, completed: true)
+            if steps.count >= config.steps {
+                stepping = false
+                try vcpu.setSingleStep(false)
+            }
+        }
     }
 
-    /// The step owed for the instruction that ended the run (a `hlt`, an exit-port write, a fault),
-    /// which never reaches its debug exit.
-    func pendingStep(end: EndReason, registers: Registers) -> Step? {
-        guard stepping, lastExitEndedInstruction, steps.count < config.steps else { return nil }
-        return Step(index: steps.count, rip: stepRIP, csBase: stepCSBase, registers: registers,
-                    exits: stepExits, completed: false)
+    /// Whether the instruction just stepped over was a ring-0 `hlt` (one byte, 0xF4).
+    private func haltedInStep(_ state: (regs: kvm_regs, sregs: kvm_sregs)) -> Bool {
+        state.sregs.cs.dpl == 0 && state.regs.rip == stepRIP &+ 1 && state.sregs.cs.base == stepCSBase
+            && (state.sregs.cr0 & EntryState.cr0Paging == 0 || state.sregs.cr3 == GuestLayout.pml4Address)
+            && memory.load(UInt8.self, at: stepCSBase &+ stepRIP) == 0xF4
     }
 
-    private func currentRegisters() throws(KVMError) -> kvm_regs {
-        syncs ? vcpu.syncedRegisters : try vcpu.registers()
+    private mutating func closeStep(registers: Registers, nextCSBase: UInt64, completed: Bool) {
+        steps.append(Step(index: steps.count, rip: stepRIP, csBase: stepCSBase, registers: registers,
+                          exits: stepExits, completed: completed))
+        stepExits = []
+        stepRIP = registers.rip
+        stepCSBase = nextCSBase
     }
 
-    private func currentLocation() throws(KVMError) -> (rip: UInt64, csBase: UInt64) {
-        if syncs { return vcpu.syncedLocation }
-        return (try vcpu.registers().rip, try vcpu.specialRegisters().cs.base)
+    /// Adds the step for the instruction that ended the run, if it is still open.
+    mutating func finishSteps(end: EndReason, registers: Registers) {
+        guard stepping, lastExitWasInstruction, !stepExits.isEmpty, steps.count < config.steps else { return }
+        let retired: Bool
+        switch end {
+        case .crash, .timeout: retired = false
+        default: retired = registers.rip != stepRIP
+        }
+        closeStep(registers: registers, nextCSBase: stepCSBase, completed: retired)
+    }
+
+    private func currentState() throws(KVMError) -> (regs: kvm_regs, sregs: kvm_sregs) {
+        if syncs { return (vcpu.syncedRegisters, vcpu.syncedSpecialRegisters) }
+        return (try vcpu.registers(), try vcpu.specialRegisters())
+    }
+}
+
+extension VMExit {
+    /// Exits after which RIP says nothing about the instruction having completed.
+    fileprivate var endsRunWithoutRetiring: Bool {
+        switch self {
+        case .shutdown, .internalError, .failEntry, .exception, .systemEvent, .interrupted, .runFailed, .unknown: true
+        default: false
+        }
     }
 }

@@ -66,6 +66,12 @@ public final class KVMSystem: Sendable {
         if config.steps > 0 && !hasGuestDebug {
             throw .unsupported(path: devicePath, reason: "KVM lacks KVM_CAP_SET_GUEST_DEBUG, needed for steps")
         }
+        if config.steps > 0 && config.mode == .user && host == .pvm {
+            // Measured: PVM runs ring-3 code natively and reflects the single-step #DB into the guest,
+            // which has no IDT, so the guest shuts down after one instruction instead of KVM exiting.
+            throw .unsupported(path: devicePath, reason: "single-stepping user-mode guests does not work on "
+                + "PVM hosts (the ring-3 debug trap goes to the guest, not to KVM); step a long-mode guest instead")
+        }
         return try GuestRun(system: self, config: config).execute(image)
     }
 }

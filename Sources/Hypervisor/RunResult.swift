@@ -78,13 +78,18 @@ public struct TraceEntry: Sendable, Hashable, Codable {
     public var size: Int
     /// The value written, or the value the guest read back; nil for exits that are not accesses.
     public var value: UInt64?
-    /// Guest RIP at the exit: for an access, the instruction making it.
+    /// The address of the instruction that caused the exit, the same on every kind of host (see
+    /// `ExitLocation`), unless `ripFollowsInstruction`.
     public var rip: UInt64
+    /// True when `rip` is the address just after the instruction (an `mmio-write`, which KVM completes
+    /// before exiting; or an instruction that could not be located). Map it with a listing as "the
+    /// instruction that ends at rip".
+    public var ripFollowsInstruction: Bool
     /// CS base at the exit, so `csBase + rip` is the linear address (real mode: CS × 16).
     public var csBase: UInt64
 
     public init(index: Int, exit: Int, kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil,
-                size: Int, value: UInt64?, rip: UInt64, csBase: UInt64) {
+                size: Int, value: UInt64?, rip: UInt64, ripFollowsInstruction: Bool = false, csBase: UInt64) {
         self.index = index
         self.exit = exit
         self.kind = kind
@@ -93,6 +98,7 @@ public struct TraceEntry: Sendable, Hashable, Codable {
         self.size = size
         self.value = value
         self.rip = rip
+        self.ripFollowsInstruction = ripFollowsInstruction
         self.csBase = csBase
     }
 }
@@ -125,11 +131,12 @@ public struct Step: Sendable, Hashable, Codable {
     /// CS base when it ran, so `csBase + rip` is its linear address.
     public var csBase: UInt64
     /// Registers after the instruction. For the instruction that ended the run (`hlt`, an exit-port
-    /// write), the registers at the end.
+    /// write, a fault), the registers at the end.
     public var registers: Registers
-    /// The VM exits the instruction caused, in order (the stepping's own debug exit not included).
+    /// The VM exits the instruction caused, in order (the stepping's own debug exits are not exits of
+    /// the guest and appear nowhere). At most `MachineConfig.traceLimit` of them.
     public var exits: [TraceEntry]
-    /// False for an instruction that ended the run before it completed.
+    /// False for an instruction that did not complete: it crashed the guest, or the run timed out.
     public var completed: Bool
 }
 

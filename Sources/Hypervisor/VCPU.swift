@@ -93,12 +93,19 @@ final class VCPU {
         run.pointee.kvm_valid_regs = CKVM_SYNC_X86_REGS | CKVM_SYNC_X86_SREGS
     }
 
-    /// RIP and CS base as of the last exit (needs `enableSyncRegisters`).
-    var syncedLocation: (rip: UInt64, csBase: UInt64) {
-        (run.pointee.s.regs.regs.rip, run.pointee.s.regs.sregs.cs.base)
-    }
-
+    /// Registers as of the last exit (needs `enableSyncRegisters`).
     var syncedRegisters: kvm_regs { run.pointee.s.regs.regs }
+
+    /// Special registers as of the last exit (needs `enableSyncRegisters`).
+    var syncedSpecialRegisters: kvm_sregs { run.pointee.s.regs.sregs }
+
+    /// Re-enters KVM_RUN with immediate_exit set: KVM completes the port or MMIO access of the last exit
+    /// and returns EINTR at once, without running the guest further.
+    func completePendingAccess() {
+        run.pointee.immediate_exit = 1
+        _ = ckvm_ioctl_value(fd, CKVM_RUN, 0)
+        run.pointee.immediate_exit = 0
+    }
 
     // MARK: running
 

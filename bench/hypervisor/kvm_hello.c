@@ -248,12 +248,14 @@ static double run_once(const uint8_t *image, size_t image_size, enum mode m, uin
         default: fprintf(stderr, "unexpected exit %u\n", run->exit_reason); done = 1; break;
         }
     }
-    struct kvm_regs regs;
-    if (ioctl(vcpu, KVM_GET_REGS, &regs) < 0) die("KVM_GET_REGS");
-
     pthread_mutex_lock(&wd_lock);
     wd.armed = 0;
     pthread_mutex_unlock(&wd_lock);
+    // Let KVM complete the last access (the exit-port out) without running the guest, as the Swift path.
+    run->immediate_exit = 1;
+    ioctl(vcpu, KVM_RUN, 0UL);
+    struct kvm_regs regs;
+    if (ioctl(vcpu, KVM_GET_REGS, &regs) < 0) die("KVM_GET_REGS");
     munmap(run, vcpu_mmap_size);
     close(vcpu);
     close(vm);
