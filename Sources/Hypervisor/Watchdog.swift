@@ -115,21 +115,37 @@ final class Watchdog: @unchecked Sendable {
 }
 
 /// Blocks the watchdog signal on the calling thread for the life of a run, and restores the thread's
-/// mask afterwards (a signal that arrived late is then delivered to the no-op handler, harmlessly).
+/// mask afterwards. A watchdog signal still pending then (it arrived after the run had left KVM_RUN)
+/// is consumed here: left pending on a thread whose own mask blocks it (every GCD worker thread), it
+/// would make each later KVM_RUN on that thread return EINTR at once.
 struct SignalBlock: ~Copyable {
     let previous: sigset_t
 
     init() {
         _ = Watchdog.shared // installs the handler before anything can send the signal
-        var block = sigset_t(), previous = sigset_t()
-        sigemptyset(&block)
-        sigaddset(&block, Watchdog.signal)
+        var block = Self.watchdogSet(), previous = sigset_t()
         pthread_sigmask(SIG_BLOCK, &block, &previous)
         self.previous = previous
+        Self.drain()
     }
 
     deinit {
+        Self.drain()
         var previous = self.previous
         pthread_sigmask(SIG_SETMASK, &previous, nil)
+    }
+
+    private static func watchdogSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, Watchdog.signal)
+        return set
+    }
+
+    /// Takes every pending watchdog signal off this thread without waiting (it is blocked here).
+    private static func drain() {
+        var set = watchdogSet()
+        var now = timespec(tv_sec: 0, tv_nsec: 0)
+        while sigtimedwait(&set, nil, &now) == Watchdog.signal {}
     }
 }
