@@ -138,6 +138,15 @@ public struct Step: Sendable, Hashable, Codable {
     public var exits: [TraceEntry]
     /// False for an instruction that did not complete: it crashed the guest, or the run timed out.
     public var completed: Bool
+
+    public init(index: Int, rip: UInt64, csBase: UInt64, registers: Registers, exits: [TraceEntry], completed: Bool) {
+        self.index = index
+        self.rip = rip
+        self.csBase = csBase
+        self.registers = registers
+        self.exits = exits
+        self.completed = completed
+    }
 }
 
 /// The single-stepped start of a run.
@@ -147,6 +156,12 @@ public struct StepRecording: Sendable, Hashable, Codable {
     public var steps: [Step]
     /// The number of steps asked for (`MachineConfig.steps`).
     public var requested: Int
+
+    public init(initialRegisters: Registers, steps: [Step], requested: Int) {
+        self.initialRegisters = initialRegisters
+        self.steps = steps
+        self.requested = requested
+    }
 }
 
 /// Everything one run produced.
@@ -167,4 +182,18 @@ public struct RunResult: Sendable, Hashable, Codable {
     public var machineVersion: String
     /// From KVM_CREATE_VM to the last unmap of the VM's memory.
     public var elapsed: Duration
+
+    public init(output: [UInt8], end: EndReason, exitCounts: ExitCounts, registers: Registers, trace: Trace? = nil,
+                steps: StepRecording? = nil, host: HostKind, machineVersion: String = GuestMachine.version,
+                elapsed: Duration) {
+        self.output = output
+        self.end = end
+        self.exitCounts = exitCounts
+        self.registers = registers
+        self.trace = trace
+        self.steps = steps
+        self.host = host
+        self.machineVersion = machineVersion
+        self.elapsed = elapsed
+    }
 }
