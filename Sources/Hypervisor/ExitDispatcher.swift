@@ -27,7 +27,7 @@ struct ExitDispatcher {
         self.outputLimit = outputLimit
         self.exitLimit = exitLimit
         self.recordsAccesses = recordsAccesses
-        output.reserveCapacity(min(outputLimit, 4096))
+        output.reserveCapacity(min(outputLimit, 256))
     }
 
     mutating func dispatch(_ exit: VMExit) -> DispatchAction {

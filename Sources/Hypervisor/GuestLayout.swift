@@ -90,10 +90,16 @@ public enum GuestLayout {
         for directory in 0..<pageDirectoryCount {
             let directoryAddress = pageDirectoryAddress + UInt64(directory) * 0x1000
             ram.store(directoryAddress | present | writable | user, at: pdptAddress + UInt64(directory) * 8)
-            for entry in 0..<512 {
-                let frame = UInt64(directory * 512 + entry) << 21
-                ram.store(frame | present | writable | user | large, at: directoryAddress + UInt64(entry) * 8)
-            }
+        }
+        // 2,048 entries: checked once as a block, then written in a tight loop.
+        let entries = pageDirectoryCount * 512
+        guard let block = ram.bytes(at: pageDirectoryAddress, count: UInt64(entries * 8)) else {
+            preconditionFailure("page directories outside guest RAM")
+        }
+        // Safe: the block lies inside RAM (checked just above); x86 is little-endian like the guest.
+        let pd = UnsafeMutableRawPointer(mutating: block.baseAddress!).assumingMemoryBound(to: UInt64.self)
+        for entry in 0..<entries {
+            pd[entry] = UInt64(entry) << 21 | present | writable | user | large
         }
     }
 }

@@ -17,9 +17,10 @@ struct GuestRun {
     }
 
     private func runOnFreshVM(_ image: [UInt8]) throws(KVMError) -> RunResult {
-        let vm = try VirtualMachine(system: system, memoryBytes: config.memoryBytes)
-        GuestLayout.writeTables(for: config.mode, into: vm.ram)
-        vm.ram.copy(image, to: config.mode.loadAddress)
+        let vm = try VirtualMachine(system: system, memoryBytes: config.memoryBytes) { ram in
+            GuestLayout.writeTables(for: config.mode, into: ram)
+            ram.copy(image, to: config.mode.loadAddress)
+        }
         let vcpu = try VCPU(vm: vm, mapSize: system.vcpuMapSize)
         try vcpu.setCPUID(KVMSystem.cpuidBuffer)
         var sregs = try vcpu.specialRegisters()

@@ -35,9 +35,11 @@ final class VCPU {
     // MARK: state
 
     func setCPUID(_ table: [UInt8]) throws(KVMError) {
-        var table = table
-        // Safe: the buffer is a complete kvm_cpuid2 with its entries (CPUIDTable.kvmBuffer).
-        let result = table.withUnsafeMutableBytes { ckvm_ioctl_pointer(fd, CKVM_SET_CPUID2, $0.baseAddress) }
+        // Safe: the buffer is a complete kvm_cpuid2 with its entries (CPUIDTable.kvmBuffer), and
+        // KVM_SET_CPUID2 only reads it, so the shared table is passed without a copy.
+        let result = table.withUnsafeBytes {
+            ckvm_ioctl_pointer(fd, CKVM_SET_CPUID2, UnsafeMutableRawPointer(mutating: $0.baseAddress))
+        }
         guard result == 0 else { throw .systemCall("KVM_SET_CPUID2", .current) }
     }
 

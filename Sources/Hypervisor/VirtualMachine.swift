@@ -9,7 +9,8 @@ final class VirtualMachine {
     let fd: Int32
     let ram: GuestRAM
 
-    init(system: KVMSystem, memoryBytes: UInt64) throws(KVMError) {
+    /// Creates the VM and its RAM; `prepare` fills RAM (tables, image) before KVM maps it into the guest.
+    init(system: KVMSystem, memoryBytes: UInt64, prepare: (GuestRAM) -> Void) throws(KVMError) {
         let fd = ckvm_ioctl_value(system.fd, CKVM_CREATE_VM, 0)
         guard fd >= 0 else { throw .systemCall("KVM_CREATE_VM", .current) }
         // NORESERVE and anonymous: pages are zero-filled and cost nothing until the guest touches them.
@@ -30,6 +31,7 @@ final class VirtualMachine {
                 throw .systemCall("KVM_SET_TSS_ADDR", .current)
             }
         }
+        prepare(ram)
         var region = kvm_userspace_memory_region(
             slot: 0, flags: 0, guest_phys_addr: 0, memory_size: memoryBytes,
             userspace_addr: UInt64(UInt(bitPattern: base)))

@@ -37,6 +37,8 @@ final class Watchdog: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var alarms: [ObjectIdentifier: Alarm] = [:]
+    /// When the watchdog thread will next wake up by itself (UInt64.max: only when signalled).
+    private var nextWakeup = UInt64.max
 
     private init() {
         pthread_mutex_init(mutex, nil)
@@ -75,8 +77,11 @@ final class Watchdog: @unchecked Sendable {
         let alarm = Alarm(deadline: Self.now() &+ min(span, UInt64.max / 2), thread: pthread_self(), run: run)
         pthread_mutex_lock(mutex)
         alarms[ObjectIdentifier(alarm)] = alarm
-        pthread_cond_signal(condition)
+        // Wake the thread only if it would otherwise sleep past this deadline: runs with equal timeouts
+        // arm later deadlines than the one it is waiting for, and then cost no wakeup at all.
+        let wake = alarm.deadline < nextWakeup
         pthread_mutex_unlock(mutex)
+        if wake { pthread_cond_signal(condition) }
         return alarm
     }
 
@@ -104,6 +109,7 @@ final class Watchdog: @unchecked Sendable {
                     earliest = min(earliest, alarm.deadline)
                 }
             }
+            nextWakeup = earliest
             if earliest == UInt64.max {
                 pthread_cond_wait(condition, mutex)
             } else {

@@ -55,7 +55,7 @@ static int64_t now_ns(void) {
 // ---- watchdog: one thread for the process, like Watchdog.swift ----
 static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wd_cond;
-static struct { int armed, fired; int64_t deadline; pthread_t thread; struct kvm_run *run; } wd;
+static struct { int armed, fired; int64_t deadline, next_wakeup; pthread_t thread; struct kvm_run *run; } wd;
 static int wd_signal;
 
 static void noop_handler(int sig) { (void)sig; }
@@ -64,7 +64,7 @@ static void *watchdog_main(void *arg) {
     (void)arg;
     pthread_mutex_lock(&wd_lock);
     for (;;) {
-        if (!wd.armed) { pthread_cond_wait(&wd_cond, &wd_lock); continue; }
+        if (!wd.armed) { wd.next_wakeup = INT64_MAX; pthread_cond_wait(&wd_cond, &wd_lock); continue; }
         if (now_ns() >= wd.deadline) {
             wd.fired = 1;
             wd.armed = 0;
@@ -72,6 +72,7 @@ static void *watchdog_main(void *arg) {
             pthread_kill(wd.thread, wd_signal);
             continue;
         }
+        wd.next_wakeup = wd.deadline;
         struct timespec ts = { wd.deadline / 1000000000LL, wd.deadline % 1000000000LL };
         pthread_cond_timedwait(&wd_cond, &wd_lock, &ts);
     }
@@ -80,6 +81,7 @@ static void *watchdog_main(void *arg) {
 
 static void watchdog_start(void) {
     wd_signal = SIGRTMIN + 2;
+    wd.next_wakeup = INT64_MAX;
     struct sigaction sa = { 0 };
     sa.sa_handler = noop_handler; // no SA_RESTART: KVM_RUN must return EINTR
     sigemptyset(&sa.sa_mask);
@@ -189,9 +191,9 @@ static double run_once(const uint8_t *image, size_t image_size, enum mode m, uin
     int64_t start = now_ns();
     int vm = ioctl(kvm_fd, KVM_CREATE_VM, 0UL);
     if (vm < 0) die("KVM_CREATE_VM");
-    if (has_tss_addr && ioctl(vm, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0) die("KVM_SET_TSS_ADDR");
     uint8_t *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ram == MAP_FAILED) die("mmap ram");
+    if (has_tss_addr && ioctl(vm, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0) die("KVM_SET_TSS_ADDR");
     write_layout(ram, m);
     memcpy(ram + (m == REAL ? REAL_LOAD : HIGH_LOAD), image, image_size);
     struct kvm_userspace_memory_region region = { .slot = 0, .guest_phys_addr = 0, .memory_size = ram_size,
@@ -223,8 +225,9 @@ static double run_once(const uint8_t *image, size_t image_size, enum mode m, uin
 
     pthread_mutex_lock(&wd_lock);
     wd.armed = 1; wd.fired = 0; wd.deadline = start + TIMEOUT_NS; wd.thread = pthread_self(); wd.run = run;
-    pthread_cond_signal(&wd_cond);
+    int wake = wd.deadline < wd.next_wakeup; // as Watchdog.swift: no wakeup when it would wake earlier anyway
     pthread_mutex_unlock(&wd_lock);
+    if (wake) pthread_cond_signal(&wd_cond);
 
     *out_len = 0;
     for (int done = 0; !done;) {
@@ -258,13 +261,13 @@ static double run_once(const uint8_t *image, size_t image_size, enum mode m, uin
     ioctl(vcpu, KVM_RUN, 0UL);
     struct kvm_regs regs;
     if (ioctl(vcpu, KVM_GET_REGS, &regs) < 0) die("KVM_GET_REGS");
+    struct timespec zero = { 0, 0 };
+    while (sigtimedwait(&block, NULL, &zero) == wd_signal) {} // a late watchdog signal, as SignalBlock
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     munmap(run, vcpu_mmap_size);
     close(vcpu);
     close(vm);
     munmap(ram, ram_size);
-    struct timespec zero = { 0, 0 };
-    while (sigtimedwait(&block, NULL, &zero) == wd_signal) {} // a late watchdog signal, as SignalBlock
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return (double)(now_ns() - start) / 1000.0;
 }
 
