@@ -3,7 +3,8 @@
 # (`hypercourse run --repeat N`, release build) and in the C reference (kvm_hello.c, built here with
 # the toolchain's clang), alternating batches so both see the same machine noise. Each batch reports
 # the median of its per-run times (KVM_CREATE_VM to the last munmap, measured inside the process);
-# the script reports the median of the batch medians for each side and the ratio Swift / C.
+# the script reports the median of the batch medians for each side, their ratio Swift / C, and the
+# median (with quartiles) of the ratios of back-to-back batch pairs, which is steadier on a noisy host.
 #
 #   bench/hypervisor/run.sh [ROUNDS] [RUNS-PER-BATCH] [MODES...]      defaults: 15 200 real protected long user
 set -euo pipefail
@@ -28,7 +29,7 @@ tool=.build/release/hypercourse
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-printf '| mode | C median (µs) | Swift median (µs) | Swift / C |\n|---|---:|---:|---:|\n'
+printf '| mode | C median (µs) | Swift median (µs) | Swift / C | paired ratio, median [q1, q3] |\n|---|---:|---:|---:|---|\n'
 for mode in "${modes[@]}"; do
     case $mode in real) def=REAL ;; protected) def=PROT ;; long) def=LONG ;; user) def=USER ;; *) echo "bad mode $mode" >&2; exit 2 ;; esac
     image="$out/hello-$mode.bin"
@@ -48,7 +49,9 @@ for mode in "${modes[@]}"; do
     done
     c=$(median < "$out/c-$mode.txt")
     s=$(median < "$out/swift-$mode.txt")
-    printf '| %s | %.1f | %.1f | %.3f |\n' "$mode" "$c" "$s" "$(awk -v s="$s" -v c="$c" 'BEGIN { print s / c }')"
+    paired=$(paste "$out/c-$mode.txt" "$out/swift-$mode.txt" | awk '{ print $2 / $1 }' | sort -g |
+        awk '{ v[NR] = $1 } END { printf "%.3f [%.3f, %.3f]", v[int((NR + 1) / 2)], v[int(NR / 4) + 1], v[int(3 * NR / 4)] }')
+    printf '| %s | %.1f | %.1f | %.3f | %s |\n' "$mode" "$c" "$s" "$(awk -v s="$s" -v c="$c" 'BEGIN { print s / c }')" "$paired"
 done
 echo "(median of $rounds alternating batches of $runs runs each; $(nproc) cores; $(uname -r); host: $(
     [[ -d /sys/module/kvm_pvm ]] && echo PVM || { [[ -d /sys/module/kvm_intel ]] && echo VT-x; } || echo other))"
