@@ -115,22 +115,26 @@ struct RunCommand: ParsableCommand {
         }
         do {
             let assembly = try Nasm.locate().assemble(file: url)
-            for warning in assembly.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+            for warning in assembly.warnings { FileHandle.standardError.write(Data("\(asWritten(warning))\n".utf8)) }
             return .success(assembly.image)
         } catch {
-            // nasm names the file relative to its folder; report it as the user wrote it.
             let message: String
             if case .failed(let diagnostics) = error {
-                message = diagnostics.map { d in
-                    var d = d
-                    if d.file == url.lastPathComponent { d.file = file }
-                    return d.description
-                }.joined(separator: "\n")
+                message = diagnostics.map(asWritten).joined(separator: "\n")
             } else {
                 message = "error: \(error)"
             }
             return .failure(Failure(message: message, code: RunSummary.exitCode(for: error)))
         }
+    }
+}
+
+extension RunCommand {
+    /// nasm names the file relative to its folder; report it as the user wrote it.
+    func asWritten(_ diagnostic: NasmDiagnostic) -> String {
+        var diagnostic = diagnostic
+        if diagnostic.file == URL(fileURLWithPath: file).lastPathComponent { diagnostic.file = file }
+        return diagnostic.description
     }
 }
 
