@@ -74,14 +74,19 @@ public enum RunSummary {
 
     /// The table for `--help` and the docs.
     public static let exitCodeTable = """
-        0   halt, or exit with status 0
-        1   the guest wrote a non-zero status to the exit port (the status is in the summary and JSON)
-        2   crash     3   timeout     4   output-limit     5   exit-limit
-        10  assembler error (nasm's file:line: message is printed)
-        11  nasm is missing
-        12  unreadable input file, image too large for RAM, or an out-of-range option
-        20  the KVM device does not exist       21  no permission to open it
-        22  wrong KVM API version                23  KVM unusable for another reason
-        64  bad command line
+          0  halt, or exit with status 0
+          1  the guest exited with a non-zero status
+          2  crash
+          3  timeout
+          4  output-limit
+          5  exit-limit
+         10  assembler error (nasm's file:line: message is printed)
+         11  nasm is missing
+         12  unreadable input, image too large, or a value out of range
+         20  the KVM device does not exist
+         21  no permission to open the KVM device
+         22  wrong KVM API version
+         23  KVM unusable for another reason
+         64  bad command line
         """
 }

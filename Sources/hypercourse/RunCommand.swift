@@ -18,7 +18,7 @@ struct RunCommand: ParsableCommand {
               hypercourse run hello.asm
               hypercourse run --mode long --trace --json hello64.asm
               hypercourse run --mode user --timeout 0.3 spin.asm
-              hypercourse run --repeat 200 --json hello.bin      # timing over 200 fresh VMs
+              hypercourse run --repeat 200 --json hello.bin
 
             Exit codes:
             \(RunSummary.exitCodeTable)
