@@ -76,6 +76,12 @@ task_serve() {
     "$tool" serve "$@"
 }
 
+task_bench_hypervisor() {
+    ensure_swift
+    ensure_debs "${BUILD_DEBS[@]}"
+    bench/hypervisor/run.sh "$@"
+}
+
 task="${1:-}"
 [[ -n $task ]] || { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 shift
@@ -84,5 +90,6 @@ case "$task" in
     test) task_test "$@" ;;
     browser-check) task_browser_check "$@" ;;
     serve) task_serve "$@" ;;
+    bench-hypervisor) task_bench_hypervisor "$@" ;;
     *) echo "unknown task '$task'" >&2; sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -1,1 +1,1 @@
-// Intentionally empty: the shim is header-only.
+// Intentionally empty: the shim is header-only (SwiftPM needs one source file in a C target).

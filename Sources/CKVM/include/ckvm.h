@@ -1,4 +1,65 @@
-// C shim for <linux/kvm.h>. Exports request numbers and wraps full-width integer
-// arguments; holds no logic. (Filled in by the hypervisor work.)
+// C shim for <linux/kvm.h>. Holds no logic.
+//
+// Swift cannot import the _IO*/_IOW*/_IOR* request macros (they expand to expressions with casts and
+// sizeof), nor call the variadic ioctl(2). This header exports each request number the hypervisor
+// uses as a constant, and gives ioctl one non-variadic wrapper per argument kind, so that an integer
+// argument is always passed at the full width of `unsigned long`, as the kernel reads it.
 #pragma once
 #include <linux/kvm.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+
+// MARK: request numbers (system fd)
+static const unsigned long CKVM_GET_API_VERSION = KVM_GET_API_VERSION;
+static const unsigned long CKVM_CREATE_VM = KVM_CREATE_VM;
+static const unsigned long CKVM_CHECK_EXTENSION = KVM_CHECK_EXTENSION;
+static const unsigned long CKVM_GET_VCPU_MMAP_SIZE = KVM_GET_VCPU_MMAP_SIZE;
+
+// MARK: request numbers (VM fd)
+static const unsigned long CKVM_SET_USER_MEMORY_REGION = KVM_SET_USER_MEMORY_REGION;
+static const unsigned long CKVM_SET_TSS_ADDR = KVM_SET_TSS_ADDR;
+static const unsigned long CKVM_CREATE_VCPU = KVM_CREATE_VCPU;
+
+// MARK: request numbers (vCPU fd)
+static const unsigned long CKVM_RUN = KVM_RUN;
+static const unsigned long CKVM_GET_REGS = KVM_GET_REGS;
+static const unsigned long CKVM_SET_REGS = KVM_SET_REGS;
+static const unsigned long CKVM_GET_SREGS = KVM_GET_SREGS;
+static const unsigned long CKVM_SET_SREGS = KVM_SET_SREGS;
+static const unsigned long CKVM_SET_CPUID2 = KVM_SET_CPUID2;
+static const unsigned long CKVM_SET_GUEST_DEBUG = KVM_SET_GUEST_DEBUG;
+static const unsigned long CKVM_SET_SIGNAL_MASK = KVM_SET_SIGNAL_MASK;
+
+// MARK: flag values whose macros are expressions
+static const unsigned long long CKVM_SYNC_X86_REGS = KVM_SYNC_X86_REGS;
+static const unsigned long long CKVM_SYNC_X86_SREGS = KVM_SYNC_X86_SREGS;
+static const unsigned int CKVM_GUESTDBG_ENABLE = KVM_GUESTDBG_ENABLE;
+static const unsigned int CKVM_GUESTDBG_SINGLESTEP = KVM_GUESTDBG_SINGLESTEP;
+
+/// The first real-time signal glibc leaves to applications (SIGRTMIN is a function call in glibc).
+static inline int ckvm_sigrtmin(void) { return SIGRTMIN; }
+
+// MARK: ioctl wrappers, one per argument kind
+
+/// An ioctl whose argument the kernel reads as an integer (KVM_CREATE_VM, KVM_CHECK_EXTENSION, ...).
+static inline int ckvm_ioctl_value(int fd, unsigned long request, unsigned long value) {
+    return ioctl(fd, request, value);
+}
+
+/// An ioctl whose argument is a pointer to a structure the kernel reads or fills.
+static inline int ckvm_ioctl_pointer(int fd, unsigned long request, void *pointer) {
+    return ioctl(fd, request, pointer);
+}
+
+// MARK: kvm_run access (the union members Swift reaches awkwardly)
+
+/// Start of the port-I/O data buffer inside the mapped kvm_run (data_offset is relative to kvm_run).
+static inline void *ckvm_run_io_data(struct kvm_run *run) { return (char *)run + run->io.data_offset; }
+
+/// The 8-byte MMIO data buffer inside the mapped kvm_run.
+static inline void *ckvm_run_mmio_data(struct kvm_run *run) { return run->mmio.data; }
+
+/// Sets immediate_exit from another thread (the watchdog) with a real atomic store.
+static inline void ckvm_request_immediate_exit(struct kvm_run *run) {
+    __atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+}

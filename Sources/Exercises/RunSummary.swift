@@ -1,0 +1,92 @@
+import Hypervisor
+
+/// The one stderr line and the exit code of `hypercourse run`. Lives here, not in the CLI, so it is
+/// tested; the codes are documented in `hypercourse run --help` and docs/guest-machine.md.
+public enum RunSummary {
+    /// E.g. `halt · 14 exits (io-out 13, hlt 1) · 0.42 ms`, or with repeats
+    /// `exit 3 · 2 exits (io-out 1, …) · median 0.42 ms over 100 runs`.
+    public static func line(for result: RunResult, elapsedMicros: [Double]) -> String {
+        var end = result.end.description
+        if let crash = result.end.crash { end += " (\(crash.message))" }
+        let total = result.exitCounts.total
+        let exits = "\(total) exit\(total == 1 ? "" : "s")" + (total > 0 ? " (\(result.exitCounts))" : "")
+        let time: String
+        if elapsedMicros.count > 1 {
+            time = "median \(milliseconds(RunReport.percentile(elapsedMicros, 0.5))) over \(elapsedMicros.count) runs"
+        } else {
+            time = milliseconds(elapsedMicros.first ?? 0)
+        }
+        return "\(end) · \(exits) · \(time)"
+    }
+
+    static func milliseconds(_ micros: Double) -> String {
+        let ms = micros / 1000
+        let hundredths = Int((ms * 100).rounded())
+        let fraction = String(hundredths % 100)
+        return "\(hundredths / 100).\(fraction.count == 1 ? "0" + fraction : fraction) ms"
+    }
+
+    // MARK: exit codes
+
+    public static let codeSuccess: Int32 = 0
+    public static let codeGuestExitNonZero: Int32 = 1
+    public static let codeCrash: Int32 = 2
+    public static let codeTimeout: Int32 = 3
+    public static let codeOutputLimit: Int32 = 4
+    public static let codeExitLimit: Int32 = 5
+    public static let codeAssemblerError: Int32 = 10
+    public static let codeNasmMissing: Int32 = 11
+    public static let codeBadInput: Int32 = 12
+    public static let codeKVMMissing: Int32 = 20
+    public static let codeKVMPermission: Int32 = 21
+    public static let codeKVMVersion: Int32 = 22
+    public static let codeKVMOther: Int32 = 23
+
+    /// 0 for `halt` and `exit 0`; a distinct code for every other end.
+    public static func exitCode(for end: EndReason) -> Int32 {
+        switch end {
+        case .halt: codeSuccess
+        case .exit(let status): status == 0 ? codeSuccess : codeGuestExitNonZero
+        case .crash: codeCrash
+        case .timeout: codeTimeout
+        case .outputLimit: codeOutputLimit
+        case .exitLimit: codeExitLimit
+        }
+    }
+
+    public static func exitCode(for error: KVMError) -> Int32 {
+        switch error {
+        case .deviceMissing: codeKVMMissing
+        case .permissionDenied: codeKVMPermission
+        case .wrongAPIVersion: codeKVMVersion
+        case .unsupported, .systemCall: codeKVMOther
+        case .invalidConfiguration: codeBadInput
+        }
+    }
+
+    public static func exitCode(for error: NasmError) -> Int32 {
+        switch error {
+        case .missing: codeNasmMissing
+        case .failed: codeAssemblerError
+        case .io: codeBadInput
+        }
+    }
+
+    /// The table for `--help` and the docs.
+    public static let exitCodeTable = """
+          0  halt, or exit with status 0
+          1  the guest exited with a non-zero status
+          2  crash
+          3  timeout
+          4  output-limit
+          5  exit-limit
+         10  assembler error (nasm's file:line: message is printed)
+         11  nasm is missing
+         12  unreadable input, image too large, or a value out of range
+         20  the KVM device does not exist
+         21  no permission to open the KVM device
+         22  wrong KVM API version
+         23  KVM unusable for another reason
+         64  bad command line
+        """
+}

@@ -1,1 +1,0 @@
-// Placeholder until the Hypervisor module lands.

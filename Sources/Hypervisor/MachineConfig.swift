@@ -1,0 +1,74 @@
+/// Everything that shapes one run. Defaults are the guest contract's defaults.
+public struct MachineConfig: Sendable, Hashable, Codable {
+    public var mode: GuestMode
+    /// Guest RAM in MiB, one region at guest-physical 0.
+    public var memoryMiB: Int
+    /// Wall-clock limit, from the first KVM_RUN.
+    public var timeout: Duration
+    /// Output bytes the guest may produce; the run ends as `output-limit` with exactly this many kept.
+    public var outputLimit: Int
+    /// VM exits the run may take; the run ends as `exit-limit` when it has taken this many.
+    public var exitLimit: Int
+    /// Record every exit in order (see `Trace`).
+    public var trace: Bool
+    /// The most trace entries kept; later exits are still counted and the trace is marked truncated.
+    public var traceLimit: Int
+    /// Single-step the first `steps` instructions (0 = off), then let the guest run on normally.
+    public var steps: Int
+
+    public static let memoryRangeMiB = 1...1024
+    public static let defaultMemoryMiB = 16
+    public static let defaultTimeout = Duration.seconds(10)
+    public static let defaultOutputLimit = 64 * 1024
+    public static let defaultExitLimit = 1_000_000
+    public static let defaultTraceLimit = 10_000
+
+    public init(
+        mode: GuestMode = .real,
+        memoryMiB: Int = MachineConfig.defaultMemoryMiB,
+        timeout: Duration = MachineConfig.defaultTimeout,
+        outputLimit: Int = MachineConfig.defaultOutputLimit,
+        exitLimit: Int = MachineConfig.defaultExitLimit,
+        trace: Bool = false,
+        traceLimit: Int = MachineConfig.defaultTraceLimit,
+        steps: Int = 0
+    ) {
+        self.mode = mode
+        self.memoryMiB = memoryMiB
+        self.timeout = timeout
+        self.outputLimit = outputLimit
+        self.exitLimit = exitLimit
+        self.trace = trace
+        self.traceLimit = traceLimit
+        self.steps = steps
+    }
+
+    /// RAM size in bytes.
+    public var memoryBytes: UInt64 { UInt64(memoryMiB) << 20 }
+
+    /// Throws `KVMError.invalidConfiguration` naming the first value out of range.
+    public func validate() throws(KVMError) {
+        guard Self.memoryRangeMiB.contains(memoryMiB) else {
+            throw .invalidConfiguration("memory must be 1 to 1024 MiB, not \(memoryMiB)")
+        }
+        guard timeout > .zero else { throw .invalidConfiguration("timeout must be positive") }
+        guard outputLimit >= 0 else { throw .invalidConfiguration("output limit must not be negative") }
+        guard exitLimit >= 1 else { throw .invalidConfiguration("exit limit must be at least 1") }
+        guard traceLimit >= 0 else { throw .invalidConfiguration("trace limit must not be negative") }
+        guard steps >= 0 else { throw .invalidConfiguration("steps must not be negative") }
+    }
+
+    /// Throws unless `imageSize` bytes fit in RAM at the mode's load address.
+    public func validate(imageSize: Int) throws(KVMError) {
+        try validate()
+        let (end, overflow) = mode.loadAddress.addingReportingOverflow(UInt64(imageSize))
+        guard !overflow, end <= memoryBytes else {
+            throw .invalidConfiguration(
+                "the \(imageSize)-byte image does not fit in \(memoryMiB) MiB of RAM at "
+                    + hex(mode.loadAddress) + " (\(mode) mode)")
+        }
+    }
+}
+
+/// `0x` and lowercase hex digits, the one spelling of numbers in messages.
+func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }

@@ -1,0 +1,199 @@
+/// How a run ended: exactly one of these. A crash is a value here, never a thrown error.
+public enum EndReason: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The guest executed `hlt`.
+    case halt
+    /// The guest wrote a value to the exit port; `status` is its low byte.
+    case exit(status: UInt8)
+    /// The guest can no longer run: triple fault/shutdown, emulation failure, failed entry, ...
+    case crash(CrashDetail)
+    /// The wall-clock limit passed.
+    case timeout
+    /// The guest tried to produce more than the output limit.
+    case outputLimit
+    /// The run took as many VM exits as the exit limit allows.
+    case exitLimit
+
+    /// The stable name shown on pages and in JSON: `halt`, `exit`, `crash`, `timeout`, `output-limit`,
+    /// `exit-limit`.
+    public var name: String {
+        switch self {
+        case .halt: "halt"
+        case .exit: "exit"
+        case .crash: "crash"
+        case .timeout: "timeout"
+        case .outputLimit: "output-limit"
+        case .exitLimit: "exit-limit"
+        }
+    }
+
+    /// The exit status for `exit`, else nil.
+    public var status: Int? {
+        if case .exit(let status) = self { Int(status) } else { nil }
+    }
+
+    /// The crash detail for `crash`, else nil.
+    public var crash: CrashDetail? {
+        if case .crash(let detail) = self { detail } else { nil }
+    }
+
+    /// `halt`, `exit 3`, `crash`, ...: the words an exercise's `expect=` uses.
+    public var description: String {
+        if let status { "\(name) \(status)" } else { name }
+    }
+}
+
+/// The raw KVM detail of a crash, kept beside the `crash` reason.
+public struct CrashDetail: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// What KVM reported: `shutdown`, `internal-error`, `fail-entry`, `exception`, `other`
+    /// (an unhandled exit reason), or `run-failed` (KVM_RUN itself returned an error).
+    public var kind: String
+    /// The number that goes with it: internal-error suberror, hardware entry failure reason, exception
+    /// vector, exit reason, or errno.
+    public var code: UInt64
+    /// A sentence for people, e.g. `KVM_EXIT_SHUTDOWN: triple fault or unrecoverable exception`.
+    public var message: String
+
+    public init(kind: String, code: UInt64, message: String) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// One VM exit, in order. For a string instruction that KVM hands over as one exit (`rep outsb`), each
+/// element gets its own entry; they share `exit`.
+public struct TraceEntry: Sendable, Hashable, Codable {
+    /// Position in the trace, from 0.
+    public var index: Int
+    /// Which VM exit of the run (from 0) this entry belongs to.
+    public var exit: Int
+    public var kind: ExitKind
+    /// The port, for `io-in` / `io-out`.
+    public var port: UInt16?
+    /// The guest-physical address, for `mmio-read` / `mmio-write`.
+    public var address: UInt64?
+    /// Access size in bytes (0 for exits that are not accesses).
+    public var size: Int
+    /// The value written, or the value the guest read back; nil for exits that are not accesses.
+    public var value: UInt64?
+    /// The address of the instruction that caused the exit, the same on every kind of host (see
+    /// `ExitLocation`), unless `ripFollowsInstruction`.
+    public var rip: UInt64
+    /// True when `rip` is the address just after the instruction (an `mmio-write`, which KVM completes
+    /// before exiting; or an instruction that could not be located). Map it with a listing as "the
+    /// instruction that ends at rip".
+    public var ripFollowsInstruction: Bool
+    /// CS base at the exit, so `csBase + rip` is the linear address (real mode: CS × 16).
+    public var csBase: UInt64
+
+    public init(index: Int, exit: Int, kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil,
+                size: Int, value: UInt64?, rip: UInt64, ripFollowsInstruction: Bool = false, csBase: UInt64) {
+        self.index = index
+        self.exit = exit
+        self.kind = kind
+        self.port = port
+        self.address = address
+        self.size = size
+        self.value = value
+        self.rip = rip
+        self.ripFollowsInstruction = ripFollowsInstruction
+        self.csBase = csBase
+    }
+}
+
+/// The exits of a run in order, up to a cap.
+public struct Trace: Sendable, Hashable, Codable {
+    public var entries: [TraceEntry] = []
+    /// The cap that applied (`MachineConfig.traceLimit`).
+    public var limit: Int
+    /// True when entries were dropped because of the cap.
+    public var truncated = false
+
+    public init(limit: Int) { self.limit = limit }
+
+    mutating func append(_ make: (Int) -> TraceEntry) {
+        guard entries.count < limit else {
+            truncated = true
+            return
+        }
+        entries.append(make(entries.count))
+    }
+}
+
+/// One single-stepped instruction.
+public struct Step: Sendable, Hashable, Codable {
+    /// Position among the steps, from 0.
+    public var index: Int
+    /// RIP of the instruction (before it ran).
+    public var rip: UInt64
+    /// CS base when it ran, so `csBase + rip` is its linear address.
+    public var csBase: UInt64
+    /// Registers after the instruction. For the instruction that ended the run (`hlt`, an exit-port
+    /// write, a fault), the registers at the end.
+    public var registers: Registers
+    /// The VM exits the instruction caused, in order (the stepping's own debug exits are not exits of
+    /// the guest and appear nowhere). At most `MachineConfig.traceLimit` of them.
+    public var exits: [TraceEntry]
+    /// False for an instruction that did not complete: it crashed the guest, or the run timed out.
+    public var completed: Bool
+
+    public init(index: Int, rip: UInt64, csBase: UInt64, registers: Registers, exits: [TraceEntry], completed: Bool) {
+        self.index = index
+        self.rip = rip
+        self.csBase = csBase
+        self.registers = registers
+        self.exits = exits
+        self.completed = completed
+    }
+}
+
+/// The single-stepped start of a run.
+public struct StepRecording: Sendable, Hashable, Codable {
+    /// Registers before the first instruction, so step 0 can be diffed too.
+    public var initialRegisters: Registers
+    public var steps: [Step]
+    /// The number of steps asked for (`MachineConfig.steps`).
+    public var requested: Int
+
+    public init(initialRegisters: Registers, steps: [Step], requested: Int) {
+        self.initialRegisters = initialRegisters
+        self.steps = steps
+        self.requested = requested
+    }
+}
+
+/// Everything one run produced.
+public struct RunResult: Sendable, Hashable, Codable {
+    /// The guest's output bytes, exactly as written (COM1 transmit register and paravirtual console).
+    public var output: [UInt8]
+    public var end: EndReason
+    public var exitCounts: ExitCounts
+    /// Registers when the run ended.
+    public var registers: Registers
+    /// The exit timeline, when `MachineConfig.trace` was set.
+    public var trace: Trace?
+    /// The stepped instructions, when `MachineConfig.steps` > 0.
+    public var steps: StepRecording?
+    /// The kind of KVM host that produced this result.
+    public var host: HostKind
+    /// `GuestMachine.version` of the machine that produced it.
+    public var machineVersion: String
+    /// From KVM_CREATE_VM to the last unmap of the VM's memory.
+    public var elapsed: Duration
+
+    public init(output: [UInt8], end: EndReason, exitCounts: ExitCounts, registers: Registers, trace: Trace? = nil,
+                steps: StepRecording? = nil, host: HostKind, machineVersion: String = GuestMachine.version,
+                elapsed: Duration) {
+        self.output = output
+        self.end = end
+        self.exitCounts = exitCounts
+        self.registers = registers
+        self.trace = trace
+        self.steps = steps
+        self.host = host
+        self.machineVersion = machineVersion
+        self.elapsed = elapsed
+    }
+}

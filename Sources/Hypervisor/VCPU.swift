@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CKVM
+
+/// The VM's single vCPU: its fd and its mapped kvm_run page. Every KVM_RUN, register access and
+/// debug setting goes through here, and `decodeExit` is the one place the kvm_run union is read.
+final class VCPU {
+    let fd: Int32
+    /// The shared kvm_run page. Valid until deinit; the watchdog writes immediate_exit from its thread.
+    let run: UnsafeMutablePointer<kvm_run>
+    private let mapSize: Int
+    private let vm: VirtualMachine // keeps the VM (and its RAM) alive while the vCPU exists
+
+    init(vm: VirtualMachine, mapSize: Int) throws(KVMError) {
+        let fd = ckvm_ioctl_value(vm.fd, CKVM_CREATE_VCPU, 0)
+        guard fd >= 0 else { throw .systemCall("KVM_CREATE_VCPU", .current) }
+        guard let page = mmap(nil, mapSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), page != MAP_FAILED else {
+            let error = Errno.current
+            close(fd)
+            throw .systemCall("mmap of kvm_run", error)
+        }
+        self.fd = fd
+        self.mapSize = mapSize
+        self.vm = vm
+        // Safe: KVM maps at least sizeof(kvm_run) bytes here (KVM_GET_VCPU_MMAP_SIZE ≥ one page).
+        self.run = page.bindMemory(to: kvm_run.self, capacity: 1)
+    }
+
+    deinit {
+        munmap(run, mapSize)
+        close(fd)
+    }
+
+    // MARK: state
+
+    func setCPUID(_ table: [UInt8]) throws(KVMError) {
+        // Safe: the buffer is a complete kvm_cpuid2 with its entries (CPUIDTable.kvmBuffer), and
+        // KVM_SET_CPUID2 only reads it, so the shared table is passed without a copy.
+        let result = table.withUnsafeBytes {
+            ckvm_ioctl_pointer(fd, CKVM_SET_CPUID2, UnsafeMutableRawPointer(mutating: $0.baseAddress))
+        }
+        guard result == 0 else { throw .systemCall("KVM_SET_CPUID2", .current) }
+    }
+
+    func specialRegisters() throws(KVMError) -> kvm_sregs {
+        var sregs = kvm_sregs()
+        guard ckvm_ioctl_pointer(fd, CKVM_GET_SREGS, &sregs) == 0 else { throw .systemCall("KVM_GET_SREGS", .current) }
+        return sregs
+    }
+
+    func setSpecialRegisters(_ sregs: kvm_sregs) throws(KVMError) {
+        var sregs = sregs
+        guard ckvm_ioctl_pointer(fd, CKVM_SET_SREGS, &sregs) == 0 else { throw .systemCall("KVM_SET_SREGS", .current) }
+    }
+
+    func registers() throws(KVMError) -> kvm_regs {
+        var regs = kvm_regs()
+        guard ckvm_ioctl_pointer(fd, CKVM_GET_REGS, &regs) == 0 else { throw .systemCall("KVM_GET_REGS", .current) }
+        return regs
+    }
+
+    func setRegisters(_ regs: kvm_regs) throws(KVMError) {
+        var regs = regs
+        guard ckvm_ioctl_pointer(fd, CKVM_SET_REGS, &regs) == 0 else { throw .systemCall("KVM_SET_REGS", .current) }
+    }
+
+    /// Turns single-stepping on or off: with it on, every instruction ends in KVM_EXIT_DEBUG.
+    func setSingleStep(_ enabled: Bool) throws(KVMError) {
+        var debug = kvm_guest_debug()
+        debug.control = enabled ? CKVM_GUESTDBG_ENABLE | CKVM_GUESTDBG_SINGLESTEP : 0
+        guard ckvm_ioctl_pointer(fd, CKVM_SET_GUEST_DEBUG, &debug) == 0 else {
+            throw .systemCall("KVM_SET_GUEST_DEBUG", .current)
+        }
+    }
+
+    /// The signal mask in force during KVM_RUN: the thread's mask without `signal`, so the watchdog's
+    /// signal interrupts KVM_RUN and nothing else (the thread blocks it outside KVM_RUN).
+    func setRunSignalMask(threadMask: sigset_t, unblocking signal: Int32) throws(KVMError) {
+        // kvm_signal_mask is a u32 length and the kernel's 8-byte sigset; glibc's sigset_t starts with it.
+        var bytes = [UInt8](repeating: 0, count: MemoryLayout<kvm_signal_mask>.size + 8)
+        withUnsafeBytes(of: threadMask) { mask in
+            for i in 0..<8 { bytes[4 + i] = mask[i] }
+        }
+        bytes[0] = 8
+        bytes[4 + Int(signal - 1) / 8] &= ~(1 << UInt8((signal - 1) % 8))
+        // Safe: the buffer is a complete kvm_signal_mask with an 8-byte set.
+        let result = bytes.withUnsafeMutableBytes { ckvm_ioctl_pointer(fd, CKVM_SET_SIGNAL_MASK, $0.baseAddress) }
+        guard result == 0 else { throw .systemCall("KVM_SET_SIGNAL_MASK", .current) }
+    }
+
+    /// Asks KVM to copy the registers and segment registers into kvm_run on every exit, so tracing
+    /// reads RIP and CS without an ioctl per exit.
+    func enableSyncRegisters() {
+        run.pointee.kvm_valid_regs = CKVM_SYNC_X86_REGS | CKVM_SYNC_X86_SREGS
+    }
+
+    /// Registers as of the last exit (needs `enableSyncRegisters`).
+    var syncedRegisters: kvm_regs { run.pointee.s.regs.regs }
+
+    /// Special registers as of the last exit (needs `enableSyncRegisters`).
+    var syncedSpecialRegisters: kvm_sregs { run.pointee.s.regs.sregs }
+
+    /// Re-enters KVM_RUN with immediate_exit set: KVM completes the port or MMIO access of the last exit
+    /// and returns EINTR at once, without running the guest further.
+    func completePendingAccess() {
+        run.pointee.immediate_exit = 1
+        _ = ckvm_ioctl_value(fd, CKVM_RUN, 0)
+        run.pointee.immediate_exit = 0
+    }
+
+    // MARK: running
+
+    /// One KVM_RUN, decoded. `timedOut` is asked only after EINTR.
+    func runOnce(timedOut: () -> Bool) -> VMExit {
+        if ckvm_ioctl_value(fd, CKVM_RUN, 0) != 0 {
+            let error = Errno.current
+            return error == .interrupted ? .interrupted(timedOut: timedOut()) : .runFailed(error)
+        }
+        return decodeExit(timedOut: timedOut)
+    }
+
+    private func decodeExit(timedOut: () -> Bool) -> VMExit {
+        let r = run.pointee
+        switch Int32(bitPattern: r.exit_reason) {
+        case KVM_EXIT_IO:
+            let size = Int(r.io.size), count = Int(r.io.count), offset = Int(r.io.data_offset)
+            // The kernel sets data_offset inside the mapping; check anyway before trusting it.
+            guard offset >= MemoryLayout<kvm_run>.size, offset + size * count <= mapSize else {
+                return .unknown(reason: r.exit_reason)
+            }
+            // Safe: the range is inside the kvm_run mapping (checked above).
+            let data = UnsafeMutableRawBufferPointer(start: ckvm_run_io_data(run), count: size * count)
+            let access = PortAccess(port: r.io.port, size: size, count: count,
+                                    isWrite: r.io.direction == UInt8(KVM_EXIT_IO_OUT))
+            return .io(access, data: data)
+        case KVM_EXIT_MMIO:
+            // Safe: mmio.data is an 8-byte array inside kvm_run.
+            let data = UnsafeMutableRawBufferPointer(start: ckvm_run_mmio_data(run), count: 8)
+            return .mmio(address: r.mmio.phys_addr, size: min(Int(r.mmio.len), 8), isWrite: r.mmio.is_write != 0, data: data)
+        case KVM_EXIT_HLT:
+            return .hlt
+        case KVM_EXIT_SHUTDOWN:
+            return .shutdown
+        case KVM_EXIT_INTERNAL_ERROR:
+            return .internalError(suberror: r.internal.suberror)
+        case KVM_EXIT_FAIL_ENTRY:
+            return .failEntry(reason: r.fail_entry.hardware_entry_failure_reason)
+        case KVM_EXIT_EXCEPTION:
+            return .exception(vector: r.ex.exception, errorCode: r.ex.error_code)
+        case KVM_EXIT_DEBUG:
+            return .debug(pc: r.debug.arch.pc)
+        case KVM_EXIT_SYSTEM_EVENT:
+            return .systemEvent(type: r.system_event.type)
+        case KVM_EXIT_INTR:
+            return .interrupted(timedOut: timedOut())
+        default:
+            return .unknown(reason: r.exit_reason)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CKVM
+
+/// One VM: its file descriptor and its RAM, mapped at guest-physical 0 in memory slot 0.
+/// Created fresh for every run and torn down (fd closed, RAM unmapped) when released.
+final class VirtualMachine {
+    let fd: Int32
+    let ram: GuestRAM
+
+    /// Creates the VM and its RAM; `prepare` fills RAM (tables, image) before KVM maps it into the guest.
+    init(system: KVMSystem, memoryBytes: UInt64, prepare: (GuestRAM) -> Void) throws(KVMError) {
+        let fd = ckvm_ioctl_value(system.fd, CKVM_CREATE_VM, 0)
+        guard fd >= 0 else { throw .systemCall("KVM_CREATE_VM", .current) }
+        // NORESERVE and anonymous: pages are zero-filled and cost nothing until the guest touches them.
+        guard let base = mmap(nil, Int(memoryBytes), PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+            base != MAP_FAILED
+        else {
+            let error = Errno.current
+            close(fd)
+            throw .systemCall("mmap of \(memoryBytes >> 20) MiB guest RAM", error)
+        }
+        self.fd = fd
+        self.ram = GuestRAM(base: base, size: memoryBytes)
+        // From here on, deinit releases both.
+        if system.needsTSSAddress {
+            // Intel needs three pages of guest-physical space for real mode; they lie outside RAM.
+            guard ckvm_ioctl_value(fd, CKVM_SET_TSS_ADDR, UInt(GuestLayout.kvmTSSAddress)) == 0 else {
+                throw .systemCall("KVM_SET_TSS_ADDR", .current)
+            }
+        }
+        prepare(ram)
+        var region = kvm_userspace_memory_region(
+            slot: 0, flags: 0, guest_phys_addr: 0, memory_size: memoryBytes,
+            userspace_addr: UInt64(UInt(bitPattern: base)))
+        // Safe: the region struct lives across the call; KVM copies it.
+        guard ckvm_ioctl_pointer(fd, CKVM_SET_USER_MEMORY_REGION, &region) == 0 else {
+            throw .systemCall("KVM_SET_USER_MEMORY_REGION", .current)
+        }
+    }
+
+    deinit {
+        close(fd)
+        // Safe: the vCPU (which holds a reference to us) is gone, so KVM no longer maps this memory.
+        munmap(ram.base, Int(ram.size))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// `hypercourse run` end to end: the built binary, real nasm, real /dev/kvm.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: "/dev/kvm"), "skipped: /dev/kvm is absent on this machine"))
+struct RunCommandTests {
+    /// The `hypercourse` built next to this test bundle (swift test builds every product first).
+    static var tool: URL? {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".build/debug"),
+        ]
+        return candidates.map { $0.appendingPathComponent("hypercourse") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    struct Outcome {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+    }
+
+    func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
+        let tool = try #require(Self.tool, "the hypercourse binary was not built")
+        let process = Process()
+        process.executableURL = tool
+        process.arguments = ["run"] + arguments
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    func file(_ name: String, _ text: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-cmd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+
+    @Test func printsTheOutputAndASummary() throws {
+        let source = try file("hi.asm", "bits 16\norg 0x7c00\nmov dx, 0x3f8\nmov al, 'H'\nout dx, al\nmov al, 'i'\nout dx, al\nhlt\n")
+        let result = try run([source.path])
+        #expect(result.status == 0)
+        #expect(result.stdout == Data("Hi".utf8))
+        #expect(result.stderr.hasPrefix("halt · 3 exits (io-out 2, hlt 1) · ") && result.stderr.hasSuffix(" ms\n"))
+    }
+
+    @Test func jsonHasTheDocumentedShape() throws {
+        let source = try file("exit.asm", "bits 64\norg 0x100000\nmov dx, 0x3f8\nmov al, 0xff\nout dx, al\nmov al, 3\nout 0xf4, al\n")
+        let result = try run(["--mode", "user", "--trace", "--repeat", "3", "--json", source.path])
+        #expect(result.status == 1) // exit 3: a non-zero guest status
+        let object = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        #expect(Set(object.keys) == ["output", "end", "exitCounts", "registers", "timing", "trace"])
+        #expect((object["end"] as? [String: Any])?["status"] as? Int == 3)
+        #expect(object["output"] as? String == "\u{FFFD}")
+        #expect((object["timing"] as? [String: Any])?["runs"] as? Int == 3)
+        #expect((object["trace"] as? [Any])?.count == 2)
+    }
+
+    @Test func timeoutTakesFractionsAndHasItsOwnCode() throws {
+        let source = try file("spin.asm", "bits 16\norg 0x7c00\njmp $\n")
+        let start = ContinuousClock.now
+        let result = try run(["--timeout", "0.3", source.path])
+        #expect(result.status == 3 && result.stderr.hasPrefix("timeout"))
+        #expect(ContinuousClock.now - start < .seconds(3))
+    }
+
+    @Test func assemblerErrorsPointAtTheLine() throws {
+        let source = try file("bad.asm", "bits 16\nnop\nfrobnicate ax\n")
+        let result = try run([source.path])
+        #expect(result.status == 10)
+        #expect(result.stderr.hasPrefix("\(source.path):3: error: "))
+    }
+
+    @Test func missingNasmGivesTheInstallLine() throws {
+        let source = try file("x.asm", "hlt\n")
+        let result = try run([source.path], environment: ["PATH": "/nonexistent"])
+        #expect(result.status == 11 && result.stderr.contains("apt-get install nasm"))
+    }
+
+    @Test func kvmProblemsHaveDistinctCodes() throws {
+        let image = try file("halt.bin", "\u{F4}")
+        let missing = try run(["--kvm-device", "/nonexistent/kvm", image.path])
+        #expect(missing.status == 20 && missing.stderr.contains("/nonexistent/kvm does not exist"))
+        let notKVM = try run(["--kvm-device", "/dev/null", image.path])
+        #expect(notKVM.status == 23 && notKVM.stderr.contains("not a KVM device"))
+    }
+
+    @Test func badInputIsReported() throws {
+        #expect(try run(["/nonexistent/guest.bin"]).status == 12)
+        #expect(try run(["--memory", "0", "/nonexistent/guest.bin"]).status == 64)
+    }
+}
