@@ -1,0 +1,343 @@
+import CCmarkGFM
+import Foundation
+
+/// One parsed Markdown document (GFM: tables, strikethrough, autolinks, tag filter, task lists,
+/// footnotes; raw HTML allowed). Parsing analyses it once: headings get ids, code blocks are
+/// highlighted (or replaced by the caller's HTML), GitHub alerts become admonitions. `html(...)`
+/// then renders it as often as needed with different id prefixes and link targets, which is how
+/// the same lesson appears on its own page and in the print-all page without a second parse.
+///
+/// Not thread-safe: use one document per task. Different documents may be used concurrently.
+public final class MarkdownDocument {
+    public private(set) var headings: [Heading] = []
+    public private(set) var links: [LinkReference] = []
+    public private(set) var codeBlocks: [CodeBlock] = []
+    public private(set) var sections: [SearchSection] = []
+    public private(set) var admonitions: [Admonition] = []
+    /// Every `id` attribute in `html` (a rendered page), for link-target checks.
+    public static func ids(inHTML html: String) -> [String] { RawHTMLScanner.ids(in: html) }
+
+    /// `id` attributes the author wrote in raw HTML (they are link targets too).
+    public private(set) var rawHTMLIDs: [String] = []
+    /// Lines of raw-HTML `<img>` tags without an `alt` attribute.
+    public private(set) var rawImagesWithoutAlt: [Int] = []
+    /// True when the document defines footnotes (rendered as a labelled section at the end).
+    public private(set) var hasFootnotes = false
+
+    private let options: MarkdownOptions
+    private let parser: OpaquePointer
+    private let root: OpaquePointer
+    private var headingNodes: [OpaquePointer] = []
+    private var linkNodes: [OpaquePointer] = []
+
+    /// Parses `markdown`. `codeBlockHTML` may return HTML to use in place of a code block (exercise
+    /// blocks, say); nil keeps the default highlighted rendering.
+    public init(_ markdown: String, options: MarkdownOptions = MarkdownOptions(), codeBlockHTML: (CodeBlock) -> String? = { _ in nil }) {
+        self.options = options
+        let parser = CmarkRuntime.makeParser(smart: options.smartPunctuation)
+        self.parser = parser
+        markdown.utf8CString.withUnsafeBufferPointer { buffer in
+            cmark_parser_feed(parser, buffer.baseAddress, buffer.count - 1)
+        }
+        self.root = CmarkRuntime.finish(parser)
+        analyse(codeBlockHTML: codeBlockHTML)
+    }
+
+    deinit {
+        cmark_node_free(root)
+        cmark_parser_free(parser)
+    }
+
+    /// Renders the document. Heading and footnote ids get `idPrefix`; every link or image whose
+    /// `linkURL` returns a string gets that string as its destination.
+    public func html(idPrefix: String = "", linkURL: (LinkReference) -> String? = { _ in nil }) -> String {
+        for (index, node) in headingNodes.enumerated() {
+            let heading = headings[index]
+            let id = HTMLEscaping.escape(idPrefix + heading.id)
+            cmark_node_set_on_enter(node, "<h\(heading.level) id=\"\(id)\">")
+            cmark_node_set_on_exit(
+                node,
+                " <a class=\"heading-anchor\" href=\"#\(id)\" aria-label=\"\(HTMLEscaping.escape(options.anchorLabel)): \(HTMLEscaping.escape(heading.text))\">#</a></h\(heading.level)>"
+            )
+        }
+        for (index, node) in linkNodes.enumerated() {
+            let url = linkURL(links[index]) ?? links[index].destination
+            cmark_node_set_url(node, url)
+        }
+        var html = CmarkRuntime.render(root, parser: parser)
+        if hasFootnotes { html = decorateFootnotes(html, idPrefix: idPrefix) }
+        return html
+    }
+
+    // MARK: - Analysis
+
+    private func analyse(codeBlockHTML: (CodeBlock) -> String?) {
+        var slugger = HeadingSlugger()
+        var blockQuotes: [OpaquePointer] = []
+        var codeNodes: [OpaquePointer] = []
+        var sectionText: [UInt8] = []
+        var currentSection = SearchSection(headingID: nil, heading: "", text: "")
+        var headingText: [UInt8] = []
+        var imageAlt: [UInt8] = []
+        var headingDepth = 0
+        var imageDepth = 0
+
+        let iter = cmark_iter_new(root)
+        defer { cmark_iter_free(iter) }
+        while true {
+            let event = cmark_iter_next(iter)
+            if event == CMARK_EVENT_DONE { break }
+            guard let node = cmark_iter_get_node(iter) else { continue }
+            let type = cmark_node_get_type(node)
+            let entering = event == CMARK_EVENT_ENTER
+
+            switch type {
+            case CMARK_NODE_HEADING:
+                if entering {
+                    headingDepth += 1
+                    headingText.removeAll(keepingCapacity: true)
+                } else {
+                    headingDepth -= 1
+                    var text = String(decoding: headingText, as: UTF8.self)
+                    let explicit = Self.stripExplicitID(node, text: &text)
+                    text = text.trimmingCharacters(in: .whitespaces)
+                    let id = slugger.id(for: text, explicit: explicit)
+                    let level = Int(cmark_node_get_heading_level(node))
+                    headings.append(Heading(level: level, id: id, text: text, html: Self.innerHTML(of: node, parser: parser), line: Int(cmark_node_get_start_line(node))))
+                    headingNodes.append(node)
+                    if level <= 3 {
+                        currentSection.text = Self.squash(sectionText)
+                        if !(currentSection.text.isEmpty && currentSection.headingID == nil) { sections.append(currentSection) }
+                        sectionText.removeAll(keepingCapacity: true)
+                        currentSection = SearchSection(headingID: id, heading: text, text: "")
+                    } else {
+                        sectionText.append(contentsOf: headingText)
+                        sectionText.append(0x20)
+                    }
+                }
+            case CMARK_NODE_TEXT, CMARK_NODE_CODE:
+                guard let literal = cmark_node_get_literal(node) else { break }
+                let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
+                if type == CMARK_NODE_TEXT, Self.isAdmonitionMarker(node) { break }
+                if headingDepth > 0 { headingText.append(contentsOf: bytes) }
+                else if imageDepth > 0 { imageAlt.append(contentsOf: bytes) }
+                else { sectionText.append(contentsOf: bytes) }
+            case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
+                if headingDepth > 0 { headingText.append(0x20) } else if imageDepth > 0 { imageAlt.append(0x20) } else { sectionText.append(0x20) }
+            case CMARK_NODE_PARAGRAPH, CMARK_NODE_ITEM:
+                if !entering { sectionText.append(0x20) }
+            case CMARK_NODE_CODE_BLOCK:
+                let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
+                let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
+                var length: Int32 = 0, offset: Int32 = 0
+                var character: CChar = 0
+                let fenced = cmark_node_get_fenced(node, &length, &offset, &character) != 0
+                codeBlocks.append(CodeBlock(info: info, literal: literal, line: Int(cmark_node_get_start_line(node)), fenced: fenced))
+                codeNodes.append(node)
+                sectionText.append(contentsOf: literal.utf8)
+                sectionText.append(0x20)
+            case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
+                if type == CMARK_NODE_IMAGE {
+                    if entering { imageDepth += 1; imageAlt.removeAll(keepingCapacity: true) } else { imageDepth -= 1 }
+                }
+                if !entering {
+                    let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+                    links.append(LinkReference(
+                        kind: type == CMARK_NODE_IMAGE ? .image : .link,
+                        destination: url,
+                        altText: type == CMARK_NODE_IMAGE ? String(decoding: imageAlt, as: UTF8.self) : "",
+                        line: Int(cmark_node_get_start_line(node)),
+                        column: Int(cmark_node_get_start_column(node))
+                    ))
+                    linkNodes.append(node)
+                }
+            case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
+                if let literal = cmark_node_get_literal(node) {
+                    scanRawHTML(String(cString: literal), line: Int(cmark_node_get_start_line(node)))
+                }
+            case CMARK_NODE_BLOCK_QUOTE:
+                if entering { blockQuotes.append(node) }
+            case CMARK_NODE_FOOTNOTE_DEFINITION:
+                hasFootnotes = true
+            default:
+                break
+            }
+        }
+        currentSection.text = Self.squash(sectionText)
+        if !(currentSection.text.isEmpty && currentSection.headingID == nil) || sections.isEmpty { sections.append(currentSection) }
+
+        // Tree edits happen after the walk so the iterator never sees a half-edited tree.
+        for (index, node) in headingNodes.enumerated() {
+            headingNodes[index] = replaceHeading(node)
+        }
+        for (index, node) in codeNodes.enumerated() {
+            let block = codeBlocks[index]
+            let html = codeBlockHTML(block) ?? Self.defaultCodeHTML(block)
+            let custom = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK)!
+            cmark_node_set_on_enter(custom, html)
+            cmark_node_set_on_exit(custom, "")
+            cmark_node_insert_before(node, custom)
+            cmark_node_unlink(node)
+            cmark_node_free(node)
+        }
+        for quote in blockQuotes { convertAdmonition(quote) }
+    }
+
+    /// A heading becomes an empty custom block holding one custom inline around the heading's
+    /// inlines: the inline's enter/exit strings carry `<hN id>` and the anchor link, and sit on the
+    /// same line as the text (a custom block's own strings get line breaks around them).
+    private func replaceHeading(_ node: OpaquePointer) -> OpaquePointer {
+        let inline = cmark_node_new(CMARK_NODE_CUSTOM_INLINE)!
+        while let child = cmark_node_first_child(node) {
+            cmark_node_append_child(inline, child)
+        }
+        let block = replaceWithCustomBlock(node)
+        cmark_node_set_on_enter(block, "")
+        cmark_node_set_on_exit(block, "")
+        cmark_node_append_child(block, inline)
+        return inline
+    }
+
+    /// Moves a node's children into a new custom block in its place; returns the custom block.
+    private func replaceWithCustomBlock(_ node: OpaquePointer) -> OpaquePointer {
+        let custom = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK)!
+        cmark_node_insert_before(node, custom)
+        while let child = cmark_node_first_child(node) {
+            cmark_node_append_child(custom, child)
+        }
+        cmark_node_unlink(node)
+        cmark_node_free(node)
+        return custom
+    }
+
+    /// The default rendering of a code block: highlighted when the language is known, else escaped.
+    public static func defaultCodeHTML(_ block: CodeBlock) -> String {
+        let word = block.languageWord
+        let language = SyntaxHighlighter.resolve(infoWord: word, code: block.literal)
+        let body = language.map { SyntaxHighlighter.highlight(block.literal, as: $0) } ?? SyntaxHighlighter.plain(block.literal)
+        let langAttr = word.isEmpty ? "text" : HTMLEscaping.escape(word)
+        let cls = language.map { " class=\"language-\($0.rawValue)\"" } ?? ""
+        return "<div class=\"code-block\"><pre data-lang=\"\(langAttr)\" tabindex=\"0\"><code\(cls)>\(body)</code></pre></div>"
+    }
+
+    // MARK: - Admonitions
+
+    private static let admonitionKinds: Set<String> = ["note", "tip", "important", "warning", "caution"]
+
+    /// `[!NOTE]` alone on the first line of the first paragraph of a block quote.
+    private static func admonitionKind(_ text: OpaquePointer) -> String? {
+        guard let literal = cmark_node_get_literal(text) else { return nil }
+        let s = String(cString: literal).trimmingCharacters(in: .whitespaces)
+        guard s.hasPrefix("[!"), s.hasSuffix("]"), s.count > 3 else { return nil }
+        let kind = s.dropFirst(2).dropLast().lowercased()
+        guard admonitionKinds.contains(kind) else { return nil }
+        if let next = cmark_node_next(text) {
+            let t = cmark_node_get_type(next)
+            guard t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK else { return nil }
+        }
+        return kind
+    }
+
+    private static func isAdmonitionMarker(_ text: OpaquePointer) -> Bool {
+        guard cmark_node_previous(text) == nil, let paragraph = cmark_node_parent(text),
+            cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH, cmark_node_previous(paragraph) == nil,
+            let quote = cmark_node_parent(paragraph), cmark_node_get_type(quote) == CMARK_NODE_BLOCK_QUOTE
+        else { return false }
+        return admonitionKind(text) != nil
+    }
+
+    private func convertAdmonition(_ quote: OpaquePointer) {
+        guard let paragraph = cmark_node_first_child(quote), cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH,
+            let text = cmark_node_first_child(paragraph), cmark_node_get_type(text) == CMARK_NODE_TEXT,
+            let kind = Self.admonitionKind(text)
+        else { return }
+        admonitions.append(Admonition(kind: kind, line: Int(cmark_node_get_start_line(quote))))
+        if let br = cmark_node_next(text) {
+            cmark_node_unlink(br)
+            cmark_node_free(br)
+        }
+        cmark_node_unlink(text)
+        cmark_node_free(text)
+        if cmark_node_first_child(paragraph) == nil {
+            cmark_node_unlink(paragraph)
+            cmark_node_free(paragraph)
+        }
+        let title = HTMLEscaping.escape(options.admonitionTitles[kind] ?? kind.capitalized)
+        let custom = replaceWithCustomBlock(quote)
+        cmark_node_set_on_enter(
+            custom,
+            "<div class=\"admonition admonition-\(kind)\" role=\"note\"><p class=\"admonition-title\">\(AdmonitionIcons.svg(kind))\(title)</p>"
+        )
+        cmark_node_set_on_exit(custom, "</div>")
+    }
+
+    // MARK: - Helpers
+
+    /// Strips a trailing `{#custom-id}` from the heading's last text node and returns the id.
+    private static func stripExplicitID(_ heading: OpaquePointer, text: inout String) -> String? {
+        guard text.hasSuffix("}"), let open = text.range(of: "{#", options: .backwards) else { return nil }
+        let id = String(text[open.upperBound..<text.index(before: text.endIndex)])
+        guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_:.".contains($0) }) else { return nil }
+        guard let last = cmark_node_last_child(heading), cmark_node_get_type(last) == CMARK_NODE_TEXT,
+            let literal = cmark_node_get_literal(last)
+        else { return nil }
+        let lastText = String(cString: literal)
+        guard let r = lastText.range(of: "{#" + id + "}", options: .backwards) else { return nil }
+        var trimmed = String(lastText[..<r.lowerBound])
+        while trimmed.last == " " { trimmed.removeLast() }
+        cmark_node_set_literal(last, trimmed)
+        text = String(text[..<open.lowerBound])
+        return id
+    }
+
+    private static func innerHTML(of heading: OpaquePointer, parser: OpaquePointer) -> String {
+        var html = CmarkRuntime.render(heading, parser: parser)
+        // `<h2>...</h2>\n` → inner part, without links (a TOC entry is itself a link).
+        if let open = html.firstIndex(of: ">"), let close = html.range(of: "</h", options: .backwards) {
+            html = String(html[html.index(after: open)..<close.lowerBound])
+        }
+        if html.contains("<a ") {
+            html = html.replacingOccurrences(of: "<a [^>]*>", with: "", options: .regularExpression)
+                .replacingOccurrences(of: "</a>", with: "")
+        }
+        return html
+    }
+
+    /// Collapses whitespace runs to single spaces and trims.
+    static func squash(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var space = true
+        for b in bytes {
+            if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D {
+                if !space { out.append(0x20); space = true }
+            } else {
+                out.append(b)
+                space = false
+            }
+        }
+        if out.last == 0x20 { out.removeLast() }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func scanRawHTML(_ html: String, line: Int) {
+        rawHTMLIDs.append(contentsOf: RawHTMLScanner.ids(in: html))
+        for offset in RawHTMLScanner.imagesWithoutAlt(in: html) { rawImagesWithoutAlt.append(line + offset) }
+    }
+
+    private func decorateFootnotes(_ html: String, idPrefix: String) -> String {
+        var html = html.replacingOccurrences(
+            of: "aria-label=\"Back to content\"", with: "aria-label=\"\(HTMLEscaping.escape(options.footnoteBackLabel))\"")
+        let titleID = "\(idPrefix)hc-footnotes"
+        html = html.replacingOccurrences(
+            of: "<section class=\"footnotes\" data-footnotes>\n<ol>",
+            with: "<section class=\"footnotes\" data-footnotes aria-labelledby=\"\(titleID)\">\n<h2 class=\"footnotes-title\" id=\"\(titleID)\">\(HTMLEscaping.escape(options.footnotesTitle))</h2>\n<ol>")
+        if !idPrefix.isEmpty {
+            for (from, to) in [("id=\"fn-", "id=\"\(idPrefix)fn-"), ("href=\"#fn-", "href=\"#\(idPrefix)fn-"),
+                               ("id=\"fnref-", "id=\"\(idPrefix)fnref-"), ("href=\"#fnref-", "href=\"#\(idPrefix)fnref-")] {
+                html = html.replacingOccurrences(of: from, with: to)
+            }
+        }
+        return html
+    }
+}
