@@ -143,6 +143,7 @@ public final class MarkdownDocument {
                 if !entering {
                     let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
                     links.append(LinkReference(
+                        index: links.count,
                         kind: type == CMARK_NODE_IMAGE ? .image : .link,
                         destination: url,
                         altText: type == CMARK_NODE_IMAGE ? String(decoding: imageAlt, as: UTF8.self) : "",

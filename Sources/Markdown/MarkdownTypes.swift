@@ -43,6 +43,8 @@ public struct Heading: Sendable, Hashable {
 /// A link or image destination as the author wrote it.
 public struct LinkReference: Sendable, Hashable {
     public enum Kind: Sendable, Hashable { case link, image }
+    /// Position in `MarkdownDocument.links`.
+    public var index: Int
     public var kind: Kind
     public var destination: String
     /// Image alt text (plain), empty for links.
