@@ -57,8 +57,8 @@ public enum Scaffold {
             ---
             title: \(quoted)
             description: ""
-            objectives:
-              - ""
+            # objectives:
+            #   - What a reader can do after this lesson
             ---
 
             Introduce the lesson here.

@@ -149,17 +149,29 @@ public struct SiteBuilder: Sendable {
             events(.progress(done: count, total: frozenJobs.count, name: String(frozenJobs[index].contentPath.dropLast(3))))
             return body
         }
-        var (rendered, errors) = try collectFailures(results)
-        guard errors.isEmpty else { throw BuildFailure(errors) }
         var bodies: [String: RenderedBody] = [:]
-        for (job, body) in zip(frozenJobs, rendered) {
-            bodies[job.page.path] = body
-            warnings.append(contentsOf: body.warnings)
+        var rendered: [RenderedBody] = []
+        var errors: [SiteError] = []
+        for (job, result) in zip(frozenJobs, results) {
+            switch result {
+            case .success(let body):
+                bodies[job.page.path] = body
+                rendered.append(body)
+                warnings.append(contentsOf: body.warnings)
+            case .failure(let failure as BuildFailure): errors.append(contentsOf: failure.errors)
+            case .failure(let error as SiteError): errors.append(error)
+            case .failure(let error): throw error
+            }
         }
 
-        // Anchors, now that every page's ids are known.
+        // Anchors, now that every page's ids are known (pages that failed to render are skipped,
+        // so one build reports every problem it can).
+        let failedPages = Set(zip(frozenJobs, results).compactMap { job, result -> String? in
+            if case .failure = result { return job.page.path }
+            return nil
+        })
         for body in rendered {
-            for check in body.anchorChecks where !(bodies[check.path]?.ids.contains(check.fragment) ?? false) {
+            for check in body.anchorChecks where !failedPages.contains(check.path) && !(bodies[check.path]?.ids.contains(check.fragment) ?? false) {
                 let known = bodies[check.path]?.ids ?? []
                 let hint = Self.closest(check.fragment, in: known).map { " (did you mean '#\($0)'?)" } ?? ""
                 errors.append(SiteError(file: check.file, line: check.line, "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))

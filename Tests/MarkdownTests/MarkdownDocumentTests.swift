@@ -77,7 +77,7 @@ import Testing
     @Test func linksAreReportedWithPositionsAndRewritable() {
         let doc = MarkdownDocument("Intro\n\nSee [the loop](../05-kvm/kvm.md#the-run-loop) and ![a diagram](img/d.svg).\n\n[ext](https://example.com)\n")
         #expect(doc.links.count == 3)
-        #expect(doc.links[0] == LinkReference(kind: .link, destination: "../05-kvm/kvm.md#the-run-loop", altText: "", line: 3, column: 5))
+        #expect(doc.links[0] == LinkReference(index: 0, kind: .link, destination: "../05-kvm/kvm.md#the-run-loop", altText: "", line: 3, column: 5))
         #expect(doc.links[1].kind == .image)
         #expect(doc.links[1].altText == "a diagram")
         let html = doc.html { link in
