@@ -18,10 +18,11 @@ enum CmarkRuntime {
 
     static var options: Int32 { CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES }
 
+    /// A parser whose memory comes from the calling thread's current arena.
     static func makeParser(smart: Bool) -> OpaquePointer {
         precondition(registered)
         let opts = options | (smart ? CMARK_OPT_SMART : 0)
-        let parser = cmark_parser_new(opts)!
+        let parser = cmark_parser_new_with_mem(opts, CmarkArena.memory)!
         for name in extensionNames {
             // The core extensions are registered above, so a miss is a broken libcmark-gfm install.
             guard let ext = cmark_find_syntax_extension(name) else {
@@ -38,10 +39,15 @@ enum CmarkRuntime {
         return cmark_parser_finish(parser)!
     }
 
-    /// HTML for `node` with the parser's extensions (so tables, task lists and the tag filter render).
+    /// HTML for `node` with the parser's extensions (so tables, task lists and the tag filter
+    /// render). The buffer is in the document's arena, which frees it with the document.
     static func render(_ node: OpaquePointer, parser: OpaquePointer) -> String {
-        guard let cString = cmark_render_html(node, options, cmark_parser_get_syntax_extensions(parser)) else { return "" }
-        defer { free(cString) }
+        guard let cString = cmark_render_html_with_mem(node, options, cmark_parser_get_syntax_extensions(parser), CmarkArena.memory) else { return "" }
         return String(cString: cString)
+    }
+
+    /// A new node allocated in the current arena, like the parser's own.
+    static func node(_ type: cmark_node_type) -> OpaquePointer {
+        cmark_node_new_with_mem(type, CmarkArena.memory)!
     }
 }

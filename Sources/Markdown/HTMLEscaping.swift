@@ -11,7 +11,7 @@ public enum HTMLEscaping {
         guard needs else { return text }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 32)
-        for byte in text.utf8 { appendEscaped(byte, to: &out) }
+        appendEscaped(Array(text.utf8)[...], to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -27,7 +27,18 @@ public enum HTMLEscaping {
         }
     }
 
-    static func appendEscaped<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
-        for byte in bytes { appendEscaped(byte, to: &out) }
+    /// Copies runs without special characters in one go; most code and text has few of them.
+    static func appendEscaped(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            for i in 0..<buffer.count {
+                let byte = buffer[i]
+                guard byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27 else { continue }
+                if i > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<i])) }
+                appendEscaped(byte, to: &out)
+                start = i + 1
+            }
+            if buffer.count > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<buffer.count])) }
+        }
     }
 }

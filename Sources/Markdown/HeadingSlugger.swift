@@ -7,6 +7,7 @@ public struct HeadingSlugger: Sendable {
     public init() {}
 
     public static func slug(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return asciiSlug(text) }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -20,6 +21,20 @@ public struct HeadingSlugger: Sendable {
             }
         }
         return out
+    }
+
+    private static func asciiSlug(_ text: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for b in text.utf8 {
+            switch b {
+            case 0x20, 0x09, 0x0A: out.append(0x2D)
+            case 0x2D, 0x5F, 0x30...0x39, 0x61...0x7A: out.append(b)
+            case 0x41...0x5A: out.append(b | 0x20)
+            default: break
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A unique id for `text`, or `explicit` (from `{#id}`) when given; ids already reserved by

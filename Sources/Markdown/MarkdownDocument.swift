@@ -12,7 +12,16 @@ public final class MarkdownDocument {
     public private(set) var headings: [Heading] = []
     public private(set) var links: [LinkReference] = []
     public private(set) var codeBlocks: [CodeBlock] = []
-    public private(set) var sections: [SearchSection] = []
+    /// Searchable text by section. Computed on first use: rendering alone does not pay for it.
+    public var sections: [SearchSection] {
+        if let cached = sectionCache { return cached }
+        let built = rawSections.map { SearchSection(headingID: $0.id, heading: $0.heading, text: Self.squash($0.text)) }
+            .filter { !($0.text.isEmpty && $0.headingID == nil) }
+        sectionCache = built.isEmpty ? [SearchSection(headingID: nil, heading: "", text: "")] : built
+        return sectionCache!
+    }
+    private var rawSections: [(id: String?, heading: String, text: [UInt8])] = []
+    private var sectionCache: [SearchSection]?
     public private(set) var admonitions: [Admonition] = []
     /// Every `id` attribute in `html` (a rendered page), for link-target checks.
     public static func ids(inHTML html: String) -> [String] { RawHTMLScanner.ids(in: html) }
@@ -25,6 +34,8 @@ public final class MarkdownDocument {
     public private(set) var hasFootnotes = false
 
     private let options: MarkdownOptions
+    /// Holds every libcmark-gfm allocation of this document; released with it.
+    private let arena = CmarkArena()
     private let parser: OpaquePointer
     private let root: OpaquePointer
     private var headingNodes: [OpaquePointer] = []
@@ -34,23 +45,29 @@ public final class MarkdownDocument {
     /// blocks, say); nil keeps the default highlighted rendering.
     public init(_ markdown: String, options: MarkdownOptions = MarkdownOptions(), codeBlockHTML: (CodeBlock) -> String? = { _ in nil }) {
         self.options = options
-        let parser = CmarkRuntime.makeParser(smart: options.smartPunctuation)
-        self.parser = parser
-        markdown.utf8CString.withUnsafeBufferPointer { buffer in
-            cmark_parser_feed(parser, buffer.baseAddress, buffer.count - 1)
+        let arena = self.arena
+        let (parser, root) = arena.withArena { () -> (OpaquePointer, OpaquePointer) in
+            let parser = CmarkRuntime.makeParser(smart: options.smartPunctuation)
+            var text = markdown
+            text.withUTF8 { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
+            }
+            return (parser, CmarkRuntime.finish(parser))
         }
-        self.root = CmarkRuntime.finish(parser)
-        analyse(codeBlockHTML: codeBlockHTML)
+        self.parser = parser
+        self.root = root
+        arena.withArena { analyse(codeBlockHTML: codeBlockHTML) }
     }
 
-    deinit {
-        cmark_node_free(root)
-        cmark_parser_free(parser)
-    }
+    // No deinit: the tree, the parser and every buffer live in `arena`, which frees them at once.
 
     /// Renders the document. Heading and footnote ids get `idPrefix`; every link or image whose
     /// `linkURL` returns a string gets that string as its destination.
     public func html(idPrefix: String = "", linkURL: (LinkReference) -> String? = { _ in nil }) -> String {
+        arena.withArena { render(idPrefix: idPrefix, linkURL: linkURL) }
+    }
+
+    private func render(idPrefix: String, linkURL: (LinkReference) -> String?) -> String {
         for (index, node) in headingNodes.enumerated() {
             let heading = headings[index]
             let id = HTMLEscaping.escape(idPrefix + heading.id)
@@ -76,7 +93,8 @@ public final class MarkdownDocument {
         var blockQuotes: [OpaquePointer] = []
         var codeNodes: [OpaquePointer] = []
         var sectionText: [UInt8] = []
-        var currentSection = SearchSection(headingID: nil, heading: "", text: "")
+        var currentID: String?
+        var currentHeading = ""
         var headingText: [UInt8] = []
         var imageAlt: [UInt8] = []
         var headingDepth = 0
@@ -98,18 +116,19 @@ public final class MarkdownDocument {
                     headingText.removeAll(keepingCapacity: true)
                 } else {
                     headingDepth -= 1
-                    var text = String(decoding: headingText, as: UTF8.self)
+                    var text = String(decoding: Self.trimmed(headingText), as: UTF8.self)
                     let explicit = Self.stripExplicitID(node, text: &text)
-                    text = text.trimmingCharacters(in: .whitespaces)
                     let id = slugger.id(for: text, explicit: explicit)
                     let level = Int(cmark_node_get_heading_level(node))
-                    headings.append(Heading(level: level, id: id, text: text, html: Self.innerHTML(of: node, parser: parser), line: Int(cmark_node_get_start_line(node))))
+                    // Plain-text headings (the usual case) need no render for their TOC entry.
+                    let html = Self.hasOnlyText(node) ? HTMLEscaping.escape(text) : Self.innerHTML(of: node, parser: parser)
+                    headings.append(Heading(level: level, id: id, text: text, html: html, line: Int(cmark_node_get_start_line(node))))
                     headingNodes.append(node)
                     if level <= 3 {
-                        currentSection.text = Self.squash(sectionText)
-                        if !(currentSection.text.isEmpty && currentSection.headingID == nil) { sections.append(currentSection) }
-                        sectionText.removeAll(keepingCapacity: true)
-                        currentSection = SearchSection(headingID: id, heading: text, text: "")
+                        rawSections.append((currentID, currentHeading, sectionText))
+                        sectionText = []
+                        currentID = id
+                        currentHeading = text
                     } else {
                         sectionText.append(contentsOf: headingText)
                         sectionText.append(0x20)
@@ -164,22 +183,33 @@ public final class MarkdownDocument {
                 break
             }
         }
-        currentSection.text = Self.squash(sectionText)
-        if !(currentSection.text.isEmpty && currentSection.headingID == nil) || sections.isEmpty { sections.append(currentSection) }
+        rawSections.append((currentID, currentHeading, sectionText))
 
         // Tree edits happen after the walk so the iterator never sees a half-edited tree.
         for (index, node) in headingNodes.enumerated() {
             headingNodes[index] = replaceHeading(node)
         }
+        // The caller's hook runs in order; default highlighting of the rest can run on all cores
+        // (it is pure), which matters for documents with many code blocks.
+        var replacements = codeBlocks.map { codeBlockHTML($0) }
+        let pending = replacements.indices.filter { replacements[$0] == nil }
+        if pending.count >= 16 {
+            let blocks = pending.map { codeBlocks[$0] }
+            let results = UnsafeMutableBufferPointer<String>.allocate(capacity: blocks.count)
+            results.initialize(repeating: "")
+            nonisolated(unsafe) let slots = results
+            DispatchQueue.concurrentPerform(iterations: blocks.count) { i in slots[i] = Self.defaultCodeHTML(blocks[i]) }
+            for (k, index) in pending.enumerated() { replacements[index] = results[k] }
+            results.deinitialize()
+            results.deallocate()
+        }
         for (index, node) in codeNodes.enumerated() {
-            let block = codeBlocks[index]
-            let html = codeBlockHTML(block) ?? Self.defaultCodeHTML(block)
-            let custom = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK)!
+            let html = replacements[index] ?? Self.defaultCodeHTML(codeBlocks[index])
+            let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_BLOCK)
             cmark_node_set_on_enter(custom, html)
             cmark_node_set_on_exit(custom, "")
             cmark_node_insert_before(node, custom)
             cmark_node_unlink(node)
-            cmark_node_free(node)
         }
         for quote in blockQuotes { convertAdmonition(quote) }
     }
@@ -188,7 +218,7 @@ public final class MarkdownDocument {
     /// inlines: the inline's enter/exit strings carry `<hN id>` and the anchor link, and sit on the
     /// same line as the text (a custom block's own strings get line breaks around them).
     private func replaceHeading(_ node: OpaquePointer) -> OpaquePointer {
-        let inline = cmark_node_new(CMARK_NODE_CUSTOM_INLINE)!
+        let inline = CmarkRuntime.node(CMARK_NODE_CUSTOM_INLINE)
         while let child = cmark_node_first_child(node) {
             cmark_node_append_child(inline, child)
         }
@@ -201,13 +231,12 @@ public final class MarkdownDocument {
 
     /// Moves a node's children into a new custom block in its place; returns the custom block.
     private func replaceWithCustomBlock(_ node: OpaquePointer) -> OpaquePointer {
-        let custom = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK)!
+        let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_BLOCK)
         cmark_node_insert_before(node, custom)
         while let child = cmark_node_first_child(node) {
             cmark_node_append_child(custom, child)
         }
         cmark_node_unlink(node)
-        cmark_node_free(node)
         return custom
     }
 
@@ -253,16 +282,10 @@ public final class MarkdownDocument {
             let kind = Self.admonitionKind(text)
         else { return }
         admonitions.append(Admonition(kind: kind, line: Int(cmark_node_get_start_line(quote))))
-        if let br = cmark_node_next(text) {
-            cmark_node_unlink(br)
-            cmark_node_free(br)
-        }
+        // Unlinked nodes stay in the arena until the document goes.
+        if let br = cmark_node_next(text) { cmark_node_unlink(br) }
         cmark_node_unlink(text)
-        cmark_node_free(text)
-        if cmark_node_first_child(paragraph) == nil {
-            cmark_node_unlink(paragraph)
-            cmark_node_free(paragraph)
-        }
+        if cmark_node_first_child(paragraph) == nil { cmark_node_unlink(paragraph) }
         let title = HTMLEscaping.escape(options.admonitionTitles[kind] ?? kind.capitalized)
         let custom = replaceWithCustomBlock(quote)
         cmark_node_set_on_enter(
@@ -288,37 +311,73 @@ public final class MarkdownDocument {
         while trimmed.last == " " { trimmed.removeLast() }
         cmark_node_set_literal(last, trimmed)
         text = String(text[..<open.lowerBound])
+        while text.last == " " { text.removeLast() }
         return id
     }
 
     private static func innerHTML(of heading: OpaquePointer, parser: OpaquePointer) -> String {
-        var html = CmarkRuntime.render(heading, parser: parser)
-        // `<h2>...</h2>\n` → inner part, without links (a TOC entry is itself a link).
-        if let open = html.firstIndex(of: ">"), let close = html.range(of: "</h", options: .backwards) {
-            html = String(html[html.index(after: open)..<close.lowerBound])
+        // `<h2>...</h2>\n` → the inner part, without links (a TOC entry is itself a link).
+        let bytes = Array(CmarkRuntime.render(heading, parser: parser).utf8)
+        guard let open = bytes.firstIndex(of: 0x3E) else { return "" }
+        var end = bytes.count
+        while end > open + 1, !(bytes[end - 1] == 0x3E && end >= 5 && bytes[end - 5] == 0x3C && bytes[end - 4] == 0x2F && bytes[end - 3] == 0x68) { end -= 1 }
+        var inner = Array(bytes[(open + 1)..<max(open + 1, end - 5)])
+        if inner.contains(0x3C) { inner = stripAnchors(inner) }
+        return String(decoding: inner, as: UTF8.self)
+    }
+
+    /// Removes `<a ...>` and `</a>` tags, keeping their text.
+    private static func stripAnchors(_ b: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x3C, i + 2 < b.count, (b[i + 1] == 0x61 && (b[i + 2] == 0x20 || b[i + 2] == 0x3E)) || (b[i + 1] == 0x2F && b[i + 2] == 0x61 && i + 3 < b.count && b[i + 3] == 0x3E) {
+                while i < b.count, b[i] != 0x3E { i += 1 }
+                i += 1
+                continue
+            }
+            out.append(b[i])
+            i += 1
         }
-        if html.contains("<a ") {
-            html = html.replacingOccurrences(of: "<a [^>]*>", with: "", options: .regularExpression)
-                .replacingOccurrences(of: "</a>", with: "")
+        return out
+    }
+
+    private static func hasOnlyText(_ node: OpaquePointer) -> Bool {
+        var child = cmark_node_first_child(node)
+        while let c = child {
+            if cmark_node_get_type(c) != CMARK_NODE_TEXT { return false }
+            child = cmark_node_next(c)
         }
-        return html
+        return true
+    }
+
+    private static func trimmed(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        var slice = bytes[...]
+        while let f = slice.first, f == 0x20 || f == 0x09 { slice = slice.dropFirst() }
+        while let l = slice.last, l == 0x20 || l == 0x09 { slice = slice.dropLast() }
+        return slice
     }
 
     /// Collapses whitespace runs to single spaces and trims.
     static func squash(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var space = true
-        for b in bytes {
-            if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D {
-                if !space { out.append(0x20); space = true }
-            } else {
-                out.append(b)
-                space = false
+        bytes.withUnsafeBufferPointer { input in
+            String(unsafeUninitializedCapacity: input.count) { out in
+                var n = 0
+                var space = true
+                for b in input {
+                    if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D {
+                        if !space { out[n] = 0x20; n += 1; space = true }
+                    } else {
+                        out[n] = b
+                        n += 1
+                        space = false
+                    }
+                }
+                if n > 0, out[n - 1] == 0x20 { n -= 1 }
+                return n
             }
         }
-        if out.last == 0x20 { out.removeLast() }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private func scanRawHTML(_ html: String, line: Int) {

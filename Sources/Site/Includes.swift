@@ -36,8 +36,31 @@ struct IncludeExpander {
 
     static let directive = "{{#include"
 
+    private static let directiveBytes = Array(directive.utf8)
+
+    /// A byte search, not Foundation's (which converts to UTF-16): every lesson is checked and
+    /// most have no includes.
+    static func mentionsInclude<S: StringProtocol>(_ text: S) -> Bool {
+        let needle = directiveBytes
+        var text = String(text)
+        return text.withUTF8 { hay in
+            guard hay.count >= needle.count else { return false }
+            var i = 0
+            let last = hay.count - needle.count
+            while i <= last {
+                if hay[i] == 0x7B, hay[i + 1] == 0x7B, hay[i + 2] == 0x23 {
+                    var k = 3
+                    while k < needle.count, hay[i + k] == needle[k] { k += 1 }
+                    if k == needle.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+    }
+
     func expand(_ source: MarkdownSource) throws -> (text: String, map: SourceMap) {
-        guard source.body.contains(Self.directive) else {
+        guard Self.mentionsInclude(source.body) else {
             return (source.body, SourceMap(segments: [.init(outputLine: 1, file: source.file, fileLine: source.firstLine)]))
         }
         var out: [Substring] = []
@@ -59,7 +82,7 @@ struct IncludeExpander {
             runStart = nil
         }
         for (index, line) in lines.enumerated() {
-            guard line.contains(Self.directive) else {
+            guard Self.mentionsInclude(line) else {
                 if runStart == nil { runStart = index }
                 continue
             }
@@ -145,7 +168,7 @@ struct IncludeExpander {
         }
         lines = lines.filter { !Self.isAnchorMarker($0) }
         var result = lines.joined(separator: "\n")
-        if target.pathExtension == "md", result.contains(Self.directive) {
+        if target.pathExtension == "md", Self.mentionsInclude(result) {
             var out: [Substring] = []
             var segments: [SourceMap.Segment] = []
             try expand(result, file: target, firstLine: first, depth: depth + 1, stack: stack + [target.path], into: &out, segments: &segments)

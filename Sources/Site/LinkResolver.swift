@@ -65,7 +65,7 @@ struct LinkResolver: Sendable {
         }
         if let query = pathPart.firstIndex(of: "?") { pathPart = pathPart[..<query] }
         let decoded = Self.decode(String(pathPart))
-        let base = (fromPath as NSString).deletingLastPathComponent
+        let base = fromPath.lastIndex(of: "/").map { String(fromPath[..<$0]) } ?? ""
         let joined = base.isEmpty ? decoded : base + "/" + decoded
         guard let normalized = Self.normalize(joined) else {
             throw SiteError(file: file, line: line, "link '\(destination)' leads outside the content folder")
@@ -126,7 +126,7 @@ struct LinkResolver: Sendable {
         return scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }
     }
 
-    static func decode(_ s: String) -> String { s.removingPercentEncoding ?? s }
+    static func decode(_ s: String) -> String { s.utf8.contains(0x25) ? (s.removingPercentEncoding ?? s) : s }
 
     /// Resolves `.` and `..`; nil when the path climbs above the root.
     static func normalize(_ path: String) -> String? {

@@ -1,5 +1,6 @@
 import Foundation
 import Markdown
+import Mustache
 
 /// Builds the template contexts for every page and renders them through the theme. Contexts
 /// are plain dictionaries (swift-mustache reads them without reflection).
@@ -11,6 +12,9 @@ struct PageRenderer {
     /// Reading order: each chapter page, then its lessons.
     let readingOrder: [Link]
     private let orderIndex: [String: Int]
+    private let sidebarCache = Locked([String: String]())
+    /// UI strings the page scripts use, as one JSON object (one template lookup instead of many).
+    private let uiStringsJSON: String
 
     init(course: Course, theme: Theme, bodies: [String: RenderedBody]) {
         self.course = course
@@ -22,6 +26,7 @@ struct PageRenderer {
         var index: [String: Int] = [:]
         for (i, link) in readingOrder.enumerated() { index[link.path] = i }
         orderIndex = index
+        uiStringsJSON = "{" + theme.strings.sorted { $0.key < $1.key }.map { "\(SearchIndex.json($0.key)):\(SearchIndex.json($0.value))" }.joined(separator: ",") + "}"
     }
 
     /// Above this many lessons the sidebar lists only the current chapter's lessons, so page
@@ -81,6 +86,7 @@ struct PageRenderer {
             "chapter": ["title": chapter.title, "url": URLPaths.relative(from: lesson.path, to: chapter.path), "number": ci + 1],
             "body": body?.html ?? "",
             "toc": toc, "hasToc": !toc.isEmpty,
+            "tocHTML": toc.isEmpty ? "" : theme.render("partials/toc", ["toc": toc]),
             "breadcrumbs": [
                 ["title": course.config.title, "url": URLPaths.relative(from: lesson.path, to: "index.html")],
                 ["title": chapter.title, "url": URLPaths.relative(from: lesson.path, to: chapter.path)],
@@ -136,29 +142,50 @@ struct PageRenderer {
             "printURL": root + "print.html",
             "searchIndexURL": root + "search-index.js",
             "assetsURL": root + "assets/",
-            "sidebar": sidebar(current: path),
             "baseURL": context["baseURL"],
+            "uiStrings": uiStringsJSON,
         ])
         common.merge(context) { _, new in new }
+        common["sidebarHTML"] = sidebarHTML(for: path, common: common)
         let content = theme.render(template, common)
         common["content"] = content
         return theme.render("layout", common)
     }
 
+    /// The sidebar is the same for every page in one folder except for which entry is current,
+    /// so it renders once per folder with each entry's `{{#current}}...{{/current}}` text kept
+    /// between markers, and each page keeps only its own entry's text (`CurrentMarkers`).
+    /// Without this, a 1,000-lesson course spends most of its build in the sidebar.
+    private func sidebarHTML(for path: String, common: [String: Any]) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let cached = sidebarCache.withLock { $0[folder] }
+        let html: String
+        if let cached {
+            html = cached
+        } else {
+            var context = common
+            context["sidebar"] = sidebar(current: path)
+            html = theme.render("partials/sidebar", context)
+            sidebarCache.withLock { $0[folder] = html }
+        }
+        return CurrentMarkers.resolve(html, current: path)
+    }
+
     private func sidebar(current: String) -> [[String: Any]] {
         let full = course.lessonCount <= Self.fullSidebarLimit
+        let marker = CurrentMarkers.lambda
         return course.chapters.enumerated().map { ci, chapter in
             let active = chapter.path == current || chapter.lessons.contains { $0.path == current }
             var entry: [String: Any] = [
                 "title": chapter.title, "url": URLPaths.relative(from: current, to: chapter.path), "number": ci + 1,
-                "current": chapter.path == current, "active": active,
+                "current": marker(chapter.path), "active": active,
             ]
             entry["hasLessons"] = (full || active) && !chapter.lessons.isEmpty
             if full || active {
                 entry["lessons"] = chapter.lessons.enumerated().map { li, lesson in
                     [
                         "title": lesson.title, "url": URLPaths.relative(from: current, to: lesson.path),
-                        "number": "\(ci + 1).\(li + 1)", "current": lesson.path == current,
+                        "number": "\(ci + 1).\(li + 1)", "current": marker(lesson.path),
                     ] as [String: Any]
                 }
             }
@@ -206,5 +233,49 @@ struct PageRenderer {
         }
         flush()
         return entries
+    }
+}
+
+/// Marks the text of `{{#current}}...{{/current}}` sections in a sidebar rendered once per folder,
+/// then keeps it only for the page it belongs to. Private-use characters delimit the marks, so
+/// they cannot clash with course text.
+enum CurrentMarkers {
+    static let open: Character = "\u{E000}"
+    static let middle: Character = "\u{E001}"
+    static let close: Character = "\u{E002}"
+
+    /// A Mustache lambda for an entry: the section's text wrapped with the entry's page path.
+    static func lambda(_ key: String) -> MustacheLambda {
+        MustacheLambda { (text: String) -> Any? in "\(open)\(key)\(middle)\(text)\(close)" }
+    }
+
+    /// `html` with the marked text kept for `current` and dropped for every other page.
+    static func resolve(_ html: String, current: String) -> String {
+        // Byte-level: U+E000/E001/E002 are EE 80 80/81/82 in UTF-8.
+        var html = html
+        return html.withUTF8 { b -> String in
+            let key = Array(current.utf8)
+            var out = [UInt8]()
+            out.reserveCapacity(b.count)
+            var i = 0
+            var copied = 0
+            func marker(_ at: Int, _ last: UInt8) -> Bool { at + 2 < b.count && b[at] == 0xEE && b[at + 1] == 0x80 && b[at + 2] == last }
+            while i < b.count {
+                guard marker(i, 0x80) else { i += 1; continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied..<i]))
+                var mid = i + 3
+                while mid < b.count, !marker(mid, 0x81) { mid += 1 }
+                var end = mid + 3
+                while end < b.count, !marker(end, 0x82) { end += 1 }
+                guard end < b.count else { copied = i; break }
+                if mid - (i + 3) == key.count, key.withUnsafeBufferPointer({ k in zip(k, b[(i + 3)..<mid]).allSatisfy { $0 == $1 } }) {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[(mid + 3)..<end]))
+                }
+                i = end + 3
+                copied = i
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied..<b.count]))
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 }

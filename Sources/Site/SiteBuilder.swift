@@ -92,6 +92,8 @@ public struct SiteBuilder: Sendable {
     }
 
     private func run(start: ContinuousClock.Instant, clock: ContinuousClock) async throws -> BuildSummary {
+        let phases = PhaseTimer()
+        defer { phases.report() }
         var warnings: [SiteWarning] = []
         let contentRoot = options.contentDirectory.standardizedFileURL
         let output = try OutputFolder(target: options.outputDirectory, contentRoot: contentRoot, force: options.force)
@@ -103,6 +105,7 @@ public struct SiteBuilder: Sendable {
         let config = try CourseConfig.load(contentRoot: contentRoot, warnings: &warnings)
         let theme = try Theme(layers: try themeLayers(config: config, contentRoot: contentRoot), language: config.language, warnings: &warnings)
         let course = try CourseLoader(contentRoot: contentRoot, includeDrafts: options.includeDrafts).load(config: config, warnings: &warnings)
+        phases.mark("load")
 
         // Link targets: every lesson and chapter, by the paths authors write.
         var pages: [String: LinkResolver.Page] = [:]
@@ -164,6 +167,7 @@ public struct SiteBuilder: Sendable {
             }
         }
 
+        phases.mark("markdown")
         // Anchors, now that every page's ids are known (pages that failed to render are skipped,
         // so one build reports every problem it can).
         let failedPages = Set(zip(frozenJobs, results).compactMap { job, result -> String? in
@@ -179,6 +183,7 @@ public struct SiteBuilder: Sendable {
         }
         guard errors.isEmpty else { throw BuildFailure(errors) }
 
+        phases.mark("links")
         // Exercises: one call with every block in course order, then each result in place.
         let pending = rendered.flatMap(\.exercises)
         var run = 0
@@ -211,12 +216,15 @@ public struct SiteBuilder: Sendable {
         }
         for warning in warnings { events(.warning(warning)) }
 
+        phases.mark("exercises")
         // Write everything into a staging folder, then swap it in.
         let staging = try output.makeStaging()
         let pageCount: Int
         do {
             pageCount = try SiteWriter(course: course, theme: theme, bodies: bodies, staging: staging, contentRoot: contentRoot).write()
+            phases.mark("pages")
             try output.commit(staging)
+            phases.mark("swap")
         } catch {
             output.discard(staging)
             throw error
@@ -279,5 +287,28 @@ public struct SiteBuilder: Sendable {
         }
         guard let best, best.distance <= Swift.max(2, id.count / 3) else { return nil }
         return best.id
+    }
+}
+
+/// `HYPERCOURSE_PROFILE=1` prints where a build's wall time went, phase by phase, to stderr.
+final class PhaseTimer: @unchecked Sendable {
+    private let enabled = ProcessInfo.processInfo.environment["HYPERCOURSE_PROFILE"] != nil
+    private let clock = ContinuousClock()
+    private var last: ContinuousClock.Instant
+    private var phases: [(String, Duration)] = []
+
+    init() { last = clock.now }
+
+    func mark(_ name: String) {
+        guard enabled else { return }
+        let now = clock.now
+        phases.append((name, now - last))
+        last = now
+    }
+
+    func report() {
+        guard enabled, !phases.isEmpty else { return }
+        let text = phases.map { "\($0.0) \(String(format: "%.0f", Double($0.1.components.attoseconds) / 1e15 + Double($0.1.components.seconds) * 1000)) ms" }
+        FileHandle.standardError.write(Data(("profile: " + text.joined(separator: ", ") + "\n").utf8))
     }
 }

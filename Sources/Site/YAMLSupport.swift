@@ -85,28 +85,39 @@ struct FrontMatterSplit {
     init(_ text: String, file: URL) throws {
         var text = Substring(text)
         if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let first = lines.first, first.trimmingCharacters(in: .whitespaces) == "---" || first == "---\r" else {
+        let utf8 = text.utf8
+        // The opening fence: `---` alone on the first line (trailing blanks and CR allowed).
+        guard let firstEnd = utf8.firstIndex(of: 0x0A).map({ $0 }) ?? Optional(utf8.endIndex),
+            Self.isFence(utf8[utf8.startIndex..<firstEnd], dots: false)
+        else {
             yaml = nil
             yamlFirstLine = 1
             body = String(text)
             bodyFirstLine = 1
             return
         }
-        var closing: Int?
-        for i in 1..<lines.count {
-            let line = lines[i].trimmingCharacters(in: .whitespacesAndNewlines)
-            if line == "---" || line == "..." {
-                closing = i
-                break
+        // Scan line by line for the closing `---` or `...` without splitting the whole file.
+        var line = 2
+        var start = firstEnd < utf8.endIndex ? utf8.index(after: firstEnd) : utf8.endIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: 0x0A) ?? utf8.endIndex
+            if Self.isFence(utf8[start..<end], dots: true) {
+                let yamlStart = utf8.index(after: firstEnd)
+                yaml = String(Substring(utf8[yamlStart..<start]))
+                yamlFirstLine = 2
+                body = end < utf8.endIndex ? String(Substring(utf8[utf8.index(after: end)...])) : ""
+                bodyFirstLine = line + 1
+                return
             }
+            line += 1
+            start = end < utf8.endIndex ? utf8.index(after: end) : utf8.endIndex
         }
-        guard let closing else {
-            throw SiteError(file: file, line: 1, "front matter starts with '---' but has no closing '---' line")
-        }
-        yaml = lines[1..<closing].joined(separator: "\n")
-        yamlFirstLine = 2
-        body = lines[(closing + 1)...].joined(separator: "\n")
-        bodyFirstLine = closing + 2
+        throw SiteError(file: file, line: 1, "front matter starts with '---' but has no closing '---' line")
+    }
+
+    private static func isFence(_ line: Substring.UTF8View.SubSequence, dots: Bool) -> Bool {
+        var bytes = Array(line)
+        while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0D { bytes.removeLast() }
+        return bytes == [0x2D, 0x2D, 0x2D] || (dots && bytes == [0x2E, 0x2E, 0x2E])
     }
 }

@@ -3,7 +3,9 @@
   "use strict";
   var body = document.body;
   var root = document.documentElement;
-  function t(key) { return body.getAttribute("data-t-" + key) || ""; }
+  var strings = {};
+  try { strings = JSON.parse(document.getElementById("hc-ui-strings").textContent); } catch (e) {}
+  function t(key) { return strings[key] || ""; }
   function show(el) { if (el) el.hidden = false; }
 
   // ---- Theme toggle (remembered in localStorage; follows the system until chosen) ----
@@ -17,7 +19,7 @@
     if (!toggle) return;
     var dark = isDark();
     toggle.setAttribute("aria-pressed", dark ? "true" : "false");
-    toggle.title = dark ? t("theme-light") : t("theme-dark");
+    toggle.title = dark ? t("theme_light") : t("theme_dark");
   }
   if (toggle) {
     show(toggle);
@@ -38,7 +40,7 @@
   function setMenu(open) {
     body.classList.toggle("nav-open", open);
     menu.setAttribute("aria-expanded", open ? "true" : "false");
-    menu.querySelector(".visually-hidden").textContent = open ? t("close-menu") : t("menu");
+    menu.querySelector(".visually-hidden").textContent = open ? t("close_menu") : t("menu");
     if (open) {
       var current = sidebar.querySelector('[aria-current="page"]') || sidebar.querySelector("a");
       if (current) current.focus();
@@ -74,7 +76,7 @@
     button.type = "button";
     button.className = "copy-button";
     button.textContent = t("copy");
-    button.setAttribute("aria-label", t("copy-code"));
+    button.setAttribute("aria-label", t("copy_code"));
     button.addEventListener("click", function () {
       var text = pre.innerText.replace(/\n$/, "");
       navigator.clipboard.writeText(text).then(function () {
@@ -115,9 +117,9 @@
     var all = document.createElement("button");
     var status = document.createElement("span");
     [prev, next, all].forEach(function (b) { b.type = "button"; b.className = "button"; });
-    prev.textContent = "← " + t("step-prev");
-    next.textContent = t("step-next") + " →";
-    all.textContent = t("step-all");
+    prev.textContent = "← " + t("exercise_step_prev");
+    next.textContent = t("exercise_step_next") + " →";
+    all.textContent = t("exercise_step_all");
     status.setAttribute("role", "status");
     status.className = "muted";
     controls.append(prev, next, all, status);
@@ -135,7 +137,7 @@
           if (el) el.classList.add("is-current");
         }
       }
-      status.textContent = showAll ? "" : t("step-status") + " " + (position + 1) + " " + t("step-of") + " " + rows.length;
+      status.textContent = showAll ? "" : t("exercise_step_status") + " " + (position + 1) + " " + t("exercise_step_of") + " " + rows.length;
       prev.disabled = showAll || position === 0;
       next.disabled = !showAll && position === rows.length - 1;
     }
@@ -170,7 +172,7 @@
       script.onload = function () { prepare(); run(); };
       document.head.appendChild(script);
     }
-    statusEl.textContent = t("search-loading");
+    statusEl.textContent = t("search_loading");
   }
   function fold(s) { return s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, ""); }
   function prepare() {
@@ -199,7 +201,7 @@
     var query = fold(input.value.trim());
     if (query.length < 2) {
       list.innerHTML = "";
-      statusEl.textContent = query.length ? t("search-hint") : "";
+      statusEl.textContent = query.length ? t("search_hint") : "";
       panel.hidden = !query.length;
       return;
     }
@@ -234,8 +236,8 @@
         (d.x ? '<span class="result-snippet">' + highlight(snippet(d.x, d.fx, terms), rawTerms) + "</span>" : "") +
         "</a></li>";
     }).join("");
-    statusEl.textContent = results.length === 0 ? t("search-no-results")
-      : results.length === 1 ? t("search-one-result") : results.length + " " + t("search-results");
+    statusEl.textContent = results.length === 0 ? t("search_no_results")
+      : results.length === 1 ? t("search_one_result") : results.length + " " + t("search_results");
   }
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 80); });
   input.addEventListener("focus", function () { if (!window.HC_SEARCH_INDEX) loadIndex(function () {}); if (input.value.trim()) run(); });

@@ -111,7 +111,9 @@ enum Bytes {
 
     /// The lowercased ASCII text of `slice`, for keyword lookups.
     static func lowerString(_ slice: ArraySlice<UInt8>) -> String {
-        String(decoding: slice.lazy.map(lower), as: UTF8.self)
+        var bytes = Array(slice)
+        for i in bytes.indices { bytes[i] = lower(bytes[i]) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Index just past a quoted string starting at `start` (which holds the quote), honouring
