@@ -11,10 +11,62 @@ import Foundation
 /// set for the duration of each document call (`withArena`). Every libcmark-gfm call for a
 /// document happens inside one, on whatever thread runs it; a hook called outside one is a bug and
 /// stops the program rather than mixing allocators.
+///
+/// The hooks run millions of times per large document, so the state is a plain struct behind a
+/// pointer: no reference counting and no dynamic exclusivity checks on the hot path.
 final class CmarkArena {
+    private let state: UnsafeMutablePointer<ArenaState>
+
+    init() {
+        state = .allocate(capacity: 1)
+        state.initialize(to: ArenaState())
+    }
+
+    deinit {
+        state.pointee.releaseAll()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    /// Runs `body` with this arena serving libcmark-gfm's allocations on this thread.
+    func withArena<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(Self.key)
+        pthread_setspecific(Self.key, UnsafeMutableRawPointer(state))
+        defer { pthread_setspecific(Self.key, previous) }
+        return try body()
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    @inline(__always) static var current: UnsafeMutablePointer<ArenaState> {
+        guard let raw = pthread_getspecific(key) else {
+            fatalError("libcmark-gfm allocated outside a document's arena")
+        }
+        return raw.assumingMemoryBound(to: ArenaState.self)
+    }
+
+    /// The `cmark_mem` hooks.
+    nonisolated(unsafe) static let memory: UnsafeMutablePointer<cmark_mem> = {
+        let mem = UnsafeMutablePointer<cmark_mem>.allocate(capacity: 1)
+        mem.initialize(to: cmark_mem(
+            calloc: { count, size in CmarkArena.current.pointee.allocate(count * size) },
+            realloc: { pointer, size in CmarkArena.current.pointee.reallocate(pointer, size) },
+            free: { pointer in CmarkArena.current.pointee.release(pointer) }
+        ))
+        return mem
+    }()
+}
+
+struct ArenaState {
     private static let header = 16  // keeps 16-byte alignment; holds the block's usable size
     private static let maxChunk = 1024 * 1024
     private static let smallLimit = 1024  // blocks up to this size are recycled by size class
+    private static let classes = smallLimit / 16 + 1
+
     /// Chunks start small (most lessons need little) and double for big documents.
     private var chunkSize = 64 * 1024
     private var chunks: [UnsafeMutableRawPointer] = []
@@ -26,16 +78,22 @@ final class CmarkArena {
     /// realloc can grow them with the system realloc as output buffers grow.
     private var large: [UnsafeMutableRawPointer: Int] = [:]
     /// Freed small blocks by size class (16-byte steps); the link lives in the block itself.
-    private var freeLists = [UnsafeMutableRawPointer?](repeating: nil, count: smallLimit / 16 + 1)
+    private let freeLists: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
-    deinit {
+    init() {
+        freeLists = .allocate(capacity: Self.classes)
+        freeLists.initialize(repeating: nil, count: Self.classes)
+    }
+
+    func releaseAll() {
         for chunk in chunks { free(chunk) }
+        freeLists.deallocate()
     }
 
     @inline(__always) private static func rounded(_ size: Int) -> Int { (size + 15) & ~15 }
 
     /// Zeroed memory for at least `size` bytes.
-    func allocate(_ size: Int) -> UnsafeMutableRawPointer {
+    mutating func allocate(_ size: Int) -> UnsafeMutableRawPointer {
         let usable = Self.rounded(Swift.max(size, 16))
         if usable <= Self.smallLimit, let block = freeLists[usable / 16] {
             freeLists[usable / 16] = block.load(as: UnsafeMutableRawPointer?.self)
@@ -58,28 +116,30 @@ final class CmarkArena {
             remaining = chunkSize
             chunkSize = Swift.min(chunkSize * 2, Self.maxChunk)
         }
-        let block = cursor!
+        let block = cursor.unsafelyUnwrapped
         cursor = block + needed
         remaining -= needed
         block.storeBytes(of: usable, as: Int.self)
-        last = block + Self.header
-        return last!
+        let user = block + Self.header
+        last = user
+        return user
     }
 
-    func release(_ pointer: UnsafeMutableRawPointer?) {
+    mutating func release(_ pointer: UnsafeMutableRawPointer?) {
         guard let pointer else { return }
         let usable = (pointer - Self.header).load(as: Int.self)
-        guard usable <= Self.smallLimit, large[pointer] == nil else { return }  // big blocks go with the arena
+        // Big blocks stay until the arena goes; a large block's size is always above the limit.
+        guard usable <= Self.smallLimit else { return }
         if pointer == last { last = nil }
         pointer.storeBytes(of: freeLists[usable / 16], as: UnsafeMutableRawPointer?.self)
         freeLists[usable / 16] = pointer
     }
 
-    func reallocate(_ pointer: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer {
+    mutating func reallocate(_ pointer: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer {
         guard let pointer else { return allocate(size) }
         let oldSize = (pointer - Self.header).load(as: Int.self)
         if size <= oldSize { return pointer }
-        if let index = large.removeValue(forKey: pointer) {
+        if oldSize > Self.smallLimit, let index = large.removeValue(forKey: pointer) {
             // Grow by at least half again, so repeated growth of an output buffer stays cheap.
             let capacity = Self.rounded(Swift.max(size, oldSize + oldSize / 2))
             let chunk = realloc(chunks[index], capacity + Self.header)!
@@ -104,38 +164,4 @@ final class CmarkArena {
         release(pointer)
         return fresh
     }
-
-    // MARK: Thread-local current arena
-
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
-
-    static var current: CmarkArena {
-        guard let raw = pthread_getspecific(key) else {
-            fatalError("libcmark-gfm allocated outside a document's arena")
-        }
-        return Unmanaged<CmarkArena>.fromOpaque(raw).takeUnretainedValue()
-    }
-
-    /// Runs `body` with this arena serving libcmark-gfm's allocations on this thread.
-    func withArena<R>(_ body: () throws -> R) rethrows -> R {
-        let previous = pthread_getspecific(Self.key)
-        pthread_setspecific(Self.key, Unmanaged.passUnretained(self).toOpaque())
-        defer { pthread_setspecific(Self.key, previous) }
-        return try body()
-    }
-
-    /// The `cmark_mem` hooks.
-    nonisolated(unsafe) static let memory: UnsafeMutablePointer<cmark_mem> = {
-        let mem = UnsafeMutablePointer<cmark_mem>.allocate(capacity: 1)
-        mem.initialize(to: cmark_mem(
-            calloc: { count, size in CmarkArena.current.allocate(count * size) },
-            realloc: { pointer, size in CmarkArena.current.reallocate(pointer, size) },
-            free: { pointer in CmarkArena.current.release(pointer) }
-        ))
-        return mem
-    }()
 }

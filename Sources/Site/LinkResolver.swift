@@ -49,7 +49,7 @@ struct LinkResolver: Sendable {
 
     /// Resolves `destination` written in `file` (content-relative `fromPath`) at `line`.
     func resolve(_ destination: String, from file: URL, fromPath: String, line: Int) throws -> Target {
-        let trimmed = destination.trimmingCharacters(in: .whitespaces)
+        let trimmed = destination.first == " " || destination.last == " " ? destination.trimmingCharacters(in: .whitespaces) : destination
         if trimmed.isEmpty || Self.hasScheme(trimmed) || trimmed.hasPrefix("//") { return .external }
         if trimmed.hasPrefix("#") {
             return .samePage(fragment: Self.decode(String(trimmed.dropFirst())))

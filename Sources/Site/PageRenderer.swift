@@ -147,6 +147,8 @@ struct PageRenderer {
         ])
         common.merge(context) { _, new in new }
         common["sidebarHTML"] = sidebarHTML(for: path, common: common)
+        common["headerHTML"] = folderPartial("partials/header", path: path, common: common)
+        common["footerHTML"] = folderPartial("partials/footer", path: path, common: common)
         let content = theme.render(template, common)
         common["content"] = content
         return theme.render("layout", common)
@@ -169,6 +171,17 @@ struct PageRenderer {
             sidebarCache.withLock { $0[folder] = html }
         }
         return CurrentMarkers.resolve(html, current: path)
+    }
+
+    /// Header and footer use only course-wide values and the folder's relative URLs, so they
+    /// render once per folder (swift-mustache costs microseconds per lookup; this saves a
+    /// thousand renders on a thousand pages).
+    private func folderPartial(_ name: String, path: String, common: [String: Any]) -> String {
+        let key = name + "|" + (path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "")
+        if let cached = sidebarCache.withLock({ $0[key] }) { return cached }
+        let html = theme.render(name, common)
+        sidebarCache.withLock { $0[key] = html }
+        return html
     }
 
     private func sidebar(current: String) -> [[String: Any]] {

@@ -10,7 +10,7 @@ struct SiteWriter {
     let contentRoot: URL
 
     private enum PageKind: Sendable {
-        case home, chapter(Int), lesson(Int, Int), print, notFound
+        case home, chapter(Int), lesson(Int, Int), print, notFound, searchIndex
     }
 
     /// Returns the number of HTML pages written.
@@ -19,7 +19,8 @@ struct SiteWriter {
         for chapter in course.chapters {
             try fm.createDirectory(at: staging.appendingPathComponent(chapter.slug), withIntermediateDirectories: true)
         }
-        var kinds: [PageKind] = [.home, .print, .notFound]
+        // The big single files first, so they overlap with the many small pages.
+        var kinds: [PageKind] = [.print, .searchIndex, .home, .notFound]
         for (ci, chapter) in course.chapters.enumerated() {
             kinds.append(.chapter(ci))
             for li in chapter.lessons.indices { kinds.append(.lesson(ci, li)) }
@@ -28,6 +29,7 @@ struct SiteWriter {
         let pageKinds = kinds
         let staging = self.staging
         let course = self.course
+        let writer = self
         let pages = renderer
         let results = parallelMap(pageKinds.count) { index in
             let (path, html): (String, String)
@@ -37,16 +39,14 @@ struct SiteWriter {
             case .notFound: (path, html) = ("404.html", pages.notFound())
             case .chapter(let ci): (path, html) = (course.chapters[ci].path, pages.chapter(ci))
             case .lesson(let ci, let li): (path, html) = (course.chapters[ci].lessons[li].path, pages.lesson(ci, li))
+            case .searchIndex: (path, html) = ("search-index.js", writer.searchIndex().javascript())
             }
-            try Self.writeFile(staging.appendingPathComponent(path), Data(html.utf8))
+            try Self.writeFile(staging.appendingPathComponent(path), html)
             return path
         }
         let (written, errors) = try collectFailures(results)
         guard errors.isEmpty else { throw BuildFailure(errors) }
         var taken = Set(written)
-
-        try Self.writeFile(staging.appendingPathComponent("search-index.js"), Data(searchIndex().javascript().utf8))
-        taken.insert("search-index.js")
 
         for (relative, source) in theme.assets.sorted(by: { $0.key < $1.key }) {
             let target = staging.appendingPathComponent("assets").appendingPathComponent(relative)
@@ -72,7 +72,7 @@ struct SiteWriter {
                 throw SiteError(file: contentRoot.appendingPathComponent(contentPath), "unreadable file: \(error.localizedDescription)")
             }
         }
-        return written.count
+        return written.count - 1  // the search index is not a page
     }
 
     private func searchIndex() -> SearchIndex {
@@ -93,9 +93,25 @@ struct SiteWriter {
         return index
     }
 
-    static func writeFile(_ url: URL, _ data: Data) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: data) else {
-            throw SiteError(file: url, "cannot write: \(String(cString: strerror(errno)))")
+    /// Writes a new file in the staging folder straight from the string's bytes (no temporary
+    /// file: the staging folder as a whole is what gets swapped in atomically).
+    static func writeFile(_ url: URL, _ text: String) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SiteError(file: url, "cannot write: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var text = text
+        let ok = text.withUTF8 { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
+            }
+            return true
         }
+        guard ok else { throw SiteError(file: url, "cannot write: \(String(cString: strerror(errno)))") }
     }
 }

@@ -5,18 +5,35 @@ import Foundation
 enum URLPaths {
     /// The URL of `target` (site-root path) as seen from a page at `from` (site-root path).
     static func relative(from page: String, to target: String) -> String {
-        let fromDir = page.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        let dir = page.lastIndex(of: "/").map { page[..<$0] } ?? ""
+        // Fast paths: same folder, or a page at the root (every page is at most one folder deep).
+        if dir.isEmpty { return encodePath(target) }
+        if target.count > dir.count, target.hasPrefix(dir), target[target.index(target.startIndex, offsetBy: dir.count)] == "/" {
+            return encodePath(String(target.dropFirst(dir.count + 1)))
+        }
+        if !dir.contains("/") { return "../" + encodePath(target) }
+        let fromDir = dir.split(separator: "/", omittingEmptySubsequences: false)
         let to = target.split(separator: "/", omittingEmptySubsequences: false)
         var common = 0
-        while common < fromDir.count, common < to.count - 1, fromDir[fromDir.startIndex + common] == to[common] { common += 1 }
+        while common < fromDir.count, common < to.count - 1, fromDir[common] == to[common] { common += 1 }
         let ups = Array(repeating: "..", count: fromDir.count - common)
         let rest = to[common...].map { encode(String($0)) }
         return (ups + rest).joined(separator: "/")
     }
 
+    /// Encodes each component of a `/`-separated path.
+    static func encodePath(_ path: String) -> String {
+        if path.utf8.allSatisfy(isUnreserved) { return path }
+        return path.split(separator: "/", omittingEmptySubsequences: false).map { encode(String($0)) }.joined(separator: "/")
+    }
+
+    @inline(__always) private static func isUnreserved(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E || b == 0x2F
+    }
+
     /// `../` repeated for a page's depth: the prefix that turns a site-root path into a page URL.
     static func rootPrefix(of page: String) -> String {
-        String(repeating: "../", count: page.split(separator: "/").count - 1)
+        String(repeating: "../", count: page.utf8.reduce(0) { $0 + ($1 == 0x2F ? 1 : 0) })
     }
 
     private static let allowed: CharacterSet = {
@@ -26,7 +43,8 @@ enum URLPaths {
     }()
 
     static func encode(_ component: String) -> String {
-        component.addingPercentEncoding(withAllowedCharacters: allowed) ?? component
+        if component.utf8.allSatisfy({ isUnreserved($0) && $0 != 0x2F }) { return component }
+        return component.addingPercentEncoding(withAllowedCharacters: allowed) ?? component
     }
 }
 

@@ -52,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         server.start()
         print("Serving \(options.outputDirectory.path) on http://127.0.0.1:\(server.port)/ (rebuilds on change; Ctrl-C stops)")
+        fflush(nil)
 
         var watched = [options.contentDirectory]
         if let templates = options.templatesDirectory { watched.append(templates) }
@@ -65,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             _ = watcher.changed()
             let failure = FailureCapture()
             let summary = try await BuildCommand.build(options, exercises: provider, quiet: true, exitOnFailure: false, failures: failure)
+            fflush(nil)
             if summary != nil { server.reload() } else { server.showFailure(failure.text) }
         }
     }

@@ -30,7 +30,8 @@ import Testing
     }
 
     @Test func malformedFrontMatter() async {
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\nweight: [1, 2\n---\nbody\n"]), file: "01-ch/02-b.md", line: 4, "malformed YAML")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\nweight: [1, 2\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n  bad: indent\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
     }
 
     @Test func unclosedFrontMatter() async {
@@ -147,7 +148,7 @@ import Testing
 
     @Test func courseYAMLErrors() async {
         await single(course(["course.yml": "title: T\nchapters:\n  - 01-ch\n  - 09-missing\n"]), file: "course.yml", line: 4, "chapter folder '09-missing' not found")
-        await single(course(["course.yml": "title: [unclosed\n"]), file: "course.yml", line: 2, "malformed YAML")
+        await single(course(["course.yml": "title: [unclosed\n"]), file: "course.yml", line: 1, "malformed YAML")
         await single(course(["course.yml": "title: T\ntemplates: no-such-theme/\n"]), file: "course.yml", line: 2, "templates folder 'no-such-theme/' not found")
     }
 
