@@ -67,7 +67,8 @@ struct SiteWriter {
             let target = staging.appendingPathComponent(outputPath)
             try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             do {
-                try fm.copyItem(at: contentRoot.appendingPathComponent(contentPath), to: target)
+                // Contents, not the directory entry: a symlink inside the content folder becomes a file.
+                try Data(contentsOf: contentRoot.appendingPathComponent(contentPath)).write(to: target)
             } catch {
                 throw SiteError(file: contentRoot.appendingPathComponent(contentPath), "unreadable file: \(error.localizedDescription)")
             }

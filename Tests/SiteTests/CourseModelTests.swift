@@ -61,6 +61,17 @@ import Testing
         #expect(scratch.exists("out/c/pic.svg"))
     }
 
+    @Test func notFoundPageUsesThePublishedURLAsBase() async throws {
+        let content = scratch.write([
+            "course.yml": "title: T\nurl: https://example.org/course\n",
+            "c/x.md": "---\ntitle: X\n---\n",
+        ])
+        _ = try await build(content, into: scratch)
+        #expect(scratch.read("out/404.html").contains("<base href=\"https://example.org/course/\">"))
+        #expect(!scratch.read("out/c/x.html").contains("<base "))
+        #expect(!scratch.read("out/index.html").contains("<base "))
+    }
+
     @Test func slugHelpers() {
         #expect(Slug.stripOrderPrefix("01-memory-virtualization") == "memory-virtualization")
         #expect(Slug.stripOrderPrefix("3_intro") == "intro")

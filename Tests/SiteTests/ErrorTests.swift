@@ -128,6 +128,13 @@ import Testing
         await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[d](03-d.md)\n", "01-ch/03-d.md": "---\ntitle: D\ndraft: true\n---\n"]), file: "01-ch/02-b.md", line: 4, "draft lesson")
     }
 
+    @Test func linkedFileMustBeInsideTheContentFolder() async throws {
+        try "secret\n".write(to: scratch.url.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
+        let content = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n[s](data.txt)\n"])
+        try FileManager.default.createSymbolicLink(atPath: content.appendingPathComponent("01-ch/data.txt").path, withDestinationPath: scratch.url.appendingPathComponent("secret.txt").path)
+        await single(content, file: "01-ch/02-b.md", line: 5, "symlink that leads outside")
+    }
+
     @Test func externalLinksAreLeftAlone() async throws {
         let content = course(["01-ch/02-b.md": "---\ntitle: B\n---\n[w](https://example.com/x.md#y) [m](mailto:a@b.c) <https://kvm.org>\n"])
         _ = try await build(content, into: scratch)
