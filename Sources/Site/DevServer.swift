@@ -101,13 +101,15 @@ public final class DevServer: @unchecked Sendable {
             return
         }
         if target == Self.eventsPath {
+            // Registered before the reply, so an event sent right after the client sees the
+            // reply is not lost; the lock keeps a broadcast from interleaving with the header.
+            lock.lock()
+            defer { lock.unlock() }
             guard send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: keep-alive\r\n\r\n: connected\n\n") else {
                 close(fd)
                 return
             }
-            lock.lock()
             clients.append(fd)
-            lock.unlock()
             return
         }
         let head = method == "HEAD"

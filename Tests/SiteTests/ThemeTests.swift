@@ -132,6 +132,39 @@ import Testing
         #expect(try get(server.port, "/%2e%2e/%2e%2e/etc/passwd").status == 400)
     }
 
+    @Test func openPagesHearReloadAndFailureEvents() async throws {
+        _ = try await build(Repo.fixture, into: scratch)
+        let server = try DevServer(root: scratch.url.appendingPathComponent("out"), port: 0)
+        server.start()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = server.port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = "GET /__hypercourse/events HTTP/1.1\r\n\r\n".withCString { Glibc.send(fd, $0, strlen($0), 0) }
+        func read(until marker: String) -> String {
+            var text = ""
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !text.contains(marker) {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                text += String(decoding: buffer[0..<n], as: UTF8.self)
+            }
+            return text
+        }
+        #expect(read(until: ": connected").contains("Content-Type: text/event-stream"))
+        server.reload()
+        #expect(read(until: "data: 1").contains("event: reload"))
+        server.showFailure("x.md:3: error: <broken>")
+        #expect(read(until: "broken").contains("event: failed\ndata: \"x.md:3: error: \\u003cbroken"))
+    }
+
     @Test func watcherNoticesEdits() throws {
         let content = scratch.write(["a/x.md": "one"])
         var watcher = ChangeWatcher(folders: [content])
