@@ -14,6 +14,9 @@ struct CourseLoader {
             throw SiteError(file: contentRoot, "content folder not found (pass --content DIR)")
         }
         let folders = try chapterFolders(config: config)
+        for stray in (try? markdownFiles(in: contentRoot)) ?? [] where !stray.lastPathComponent.hasPrefix("_") {
+            warnings.append(SiteWarning(file: stray, "Markdown outside a chapter folder is not a page; move it into a chapter"))
+        }
         guard !folders.isEmpty else {
             throw SiteError(file: contentRoot, "no chapters: a chapter is a folder of lesson .md files inside the content folder")
         }

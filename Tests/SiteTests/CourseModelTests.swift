@@ -12,9 +12,11 @@ import Testing
             "02-memory-virtualization/a-first.md": "---\ntitle: First by weight\nweight: 1\n---\n",
             "01-the-basics/intro.md": "---\ntitle: Intro\n---\n",
             "images/not-a-chapter.svg": "<svg/>",
+            "README.md": "# Notes for authors\n",
         ])
         let summary = try await build(content, into: scratch)
         #expect(summary.chapters == 2)
+        #expect(summary.warnings.contains { $0.file?.hasSuffix("content/README.md") == true && $0.message.contains("not a page") })
         let home = scratch.read("out/index.html")
         #expect(home.contains("<span class=\"num\">1</span> The basics</a>"))
         #expect(home.contains("<span class=\"num\">2</span> Memory virtualization</a>"))

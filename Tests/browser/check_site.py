@@ -62,9 +62,10 @@ def has_lessons(content):
 
 def ensure_site(site):
     """Builds the fixture course into `site` when the real course has no lessons yet."""
-    if has_lessons(REPO / "content") and (site / "index.html").exists():
-        return "content/"
-    if has_lessons(REPO / "content"):
+    is_repo_site = site.resolve() == (REPO / "public").resolve()
+    if (site / "index.html").exists() and (not is_repo_site or has_lessons(REPO / "content")):
+        return "content/" if is_repo_site else str(site)
+    if has_lessons(REPO / "content") or not is_repo_site:
         fail(f"{site}/index.html not found; build the site first (./make.sh site)")
     tool = next((p for p in [REPO / ".build/release/hypercourse", REPO / ".build/debug/hypercourse"] if p.exists()), None)
     if tool is None:
