@@ -15,12 +15,14 @@ public final class MarkdownDocument {
     /// Searchable text by section. Computed on first use: rendering alone does not pay for it.
     public var sections: [SearchSection] {
         if let cached = sectionCache { return cached }
-        let built = rawSections.map { SearchSection(headingID: $0.id, heading: $0.heading, text: Self.squash($0.text)) }
+        let built = rawSections.map { SearchSection(headingID: $0.id, heading: $0.heading, text: Self.squash(allText[$0.text])) }
             .filter { !($0.text.isEmpty && $0.headingID == nil) }
         sectionCache = built.isEmpty ? [SearchSection(headingID: nil, heading: "", text: "")] : built
         return sectionCache!
     }
-    private var rawSections: [(id: String?, heading: String, text: [UInt8])] = []
+    /// Every section's text, back to back (one growing buffer rather than one array per section).
+    private var allText: [UInt8] = []
+    private var rawSections: [(id: String?, heading: String, text: Range<Int>)] = []
     private var sectionCache: [SearchSection]?
     public private(set) var admonitions: [Admonition] = []
     /// Every `id` attribute in `html` (a rendered page), for link-target checks.
@@ -68,14 +70,23 @@ public final class MarkdownDocument {
     }
 
     private func render(idPrefix: String, linkURL: (LinkReference) -> String?) -> String {
+        // Built as bytes: a long document has thousands of headings.
+        let prefix = Array(HTMLEscaping.escape(idPrefix).utf8)
+        let label = Array(HTMLEscaping.escape(options.anchorLabel).utf8)
+        var buffer: [UInt8] = []
         for (index, node) in headingNodes.enumerated() {
             let heading = headings[index]
-            let id = HTMLEscaping.escape(idPrefix + heading.id)
-            cmark_node_set_on_enter(node, "<h\(heading.level) id=\"\(id)\">")
-            cmark_node_set_on_exit(
-                node,
-                " <a class=\"heading-anchor\" href=\"#\(id)\" aria-label=\"\(HTMLEscaping.escape(options.anchorLabel)): \(HTMLEscaping.escape(heading.text))\">#</a></h\(heading.level)>"
-            )
+            let level = UInt8(0x30 + heading.level)
+            let id = prefix + Array(HTMLEscaping.escape(heading.id).utf8)
+            buffer.removeAll(keepingCapacity: true)
+            buffer += [0x3C, 0x68, level]  // <hN
+            buffer += Array(" id=\"".utf8) + id + [0x22, 0x3E, 0x00]
+            buffer.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_on_enter(node, $0.baseAddress) } }
+            buffer.removeAll(keepingCapacity: true)
+            buffer += Array(" <a class=\"heading-anchor\" href=\"#".utf8) + id + Array("\" aria-label=\"".utf8) + label + [0x3A, 0x20]
+            HTMLEscaping.appendEscaped(Array(heading.text.utf8)[...], to: &buffer)
+            buffer += Array("\">#</a></h".utf8) + [level, 0x3E, 0x00]
+            buffer.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_on_exit(node, $0.baseAddress) } }
         }
         for (index, node) in linkNodes.enumerated() {
             let url = linkURL(links[index]) ?? links[index].destination
@@ -92,13 +103,15 @@ public final class MarkdownDocument {
         var slugger = HeadingSlugger()
         var blockQuotes: [OpaquePointer] = []
         var codeNodes: [OpaquePointer] = []
-        var sectionText: [UInt8] = []
+        var sectionStart = 0
+        allText.reserveCapacity(4096)
         var currentID: String?
         var currentHeading = ""
         var headingText: [UInt8] = []
         var imageAlt: [UInt8] = []
         var headingDepth = 0
         var imageDepth = 0
+        var quoteDepth = 0
 
         let iter = cmark_iter_new(root)
         defer { cmark_iter_free(iter) }
@@ -125,26 +138,26 @@ public final class MarkdownDocument {
                     headings.append(Heading(level: level, id: id, text: text, html: html, line: Int(cmark_node_get_start_line(node))))
                     headingNodes.append(node)
                     if level <= 3 {
-                        rawSections.append((currentID, currentHeading, sectionText))
-                        sectionText = []
+                        rawSections.append((currentID, currentHeading, sectionStart..<allText.count))
+                        sectionStart = allText.count
                         currentID = id
                         currentHeading = text
                     } else {
-                        sectionText.append(contentsOf: headingText)
-                        sectionText.append(0x20)
+                        allText.append(contentsOf: headingText)
+                        allText.append(0x20)
                     }
                 }
             case CMARK_NODE_TEXT, CMARK_NODE_CODE:
                 guard let literal = cmark_node_get_literal(node) else { break }
                 let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
-                if type == CMARK_NODE_TEXT, Self.isAdmonitionMarker(node) { break }
+                if quoteDepth > 0, type == CMARK_NODE_TEXT, Self.isAdmonitionMarker(node) { break }
                 if headingDepth > 0 { headingText.append(contentsOf: bytes) }
                 else if imageDepth > 0 { imageAlt.append(contentsOf: bytes) }
-                else { sectionText.append(contentsOf: bytes) }
+                else { allText.append(contentsOf: bytes) }
             case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
-                if headingDepth > 0 { headingText.append(0x20) } else if imageDepth > 0 { imageAlt.append(0x20) } else { sectionText.append(0x20) }
+                if headingDepth > 0 { headingText.append(0x20) } else if imageDepth > 0 { imageAlt.append(0x20) } else { allText.append(0x20) }
             case CMARK_NODE_PARAGRAPH, CMARK_NODE_ITEM:
-                if !entering { sectionText.append(0x20) }
+                if !entering { allText.append(0x20) }
             case CMARK_NODE_CODE_BLOCK:
                 let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
                 let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
@@ -153,8 +166,8 @@ public final class MarkdownDocument {
                 let fenced = cmark_node_get_fenced(node, &length, &offset, &character) != 0
                 codeBlocks.append(CodeBlock(info: info, literal: literal, line: Int(cmark_node_get_start_line(node)), fenced: fenced))
                 codeNodes.append(node)
-                sectionText.append(contentsOf: literal.utf8)
-                sectionText.append(0x20)
+                allText.append(contentsOf: literal.utf8)
+                allText.append(0x20)
             case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
                 if type == CMARK_NODE_IMAGE {
                     if entering { imageDepth += 1; imageAlt.removeAll(keepingCapacity: true) } else { imageDepth -= 1 }
@@ -176,14 +189,19 @@ public final class MarkdownDocument {
                     scanRawHTML(String(cString: literal), line: Int(cmark_node_get_start_line(node)))
                 }
             case CMARK_NODE_BLOCK_QUOTE:
-                if entering { blockQuotes.append(node) }
+                if entering {
+                    blockQuotes.append(node)
+                    quoteDepth += 1
+                } else {
+                    quoteDepth -= 1
+                }
             case CMARK_NODE_FOOTNOTE_DEFINITION:
                 hasFootnotes = true
             default:
                 break
             }
         }
-        rawSections.append((currentID, currentHeading, sectionText))
+        rawSections.append((currentID, currentHeading, sectionStart..<allText.count))
 
         // Tree edits happen after the walk so the iterator never sees a half-edited tree.
         for (index, node) in headingNodes.enumerated() {
@@ -360,7 +378,7 @@ public final class MarkdownDocument {
     }
 
     /// Collapses whitespace runs to single spaces and trims.
-    static func squash(_ bytes: [UInt8]) -> String {
+    static func squash(_ bytes: ArraySlice<UInt8>) -> String {
         bytes.withUnsafeBufferPointer { input in
             String(unsafeUninitializedCapacity: input.count) { out in
                 var n = 0

@@ -41,7 +41,8 @@ public enum SyntaxHighlighter {
     /// Escaped, highlighted HTML for `code` (no surrounding `<pre>`).
     public static func highlight(_ code: String, as language: Language) -> String {
         let bytes = Array(code.utf8)
-        var out = TokenWriter(capacity: bytes.count * 2)
+        // Highlighted HTML is typically 4-6 times the code's size; one allocation up front.
+        var out = TokenWriter(capacity: bytes.count * 6 + 64)
         switch language {
         case .nasm: AsmHighlighter(bytes, syntax: .nasm).run(into: &out)
         case .gas: AsmHighlighter(bytes, syntax: .gas).run(into: &out)
