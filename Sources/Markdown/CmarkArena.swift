@@ -63,13 +63,15 @@ final class CmarkArena {
 
 struct ArenaState {
     private static let header = 16  // keeps 16-byte alignment; holds the block's usable size
-    private static let maxChunk = 1024 * 1024
+    static let maxChunk = 1024 * 1024
     private static let smallLimit = 1024  // blocks up to this size are recycled by size class
     private static let classes = smallLimit / 16 + 1
 
     /// Chunks start small (most lessons need little) and double for big documents.
     private var chunkSize = 64 * 1024
     private var chunks: [UnsafeMutableRawPointer] = []
+    /// Whether each chunk is a full-size (`maxChunk`) one, which can be pooled.
+    private var fullSize: [Bool] = []
     private var cursor: UnsafeMutableRawPointer?
     private var remaining = 0
     /// The most recent bump allocation, which realloc can grow in place.
@@ -86,7 +88,10 @@ struct ArenaState {
     }
 
     func releaseAll() {
-        for chunk in chunks { free(chunk) }
+        for (index, chunk) in chunks.enumerated() {
+            // Full-size chunks go back to the pool for the next document; the rest to malloc.
+            if !fullSize[index] || !ChunkPool.shared.give(chunk) { free(chunk) }
+        }
         freeLists.deallocate()
     }
 
@@ -105,13 +110,21 @@ struct ArenaState {
             if needed > chunkSize / 4 {
                 let chunk = calloc(1, needed)!
                 chunks.append(chunk)
+                fullSize.append(false)
                 chunk.storeBytes(of: usable, as: Int.self)
                 let user = chunk + Self.header
                 large[user] = chunks.count - 1
                 return user
             }
-            let chunk = calloc(1, chunkSize)!
+            let chunk: UnsafeMutableRawPointer
+            if chunkSize == Self.maxChunk, let pooled = ChunkPool.shared.take() {
+                memset(pooled, 0, chunkSize)
+                chunk = pooled
+            } else {
+                chunk = calloc(1, chunkSize)!
+            }
             chunks.append(chunk)
+            fullSize.append(chunkSize == Self.maxChunk)
             cursor = chunk
             remaining = chunkSize
             chunkSize = Swift.min(chunkSize * 2, Self.maxChunk)
@@ -163,5 +176,29 @@ struct ArenaState {
         fresh.copyMemory(from: pointer, byteCount: oldSize)
         release(pointer)
         return fresh
+    }
+}
+
+/// Full-size arena chunks kept between documents. Zeroing a reused chunk is several times cheaper
+/// than the page faults of fresh memory, which dominate big documents. Bounded, so a burst of
+/// large documents does not keep memory forever.
+final class ChunkPool: @unchecked Sendable {
+    static let shared = ChunkPool()
+    private static let limit = 64  // chunks (64 MB)
+    private let lock = NSLock()
+    private var chunks: [UnsafeMutableRawPointer] = []
+
+    func take() -> UnsafeMutableRawPointer? {
+        lock.lock()
+        defer { lock.unlock() }
+        return chunks.popLast()
+    }
+
+    func give(_ chunk: UnsafeMutableRawPointer) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard chunks.count < Self.limit else { return false }
+        chunks.append(chunk)
+        return true
     }
 }
