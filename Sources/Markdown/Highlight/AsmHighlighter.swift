@@ -46,6 +46,11 @@ struct AsmHighlighter {
         "byte", "word", "dword", "qword", "tword", "oword", "yword", "zword", "ptr", "far", "near", "short",
     ]
 
+    static let registerWords = WordSet(registers)
+    static let directiveWords = WordSet(nasmDirectives)
+    static let sizeWordSet = WordSet(sizeWords)
+    static let prefixWords = WordSet(prefixes)
+
     static let prefixes: Set<String> = [
         "rep", "repe", "repz", "repne", "repnz", "lock", "o16", "o32", "o64", "a16", "a32", "a64", "data16", "addr32",
     ]
@@ -139,8 +144,7 @@ struct AsmHighlighter {
                 var j = i + 1
                 while j < b.count, Bytes.isIdent(b[j]) || b[j] == 0x25 || b[j] == 0x24 { j += 1 }
                 if syntax == .gas {
-                    let name = Bytes.lowerString(b[(i + 1)..<j])
-                    out.token(Self.registers.contains(name) ? "reg" : "dir", b[i..<j])
+                    out.token(Self.registerWords.contains(b[(i + 1)..<j], lowercase: true) ? "reg" : "dir", b[i..<j])
                 } else {
                     out.token("dir", b[i..<j])
                     expectMnemonic = false
@@ -187,23 +191,22 @@ struct AsmHighlighter {
                     i = j + 1
                     continue
                 }
-                let name = Bytes.lowerString(word)
-                let bare = name.hasPrefix(".") ? String(name.dropFirst()) : name
+                let bare = c == 0x2E ? word.dropFirst() : word
                 if syntax == .gas, c == 0x2E {
                     out.token("dir", word)
                     expectMnemonic = false
-                } else if syntax == .nasm, Self.nasmDirectives.contains(name) {
+                } else if syntax == .nasm, Self.directiveWords.contains(word, lowercase: true) {
                     out.token("dir", word)
                     expectMnemonic = false
-                } else if Self.registers.contains(name), syntax == .nasm {
+                } else if syntax == .nasm, Self.registerWords.contains(word, lowercase: true) {
                     out.token("reg", word)
                     expectMnemonic = false
-                } else if syntax == .nasm, Self.sizeWords.contains(name) {
+                } else if syntax == .nasm, Self.sizeWordSet.contains(word, lowercase: true) {
                     out.token("type", word)
                 } else if expectMnemonic, c != 0x2E {
                     out.token("kw", word)
                     // A prefix keeps the next word an instruction (`rep movsb`, `lock xadd`).
-                    expectMnemonic = Self.prefixes.contains(bare)
+                    expectMnemonic = Self.prefixWords.contains(bare, lowercase: true)
                 } else if syntax == .nasm, expectMnemonic == false, NasmLabelWord.isLocal(word) {
                     out.token("label", word)
                 } else {

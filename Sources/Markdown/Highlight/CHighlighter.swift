@@ -17,6 +17,9 @@ struct CHighlighter {
         "size_t", "ssize_t", "ptrdiff_t", "intptr_t", "uintptr_t", "va_list",
     ]
 
+    static let keywordWords = WordSet(keywords)
+    static let typeWords = WordSet(types)
+
     static func endOfBlockComment(_ b: [UInt8], from start: Int) -> Int {
         var i = start + 2
         while i + 1 < b.count {
@@ -103,10 +106,9 @@ struct CHighlighter {
                 var j = i + 1
                 while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
                 let word = b[i..<j]
-                let name = String(decoding: word, as: UTF8.self)
-                if Self.keywords.contains(name) {
+                if Self.keywordWords.contains(word) {
                     out.token("kw", word)
-                } else if Self.types.contains(name) || (name.hasSuffix("_t") && name.count > 2) {
+                } else if Self.typeWords.contains(word) || (word.count > 2 && word[j - 2] == 0x5F && word[j - 1] == 0x74) {
                     out.token("type", word)
                 } else {
                     var k = j

@@ -138,3 +138,31 @@ enum Bytes {
         return i
     }
 }
+
+/// A keyword set looked up by bytes: words of up to 8 bytes are packed into an integer, so the
+/// tokenizers need no String per identifier (most identifiers are not keywords).
+struct WordSet: Sendable {
+    private let packed: Set<UInt64>
+    private let long: Set<String>
+
+    init(_ words: Set<String>) {
+        packed = Set(words.compactMap { Self.pack(Array($0.utf8)[...], lowercase: false) })
+        long = words.filter { $0.utf8.count > 8 }
+    }
+
+    @inline(__always) static func pack(_ bytes: ArraySlice<UInt8>, lowercase: Bool) -> UInt64? {
+        guard bytes.count <= 8 else { return nil }
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in bytes {
+            value |= UInt64(lowercase ? Bytes.lower(byte) : byte) << shift
+            shift += 8
+        }
+        return value
+    }
+
+    func contains(_ bytes: ArraySlice<UInt8>, lowercase: Bool = false) -> Bool {
+        if let key = Self.pack(bytes, lowercase: lowercase) { return packed.contains(key) }
+        return long.contains(lowercase ? Bytes.lowerString(bytes) : String(decoding: bytes, as: UTF8.self))
+    }
+}
