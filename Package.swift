@@ -46,10 +46,13 @@ let package = Package(
             ]
         ),
 
+        // MARK: Benchmarks (release-mode programs, run by bench/site/run.py)
+        .executableTarget(name: "MarkdownBench", dependencies: ["Markdown"], path: "bench/site/MarkdownBench"),
+
         // MARK: Tests
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor"]),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
-        .testTarget(name: "SiteTests", dependencies: ["Site"]),
+        .testTarget(name: "SiteTests", dependencies: ["Site"], exclude: ["Fixtures"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor"]),
     ]
 )

@@ -1,0 +1,125 @@
+/// C (C11 plus common GNU extensions used by freestanding guests).
+struct CHighlighter {
+    private let b: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.b = bytes }
+
+    static let keywords: Set<String> = [
+        "auto", "break", "case", "const", "continue", "default", "do", "else", "enum", "extern", "for", "goto",
+        "if", "inline", "register", "restrict", "return", "sizeof", "static", "struct", "switch", "typedef",
+        "union", "volatile", "while", "_Alignas", "_Alignof", "_Atomic", "_Generic", "_Noreturn",
+        "_Static_assert", "_Thread_local", "asm", "__asm__", "__asm", "__volatile__", "__attribute__",
+        "alignof", "static_assert", "true", "false", "NULL", "nullptr",
+    ]
+
+    static let types: Set<String> = [
+        "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "bool",
+        "size_t", "ssize_t", "ptrdiff_t", "intptr_t", "uintptr_t", "va_list",
+    ]
+
+    static let keywordWords = WordSet(keywords)
+    static let typeWords = WordSet(types)
+
+    static func endOfBlockComment(_ b: [UInt8], from start: Int) -> Int {
+        var i = start + 2
+        while i + 1 < b.count {
+            if b[i] == 0x2A, b[i + 1] == 0x2F { return i + 2 }
+            i += 1
+        }
+        return b.count
+    }
+
+    func run(into out: inout TokenWriter) {
+        var i = 0
+        var lineStart = true
+        while i < b.count {
+            let c = b[i]
+            if c == 0x0A {
+                out.plain(b[i..<(i + 1)])
+                lineStart = true
+                i += 1
+                continue
+            }
+            if Bytes.isSpace(c) {
+                var j = i
+                while j < b.count, Bytes.isSpace(b[j]) { j += 1 }
+                out.plain(b[i..<j])
+                i = j
+                continue
+            }
+            if c == 0x2F, i + 1 < b.count, b[i + 1] == 0x2F {
+                let end = Bytes.endOfLine(b, from: i)
+                out.token("com", b[i..<end])
+                i = end
+                continue
+            }
+            if c == 0x2F, i + 1 < b.count, b[i + 1] == 0x2A {
+                let end = Self.endOfBlockComment(b, from: i)
+                out.token("com", b[i..<end])
+                i = end
+                continue
+            }
+            if lineStart, c == 0x23 {  // preprocessor line
+                var j = i + 1
+                while j < b.count, Bytes.isSpace(b[j]) { j += 1 }
+                while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
+                out.token("dir", b[i..<j])
+                // `#include <file.h>`: the header name reads as a string.
+                var k = j
+                while k < b.count, Bytes.isSpace(b[k]) { k += 1 }
+                if k < b.count, b[k] == 0x3C {
+                    var e = k + 1
+                    while e < b.count, b[e] != 0x3E, b[e] != 0x0A { e += 1 }
+                    if e < b.count, b[e] == 0x3E {
+                        out.plain(b[j..<k])
+                        out.token("str", b[k...e])
+                        i = e + 1
+                        lineStart = false
+                        continue
+                    }
+                }
+                i = j
+                lineStart = false
+                continue
+            }
+            lineStart = false
+            if c == 0x22 || c == 0x27 {
+                let end = Bytes.endOfString(b, from: i, escapes: true)
+                out.token("str", b[i..<end])
+                i = end
+                continue
+            }
+            if Bytes.isDigit(c) || (c == 0x2E && i + 1 < b.count && Bytes.isDigit(b[i + 1])) {
+                var j = i + 1
+                while j < b.count {
+                    let d = b[j]
+                    if Bytes.isIdent(d) || d == 0x2E { j += 1; continue }
+                    // Exponent sign: 1e-5, 0x1p+3.
+                    if (d == 0x2B || d == 0x2D), j > i, [0x65, 0x45, 0x70, 0x50].contains(b[j - 1]) { j += 1; continue }
+                    break
+                }
+                out.token("num", b[i..<j])
+                i = j
+                continue
+            }
+            if Bytes.isIdentStart(c) {
+                var j = i + 1
+                while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
+                let word = b[i..<j]
+                if Self.keywordWords.contains(word) {
+                    out.token("kw", word)
+                } else if Self.typeWords.contains(word) || (word.count > 2 && word[j - 2] == 0x5F && word[j - 1] == 0x74) {
+                    out.token("type", word)
+                } else {
+                    var k = j
+                    while k < b.count, Bytes.isSpace(b[k]) { k += 1 }
+                    if k < b.count, b[k] == 0x28 { out.token("fn", word) } else { out.plain(word) }
+                }
+                i = j
+                continue
+            }
+            out.plain(b[i..<(i + 1)])
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,168 @@
+/// Build-time syntax highlighting: code in, escaped HTML with `<span class="tok-...">` out.
+///
+/// Token classes: `tok-kw` (keyword, instruction), `tok-reg` (register), `tok-num`, `tok-str`,
+/// `tok-com` (comment), `tok-dir` (directive, preprocessor), `tok-label`, `tok-type`, `tok-fn`
+/// (function or command), `tok-var` (shell variable), `tok-attr` (shell option), `tok-prompt`,
+/// `tok-out` (console output).
+///
+/// Spans never cross a line break, so callers may split the result on `\n` and wrap lines.
+public enum SyntaxHighlighter {
+    public enum Language: String, Sendable, CaseIterable {
+        case nasm, gas, c, shell, console, text
+    }
+
+    /// The language for a fenced block's first info word, or nil when unknown (shown plain).
+    /// `asm` and its aliases are resolved per block by `resolve(_:code:)`: NASM unless the code
+    /// looks like AT&T syntax.
+    public static func language(forInfoWord word: String) -> Language? {
+        switch word.lowercased() {
+        case "nasm", "intel": return .nasm
+        case "asm", "x86asm", "x86", "assembly", "s": return .nasm
+        case "gas", "att", "at&t", "asm-att", "gnu-as": return .gas
+        case "c", "h": return .c
+        case "sh", "bash", "shell", "zsh": return .shell
+        case "console", "shell-session", "terminal": return .console
+        case "text", "txt", "plain", "plaintext", "output", "": return .text
+        default: return nil
+        }
+    }
+
+    /// Like `language(forInfoWord:)`, but decides between NASM and GAS for the generic `asm` words
+    /// by looking at the code.
+    public static func resolve(infoWord word: String, code: String) -> Language? {
+        guard let language = language(forInfoWord: word) else { return nil }
+        let lower = word.lowercased()
+        if language == .nasm, !(lower == "nasm" || lower == "intel"), AsmHighlighter.looksLikeATT(Array(code.utf8)) {
+            return .gas
+        }
+        return language
+    }
+
+    /// Escaped, highlighted HTML for `code` (no surrounding `<pre>`).
+    public static func highlight(_ code: String, as language: Language) -> String {
+        let bytes = Array(code.utf8)
+        // Highlighted HTML is typically 4-6 times the code's size; one allocation up front.
+        var out = TokenWriter(capacity: bytes.count * 6 + 64)
+        switch language {
+        case .nasm: AsmHighlighter(bytes, syntax: .nasm).run(into: &out)
+        case .gas: AsmHighlighter(bytes, syntax: .gas).run(into: &out)
+        case .c: CHighlighter(bytes).run(into: &out)
+        case .shell: ShellHighlighter(bytes).run(into: &out)
+        case .console: ShellHighlighter(bytes).runConsole(into: &out)
+        case .text: out.plain(bytes[...])
+        }
+        return out.string
+    }
+
+    /// Escapes `code` without highlighting (unknown languages).
+    public static func plain(_ code: String) -> String {
+        var out = TokenWriter(capacity: code.utf8.count + 16)
+        out.plain(Array(code.utf8)[...])
+        return out.string
+    }
+}
+
+/// Accumulates escaped HTML; closes and reopens spans around line breaks.
+struct TokenWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func plain(_ text: ArraySlice<UInt8>) {
+        HTMLEscaping.appendEscaped(text, to: &bytes)
+    }
+
+    mutating func token(_ cls: StaticString, _ text: ArraySlice<UInt8>) {
+        guard !text.isEmpty else { return }
+        var start = text.startIndex
+        while start < text.endIndex {
+            var end = start
+            while end < text.endIndex, text[end] != 0x0A { end += 1 }
+            if end > start {
+                open(cls)
+                HTMLEscaping.appendEscaped(text[start..<end], to: &bytes)
+                bytes.append(contentsOf: "</span>".utf8)
+            }
+            if end < text.endIndex { bytes.append(0x0A) }
+            start = end + 1
+        }
+    }
+
+    private mutating func open(_ cls: StaticString) {
+        bytes.append(contentsOf: "<span class=\"tok-".utf8)
+        cls.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: "\">".utf8)
+    }
+}
+
+/// Byte classification shared by the tokenizers.
+enum Bytes {
+    @inline(__always) static func isIdentStart(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F || b >= 0x80
+    }
+    @inline(__always) static func isIdent(_ b: UInt8) -> Bool { isIdentStart(b) || isDigit(b) }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    @inline(__always) static func isHexDigit(_ b: UInt8) -> Bool {
+        isDigit(b) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46)
+    }
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
+
+    /// The lowercased ASCII text of `slice`, for keyword lookups.
+    static func lowerString(_ slice: ArraySlice<UInt8>) -> String {
+        var bytes = Array(slice)
+        for i in bytes.indices { bytes[i] = lower(bytes[i]) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Index just past a quoted string starting at `start` (which holds the quote), honouring
+    /// backslash escapes when `escapes` is set; stops at end of line if unterminated.
+    static func endOfString(_ b: [UInt8], from start: Int, escapes: Bool) -> Int {
+        let quote = b[start]
+        var i = start + 1
+        while i < b.count {
+            let c = b[i]
+            if escapes, c == 0x5C, i + 1 < b.count { i += 2; continue }
+            if c == quote { return i + 1 }
+            if c == 0x0A { return i }
+            i += 1
+        }
+        return i
+    }
+
+    static func endOfLine(_ b: [UInt8], from start: Int) -> Int {
+        var i = start
+        while i < b.count, b[i] != 0x0A { i += 1 }
+        return i
+    }
+}
+
+/// A keyword set looked up by bytes: words of up to 8 bytes are packed into an integer, so the
+/// tokenizers need no String per identifier (most identifiers are not keywords).
+struct WordSet: Sendable {
+    private let packed: Set<UInt64>
+    private let long: Set<String>
+
+    init(_ words: Set<String>) {
+        packed = Set(words.compactMap { Self.pack(Array($0.utf8)[...], lowercase: false) })
+        long = words.filter { $0.utf8.count > 8 }
+    }
+
+    @inline(__always) static func pack(_ bytes: ArraySlice<UInt8>, lowercase: Bool) -> UInt64? {
+        guard bytes.count <= 8 else { return nil }
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in bytes {
+            value |= UInt64(lowercase ? Bytes.lower(byte) : byte) << shift
+            shift += 8
+        }
+        return value
+    }
+
+    func contains(_ bytes: ArraySlice<UInt8>, lowercase: Bool = false) -> Bool {
+        if let key = Self.pack(bytes, lowercase: lowercase) { return packed.contains(key) }
+        return long.contains(lowercase ? Bytes.lowerString(bytes) : String(decoding: bytes, as: UTF8.self))
+    }
+}

@@ -1,0 +1,147 @@
+/// POSIX shell / bash, and console sessions (`$ command` lines followed by output).
+struct ShellHighlighter {
+    private let b: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.b = bytes }
+
+    static let keywords: Set<String> = [
+        "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "in",
+        "function", "select", "time", "return", "exit", "local", "export", "readonly", "set", "unset",
+    ]
+
+    func run(into out: inout TokenWriter) {
+        highlight(0, b.count, into: &out)
+    }
+
+    /// Lines starting with `$ ` or `# ` are commands (the prompt marked); other lines are output.
+    /// A `\` at the end of a command line continues the command.
+    func runConsole(into out: inout TokenWriter) {
+        var i = 0
+        var continuing = false
+        while i < b.count {
+            let end = Bytes.endOfLine(b, from: i)
+            let line = b[i..<end]
+            if continuing {
+                highlight(i, end, into: &out)
+                continuing = line.last == 0x5C
+            } else if line.count >= 2, (line.first == 0x24 || line.first == 0x23), b[i + 1] == 0x20 {
+                out.token("prompt", b[i..<(i + 1)])
+                highlight(i + 1, end, into: &out)
+                continuing = line.last == 0x5C
+            } else {
+                out.token("out", line)
+            }
+            if end < b.count { out.plain(b[end..<(end + 1)]) }
+            i = end + 1
+        }
+    }
+
+    private func highlight(_ start: Int, _ stop: Int, into out: inout TokenWriter) {
+        var i = start
+        var commandPosition = true
+        while i < stop {
+            let c = b[i]
+            if c == 0x0A {
+                out.plain(b[i..<(i + 1)])
+                // A line ending in `\` continues the same command.
+                commandPosition = !(i > start && b[i - 1] == 0x5C)
+                i += 1
+                continue
+            }
+            if Bytes.isSpace(c) {
+                var j = i
+                while j < stop, Bytes.isSpace(b[j]) { j += 1 }
+                out.plain(b[i..<j])
+                i = j
+                continue
+            }
+            if c == 0x23 {  // comment (a `#` starting a word)
+                var j = i
+                while j < stop, b[j] != 0x0A { j += 1 }
+                out.token("com", b[i..<j])
+                i = j
+                continue
+            }
+            if c == 0x27 {  // single quotes: no escapes, may span lines
+                var j = i + 1
+                while j < stop, b[j] != 0x27 { j += 1 }
+                j = min(j + 1, stop)
+                out.token("str", b[i..<j])
+                i = j
+                commandPosition = false
+                continue
+            }
+            if c == 0x22 {
+                var j = i + 1
+                while j < stop, b[j] != 0x22 {
+                    if b[j] == 0x5C { j += 1 }
+                    j += 1
+                }
+                j = min(j + 1, stop)
+                out.token("str", b[i..<j])
+                i = j
+                commandPosition = false
+                continue
+            }
+            if c == 0x24 {  // $VAR ${VAR} $1 $? $(
+                var j = i + 1
+                if j < stop, b[j] == 0x7B {
+                    while j < stop, b[j] != 0x7D, b[j] != 0x0A { j += 1 }
+                    j = min(j + 1, stop)
+                } else if j < stop, b[j] == 0x28 {
+                    out.plain(b[i..<(j + 1)])
+                    i = j + 1
+                    commandPosition = true
+                    continue
+                } else if j < stop, Bytes.isIdentStart(b[j]) {
+                    while j < stop, Bytes.isIdent(b[j]) { j += 1 }
+                } else if j < stop {
+                    j += 1
+                }
+                out.token("var", b[i..<j])
+                i = j
+                commandPosition = false
+                continue
+            }
+            if c == 0x7C || c == 0x3B || c == 0x26 || c == 0x28 || c == 0x60 {  // | ; & ( `
+                var j = i + 1
+                while j < stop, b[j] == c { j += 1 }
+                out.plain(b[i..<j])
+                i = j
+                commandPosition = true
+                continue
+            }
+            // A word: up to whitespace or an operator.
+            var j = i
+            while j < stop {
+                let d = b[j]
+                if Bytes.isSpace(d) || d == 0x0A || d == 0x7C || d == 0x3B || d == 0x26 || d == 0x22 || d == 0x27
+                    || d == 0x24 || d == 0x28 || d == 0x29 || d == 0x60
+                {
+                    break
+                }
+                j += 1
+            }
+            if j == i { j = i + 1 }
+            let word = b[i..<j]
+            let name = String(decoding: word, as: UTF8.self)
+            if commandPosition, Self.keywords.contains(name) {
+                out.token("kw", word)
+                // `for x in`, `case $v in`, `function name`: the next word is not a command.
+                commandPosition = !["in", "function", "for", "select", "case"].contains(name)
+            } else if commandPosition, word.contains(0x3D), word.first != 0x3D {  // VAR=value prefix
+                out.token("var", word)
+            } else if commandPosition {
+                out.token("fn", word)
+                commandPosition = false
+            } else if word.first == 0x2D {
+                out.token("attr", word)
+            } else if word.allSatisfy(Bytes.isDigit) {
+                out.token("num", word)
+            } else {
+                out.plain(word)
+            }
+            i = j
+        }
+    }
+}

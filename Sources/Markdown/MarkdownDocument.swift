@@ -1,0 +1,421 @@
+import CCmarkGFM
+import Foundation
+
+/// One parsed Markdown document (GFM: tables, strikethrough, autolinks, tag filter, task lists,
+/// footnotes; raw HTML allowed). Parsing analyses it once: headings get ids, code blocks are
+/// highlighted (or replaced by the caller's HTML), GitHub alerts become admonitions. `html(...)`
+/// then renders it as often as needed with different id prefixes and link targets, which is how
+/// the same lesson appears on its own page and in the print-all page without a second parse.
+///
+/// Not thread-safe: use one document per task. Different documents may be used concurrently.
+public final class MarkdownDocument {
+    public private(set) var headings: [Heading] = []
+    public private(set) var links: [LinkReference] = []
+    public private(set) var codeBlocks: [CodeBlock] = []
+    /// Searchable text by section. Computed on first use: rendering alone does not pay for it.
+    public var sections: [SearchSection] {
+        if let cached = sectionCache { return cached }
+        let built = rawSections.map { SearchSection(headingID: $0.id, heading: $0.heading, text: Self.squash(allText[$0.text])) }
+            .filter { !($0.text.isEmpty && $0.headingID == nil) }
+        sectionCache = built.isEmpty ? [SearchSection(headingID: nil, heading: "", text: "")] : built
+        return sectionCache!
+    }
+    /// Every section's text, back to back (one growing buffer rather than one array per section).
+    private var allText: [UInt8] = []
+    private var rawSections: [(id: String?, heading: String, text: Range<Int>)] = []
+    private var sectionCache: [SearchSection]?
+    public private(set) var admonitions: [Admonition] = []
+    /// Every `id` attribute in `html` (a rendered page), for link-target checks.
+    public static func ids(inHTML html: String) -> [String] { RawHTMLScanner.ids(in: html) }
+
+    /// `id` attributes the author wrote in raw HTML (they are link targets too).
+    public private(set) var rawHTMLIDs: [String] = []
+    /// Lines of raw-HTML `<img>` tags without an `alt` attribute.
+    public private(set) var rawImagesWithoutAlt: [Int] = []
+    /// True when the document defines footnotes (rendered as a labelled section at the end).
+    public private(set) var hasFootnotes = false
+
+    private let options: MarkdownOptions
+    /// Holds every libcmark-gfm allocation of this document; released with it.
+    private let arena = CmarkArena()
+    private let parser: OpaquePointer
+    private let root: OpaquePointer
+    private var headingNodes: [OpaquePointer] = []
+    private var linkNodes: [OpaquePointer] = []
+
+    /// Parses `markdown`. `codeBlockHTML` may return HTML to use in place of a code block (exercise
+    /// blocks, say); nil keeps the default highlighted rendering.
+    public init(_ markdown: String, options: MarkdownOptions = MarkdownOptions(), codeBlockHTML: (CodeBlock) -> String? = { _ in nil }) {
+        self.options = options
+        let arena = self.arena
+        let (parser, root) = arena.withArena { () -> (OpaquePointer, OpaquePointer) in
+            let parser = CmarkRuntime.makeParser(smart: options.smartPunctuation)
+            var text = markdown
+            text.withUTF8 { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
+            }
+            return (parser, CmarkRuntime.finish(parser))
+        }
+        self.parser = parser
+        self.root = root
+        arena.withArena { analyse(codeBlockHTML: codeBlockHTML) }
+    }
+
+    // No deinit: the tree, the parser and every buffer live in `arena`, which frees them at once.
+
+    /// Renders the document. Heading and footnote ids get `idPrefix`; every link or image whose
+    /// `linkURL` returns a string gets that string as its destination.
+    public func html(idPrefix: String = "", linkURL: (LinkReference) -> String? = { _ in nil }) -> String {
+        arena.withArena { render(idPrefix: idPrefix, linkURL: linkURL) }
+    }
+
+    private func render(idPrefix: String, linkURL: (LinkReference) -> String?) -> String {
+        // Built as bytes: a long document has thousands of headings.
+        let prefix = Array(HTMLEscaping.escape(idPrefix).utf8)
+        let label = Array(HTMLEscaping.escape(options.anchorLabel).utf8)
+        var buffer: [UInt8] = []
+        for (index, node) in headingNodes.enumerated() {
+            let heading = headings[index]
+            let level = UInt8(0x30 + heading.level)
+            let id = prefix + Array(HTMLEscaping.escape(heading.id).utf8)
+            buffer.removeAll(keepingCapacity: true)
+            buffer += [0x3C, 0x68, level]  // <hN
+            buffer += Array(" id=\"".utf8) + id + [0x22, 0x3E, 0x00]
+            buffer.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_on_enter(node, $0.baseAddress) } }
+            buffer.removeAll(keepingCapacity: true)
+            buffer += Array(" <a class=\"heading-anchor\" href=\"#".utf8) + id + Array("\" aria-label=\"".utf8) + label + [0x3A, 0x20]
+            HTMLEscaping.appendEscaped(Array(heading.text.utf8)[...], to: &buffer)
+            buffer += Array("\">#</a></h".utf8) + [level, 0x3E, 0x00]
+            buffer.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_on_exit(node, $0.baseAddress) } }
+        }
+        for (index, node) in linkNodes.enumerated() {
+            let url = linkURL(links[index]) ?? links[index].destination
+            cmark_node_set_url(node, url)
+        }
+        var html = CmarkRuntime.render(root, parser: parser)
+        if hasFootnotes { html = decorateFootnotes(html, idPrefix: idPrefix) }
+        return html
+    }
+
+    // MARK: - Analysis
+
+    private func analyse(codeBlockHTML: (CodeBlock) -> String?) {
+        var slugger = HeadingSlugger()
+        var blockQuotes: [OpaquePointer] = []
+        var codeNodes: [OpaquePointer] = []
+        var sectionStart = 0
+        allText.reserveCapacity(4096)
+        var currentID: String?
+        var currentHeading = ""
+        var headingText: [UInt8] = []
+        var imageAlt: [UInt8] = []
+        var headingDepth = 0
+        var imageDepth = 0
+        var quoteDepth = 0
+
+        let iter = cmark_iter_new(root)
+        defer { cmark_iter_free(iter) }
+        while true {
+            let event = cmark_iter_next(iter)
+            if event == CMARK_EVENT_DONE { break }
+            guard let node = cmark_iter_get_node(iter) else { continue }
+            let type = cmark_node_get_type(node)
+            let entering = event == CMARK_EVENT_ENTER
+
+            switch type {
+            case CMARK_NODE_HEADING:
+                if entering {
+                    headingDepth += 1
+                    headingText.removeAll(keepingCapacity: true)
+                } else {
+                    headingDepth -= 1
+                    var text = String(decoding: Self.trimmed(headingText), as: UTF8.self)
+                    let explicit = Self.stripExplicitID(node, text: &text)
+                    let id = slugger.id(for: text, explicit: explicit)
+                    let level = Int(cmark_node_get_heading_level(node))
+                    // Plain-text headings (the usual case) need no render for their TOC entry.
+                    let html = Self.hasOnlyText(node) ? HTMLEscaping.escape(text) : Self.innerHTML(of: node, parser: parser)
+                    headings.append(Heading(level: level, id: id, text: text, html: html, line: Int(cmark_node_get_start_line(node))))
+                    headingNodes.append(node)
+                    if level <= 3 {
+                        rawSections.append((currentID, currentHeading, sectionStart..<allText.count))
+                        sectionStart = allText.count
+                        currentID = id
+                        currentHeading = text
+                    } else {
+                        allText.append(contentsOf: headingText)
+                        allText.append(0x20)
+                    }
+                }
+            case CMARK_NODE_TEXT, CMARK_NODE_CODE:
+                guard let literal = cmark_node_get_literal(node) else { break }
+                let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
+                if quoteDepth > 0, type == CMARK_NODE_TEXT, Self.isAdmonitionMarker(node) { break }
+                if headingDepth > 0 { headingText.append(contentsOf: bytes) }
+                else if imageDepth > 0 { imageAlt.append(contentsOf: bytes) }
+                else { allText.append(contentsOf: bytes) }
+            case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
+                if headingDepth > 0 { headingText.append(0x20) } else if imageDepth > 0 { imageAlt.append(0x20) } else { allText.append(0x20) }
+            case CMARK_NODE_PARAGRAPH, CMARK_NODE_ITEM:
+                if !entering { allText.append(0x20) }
+            case CMARK_NODE_CODE_BLOCK:
+                let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
+                let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
+                var length: Int32 = 0, offset: Int32 = 0
+                var character: CChar = 0
+                let fenced = cmark_node_get_fenced(node, &length, &offset, &character) != 0
+                codeBlocks.append(CodeBlock(info: info, literal: literal, line: Int(cmark_node_get_start_line(node)), fenced: fenced))
+                codeNodes.append(node)
+                allText.append(contentsOf: literal.utf8)
+                allText.append(0x20)
+            case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
+                if type == CMARK_NODE_IMAGE {
+                    if entering { imageDepth += 1; imageAlt.removeAll(keepingCapacity: true) } else { imageDepth -= 1 }
+                }
+                if !entering {
+                    let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+                    links.append(LinkReference(
+                        index: links.count,
+                        kind: type == CMARK_NODE_IMAGE ? .image : .link,
+                        destination: url,
+                        altText: type == CMARK_NODE_IMAGE ? String(decoding: imageAlt, as: UTF8.self) : "",
+                        line: Int(cmark_node_get_start_line(node)),
+                        column: Int(cmark_node_get_start_column(node))
+                    ))
+                    linkNodes.append(node)
+                }
+            case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
+                if let literal = cmark_node_get_literal(node) {
+                    scanRawHTML(String(cString: literal), line: Int(cmark_node_get_start_line(node)))
+                }
+            case CMARK_NODE_BLOCK_QUOTE:
+                if entering {
+                    blockQuotes.append(node)
+                    quoteDepth += 1
+                } else {
+                    quoteDepth -= 1
+                }
+            case CMARK_NODE_FOOTNOTE_DEFINITION:
+                hasFootnotes = true
+            default:
+                break
+            }
+        }
+        rawSections.append((currentID, currentHeading, sectionStart..<allText.count))
+
+        // Tree edits happen after the walk so the iterator never sees a half-edited tree.
+        for (index, node) in headingNodes.enumerated() {
+            headingNodes[index] = replaceHeading(node)
+        }
+        // The caller's hook runs in order; default highlighting of the rest can run on all cores
+        // (it is pure), which matters for documents with many code blocks.
+        var replacements = codeBlocks.map { codeBlockHTML($0) }
+        let pending = replacements.indices.filter { replacements[$0] == nil }
+        if pending.count >= 16 {
+            let blocks = pending.map { codeBlocks[$0] }
+            let results = UnsafeMutableBufferPointer<String>.allocate(capacity: blocks.count)
+            results.initialize(repeating: "")
+            nonisolated(unsafe) let slots = results
+            DispatchQueue.concurrentPerform(iterations: blocks.count) { i in slots[i] = Self.defaultCodeHTML(blocks[i]) }
+            for (k, index) in pending.enumerated() { replacements[index] = results[k] }
+            results.deinitialize()
+            results.deallocate()
+        }
+        for (index, node) in codeNodes.enumerated() {
+            let html = replacements[index] ?? Self.defaultCodeHTML(codeBlocks[index])
+            let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_BLOCK)
+            cmark_node_set_on_enter(custom, html)
+            cmark_node_set_on_exit(custom, "")
+            cmark_node_insert_before(node, custom)
+            cmark_node_unlink(node)
+        }
+        for quote in blockQuotes { convertAdmonition(quote) }
+    }
+
+    /// A heading becomes an empty custom block holding one custom inline around the heading's
+    /// inlines: the inline's enter/exit strings carry `<hN id>` and the anchor link, and sit on the
+    /// same line as the text (a custom block's own strings get line breaks around them).
+    private func replaceHeading(_ node: OpaquePointer) -> OpaquePointer {
+        let inline = CmarkRuntime.node(CMARK_NODE_CUSTOM_INLINE)
+        while let child = cmark_node_first_child(node) {
+            cmark_node_append_child(inline, child)
+        }
+        let block = replaceWithCustomBlock(node)
+        cmark_node_set_on_enter(block, "")
+        cmark_node_set_on_exit(block, "")
+        cmark_node_append_child(block, inline)
+        return inline
+    }
+
+    /// Moves a node's children into a new custom block in its place; returns the custom block.
+    private func replaceWithCustomBlock(_ node: OpaquePointer) -> OpaquePointer {
+        let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_BLOCK)
+        cmark_node_insert_before(node, custom)
+        while let child = cmark_node_first_child(node) {
+            cmark_node_append_child(custom, child)
+        }
+        cmark_node_unlink(node)
+        return custom
+    }
+
+    /// The default rendering of a code block: highlighted when the language is known, else escaped.
+    public static func defaultCodeHTML(_ block: CodeBlock) -> String {
+        let word = block.languageWord
+        let language = SyntaxHighlighter.resolve(infoWord: word, code: block.literal)
+        let body = language.map { SyntaxHighlighter.highlight(block.literal, as: $0) } ?? SyntaxHighlighter.plain(block.literal)
+        let langAttr = word.isEmpty ? "text" : HTMLEscaping.escape(word)
+        let cls = language.map { " class=\"language-\($0.rawValue)\"" } ?? ""
+        return "<div class=\"code-block\"><pre data-lang=\"\(langAttr)\" tabindex=\"0\"><code\(cls)>\(body)</code></pre></div>"
+    }
+
+    // MARK: - Admonitions
+
+    private static let admonitionKinds: Set<String> = ["note", "tip", "important", "warning", "caution"]
+
+    /// `[!NOTE]` alone on the first line of the first paragraph of a block quote.
+    private static func admonitionKind(_ text: OpaquePointer) -> String? {
+        guard let literal = cmark_node_get_literal(text) else { return nil }
+        let s = String(cString: literal).trimmingCharacters(in: .whitespaces)
+        guard s.hasPrefix("[!"), s.hasSuffix("]"), s.count > 3 else { return nil }
+        let kind = s.dropFirst(2).dropLast().lowercased()
+        guard admonitionKinds.contains(kind) else { return nil }
+        if let next = cmark_node_next(text) {
+            let t = cmark_node_get_type(next)
+            guard t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK else { return nil }
+        }
+        return kind
+    }
+
+    private static func isAdmonitionMarker(_ text: OpaquePointer) -> Bool {
+        guard cmark_node_previous(text) == nil, let paragraph = cmark_node_parent(text),
+            cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH, cmark_node_previous(paragraph) == nil,
+            let quote = cmark_node_parent(paragraph), cmark_node_get_type(quote) == CMARK_NODE_BLOCK_QUOTE
+        else { return false }
+        return admonitionKind(text) != nil
+    }
+
+    private func convertAdmonition(_ quote: OpaquePointer) {
+        guard let paragraph = cmark_node_first_child(quote), cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH,
+            let text = cmark_node_first_child(paragraph), cmark_node_get_type(text) == CMARK_NODE_TEXT,
+            let kind = Self.admonitionKind(text)
+        else { return }
+        admonitions.append(Admonition(kind: kind, line: Int(cmark_node_get_start_line(quote))))
+        // Unlinked nodes stay in the arena until the document goes.
+        if let br = cmark_node_next(text) { cmark_node_unlink(br) }
+        cmark_node_unlink(text)
+        if cmark_node_first_child(paragraph) == nil { cmark_node_unlink(paragraph) }
+        let title = HTMLEscaping.escape(options.admonitionTitles[kind] ?? kind.capitalized)
+        let custom = replaceWithCustomBlock(quote)
+        cmark_node_set_on_enter(
+            custom,
+            "<div class=\"admonition admonition-\(kind)\" role=\"note\"><p class=\"admonition-title\">\(AdmonitionIcons.svg(kind))\(title)</p>"
+        )
+        cmark_node_set_on_exit(custom, "</div>")
+    }
+
+    // MARK: - Helpers
+
+    /// Strips a trailing `{#custom-id}` from the heading's last text node and returns the id.
+    private static func stripExplicitID(_ heading: OpaquePointer, text: inout String) -> String? {
+        guard text.hasSuffix("}"), let open = text.range(of: "{#", options: .backwards) else { return nil }
+        let id = String(text[open.upperBound..<text.index(before: text.endIndex)])
+        guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_:.".contains($0) }) else { return nil }
+        guard let last = cmark_node_last_child(heading), cmark_node_get_type(last) == CMARK_NODE_TEXT,
+            let literal = cmark_node_get_literal(last)
+        else { return nil }
+        let lastText = String(cString: literal)
+        guard let r = lastText.range(of: "{#" + id + "}", options: .backwards) else { return nil }
+        var trimmed = String(lastText[..<r.lowerBound])
+        while trimmed.last == " " { trimmed.removeLast() }
+        cmark_node_set_literal(last, trimmed)
+        text = String(text[..<open.lowerBound])
+        while text.last == " " { text.removeLast() }
+        return id
+    }
+
+    private static func innerHTML(of heading: OpaquePointer, parser: OpaquePointer) -> String {
+        // `<h2>...</h2>\n` → the inner part, without links (a TOC entry is itself a link).
+        let bytes = Array(CmarkRuntime.render(heading, parser: parser).utf8)
+        guard let open = bytes.firstIndex(of: 0x3E) else { return "" }
+        var end = bytes.count
+        while end > open + 1, !(bytes[end - 1] == 0x3E && end >= 5 && bytes[end - 5] == 0x3C && bytes[end - 4] == 0x2F && bytes[end - 3] == 0x68) { end -= 1 }
+        var inner = Array(bytes[(open + 1)..<max(open + 1, end - 5)])
+        if inner.contains(0x3C) { inner = stripAnchors(inner) }
+        return String(decoding: inner, as: UTF8.self)
+    }
+
+    /// Removes `<a ...>` and `</a>` tags, keeping their text.
+    private static func stripAnchors(_ b: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x3C, i + 2 < b.count, (b[i + 1] == 0x61 && (b[i + 2] == 0x20 || b[i + 2] == 0x3E)) || (b[i + 1] == 0x2F && b[i + 2] == 0x61 && i + 3 < b.count && b[i + 3] == 0x3E) {
+                while i < b.count, b[i] != 0x3E { i += 1 }
+                i += 1
+                continue
+            }
+            out.append(b[i])
+            i += 1
+        }
+        return out
+    }
+
+    private static func hasOnlyText(_ node: OpaquePointer) -> Bool {
+        var child = cmark_node_first_child(node)
+        while let c = child {
+            if cmark_node_get_type(c) != CMARK_NODE_TEXT { return false }
+            child = cmark_node_next(c)
+        }
+        return true
+    }
+
+    private static func trimmed(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        var slice = bytes[...]
+        while let f = slice.first, f == 0x20 || f == 0x09 { slice = slice.dropFirst() }
+        while let l = slice.last, l == 0x20 || l == 0x09 { slice = slice.dropLast() }
+        return slice
+    }
+
+    /// Collapses whitespace runs to single spaces and trims.
+    static func squash(_ bytes: ArraySlice<UInt8>) -> String {
+        bytes.withUnsafeBufferPointer { input in
+            String(unsafeUninitializedCapacity: input.count) { out in
+                var n = 0
+                var space = true
+                for b in input {
+                    if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D {
+                        if !space { out[n] = 0x20; n += 1; space = true }
+                    } else {
+                        out[n] = b
+                        n += 1
+                        space = false
+                    }
+                }
+                if n > 0, out[n - 1] == 0x20 { n -= 1 }
+                return n
+            }
+        }
+    }
+
+    private func scanRawHTML(_ html: String, line: Int) {
+        rawHTMLIDs.append(contentsOf: RawHTMLScanner.ids(in: html))
+        for offset in RawHTMLScanner.imagesWithoutAlt(in: html) { rawImagesWithoutAlt.append(line + offset) }
+    }
+
+    private func decorateFootnotes(_ html: String, idPrefix: String) -> String {
+        var html = html.replacingOccurrences(
+            of: "aria-label=\"Back to content\"", with: "aria-label=\"\(HTMLEscaping.escape(options.footnoteBackLabel))\"")
+        let titleID = "\(idPrefix)hc-footnotes"
+        html = html.replacingOccurrences(
+            of: "<section class=\"footnotes\" data-footnotes>\n<ol>",
+            with: "<section class=\"footnotes\" data-footnotes aria-labelledby=\"\(titleID)\">\n<h2 class=\"footnotes-title\" id=\"\(titleID)\">\(HTMLEscaping.escape(options.footnotesTitle))</h2>\n<ol>")
+        if !idPrefix.isEmpty {
+            for (from, to) in [("id=\"fn-", "id=\"\(idPrefix)fn-"), ("href=\"#fn-", "href=\"#\(idPrefix)fn-"),
+                               ("id=\"fnref-", "id=\"\(idPrefix)fnref-"), ("href=\"#fnref-", "href=\"#\(idPrefix)fnref-")] {
+                html = html.replacingOccurrences(of: from, with: to)
+            }
+        }
+        return html
+    }
+}

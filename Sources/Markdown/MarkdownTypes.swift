@@ -1,0 +1,82 @@
+/// Settings for parsing and rendering. The label strings come from the site's UI-string file so
+/// nothing English is baked into the renderer.
+public struct MarkdownOptions: Sendable {
+    /// Accessible label of the `#` link after every heading.
+    public var anchorLabel: String
+    /// Titles for GitHub alerts, keyed by lowercased kind (`note`, `tip`, `important`, `warning`, `caution`).
+    public var admonitionTitles: [String: String]
+    /// Heading of the footnotes section.
+    public var footnotesTitle: String
+    /// Accessible label of a footnote's back-link.
+    public var footnoteBackLabel: String
+    /// Curly quotes and dashes.
+    public var smartPunctuation: Bool
+
+    public init(
+        anchorLabel: String = "Link to this section",
+        admonitionTitles: [String: String] = [
+            "note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning", "caution": "Caution",
+        ],
+        footnotesTitle: String = "Notes",
+        footnoteBackLabel: String = "Back to content",
+        smartPunctuation: Bool = false
+    ) {
+        self.anchorLabel = anchorLabel
+        self.admonitionTitles = admonitionTitles
+        self.footnotesTitle = footnotesTitle
+        self.footnoteBackLabel = footnoteBackLabel
+        self.smartPunctuation = smartPunctuation
+    }
+}
+
+/// A heading with its stable id. `line` is 1-based in the text that was parsed.
+public struct Heading: Sendable, Hashable {
+    public var level: Int
+    public var id: String
+    /// Plain text, for search and titles.
+    public var text: String
+    /// Inline HTML (emphasis and code kept, links removed), for tables of contents.
+    public var html: String
+    public var line: Int
+}
+
+/// A link or image destination as the author wrote it.
+public struct LinkReference: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case link, image }
+    /// Position in `MarkdownDocument.links`.
+    public var index: Int
+    public var kind: Kind
+    public var destination: String
+    /// Image alt text (plain), empty for links.
+    public var altText: String
+    public var line: Int
+    public var column: Int
+}
+
+/// A code block, handed to the caller before the default rendering so it can substitute its own HTML.
+public struct CodeBlock: Sendable, Hashable {
+    /// The whole info string (`asm exercise id=hello`), empty for indented blocks.
+    public var info: String
+    public var literal: String
+    /// 1-based line of the opening fence (or first line of an indented block).
+    public var line: Int
+    public var fenced: Bool
+
+    /// The first word of the info string, lowercased (`asm`).
+    public var languageWord: String {
+        String(info.split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "").lowercased()
+    }
+}
+
+/// A run of searchable text under one heading (or before the first heading, with `headingID` nil).
+public struct SearchSection: Sendable, Hashable {
+    public var headingID: String?
+    public var heading: String
+    public var text: String
+}
+
+/// An admonition (GitHub alert) found in the document.
+public struct Admonition: Sendable, Hashable {
+    public var kind: String
+    public var line: Int
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Markdown
+
+/// A Markdown body (a lesson or a chapter introduction) to render.
+struct BodyJob: Sendable {
+    var source: MarkdownSource
+    /// Content-relative path of the Markdown file (`01-foundations/02-traps.md`).
+    var contentPath: String
+    var page: LinkResolver.Page
+}
+
+/// An exercise block waiting for its result; `token` marks its place in the rendered HTML.
+struct PendingExercise: Sendable {
+    var block: ExerciseBlock
+    var token: String
+}
+
+/// A body rendered for its own page and for print.html, plus what the build checks and indexes.
+struct RenderedBody: Sendable {
+    var html: String
+    var printHTML: String
+    var headings: [Heading]
+    var sections: [SearchSection]
+    var ids: Set<String>
+    var anchorChecks: [LinkResolver.AnchorCheck]
+    var files: [(contentPath: String, outputPath: String)]
+    var exercises: [PendingExercise]
+    var warnings: [SiteWarning]
+}
+
+struct BodyRenderer: Sendable {
+    let resolver: LinkResolver
+    let includes: IncludeExpander
+    let options: MarkdownOptions
+    /// Random per build, so author text can never forge an exercise placeholder.
+    let nonce: String
+
+    func render(_ job: BodyJob, index: Int) throws -> RenderedBody {
+        let (text, map) = try includes.expand(job.source)
+        var exercises: [PendingExercise] = []
+        var errors: [SiteError] = []
+        let contentRoot = resolver.contentRoot
+        let doc = MarkdownDocument(text, options: options) { block in
+            guard let (language, options) = ExerciseInfo.parse(block.info) else { return nil }
+            let origin = map.location(block.line)
+            let token = "<!--hc-exercise:\(nonce):\(index):\(exercises.count)-->"
+            exercises.append(PendingExercise(
+                block: ExerciseBlock(language: language, options: options, body: block.literal, lessonFile: origin.file, line: origin.line, contentRoot: contentRoot),
+                token: token))
+            return token
+        }
+
+        var warnings: [SiteWarning] = []
+        var targets: [LinkResolver.Target] = []
+        var checks: [LinkResolver.AnchorCheck] = []
+        var files: [(String, String)] = []
+        for link in doc.links {
+            let origin = map.location(link.line)
+            let fromPath = origin.file == job.source.file ? job.contentPath : relativeContentPath(origin.file)
+            do {
+                let target = try resolver.resolve(link.destination, from: origin.file, fromPath: fromPath, line: origin.line)
+                targets.append(target)
+                switch target {
+                case .page(let path, let fragment?):
+                    checks.append(.init(file: origin.file, line: origin.line, written: link.destination, path: path, fragment: fragment))
+                case .samePage(let fragment) where !fragment.isEmpty:
+                    checks.append(.init(file: origin.file, line: origin.line, written: link.destination, path: job.page.path, fragment: fragment))
+                case .file(let contentPath, let outputPath):
+                    files.append((contentPath, outputPath))
+                default:
+                    break
+                }
+            } catch let error as SiteError {
+                errors.append(error)
+                targets.append(.external)
+            }
+            if link.kind == .image, link.altText.trimmingCharacters(in: .whitespaces).isEmpty {
+                warnings.append(SiteWarning(file: origin.file, line: origin.line, "image '\(link.destination)' has no alt text; describe it in ![...] for readers who cannot see it"))
+            }
+        }
+        for line in doc.rawImagesWithoutAlt {
+            let origin = map.location(line)
+            warnings.append(SiteWarning(file: origin.file, line: origin.line, "<img> without an alt attribute; add alt=\"...\" describing the image"))
+        }
+        guard errors.isEmpty else { throw BuildFailure(errors) }
+
+        let html = doc.html { link in resolver.url(for: targets[link.index], onPage: job.page.path, print: nil) }
+        let printHTML = doc.html(idPrefix: job.page.printPrefix) { link in
+            resolver.url(for: targets[link.index], onPage: job.page.path, print: job.page)
+        }
+        var ids = Set(MarkdownDocument.ids(inHTML: html))
+        for exercise in exercises {
+            if let id = exercise.block.option("id") { ids.insert("exercise-\(id)") }
+        }
+        return RenderedBody(
+            html: html, printHTML: printHTML, headings: doc.headings, sections: doc.sections, ids: ids,
+            anchorChecks: checks, files: files, exercises: exercises, warnings: warnings)
+    }
+
+    private func relativeContentPath(_ file: URL) -> String {
+        let root = resolver.contentRoot.path.hasSuffix("/") ? resolver.contentRoot.path : resolver.contentRoot.path + "/"
+        let path = file.standardizedFileURL.path
+        return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : file.lastPathComponent
+    }
+}
+
+/// Reads an exercise block's info string: `LANG exercise key=value key="two words" flag`.
+enum ExerciseInfo {
+    static func parse(_ info: String) -> (language: String, options: [ExerciseOption])? {
+        let words = split(info)
+        guard words.count >= 2, words[1] == "exercise" else { return nil }
+        let options = words.dropFirst(2).map { word -> ExerciseOption in
+            guard let eq = word.firstIndex(of: "=") else { return ExerciseOption(key: word, value: "") }
+            return ExerciseOption(key: String(word[..<eq]), value: String(word[word.index(after: eq)...]))
+        }
+        return (words[0], options)
+    }
+
+    /// Splits on blanks, keeping `"quoted values"` whole (quotes removed).
+    static func split(_ info: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quoted = false
+        var started = false
+        for ch in info {
+            if ch == "\"" {
+                quoted.toggle()
+                started = true
+            } else if (ch == " " || ch == "\t") && !quoted {
+                if started { words.append(current) }
+                current = ""
+                started = false
+            } else {
+                current.append(ch)
+                started = true
+            }
+        }
+        if started { words.append(current) }
+        return words
+    }
+}

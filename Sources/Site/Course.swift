@@ -1,0 +1,47 @@
+import Foundation
+
+/// The course as loaded from `content/`: plain values, in reading order.
+public struct Course: Sendable {
+    public var config: CourseConfig
+    public var contentRoot: URL
+    public var chapters: [Chapter]
+    /// Draft lessons this build leaves out (links to them are errors that say so).
+    public var draftsLeftOut: [URL] = []
+
+    public var lessonCount: Int { chapters.reduce(0) { $0 + $1.lessons.count } }
+}
+
+public struct Chapter: Sendable {
+    public var folder: URL
+    public var slug: String
+    public var title: String
+    public var weight: Int?
+    public var description: String?
+    /// `_index.md`, when the chapter has one.
+    public var introFile: URL?
+    public var intro: MarkdownSource?
+    public var lessons: [Lesson]
+
+    /// Site-root path of the chapter page.
+    public var path: String { "\(slug)/index.html" }
+}
+
+public struct Lesson: Sendable {
+    public var file: URL
+    public var slug: String
+    public var title: String
+    public var weight: Int?
+    public var description: String?
+    public var objectives: [String]
+    public var draft: Bool
+    public var source: MarkdownSource
+    /// Site-root path of the lesson page; set when the lesson joins its chapter.
+    public var path: String
+}
+
+/// A Markdown body and where it starts in its file.
+public struct MarkdownSource: Sendable {
+    public var file: URL
+    public var body: String
+    public var firstLine: Int
+}

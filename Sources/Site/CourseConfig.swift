@@ -1,0 +1,113 @@
+import Foundation
+
+/// `content/course.yml`: everything optional.
+public struct CourseConfig: Sendable, Hashable {
+    public struct ChapterEntry: Sendable, Hashable {
+        public var path: String
+        public var title: String?
+        /// Line in course.yml, for errors about this entry.
+        public var line: Int
+    }
+
+    public var title: String
+    public var subtitle: String?
+    public var description: String?
+    /// BCP 47 tag; selects `templates/i18n/<language>.yml`.
+    public var language: String
+    public var authors: [String]
+    public var license: String?
+    /// Folder inside the content folder whose files override templates and assets by name.
+    public var templates: String?
+    public var templatesLine: Int?
+    public var chapters: [ChapterEntry]?
+    /// Absolute base URL where the site is published (optional; only the 404 page uses it).
+    public var url: String?
+    /// The file it was read from, when there was one.
+    public var file: URL?
+
+    public init(title: String = "Course", language: String = "en") {
+        self.title = title
+        self.language = language
+        self.authors = []
+    }
+
+    static let knownKeys: Set<String> = ["title", "subtitle", "description", "language", "authors", "license", "templates", "chapters", "url"]
+
+    /// Reads `course.yml`; a missing file gives defaults (title from the folder name).
+    static func load(contentRoot: URL, warnings: inout [SiteWarning]) throws -> CourseConfig {
+        let file = contentRoot.appendingPathComponent("course.yml")
+        var config = CourseConfig(title: Slug.title(fromFolder: contentRoot.lastPathComponent))
+        guard FileManager.default.fileExists(atPath: file.path) else { return config }
+        config.file = file
+        let text = try SourceFile.read(file)
+        let yaml = try YAMLDocument(text: text, file: file, firstLine: 1)
+        var sawTitle = false
+        for (key, keyNode, value) in try yaml.mapping(what: "course.yml") {
+            switch key {
+            case "title":
+                config.title = try yaml.string(value, key: key)
+                sawTitle = true
+            case "subtitle": config.subtitle = try yaml.string(value, key: key)
+            case "description": config.description = try yaml.string(value, key: key)
+            case "language":
+                let language = try yaml.string(value, key: key)
+                guard language.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                    throw SiteError(file: file, line: yaml.line(of: value), "'language' must be a BCP 47 tag such as en or zh-Hans")
+                }
+                config.language = language
+            case "authors": config.authors = try yaml.strings(value, key: key)
+            case "license": config.license = try yaml.string(value, key: key)
+            case "url": config.url = try yaml.string(value, key: key)
+            case "templates":
+                config.templates = try yaml.string(value, key: key)
+                config.templatesLine = yaml.line(of: value)
+            case "chapters":
+                guard let sequence = value.sequence else {
+                    throw SiteError(file: file, line: yaml.line(of: value), "'chapters' must be a list of folder names or {path, title} entries")
+                }
+                config.chapters = try sequence.map { entry in
+                    if entry.scalar != nil {
+                        return ChapterEntry(path: try yaml.string(entry, key: "chapters"), title: nil, line: yaml.line(of: entry))
+                    }
+                    guard let mapping = entry.mapping else {
+                        throw SiteError(file: file, line: yaml.line(of: entry), "a chapter entry must be a folder name or {path, title}")
+                    }
+                    var path: String?
+                    var title: String?
+                    for (k, v) in mapping {
+                        switch k.string {
+                        case "path": path = try yaml.string(v, key: "path")
+                        case "title": title = try yaml.string(v, key: "title")
+                        default:
+                            throw SiteError(file: file, line: yaml.line(of: k), "unknown chapter entry key '\(k.string ?? "")' (expected path, title)")
+                        }
+                    }
+                    guard let path else { throw SiteError(file: file, line: yaml.line(of: entry), "chapter entry has no 'path'") }
+                    return ChapterEntry(path: path, title: title, line: yaml.line(of: entry))
+                }
+            default:
+                warnings.append(SiteWarning(file: file, line: yaml.line(of: keyNode), "unknown key '\(key)' in course.yml (known: \(knownKeys.sorted().joined(separator: ", ")))"))
+            }
+        }
+        if !sawTitle { warnings.append(SiteWarning(file: file, line: 1, "course.yml has no 'title'; using '\(config.title)'")) }
+        return config
+    }
+}
+
+enum SourceFile {
+    /// Reads a UTF-8 text file, with a clear error for anything unreadable.
+    static func read(_ url: URL) throws -> String {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? "cannot read it"
+            let detail = access(url.path, R_OK) != 0 ? String(cString: strerror(errno)) : reason
+            throw SiteError(file: url, "unreadable file: \(detail)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SiteError(file: url, "unreadable file: not valid UTF-8 text")
+        }
+        return text
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+
+/// Reads `content/`: course.yml, chapter folders, `_index.md` files and lessons with front matter.
+struct CourseLoader {
+    let contentRoot: URL
+    let includeDrafts: Bool
+
+    static let reservedChapterSlugs: Set<String> = ["assets", "index.html", "print.html", "404.html", "search-index.js"]
+
+    func load(config: CourseConfig, warnings: inout [SiteWarning]) throws -> Course {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: contentRoot.path, isDirectory: &isDir), isDir.boolValue else {
+            throw SiteError(file: contentRoot, "content folder not found (pass --content DIR)")
+        }
+        let folders = try chapterFolders(config: config)
+        for stray in (try? markdownFiles(in: contentRoot)) ?? [] where !stray.lastPathComponent.hasPrefix("_") {
+            warnings.append(SiteWarning(file: stray, "Markdown outside a chapter folder is not a page; move it into a chapter"))
+        }
+        guard !folders.isEmpty else {
+            throw SiteError(file: contentRoot, "no chapters: a chapter is a folder of lesson .md files inside the content folder")
+        }
+
+        // Every Markdown file is read and its front matter parsed in parallel; order is fixed later.
+        struct Job { var chapter: Int; var file: URL }
+        var jobs: [Job] = []
+        var chapterFiles: [(intro: URL?, lessons: [URL])] = []
+        for (index, folder) in folders.enumerated() {
+            let files = try markdownFiles(in: folder.url)
+            let intro = files.first { $0.lastPathComponent == "_index.md" }
+            let lessons = files.filter { !$0.lastPathComponent.hasPrefix("_") && !$0.lastPathComponent.hasPrefix(".") }
+            chapterFiles.append((intro, lessons))
+            if let intro { jobs.append(Job(chapter: index, file: intro)) }
+            for lesson in lessons { jobs.append(Job(chapter: index, file: lesson)) }
+        }
+        let jobFiles = jobs.map(\.file)
+        let parsed = parallelMap(jobFiles.count) { i in try ParsedMarkdownFile(jobFiles[i]) }
+        let (files, errors) = try collectFailures(parsed)
+        guard errors.isEmpty else { throw BuildFailure(errors) }
+        var byURL: [URL: ParsedMarkdownFile] = [:]
+        for file in files { byURL[file.file] = file }
+
+        var chapters: [Chapter] = []
+        var draftsLeftOut: [URL] = []
+        var chapterSlugs: [String: URL] = [:]
+        for (index, folder) in folders.enumerated() {
+            if !folder.listed {
+                warnings.append(SiteWarning(file: config.file ?? contentRoot, "chapter folder '\(folder.url.lastPathComponent)' is not listed under 'chapters'; it is added at the end"))
+            }
+            var chapter = Chapter(folder: folder.url, slug: "", title: "", lessons: [])
+            let name = folder.url.lastPathComponent
+            var explicitSlug: (String, Int)?
+            if let introURL = chapterFiles[index].intro, let intro = byURL[introURL] {
+                warnings.append(contentsOf: intro.warnings)
+                chapter.introFile = introURL
+                chapter.title = intro.title ?? ""
+                chapter.weight = intro.weight
+                chapter.description = intro.description
+                if let slug = intro.slug { explicitSlug = (slug, intro.slugLine) }
+                if !intro.source.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { chapter.intro = intro.source }
+            }
+            if let title = folder.title { chapter.title = title }
+            if chapter.title.isEmpty { chapter.title = Slug.title(fromFolder: name) }
+            chapter.slug = explicitSlug?.0 ?? Slug.make(Slug.stripOrderPrefix(name))
+            let slugFile = chapter.introFile ?? folder.url
+            if chapter.slug.isEmpty || !Slug.isValid(chapter.slug) {
+                throw SiteError(file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' must use only a-z, 0-9, '-', '_' and '.'")
+            }
+            if Self.reservedChapterSlugs.contains(chapter.slug) {
+                throw SiteError(file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' is reserved for the site's own files; rename the folder")
+            }
+            if let other = chapterSlugs[chapter.slug] {
+                throw SiteError(file: slugFile, line: explicitSlug?.1, "duplicate chapter slug '\(chapter.slug)': \(DisplayPath.of(other)) has it too")
+            }
+            chapterSlugs[chapter.slug] = slugFile
+
+            var lessons: [Lesson] = []
+            var lessonSlugs: [String: URL] = [:]
+            for url in chapterFiles[index].lessons {
+                guard let file = byURL[url] else { continue }
+                warnings.append(contentsOf: file.warnings)
+                guard let title = file.title else {
+                    throw SiteError(file: url, line: 1, file.hasFrontMatter
+                        ? "front matter has no 'title' (required for every lesson)"
+                        : "lesson has no front matter; start the file with\n---\ntitle: Your title\n---")
+                }
+                if file.draft, !includeDrafts {
+                    draftsLeftOut.append(url)
+                    continue
+                }
+                let stem = url.deletingPathExtension().lastPathComponent
+                let slug = file.slug ?? Slug.make(Slug.stripOrderPrefix(stem))
+                if slug.isEmpty || !Slug.isValid(slug) {
+                    throw SiteError(file: url, line: file.slug == nil ? 1 : file.slugLine, "lesson slug '\(slug)' must use only a-z, 0-9, '-', '_' and '.'")
+                }
+                if slug == "index" {
+                    throw SiteError(file: url, line: file.slug == nil ? 1 : file.slugLine, "lesson slug 'index' is reserved for the chapter page")
+                }
+                if let other = lessonSlugs[slug] {
+                    throw SiteError(file: url, line: file.slug == nil ? 1 : file.slugLine, "duplicate lesson slug '\(slug)' in chapter '\(chapter.slug)': \(DisplayPath.of(other)) has it too")
+                }
+                lessonSlugs[slug] = url
+                lessons.append(Lesson(
+                    file: url, slug: slug, title: title, weight: file.weight, description: file.description,
+                    objectives: file.objectives, draft: file.draft, source: file.source, path: "\(chapter.slug)/\(slug).html"))
+            }
+            lessons.sort { Self.precedes(($0.weight, $0.file.lastPathComponent), ($1.weight, $1.file.lastPathComponent)) }
+            chapter.lessons = lessons
+            chapters.append(chapter)
+        }
+        if config.chapters == nil {
+            chapters.sort { Self.precedes(($0.weight, $0.folder.lastPathComponent), ($1.weight, $1.folder.lastPathComponent)) }
+        }
+        return Course(config: config, contentRoot: contentRoot, chapters: chapters, draftsLeftOut: draftsLeftOut)
+    }
+
+    /// Weighted items first, by weight; then the rest by name (so `01-`, `02-` prefixes order them).
+    static func precedes(_ a: (Int?, String), _ b: (Int?, String)) -> Bool {
+        switch (a.0, b.0) {
+        case let (x?, y?) where x != y: return x < y
+        case (.some, nil): return true
+        case (nil, .some): return false
+        default: return a.1.localizedStandardCompare(b.1) == .orderedAscending
+        }
+    }
+
+    private struct Folder { var url: URL; var title: String?; var listed = true }
+
+    /// Chapter folders: those listed in course.yml (in that order), then any other folder holding
+    /// Markdown files (with a warning, so nothing is silently left out).
+    private func chapterFolders(config: CourseConfig) throws -> [Folder] {
+        let fm = FileManager.default
+        let entries = try fm.contentsOfDirectory(at: contentRoot, includingPropertiesForKeys: [.isDirectoryKey])
+            .filter { url in
+                let name = url.lastPathComponent
+                guard !name.hasPrefix("."), !name.hasPrefix("_"), name != config.templates?.trimmingCharacters(in: CharacterSet(charactersIn: "/")) else { return false }
+                return (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true
+            }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        let withMarkdown = try entries.filter { try !markdownFiles(in: $0).isEmpty }
+        guard let listed = config.chapters else { return withMarkdown.map { Folder(url: $0, title: nil) } }
+
+        var folders: [Folder] = []
+        var seen: Set<String> = []
+        for entry in listed {
+            let path = entry.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            let url = contentRoot.appendingPathComponent(path)
+            var isDir: ObjCBool = false
+            guard !path.contains(".."), !path.contains("/"), fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+                throw SiteError(file: config.file ?? contentRoot, line: entry.line, "chapter folder '\(entry.path)' not found in \(DisplayPath.of(contentRoot))")
+            }
+            guard seen.insert(path).inserted else {
+                throw SiteError(file: config.file ?? contentRoot, line: entry.line, "chapter '\(entry.path)' is listed twice")
+            }
+            folders.append(Folder(url: url.standardizedFileURL, title: entry.title))
+        }
+        for url in withMarkdown where !seen.contains(url.lastPathComponent) {
+            folders.append(Folder(url: url.standardizedFileURL, title: nil, listed: false))
+        }
+        return folders
+    }
+
+    private func markdownFiles(in folder: URL) throws -> [URL] {
+        do {
+            return try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+                .filter { $0.pathExtension == "md" }
+                .map(\.standardizedFileURL)
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        } catch {
+            throw SiteError(file: folder, "unreadable folder: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// One Markdown file with its front matter checked.
+struct ParsedMarkdownFile {
+    static let knownKeys: Set<String> = ["title", "weight", "description", "objectives", "slug", "draft"]
+
+    var file: URL
+    var hasFrontMatter: Bool
+    var title: String?
+    var weight: Int?
+    var description: String?
+    var objectives: [String] = []
+    var slug: String?
+    var slugLine = 1
+    var draft = false
+    var source: MarkdownSource
+    var warnings: [SiteWarning] = []
+
+    init(_ file: URL) throws {
+        self.file = file
+        let text = try SourceFile.read(file)
+        let split = try FrontMatterSplit(text, file: file)
+        source = MarkdownSource(file: file, body: split.body, firstLine: split.bodyFirstLine)
+        hasFrontMatter = split.yaml != nil
+        guard let yamlText = split.yaml else { return }
+        let yaml = try YAMLDocument(text: yamlText, file: file, firstLine: split.yamlFirstLine)
+        for (key, keyNode, value) in try yaml.mapping(what: "front matter") {
+            switch key {
+            case "title": title = try yaml.string(value, key: key)
+            case "weight": weight = try yaml.int(value, key: key)
+            case "description":
+                let text = try yaml.string(value, key: key, allowEmpty: true)
+                description = text.isEmpty ? nil : text.replacingOccurrences(of: "\n", with: " ")
+            case "objectives": objectives = value.scalar?.string == "" ? [] : try yaml.strings(value, key: key)
+            case "slug":
+                slug = try yaml.string(value, key: key)
+                slugLine = yaml.line(of: value)
+            case "draft": draft = try yaml.bool(value, key: key)
+            default:
+                warnings.append(SiteWarning(file: file, line: yaml.line(of: keyNode), "unknown front matter key '\(key)' (known: \(Self.knownKeys.sorted().joined(separator: ", ")))"))
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// A problem the author must fix, at a place in a file when there is one. Rendered the way
+/// compilers do, so editors and terminals make it clickable: `file:line: error: message`.
+public struct SiteError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: String?
+    public var line: Int?
+    public var message: String
+
+    public init(file: String? = nil, line: Int? = nil, _ message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public init(file: URL, line: Int? = nil, _ message: String) {
+        self.init(file: DisplayPath.of(file), line: line, message)
+    }
+
+    public var description: String { Diagnostic.format(file: file, line: line, kind: "error", message: message) }
+}
+
+/// A build that stopped: every error found before stopping, in source order.
+public struct BuildFailure: Error, Sendable, CustomStringConvertible {
+    public var errors: [SiteError]
+    public init(_ errors: [SiteError]) { self.errors = errors }
+    public init(_ error: SiteError) { self.errors = [error] }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// Something worth fixing that does not stop the build (an image without alt text, say).
+public struct SiteWarning: Sendable, Hashable, CustomStringConvertible {
+    public var file: String?
+    public var line: Int?
+    public var message: String
+
+    public init(file: URL, line: Int? = nil, _ message: String) {
+        self.file = DisplayPath.of(file)
+        self.line = line
+        self.message = message
+    }
+
+    public init(file: String? = nil, line: Int? = nil, _ message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { Diagnostic.format(file: file, line: line, kind: "warning", message: message) }
+}
+
+enum Diagnostic {
+    static func format(file: String?, line: Int?, kind: String, message: String) -> String {
+        switch (file, line) {
+        case let (file?, line?): return "\(file):\(line): \(kind): \(message)"
+        case let (file?, nil): return "\(file): \(kind): \(message)"
+        default: return "\(kind): \(message)"
+        }
+    }
+}
+
+/// Paths in messages: relative to the working directory when inside it, else absolute.
+enum DisplayPath {
+    static func of(_ url: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let cwd = FileManager.default.currentDirectoryPath
+        let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Markdown
+
+/// Turns `ExerciseView`s (or, with no provider, the bare blocks) into HTML through the
+/// `partials/exercise` template. Every string from a view reaches the page escaped: the template
+/// uses `{{...}}` for them, and the only pre-built HTML is the highlighted source.
+struct ExerciseRenderer {
+    let theme: Theme
+
+    func html(for view: ExerciseView, block: ExerciseBlock) -> String {
+        var context: [String: Any?] = base(id: view.id, language: view.language, source: view.displaySource)
+        context["hasView"] = true
+        context["sourceName"] = view.sourceName
+        context["output"] = view.output
+        context["outputEmpty"] = view.output.isEmpty
+        context["outputBytes"] = view.outputBytes
+        context["outputTruncated"] = view.outputTruncated
+        context["end"] = view.end
+        context["endDetail"] = view.endDetail
+        context["expected"] = view.expected
+        context["endMatches"] = view.end == view.expected
+        context["exitCounts"] = view.exitCounts.map { ["kind": $0.kind, "count": $0.count] as [String: Any] }
+        context["hasExitCounts"] = !view.exitCounts.isEmpty
+        context["exitTotal"] = view.exitCounts.reduce(0) { $0 + $1.count }
+        let anchor = "exercise-\(view.id)"
+        if let trace = view.trace {
+            context["hasTrace"] = true
+            context["traceTruncated"] = view.traceTruncated
+            context["trace"] = trace.map { row -> [String: Any] in
+                compact([
+                    "index": row.index, "sourceLine": row.sourceLine,
+                    "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
+                    "sourceText": row.sourceText, "kind": row.kind, "target": row.target,
+                    "size": row.size, "value": row.value, "rip": row.rip,
+                ])
+            }
+        }
+        if let steps = view.steps {
+            context["hasSteps"] = true
+            context["steps"] = steps.map { row -> [String: Any] in
+                compact([
+                    "index": row.index, "sourceLine": row.sourceLine,
+                    "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
+                    "instruction": row.instruction, "rip": row.rip, "exit": row.exit,
+                    "changes": row.changes.map { ["register": $0.register, "before": $0.before, "after": $0.after] },
+                    "hasChanges": !row.changes.isEmpty,
+                ])
+            }
+        }
+        context["provenance"] = [
+            "recordedAt": view.provenance.recordedAt, "host": view.provenance.host,
+            "hypervisorVersion": view.provenance.hypervisorVersion,
+        ]
+        context["recorded"] = !view.provenance.rerunThisBuild
+        return theme.render("partials/exercise", compact(context))
+    }
+
+    /// Without a provider: the highlighted source and a note that results appear when the course
+    /// is built with its exercises.
+    func placeholderHTML(for block: ExerciseBlock, ordinal: Int) -> String {
+        var context = base(id: block.option("id") ?? "\(ordinal)", language: block.language, source: block.body)
+        context["hasView"] = false
+        return theme.render("partials/exercise", compact(context))
+    }
+
+    private func base(id: String, language: String, source: String) -> [String: Any?] {
+        let anchor = "exercise-\(id)"
+        var text = source
+        if text.hasSuffix("\n") { text.removeLast() }
+        let highlighted = SyntaxHighlighter.resolve(infoWord: language, code: text).map { SyntaxHighlighter.highlight(text, as: $0) }
+            ?? SyntaxHighlighter.plain(text)
+        let lines = highlighted.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line -> [String: Any] in
+            ["number": index + 1, "html": String(line), "anchor": "\(anchor)-L\(index + 1)"]
+        }
+        return [
+            "id": id, "anchor": anchor, "language": language, "lines": lines, "source": text,
+            "t": theme.strings,
+        ]
+    }
+}
+
+/// Drops nil values: swift-mustache would treat a stored `nil` as present and open its section.
+func compact(_ dict: [String: Any?]) -> [String: Any] {
+    var out: [String: Any] = [:]
+    for (key, value) in dict {
+        if let value { out[key] = value }
+    }
+    return out
+}

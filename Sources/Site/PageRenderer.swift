@@ -1,0 +1,294 @@
+import Foundation
+import Markdown
+import Mustache
+
+/// Builds the template contexts for every page and renders them through the theme. Contexts
+/// are plain dictionaries (swift-mustache reads them without reflection).
+struct PageRenderer {
+    let course: Course
+    let theme: Theme
+    /// Rendered bodies by page path (lessons, and chapters that have an introduction).
+    let bodies: [String: RenderedBody]
+    /// Reading order: each chapter page, then its lessons.
+    let readingOrder: [Link]
+    private let orderIndex: [String: Int]
+    private let sidebarCache = Locked([String: String]())
+    /// UI strings the page scripts use, as one JSON object (one template lookup instead of many).
+    private let uiStringsJSON: String
+
+    init(course: Course, theme: Theme, bodies: [String: RenderedBody]) {
+        self.course = course
+        self.theme = theme
+        self.bodies = bodies
+        readingOrder = course.chapters.flatMap { chapter in
+            [Link(title: chapter.title, path: chapter.path)] + chapter.lessons.map { Link(title: $0.title, path: $0.path) }
+        }
+        var index: [String: Int] = [:]
+        for (i, link) in readingOrder.enumerated() { index[link.path] = i }
+        orderIndex = index
+        uiStringsJSON = "{" + theme.strings.sorted { $0.key < $1.key }.map { "\(SearchIndex.json($0.key)):\(SearchIndex.json($0.value))" }.joined(separator: ",") + "}"
+    }
+
+    /// Above this many lessons the sidebar lists only the current chapter's lessons, so page
+    /// size does not grow with the square of the course.
+    static let fullSidebarLimit = 200
+
+    struct Link {
+        var title: String
+        var path: String
+    }
+
+    // MARK: Pages
+
+    func home() -> String {
+        let path = "index.html"
+        let chapters = course.chapters.enumerated().map { ci, chapter -> [String: Any] in
+            compact([
+                "title": chapter.title, "url": chapter.path, "number": ci + 1, "description": chapter.description,
+                "lessons": chapter.lessons.enumerated().map { li, lesson in
+                    compact(["title": lesson.title, "url": lesson.path, "number": "\(ci + 1).\(li + 1)", "description": lesson.description])
+                },
+            ])
+        }
+        let first = readingOrder.first
+        let context = compact([
+            "chapters": chapters, "hasChapters": !chapters.isEmpty,
+            "startURL": first?.path, "lessonCount": course.lessonCount, "chapterCount": course.chapters.count,
+        ])
+        return page(path: path, kind: "home", title: nil, description: course.config.description, template: "home", context: context)
+    }
+
+    func chapter(_ ci: Int) -> String {
+        let chapter = course.chapters[ci]
+        let body = bodies[chapter.path]
+        let lessons = chapter.lessons.enumerated().map { li, lesson in
+            compact(["title": lesson.title, "url": URLPaths.relative(from: chapter.path, to: lesson.path), "number": "\(ci + 1).\(li + 1)", "description": lesson.description])
+        }
+        var context = compact([
+            "chapter": compact(["title": chapter.title, "number": ci + 1, "description": chapter.description]),
+            "intro": body?.html, "lessons": lessons, "hasLessons": !lessons.isEmpty,
+            "breadcrumbs": [["title": course.config.title, "url": URLPaths.relative(from: chapter.path, to: "index.html")]],
+        ])
+        context.merge(pager(chapter.path)) { a, _ in a }
+        return page(path: chapter.path, kind: "chapter", title: chapter.title, description: chapter.description, template: "chapter", context: context)
+    }
+
+    func lesson(_ ci: Int, _ li: Int) -> String {
+        let chapter = course.chapters[ci]
+        let lesson = chapter.lessons[li]
+        let body = bodies[lesson.path]
+        let toc = Self.toc(body?.headings ?? [])
+        var context = compact([
+            "lesson": compact([
+                "title": lesson.title, "description": lesson.description, "number": "\(ci + 1).\(li + 1)",
+                "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty,
+            ]),
+            "chapter": ["title": chapter.title, "url": URLPaths.relative(from: lesson.path, to: chapter.path), "number": ci + 1],
+            "body": body?.html ?? "",
+            "toc": toc, "hasToc": !toc.isEmpty,
+            "tocHTML": toc.isEmpty ? "" : theme.render("partials/toc", ["toc": toc]),
+            "breadcrumbs": [
+                ["title": course.config.title, "url": URLPaths.relative(from: lesson.path, to: "index.html")],
+                ["title": chapter.title, "url": URLPaths.relative(from: lesson.path, to: chapter.path)],
+            ],
+        ])
+        context.merge(pager(lesson.path)) { a, _ in a }
+        return page(path: lesson.path, kind: "lesson", title: lesson.title, description: lesson.description, template: "lesson", context: context)
+    }
+
+    func printAll() -> String {
+        let chapters = course.chapters.enumerated().map { ci, chapter -> [String: Any] in
+            compact([
+                "title": chapter.title, "number": ci + 1, "id": chapter.slug,
+                "intro": bodies[chapter.path]?.printHTML,
+                "lessons": chapter.lessons.enumerated().map { li, lesson in
+                    compact([
+                        "title": lesson.title, "number": "\(ci + 1).\(li + 1)", "id": "\(chapter.slug)/\(lesson.slug)",
+                        "description": lesson.description, "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty,
+                        "body": bodies[lesson.path]?.printHTML ?? "",
+                    ])
+                },
+            ])
+        }
+        return page(path: "print.html", kind: "print", title: theme.string("print_title"), description: course.config.description, template: "print", context: ["chapters": chapters])
+    }
+
+    func notFound() -> String {
+        var context: [String: Any] = [:]
+        if let url = course.config.url { context["baseURL"] = url.hasSuffix("/") ? url : url + "/" }
+        return page(path: "404.html", kind: "not-found", title: theme.string("not_found_title"), description: nil, template: "404", context: context)
+    }
+
+    // MARK: Pieces
+
+    private func page(path: String, kind: String, title: String?, description: String?, template: String, context: [String: Any]) -> String {
+        let root = URLPaths.rootPrefix(of: path)
+        let config = course.config
+        var common = compact([
+            "lang": config.language,
+            "dir": ["ar", "he", "fa", "ur"].contains(String(config.language.prefix(2))) ? "rtl" : "ltr",
+            "root": root,
+            "t": theme.strings,
+            "course": compact([
+                "title": config.title, "subtitle": config.subtitle, "description": config.description,
+                "authors": config.authors.isEmpty ? nil : config.authors.joined(separator: ", "), "license": config.license,
+            ]),
+            "page": compact([
+                "title": title ?? config.title,
+                "fullTitle": title.map { "\($0) · \(config.title)" } ?? config.title,
+                "description": description ?? config.description, "kind": kind, "path": path,
+            ]),
+            "homeURL": root + "index.html",
+            "printURL": root + "print.html",
+            "searchIndexURL": root + "search-index.js",
+            "assetsURL": root + "assets/",
+            "baseURL": context["baseURL"],
+            "uiStrings": uiStringsJSON,
+        ])
+        common.merge(context) { _, new in new }
+        common["sidebarHTML"] = sidebarHTML(for: path, common: common)
+        common["headerHTML"] = folderPartial("partials/header", path: path, common: common)
+        common["footerHTML"] = folderPartial("partials/footer", path: path, common: common)
+        let content = theme.render(template, common)
+        common["content"] = content
+        return theme.render("layout", common)
+    }
+
+    /// The sidebar is the same for every page in one folder except for which entry is current,
+    /// so it renders once per folder with each entry's `{{#current}}...{{/current}}` text kept
+    /// between markers, and each page keeps only its own entry's text (`CurrentMarkers`).
+    /// Without this, a 1,000-lesson course spends most of its build in the sidebar.
+    private func sidebarHTML(for path: String, common: [String: Any]) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let cached = sidebarCache.withLock { $0[folder] }
+        let html: String
+        if let cached {
+            html = cached
+        } else {
+            var context = common
+            context["sidebar"] = sidebar(current: path)
+            html = theme.render("partials/sidebar", context)
+            sidebarCache.withLock { $0[folder] = html }
+        }
+        return CurrentMarkers.resolve(html, current: path)
+    }
+
+    /// Header and footer use only course-wide values and the folder's relative URLs, so they
+    /// render once per folder (swift-mustache costs microseconds per lookup; this saves a
+    /// thousand renders on a thousand pages).
+    private func folderPartial(_ name: String, path: String, common: [String: Any]) -> String {
+        let key = name + "|" + (path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "")
+        if let cached = sidebarCache.withLock({ $0[key] }) { return cached }
+        let html = theme.render(name, common)
+        sidebarCache.withLock { $0[key] = html }
+        return html
+    }
+
+    private func sidebar(current: String) -> [[String: Any]] {
+        let full = course.lessonCount <= Self.fullSidebarLimit
+        let marker = CurrentMarkers.lambda
+        return course.chapters.enumerated().map { ci, chapter in
+            let active = chapter.path == current || chapter.lessons.contains { $0.path == current }
+            var entry: [String: Any] = [
+                "title": chapter.title, "url": URLPaths.relative(from: current, to: chapter.path), "number": ci + 1,
+                "current": marker(chapter.path), "active": active,
+            ]
+            entry["hasLessons"] = (full || active) && !chapter.lessons.isEmpty
+            if full || active {
+                entry["lessons"] = chapter.lessons.enumerated().map { li, lesson in
+                    [
+                        "title": lesson.title, "url": URLPaths.relative(from: current, to: lesson.path),
+                        "number": "\(ci + 1).\(li + 1)", "current": marker(lesson.path),
+                    ] as [String: Any]
+                }
+            }
+            return entry
+        }
+    }
+
+    private func pager(_ path: String) -> [String: Any] {
+        let order = readingOrder
+        guard let index = orderIndex[path] else { return [:] }
+        var result: [String: Any] = [:]
+        if index > 0 {
+            result["prev"] = ["title": order[index - 1].title, "url": URLPaths.relative(from: path, to: order[index - 1].path)]
+        } else {
+            result["prev"] = ["title": course.config.title, "url": URLPaths.relative(from: path, to: "index.html")]
+        }
+        if index + 1 < order.count {
+            result["next"] = ["title": order[index + 1].title, "url": URLPaths.relative(from: path, to: order[index + 1].path)]
+        }
+        return result
+    }
+
+    /// h2 entries with their h3 children.
+    static func toc(_ headings: [Heading]) -> [[String: Any]] {
+        var entries: [[String: Any]] = []
+        var children: [[String: Any]] = []
+        var current: [String: Any]?
+        func flush() {
+            guard var entry = current else { return }
+            entry["children"] = children
+            entry["hasChildren"] = !children.isEmpty
+            entries.append(entry)
+            children = []
+        }
+        for heading in headings where heading.level == 2 || heading.level == 3 {
+            let item: [String: Any] = ["id": heading.id, "html": heading.html, "text": heading.text]
+            if heading.level == 2 {
+                flush()
+                current = item
+            } else if current != nil {
+                children.append(item)
+            } else {
+                entries.append(item.merging(["children": [[String: Any]](), "hasChildren": false]) { a, _ in a })
+            }
+        }
+        flush()
+        return entries
+    }
+}
+
+/// Marks the text of `{{#current}}...{{/current}}` sections in a sidebar rendered once per folder,
+/// then keeps it only for the page it belongs to. Private-use characters delimit the marks, so
+/// they cannot clash with course text.
+enum CurrentMarkers {
+    static let open: Character = "\u{E000}"
+    static let middle: Character = "\u{E001}"
+    static let close: Character = "\u{E002}"
+
+    /// A Mustache lambda for an entry: the section's text wrapped with the entry's page path.
+    static func lambda(_ key: String) -> MustacheLambda {
+        MustacheLambda { (text: String) -> Any? in "\(open)\(key)\(middle)\(text)\(close)" }
+    }
+
+    /// `html` with the marked text kept for `current` and dropped for every other page.
+    static func resolve(_ html: String, current: String) -> String {
+        // Byte-level: U+E000/E001/E002 are EE 80 80/81/82 in UTF-8.
+        var html = html
+        return html.withUTF8 { b -> String in
+            let key = Array(current.utf8)
+            var out = [UInt8]()
+            out.reserveCapacity(b.count)
+            var i = 0
+            var copied = 0
+            func marker(_ at: Int, _ last: UInt8) -> Bool { at + 2 < b.count && b[at] == 0xEE && b[at + 1] == 0x80 && b[at + 2] == last }
+            while i < b.count {
+                guard marker(i, 0x80) else { i += 1; continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied..<i]))
+                var mid = i + 3
+                while mid < b.count, !marker(mid, 0x81) { mid += 1 }
+                var end = mid + 3
+                while end < b.count, !marker(end, 0x82) { end += 1 }
+                guard end < b.count else { copied = i; break }
+                if mid - (i + 3) == key.count, key.withUnsafeBufferPointer({ k in zip(k, b[(i + 3)..<mid]).allSatisfy { $0 == $1 } }) {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[(mid + 3)..<end]))
+                }
+                i = end + 3
+                copied = i
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied..<b.count]))
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+}

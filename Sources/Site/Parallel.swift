@@ -1,0 +1,49 @@
+import Dispatch
+import Foundation
+
+/// Runs `body` for every index on all cores and returns the results in index order. Every
+/// index runs even when some fail; the errors come back in index order, so a build reports all
+/// its problems at once.
+func parallelMap<T>(_ count: Int, _ body: @Sendable (Int) throws -> T) -> [Result<T, any Error>] {
+    guard count > 0 else { return [] }
+    let results = UnsafeMutableBufferPointer<Result<T, any Error>?>.allocate(capacity: count)
+    results.initialize(repeating: nil)
+    defer {
+        results.deinitialize()
+        results.deallocate()
+    }
+    // Each iteration writes only its own slot, so the buffer needs no lock.
+    nonisolated(unsafe) let slots = results
+    DispatchQueue.concurrentPerform(iterations: count) { index in
+        slots[index] = Result { try body(index) }
+    }
+    return results.map { $0! }
+}
+
+/// Collects `SiteError`s (and `BuildFailure`s) from results; rethrows anything else.
+func collectFailures<T>(_ results: [Result<T, any Error>]) throws -> (values: [T], errors: [SiteError]) {
+    var values: [T] = []
+    var errors: [SiteError] = []
+    values.reserveCapacity(results.count)
+    for result in results {
+        switch result {
+        case .success(let value): values.append(value)
+        case .failure(let error as SiteError): errors.append(error)
+        case .failure(let failure as BuildFailure): errors.append(contentsOf: failure.errors)
+        case .failure(let error): throw error
+        }
+    }
+    return (values, errors)
+}
+
+/// A lock-protected value for the few things parallel work shares (progress, warnings).
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,314 @@
+import Foundation
+import Markdown
+
+/// What to build and where.
+public struct BuildOptions: Sendable {
+    public var contentDirectory: URL
+    public var outputDirectory: URL
+    /// Templates layered over the built-in theme and the course's own overrides (`--templates`).
+    public var templatesDirectory: URL?
+    /// The built-in theme; nil finds `templates/` in the working directory or beside the executable.
+    public var themeDirectory: URL?
+    /// Include lessons marked `draft: true`.
+    public var includeDrafts: Bool
+    /// Replace an output folder this tool did not create.
+    public var force: Bool
+
+    public init(
+        contentDirectory: URL = URL(fileURLWithPath: "content"), outputDirectory: URL = URL(fileURLWithPath: "public"),
+        templatesDirectory: URL? = nil, themeDirectory: URL? = nil, includeDrafts: Bool = false, force: Bool = false
+    ) {
+        self.contentDirectory = contentDirectory
+        self.outputDirectory = outputDirectory
+        self.templatesDirectory = templatesDirectory
+        self.themeDirectory = themeDirectory
+        self.includeDrafts = includeDrafts
+        self.force = force
+    }
+}
+
+extension BuildOptions {
+    /// The built-in theme folder `build` uses when `themeDirectory` is nil.
+    public static func builtInThemeDirectory() -> URL? { Theme.builtInDirectory() }
+}
+
+/// Things a build reports while it runs.
+public enum BuildEvent: Sendable {
+    /// A page body finished rendering: `[done/total] name`.
+    case progress(done: Int, total: Int, name: String)
+    case warning(SiteWarning)
+}
+
+public struct BuildSummary: Sendable, CustomStringConvertible {
+    public var pages: Int
+    public var chapters: Int
+    public var lessons: Int
+    public var exercises: Int
+    /// Exercises whose guest ran in this build, and those shown from the verified record.
+    public var exercisesRun: Int
+    public var exercisesRecorded: Int
+    public var warnings: [SiteWarning]
+    public var seconds: Double
+    public var outputDirectory: URL
+
+    public var description: String {
+        var line = "Built \(pages) pages (\(chapters) chapters, \(lessons) lessons) into \(DisplayPath.of(outputDirectory))/ in \(String(format: "%.2f", seconds)) s"
+        if exercises > 0 {
+            line += "; exercises: \(exercisesRun) run, \(exercisesRecorded) from the record"
+            if exercisesRun + exercisesRecorded < exercises { line += ", \(exercises - exercisesRun - exercisesRecorded) not run (no exercise runner)" }
+        }
+        if !warnings.isEmpty { line += "; \(warnings.count) warning\(warnings.count == 1 ? "" : "s")" }
+        return line
+    }
+}
+
+/// Builds the course website: load → render (in parallel) → check links → exercises → write to a
+/// staging folder → swap into place.
+public struct SiteBuilder: Sendable {
+    public let options: BuildOptions
+    public let exercises: (any ExerciseProvider)?
+    private let events: @Sendable (BuildEvent) -> Void
+
+    public init(options: BuildOptions, exercises: (any ExerciseProvider)? = nil, events: @escaping @Sendable (BuildEvent) -> Void = { _ in }) {
+        self.options = options
+        self.exercises = exercises
+        self.events = events
+    }
+
+    /// Builds the site. Throws `BuildFailure` (every error found, each at file:line) and leaves
+    /// the previous output untouched when anything goes wrong.
+    public func build() async throws -> BuildSummary {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            return try await run(start: start, clock: clock)
+        } catch let failure as BuildFailure {
+            throw failure
+        } catch let error as SiteError {
+            throw BuildFailure(error)
+        } catch let error as ExerciseError {
+            throw BuildFailure(SiteError(file: error.file, line: error.line, error.message))
+        }
+    }
+
+    private func run(start: ContinuousClock.Instant, clock: ContinuousClock) async throws -> BuildSummary {
+        let phases = PhaseTimer()
+        defer { phases.report() }
+        var warnings: [SiteWarning] = []
+        let contentRoot = options.contentDirectory.standardizedFileURL
+        let output = try OutputFolder(target: options.outputDirectory, contentRoot: contentRoot, force: options.force)
+
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: contentRoot.path, isDirectory: &isDir), isDir.boolValue else {
+            throw SiteError(file: contentRoot, "content folder not found (pass --content DIR)")
+        }
+        let config = try CourseConfig.load(contentRoot: contentRoot, warnings: &warnings)
+        let theme = try Theme(layers: try themeLayers(config: config, contentRoot: contentRoot), language: config.language, warnings: &warnings)
+        let course = try CourseLoader(contentRoot: contentRoot, includeDrafts: options.includeDrafts).load(config: config, warnings: &warnings)
+        phases.mark("load")
+
+        // Link targets: every lesson and chapter, by the paths authors write.
+        var pages: [String: LinkResolver.Page] = [:]
+        var chapterSlugs: [String: String] = [:]
+        var jobs: [BodyJob] = []
+        for chapter in course.chapters {
+            let folder = Self.contentPath(chapter.folder, root: contentRoot)
+            let page = LinkResolver.Page(path: chapter.path, printID: chapter.slug, printPrefix: "\(chapter.slug)::")
+            chapterSlugs[folder] = chapter.slug
+            pages[folder] = page
+            pages[folder + "/"] = page
+            pages[folder + "/_index.md"] = page
+            if let intro = chapter.intro {
+                jobs.append(BodyJob(source: intro, contentPath: folder + "/_index.md", page: page))
+            }
+            for lesson in chapter.lessons {
+                let path = Self.contentPath(lesson.file, root: contentRoot)
+                let page = LinkResolver.Page(path: lesson.path, printID: "\(chapter.slug)/\(lesson.slug)", printPrefix: "\(chapter.slug)/\(lesson.slug)::")
+                pages[path] = page
+                jobs.append(BodyJob(source: lesson.source, contentPath: path, page: page))
+            }
+        }
+        let resolver = LinkResolver(
+            contentRoot: contentRoot, pages: pages,
+            drafts: Set(course.draftsLeftOut.map { Self.contentPath($0, root: contentRoot) }), chapterSlugs: chapterSlugs)
+        let renderer = BodyRenderer(
+            resolver: resolver, includes: IncludeExpander(contentRoot: contentRoot),
+            options: MarkdownOptions(
+                anchorLabel: theme.string("heading_anchor"),
+                admonitionTitles: ["note", "tip", "important", "warning", "caution"].reduce(into: [:]) { $0[$1] = theme.string("admonition_\($1)") },
+                footnotesTitle: theme.string("footnotes_title"), footnoteBackLabel: theme.string("footnote_back")),
+            nonce: String(UInt64.random(in: 0...UInt64.max), radix: 36))
+
+        // Render every body on all cores.
+        let done = Locked(0)
+        let events = self.events
+        let frozenJobs = jobs
+        let results = parallelMap(frozenJobs.count) { index in
+            let body = try renderer.render(frozenJobs[index], index: index)
+            let count = done.withLock { n -> Int in
+                n += 1
+                return n
+            }
+            events(.progress(done: count, total: frozenJobs.count, name: String(frozenJobs[index].contentPath.dropLast(3))))
+            return body
+        }
+        var bodies: [String: RenderedBody] = [:]
+        var rendered: [RenderedBody] = []
+        var errors: [SiteError] = []
+        for (job, result) in zip(frozenJobs, results) {
+            switch result {
+            case .success(let body):
+                bodies[job.page.path] = body
+                rendered.append(body)
+                warnings.append(contentsOf: body.warnings)
+            case .failure(let failure as BuildFailure): errors.append(contentsOf: failure.errors)
+            case .failure(let error as SiteError): errors.append(error)
+            case .failure(let error): throw error
+            }
+        }
+
+        phases.mark("markdown")
+        // Anchors, now that every page's ids are known (pages that failed to render are skipped,
+        // so one build reports every problem it can).
+        let failedPages = Set(zip(frozenJobs, results).compactMap { job, result -> String? in
+            if case .failure = result { return job.page.path }
+            return nil
+        })
+        for body in rendered {
+            for check in body.anchorChecks where !failedPages.contains(check.path) && !(bodies[check.path]?.ids.contains(check.fragment) ?? false) {
+                let known = bodies[check.path]?.ids ?? []
+                let hint = Self.closest(check.fragment, in: known).map { " (did you mean '#\($0)'?)" } ?? ""
+                errors.append(SiteError(file: check.file, line: check.line, "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))
+            }
+        }
+        guard errors.isEmpty else { throw BuildFailure(errors) }
+
+        phases.mark("links")
+        // Exercises: one call with every block in course order, then each result in place.
+        let pending = rendered.flatMap(\.exercises)
+        var run = 0
+        var recorded = 0
+        if !pending.isEmpty {
+            let exerciseRenderer = ExerciseRenderer(theme: theme)
+            var htmlByToken: [String: String] = [:]
+            if let exercises {
+                let views = try await exercises.views(for: pending.map(\.block))
+                guard views.count == pending.count else {
+                    throw SiteError("the exercise runner returned \(views.count) results for \(pending.count) exercises")
+                }
+                for (item, view) in zip(pending, views) {
+                    htmlByToken[item.token] = exerciseRenderer.html(for: view, block: item.block)
+                    if view.provenance.rerunThisBuild { run += 1 } else { recorded += 1 }
+                }
+            } else {
+                for (ordinal, item) in pending.enumerated() {
+                    htmlByToken[item.token] = exerciseRenderer.placeholderHTML(for: item.block, ordinal: ordinal + 1)
+                }
+            }
+            for index in rendered.indices where !rendered[index].exercises.isEmpty {
+                for item in rendered[index].exercises {
+                    let html = htmlByToken[item.token] ?? ""
+                    rendered[index].html = rendered[index].html.replacingOccurrences(of: item.token, with: html)
+                    rendered[index].printHTML = rendered[index].printHTML.replacingOccurrences(of: item.token, with: html)
+                }
+                bodies[frozenJobs[index].page.path] = rendered[index]
+            }
+        }
+        for warning in warnings { events(.warning(warning)) }
+
+        phases.mark("exercises")
+        // Write everything into a staging folder, then swap it in.
+        let staging = try output.makeStaging()
+        let pageCount: Int
+        do {
+            pageCount = try SiteWriter(course: course, theme: theme, bodies: bodies, staging: staging, contentRoot: contentRoot).write()
+            phases.mark("pages")
+            try output.commit(staging)
+            phases.mark("swap")
+        } catch {
+            output.discard(staging)
+            throw error
+        }
+        return BuildSummary(
+            pages: pageCount, chapters: course.chapters.count, lessons: course.lessonCount, exercises: pending.count,
+            exercisesRun: run, exercisesRecorded: recorded, warnings: warnings,
+            seconds: Double((clock.now - start).components.attoseconds) / 1e18 + Double((clock.now - start).components.seconds),
+            outputDirectory: output.target)
+    }
+
+    /// Built-in theme, then the course's override folder, then `--templates`.
+    private func themeLayers(config: CourseConfig, contentRoot: URL) throws -> [URL] {
+        var layers: [URL] = []
+        if let theme = options.themeDirectory ?? Theme.builtInDirectory() { layers.append(theme.standardizedFileURL) }
+        if let folder = config.templates {
+            let url = contentRoot.appendingPathComponent(folder).standardizedFileURL
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+                throw SiteError(file: config.file ?? contentRoot, line: config.templatesLine, "templates folder '\(folder)' not found in the content folder")
+            }
+            layers.append(url)
+        }
+        if let extra = options.templatesDirectory?.standardizedFileURL, !layers.contains(extra) { layers.append(extra) }
+        guard !layers.isEmpty else {
+            throw SiteError("no templates found: run from the project folder (with templates/) or pass --templates DIR")
+        }
+        return layers
+    }
+
+    static func contentPath(_ url: URL, root: URL) -> String {
+        let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(rootPath) ? String(path.dropFirst(rootPath.count)) : url.lastPathComponent
+    }
+
+    /// The known id nearest to `id` by edit distance, if it is close enough to be a likely typo.
+    static func closest(_ id: String, in ids: Set<String>) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var row = Array(0...b.count)
+            for i in 1...max(a.count, 1) where !a.isEmpty {
+                var prev = row[0]
+                row[0] = i
+                for j in stride(from: 1, through: b.count, by: 1) {
+                    let old = row[j]
+                    let substitution: Int = prev + (a[i - 1] == b[j - 1] ? 0 : 1)
+                    let insertion: Int = row[j - 1] + 1
+                    let deletion: Int = row[j] + 1
+                    row[j] = Swift.min(substitution, insertion, deletion)
+                    prev = old
+                }
+            }
+            return row[b.count]
+        }
+        let target = Array(id)
+        var best: (id: String, distance: Int)?
+        for candidate in ids.sorted() {
+            let d = distance(target, Array(candidate))
+            if best == nil || d < best!.distance { best = (candidate, d) }
+        }
+        guard let best, best.distance <= Swift.max(2, id.count / 3) else { return nil }
+        return best.id
+    }
+}
+
+/// `HYPERCOURSE_PROFILE=1` prints where a build's wall time went, phase by phase, to stderr.
+final class PhaseTimer: @unchecked Sendable {
+    private let enabled = ProcessInfo.processInfo.environment["HYPERCOURSE_PROFILE"] != nil
+    private let clock = ContinuousClock()
+    private var last: ContinuousClock.Instant
+    private var phases: [(String, Duration)] = []
+
+    init() { last = clock.now }
+
+    func mark(_ name: String) {
+        guard enabled else { return }
+        let now = clock.now
+        phases.append((name, now - last))
+        last = now
+    }
+
+    func report() {
+        guard enabled, !phases.isEmpty else { return }
+        let text = phases.map { "\($0.0) \(String(format: "%.0f", Double($0.1.components.attoseconds) / 1e15 + Double($0.1.components.seconds) * 1000)) ms" }
+        FileHandle.standardError.write(Data(("profile: " + text.joined(separator: ", ") + "\n").utf8))
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// Writes every page, the search index, theme assets and the files lessons link to into the
+/// staging folder. Pages render in parallel.
+struct SiteWriter {
+    let course: Course
+    let theme: Theme
+    let bodies: [String: RenderedBody]
+    let staging: URL
+    let contentRoot: URL
+
+    private enum PageKind: Sendable {
+        case home, chapter(Int), lesson(Int, Int), print, notFound, searchIndex
+    }
+
+    /// Returns the number of HTML pages written.
+    func write() throws -> Int {
+        let fm = FileManager.default
+        for chapter in course.chapters {
+            try fm.createDirectory(at: staging.appendingPathComponent(chapter.slug), withIntermediateDirectories: true)
+        }
+        // The big single files first, so they overlap with the many small pages.
+        var kinds: [PageKind] = [.print, .searchIndex, .home, .notFound]
+        for (ci, chapter) in course.chapters.enumerated() {
+            kinds.append(.chapter(ci))
+            for li in chapter.lessons.indices { kinds.append(.lesson(ci, li)) }
+        }
+        let renderer = PageRenderer(course: course, theme: theme, bodies: bodies)
+        let pageKinds = kinds
+        let staging = self.staging
+        let course = self.course
+        let writer = self
+        let pages = renderer
+        let results = parallelMap(pageKinds.count) { index in
+            let (path, html): (String, String)
+            switch pageKinds[index] {
+            case .home: (path, html) = ("index.html", pages.home())
+            case .print: (path, html) = ("print.html", pages.printAll())
+            case .notFound: (path, html) = ("404.html", pages.notFound())
+            case .chapter(let ci): (path, html) = (course.chapters[ci].path, pages.chapter(ci))
+            case .lesson(let ci, let li): (path, html) = (course.chapters[ci].lessons[li].path, pages.lesson(ci, li))
+            case .searchIndex: (path, html) = ("search-index.js", writer.searchIndex().javascript())
+            }
+            try Self.writeFile(staging.appendingPathComponent(path), html)
+            return path
+        }
+        let (written, errors) = try collectFailures(results)
+        guard errors.isEmpty else { throw BuildFailure(errors) }
+        var taken = Set(written)
+
+        for (relative, source) in theme.assets.sorted(by: { $0.key < $1.key }) {
+            let target = staging.appendingPathComponent("assets").appendingPathComponent(relative)
+            try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try fm.copyItem(at: source, to: target)
+            taken.insert("assets/" + relative)
+        }
+
+        // Files lessons link to or show (images, sources), each once.
+        var copied: [String: String] = [:]
+        for body in bodies.values {
+            for file in body.files { copied[file.outputPath] = file.contentPath }
+        }
+        for (outputPath, contentPath) in copied.sorted(by: { $0.key < $1.key }) {
+            guard !taken.contains(outputPath) else {
+                throw SiteError(file: contentRoot.appendingPathComponent(contentPath), "would overwrite the generated file \(outputPath); rename it")
+            }
+            let target = staging.appendingPathComponent(outputPath)
+            try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            do {
+                // Contents, not the directory entry: a symlink inside the content folder becomes a file.
+                try Data(contentsOf: contentRoot.appendingPathComponent(contentPath)).write(to: target)
+            } catch {
+                throw SiteError(file: contentRoot.appendingPathComponent(contentPath), "unreadable file: \(error.localizedDescription)")
+            }
+        }
+        return written.count - 1  // the search index is not a page
+    }
+
+    private func searchIndex() -> SearchIndex {
+        var index = SearchIndex()
+        for chapter in course.chapters {
+            var pagesOfChapter: [(title: String, path: String)] = []
+            if bodies[chapter.path] != nil { pagesOfChapter.append((chapter.title, chapter.path)) }
+            pagesOfChapter += chapter.lessons.map { ($0.title, $0.path) }
+            for (title, path) in pagesOfChapter {
+                guard let body = bodies[path] else { continue }
+                for section in body.sections {
+                    index.entries.append(.init(
+                        page: title, chapter: chapter.title, heading: section.heading,
+                        url: section.headingID.map { "\(path)#\($0)" } ?? path, text: section.text))
+                }
+            }
+        }
+        return index
+    }
+
+    /// Writes a new file in the staging folder straight from the string's bytes (no temporary
+    /// file: the staging folder as a whole is what gets swapped in atomically).
+    static func writeFile(_ url: URL, _ text: String) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SiteError(file: url, "cannot write: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var text = text
+        let ok = text.withUTF8 { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
+            }
+            return true
+        }
+        guard ok else { throw SiteError(file: url, "cannot write: \(String(cString: strerror(errno)))") }
+    }
+}

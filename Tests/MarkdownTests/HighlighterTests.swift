@@ -1,0 +1,169 @@
+import Testing
+@testable import Markdown
+
+/// Extracts `(class, text)` pairs so tests read as token lists rather than HTML.
+func tokens(_ html: String) -> [(String, String)] {
+    var result: [(String, String)] = []
+    var rest = Substring(html)
+    while let open = rest.range(of: "<span class=\"tok-") {
+        let afterOpen = rest[open.upperBound...]
+        guard let quote = afterOpen.firstIndex(of: "\""), let close = afterOpen.range(of: "</span>") else { break }
+        let cls = String(afterOpen[..<quote])
+        let text = String(afterOpen[afterOpen.index(quote, offsetBy: 2)..<close.lowerBound])
+        result.append((cls, text))
+        rest = afterOpen[close.upperBound...]
+    }
+    return result
+}
+
+func has(_ html: String, _ cls: String, _ text: String) -> Bool {
+    tokens(html).contains { $0.0 == cls && $0.1 == text }
+}
+
+@Suite struct HighlighterTests {
+    @Test func nasmStatements() {
+        let code = """
+        %define COM1 0x3f8
+        bits 16
+        org 0x7c00
+        start:
+            mov dx, COM1        ; serial port
+            mov al, 'H'
+            out dx, al
+        .wait: rep movsb
+            mov byte [msg+1], 10h
+            jmp .wait
+            hlt
+        msg: db "Hi<&>", 0
+        """
+        let html = SyntaxHighlighter.highlight(code, as: .nasm)
+        #expect(has(html, "dir", "%define"))
+        #expect(has(html, "dir", "bits"))
+        #expect(has(html, "num", "0x7c00"))
+        #expect(has(html, "label", "start:"))
+        #expect(has(html, "kw", "mov"))
+        #expect(has(html, "reg", "dx"))
+        #expect(has(html, "com", "; serial port"))
+        #expect(has(html, "str", "&#39;H&#39;"))
+        #expect(has(html, "label", ".wait:"))
+        #expect(has(html, "kw", "rep"))
+        #expect(has(html, "kw", "movsb"))
+        #expect(has(html, "type", "byte"))
+        #expect(has(html, "num", "10h"))
+        #expect(has(html, "label", ".wait"))
+        #expect(has(html, "dir", "db"))
+        #expect(has(html, "str", "&quot;Hi&lt;&amp;&gt;&quot;"))
+        // Symbols used as operands are not instructions.
+        #expect(!has(html, "kw", "COM1"))
+        #expect(!has(html, "kw", "msg"))
+    }
+
+    @Test func gasStatements() {
+        let code = """
+        .code16
+        .globl _start
+        _start:
+            movw $0x3f8, %dx   # COM1
+            movb $'H', %al
+            outb %al, %dx
+        1:  hlt
+            jmp 1b
+        /* block
+           comment */
+        """
+        let html = SyntaxHighlighter.highlight(code, as: .gas)
+        #expect(has(html, "dir", ".code16"))
+        #expect(has(html, "dir", ".globl"))
+        #expect(has(html, "label", "_start:"))
+        #expect(has(html, "kw", "movw"))
+        #expect(has(html, "num", "$0x3f8"))
+        #expect(has(html, "reg", "%dx"))
+        #expect(has(html, "com", "# COM1"))
+        #expect(has(html, "num", "$&#39;H&#39;"))
+        #expect(has(html, "label", "1:"))
+        #expect(has(html, "kw", "hlt"))
+        // A multi-line comment is closed and reopened at the line break.
+        #expect(html.contains("<span class=\"tok-com\">/* block</span>\n<span class=\"tok-com\">   comment */</span>"))
+    }
+
+    @Test func asmDialectDetection() {
+        #expect(SyntaxHighlighter.resolve(infoWord: "asm", code: "mov %eax, %ebx\n") == .gas)
+        #expect(SyntaxHighlighter.resolve(infoWord: "asm", code: ".globl x\nx: ret\n") == .gas)
+        #expect(SyntaxHighlighter.resolve(infoWord: "asm", code: "%define X 1\nmov eax, X\n") == .nasm)
+        #expect(SyntaxHighlighter.resolve(infoWord: "asm", code: ".loop: dec ecx\n") == .nasm)
+        #expect(SyntaxHighlighter.resolve(infoWord: "nasm", code: "mov %eax, %ebx\n") == .nasm)
+        #expect(SyntaxHighlighter.resolve(infoWord: "gas", code: "mov eax, 1\n") == .gas)
+        #expect(SyntaxHighlighter.resolve(infoWord: "python", code: "") == nil)
+    }
+
+    @Test func cCode() {
+        let code = """
+        #include <stdint.h>
+        #define PORT 0x3f8 // COM1
+        /* multi
+           line */
+        static inline void outb(uint16_t port, uint8_t v) {
+            __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port));
+        }
+        int main(void) { char c = 'x'; return 1.5e-3 > 0 ? 42u : 0; }
+        """
+        let html = SyntaxHighlighter.highlight(code, as: .c)
+        #expect(has(html, "dir", "#include"))
+        #expect(has(html, "str", "&lt;stdint.h&gt;"))
+        #expect(has(html, "dir", "#define"))
+        #expect(has(html, "com", "// COM1"))
+        #expect(has(html, "com", "/* multi"))
+        #expect(has(html, "kw", "static"))
+        #expect(has(html, "type", "void"))
+        #expect(has(html, "type", "uint16_t"))
+        #expect(has(html, "fn", "outb"))
+        #expect(has(html, "kw", "__asm__"))
+        #expect(has(html, "str", "&quot;outb %0, %1&quot;"))
+        #expect(has(html, "str", "&#39;x&#39;"))
+        #expect(has(html, "num", "1.5e-3"))
+        #expect(has(html, "num", "42u"))
+        #expect(has(html, "kw", "return"))
+        #expect(has(html, "fn", "main"))
+    }
+
+    @Test func shellAndConsole() {
+        let sh = SyntaxHighlighter.highlight("# build it\nNASM=nasm make -j2 site | tee \"$LOG\" && echo ${HOME} $1\nfor f in *.md; do wc -l $f; done\n", as: .shell)
+        #expect(has(sh, "com", "# build it"))
+        #expect(has(sh, "var", "NASM=nasm"))
+        #expect(has(sh, "fn", "make"))
+        #expect(has(sh, "attr", "-j2"))
+        #expect(has(sh, "fn", "tee"))
+        #expect(has(sh, "str", "&quot;$LOG&quot;"))
+        #expect(!has(sh, "fn", "f"))
+        #expect(has(sh, "fn", "echo"))
+        #expect(has(sh, "var", "${HOME}"))
+        #expect(has(sh, "var", "$1"))
+        #expect(has(sh, "kw", "for"))
+        #expect(has(sh, "kw", "do"))
+        #expect(has(sh, "fn", "wc"))
+        let console = SyntaxHighlighter.highlight("$ swift build -c release\nBuilding <3>\n# apt-get install nasm\n", as: .console)
+        #expect(has(console, "prompt", "$"))
+        #expect(has(console, "fn", "swift"))
+        #expect(has(console, "attr", "-c"))
+        #expect(has(console, "out", "Building &lt;3&gt;"))
+        #expect(has(console, "prompt", "#"))
+        #expect(has(console, "fn", "apt-get"))
+    }
+
+    @Test func plainTextIsEscapedAndSpansNeverCrossLines() {
+        #expect(SyntaxHighlighter.highlight("<b>&\n", as: .text) == "&lt;b&gt;&amp;\n")
+        #expect(SyntaxHighlighter.plain("a<b") == "a&lt;b")
+        for language in SyntaxHighlighter.Language.allCases {
+            let html = SyntaxHighlighter.highlight("/* a\nb */ \"x\ny\" 'p\nq' ; c\n# d\n", as: language)
+            for line in html.split(separator: "\n", omittingEmptySubsequences: false) {
+                #expect(line.components(separatedBy: "<span").count == line.components(separatedBy: "</span>").count, "\(language): \(line)")
+            }
+        }
+    }
+
+    @Test func unknownLanguageWords() {
+        #expect(SyntaxHighlighter.language(forInfoWord: "C") == .c)
+        #expect(SyntaxHighlighter.language(forInfoWord: "Bash") == .shell)
+        #expect(SyntaxHighlighter.language(forInfoWord: "haskell") == nil)
+    }
+}

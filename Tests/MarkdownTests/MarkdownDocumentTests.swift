@@ -1,0 +1,120 @@
+import Testing
+@testable import Markdown
+
+@Suite struct MarkdownDocumentTests {
+    @Test func headingsGetStableUniqueIDsAndAnchors() {
+        let doc = MarkdownDocument("# Title\n\n## The run loop\n\ntext\n\n## The run loop\n\n### `KVM_RUN` *now*\n\n## Custom {#my-id}\n")
+        #expect(doc.headings.map(\.id) == ["title", "the-run-loop", "the-run-loop-1", "kvm_run-now", "my-id"])
+        #expect(doc.headings.map(\.level) == [1, 2, 2, 3, 2])
+        #expect(doc.headings[3].html == "<code>KVM_RUN</code> <em>now</em>")
+        #expect(doc.headings[3].text == "KVM_RUN now")
+        #expect(doc.headings[4].text == "Custom")
+        #expect(doc.headings.map(\.line) == [1, 3, 7, 9, 11])
+        let html = doc.html()
+        #expect(html.contains("<h2 id=\"the-run-loop\">The run loop <a class=\"heading-anchor\" href=\"#the-run-loop\""))
+        #expect(html.contains("<h2 id=\"my-id\">Custom <a class=\"heading-anchor\" href=\"#my-id\""))
+        #expect(!html.contains("{#my-id}"))
+    }
+
+    @Test func idPrefixAppliesToHeadingsAndFootnotes() {
+        let doc = MarkdownDocument("## A\n\nSee[^pg74].\n\n[^pg74]: Popek & Goldberg, 1974.\n")
+        let html = doc.html(idPrefix: "ch--l--")
+        #expect(html.contains("<h2 id=\"ch--l--a\">"))
+        #expect(html.contains("href=\"#ch--l--fn-pg74\" id=\"ch--l--fnref-pg74\""))
+        #expect(html.contains("<li id=\"ch--l--fn-pg74\">"))
+        #expect(html.contains("href=\"#ch--l--fnref-pg74\""))
+        #expect(doc.hasFootnotes)
+        #expect(MarkdownDocument.ids(inHTML: html) == ["ch--l--a", "ch--l--fnref-pg74", "ch--l--hc-footnotes", "ch--l--fn-pg74"])
+    }
+
+    @Test func footnotesAreLabelledAndLocalised() {
+        var options = MarkdownOptions()
+        options.footnotesTitle = "References"
+        options.footnoteBackLabel = "Back to text"
+        let doc = MarkdownDocument("Claim[^a].\n\n[^a]: Source & page.\n", options: options)
+        let html = doc.html()
+        #expect(html.contains("<section class=\"footnotes\" data-footnotes aria-labelledby=\"hc-footnotes\">"))
+        #expect(html.contains("<h2 class=\"footnotes-title\" id=\"hc-footnotes\">References</h2>"))
+        #expect(html.contains("aria-label=\"Back to text\""))
+        #expect(!html.contains("Back to content"))
+        #expect(html.contains("Source &amp; page."))
+    }
+
+    @Test func gfmExtensionsAreOn() {
+        let doc = MarkdownDocument("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ www.example.com\n\n- [x] done\n- [ ] todo\n")
+        let html = doc.html()
+        #expect(html.contains("<table>"))
+        #expect(html.contains("<td>1</td>"))
+        #expect(html.contains("<del>gone</del>"))
+        #expect(html.contains("<a href=\"http://www.example.com\">www.example.com</a>"))
+        #expect(html.contains("<input type=\"checkbox\" checked=\"\" disabled=\"\" /> done"))
+    }
+
+    @Test func rawHTMLIsKeptButTagFilterNeutralisesScript() {
+        let doc = MarkdownDocument("<svg id=\"fig1\" viewBox=\"0 0 1 1\"><rect/></svg>\n\n<script>alert(1)</script>\n\nInline <span id='x2'>y</span>.\n")
+        let html = doc.html()
+        #expect(html.contains("<svg id=\"fig1\""))
+        #expect(html.contains("&lt;script>alert(1)&lt;/script>"))
+        #expect(!html.contains("<script>"))
+        #expect(doc.rawHTMLIDs == ["fig1", "x2"])
+    }
+
+    @Test func admonitionsInGitHubAlertForm() {
+        var options = MarkdownOptions()
+        options.admonitionTitles["warning"] = "Attention"
+        let doc = MarkdownDocument("> [!NOTE]\n> Useful **info**.\n\n> [!warning]\n> Careful.\n\n> [!NOTE] not alone\n\n> plain quote\n", options: options)
+        let html = doc.html()
+        #expect(doc.admonitions == [Admonition(kind: "note", line: 1), Admonition(kind: "warning", line: 4)])
+        #expect(html.contains("<div class=\"admonition admonition-note\" role=\"note\"><p class=\"admonition-title\"><svg"))
+        #expect(html.contains("Note</p>\n<p>Useful <strong>info</strong>.</p>\n</div>"))
+        #expect(html.contains("Attention</p>"))
+        #expect(html.contains("<blockquote>\n<p>[!NOTE] not alone</p>"))
+        #expect(html.contains("<blockquote>\n<p>plain quote</p>"))
+        #expect(!doc.sections[0].text.contains("[!NOTE]\n"))
+        #expect(doc.sections[0].text.hasPrefix("Useful info."))
+    }
+
+    @Test func linksAreReportedWithPositionsAndRewritable() {
+        let doc = MarkdownDocument("Intro\n\nSee [the loop](../05-kvm/kvm.md#the-run-loop) and ![a diagram](img/d.svg).\n\n[ext](https://example.com)\n")
+        #expect(doc.links.count == 3)
+        #expect(doc.links[0] == LinkReference(index: 0, kind: .link, destination: "../05-kvm/kvm.md#the-run-loop", altText: "", line: 3, column: 5))
+        #expect(doc.links[1].kind == .image)
+        #expect(doc.links[1].altText == "a diagram")
+        let html = doc.html { link in
+            link.destination.hasSuffix(".md#the-run-loop") ? "../kvm/kvm.html#the-run-loop" : nil
+        }
+        #expect(html.contains("<a href=\"../kvm/kvm.html#the-run-loop\">the loop</a>"))
+        #expect(html.contains("<img src=\"img/d.svg\" alt=\"a diagram\" />"))
+        #expect(html.contains("<a href=\"https://example.com\">ext</a>"))
+    }
+
+    @Test func codeBlocksAreHighlightedOrReplaced() {
+        let source = "```asm\nmov al, 'H' ; say H\nout dx, al\n```\n\n```asm exercise id=x\nhlt\n```\n\n```rust\nfn main() {}\n```\n"
+        var seen: [CodeBlock] = []
+        let doc = MarkdownDocument(source) { block in
+            seen.append(block)
+            return block.info.contains("exercise") ? "<div class=\"placeholder\"></div>" : nil
+        }
+        #expect(seen.map(\.line) == [1, 6, 10])
+        #expect(seen[1].info == "asm exercise id=x")
+        #expect(seen[1].literal == "hlt\n")
+        let html = doc.html()
+        #expect(html.contains("<pre data-lang=\"asm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">al</span>, <span class=\"tok-str\">&#39;H&#39;</span> <span class=\"tok-com\">; say H</span>"))
+        #expect(html.contains("<div class=\"placeholder\"></div>"))
+        #expect(html.contains("<pre data-lang=\"rust\" tabindex=\"0\"><code>fn main() {}\n</code></pre>"))
+    }
+
+    @Test func searchSectionsFollowHeadings() {
+        let doc = MarkdownDocument("Lead text.\n\n## First\n\nAlpha `code` beta.\n\n#### Deep\n\nGamma.\n\n## Second\n\n- one\n- two\n")
+        #expect(doc.sections.count == 3)
+        #expect(doc.sections[0] == SearchSection(headingID: nil, heading: "", text: "Lead text."))
+        #expect(doc.sections[1].headingID == "first")
+        #expect(doc.sections[1].text == "Alpha code beta. Deep Gamma.")
+        #expect(doc.sections[2].text == "one two")
+    }
+
+    @Test func imagesWithoutAltInRawHTMLAreFound() {
+        let doc = MarkdownDocument("text\n\n<div>\n<img src=\"a.png\">\n<img alt=\"ok\" src=\"b.png\">\n</div>\n")
+        #expect(doc.rawImagesWithoutAlt == [4])
+    }
+}

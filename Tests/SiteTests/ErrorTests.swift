@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+@testable import Site
+
+/// Every kind of bad input stops the build with file:line and leaves the output alone.
+@Suite struct ErrorTests {
+    let scratch = Scratch()
+    private let counter = Locked(0)
+
+    /// A fresh content folder holding one good lesson plus `extra`.
+    func course(_ extra: [String: String]) -> URL {
+        var files = ["01-ch/01-a.md": "---\ntitle: A\n---\n\n## Alpha\n\nText.\n"]
+        files.merge(extra) { _, new in new }
+        let n = counter.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        return scratch.write(files, in: "content\(n)")
+    }
+
+    func single(_ content: URL, file: String, line: Int?, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) async {
+        let errors = await buildErrors(content, into: scratch)
+        #expect(errors.count == 1, "\(errors)", sourceLocation: sourceLocation)
+        guard let error = errors.first else { return }
+        #expect(error.file?.hasSuffix(file) == true, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.message.contains(fragment), "\(error)", sourceLocation: sourceLocation)
+        #expect(error.description.hasPrefix("\(error.file!):\(line.map(String.init) ?? "")".replacingOccurrences(of: ":$", with: "", options: .regularExpression)), sourceLocation: sourceLocation)
+        #expect(!scratch.exists("out"), "output written despite the error", sourceLocation: sourceLocation)
+    }
+
+    @Test func malformedFrontMatter() async {
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\nweight: [1, 2\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n  bad: indent\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
+    }
+
+    @Test func unclosedFrontMatter() async {
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n\nbody\n"]), file: "01-ch/02-b.md", line: 1, "no closing '---'")
+    }
+
+    @Test func missingTitle() async {
+        await single(course(["01-ch/02-b.md": "---\nweight: 2\n---\nbody\n"]), file: "01-ch/02-b.md", line: 1, "no 'title'")
+        await single(course(["01-ch/02-b.md": "# Just Markdown\n"]), file: "01-ch/02-b.md", line: 1, "no front matter")
+    }
+
+    @Test func wrongTypes() async {
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\nweight: heavy\n---\n"]), file: "01-ch/02-b.md", line: 3, "'weight' must be a whole number")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\ndraft: maybe\n---\n"]), file: "01-ch/02-b.md", line: 3, "'draft' must be true or false")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\nobjectives: {a: 1}\n---\n"]), file: "01-ch/02-b.md", line: 3, "'objectives' must be a list")
+    }
+
+    @Test func duplicateSlugs() async {
+        await single(course(["01-ch/02-a.md": "---\ntitle: Other A\n---\n"]), file: "01-ch/02-a.md", line: 1, "duplicate lesson slug 'a'")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\nslug: a\n---\n"]), file: "01-ch/02-b.md", line: 3, "duplicate lesson slug 'a'")
+        await single(course(["02-ch/01-x.md": "---\ntitle: X\n---\n"]), file: "02-ch", line: nil, "duplicate chapter slug 'ch'")
+    }
+
+    @Test func badSlug() async {
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\nslug: Not OK\n---\n"]), file: "01-ch/02-b.md", line: 3, "must use only a-z")
+        await single(course(["assets/01-x.md": "---\ntitle: X\n---\n"]), file: "assets", line: nil, "reserved")
+    }
+
+    @Test func missingInclude() async {
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n```asm\n{{#include nope.asm}}\n```\n"]), file: "01-ch/02-b.md", line: 6, "included file 'nope.asm' not found")
+    }
+
+    @Test func includeOutsideTheContentFolder() async throws {
+        try "secret\n".write(to: scratch.url.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include ../../secret.txt}}\n"]), file: "01-ch/02-b.md", line: 4, "leads outside the content folder")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include /etc/passwd}}\n"]), file: "01-ch/02-b.md", line: 4, "must be relative")
+        let content = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n{{#include link.txt}}\n"])
+        try FileManager.default.createSymbolicLink(atPath: content.appendingPathComponent("01-ch/link.txt").path, withDestinationPath: scratch.url.appendingPathComponent("secret.txt").path)
+        await single(content, file: "01-ch/02-b.md", line: 5, "symlink that leads outside")
+    }
+
+    @Test func includeRangesAndAnchors() async {
+        let code = "a\n// ANCHOR: x\nb\n// ANCHOR_END: x\nc\n"
+        await single(course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:9:12}}\n"]), file: "01-ch/02-b.md", line: 4, "do not exist (it has 5 lines)")
+        await single(course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:y}}\n"]), file: "01-ch/02-b.md", line: 4, "anchor 'y' not found")
+        await single(course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:3:1}}\n"]), file: "01-ch/02-b.md", line: 4, "bad line range")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include 02-b.md}}\n"]), file: "01-ch/02-b.md", line: 4, "include cycle")
+    }
+
+    @Test func unknownTemplates() async throws {
+        let theme = scratch.write(["partials/footer.mustache": "<footer>{{> partials/nope}}</footer>\n"], in: "theme")
+        let content = course([:])
+        let errors = await buildErrors(content, into: scratch, templates: theme)
+        #expect(errors.first?.file?.hasSuffix("theme/partials/footer.mustache") == true)
+        #expect(errors.first?.line == 1)
+        #expect(errors.first?.message.contains("unknown template 'partials/nope'") == true)
+
+        let strings = scratch.write(["partials/footer.mustache": "<footer>\n{{t.no_such_string}}</footer>\n"], in: "theme2")
+        let errors2 = await buildErrors(content, into: scratch, templates: strings)
+        #expect(errors2.first?.line == 2)
+        #expect(errors2.first?.message.contains("unknown UI string 't.no_such_string'") == true)
+
+        let syntax = scratch.write(["lesson.mustache": "ok\n{{#unclosed}}\n"], in: "theme3")
+        let errors3 = await buildErrors(content, into: scratch, templates: syntax)
+        #expect(errors3.first?.file?.hasSuffix("theme3/lesson.mustache") == true)
+        #expect(errors3.first?.message.contains("template syntax error") == true)
+
+        // A theme without a required page template.
+        let partial = scratch.write(["layout.mustache": "{{{content}}}"], in: "partial-theme")
+        let options = BuildOptions(contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("out"), themeDirectory: partial)
+        await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options).build() }
+        do { _ = try await SiteBuilder(options: options).build() } catch let failure as BuildFailure {
+            #expect(failure.errors[0].message.hasPrefix("unknown template 'home'"))
+        }
+        #expect(!scratch.exists("out"))
+    }
+
+    @Test func unreadableFiles() async throws {
+        let content = course([:])
+        try Data([0x2D, 0x2D, 0x2D, 0x0A, 0xFF, 0xFE, 0x0A]).write(to: content.appendingPathComponent("01-ch/02-bad.md"))
+        await single(content, file: "01-ch/02-bad.md", line: nil, "not valid UTF-8")
+        try FileManager.default.removeItem(at: content.appendingPathComponent("01-ch/02-bad.md"))
+        try FileManager.default.createSymbolicLink(atPath: content.appendingPathComponent("01-ch/03-gone.md").path, withDestinationPath: "/nonexistent/gone.md")
+        await single(content, file: "01-ch/03-gone.md", line: nil, "unreadable file")
+    }
+
+    @Test func brokenLinks() async {
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee [x](nope.md).\n"]), file: "01-ch/02-b.md", line: 5, "broken link 'nope.md'")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee\n[x](01-a.md#alpah).\n"]), file: "01-ch/02-b.md", line: 6, "no heading or id 'alpah' on that page (did you mean '#alpha'?)")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](#nowhere)\n"]), file: "01-ch/02-b.md", line: 4, "no heading or id 'nowhere'")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](/01-ch/01-a.md)\n"]), file: "01-ch/02-b.md", line: 4, "is absolute")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](../../elsewhere.md)\n"]), file: "01-ch/02-b.md", line: 4, "leads outside the content folder")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n![pic](img/missing.png)\n"]), file: "01-ch/02-b.md", line: 4, "broken link 'img/missing.png'")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[d](03-d.md)\n", "01-ch/03-d.md": "---\ntitle: D\ndraft: true\n---\n"]), file: "01-ch/02-b.md", line: 4, "draft lesson")
+    }
+
+    @Test func linkedFileMustBeInsideTheContentFolder() async throws {
+        try "secret\n".write(to: scratch.url.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
+        let content = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n[s](data.txt)\n"])
+        try FileManager.default.createSymbolicLink(atPath: content.appendingPathComponent("01-ch/data.txt").path, withDestinationPath: scratch.url.appendingPathComponent("secret.txt").path)
+        await single(content, file: "01-ch/02-b.md", line: 5, "symlink that leads outside")
+    }
+
+    @Test func externalLinksAreLeftAlone() async throws {
+        let content = course(["01-ch/02-b.md": "---\ntitle: B\n---\n[w](https://example.com/x.md#y) [m](mailto:a@b.c) <https://kvm.org>\n"])
+        _ = try await build(content, into: scratch)
+        let page = scratch.read("out/ch/b.html")
+        #expect(page.contains("<a href=\"https://example.com/x.md#y\">w</a>"))
+        #expect(page.contains("<a href=\"mailto:a@b.c\">m</a>"))
+    }
+
+    @Test func allErrorsAreReportedTogether() async {
+        let content = course([
+            "01-ch/02-b.md": "---\ntitle: B\n---\n[x](gone.md)\n",
+            "01-ch/03-c.md": "---\ntitle: C\n---\n\n[y](01-a.md#nope)\n",
+        ])
+        let errors = await buildErrors(content, into: scratch)
+        #expect(errors.count == 2)
+        #expect(Set(errors.map { "\($0.file!.split(separator: "/").last!):\($0.line!)" }) == ["02-b.md:4", "03-c.md:5"])
+    }
+
+    @Test func courseYAMLErrors() async {
+        await single(course(["course.yml": "title: T\nchapters:\n  - 01-ch\n  - 09-missing\n"]), file: "course.yml", line: 4, "chapter folder '09-missing' not found")
+        await single(course(["course.yml": "title: [unclosed\n"]), file: "course.yml", line: 1, "malformed YAML")
+        await single(course(["course.yml": "title: T\ntemplates: no-such-theme/\n"]), file: "course.yml", line: 2, "templates folder 'no-such-theme/' not found")
+    }
+
+    @Test func missingContentFolder() async {
+        let errors = await buildErrors(scratch.url.appendingPathComponent("nope"), into: scratch)
+        #expect(errors.first?.message.contains("content folder not found") == true)
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+@testable import Site
+
+/// A provider that returns hand-built views and remembers what it was asked.
+final class StubProvider: ExerciseProvider, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _calls: [[ExerciseBlock]] = []
+    let make: @Sendable (ExerciseBlock) throws -> ExerciseView
+    init(_ make: @escaping @Sendable (ExerciseBlock) throws -> ExerciseView) { self.make = make }
+    var calls: [[ExerciseBlock]] { lock.withLock { _calls } }
+    func views(for blocks: [ExerciseBlock]) async throws -> [ExerciseView] {
+        lock.withLock { _calls.append(blocks) }
+        return try blocks.map(make)
+    }
+}
+
+func sampleView(id: String, output: String, rerun: Bool = true, end: String = "halt") -> ExerciseView {
+    ExerciseView(
+        id: id, language: "asm", displaySource: "mov dx, 0x3f8\nmov al, 'H'\nout dx, al\nhlt\n",
+        output: output, outputBytes: 5000, outputTruncated: true, end: end, endDetail: end == "halt" ? nil : "KVM_EXIT_SHUTDOWN",
+        expected: "halt",
+        exitCounts: [ExitCount(kind: "io-out", count: 3), ExitCount(kind: "hlt", count: 1)],
+        trace: [
+            TraceRow(index: 1, sourceLine: 3, sourceText: "out dx, al", kind: "io-out", target: "0x3f8", size: 1, value: "0x48 'H'", rip: "0x7c05"),
+            TraceRow(index: 2, sourceLine: nil, sourceText: nil, kind: "hlt", target: nil, size: nil, value: nil, rip: "0x7c06"),
+        ],
+        traceTruncated: false,
+        steps: [
+            StepRow(index: 1, sourceLine: 1, instruction: "mov dx, 0x3f8", rip: "0x7c00", changes: [RegisterChange(register: "rdx", before: "0x0", after: "0x3f8")], exit: nil),
+            StepRow(index: 2, sourceLine: 3, instruction: "out dx, al", rip: "0x7c05", changes: [], exit: "io-out 0x3f8 <- 0x48"),
+        ],
+        provenance: Provenance(recordedAt: "2026-01-02T03:04:05Z", host: "PVM (kvm_pvm)", hypervisorVersion: "hc-vm 1", rerunThisBuild: rerun))
+}
+
+@Suite struct ExerciseRenderingTests {
+    let scratch = Scratch()
+
+    func lesson(_ body: String) -> URL {
+        scratch.write([
+            "01-intro/01-first.md": "---\ntitle: First\n---\n\nText.\n\n" + body,
+            "01-intro/02-second.md": "---\ntitle: Second\n---\n\n```c exercise id=second mode=long\nint main(void) { return 0; }\n```\n",
+        ])
+    }
+
+    @Test func providerIsCalledOnceWithEveryBlockInCourseOrder() async throws {
+        let content = lesson("```asm exercise id=hello mode=real expect=\"exit 0\" trace steps=4\nhlt\n```\n")
+        let stub = StubProvider { sampleView(id: $0.option("id") ?? "?", output: "ok") }
+        let summary = try await build(content, into: scratch, provider: stub)
+        #expect(stub.calls.count == 1)
+        let blocks = stub.calls[0]
+        #expect(blocks.map { $0.option("id") } == ["hello", "second"])
+        #expect(blocks[0].language == "asm")
+        #expect(blocks[0].options.map(\.key) == ["id", "mode", "expect", "trace", "steps"])
+        #expect(blocks[0].option("expect") == "exit 0")
+        #expect(blocks[0].option("trace") == "")
+        #expect(blocks[0].body == "hlt\n")
+        #expect(blocks[0].lessonFile.lastPathComponent == "01-first.md")
+        #expect(blocks[0].line == 7)  // front matter (lines 1-3), blank, "Text.", blank: the fence is line 7
+        #expect(blocks[0].contentRoot.standardizedFileURL == content.standardizedFileURL)
+        #expect(blocks[1].language == "c" && blocks[1].line == 5)
+        #expect(summary.exercises == 2 && summary.exercisesRun == 2 && summary.exercisesRecorded == 0)
+    }
+
+    @Test func viewIsRenderedEscapedWithTablesAndProvenance() async throws {
+        let content = lesson("```asm exercise id=hello mode=real trace steps=2\nhlt\n```\n\n[see it](#exercise-hello)\n")
+        let stub = StubProvider { block in
+            sampleView(id: block.option("id")!, output: "Hi <script>alert('x')</script> & bye\n", rerun: block.option("id") == "hello")
+        }
+        let summary = try await build(content, into: scratch, provider: stub)
+        #expect(summary.exercisesRun == 1 && summary.exercisesRecorded == 1)
+        let page = scratch.read("out/intro/first.html")
+        let figure = captures("(<figure class=\"exercise\" id=\"exercise-hello\".*?</figure>)", in: page).first ?? ""
+        #expect(!figure.isEmpty)
+        // Guest output is escaped, never markup.
+        #expect(figure.contains("<pre class=\"guest-output\" tabindex=\"0\"><samp>Hi &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; bye\n</samp></pre>"))
+        #expect(!page.contains("<script>alert"))
+        #expect(figure.contains("Output truncated for display; the guest wrote 5000 bytes."))
+        // Source: highlighted, numbered lines with anchors.
+        #expect(figure.contains("<span class=\"line\" id=\"exercise-hello-L3\" data-line=\"3\"><span class=\"tok-kw\">out</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-reg\">al</span></span>"))
+        // End vs expected.
+        #expect(figure.contains("<span class=\"exercise-end is-ok\">halt</span>"))
+        #expect(figure.contains("<dt>Expected</dt><dd><code>halt</code> <span class=\"is-ok\">✓ as expected</span>"))
+        // Exit counts.
+        #expect(figure.contains("<tr><td><code>io-out</code></td><td class=\"num\">3</td></tr>"))
+        #expect(figure.contains("<tfoot><tr><th scope=\"row\">Total</th><td class=\"num\">4</td></tr></tfoot>"))
+        // Trace timeline: source line linked to the source, value escaped.
+        #expect(figure.contains("<tr><td class=\"num\">1</td><td><a href=\"#exercise-hello-L3\">3</a> <code class=\"src\">out dx, al</code></td><td><span class=\"kind kind-io-out\">io-out</span></td><td><code>0x3f8</code></td><td class=\"num\">1</td><td><code>0x48 &#39;H&#39;</code></td><td><code>0x7c05</code></td></tr>"))
+        #expect(figure.contains("<tr><td class=\"num\">2</td><td></td><td><span class=\"kind kind-hlt\">hlt</span></td><td></td><td class=\"num\"></td><td></td><td><code>0x7c06</code></td></tr>"))
+        // Step-through table.
+        #expect(figure.contains("<tr data-line=\"1\"><td class=\"num\">1</td><td><a href=\"#exercise-hello-L1\">1</a></td><td><code>mov dx, 0x3f8</code> <span class=\"muted rip\">0x7c00</span></td><td><ul class=\"reg-changes\"><li><code>rdx</code> <span class=\"before\">0x0</span> → <span class=\"after\">0x3f8</span></li></ul></td><td></td></tr>"))
+        #expect(figure.contains("<td><span class=\"kind\">io-out 0x3f8 &lt;- 0x48</span></td>"))
+        // Provenance; this one was rerun, so no "recorded" marker.
+        #expect(figure.contains("Recorded <time datetime=\"2026-01-02T03:04:05Z\">2026-01-02T03:04:05Z</time> on PVM (kvm_pvm) · hypervisor hc-vm 1"))
+        #expect(!figure.contains("badge-recorded"))
+        // The other exercise came from the record and says so.
+        let second = scratch.read("out/intro/second.html")
+        #expect(second.contains("<figure class=\"exercise is-recorded\" id=\"exercise-second\""))
+        #expect(second.contains("<span class=\"badge badge-recorded\" title=\"This build could not run guests, so it shows the verified record.\">Recorded, not rerun in this build</span>"))
+        // The same HTML appears in print.html.
+        #expect(scratch.read("out/print.html").contains("id=\"exercise-hello\""))
+        #expect(page.contains("<a href=\"#exercise-hello\">see it</a>"))
+    }
+
+    @Test func unexpectedEndIsMarked() async throws {
+        let content = lesson("```asm exercise id=hello\nhlt\n```\n")
+        let stub = StubProvider { sampleView(id: $0.option("id")!, output: "", end: "crash") }
+        _ = try await build(content, into: scratch, provider: stub)
+        let page = scratch.read("out/intro/first.html")
+        #expect(page.contains("<span class=\"exercise-end is-bad\">crash</span>"))
+        #expect(page.contains("<code>crash</code> <span class=\"muted\">(KVM_EXIT_SHUTDOWN)</span>"))
+        #expect(page.contains("✗ not what the lesson expects"))
+        #expect(page.contains("The guest printed nothing."))
+    }
+
+    @Test func providerErrorsFailTheBuildAtTheLessonLine() async throws {
+        let content = lesson("```asm exercise id=hello mode=bogus\nhlt\n```\n")
+        let stub = StubProvider { block in
+            throw ExerciseError(file: block.lessonFile, line: block.line, message: "unknown mode 'bogus' (expected real, protected, long or user)")
+        }
+        let errors = await buildErrors(content, into: scratch, provider: stub)
+        #expect(errors.count == 1)
+        #expect(errors.first?.file?.hasSuffix("01-intro/01-first.md") == true)
+        #expect(errors.first?.line == 7)
+        #expect(errors.first?.message.contains("unknown mode 'bogus'") == true)
+        #expect(!scratch.exists("out"))
+    }
+
+    @Test func blocksFromIncludesReportTheLessonLine() async throws {
+        let content = scratch.write([
+            "01-intro/01-first.md": "---\ntitle: First\n---\n\n{{#include _exercise.md}}\n",
+            "01-intro/_exercise.md": "Intro.\n\n```asm exercise id=inc\nhlt\n```\n",
+        ])
+        let stub = StubProvider { sampleView(id: $0.option("id")!, output: "") }
+        _ = try await build(content, into: scratch, provider: stub)
+        let block = stub.calls[0][0]
+        #expect(block.lessonFile.lastPathComponent == "_exercise.md")
+        #expect(block.line == 3)
+    }
+
+    @Test func infoStringParsing() {
+        #expect(ExerciseInfo.parse("asm exercise id=a mode=real")!.options == [ExerciseOption(key: "id", value: "a"), ExerciseOption(key: "mode", value: "real")])
+        #expect(ExerciseInfo.parse("c exercise expect=\"exit 3\" trace")!.options == [ExerciseOption(key: "expect", value: "exit 3"), ExerciseOption(key: "trace", value: "")])
+        #expect(ExerciseInfo.parse("asm") == nil)
+        #expect(ExerciseInfo.parse("asm id=exercise") == nil)
+        #expect(ExerciseInfo.parse("asm exercise")!.language == "asm")
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import Site
+
+/// The output folder is replaced atomically, only when it is ours, and nothing else is touched.
+@Suite struct OutputFolderTests {
+    let scratch = Scratch()
+
+    func goodCourse() -> URL {
+        scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n\n## Alpha\n"], in: "content")
+    }
+
+    @Test func failedBuildLeavesThePreviousSiteIntact() async throws {
+        let content = goodCourse()
+        _ = try await build(content, into: scratch)
+        let before = scratch.read("out/ch/a.html")
+        #expect(before.contains("Alpha"))
+        try "---\ntitle: A\n---\n\n## Beta\n\n[broken](nowhere.md)\n".write(to: content.appendingPathComponent("01-ch/01-a.md"), atomically: true, encoding: .utf8)
+        _ = await buildErrors(content, into: scratch)
+        #expect(scratch.read("out/ch/a.html") == before)
+        // No staging folder left behind.
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path)
+        #expect(siblings.sorted() == ["content", "out"])
+    }
+
+    @Test func rebuildReplacesTheSiteAndDropsStalePages() async throws {
+        let content = goodCourse()
+        scratch.write(["01-ch/02-b.md": "---\ntitle: B\n---\n"], in: "content")
+        _ = try await build(content, into: scratch)
+        #expect(scratch.exists("out/ch/b.html"))
+        try FileManager.default.removeItem(at: content.appendingPathComponent("01-ch/02-b.md"))
+        _ = try await build(content, into: scratch)
+        #expect(!scratch.exists("out/ch/b.html"))
+        #expect(scratch.exists("out/ch/a.html"))
+        #expect(scratch.exists("out/.hypercourse-output"))
+    }
+
+    @Test func refusesAFolderItDidNotCreate() async throws {
+        let content = goodCourse()
+        scratch.write(["important.txt": "do not delete"], in: "out")
+        let errors = await buildErrors(content, into: scratch)
+        #expect(errors.first?.message.contains("hypercourse did not create it") == true)
+        #expect(errors.first?.message.contains("--force") == true)
+        #expect(scratch.read("out/important.txt") == "do not delete")
+        // With --force it is replaced.
+        _ = try await build(content, into: scratch, force: true)
+        #expect(!scratch.exists("out/important.txt"))
+        #expect(scratch.exists("out/ch/a.html"))
+    }
+
+    @Test func aPlaceholderOnlyFolderIsReplacedAndKeepsItsPlaceholder() async throws {
+        let content = goodCourse()
+        scratch.write([".gitkeep": ""], in: "out")
+        _ = try await build(content, into: scratch)
+        #expect(scratch.exists("out/.gitkeep"))
+        #expect(scratch.exists("out/index.html"))
+        _ = try await build(content, into: scratch)
+        #expect(scratch.exists("out/.gitkeep"))
+    }
+
+    @Test func outputMustNotOverlapContent() async throws {
+        let content = goodCourse()
+        let options = BuildOptions(contentDirectory: content, outputDirectory: content.appendingPathComponent("site"), themeDirectory: Repo.templates)
+        await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options).build() }
+        let options2 = BuildOptions(contentDirectory: content, outputDirectory: scratch.url, themeDirectory: Repo.templates, force: true)
+        await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options2).build() }
+        #expect(FileManager.default.fileExists(atPath: content.appendingPathComponent("01-ch/01-a.md").path))
+    }
+
+    @Test func staleStagingFromAKilledBuildIsCleanedButNothingElse() async throws {
+        let content = goodCourse()
+        // A staging folder of a process that no longer exists (pid 2^22+1 is above Linux's pid_max default).
+        let stale = scratch.write([".hypercourse-output": "", "x.html": "old"], in: ".out.hypercourse-4194305-77")
+        // Same prefix but not ours (no marker), and an unrelated sibling.
+        scratch.write(["keep.txt": "mine"], in: ".out.hypercourse-4194306-1")
+        scratch.write(["keep.txt": "mine"], in: "other")
+        _ = try await build(content, into: scratch)
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+        #expect(scratch.read(".out.hypercourse-4194306-1/keep.txt") == "mine")
+        #expect(scratch.read("other/keep.txt") == "mine")
+    }
+
+    @Test func symlinksInTheOldSiteAreNotFollowedWhenDeleting() async throws {
+        let content = goodCourse()
+        _ = try await build(content, into: scratch)
+        let precious = scratch.write(["precious.txt": "keep"], in: "precious")
+        try FileManager.default.createSymbolicLink(atPath: scratch.url.appendingPathComponent("out/link").path, withDestinationPath: precious.path)
+        _ = try await build(content, into: scratch)
+        #expect(scratch.read("precious/precious.txt") == "keep")
+        #expect(!scratch.exists("out/link"))
+    }
+}

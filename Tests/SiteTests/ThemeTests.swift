@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+@testable import Site
+
+@Suite struct ThemeTests {
+    let scratch = Scratch()
+
+    @Test func courseOverridesTemplatesAndAssetsByName() async throws {
+        let content = scratch.write([
+            "course.yml": "title: T\ntemplates: theme/\n",
+            "theme/partials/footer.mustache": "<footer class=\"custom\">{{course.title}} custom footer</footer>\n",
+            "theme/assets/style.css": "body { color: rebeccapurple; }\n",
+            "theme/assets/extra.js": "// extra\n",
+            "01-c/x.md": "---\ntitle: X\n---\n",
+        ])
+        _ = try await build(content, into: scratch)
+        #expect(scratch.read("out/c/x.html").contains("<footer class=\"custom\">T custom footer</footer>"))
+        #expect(scratch.read("out/assets/style.css") == "body { color: rebeccapurple; }\n")
+        #expect(scratch.exists("out/assets/extra.js"))
+        #expect(scratch.exists("out/assets/site.js"))  // not overridden: from the built-in theme
+        // The theme folder is not a chapter.
+        #expect(!scratch.exists("out/theme"))
+    }
+
+    @Test func templatesOptionLayersOnTop() async throws {
+        let content = scratch.write([
+            "course.yml": "title: T\ntemplates: theme/\n",
+            "theme/partials/footer.mustache": "<footer>from course</footer>\n",
+            "01-c/x.md": "---\ntitle: X\n---\n",
+        ])
+        let cli = scratch.write(["partials/footer.mustache": "<footer>from --templates</footer>\n"], in: "cli-theme")
+        _ = try await build(content, into: scratch, templates: cli)
+        #expect(scratch.read("out/c/x.html").contains("<footer>from --templates</footer>"))
+    }
+
+    @Test func languageSelectsUIStringsWithEnglishFallback() async throws {
+        let content = scratch.write([
+            "course.yml": "title: 虚拟化\nlanguage: zh-Hans\ntemplates: theme/\n",
+            "theme/i18n/zh.yml": "next: \"下一页\"\nprevious: \"上一页\"\non_this_page: \"本页内容\"\n",
+            "01-c/x.md": "---\ntitle: 第一课\n---\n\n## 简介\n\n文字。\n",
+            "01-c/y.md": "---\ntitle: 第二课\n---\n",
+        ])
+        let summary = try await build(content, into: scratch)
+        let page = scratch.read("out/c/x.html")
+        #expect(page.hasPrefix("<!DOCTYPE html>\n<html lang=\"zh-Hans\" dir=\"ltr\">"))
+        #expect(page.contains("<span class=\"pager-label\">下一页 →</span>"))
+        #expect(page.contains("<h2 id=\"hc-toc-title\" class=\"toc-title\">本页内容</h2>"))
+        #expect(page.contains("Skip to content"))  // missing in zh.yml: English
+        #expect(page.contains("<h2 id=\"简介\">"))
+        #expect(summary.warnings.contains { $0.message.hasPrefix("missing UI strings (English used):") })
+        let entries = try searchEntries(scratch.read("out/search-index.js"))
+        #expect(entries.contains { $0["h"] == "简介" && $0["x"] == "文字。" && $0["u"] == "c/x.html#简介" })
+    }
+
+    /// No English UI text is hard-coded: every string the theme shows is a key in en.yml.
+    @Test func everyThemeStringComesFromTheStringsFile() throws {
+        var warnings: [SiteWarning] = []
+        let theme = try Theme(layers: [Repo.templates], language: "en", warnings: &warnings)
+        #expect(warnings.isEmpty)
+        #expect(theme.strings["next"] == "Next")
+        for key in ["heading_anchor", "footnotes_title", "footnote_back", "admonition_note", "admonition_tip", "admonition_important",
+                    "admonition_warning", "admonition_caution", "print_title", "not_found_title"] {
+            #expect(theme.strings[key] != nil, "\(key) missing from en.yml")
+        }
+    }
+}
+
+@Suite struct ScaffoldTests {
+    let scratch = Scratch()
+
+    @Test func newLessonIsNumberedAfterExistingOnes() async throws {
+        let content = scratch.write(["05-kvm/01-intro.md": "---\ntitle: Intro\n---\n", "05-kvm/02-ioctls.md": "---\ntitle: I\n---\n"])
+        let file = try Scaffold.newLesson(contentDirectory: content, chapter: "kvm", title: "The \"run\" loop")
+        #expect(file.lastPathComponent == "03-the-run-loop.md")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.hasPrefix("---\ntitle: \"The \\\"run\\\" loop\"\n"))
+        // The scaffold builds.
+        _ = try await build(content, into: scratch)
+        #expect(scratch.read("out/kvm/the-run-loop.html").contains("<h1 id=\"hc-page-title\">The &quot;run&quot; loop</h1>"))
+        #expect(throws: SiteError.self) { try Scaffold.newLesson(contentDirectory: content, chapter: "05-kvm", title: "The run loop") }
+        #expect(throws: SiteError.self) { try Scaffold.newLesson(contentDirectory: content, chapter: "nope", title: "X") }
+        let created = try Scaffold.newLesson(contentDirectory: content, chapter: "06-memory", title: "EPT", createChapter: true)
+        #expect(created.path.hasSuffix("06-memory/01-ept.md"))
+    }
+}
+
+@Suite struct DevServerTests {
+    let scratch = Scratch()
+
+    func get(_ port: UInt16, _ path: String) throws -> (status: Int, headers: String, body: String) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        let request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        _ = request.withCString { Glibc.send(fd, $0, strlen($0), 0) }
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        let status = Int(parts[0].split(separator: " ")[1]) ?? 0
+        return (status, parts[0], parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+
+    @Test func servesTheSiteOnLoopbackWithReload() async throws {
+        _ = try await build(Repo.fixture, into: scratch)
+        let server = try DevServer(root: scratch.url.appendingPathComponent("out"), port: 0)
+        server.start()
+        let page = try get(server.port, "/foundations/what-is-a-vm.html")
+        #expect(page.status == 200)
+        #expect(page.headers.contains("Content-Type: text/html; charset=utf-8"))
+        #expect(page.body.contains("What is a virtual machine?"))
+        #expect(page.body.contains("new EventSource(\"/__hypercourse/events\")"))
+        #expect(try get(server.port, "/foundations/").body.contains("<h1 id=\"hc-page-title\">Foundations</h1>"))
+        let redirect = try get(server.port, "/foundations")
+        #expect(redirect.status == 301 && redirect.headers.contains("Location: /foundations/"))
+        #expect(try get(server.port, "/assets/style.css").headers.contains("text/css"))
+        let missing = try get(server.port, "/nope.html")
+        #expect(missing.status == 404 && missing.body.contains("Page not found"))
+        #expect(try get(server.port, "/../../etc/passwd").status == 400)
+        #expect(try get(server.port, "/%2e%2e/%2e%2e/etc/passwd").status == 400)
+    }
+
+    @Test func openPagesHearReloadAndFailureEvents() async throws {
+        _ = try await build(Repo.fixture, into: scratch)
+        let server = try DevServer(root: scratch.url.appendingPathComponent("out"), port: 0)
+        server.start()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = server.port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = "GET /__hypercourse/events HTTP/1.1\r\n\r\n".withCString { Glibc.send(fd, $0, strlen($0), 0) }
+        func read(until marker: String) -> String {
+            var text = ""
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !text.contains(marker) {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                text += String(decoding: buffer[0..<n], as: UTF8.self)
+            }
+            return text
+        }
+        #expect(read(until: ": connected").contains("Content-Type: text/event-stream"))
+        server.reload()
+        #expect(read(until: "data: 1").contains("event: reload"))
+        server.showFailure("x.md:3: error: <broken>")
+        #expect(read(until: "broken").contains("event: failed\ndata: \"x.md:3: error: \\u003cbroken"))
+    }
+
+    @Test func watcherNoticesEdits() throws {
+        let content = scratch.write(["a/x.md": "one"])
+        var watcher = ChangeWatcher(folders: [content])
+        var changed = watcher.changed()
+        #expect(!changed)
+        try "two!".write(to: content.appendingPathComponent("a/x.md"), atomically: true, encoding: .utf8)
+        changed = watcher.changed()
+        #expect(changed)
+        changed = watcher.changed()
+        #expect(!changed)
+        scratch.write(["a/y.md": "new"])
+        changed = watcher.changed()
+        #expect(changed)
+    }
+}
