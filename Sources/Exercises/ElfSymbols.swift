@@ -49,7 +49,9 @@ enum ElfSymbols {
         }
         let entries = instructions.map { instruction -> AddressMap.Entry in
             let found = lines[instruction.address]
-            let location = SourceLocation(builtLine: found?.builtLine, elsewhere: found?.elsewhere ?? (found == nil ? instruction.function : nil),
+            // Code without line tables (the runtime's entry stub) is named by its symbol.
+            let symbol = instruction.function == "_start" ? "_start (runtime)" : instruction.function
+            let location = SourceLocation(builtLine: found?.builtLine, elsewhere: found?.builtLine == nil ? found?.elsewhere ?? symbol : nil,
                                           instruction: instruction.text)
             return AddressMap.Entry(offset: instruction.address &- base, size: sizes[instruction.address] ?? 1, location: location)
         }
@@ -89,9 +91,11 @@ enum ElfSymbols {
             index += 2
         }
         if let own = frames.first(where: { $0.file == source && $0.line > 0 }) { return (own.line, nil) }
-        guard let inner = frames.first else { return (nil, nil) }
-        if inner.file.hasPrefix(runtimeDirectory) { return (nil, "\(inner.function) (runtime)") }
-        if inner.file == "??" { return (nil, inner.function) }
+        // Not in the exercise's file: name the function the code really belongs to (the outermost
+        // frame; inner ones are inlined helpers such as outb).
+        guard let outer = frames.last, outer.function != "??" else { return (nil, nil) }
+        if outer.file.hasPrefix(runtimeDirectory) { return (nil, "\(outer.function) (runtime)") }
+        let inner = outer
         return (nil, "\(URL(fileURLWithPath: inner.file).lastPathComponent):\(inner.line)")
     }
 }

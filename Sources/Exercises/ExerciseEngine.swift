@@ -88,6 +88,8 @@ public struct ExerciseEngine: Sendable {
 
     /// Runs one pass. Blocks its thread (builds and guests run on the engine's own threads).
     public func process(_ inputs: [ExerciseInput], pass: ExercisePass) -> ExerciseReport {
+        let profile = Profile()
+        defer { profile.report() }
         var report = ExerciseReport(outcomes: Array(repeating: nil, count: inputs.count), problems: [], notes: [], warnings: [])
         var problemsBySlot: [Int: [ExerciseProblem]] = [:]
 
@@ -111,6 +113,7 @@ public struct ExerciseEngine: Sendable {
             }
         }
 
+        profile.mark("parse")
         // 2. What to run.
         var selected = Set(specs.indices.filter { specs[$0] != nil })
         if case .promote(let selection?) = pass {
@@ -131,6 +134,7 @@ public struct ExerciseEngine: Sendable {
         }
         func recordEntry(_ spec: ExerciseSpec) -> RecordEntry? { records[RecordFile.url(forLesson: spec.input.file)]?.entry(spec.id) }
 
+        profile.mark("records")
         // 4. KVM.
         var kvm: KVMSystem?
         do {
@@ -147,6 +151,7 @@ public struct ExerciseEngine: Sendable {
         let tools = ToolIdentities(builder: builder)
         let cache = ResultCache(directory: settings.cacheDirectory)
 
+        profile.mark("kvm")
         if kvm == nil {
             if case .build = pass {
                 // Without KVM: the record is the result.
@@ -190,6 +195,7 @@ public struct ExerciseEngine: Sendable {
             toRun.append(slot)
         }
 
+        profile.mark("cache")
         // 6. Build and run twice, on all cores.
         let system = kvm!
         let runs = ConcurrentRuns(count: inputs.count)
@@ -216,6 +222,7 @@ public struct ExerciseEngine: Sendable {
         }
         pool.drain(threads: settings.threads)
 
+        profile.mark("run")
         // 7. Compare with the records and decide what to write.
         let now = Self.timestamp()
         var updates: [URL: [String: RecordEntry]] = [:]
@@ -318,6 +325,14 @@ public struct ExerciseEngine: Sendable {
                 }
             }
         }
+        if pass == .check || dropOrphans, let root = inputs.first?.contentRoot {
+            // Record files whose lesson has no exercises any more: never deleted, only pointed out.
+            let known = Set(records.keys.map { $0.standardizedFileURL.path })
+            for url in Self.recordFiles(under: root) where !known.contains(url.standardizedFileURL.path) {
+                report.warnings.append("\(DisplayPath.of(url)): warning: no exercise of the course uses this record any more; delete the file if its lesson is gone")
+            }
+        }
+        profile.mark("write")
         return finish(report, problemsBySlot)
     }
 
@@ -350,10 +365,41 @@ public struct ExerciseEngine: Sendable {
         return chosen
     }
 
+    /// Every `*.exercises.json` under `root`.
+    static func recordFiles(under root: URL) -> [URL] {
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
+        var found: [URL] = []
+        for case let url as URL in walker where url.lastPathComponent.hasSuffix(".exercises.json") { found.append(url) }
+        return found.sorted { $0.path < $1.path }
+    }
+
     static func timestamp() -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: Date())
+    }
+}
+
+/// `HYPERCOURSE_PROFILE=1`: where a pass's time went, on stderr.
+final class Profile: @unchecked Sendable {
+    private let enabled = ProcessInfo.processInfo.environment["HYPERCOURSE_PROFILE"] != nil
+    private let clock = ContinuousClock()
+    private var last: ContinuousClock.Instant
+    private var marks: [String] = []
+
+    init() { last = clock.now }
+
+    func mark(_ name: String) {
+        guard enabled else { return }
+        let now = clock.now
+        let ms = Double((now - last).components.attoseconds) / 1e15 + Double((now - last).components.seconds) * 1000
+        marks.append("\(name) \(String(format: "%.1f", ms)) ms")
+        last = now
+    }
+
+    func report() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data(("profile exercises: " + marks.joined(separator: ", ") + "\n").utf8))
     }
 }

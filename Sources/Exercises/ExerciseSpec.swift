@@ -307,7 +307,7 @@ public struct ExerciseSpec: Sendable, Hashable {
             return row[b.count]
         }
         let best = candidates.map { ($0, distance(Array(word), Array($0))) }.min { $0.1 < $1.1 }
-        guard let best, best.1 <= Swift.max(1, word.count / 3) else { return nil }
+        guard let best, best.1 <= Swift.max(2, word.count / 3) else { return nil }
         return best.0
     }
 }

@@ -196,7 +196,7 @@ final class GuestBuilder: @unchecked Sendable {
         defer { lock.unlock() }
         if let runtime { return runtime }
         let version = versions.version(of: clang, arguments: ["--version"]) ?? clang
-        let name = String(SHA256.hash(GuestRuntime.hash + "\n" + version).prefix(24))
+        let name = String(SHA256.hash("runtime-object 2\n" + GuestRuntime.hash + "\n" + version).prefix(24))
         let final = (cacheDirectory ?? scratch).appendingPathComponent("runtime/\(name)")
         let result: Result<URL, ExerciseBuildError>
         if FileManager.default.fileExists(atPath: final.appendingPathComponent("runtime.o").path) {
@@ -224,7 +224,9 @@ final class GuestBuilder: @unchecked Sendable {
         }
         let outcome: Subprocess.Outcome
         do {
+            // The debug info names the final folder, where the symbolizer will find the runtime.
             outcome = try Subprocess.run(clang, GuestRuntime.compileFlags + [
+                "-fdebug-prefix-map=\(staging.path)=\(final.path)",
                 "-I", staging.path, "-c", staging.appendingPathComponent("runtime.c").path,
                 "-o", staging.appendingPathComponent("runtime.o").path,
             ])

@@ -204,11 +204,8 @@ public struct SiteBuilder: Sendable {
                 }
             }
             for index in rendered.indices where !rendered[index].exercises.isEmpty {
-                for item in rendered[index].exercises {
-                    let html = htmlByToken[item.token] ?? ""
-                    rendered[index].html = rendered[index].html.replacingOccurrences(of: item.token, with: html)
-                    rendered[index].printHTML = rendered[index].printHTML.replacingOccurrences(of: item.token, with: html)
-                }
+                rendered[index].html = Self.splice(rendered[index].html, htmlByToken)
+                rendered[index].printHTML = Self.splice(rendered[index].printHTML, htmlByToken)
                 bodies[frozenJobs[index].page.path] = rendered[index]
             }
         }
@@ -232,6 +229,38 @@ public struct SiteBuilder: Sendable {
             exercisesRun: run, exercisesRecorded: recorded, exercisesCached: cached, exercisesSourceChanged: sourceChanged, warnings: warnings,
             seconds: Double((clock.now - start).components.attoseconds) / 1e18 + Double((clock.now - start).components.seconds),
             outputDirectory: output.target)
+    }
+
+    /// Puts each exercise's HTML in place of its token, in one pass over the page's bytes
+    /// (Foundation's `replacingOccurrences` per token cost 100 ms on a 50-exercise course).
+    static func splice(_ html: String, _ replacements: [String: String]) -> String {
+        let bytes = Array(html.utf8)
+        let marker = Array("<!--hc-exercise:".utf8), close = Array("-->".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + replacements.values.reduce(0) { $0 + $1.utf8.count })
+        var index = 0, copied = 0
+        func matches(_ pattern: [UInt8], at position: Int) -> Bool {
+            position + pattern.count <= bytes.count && bytes[position..<position + pattern.count].elementsEqual(pattern)
+        }
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "<"), matches(marker, at: index) else {
+                index += 1
+                continue
+            }
+            var end = index + marker.count
+            while end < bytes.count, !matches(close, at: end) { end += 1 }
+            guard end < bytes.count else { break }
+            end += close.count
+            let token = String(decoding: bytes[index..<end], as: UTF8.self)
+            if let replacement = replacements[token] {
+                out += bytes[copied..<index]
+                out += Array(replacement.utf8)
+                copied = end
+            }
+            index = end
+        }
+        out += bytes[copied...]
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// One render job per lesson and chapter introduction, and the link resolver that knows them all.

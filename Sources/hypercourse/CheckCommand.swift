@@ -36,6 +36,10 @@ struct CheckCommand: AsyncParsableCommand {
         let contentDirectory = URL(fileURLWithPath: content)
         let report = try await ExerciseCommands.run(
             contentDirectory: contentDirectory, kvmDevice: kvmDevice, cache: cache, pass: .check)
+        if report.kvmUnavailable != nil, let only = report.problems.first {
+            ExerciseCommands.error(only.description)
+            throw ExitCode(1)
+        }
         let total = report.outcomes.count
         guard report.problems.isEmpty else {
             for problem in report.problems { ExerciseCommands.error(problem.description) }

@@ -50,6 +50,10 @@ struct PromoteCommand: AsyncParsableCommand {
         }
         let report = try await ExerciseCommands.run(
             contentDirectory: URL(fileURLWithPath: content), kvmDevice: kvmDevice, cache: cache, pass: .promote(selection))
+        if report.kvmUnavailable != nil, let only = report.problems.first {
+            ExerciseCommands.error(only.description)
+            throw ExitCode(1)
+        }
         for problem in report.problems { ExerciseCommands.error(problem.description) }
         ExerciseConsole.print(report, to: { print($0) })
         let unchanged = report.ran - report.promoted - report.newRecords - report.refreshedKeys
