@@ -204,7 +204,10 @@ public struct ExerciseEngine: Sendable {
             guard let spec = specs[slot] else { continue }
             pool.submit {
                 let built: BuiltGuest
-                switch Result(catching: { () throws(ExerciseFailure) -> BuiltGuest in try builder.build(spec, slot: slot) }) {
+                let started = ContinuousClock.now
+                let outcome = Result(catching: { () throws(ExerciseFailure) -> BuiltGuest in try builder.build(spec, slot: slot) })
+                profile.add(spec.language == .asm ? "nasm" : "clang", ContinuousClock.now - started)
+                switch outcome {
                 case .success(let guest): built = guest
                 case .failure(let failure):
                     runs.fail(slot, failure.problems)
@@ -212,9 +215,13 @@ public struct ExerciseEngine: Sendable {
                 }
                 for attempt in 0..<2 {
                     pool.submit(urgent: true) {
+                        let started = ContinuousClock.now
                         let result = Result { () throws(KVMError) -> RunResult in try system.run(built.image, config: spec.machineConfig) }
+                        profile.add("vm", ContinuousClock.now - started)
                         if runs.finish(slot, attempt: attempt, result) {
+                            let verifying = ContinuousClock.now
                             runs.complete(slot, verify(spec, built: built, runs: runs.results(slot), tools: tools))
+                            profile.add("verify", ContinuousClock.now - verifying)
                         }
                     }
                 }
@@ -381,25 +388,43 @@ public struct ExerciseEngine: Sendable {
     }
 }
 
-/// `HYPERCOURSE_PROFILE=1`: where a pass's time went, on stderr.
+/// `HYPERCOURSE_PROFILE=1`: where a pass's time went, on stderr: wall time per phase, then time
+/// summed over all threads for nasm, clang (compile, link, flatten), guest runs and verification.
 final class Profile: @unchecked Sendable {
     private let enabled = ProcessInfo.processInfo.environment["HYPERCOURSE_PROFILE"] != nil
     private let clock = ContinuousClock()
+    private let lock = NSLock()
     private var last: ContinuousClock.Instant
     private var marks: [String] = []
+    private var totals: [String: (count: Int, time: Duration)] = [:]
 
     init() { last = clock.now }
 
     func mark(_ name: String) {
         guard enabled else { return }
         let now = clock.now
-        let ms = Double((now - last).components.attoseconds) / 1e15 + Double((now - last).components.seconds) * 1000
-        marks.append("\(name) \(String(format: "%.1f", ms)) ms")
+        marks.append("\(name) \(Self.ms(now - last))")
         last = now
+    }
+
+    func add(_ category: String, _ duration: Duration) {
+        guard enabled else { return }
+        lock.withLock {
+            let old = totals[category] ?? (0, .zero)
+            totals[category] = (old.count + 1, old.time + duration)
+        }
     }
 
     func report() {
         guard enabled else { return }
-        FileHandle.standardError.write(Data(("profile exercises: " + marks.joined(separator: ", ") + "\n").utf8))
+        let summed = ["nasm", "clang", "vm", "verify"].compactMap { name in
+            totals[name].map { "\(name) \($0.count)× \(Self.ms($0.time))" }
+        }
+        FileHandle.standardError.write(Data(("profile exercises: " + marks.joined(separator: ", ")
+            + (summed.isEmpty ? "" : "; summed over threads: " + summed.joined(separator: ", ")) + "\n").utf8))
+    }
+
+    static func ms(_ duration: Duration) -> String {
+        String(format: "%.1f ms", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
     }
 }
