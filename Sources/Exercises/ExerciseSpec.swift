@@ -237,7 +237,7 @@ public struct ExerciseSpec: Sendable, Hashable {
         let text: String
         if let src = values["src"] {
             guard !src.isEmpty else { throw fail("src= needs a file name") }
-            guard input.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard isBlank(input.body) else {
                 throw fail("an exercise with src= must have an empty body (the source is read from '\(src)')")
             }
             let file = try ContentPath.resolve(src, from: input.file, contentRoot: input.contentRoot, fail)
@@ -248,7 +248,7 @@ public struct ExerciseSpec: Sendable, Hashable {
             sourceFile = file
             text = decoded
         } else {
-            guard !input.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard !isBlank(input.body) else {
                 throw fail("exercise '\(id)' has no source: write it in the block or name a file with src=")
             }
             text = input.body
@@ -273,6 +273,10 @@ public struct ExerciseSpec: Sendable, Hashable {
             throw fail("\(name) '\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)\(unit)")
         }
         return number
+    }
+
+    static func isBlank(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
     }
 
     static func isKebabCase(_ id: String) -> Bool {

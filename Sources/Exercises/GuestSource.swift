@@ -26,7 +26,8 @@ public struct GuestSource: Sendable, Hashable {
         var hiddenSince: Int?
         for (index, raw) in lines.enumerated() {
             let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : raw
-            let marker = line.trimmingCharacters(in: .whitespaces)
+            // Only lines with a bracket can be markers (Foundation's trimming is slow on Linux).
+            let marker = line.utf8.contains(UInt8(ascii: "[")) ? String(line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) : ""
             if marker == hide {
                 if let start = hiddenSince {
                     throw MarkerError(line: index + 1, message: "'\(hide)' inside a hidden part (opened at line \(start)); close it with '\(show)' first")
