@@ -217,7 +217,7 @@ public struct ExerciseEngine: Sendable {
                     pool.submit(urgent: true) {
                         let started = ContinuousClock.now
                         let result = Result { () throws(KVMError) -> RunResult in try system.run(built.image, config: spec.machineConfig) }
-                        profile.add("vm", ContinuousClock.now - started)
+                        profile.add("vm", ContinuousClock.now - started, exercise: spec.id)
                         if runs.finish(slot, attempt: attempt, result) {
                             let verifying = ContinuousClock.now
                             runs.complete(slot, verify(spec, built: built, runs: runs.results(slot), tools: tools))
@@ -407,11 +407,14 @@ final class Profile: @unchecked Sendable {
         last = now
     }
 
-    func add(_ category: String, _ duration: Duration) {
+    private var guests: [String: Duration] = [:]
+
+    func add(_ category: String, _ duration: Duration, exercise: String? = nil) {
         guard enabled else { return }
         lock.withLock {
             let old = totals[category] ?? (0, .zero)
             totals[category] = (old.count + 1, old.time + duration)
+            if let exercise { guests[exercise] = max(guests[exercise] ?? .zero, duration) }
         }
     }
 
@@ -420,8 +423,10 @@ final class Profile: @unchecked Sendable {
         let summed = ["nasm", "clang", "vm", "verify"].compactMap { name in
             totals[name].map { "\(name) \($0.count)× \(Self.ms($0.time))" }
         }
+        let slowest = guests.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) \(Self.ms($0.value))" }
         FileHandle.standardError.write(Data(("profile exercises: " + marks.joined(separator: ", ")
-            + (summed.isEmpty ? "" : "; summed over threads: " + summed.joined(separator: ", ")) + "\n").utf8))
+            + (summed.isEmpty ? "" : "; summed over threads: " + summed.joined(separator: ", "))
+            + (slowest.isEmpty ? "" : "; slowest guests (one run): " + slowest.joined(separator: ", ")) + "\n").utf8))
     }
 
     static func ms(_ duration: Duration) -> String {
