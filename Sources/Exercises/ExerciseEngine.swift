@@ -1,85 +1,6 @@
 import Foundation
 import Hypervisor
 
-/// What a pass over the course's exercises does.
-public enum ExercisePass: Sendable, Hashable {
-    /// `hypercourse build`: reuse what the cache and the record agree on, run the rest twice, compare
-    /// with the record (a difference fails unless `promote`), record new exercises. Without KVM, show
-    /// the record.
-    case build(promote: Bool)
-    /// `hypercourse check`: run everything twice, ignore the cache, write nothing but the cache; any
-    /// difference, missing record or stale key fails.
-    case check
-    /// `hypercourse promote`: run the selected exercises (all when nil) and rewrite their records.
-    case promote(PromoteSelection?)
-}
-
-/// `promote` arguments: lesson files and exercise ids.
-public struct PromoteSelection: Sendable, Hashable {
-    public var lessons: [URL]
-    public var ids: [String]
-    public init(lessons: [URL], ids: [String]) {
-        self.lessons = lessons
-        self.ids = ids
-    }
-}
-
-public struct ExerciseSettings: Sendable {
-    public var kvmDevice: String
-    /// The git-ignored cache folder; nil runs without one.
-    public var cacheDirectory: URL?
-    /// Threads for builds and guests; defaults to the number of cores.
-    public var threads: Int
-    public var toolchain: Toolchain
-
-    public init(kvmDevice: String = KVMSystem.defaultDevicePath, cacheDirectory: URL?,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, toolchain: Toolchain = .locate()) {
-        self.kvmDevice = kvmDevice
-        self.cacheDirectory = cacheDirectory
-        self.threads = threads
-        self.toolchain = toolchain
-    }
-
-    /// `.hypercourse-cache` beside the content folder.
-    public static func defaultCache(contentDirectory: URL) -> URL {
-        contentDirectory.standardizedFileURL.deletingLastPathComponent().appendingPathComponent(".hypercourse-cache")
-    }
-}
-
-/// One exercise's result as a page shows it.
-public struct ExerciseOutcome: Sendable {
-    public enum Status: Sendable, Hashable {
-        /// Built and run (twice) in this pass.
-        case ran
-        /// Key and result unchanged since this machine last ran it: nothing was run.
-        case cached
-        /// KVM is not available: shown from the record. `sourceChanged` when the key no longer matches.
-        case recorded(sourceChanged: Bool)
-    }
-
-    public var spec: ExerciseSpec
-    /// The result and its provenance.
-    public var entry: RecordEntry
-    public var status: Status
-}
-
-/// Everything a pass found.
-public struct ExerciseReport: Sendable {
-    /// One per input, in input order; nil for an exercise that failed or was not selected.
-    public var outcomes: [ExerciseOutcome?]
-    /// Errors, in course order. Any error fails the command.
-    public var problems: [ExerciseProblem]
-    /// What changed in the records, for people: `recorded 'hello' (new) in 01-intro.exercises.json`.
-    public var notes: [String]
-    /// Assembler and compiler warnings, stale records.
-    public var warnings: [String]
-    /// Why guests could not run (no KVM), or nil.
-    public var kvmUnavailable: String?
-    public var ran = 0, cached = 0, recorded = 0, sourceChanged = 0
-    public var newRecords = 0, refreshedKeys = 0, promoted = 0
-    public var recordFilesWritten: [URL] = []
-}
-
 /// Builds, runs, verifies and records exercises. Knows nothing of Markdown or HTML.
 public struct ExerciseEngine: Sendable {
     public let settings: ExerciseSettings
@@ -122,14 +43,17 @@ public struct ExerciseEngine: Sendable {
 
         // 3. Records, one file per lesson.
         var records: [URL: RecordFile] = [:]
+        var damaged = Set<URL>()
         for spec in specs.compactMap({ $0 }) {
             let url = RecordFile.url(forLesson: spec.input.file)
             guard records[url] == nil else { continue }
             do {
                 records[url] = try RecordFile.load(url) ?? RecordFile(url: url, entries: [])
             } catch {
+                // Reported, and never overwritten: the file may be a merge away from good.
                 report.problems.append(error)
                 records[url] = RecordFile(url: url, entries: [])
+                damaged.insert(url)
             }
         }
         func recordEntry(_ spec: ExerciseSpec) -> RecordEntry? { records[RecordFile.url(forLesson: spec.input.file)]?.entry(spec.id) }
@@ -304,7 +228,7 @@ public struct ExerciseEngine: Sendable {
         let dropOrphans: Bool
         if case .promote(nil) = pass { dropOrphans = true } else { dropOrphans = false }
         let lessonSpecs = Dictionary(grouping: specs.compactMap { $0 }, by: { RecordFile.url(forLesson: $0.input.file) })
-        for (url, var file) in records.sorted(by: { $0.key.path < $1.key.path }) {
+        for (url, var file) in records.sorted(by: { $0.key.path < $1.key.path }) where !damaged.contains(url) {
             let changed = updates[url] ?? [:]
             let ids = (lessonSpecs[url] ?? []).map(\.id)
             let orphans = file.entries.filter { !ids.contains($0.id) }
@@ -385,51 +309,5 @@ public struct ExerciseEngine: Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: Date())
-    }
-}
-
-/// `HYPERCOURSE_PROFILE=1`: where a pass's time went, on stderr: wall time per phase, then time
-/// summed over all threads for nasm, clang (compile, link, flatten), guest runs and verification.
-final class Profile: @unchecked Sendable {
-    private let enabled = ProcessInfo.processInfo.environment["HYPERCOURSE_PROFILE"] != nil
-    private let clock = ContinuousClock()
-    private let lock = NSLock()
-    private var last: ContinuousClock.Instant
-    private var marks: [String] = []
-    private var totals: [String: (count: Int, time: Duration)] = [:]
-
-    init() { last = clock.now }
-
-    func mark(_ name: String) {
-        guard enabled else { return }
-        let now = clock.now
-        marks.append("\(name) \(Self.ms(now - last))")
-        last = now
-    }
-
-    private var guests: [String: Duration] = [:]
-
-    func add(_ category: String, _ duration: Duration, exercise: String? = nil) {
-        guard enabled else { return }
-        lock.withLock {
-            let old = totals[category] ?? (0, .zero)
-            totals[category] = (old.count + 1, old.time + duration)
-            if let exercise { guests[exercise] = max(guests[exercise] ?? .zero, duration) }
-        }
-    }
-
-    func report() {
-        guard enabled else { return }
-        let summed = ["nasm", "clang", "vm", "verify"].compactMap { name in
-            totals[name].map { "\(name) \($0.count)× \(Self.ms($0.time))" }
-        }
-        let slowest = guests.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) \(Self.ms($0.value))" }
-        FileHandle.standardError.write(Data(("profile exercises: " + marks.joined(separator: ", ")
-            + (summed.isEmpty ? "" : "; summed over threads: " + summed.joined(separator: ", "))
-            + (slowest.isEmpty ? "" : "; slowest guests (one run): " + slowest.joined(separator: ", ")) + "\n").utf8))
-    }
-
-    static func ms(_ duration: Duration) -> String {
-        String(format: "%.1f ms", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
     }
 }

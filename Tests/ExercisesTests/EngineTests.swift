@@ -278,4 +278,15 @@ struct EngineTests {
         #expect(orphanFile.problems.isEmpty && orphanFile.warnings.contains { $0.contains("b.exercises.json: warning: no exercise of the course uses this record") })
         #expect(FileManager.default.fileExists(atPath: course.content.appendingPathComponent("ch/b.exercises.json").path))
     }
+
+    @Test func aDamagedRecordIsReportedAndNeverOverwritten() throws {
+        let course = TestCourse()
+        let input = course.block("id=keep", Guests.hello(.real, "kept"))
+        let damaged = "{ \"format\": 1, \"exercises\": [ { \"id\": \"keep\" <<<<<<< merge conflict"
+        course.write("ch/lesson.exercises.json", damaged)
+        let report = course.process([input])
+        #expect(report.problems.count == 1 && report.problems[0].file?.lastPathComponent == "lesson.exercises.json")
+        #expect(report.problems[0].message.contains("the record is not valid"))
+        #expect(report.recordFilesWritten.isEmpty && course.read("ch/lesson.exercises.json") == damaged)
+    }
 }
