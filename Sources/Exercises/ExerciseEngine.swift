@@ -86,7 +86,14 @@ public struct ExerciseEngine: Sendable {
                             message: "exercise '\(spec.id)' has no verified record, and it cannot run here: \(report.kvmUnavailable ?? "KVM is unavailable"); run `hypercourse promote \(spec.id)` on a machine with KVM"))
                         continue
                     }
-                    let changed = tools.key(spec, includes: entry.includes).map { $0 != entry.key } ?? true
+                    // Without the tools the key cannot be recomputed: say so once, rather than call
+                    // every record stale.
+                    let key = tools.key(spec, includes: entry.includes)
+                    if key == nil, case .failure(let error) = tools.identity(spec.language),
+                       !report.warnings.contains(where: { $0.hasSuffix(error.message) }) {
+                        report.warnings.append("warning: cannot tell whether \(spec.language) exercises changed since recorded: \(error.message)")
+                    }
+                    let changed = key.map { $0 != entry.key } ?? false
                     if !spec.expect.accepts(entry.result.end) {
                         problemsBySlot[slot, default: []].append(expectationProblem(spec, entry.result, recorded: true))
                         continue

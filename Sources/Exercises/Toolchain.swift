@@ -49,7 +49,10 @@ public struct Toolchain: Sendable {
 
     /// `<toolchain>/usr/bin` of the libswiftCore.so this process loaded, from /proc/self/maps.
     static func swiftRuntimeBin() -> String? {
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        // procfs files report size 0, so read to the end rather than by size.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps") else { return nil }
+        defer { try? handle.close() }
+        let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         for line in maps.split(separator: "\n") where line.hasSuffix("/libswiftCore.so") {
             guard let slash = line.firstIndex(of: "/") else { continue }
             // <prefix>/lib/swift/linux/libswiftCore.so → <prefix>/bin
