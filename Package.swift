@@ -54,5 +54,7 @@ let package = Package(
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
         .testTarget(name: "SiteTests", dependencies: ["Site"], exclude: ["Fixtures"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor"]),
+        // End to end: Site + the exercise provider + the CLI's adapter, into HTML, and the built binary.
+        .testTarget(name: "HypercourseTests", dependencies: ["hypercourse", "Exercises", "Site", "Hypervisor"], exclude: ["Fixtures"]),
     ]
 )

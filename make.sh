@@ -3,7 +3,7 @@
 # toolchain has no `make` and no python3, and these commands must work there as they are.
 #
 #   ./make.sh site            install what is missing, build the tool, build the course into public/
-#   ./make.sh test            install what is missing, run every test, then check the course's exercises
+#   ./make.sh test            install what is missing, run every test, then check the course's exercises (hypercourse check)
 #   ./make.sh browser-check   open the built site in headless Chromium through file:// (CI runs this)
 #   ./make.sh serve           build and serve the course on http://127.0.0.1:8000 with live reload
 #   ./make.sh bench-NAME      run a benchmark (see docs/benchmarks.md)
@@ -61,6 +61,16 @@ task_test() {
     ensure_debs "${BUILD_DEBS[@]}"
     say "running the test suite"
     swift test
+    # The course's exercises: every one rerun and compared with its verified record.
+    if grep -rqE '^ {0,3}(```|~~~)+ *(asm|c) +exercise' content --include='*.md' 2>/dev/null; then
+        if [[ -e /dev/kvm ]]; then
+            say "checking the course's exercises against their records"
+            swift build --product hypercourse >&2
+            .build/debug/hypercourse check --content content
+        else
+            say "skipping the exercise check: /dev/kvm is absent on this machine"
+        fi
+    fi
 }
 
 task_browser_check() {
@@ -84,6 +94,15 @@ task_serve() {
     "$tool" serve "$@"
 }
 
+task_bench_exercises() {
+    ensure_swift
+    ensure_debs "${BUILD_DEBS[@]}" python3
+    say "exercise benchmark: cold and warm builds against site-only and tools-only anchors (see docs/benchmarks.md)"
+    local course=()
+    if grep -rqE '^ {0,3}(```|~~~)+ *(asm|c) +exercise' content --include='*.md' 2>/dev/null; then course=(--course content); fi
+    python3 bench/exercises/run.py "${course[@]}" "$@"
+}
+
 task_bench_hypervisor() {
     ensure_swift
     ensure_debs "${BUILD_DEBS[@]}"
@@ -91,7 +110,7 @@ task_bench_hypervisor() {
 }
 
 task="${1:-}"
-[[ -n $task ]] || { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ -n $task ]] || { sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 shift
 case "$task" in
     site) task_site "$@" ;;
@@ -100,5 +119,6 @@ case "$task" in
     serve) task_serve "$@" ;;
     bench-hypervisor) task_bench_hypervisor "$@" ;;
     bench-site) task_bench_site "$@" ;;
-    *) echo "unknown task '$task'" >&2; sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    bench-exercises) task_bench_exercises "$@" ;;
+    *) echo "unknown task '$task'" >&2; sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -183,12 +183,21 @@ public struct Provenance: Sendable, Hashable {
     public var hypervisorVersion: String
     /// False when this build could not run the guest and shows the verified record instead.
     public var rerunThisBuild: Bool
+    /// True when the guest did not need to run: this machine already verified the same key and
+    /// result (counted apart in the build summary).
+    public var reusedFromCache: Bool
+    /// True when the build shows a record whose key no longer matches the source (it could not run
+    /// the guest to update it): the page and the summary warn.
+    public var sourceChangedSinceRecorded: Bool
 
-    public init(recordedAt: String, host: String, hypervisorVersion: String, rerunThisBuild: Bool) {
+    public init(recordedAt: String, host: String, hypervisorVersion: String, rerunThisBuild: Bool,
+                reusedFromCache: Bool = false, sourceChangedSinceRecorded: Bool = false) {
         self.recordedAt = recordedAt
         self.host = host
         self.hypervisorVersion = hypervisorVersion
         self.rerunThisBuild = rerunThisBuild
+        self.reusedFromCache = reusedFromCache
+        self.sourceChangedSinceRecorded = sourceChangedSinceRecorded
     }
 }
 

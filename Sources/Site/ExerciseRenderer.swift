@@ -52,6 +52,7 @@ struct ExerciseRenderer {
             "hypervisorVersion": view.provenance.hypervisorVersion,
         ]
         context["recorded"] = !view.provenance.rerunThisBuild
+        context["sourceChanged"] = view.provenance.sourceChangedSinceRecorded
         return theme.render("partials/exercise", compact(context))
     }
 

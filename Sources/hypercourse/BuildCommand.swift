@@ -1,5 +1,7 @@
 import ArgumentParser
+import Exercises
 import Foundation
+import Hypervisor
 import Site
 
 struct BuildCommand: AsyncParsableCommand {
@@ -11,10 +13,18 @@ struct BuildCommand: AsyncParsableCommand {
             file://. The build writes into a temporary folder beside the output folder and swaps it in \
             only when everything succeeded, so a failed build leaves the previous site untouched.
 
+            Exercises are built and run on the built-in hypervisor, twice, and compared with their \
+            verified record (LESSON.exercises.json beside each lesson). Exercises whose key and result \
+            this machine already verified are not run again (cache: .hypercourse-cache/ beside the \
+            content folder). A result that differs from its record fails the build with a diff, unless \
+            --promote. Without KVM the pages show the records, marked as not rerun.
+
             Examples:
               hypercourse build
               hypercourse build --content course/ --out site/
               hypercourse build --templates my-theme/ --drafts
+              hypercourse build --promote
+              hypercourse build --kvm-device /nonexistent     # build from the records only
             """
     )
 
@@ -36,18 +46,30 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "Print only warnings, errors and the summary.")
     var quiet = false
 
+    @Flag(name: .long, help: "Accept exercise results that differ from their record, and rewrite the record.")
+    var promote = false
+
+    @Option(name: .long, help: "The KVM device to run exercises on; without a usable one, pages show the records.")
+    var kvmDevice: String = KVMSystem.defaultDevicePath
+
+    @Option(name: .long, help: "The exercise cache folder (default: .hypercourse-cache beside the content folder).")
+    var cache: String?
+
     func run() async throws {
         let options = BuildOptions(
             contentDirectory: URL(fileURLWithPath: content), outputDirectory: URL(fileURLWithPath: out),
             templatesDirectory: templates.map { URL(fileURLWithPath: $0) }, includeDrafts: drafts, force: force)
-        try await Self.build(options, exercises: Self.exerciseProvider(contentDirectory: options.contentDirectory), quiet: quiet)
+        let provider = Self.exerciseProvider(
+            contentDirectory: options.contentDirectory, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) }, promote: promote)
+        try await Self.build(options, exercises: provider, quiet: quiet)
     }
 
-    /// The exercise runner `build` and `serve` use. Without one (nil), exercise blocks show their
-    /// source and a note. The exercises module plugs in here, e.g.
-    /// `ExercisesAdapter(contentDirectory: contentDirectory)`.
-    static func exerciseProvider(contentDirectory: URL) -> (any ExerciseProvider)? {
-        nil
+    /// The exercise runner `build` and `serve` use: the exercise engine behind Site's provider seam.
+    static func exerciseProvider(contentDirectory: URL, kvmDevice: String = KVMSystem.defaultDevicePath,
+                                 cache: URL? = nil, promote: Bool = false) -> (any ExerciseProvider)? {
+        let settings = ExerciseSettings(kvmDevice: kvmDevice,
+                                        cacheDirectory: cache ?? ExerciseSettings.defaultCache(contentDirectory: contentDirectory))
+        return ExerciseAdapter(engine: ExerciseEngine(settings: settings), pass: .build(promote: promote))
     }
 
     /// Runs a build with console progress; shared with `serve`. Exits 1 on errors.
@@ -58,14 +80,18 @@ struct BuildCommand: AsyncParsableCommand {
     ) async throws -> BuildSummary? {
         let console = Console(progress: !quiet)
         let builder = SiteBuilder(options: options, exercises: exercises) { event in console.report(event) }
+        (exercises as? ExerciseAdapter)?.reset()
+        let exerciseReport = { (exercises as? ExerciseAdapter)?.lastReport }
         do {
             let summary = try await builder.build()
             console.finishProgress()
+            if let report = exerciseReport() { ExerciseConsole.print(report) { console.error($0) } }
             print(summary)
             return summary
         } catch let failure as BuildFailure {
             console.finishProgress()
             for error in failure.errors { console.error(error.description) }
+            if let report = exerciseReport() { ExerciseConsole.print(report) { console.error($0) } }
             failures?.text = failure.description
             console.error("build failed: \(failure.errors.count) error\(failure.errors.count == 1 ? "" : "s"); \(options.outputDirectory.path) left unchanged")
             if exitOnFailure { throw ExitCode(1) }

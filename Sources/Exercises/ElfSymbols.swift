@@ -1,0 +1,101 @@
+import Foundation
+import Hypervisor
+
+/// Source locations for a C guest: instruction boundaries and text from `llvm-objdump -d`, lines from
+/// `llvm-symbolizer --inlining` (DWARF from `-g`). Only run when a page needs them (trace, steps).
+enum ElfSymbols {
+    struct Instruction {
+        var address: UInt64
+        var text: String
+        var function: String
+    }
+
+    /// An address map covering every instruction; `requests` (image offsets; `ending` for an address
+    /// just past the instruction) also get source lines.
+    static func addressMap(elf: URL, source: String, runtimeDirectory: String, toolchain: Toolchain,
+                           requests: [(offset: UInt64, ending: Bool)]) -> AddressMap {
+        guard let objdump = toolchain.objdump, let symbolizer = toolchain.symbolizer,
+              let listing = try? Subprocess.run(objdump, ["-d", "-M", "intel", "--no-show-raw-insn", elf.path]),
+              listing.status == 0 else { return .empty }
+        let base = GuestMode.long.loadAddress
+        let instructions = disassembly(listing.output)
+        var sizes: [UInt64: UInt64] = [:]
+        for (index, instruction) in instructions.enumerated() {
+            let next = index + 1 < instructions.count ? instructions[index + 1].address : instruction.address + 1
+            sizes[instruction.address] = max(1, next - instruction.address)
+        }
+        let starts = Set(instructions.map(\.address))
+        var wanted = Set<UInt64>()
+        for request in requests {
+            let address = base &+ request.offset
+            if request.ending {
+                if let hit = instructions.last(where: { $0.address < address && $0.address + (sizes[$0.address] ?? 0) == address }) {
+                    wanted.insert(hit.address)
+                }
+            } else if starts.contains(address) {
+                wanted.insert(address)
+            }
+        }
+        var lines: [UInt64: (builtLine: Int?, elsewhere: String?)] = [:]
+        let ordered = wanted.sorted()
+        if !ordered.isEmpty,
+           let symbolized = try? Subprocess.run(symbolizer, ["--obj=\(elf.path)", "--inlining", "--functions=short"]
+                                                 + ordered.map { "0x" + String($0, radix: 16) }),
+           symbolized.status == 0 {
+            let blocks = symbolized.output.components(separatedBy: "\n\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+            for (address, block) in zip(ordered, blocks) {
+                lines[address] = place(block, source: source, runtimeDirectory: runtimeDirectory)
+            }
+        }
+        let entries = instructions.map { instruction -> AddressMap.Entry in
+            let found = lines[instruction.address]
+            // Code without line tables (the runtime's entry stub) is named by its symbol.
+            let symbol = instruction.function == "_start" ? "_start (runtime)" : instruction.function
+            let location = SourceLocation(builtLine: found?.builtLine, elsewhere: found?.builtLine == nil ? found?.elsewhere ?? symbol : nil,
+                                          instruction: instruction.text)
+            return AddressMap.Entry(offset: instruction.address &- base, size: sizes[instruction.address] ?? 1, location: location)
+        }
+        return AddressMap(entries: entries)
+    }
+
+    /// `0000000000100000 <_start>:` headers and `  100000:  andq ...` lines.
+    static func disassembly(_ text: String) -> [Instruction] {
+        var result: [Instruction] = []
+        var function = "?"
+        for raw in text.split(separator: "\n") {
+            if raw.hasSuffix(">:"), let open = raw.firstIndex(of: "<") {
+                function = String(raw[raw.index(after: open)..<raw.index(raw.endIndex, offsetBy: -2)])
+                continue
+            }
+            let trimmed = raw.drop { $0 == " " }
+            guard let colon = trimmed.firstIndex(of: ":"), let address = UInt64(trimmed[..<colon], radix: 16) else { continue }
+            let body = trimmed[trimmed.index(after: colon)...]
+                .split(whereSeparator: { $0 == "\t" || $0 == " " }).joined(separator: " ")
+            guard !body.isEmpty else { continue }
+            result.append(Instruction(address: address, text: body, function: function))
+        }
+        return result
+    }
+
+    /// The innermost frame in the exercise's own file gives the line; otherwise the innermost
+    /// function, marked `(runtime)` when it is the runtime's.
+    static func place(_ block: String, source: String, runtimeDirectory: String) -> (builtLine: Int?, elsewhere: String?) {
+        let lines = block.split(separator: "\n").map(String.init)
+        var frames: [(function: String, file: String, line: Int)] = []
+        var index = 0
+        while index + 1 < lines.count {
+            let location = lines[index + 1].split(separator: ":")
+            let file = location.count >= 3 ? location.dropLast(2).joined(separator: ":") : location.first.map(String.init) ?? "??"
+            let line = location.count >= 3 ? Int(location[location.count - 2]) ?? 0 : 0
+            frames.append((lines[index], file, line))
+            index += 2
+        }
+        if let own = frames.first(where: { $0.file == source && $0.line > 0 }) { return (own.line, nil) }
+        // Not in the exercise's file: name the function the code really belongs to (the outermost
+        // frame; inner ones are inlined helpers such as outb).
+        guard let outer = frames.last, outer.function != "??" else { return (nil, nil) }
+        if outer.file.hasPrefix(runtimeDirectory) { return (nil, "\(outer.function) (runtime)") }
+        let inner = outer
+        return (nil, "\(URL(fileURLWithPath: inner.file).lastPathComponent):\(inner.line)")
+    }
+}

@@ -1,0 +1,355 @@
+import Foundation
+import Hypervisor
+
+/// One exercise block as the lesson wrote it: the info string's language and options, the fenced
+/// body, and where it is. Knows nothing of Markdown or HTML; the CLI fills it from the site's block.
+public struct ExerciseInput: Sendable, Hashable {
+    public var language: String
+    /// `key=value` options in the order written; a bare word `flag` has the value "".
+    public var options: [Option]
+    public var body: String
+    /// The Markdown file the block is in, and the 1-based line of its opening fence.
+    public var file: URL
+    public var line: Int
+    /// Every path an exercise names must stay inside this folder.
+    public var contentRoot: URL
+
+    public struct Option: Sendable, Hashable {
+        public var key: String
+        public var value: String
+        public init(key: String, value: String) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public init(language: String, options: [Option], body: String, file: URL, line: Int, contentRoot: URL) {
+        self.language = language
+        self.options = options
+        self.body = body
+        self.file = file
+        self.line = line
+        self.contentRoot = contentRoot
+    }
+}
+
+public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
+    case asm, c
+}
+
+/// What the lesson says the run must end with (`expect=`).
+public enum Expectation: Sendable, Hashable, CustomStringConvertible {
+    /// No `expect=`: `halt`, or `exit 0`.
+    case haltOrExitZero
+    case halt
+    case exit(status: Int)
+    case crash
+    case timeout
+    case outputLimit
+    case exitLimit
+
+    /// Parses `halt`, `exit:N` (also `exit N` and `exit`, which means `exit:0`), `crash`, `timeout`,
+    /// `output-limit`, `exit-limit`.
+    public init?(_ text: String) {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        switch text {
+        case "halt": self = .halt
+        case "crash": self = .crash
+        case "timeout": self = .timeout
+        case "output-limit": self = .outputLimit
+        case "exit-limit": self = .exitLimit
+        case "exit": self = .exit(status: 0)
+        default:
+            for prefix in ["exit:", "exit "] where text.hasPrefix(prefix) {
+                guard let status = Int(text.dropFirst(prefix.count)), (0...255).contains(status) else { return nil }
+                self = .exit(status: status)
+                return
+            }
+            return nil
+        }
+    }
+
+    /// Whether a run that ended with `end` (`halt`, `exit 3`, `crash`, ...) meets this expectation.
+    public func accepts(_ end: RecordedEnd) -> Bool {
+        switch self {
+        case .haltOrExitZero: end == .halt || end == .exit(0)
+        case .halt: end == .halt
+        case .exit(let status): end == .exit(status)
+        case .crash: end == .crash
+        case .timeout: end == .timeout
+        case .outputLimit: end == .outputLimit
+        case .exitLimit: end == .exitLimit
+        }
+    }
+
+    /// The expectation in the words of `end` (what the page shows beside the actual end). For the
+    /// default, the alternative that matched, else `halt`.
+    public func words(for end: RecordedEnd) -> String {
+        switch self {
+        case .haltOrExitZero: end == .exit(0) ? "exit 0" : "halt"
+        default: description
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .haltOrExitZero: "halt or exit 0"
+        case .halt: "halt"
+        case .exit(let status): "exit \(status)"
+        case .crash: "crash"
+        case .timeout: "timeout"
+        case .outputLimit: "output-limit"
+        case .exitLimit: "exit-limit"
+        }
+    }
+}
+
+/// A problem with one exercise, at a place in a file when there is one. `message` may continue on
+/// further lines (a diff, the output so far).
+public struct ExerciseProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: URL?
+    public var line: Int?
+    public var message: String
+
+    public init(file: URL?, line: Int?, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        guard let file else { return "error: \(message)" }
+        return "\(DisplayPath.of(file))\(line.map { ":\($0)" } ?? ""): error: \(message)"
+    }
+}
+
+/// Every problem found in one pass, in course order.
+public struct ExerciseFailure: Error, Sendable, CustomStringConvertible {
+    public var problems: [ExerciseProblem]
+    public init(_ problems: [ExerciseProblem]) { self.problems = problems }
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// A checked exercise block: every option valid, the source read and split into built and shown text.
+public struct ExerciseSpec: Sendable, Hashable {
+    public var id: String
+    public var language: GuestLanguage
+    public var mode: GuestMode
+    public var memoryMiB: Int
+    /// Wall-clock limit in nanoseconds (exact, so keys never depend on float formatting).
+    public var timeoutNanoseconds: Int64
+    public var expect: Expectation
+    public var trace: Bool
+    public var steps: Int
+    public var outputLimit: Int
+    public var exitLimit: Int
+    /// The `src=` file, resolved inside the content folder, or nil for an inline body.
+    public var sourceFile: URL?
+    /// The source: as built (hidden lines included) and as shown.
+    public var source: GuestSource
+    public var input: ExerciseInput
+
+    public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src"]
+    /// Most steps a page shows; each is a table row.
+    public static let maxSteps = 1000
+    public static let maxTimeoutSeconds = 600.0
+
+    /// The machine this exercise runs on.
+    public var machineConfig: MachineConfig {
+        MachineConfig(
+            mode: mode, memoryMiB: memoryMiB, timeout: .nanoseconds(timeoutNanoseconds),
+            outputLimit: outputLimit, exitLimit: exitLimit, trace: trace, steps: steps)
+    }
+
+    /// The file and line a built-source line comes from, for diagnostics: the `src=` file's own line,
+    /// or the lesson line inside the fenced block.
+    public func location(ofBuiltLine line: Int?) -> (file: URL, line: Int?) {
+        if let sourceFile { return (sourceFile, line) }
+        return (input.file, line.map { input.line + $0 })
+    }
+
+    /// Checks a block. Throws the first problem, at the fence's line (or the source line for hidden-line
+    /// markers).
+    public static func parse(_ input: ExerciseInput) throws(ExerciseProblem) -> ExerciseSpec {
+        func fail(_ message: String) -> ExerciseProblem { ExerciseProblem(file: input.file, line: input.line, message: message) }
+        guard let language = GuestLanguage(rawValue: input.language) else {
+            throw fail("unknown exercise language '\(input.language)' (use asm or c)")
+        }
+        var values: [String: String] = [:]
+        for option in input.options {
+            guard knownOptions.contains(option.key) else {
+                let hint = closest(option.key, in: knownOptions).map { " (did you mean '\($0)'?)" } ?? ""
+                throw fail("unknown exercise option '\(option.key)'\(hint); known options: \(knownOptions.joined(separator: ", "))")
+            }
+            guard values[option.key] == nil else { throw fail("option '\(option.key)' is given twice") }
+            values[option.key] = option.value
+        }
+        guard let id = values["id"], !id.isEmpty else { throw fail("exercise has no id (add id=NAME, lowercase words joined by '-')") }
+        guard isKebabCase(id) else {
+            throw fail("exercise id '\(id)' must be lowercase letters and digits joined by single '-' (e.g. hello-real)")
+        }
+        let mode: GuestMode
+        if let text = values["mode"] {
+            guard let parsed = GuestMode(rawValue: text) else {
+                throw fail("unknown mode '\(text)' (use real, protected, long or user)")
+            }
+            mode = parsed
+        } else {
+            mode = language == .c ? .long : .real
+        }
+        if language == .c && (mode == .real || mode == .protected) {
+            throw fail("C exercises run in long or user mode, not \(mode) (the runtime is 64-bit)")
+        }
+        let memory = try integer(values["memory"], name: "memory", default: MachineConfig.defaultMemoryMiB,
+                                 range: MachineConfig.memoryRangeMiB, unit: " MiB", fail)
+        var timeout = Int64(MachineConfig.defaultTimeout.components.seconds) * 1_000_000_000
+        if let text = values["timeout"] {
+            guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= maxTimeoutSeconds else {
+                throw fail("timeout '\(text)' must be a number of seconds above 0 and at most \(Int(maxTimeoutSeconds)) (fractions allowed, e.g. 0.3)")
+            }
+            timeout = Int64((seconds * 1e9).rounded())
+        }
+        var expect = Expectation.haltOrExitZero
+        if let text = values["expect"] {
+            guard let parsed = Expectation(text) else {
+                throw fail("unknown expectation '\(text)' (use halt, exit:N with N 0-255, crash, timeout, output-limit or exit-limit)")
+            }
+            expect = parsed
+        }
+        var trace = false
+        if let text = values["trace"] {
+            switch text {
+            case "", "true": trace = true
+            case "false": trace = false
+            default: throw fail("trace takes no value, or true or false, not '\(text)'")
+            }
+        }
+        let steps = try integer(values["steps"], name: "steps", default: 0, range: 1...maxSteps, unit: "", fail)
+        if steps > 0 && mode == .user {
+            throw fail("steps= cannot be used in user mode: single-stepping ring-3 code does not work on PVM hosts; step a long-mode guest instead")
+        }
+        let outputLimit = try integer(values["output-limit"], name: "output-limit", default: MachineConfig.defaultOutputLimit,
+                                      range: 0...(16 << 20), unit: " bytes", fail)
+        let exitLimit = try integer(values["exit-limit"], name: "exit-limit", default: MachineConfig.defaultExitLimit,
+                                    range: 1...100_000_000, unit: "", fail)
+
+        var sourceFile: URL?
+        let text: String
+        if let src = values["src"] {
+            guard !src.isEmpty else { throw fail("src= needs a file name") }
+            guard isBlank(input.body) else {
+                throw fail("an exercise with src= must have an empty body (the source is read from '\(src)')")
+            }
+            let file = try ContentPath.resolve(src, from: input.file, contentRoot: input.contentRoot, fail)
+            guard let data = FileManager.default.contents(atPath: file.path) else {
+                throw fail("source file '\(src)' not found (looked for \(DisplayPath.of(file)))")
+            }
+            guard let decoded = String(data: data, encoding: .utf8) else { throw fail("source file '\(src)' is not UTF-8 text") }
+            sourceFile = file
+            text = decoded
+        } else {
+            guard !isBlank(input.body) else {
+                throw fail("exercise '\(id)' has no source: write it in the block or name a file with src=")
+            }
+            text = input.body
+        }
+        let source: GuestSource
+        do {
+            source = try GuestSource(text, language: language)
+        } catch {
+            let place = sourceFile.map { ($0, error.line) } ?? (input.file, input.line + error.line)
+            throw ExerciseProblem(file: place.0, line: place.1, message: error.message)
+        }
+        return ExerciseSpec(
+            id: id, language: language, mode: mode, memoryMiB: memory, timeoutNanoseconds: timeout, expect: expect,
+            trace: trace, steps: steps, outputLimit: outputLimit, exitLimit: exitLimit, sourceFile: sourceFile,
+            source: source, input: input)
+    }
+
+    static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>, unit: String,
+                        _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw fail("\(name) '\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)\(unit)")
+        }
+        return number
+    }
+
+    static func isBlank(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    }
+
+    static func isKebabCase(_ id: String) -> Bool {
+        guard let first = id.utf8.first, let last = id.utf8.last, first != UInt8(ascii: "-"), last != UInt8(ascii: "-") else { return false }
+        var previousDash = false
+        for byte in id.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): previousDash = false
+            case UInt8(ascii: "-"):
+                if previousDash { return false }
+                previousDash = true
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// The candidate nearest to `word` by edit distance, when close enough to be a typo.
+    static func closest(_ word: String, in candidates: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            if a.isEmpty { return b.count }
+            var row = Array(0...b.count)
+            for i in 1...a.count {
+                var previous = row[0]
+                row[0] = i
+                for j in stride(from: 1, through: b.count, by: 1) {
+                    let old = row[j]
+                    row[j] = Swift.min(previous + (a[i - 1] == b[j - 1] ? 0 : 1), row[j - 1] + 1, row[j] + 1)
+                    previous = old
+                }
+            }
+            return row[b.count]
+        }
+        let best = candidates.map { ($0, distance(Array(word), Array($0))) }.min { $0.1 < $1.1 }
+        guard let best, best.1 <= Swift.max(2, word.count / 3) else { return nil }
+        return best.0
+    }
+}
+
+/// Paths exercises name (`src=`, includes), confined to the content folder.
+enum ContentPath {
+    /// Resolves `path` relative to the lesson's folder; throws if it (or a symlink on the way) leads
+    /// outside `contentRoot`.
+    static func resolve(_ path: String, from lesson: URL, contentRoot: URL, _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> URL {
+        guard !path.hasPrefix("/") else { throw fail("src path '\(path)' must be relative to the lesson's folder") }
+        let candidate = lesson.deletingLastPathComponent().appendingPathComponent(path).standardizedFileURL
+        let root = contentRoot.standardizedFileURL.resolvingSymlinksInPath()
+        guard isInside(candidate.resolvingSymlinksInPath(), root) else {
+            throw fail("src path '\(path)' leads outside the content folder")
+        }
+        return candidate
+    }
+
+    static func isInside(_ url: URL, _ root: URL) -> Bool {
+        let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        return url.path.hasPrefix(rootPath)
+    }
+
+    /// `url`'s path relative to `root`, or nil when it is outside.
+    static func relative(_ url: URL, to root: URL) -> String? {
+        let rootPath = root.standardizedFileURL.resolvingSymlinksInPath().path
+        let prefix = rootPath.hasSuffix("/") ? rootPath : rootPath + "/"
+        let path = url.standardizedFileURL.resolvingSymlinksInPath().path
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : nil
+    }
+}
+
+/// Paths in messages: relative to the working directory when inside it, else absolute.
+public enum DisplayPath {
+    public static func of(_ url: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let cwd = FileManager.default.currentDirectoryPath
+        let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Hypervisor
+
+/// What a pass over the course's exercises does.
+public enum ExercisePass: Sendable, Hashable {
+    /// `hypercourse build`: reuse what the cache and the record agree on, run the rest twice, compare
+    /// with the record (a difference fails unless `promote`), record new exercises. Without KVM, show
+    /// the record.
+    case build(promote: Bool)
+    /// `hypercourse check`: run everything twice, ignore the cache, write nothing but the cache; any
+    /// difference, missing record or stale key fails.
+    case check
+    /// `hypercourse promote`: run the selected exercises (all when nil) and rewrite their records.
+    case promote(PromoteSelection?)
+}
+
+/// `promote` arguments: lesson files and exercise ids.
+public struct PromoteSelection: Sendable, Hashable {
+    public var lessons: [URL]
+    public var ids: [String]
+    public init(lessons: [URL], ids: [String]) {
+        self.lessons = lessons
+        self.ids = ids
+    }
+}
+
+public struct ExerciseSettings: Sendable {
+    public var kvmDevice: String
+    /// The git-ignored cache folder; nil runs without one.
+    public var cacheDirectory: URL?
+    /// Threads for builds and guests; defaults to the number of cores.
+    public var threads: Int
+    public var toolchain: Toolchain
+
+    public init(kvmDevice: String = KVMSystem.defaultDevicePath, cacheDirectory: URL?,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, toolchain: Toolchain = .locate()) {
+        self.kvmDevice = kvmDevice
+        self.cacheDirectory = cacheDirectory
+        self.threads = threads
+        self.toolchain = toolchain
+    }
+
+    /// `.hypercourse-cache` beside the content folder.
+    public static func defaultCache(contentDirectory: URL) -> URL {
+        contentDirectory.standardizedFileURL.deletingLastPathComponent().appendingPathComponent(".hypercourse-cache")
+    }
+}
+
+/// One exercise's result as a page shows it.
+public struct ExerciseOutcome: Sendable {
+    public enum Status: Sendable, Hashable {
+        /// Built and run (twice) in this pass.
+        case ran
+        /// Key and result unchanged since this machine last ran it: nothing was run.
+        case cached
+        /// KVM is not available: shown from the record. `sourceChanged` when the key no longer matches.
+        case recorded(sourceChanged: Bool)
+    }
+
+    public var spec: ExerciseSpec
+    /// The result and its provenance.
+    public var entry: RecordEntry
+    public var status: Status
+}
+
+/// Everything a pass found.
+public struct ExerciseReport: Sendable {
+    /// One per input, in input order; nil for an exercise that failed or was not selected.
+    public var outcomes: [ExerciseOutcome?]
+    /// Errors, in course order. Any error fails the command.
+    public var problems: [ExerciseProblem]
+    /// What changed in the records, for people: `recorded 'hello' (new) in 01-intro.exercises.json`.
+    public var notes: [String]
+    /// Assembler and compiler warnings, stale records.
+    public var warnings: [String]
+    /// Why guests could not run (no KVM), or nil.
+    public var kvmUnavailable: String?
+    public var ran = 0, cached = 0, recorded = 0, sourceChanged = 0
+    public var newRecords = 0, refreshedKeys = 0, promoted = 0
+    public var recordFilesWritten: [URL] = []
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Hypervisor
+
+/// How a run ended, as recorded: the host's raw crash detail is kept apart (see `RecordEntry.hostDetail`).
+public enum RecordedEnd: Sendable, Hashable, CustomStringConvertible {
+    case halt, exit(Int), crash, timeout, outputLimit, exitLimit
+
+    public init(_ end: EndReason) {
+        switch end {
+        case .halt: self = .halt
+        case .exit(let status): self = .exit(Int(status))
+        case .crash: self = .crash
+        case .timeout: self = .timeout
+        case .outputLimit: self = .outputLimit
+        case .exitLimit: self = .exitLimit
+        }
+    }
+
+    /// Parses the words `description` produces.
+    public init?(text: String) {
+        switch text {
+        case "halt": self = .halt
+        case "crash": self = .crash
+        case "timeout": self = .timeout
+        case "output-limit": self = .outputLimit
+        case "exit-limit": self = .exitLimit
+        default:
+            guard text.hasPrefix("exit "), let status = Int(text.dropFirst(5)), (0...255).contains(status) else { return nil }
+            self = .exit(status)
+        }
+    }
+
+    /// `halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`: the page's words.
+    public var description: String {
+        switch self {
+        case .halt: "halt"
+        case .exit(let status): "exit \(status)"
+        case .crash: "crash"
+        case .timeout: "timeout"
+        case .outputLimit: "output-limit"
+        case .exitLimit: "exit-limit"
+        }
+    }
+}
+
+/// One VM exit of the timeline, resolved to the exercise's source.
+public struct RecordedExit: Sendable, Hashable, Codable {
+    public var index: Int
+    public var kind: String
+    /// `0x3f8` for port I/O, a guest-physical address for MMIO.
+    public var target: String?
+    public var size: Int?
+    public var value: String?
+    public var rip: String
+    /// 1-based line of the shown source, when the instruction is in it.
+    public var line: Int?
+    /// Where the instruction is when not in the shown source: `serial.inc:4`, `putchar (runtime)`, `hidden line 2`.
+    public var at: String?
+}
+
+/// One single-stepped instruction.
+public struct RecordedStep: Sendable, Hashable, Codable {
+    public var index: Int
+    public var rip: String
+    public var line: Int?
+    public var at: String?
+    public var instruction: String
+    /// `[register, before, after]` for each register the instruction changed (RIP left out).
+    public var changes: [[String]]
+    /// The VM exits it caused, described like trace rows.
+    public var exits: [String]
+    public var completed: Bool
+}
+
+/// Everything about a run that the record keeps and compares: only facts that are the same on every
+/// kind of KVM host (see docs/authoring.md, "Host independence").
+public struct RecordedResult: Sendable, Hashable {
+    public var end: RecordedEnd
+    /// Exit counts by kind, in `ExitKind` order, zero counts left out. For a crash, the exit that
+    /// ended the run is left out too: which one it is (shutdown, internal error) depends on the host.
+    public var exits: [ExitCount]
+    public var output: [UInt8]
+    public var trace: [RecordedExit]?
+    public var traceTruncated: Bool
+    public var steps: [RecordedStep]?
+
+    public struct ExitCount: Sendable, Hashable {
+        public var kind: String
+        public var count: Int
+    }
+
+    public init(end: RecordedEnd, exits: [ExitCount], output: [UInt8], trace: [RecordedExit]?, traceTruncated: Bool, steps: [RecordedStep]?) {
+        self.end = end
+        self.exits = exits
+        self.output = output
+        self.trace = trace
+        self.traceTruncated = traceTruncated
+        self.steps = steps
+    }
+
+    /// Exit kinds that end a run as `crash`. Which of them a host reports for the same guest differs
+    /// (PVM: `internal-error` for `int3` in long mode; hardware: `shutdown`), so they are host detail.
+    static let crashKinds: Set<String> = ["shutdown", "internal-error", "fail-entry", "exception", "other"]
+
+    /// A readable, lossless rendering, one fact per line: what diffs show and what the cache hashes.
+    public var canonicalLines: [String] {
+        var lines = ["end: \(end)"]
+        lines.append("exits: " + (exits.isEmpty ? "none" : exits.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")))
+        let text = OutputLines.escapedLines(output)
+        lines.append("output: \(output.count) byte\(output.count == 1 ? "" : "s")")
+        lines += text.map { "| " + $0 }
+        if let trace {
+            lines.append("trace: \(trace.count) exit\(trace.count == 1 ? "" : "s")\(traceTruncated ? " (truncated)" : "")")
+            lines += trace.map(Self.describe)
+        }
+        if let steps {
+            lines.append("steps: \(steps.count)")
+            for step in steps {
+                var line = "#\(step.index) \(place(step.line, step.at)) \(step.instruction) @\(step.rip)"
+                if !step.changes.isEmpty { line += " | " + step.changes.map { "\($0[0]) \($0[1])→\($0[2])" }.joined(separator: " ") }
+                if !step.exits.isEmpty { line += " | " + step.exits.joined(separator: "; ") }
+                if !step.completed { line += " | did not complete" }
+                lines.append(line)
+            }
+        }
+        return lines
+    }
+
+    static func describe(_ exit: RecordedExit) -> String {
+        var parts = ["#\(exit.index)", place(exit.line, exit.at), exit.kind]
+        if let target = exit.target { parts.append(target) }
+        if let size = exit.size { parts.append("size \(size)") }
+        if let value = exit.value { parts.append("value \(value)") }
+        parts.append("@\(exit.rip)")
+        return parts.joined(separator: " ")
+    }
+
+    /// SHA-256 of the canonical lines: what the cache stores to say "this machine got this result".
+    public var digest: String { SHA256.hash(canonicalLines.joined(separator: "\n")) }
+}
+
+private func place(_ line: Int?, _ at: String?) -> String {
+    if let line { return "line \(line)" }
+    return "[\(at ?? "?")]"
+}
+
+/// Output bytes as lines, for diffs and records.
+enum OutputLines {
+    /// Splits after each newline; the last piece has no newline if the output did not end with one.
+    static func split(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        var pieces: [ArraySlice<UInt8>] = []
+        var start = 0
+        for (index, byte) in bytes.enumerated() where byte == 0x0A {
+            pieces.append(bytes[start...index])
+            start = index + 1
+        }
+        if start < bytes.count { pieces.append(bytes[start...]) }
+        return pieces
+    }
+
+    /// One readable line per output line: printable text as is, `\\` for a backslash, `\xNN` for
+    /// control characters and bytes that are not UTF-8, and `\(no newline at end)` marking a last
+    /// line without one. Lossless: different outputs never give the same lines.
+    static func escapedLines(_ bytes: [UInt8]) -> [String] {
+        split(bytes).map { piece in
+            var body = Array(piece)
+            let newline = body.last == 0x0A
+            if newline { body.removeLast() }
+            var out = ""
+            var index = 0
+            while index < body.count {
+                let byte = body[index]
+                if byte == UInt8(ascii: "\\") {
+                    out += "\\\\"
+                    index += 1
+                } else if byte >= 0x20 && byte < 0x7F || byte == 0x09 {
+                    out.unicodeScalars.append(Unicode.Scalar(byte))
+                    index += 1
+                } else if byte >= 0x80, let (scalar, length) = decodeScalar(body, at: index) {
+                    out.unicodeScalars.append(scalar)
+                    index += length
+                } else {
+                    out += "\\x" + String(byte, radix: 16).leftPadded(2)
+                    index += 1
+                }
+            }
+            return newline ? out : out + "\\(no newline at end)"
+        }
+    }
+
+    /// One well-formed UTF-8 scalar at `index` (not a control character), or nil.
+    static func decodeScalar(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
+        let lead = bytes[index]
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0
+        guard length > 0, index + length <= bytes.count, lead < 0xF5 else { return nil }
+        var decoder = UTF8()
+        var iterator = bytes[index..<index + length].makeIterator()
+        guard case .scalarValue(let scalar) = decoder.decode(&iterator), scalar.value >= 0xA0 else { return nil }
+        return (scalar, length)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Hypervisor
+
+/// A fresh result that survived both runs and its expectation.
+struct Verified: Sendable {
+    var result: RecordedResult
+    var hostDetail: String?
+    var key: String
+    var includes: [String]
+    var warnings: [String]
+    /// Set instead when the runs disagree, the end is not the expected one, or a run failed.
+    var problem: ExerciseProblem?
+}
+
+/// Per-exercise state shared by the threads that build and run it.
+final class ConcurrentRuns: @unchecked Sendable {
+    private let lock = NSLock()
+    private var runs: [[Result<RunResult, KVMError>?]]
+    private var failures: [Int: [ExerciseProblem]] = [:]
+    private var verifiedBySlot: [Int: Verified] = [:]
+
+    init(count: Int) { runs = Array(repeating: [nil, nil], count: count) }
+
+    func fail(_ slot: Int, _ problems: [ExerciseProblem]) { lock.withLock { failures[slot] = problems } }
+
+    /// Stores one run; true for whichever finished second, which then verifies both.
+    func finish(_ slot: Int, attempt: Int, _ result: Result<RunResult, KVMError>) -> Bool {
+        lock.withLock {
+            runs[slot][attempt] = result
+            return runs[slot].allSatisfy { $0 != nil }
+        }
+    }
+
+    func results(_ slot: Int) -> [Result<RunResult, KVMError>] { lock.withLock { runs[slot].compactMap { $0 } } }
+    func complete(_ slot: Int, _ verified: Verified) { lock.withLock { verifiedBySlot[slot] = verified } }
+    func failure(_ slot: Int) -> [ExerciseProblem]? { lock.withLock { failures[slot] } }
+    func verified(_ slot: Int) -> Verified? { lock.withLock { verifiedBySlot[slot] } }
+}
+
+/// Tool versions per language, asked once per pass.
+final class ToolIdentities: @unchecked Sendable {
+    private let builder: GuestBuilder
+    private let lock = NSLock()
+    private var known: [GuestLanguage: Result<String, ExerciseBuildError>] = [:]
+
+    init(builder: GuestBuilder) { self.builder = builder }
+
+    func identity(_ language: GuestLanguage) -> Result<String, ExerciseBuildError> {
+        if let cached = lock.withLock({ known[language] }) { return cached }
+        let found = builder.toolIdentity(language)
+        lock.withLock { known[language] = found }
+        return found
+    }
+
+    /// The key, or nil when the tools cannot be asked (then no key can match).
+    func key(_ spec: ExerciseSpec, includes: [String]) -> String? {
+        guard case .success(let tools) = identity(spec.language) else { return nil }
+        return ExerciseKey.compute(spec, tools: tools, includes: includes)
+    }
+}
+
+extension ExerciseEngine {
+    /// Checks two runs of one guest: both ran, they agree, and the end is the expected one.
+    func verify(_ spec: ExerciseSpec, built: BuiltGuest, runs: [Result<RunResult, KVMError>], tools: ToolIdentities) -> Verified {
+        var verified = Verified(result: RecordedResult(end: .halt, exits: [], output: [], trace: nil, traceTruncated: false, steps: nil),
+                                hostDetail: nil, key: "", includes: built.includes, warnings: built.warnings)
+        var results: [RunResult] = []
+        for run in runs {
+            switch run {
+            case .success(let result): results.append(result)
+            case .failure(let error):
+                verified.problem = ExerciseProblem(file: spec.input.file, line: spec.input.line, message: "exercise '\(spec.id)' cannot run: \(error)")
+                return verified
+            }
+        }
+        let map: AddressMap
+        switch built.symbols {
+        case .listing(let listing): map = listing
+        case .elf(let elf, let source, let runtimeDirectory):
+            let requests = results.flatMap { ResultRecorder.requests($0, mode: spec.mode) }
+            map = requests.isEmpty ? .empty : ElfSymbols.addressMap(elf: elf, source: source, runtimeDirectory: runtimeDirectory,
+                                                                    toolchain: settings.toolchain, requests: requests)
+        }
+        let recorded = results.map { ResultRecorder.record($0, spec: spec, map: map) }
+        verified.result = recorded[0].result
+        verified.hostDetail = recorded[0].hostDetail
+        if recorded.count == 2, recorded[0].result != recorded[1].result {
+            let diff = UnifiedDiff.diff(recorded[0].result.canonicalLines, recorded[1].result.canonicalLines, oldLabel: "run 1", newLabel: "run 2")
+            verified.problem = ExerciseProblem(file: spec.input.file, line: spec.input.line,
+                message: "exercise '\(spec.id)' is non-deterministic: two runs of the same guest gave different results (rdtsc, timing or uninitialised memory?):\n\(diff)")
+            return verified
+        }
+        guard spec.expect.accepts(verified.result.end) else {
+            verified.problem = expectationProblem(spec, verified.result, recorded: false)
+            return verified
+        }
+        verified.key = tools.key(spec, includes: built.includes) ?? ""
+        return verified
+    }
+
+    /// "ended with X, but the lesson expects Y", with the output so far.
+    func expectationProblem(_ spec: ExerciseSpec, _ result: RecordedResult, recorded: Bool) -> ExerciseProblem {
+        let lines = OutputLines.escapedLines(result.output)
+        let shown = lines.suffix(20)
+        var message = "exercise '\(spec.id)' \(recorded ? "is recorded as ending" : "ended") with '\(result.end)', but the lesson expects '\(spec.expect)'"
+        if result.end == .crash || spec.expect == .haltOrExitZero { message += " (set expect= to what the guest should do)" }
+        message += shown.isEmpty ? "; it printed nothing" : "; output so far\(lines.count > shown.count ? " (last \(shown.count) lines)" : ""):\n" + shown.map { "  | " + $0 }.joined(separator: "\n")
+        return ExerciseProblem(file: spec.input.file, line: spec.input.line, message: message)
+    }
+
+    /// The result differs from the record: a unified diff, with the hosts named.
+    func mismatch(_ spec: ExerciseSpec, old: RecordEntry, new: RecordEntry, recordName: String) -> ExerciseProblem {
+        ExerciseProblem(file: spec.input.file, line: spec.input.line,
+                        message: "exercise '\(spec.id)': the result differs from the record in \(recordName) (if the new result is right, accept it with `hypercourse promote \(spec.id)`):\n" + diffText(old: old, new: new))
+    }
+
+    func diffText(old: RecordEntry, new: RecordEntry) -> String {
+        var text = UnifiedDiff.diff(old.result.canonicalLines, new.result.canonicalLines,
+                                    oldLabel: "record (recorded \(old.recordedAt) on \(old.hostDescription), machine \(old.machine))",
+                                    newLabel: "this run (on \(new.hostDescription), machine \(new.machine))")
+        if old.host != new.host {
+            text += "\nnote: the record was made on \(old.hostDescription) and this run is on \(new.hostDescription); some guests legitimately behave differently there (docs/guest-machine.md, \"Host differences\")"
+        }
+        if old.machine != new.machine {
+            text += "\nnote: the guest machine changed from version \(old.machine) to \(new.machine)"
+        }
+        return text
+    }
+}

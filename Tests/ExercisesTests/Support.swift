@@ -1,0 +1,102 @@
+import Foundation
+import Hypervisor
+import Testing
+@testable import Exercises
+
+/// KVM-backed tests skip only when the device is absent; where it exists they must pass.
+let kvmPresent = FileManager.default.fileExists(atPath: KVMSystem.defaultDevicePath)
+
+/// A throwaway course: a content folder with lessons, and a cache beside it.
+final class TestCourse: @unchecked Sendable {
+    let root: URL
+    var content: URL { root.appendingPathComponent("content") }
+    var cache: URL { root.appendingPathComponent(".hypercourse-cache") }
+
+    init() {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("ex-course-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: root.appendingPathComponent("content"), withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    @discardableResult
+    func write(_ path: String, _ text: String) -> URL {
+        let url = content.appendingPathComponent(path)
+        try! FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try! text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func read(_ path: String) -> String { (try? String(contentsOf: content.appendingPathComponent(path), encoding: .utf8)) ?? "" }
+
+    /// An exercise block in `lesson` at `line`, as the site would hand it over.
+    func cBlock(_ options: String, _ body: String, lesson: String = "ch/lesson.md", line: Int = 10) -> ExerciseInput {
+        block(options, body, language: "c", lesson: lesson, line: line)
+    }
+
+    func block(_ options: String, _ body: String, language: String = "asm", lesson: String = "ch/lesson.md", line: Int = 10) -> ExerciseInput {
+        let file = content.appendingPathComponent(lesson)
+        if !FileManager.default.fileExists(atPath: file.path) { write(lesson, "# Lesson\n") }
+        let parsed = options.split(separator: " ").map { word -> ExerciseInput.Option in
+            let parts = word.split(separator: "=", maxSplits: 1)
+            return ExerciseInput.Option(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
+        }
+        return ExerciseInput(language: language, options: parsed, body: body, file: file, line: line, contentRoot: content)
+    }
+
+    func engine(kvmDevice: String = KVMSystem.defaultDevicePath) -> ExerciseEngine {
+        ExerciseEngine(settings: ExerciseSettings(kvmDevice: kvmDevice, cacheDirectory: cache))
+    }
+
+    func process(_ inputs: [ExerciseInput], _ pass: ExercisePass = .build(promote: false), kvmDevice: String = KVMSystem.defaultDevicePath) -> ExerciseReport {
+        engine(kvmDevice: kvmDevice).process(inputs, pass: pass)
+    }
+}
+
+extension ExerciseReport {
+    func output(_ slot: Int) -> String? { outcomes[slot].map { String(decoding: $0.entry.result.output, as: UTF8.self) } }
+    var messages: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// Guests used across tests.
+enum Guests {
+    static func hello(_ mode: GuestMode, _ text: String = "hi") -> String {
+        let header: String, register: String, end: String
+        switch mode {
+        case .real: (header, register, end) = ("bits 16\norg 0x7c00", "si", "hlt")
+        case .protected: (header, register, end) = ("bits 32\norg 0x100000", "esi", "hlt")
+        case .long: (header, register, end) = ("bits 64\norg 0x100000", "rsi", "hlt")
+        case .user: (header, register, end) = ("bits 64\norg 0x100000", "rsi", "mov al, 0\n    out 0xf4, al")
+        }
+        let load = mode == .long || mode == .user ? "lea rsi, [rel msg]" : "mov \(register), msg"
+        return """
+            ; [hide]
+            \(header)
+            ; [show]
+                mov dx, 0x3f8
+                \(load)
+            next:
+                lodsb
+                test al, al
+                jz done
+                out dx, al
+                jmp next
+            done:
+                \(end)
+            msg: db "\(text)", 10, 0
+
+            """
+    }
+
+    static let cHello = """
+        // [hide]
+        #include "hypercourse.h"
+        // [show]
+        int main(void) {
+            printf("%s from C: %d %u %x %lx %c %5d|%-3d|%03d\\n", "hello", -42, 42u, 0xbeefu, 0x123456789abcUL, 'Z', 7, 8, 9);
+            puts("bye");
+            return 0;
+        }
+
+        """
+}

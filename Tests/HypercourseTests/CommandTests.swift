@@ -1,0 +1,100 @@
+import Foundation
+import Hypervisor
+import Testing
+
+/// `hypercourse build`, `check` and `promote`, as the built binary, on the fixture course.
+@Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))
+struct CommandTests {
+    static let record = "content/01-modes/01-assembly.exercises.json"
+
+    @Test func editedRecordFailsCheckWithADiffUntilPromoted() throws {
+        let course = FixtureCourse()
+        let built = try course.run(["build", "-q"])
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(built.stderr.contains("recorded 'fx-real' (new) in content/01-modes/01-assembly.exercises.json"))
+        #expect(built.stdout.contains("exercises: 16 run, 0 from the record"))
+        #expect(try course.run(["check"]).status == 0)
+
+        // Someone edits the record by hand: check fails with a unified diff naming the exercise.
+        course.edit(Self.record) { $0.replacingOccurrences(of: "\"R\\n\"", with: "\"X\\n\"") }
+        let failed = try course.run(["check"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("content/01-modes/01-assembly.md:6: error: exercise 'fx-real': the result differs from the record"))
+        #expect(failed.stderr.contains("--- record (recorded ") && failed.stderr.contains("+++ this run (on "))
+        #expect(failed.stderr.contains("\n-| X\n+| R\n"))
+        #expect(failed.stderr.contains("check failed: 1 problem"))
+
+        let promoted = try course.run(["promote", "fx-real"])
+        #expect(promoted.status == 0, "\(promoted.stderr)")
+        #expect(promoted.stdout.contains("promoted 'fx-real' in content/01-modes/01-assembly.exercises.json:") && promoted.stdout.contains("+| R"))
+        #expect(promoted.stdout.contains("promote: 1 exercise run twice; 1 changed"))
+        let checked = try course.run(["check"])
+        #expect(checked.status == 0 && checked.stdout.contains("check: all 16 exercises match their records"))
+        // Promoting a whole lesson by path.
+        let lesson = try course.run(["promote", "content/01-modes/02-c.md"])
+        #expect(lesson.status == 0 && lesson.stdout.contains("promote: 3 exercises run twice; 0 changed, 0 new, 0 keys refreshed, 3 unchanged"))
+    }
+
+    @Test func withoutKVMTheBuildShowsTheRecords() throws {
+        let course = FixtureCourse()
+        #expect(try course.run(["build", "-q"]).status == 0)
+        let offline = try course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
+        #expect(offline.status == 0, "\(offline.stderr)")
+        #expect(offline.stdout.contains("exercises: 0 run, 16 from the record (not rerun)"))
+        #expect(offline.stderr.contains("KVM is unavailable (/nonexistent/kvm does not exist"))
+        #expect(course.figure("fx-real").contains("badge-recorded") && course.figure("fx-real").contains("Recorded, not rerun in this build"))
+        #expect(course.figure("fx-real").contains("<samp>R\n</samp>"))
+
+        // Source changed since recorded: shown, warned on the page and in the summary.
+        course.edit("content/01-modes/01-assembly.md") { $0.replacingOccurrences(of: "mov al, 'R'", with: "mov al, 'S'") }
+        let stale = try course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
+        #expect(stale.status == 0)
+        #expect(stale.stderr.contains("content/01-modes/01-assembly.md:6: warning: exercise 'fx-real': source changed since recorded"))
+        #expect(stale.stdout.contains("1 with source changed since recorded; 1 warning"))
+        #expect(course.figure("fx-real").contains("badge-stale") && course.figure("fx-real").contains("<samp>R\n</samp>"))
+        #expect(!course.figure("fx-user").contains("badge-stale"))
+
+        // No record at all: an error naming the exercise, and public/ is left alone.
+        let before = course.read("public/index.html")
+        try FileManager.default.removeItem(at: course.root.appendingPathComponent("content/01-modes/02-c.exercises.json"))
+        let missing = try course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("content/01-modes/02-c.md:6: error: exercise 'fx-c-long' has no verified record, and it cannot run here"))
+        #expect(missing.stderr.contains("build failed: 3 errors"))
+        #expect(course.read("public/index.html") == before)
+
+        // check and promote: one clear line.
+        for command in ["check", "promote"] {
+            let refused = try course.run([command, "--kvm-device", "/nonexistent/kvm"])
+            #expect(refused.status == 1)
+            #expect(refused.stderr == "error: \(command) needs KVM to run the exercises, and it is unavailable: /nonexistent/kvm does not exist: this machine has no KVM (load kvm_intel, kvm_amd or kvm_pvm)\n")
+        }
+    }
+
+    @Test(arguments: [
+        ("mov al, 'R'", "frobnicate al", "content/01-modes/01-assembly.md:12: error: assembler error"),
+        ("id=fx-real mode=real trace steps=4", "id=fx-real mode=real trace steps=4 colour=blue", "content/01-modes/01-assembly.md:6: error: unknown exercise option 'colour'"),
+        ("id=fx-real mode=real", "id=fx-real mode=virtual86", "content/01-modes/01-assembly.md:6: error: unknown mode 'virtual86'"),
+        ("id=fx-user mode=user expect=exit:7", "id=fx-user mode=user expect=success", "content/01-modes/01-assembly.md:43: error: unknown expectation 'success'"),
+        ("id=fx-protected", "id=fx-real", "content/01-modes/01-assembly.md:21: error: duplicate exercise id 'fx-real' (first used at content/01-modes/01-assembly.md:6)"),
+        ("src=hello64.asm", "src=nowhere.asm", "content/01-modes/01-assembly.md:38: error: source file 'nowhere.asm' not found"),
+        ("src=hello64.asm", "src=../../../etc/hostname", "content/01-modes/01-assembly.md:38: error: src path '../../../etc/hostname' leads outside the content folder"),
+        ("    mov al, 7\n", "    rdtsc\n    mov dx, 0x3f8\n    out dx, al\n    mov al, ah\n    out dx, al\n    mov al, 7\n", "content/01-modes/01-assembly.md:43: error: exercise 'fx-user' is non-deterministic"),
+    ])
+    func badInputFailsAtTheLessonLineAndLeavesPublicAlone(find: String, replace: String, message: String) throws {
+        let course = FixtureCourse()
+        #expect(try course.run(["build", "-q"]).status == 0)
+        let marker = course.read("public/.hypercourse-output"), index = course.read("public/index.html")
+        let page = try #require(try FileManager.default.attributesOfItem(atPath: course.root.appendingPathComponent("public/index.html").path)[.modificationDate] as? Date)
+        let record = course.read(Self.record)
+        course.edit("content/01-modes/01-assembly.md") { $0.replacingOccurrences(of: find, with: replace) }
+        let result = try course.run(["build", "-q"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.contains("left unchanged"))
+        #expect(course.read("public/.hypercourse-output") == marker && course.read("public/index.html") == index)
+        let after = try FileManager.default.attributesOfItem(atPath: course.root.appendingPathComponent("public/index.html").path)[.modificationDate] as? Date
+        #expect(after == page)
+        #expect(course.read(Self.record) == record)
+    }
+}

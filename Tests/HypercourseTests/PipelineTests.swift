@@ -1,0 +1,107 @@
+import Foundation
+import Hypervisor
+import Site
+import Testing
+@testable import hypercourse
+
+/// Lessons → Site → exercise provider (engine on real KVM, nasm, clang) → the CLI's adapter → HTML.
+@Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))
+struct PipelineTests {
+    static let fixtureExercises = 16
+
+    @Test func everyModeInAsmAndCReachesThePage() async throws {
+        let course = FixtureCourse()
+        let summary = try await course.build()
+        #expect(summary.exercises == Self.fixtureExercises && summary.exercisesRun == Self.fixtureExercises && summary.exercisesCached == 0)
+
+        let real = course.figure("fx-real")
+        #expect(real.contains("<samp>R\n</samp>") && real.contains("exercise-end is-ok\">halt</span>"))
+        // Hidden lines are not shown; the shown lines are numbered from 1.
+        #expect(!real.contains("org 0x7c00") && real.contains("id=\"exercise-fx-real-L1\""))
+        #expect(course.figure("fx-protected").contains("<samp>P\n</samp>"))
+        #expect(course.figure("fx-long").contains("<samp>long mode from a file\n</samp>"))
+        #expect(course.figure("fx-long").contains("<code>hello64.asm</code>"))
+        let user = course.figure("fx-user")
+        #expect(user.contains("exercise-end is-ok\">exit 7</span>") && user.contains("<code>exit 7</code> <span class=\"is-ok\">"))
+        #expect(course.figure("fx-c-long").contains("<samp>Long mode: 2 + 3 = 5\n</samp>"))
+        #expect(course.figure("fx-c-user").contains("<samp>user mode, CPL 3\n</samp>"))
+        #expect(course.figure("fx-c-exit").contains("exit 3</span>"))
+        // Exit counts, and provenance naming this host and the machine version.
+        #expect(real.contains("<tr><td><code>io-out</code></td><td class=\"num\">2</td></tr>"))
+        #expect(real.contains("on \(HostKind.detect().description) · hypervisor v\(GuestMachine.version)"))
+        #expect(!real.contains("badge-recorded"))
+
+        // Verbatim course blocks.
+        #expect(course.figure("pg-equivalence-user").contains("primes below 200: 46, their sum: 4227"))
+        #expect(course.figure("isolation-pv-hostile").contains("status 2\naccepted\nwell-formed:       status 0\n"))
+        #expect(course.figure("limits-exit-storm").contains("exercise-end is-ok\">exit-limit</span>"))
+        let crash = course.figure("isolation-triple-fault")
+        #expect(crash.contains("exercise-end is-ok\">crash</span>") && crash.contains("<span class=\"muted\">(KVM_EXIT_"))
+        #expect(course.figure("uart-polled-c").contains("<tr><td><code>io-in</code></td><td class=\"num\">13</td></tr>"))
+    }
+
+    @Test func guestOutputIsEscaped() async throws {
+        let course = FixtureCourse()
+        _ = try await course.build()
+        let user = course.figure("fx-user")
+        #expect(user.contains("<samp>&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;\n</samp>")
+                || user.contains("<samp>&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;\n</samp>"))
+        #expect(!course.page(with: "fx-user").contains("<script>alert"))
+        #expect(!course.page(with: "fx-user").contains("<b>bold</b>"))
+    }
+
+    @Test func stepTableAndTraceMatchTheSourceLines() async throws {
+        let course = FixtureCourse()
+        _ = try await course.build()
+        let real = course.figure("fx-real")
+        // Shown source: 1 mov dx / 2 mov al,'R' / 3 out / 4 mov al,10 / 5 out / 6 hlt.
+        let rows: [String] = real.components(separatedBy: "<tr data-line=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(rows == ["1", "2", "3", "4"])
+        #expect(real.contains("<a href=\"#exercise-fx-real-L1\">1</a></td><td><code>mov dx, 0x3f8</code>"))
+        #expect(real.contains("<a href=\"#exercise-fx-real-L3\">3</a></td><td><code>out dx, al</code>"))
+        #expect(real.contains("<li><code>rdx</code> <span class=\"before\">0x0</span> → <span class=\"after\">0x3f8</span></li>"))
+        #expect(real.contains("<span class=\"kind\">io-out 0x3f8 0x52 &#39;R&#39;</span>") || real.contains("io-out 0x3f8 0x52 &#x27;R&#x27;"))
+        // Trace: the exits at shown lines 3, 5 and 6, each with its line's text.
+        #expect(real.contains("<a href=\"#exercise-fx-real-L3\">3</a> <code class=\"src\">out dx, al           ; one exit</code>"))
+        #expect(real.contains("<a href=\"#exercise-fx-real-L6\">6</a> <code class=\"src\">hlt</code>"))
+        // C: the trace points into the shown C source.
+        let c = course.figure("fx-c-long")
+        #expect(c.contains("<a href=\"#exercise-fx-c-long-L2\">2</a> <code class=\"src\">outb(0x3f8, &#39;L&#39;);</code>")
+                || c.contains("<a href=\"#exercise-fx-c-long-L2\">2</a> <code class=\"src\">outb(0x3f8, &#x27;L&#x27;);</code>"))
+        #expect(c.contains("<code class=\"src\">[vprintf (runtime)]</code>"))
+        // The course's own stepped exercise: ten rows on lines 1-10.
+        let steps = course.figure("trap-steps-in-out")
+        let lines: [String] = steps.components(separatedBy: "<tr data-line=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        let expected: [String] = (1...10).map { String($0) }
+        #expect(lines == expected)
+    }
+
+    @Test func cacheRerunsOnlyWhatChanged() async throws {
+        let course = FixtureCourse()
+        _ = try await course.build()
+        let warm = try await course.build()
+        #expect(warm.exercisesRun == 0 && warm.exercisesCached == Self.fixtureExercises)
+        #expect(warm.description.contains("exercises: 0 run, \(Self.fixtureExercises) unchanged"))
+
+        // Prose changes no key.
+        course.edit("content/01-modes/01-assembly.md") { $0.replacingOccurrences(of: "Prose before the first exercise.", with: "Different prose, and [a link](02-c.md).") }
+        #expect(try await course.build().exercisesRun == 0)
+        // An include, a src= file and an inline body each rerun their exercise only.
+        course.edit("content/shared/putc.inc") { $0 + "; a comment\n" }
+        var summary = try await course.build()
+        #expect(summary.exercisesRun == 1 && summary.exercisesCached == Self.fixtureExercises - 1)
+        course.edit("content/01-modes/hello64.asm") { $0.replacingOccurrences(of: "long mode from a file", with: "long mode, edited") }
+        // A different result than recorded fails, with a diff, unless promoted.
+        do {
+            _ = try await course.build()
+            Issue.record("a changed result was accepted")
+        } catch let failure as BuildFailure {
+            #expect(failure.errors.count == 1 && failure.errors[0].message.contains("-| long mode from a file") && failure.errors[0].message.contains("+| long mode, edited"))
+            #expect(failure.errors[0].file == "\(course.content.path)/01-modes/01-assembly.md" || failure.errors[0].file?.hasSuffix("01-modes/01-assembly.md") == true)
+        }
+        summary = try await course.build(promote: true)
+        #expect(summary.exercisesRun == 1 && course.figure("fx-long").contains("long mode, edited"))
+        #expect(course.read("content/01-modes/01-assembly.exercises.json").contains("\"long mode, edited\\n\""))
+        #expect(try await course.build().exercisesRun == 0)
+    }
+}
