@@ -1,6 +1,6 @@
 #include "hypercourse.h"
 
-// Pure computation: nothing below depends on the privilege level the guest runs at.
+// Pure computation: nothing here depends on the privilege level.
 // `volatile` stops the compiler from working the answers out at build time.
 static volatile unsigned limit = 200;
 static volatile unsigned start = 27;

@@ -12,7 +12,7 @@ org 0x100000
     out dx, al
     jmp .next
 .privileged:
-    hlt                      ; privileged: executes only at CPL 0, traps otherwise
+    hlt                      ; privileged: traps unless CPL is 0
     mov al, 1                ; reached only if HLT did nothing at all
     out 0xf4, al
 msg: db "executing HLT now", 10, 0
