@@ -2,9 +2,10 @@
 bits 32
 org 0x100000
 ; [show]
-; Find the top of guest RAM from the inside: write a pattern at the start of
-; each MiB and read it back. Past the last memory slot, writes are dropped and
-; reads return all ones (open bus), so the first mismatch marks the end of RAM.
+; Find the top of guest RAM from the inside: write a pattern at the start
+; of each MiB and read it back. Past the last memory slot, writes are
+; dropped and reads return all ones (open bus), so the first mismatch
+; marks the end of RAM.
 PATTERN equ 0x5A5AA5A5
 
     mov ebx, 0x00200000     ; start at 2 MiB (this program lives at 1 MiB)
