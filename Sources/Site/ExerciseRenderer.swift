@@ -36,7 +36,7 @@ struct ExerciseRenderer {
                     "index": row.index, "sourceLine": row.sourceLine,
                     "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
                     "sourceText": row.sourceText, "kind": row.kind, "target": row.target,
-                    "size": row.size, "value": row.value, "rip": row.rip,
+                    "size": row.size, "value": row.value, "rip": row.rip, "ripAfter": row.ripAfterInstruction,
                 ])
             }
         }

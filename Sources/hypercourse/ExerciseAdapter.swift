@@ -61,7 +61,8 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
         let (output, truncated) = displayed(result.output)
         let trace = result.trace?.map { row in
             TraceRow(index: row.index, sourceLine: row.line, sourceText: sourceText(spec, line: row.line, at: row.at),
-                     kind: row.kind, target: row.target, size: row.size, value: row.value, rip: row.rip)
+                     kind: row.kind, target: row.target, size: row.size, value: row.value, rip: row.rip,
+                     ripAfterInstruction: ripFollowsInstruction(kind: row.kind))
         }
         let steps = result.steps?.map { step in
             StepRow(index: step.index, sourceLine: step.line,
@@ -87,6 +88,10 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
             provenance: Provenance(recordedAt: entry.recordedAt, host: entry.hostDescription, hypervisorVersion: "v\(entry.machine)",
                                    rerunThisBuild: rerun, reusedFromCache: cached, sourceChangedSinceRecorded: changed))
     }
+
+    /// Whether a trace row's RIP is past its instruction: the same on every host for an MMIO write,
+    /// which KVM's emulator completes before it exits (docs/guest-machine.md, "Where RIP points").
+    static func ripFollowsInstruction(kind: String) -> Bool { kind == "mmio-write" }
 
     /// A recorded `[name, before, after]` as the page's change (already named for the guest's mode).
     static func registers(_ change: [String]) -> RegisterChange {

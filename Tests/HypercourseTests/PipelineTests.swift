@@ -66,6 +66,9 @@ struct PipelineTests {
         // Trace: the exits at shown lines 3, 5 and 6, each with its line's text.
         #expect(real.contains("<a href=\"#exercise-fx-real-L3\">3</a><code class=\"src\" title=\"out dx, al           ; one exit\">out dx, al           ; one exit</code>"))
         #expect(real.contains("<a href=\"#exercise-fx-real-L6\">6</a><code class=\"src\" title=\"hlt\">hlt</code>"))
+        // Only MMIO writes are marked as reported after their instruction.
+        #expect(!real.contains("rip-after"))
+        #expect(ExerciseAdapter.ripFollowsInstruction(kind: "mmio-write") && !ExerciseAdapter.ripFollowsInstruction(kind: "mmio-read"))
         // C: the trace points into the shown C source.
         let c = course.figure("fx-c-long")
         #expect(c.contains("<a href=\"#exercise-fx-c-long-L2\">2</a><code class=\"src\" title=\"outb(0x3f8, &#39;L&#39;);\">outb(0x3f8, &#39;L&#39;);</code>"))

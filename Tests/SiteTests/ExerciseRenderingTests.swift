@@ -120,6 +120,24 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         #expect(page.contains("<div class=\"table-wrap framed\" tabindex=\"0\" role=\"region\" aria-label=\"Step through\">"))
     }
 
+    @Test func anMMIOWriteRowSaysItsRIPIsPastTheInstruction() async throws {
+        let content = lesson("```asm exercise id=hello mode=protected trace\nhlt\n```\n")
+        let stub = StubProvider { block in
+            var view = sampleView(id: block.option("id")!, output: "")
+            if block.option("id") == "hello" {
+                view.trace = [TraceRow(index: 0, sourceLine: 1, sourceText: "mov dword [edi], 1", kind: "mmio-write", target: "0x40000000",
+                                       size: 4, value: "0x1", rip: "0x100006", ripAfterInstruction: true)]
+            }
+            return view
+        }
+        _ = try await build(content, into: scratch, provider: stub)
+        let page = scratch.read("out/intro/first.html")
+        #expect(page.contains("<td><code>0x100006</code> <abbr class=\"rip-after\" title=\"The address just after the instruction: KVM completes an MMIO write before it exits.\">after</abbr></td></tr>"))
+        // Rows at their instruction (the other page's sample trace) carry no marker.
+        let second = scratch.read("out/intro/second.html")
+        #expect(second.contains("<code>0x7c05</code></td></tr>") && !second.contains("rip-after"))
+    }
+
     @Test func unexpectedEndIsMarked() async throws {
         let content = lesson("```asm exercise id=hello\nhlt\n```\n")
         let stub = StubProvider { sampleView(id: $0.option("id")!, output: "", end: "crash") }
