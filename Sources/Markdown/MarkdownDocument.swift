@@ -24,7 +24,7 @@ public final class MarkdownDocument {
     private var allText: [UInt8] = []
     private var rawSections: [(id: String?, heading: String, text: Range<Int>)] = []
     private var sectionCache: [SearchSection]?
-    public private(set) var admonitions: [Admonition] = []
+    public internal(set) var admonitions: [Admonition] = []
     /// Every `id` attribute in `html` (a rendered page), for link-target checks.
     public static func ids(inHTML html: String) -> [String] { RawHTMLScanner.ids(in: html) }
 
@@ -35,7 +35,7 @@ public final class MarkdownDocument {
     /// True when the document defines footnotes (rendered as a labelled section at the end).
     public private(set) var hasFootnotes = false
 
-    private let options: MarkdownOptions
+    let options: MarkdownOptions
     /// Holds every libcmark-gfm allocation of this document; released with it.
     private let arena = CmarkArena()
     private let parser: OpaquePointer
@@ -93,7 +93,9 @@ public final class MarkdownDocument {
             cmark_node_set_url(node, url)
         }
         var html = CmarkRuntime.render(root, parser: parser)
-        if hasFootnotes { html = decorateFootnotes(html, idPrefix: idPrefix) }
+        if hasFootnotes {
+            html = FootnoteDecorator(idPrefix: idPrefix, title: options.footnotesTitle, backLabel: options.footnoteBackLabel).decorate(html)
+        }
         return html
     }
 
@@ -248,7 +250,7 @@ public final class MarkdownDocument {
     }
 
     /// Moves a node's children into a new custom block in its place; returns the custom block.
-    private func replaceWithCustomBlock(_ node: OpaquePointer) -> OpaquePointer {
+    func replaceWithCustomBlock(_ node: OpaquePointer) -> OpaquePointer {
         let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_BLOCK)
         cmark_node_insert_before(node, custom)
         while let child = cmark_node_first_child(node) {
@@ -266,51 +268,6 @@ public final class MarkdownDocument {
         let langAttr = word.isEmpty ? "text" : HTMLEscaping.escape(word)
         let cls = language.map { " class=\"language-\($0.rawValue)\"" } ?? ""
         return "<div class=\"code-block\"><pre data-lang=\"\(langAttr)\" tabindex=\"0\"><code\(cls)>\(body)</code></pre></div>"
-    }
-
-    // MARK: - Admonitions
-
-    private static let admonitionKinds: Set<String> = ["note", "tip", "important", "warning", "caution"]
-
-    /// `[!NOTE]` alone on the first line of the first paragraph of a block quote.
-    private static func admonitionKind(_ text: OpaquePointer) -> String? {
-        guard let literal = cmark_node_get_literal(text) else { return nil }
-        let s = String(cString: literal).trimmingCharacters(in: .whitespaces)
-        guard s.hasPrefix("[!"), s.hasSuffix("]"), s.count > 3 else { return nil }
-        let kind = s.dropFirst(2).dropLast().lowercased()
-        guard admonitionKinds.contains(kind) else { return nil }
-        if let next = cmark_node_next(text) {
-            let t = cmark_node_get_type(next)
-            guard t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK else { return nil }
-        }
-        return kind
-    }
-
-    private static func isAdmonitionMarker(_ text: OpaquePointer) -> Bool {
-        guard cmark_node_previous(text) == nil, let paragraph = cmark_node_parent(text),
-            cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH, cmark_node_previous(paragraph) == nil,
-            let quote = cmark_node_parent(paragraph), cmark_node_get_type(quote) == CMARK_NODE_BLOCK_QUOTE
-        else { return false }
-        return admonitionKind(text) != nil
-    }
-
-    private func convertAdmonition(_ quote: OpaquePointer) {
-        guard let paragraph = cmark_node_first_child(quote), cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH,
-            let text = cmark_node_first_child(paragraph), cmark_node_get_type(text) == CMARK_NODE_TEXT,
-            let kind = Self.admonitionKind(text)
-        else { return }
-        admonitions.append(Admonition(kind: kind, line: Int(cmark_node_get_start_line(quote))))
-        // Unlinked nodes stay in the arena until the document goes.
-        if let br = cmark_node_next(text) { cmark_node_unlink(br) }
-        cmark_node_unlink(text)
-        if cmark_node_first_child(paragraph) == nil { cmark_node_unlink(paragraph) }
-        let title = HTMLEscaping.escape(options.admonitionTitles[kind] ?? kind.capitalized)
-        let custom = replaceWithCustomBlock(quote)
-        cmark_node_set_on_enter(
-            custom,
-            "<div class=\"admonition admonition-\(kind)\" role=\"note\"><p class=\"admonition-title\">\(AdmonitionIcons.svg(kind))\(title)</p>"
-        )
-        cmark_node_set_on_exit(custom, "</div>")
     }
 
     // MARK: - Helpers
@@ -401,21 +358,5 @@ public final class MarkdownDocument {
     private func scanRawHTML(_ html: String, line: Int) {
         rawHTMLIDs.append(contentsOf: RawHTMLScanner.ids(in: html))
         for offset in RawHTMLScanner.imagesWithoutAlt(in: html) { rawImagesWithoutAlt.append(line + offset) }
-    }
-
-    private func decorateFootnotes(_ html: String, idPrefix: String) -> String {
-        var html = html.replacingOccurrences(
-            of: "aria-label=\"Back to content\"", with: "aria-label=\"\(HTMLEscaping.escape(options.footnoteBackLabel))\"")
-        let titleID = "\(idPrefix)hc-footnotes"
-        html = html.replacingOccurrences(
-            of: "<section class=\"footnotes\" data-footnotes>\n<ol>",
-            with: "<section class=\"footnotes\" data-footnotes aria-labelledby=\"\(titleID)\">\n<h2 class=\"footnotes-title\" id=\"\(titleID)\">\(HTMLEscaping.escape(options.footnotesTitle))</h2>\n<ol>")
-        if !idPrefix.isEmpty {
-            for (from, to) in [("id=\"fn-", "id=\"\(idPrefix)fn-"), ("href=\"#fn-", "href=\"#\(idPrefix)fn-"),
-                               ("id=\"fnref-", "id=\"\(idPrefix)fnref-"), ("href=\"#fnref-", "href=\"#\(idPrefix)fnref-")] {
-                html = html.replacingOccurrences(of: from, with: to)
-            }
-        }
-        return html
     }
 }

@@ -7,6 +7,10 @@ public struct Course: Sendable {
     public var chapters: [Chapter]
     /// Draft lessons this build leaves out (links to them are errors that say so).
     public var draftsLeftOut: [URL] = []
+    /// `content/_index.md`: an introduction shown on the home page between the title and the
+    /// outline, when the course has one with a non-empty body; `homeTitle` is its optional heading.
+    public var homeIntro: MarkdownSource?
+    public var homeTitle: String?
 
     public var lessonCount: Int { chapters.reduce(0) { $0 + $1.lessons.count } }
 }

@@ -111,7 +111,22 @@ struct CourseLoader {
         if config.chapters == nil {
             chapters.sort { Self.precedes(($0.weight, $0.folder.lastPathComponent), ($1.weight, $1.folder.lastPathComponent)) }
         }
-        return Course(config: config, contentRoot: contentRoot, chapters: chapters, draftsLeftOut: draftsLeftOut)
+        var course = Course(config: config, contentRoot: contentRoot, chapters: chapters, draftsLeftOut: draftsLeftOut)
+        try loadHomeIntro(into: &course, warnings: &warnings)
+        return course
+    }
+
+    /// `content/_index.md` (front matter optional, `title` becomes the introduction's heading).
+    private func loadHomeIntro(into course: inout Course, warnings: inout [SiteWarning]) throws {
+        let file = contentRoot.appendingPathComponent("_index.md")
+        guard FileManager.default.fileExists(atPath: file.path) else { return }
+        let home = try ParsedMarkdownFile(file)
+        warnings.append(contentsOf: home.warnings)
+        for (key, used) in [("weight", home.weight != nil), ("slug", home.slug != nil), ("draft", home.draft), ("objectives", !home.objectives.isEmpty)] where used {
+            warnings.append(SiteWarning(file: file, line: 1, "front matter key '\(key)' has no effect on the home page introduction"))
+        }
+        course.homeTitle = home.title
+        if !home.source.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { course.homeIntro = home.source }
     }
 
     /// Weighted items first, by weight; then the rest by name (so `01-`, `02-` prefixes order them).

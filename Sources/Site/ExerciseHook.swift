@@ -126,8 +126,12 @@ public struct TraceRow: Sendable, Hashable {
     public var value: String?
     /// Guest instruction pointer, formatted.
     public var rip: String
+    /// True when `rip` is the address just after the instruction that caused the exit (an MMIO
+    /// write, which KVM completes before it exits); the page marks such rows.
+    public var ripAfterInstruction: Bool
 
-    public init(index: Int, sourceLine: Int?, sourceText: String?, kind: String, target: String?, size: Int?, value: String?, rip: String) {
+    public init(index: Int, sourceLine: Int?, sourceText: String?, kind: String, target: String?, size: Int?, value: String?, rip: String,
+                ripAfterInstruction: Bool = false) {
         self.index = index
         self.sourceLine = sourceLine
         self.sourceText = sourceText
@@ -136,6 +140,7 @@ public struct TraceRow: Sendable, Hashable {
         self.size = size
         self.value = value
         self.rip = rip
+        self.ripAfterInstruction = ripAfterInstruction
     }
 }
 

@@ -7,6 +7,10 @@ import Markdown
 struct ExerciseRenderer {
     let theme: Theme
 
+    /// Trace and step tables up to this many rows show in full; longer ones scroll inside a box
+    /// about this many rows tall (the stylesheet's `.is-long`).
+    static let rowsShownInFull = 16
+
     func html(for view: ExerciseView, block: ExerciseBlock) -> String {
         var context: [String: Any?] = base(id: view.id, language: view.language, source: view.displaySource)
         context["hasView"] = true
@@ -26,17 +30,19 @@ struct ExerciseRenderer {
         if let trace = view.trace {
             context["hasTrace"] = true
             context["traceTruncated"] = view.traceTruncated
+            context["traceIsLong"] = trace.count > Self.rowsShownInFull
             context["trace"] = trace.map { row -> [String: Any] in
                 compact([
                     "index": row.index, "sourceLine": row.sourceLine,
                     "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
                     "sourceText": row.sourceText, "kind": row.kind, "target": row.target,
-                    "size": row.size, "value": row.value, "rip": row.rip,
+                    "size": row.size, "value": row.value, "rip": row.rip, "ripAfter": row.ripAfterInstruction,
                 ])
             }
         }
         if let steps = view.steps {
             context["hasSteps"] = true
+            context["stepsAreLong"] = steps.count > Self.rowsShownInFull
             context["steps"] = steps.map { row -> [String: Any] in
                 compact([
                     "index": row.index, "sourceLine": row.sourceLine,

@@ -54,6 +54,7 @@ struct PageRenderer {
         let context = compact([
             "chapters": chapters, "hasChapters": !chapters.isEmpty,
             "startURL": first?.path, "lessonCount": course.lessonCount, "chapterCount": course.chapters.count,
+            "intro": bodies[path]?.html, "introTitle": course.homeTitle,
         ])
         return page(path: path, kind: "home", title: nil, description: course.config.description, template: "home", context: context)
     }

@@ -162,7 +162,7 @@ public struct SiteBuilder: Sendable {
         for body in rendered {
             for check in body.anchorChecks where !failedPages.contains(check.path) && !(bodies[check.path]?.ids.contains(check.fragment) ?? false) {
                 let known = bodies[check.path]?.ids ?? []
-                let hint = Self.closest(check.fragment, in: known).map { " (did you mean '#\($0)'?)" } ?? ""
+                let hint = LinkResolver.closest(check.fragment, in: known).map { " (did you mean '#\($0)'?)" } ?? ""
                 errors.append(SiteError(file: check.file, line: check.line, "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))
             }
         }
@@ -269,6 +269,12 @@ public struct SiteBuilder: Sendable {
         var pages: [String: LinkResolver.Page] = [:]
         var chapterSlugs: [String: String] = [:]
         var jobs: [BodyJob] = []
+        if let intro = course.homeIntro {
+            // The home page; in print.html, links to it lead to the top.
+            let home = LinkResolver.Page(path: "index.html", printID: "hc-page-title", printPrefix: "hc-home::")
+            pages["_index.md"] = home
+            jobs.append(BodyJob(source: intro, contentPath: "_index.md", page: home))
+        }
         for chapter in course.chapters {
             let folder = Self.contentPath(chapter.folder, root: contentRoot)
             let page = LinkResolver.Page(path: chapter.path, printID: chapter.slug, printPrefix: "\(chapter.slug)::")
@@ -349,34 +355,6 @@ public struct SiteBuilder: Sendable {
         let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
         let path = url.standardizedFileURL.path
         return path.hasPrefix(rootPath) ? String(path.dropFirst(rootPath.count)) : url.lastPathComponent
-    }
-
-    /// The known id nearest to `id` by edit distance, if it is close enough to be a likely typo.
-    static func closest(_ id: String, in ids: Set<String>) -> String? {
-        func distance(_ a: [Character], _ b: [Character]) -> Int {
-            var row = Array(0...b.count)
-            for i in 1...max(a.count, 1) where !a.isEmpty {
-                var prev = row[0]
-                row[0] = i
-                for j in stride(from: 1, through: b.count, by: 1) {
-                    let old = row[j]
-                    let substitution: Int = prev + (a[i - 1] == b[j - 1] ? 0 : 1)
-                    let insertion: Int = row[j - 1] + 1
-                    let deletion: Int = row[j] + 1
-                    row[j] = Swift.min(substitution, insertion, deletion)
-                    prev = old
-                }
-            }
-            return row[b.count]
-        }
-        let target = Array(id)
-        var best: (id: String, distance: Int)?
-        for candidate in ids.sorted() {
-            let d = distance(target, Array(candidate))
-            if best == nil || d < best!.distance { best = (candidate, d) }
-        }
-        guard let best, best.distance <= Swift.max(2, id.count / 3) else { return nil }
-        return best.id
     }
 }
 

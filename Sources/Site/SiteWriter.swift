@@ -78,6 +78,12 @@ struct SiteWriter {
 
     private func searchIndex() -> SearchIndex {
         var index = SearchIndex()
+        // The home page's introduction, under the course's title.
+        for section in bodies["index.html"]?.sections ?? [] {
+            index.entries.append(.init(
+                page: course.homeTitle ?? course.config.title, chapter: course.config.title, heading: section.heading,
+                url: section.headingID.map { "index.html#\($0)" } ?? "index.html", text: section.text))
+        }
         for chapter in course.chapters {
             var pagesOfChapter: [(title: String, path: String)] = []
             if bodies[chapter.path] != nil { pagesOfChapter.append((chapter.title, chapter.path)) }

@@ -61,12 +61,13 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
         let (output, truncated) = displayed(result.output)
         let trace = result.trace?.map { row in
             TraceRow(index: row.index, sourceLine: row.line, sourceText: sourceText(spec, line: row.line, at: row.at),
-                     kind: row.kind, target: row.target, size: row.size, value: row.value, rip: row.rip)
+                     kind: row.kind, target: row.target, size: row.size, value: row.value, rip: row.rip,
+                     ripAfterInstruction: ripFollowsInstruction(kind: row.kind))
         }
         let steps = result.steps?.map { step in
             StepRow(index: step.index, sourceLine: step.line,
                     instruction: step.line == nil && step.at != nil ? "\(step.instruction)  [\(step.at!)]" : step.instruction,
-                    rip: step.rip, changes: step.changes.map { RegisterChange(register: $0[0], before: $0[1], after: $0[2]) },
+                    rip: step.rip, changes: step.changes.map { registers(RegisterNames.display(recorded: $0, mode: spec.mode)) },
                     exit: step.exits.isEmpty ? nil : step.exits.joined(separator: "; ") + (step.completed ? "" : " (did not complete)"))
         }
         var rerun = true, cached = false, changed = false
@@ -86,6 +87,15 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
             trace: trace, traceTruncated: result.traceTruncated, steps: steps,
             provenance: Provenance(recordedAt: entry.recordedAt, host: entry.hostDescription, hypervisorVersion: "v\(entry.machine)",
                                    rerunThisBuild: rerun, reusedFromCache: cached, sourceChangedSinceRecorded: changed))
+    }
+
+    /// Whether a trace row's RIP is past its instruction: the same on every host for an MMIO write,
+    /// which KVM's emulator completes before it exits (docs/guest-machine.md, "Where RIP points").
+    static func ripFollowsInstruction(kind: String) -> Bool { kind == "mmio-write" }
+
+    /// A recorded `[name, before, after]` as the page's change (already named for the guest's mode).
+    static func registers(_ change: [String]) -> RegisterChange {
+        RegisterChange(register: change.first ?? "?", before: change.count > 1 ? change[1] : "", after: change.count > 2 ? change[2] : "")
     }
 
     /// The trace row's source text: the shown line, or where the instruction is when not shown.

@@ -11,11 +11,14 @@ struct RunCommand: ParsableCommand {
         abstract: "Run one guest program on the built-in KVM hypervisor.",
         discussion: """
             FILE is a .asm file (assembled with nasm -f bin) or a flat binary image. The guest's output \
-            goes to stdout and a one-line summary to stderr; with --json, one JSON object goes to stdout \
-            instead. The guest machine is described in docs/guest-machine.md.
+            goes to stdout and a one-line summary to stderr; with --trace and --steps, the exit timeline \
+            and the step rows go to stderr too, between the two (with source lines for a .asm file). With \
+            --json, one JSON object goes to stdout instead. The guest machine is described in \
+            docs/guest-machine.md.
 
             Examples:
               hypercourse run hello.asm
+              hypercourse run --trace --steps 10 hello.asm
               hypercourse run --mode long --trace --json hello64.asm
               hypercourse run --mode user --timeout 0.3 spin.asm
               hypercourse run --repeat 200 --json hello.bin
@@ -40,10 +43,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Most VM exits before the run ends as exit-limit.")
     var exitLimit: Int = MachineConfig.defaultExitLimit
 
-    @Flag(help: "Record the VM exits in order (shown in the JSON).")
+    @Flag(help: "Record the VM exits in order (a table on stderr, or in the JSON).")
     var trace = false
 
-    @Option(help: "Single-step the first N instructions (shown in the JSON).")
+    @Option(help: "Single-step the first N instructions (a table on stderr, or in the JSON).")
     var steps: Int = 0
 
     @Flag(help: "Print one JSON object (output, end, exitCounts, registers, timing[, trace, steps]).")
@@ -68,9 +71,9 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let image: [UInt8]
+        let image: [UInt8], listing: String?
         switch loadImage() {
-        case .success(let bytes): image = bytes
+        case .success(let loaded): (image, listing) = loaded
         case .failure(let failure): throw failure.report()
         }
         let config = MachineConfig(
@@ -96,13 +99,21 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         } else {
             FileHandle.standardOutput.write(Data(result.output))
+            let tables = RunTables(mode: mode, listing: listing)
+            let text = [tables.trace(of: result), tables.steps(of: result)].compactMap { $0 }.joined(separator: "\n")
+            if !text.isEmpty {
+                // Output without a final newline would otherwise run into the table on a terminal.
+                let separate = result.output.last.map { $0 != 0x0A } ?? false
+                FileHandle.standardError.write(Data(((separate ? "\n" : "") + text).utf8))
+            }
         }
         FileHandle.standardError.write(Data((RunSummary.line(for: result, elapsedMicros: elapsed) + "\n").utf8))
         let code = RunSummary.exitCode(for: result.end)
         if code != 0 { throw ExitCode(code) }
     }
 
-    private func loadImage() -> Result<[UInt8], Failure> {
+    /// The image, and nasm's listing when the guest is assembly and a table will need source lines.
+    private func loadImage() -> Result<(image: [UInt8], listing: String?), Failure> {
         let url = URL(fileURLWithPath: file)
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
@@ -111,12 +122,12 @@ struct RunCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
             }
-            return .success([UInt8](data))
+            return .success(([UInt8](data), nil))
         }
         do {
-            let assembly = try Nasm.locate().assemble(file: url)
+            let assembly = try Nasm.locate().assemble(file: url, listing: !json && (trace || steps > 0))
             for warning in assembly.warnings { FileHandle.standardError.write(Data("\(asWritten(warning))\n".utf8)) }
-            return .success(assembly.image)
+            return .success((assembly.image, assembly.listing))
         } catch {
             let message: String
             if case .failed(let diagnostics) = error {

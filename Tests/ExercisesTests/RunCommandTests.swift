@@ -66,6 +66,39 @@ struct RunCommandTests {
         #expect((object["trace"] as? [Any])?.count == 2)
     }
 
+    @Test func traceAndStepsWithoutJSONPrintTablesBetweenOutputAndSummary() throws {
+        let source = try file("hi.asm", "bits 16\norg 0x7c00\nmov dx, 0x3f8\nmov al, 'H'\nout dx, al ; send it\nmov eax, 0x12345678\nhlt\n")
+        let result = try run(["--trace", "--steps", "4", source.path])
+        #expect(result.status == 0)
+        #expect(result.stdout == Data("H".utf8))  // stdout stays the guest's output alone
+        let expected = """
+
+            VM-exit timeline (2 exits)
+              #  kind    port/address  size  value     rip     source
+              0  io-out  0x3f8            1  0x48 'H'  0x7c05  5: out dx, al
+              1  hlt                                   0x7c0c  7: hlt
+
+            Steps (4 instructions)
+              #  rip     source                  registers changed    exits
+              0  0x7c00  3: mov dx, 0x3f8        dx 0x0→0x3f8
+              1  0x7c03  4: mov al, 'H'          ax 0x0→0x48
+              2  0x7c05  5: out dx, al                                io-out 0x3f8 0x48 'H'
+              3  0x7c06  6: mov eax, 0x12345678  eax 0x48→0x12345678
+
+            """
+        // The output "H" has no newline, so the tables start on a line of their own; the summary follows.
+        #expect(result.stderr.hasPrefix(expected), "\(result.stderr)")
+        #expect(result.stderr.dropFirst(expected.count).hasPrefix("halt · 2 exits (io-out 1, hlt 1) · "))
+
+        // A flat binary has no listing: the same rows without source. --json prints no table.
+        let image = try file("hi.bin", "")
+        try Data([0xBA, 0xF8, 0x03, 0xB0, 0x48, 0xEE, 0xF4]).write(to: image)
+        let binary = try run(["--trace", image.path])
+        #expect(binary.stderr.hasPrefix("\nVM-exit timeline (2 exits)\n  #  kind    port/address  size  value     rip\n  0  io-out  0x3f8            1  0x48 'H'  0x7c05\n"), "\(binary.stderr)")
+        let json = try run(["--trace", "--steps", "2", "--json", source.path])
+        #expect(!json.stderr.contains("VM-exit timeline") && !json.stderr.contains("Steps ("))
+    }
+
     @Test func timeoutTakesFractionsAndHasItsOwnCode() throws {
         let source = try file("spin.asm", "bits 16\norg 0x7c00\njmp $\n")
         let start = ContinuousClock.now

@@ -58,6 +58,17 @@ func has(_ html: String, _ cls: String, _ text: String) -> Bool {
         #expect(!has(html, "kw", "msg"))
     }
 
+    @Test func nasmLabelsWithoutAColonBeforeDataAndEqu() {
+        let html = SyntaxHighlighter.highlight("INSIDE  equ 0x00200000\nmsg db \"Hi\", 0\nbuf times 4 db 0\n    mov eax, [INSIDE]\nequ_like: dd 1\n", as: .nasm)
+        #expect(has(html, "label", "INSIDE") && has(html, "dir", "equ"))
+        #expect(has(html, "label", "msg") && has(html, "dir", "db"))
+        #expect(has(html, "label", "buf") && has(html, "dir", "times"))
+        #expect(!has(html, "kw", "INSIDE") && !has(html, "kw", "msg") && !has(html, "kw", "buf"))
+        #expect(has(html, "kw", "mov") && has(html, "label", "equ_like:"))
+        // An instruction followed by an operand named like a directive stays an instruction.
+        #expect(has(SyntaxHighlighter.highlight("    push dword 3\n", as: .nasm), "kw", "push"))
+    }
+
     @Test func gasStatements() {
         let code = """
         .code16

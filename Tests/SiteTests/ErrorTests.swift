@@ -128,6 +128,17 @@ import Testing
         await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[d](03-d.md)\n", "01-ch/03-d.md": "---\ntitle: D\ndraft: true\n---\n"]), file: "01-ch/02-b.md", line: 4, "draft lesson")
     }
 
+    @Test func theHomeIntroductionIsCheckedLikeALesson() async {
+        await single(course(["_index.md": "Intro.\n\nSee [x](01-ch/nope.md).\n"]), file: "/_index.md", line: 3, "broken link '01-ch/nope.md'")
+        await single(course(["_index.md": "---\ntitle: Hi\n---\n[x](01-ch/01-a.md#alpah)\n"]), file: "/_index.md", line: 4, "no heading or id 'alpah' on that page (did you mean '#alpha'?)")
+        await single(course(["_index.md": "---\ntitle: [unclosed\n---\nText.\n"]), file: "/_index.md", line: 2, "malformed YAML")
+        // A lesson may link to the home page's introduction and its headings.
+        let linked = course(["_index.md": "## Welcome\n\nHello.\n", "01-ch/02-b.md": "---\ntitle: B\n---\n[home](../_index.md#welcome)\n"])
+        let built = try? await build(linked, into: scratch, out: "linked")
+        #expect(built?.pages == 6 && scratch.read("linked/ch/b.html").contains("<a href=\"../index.html#welcome\">home</a>"))
+        await single(course(["_index.md": "## Welcome\n", "01-ch/02-b.md": "---\ntitle: B\n---\n[home](../_index.md#welcom)\n"]), file: "01-ch/02-b.md", line: 4, "(did you mean '#welcome'?)")
+    }
+
     @Test func linkedFileMustBeInsideTheContentFolder() async throws {
         try "secret\n".write(to: scratch.url.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
         let content = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n[s](data.txt)\n"])

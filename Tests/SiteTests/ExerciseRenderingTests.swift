@@ -85,8 +85,11 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         #expect(figure.contains("<tr><td><code>io-out</code></td><td class=\"num\">3</td></tr>"))
         #expect(figure.contains("<tfoot><tr><th scope=\"row\">Total</th><td class=\"num\">4</td></tr></tfoot>"))
         // Trace timeline: source line linked to the source, value escaped.
-        #expect(figure.contains("<tr><td class=\"num\">1</td><td><a href=\"#exercise-hello-L3\">3</a> <code class=\"src\">out dx, al</code></td><td><span class=\"kind kind-io-out\">io-out</span></td><td><code>0x3f8</code></td><td class=\"num\">1</td><td><code>0x48 &#39;H&#39;</code></td><td><code>0x7c05</code></td></tr>"))
-        #expect(figure.contains("<tr><td class=\"num\">2</td><td></td><td><span class=\"kind kind-hlt\">hlt</span></td><td></td><td class=\"num\"></td><td></td><td><code>0x7c06</code></td></tr>"))
+        #expect(figure.contains("<tr><td class=\"num\">1</td><td class=\"trace-line\"><a href=\"#exercise-hello-L3\">3</a><code class=\"src\" title=\"out dx, al\">out dx, al</code></td><td><span class=\"kind kind-io-out\">io-out</span></td><td><code>0x3f8</code></td><td class=\"num\">1</td><td><code>0x48 &#39;H&#39;</code></td><td><code>0x7c05</code></td></tr>"))
+        #expect(figure.contains("<tr><td class=\"num\">2</td><td class=\"trace-line\"></td><td><span class=\"kind kind-hlt\">hlt</span></td><td></td><td class=\"num\"></td><td></td><td><code>0x7c06</code></td></tr>"))
+        // Short tables show in full: no inner scroll box.
+        #expect(figure.contains("<div class=\"table-wrap framed\" tabindex=\"0\" role=\"region\" aria-label=\"VM-exit timeline\">"))
+        #expect(!figure.contains("is-long"))
         // Step-through table.
         #expect(figure.contains("<tr data-line=\"1\"><td class=\"num\">1</td><td><a href=\"#exercise-hello-L1\">1</a></td><td><code>mov dx, 0x3f8</code> <span class=\"muted rip\">0x7c00</span></td><td><ul class=\"reg-changes\"><li><code>rdx</code> <span class=\"before\">0x0</span> → <span class=\"after\">0x3f8</span></li></ul></td><td></td></tr>"))
         #expect(figure.contains("<td><span class=\"kind\">io-out 0x3f8 &lt;- 0x48</span></td>"))
@@ -100,6 +103,39 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         // The same HTML appears in print.html.
         #expect(scratch.read("out/print.html").contains("id=\"exercise-hello\""))
         #expect(page.contains("<a href=\"#exercise-hello\">see it</a>"))
+    }
+
+    @Test func tablesLongerThanSixteenRowsScrollInTheirBox() async throws {
+        let content = lesson("```asm exercise id=hello mode=real trace steps=20\nhlt\n```\n")
+        let stub = StubProvider { block in
+            var view = sampleView(id: block.option("id")!, output: "")
+            view.trace = (0..<17).map { TraceRow(index: $0, sourceLine: 3, sourceText: "out dx, al", kind: "io-out", target: "0x3f8", size: 1, value: "0x41", rip: "0x7c05") }
+            view.steps = (0..<16).map { StepRow(index: $0, sourceLine: 1, instruction: "nop", rip: "0x7c00", changes: [], exit: nil) }
+            return view
+        }
+        _ = try await build(content, into: scratch, provider: stub)
+        let page = scratch.read("out/intro/first.html")
+        // 17 trace rows: a scroll box; 16 step rows: all shown.
+        #expect(page.contains("<div class=\"table-wrap framed is-long\" tabindex=\"0\" role=\"region\" aria-label=\"VM-exit timeline\">"))
+        #expect(page.contains("<div class=\"table-wrap framed\" tabindex=\"0\" role=\"region\" aria-label=\"Step through\">"))
+    }
+
+    @Test func anMMIOWriteRowSaysItsRIPIsPastTheInstruction() async throws {
+        let content = lesson("```asm exercise id=hello mode=protected trace\nhlt\n```\n")
+        let stub = StubProvider { block in
+            var view = sampleView(id: block.option("id")!, output: "")
+            if block.option("id") == "hello" {
+                view.trace = [TraceRow(index: 0, sourceLine: 1, sourceText: "mov dword [edi], 1", kind: "mmio-write", target: "0x40000000",
+                                       size: 4, value: "0x1", rip: "0x100006", ripAfterInstruction: true)]
+            }
+            return view
+        }
+        _ = try await build(content, into: scratch, provider: stub)
+        let page = scratch.read("out/intro/first.html")
+        #expect(page.contains("<td><code>0x100006</code> <abbr class=\"rip-after\" title=\"The address just after the instruction: KVM completes an MMIO write before it exits.\">after</abbr></td></tr>"))
+        // Rows at their instruction (the other page's sample trace) carry no marker.
+        let second = scratch.read("out/intro/second.html")
+        #expect(second.contains("<code>0x7c05</code></td></tr>") && !second.contains("rip-after"))
     }
 
     @Test func unexpectedEndIsMarked() async throws {

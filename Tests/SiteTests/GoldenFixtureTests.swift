@@ -58,6 +58,15 @@ import Testing
             "foundations/what-is-a-vm.html", "foundations/history.html", "cpu-virtualization/sensitive.html",
             "cpu-virtualization/kvm-basics.html", "memory-virtualization/shadow-paging.html", "memory-virtualization/ept.html",
         ])
+        // content/_index.md: between the hero and the outline, its title as the heading, links rewritten.
+        let intro = captures("(<section class=\"home-intro content\".*?</section>)", in: home).first ?? ""
+        #expect(intro.hasPrefix("<section class=\"home-intro content\" aria-labelledby=\"hc-intro-title\">\n    <h2 id=\"hc-intro-title\">About this course</h2>"))
+        #expect(intro.contains("<a href=\"foundations/what-is-a-vm.html\">what a virtual machine is</a>"))
+        #expect(intro.contains("<a href=\"cpu-virtualization/kvm-basics.html#the-run-loop\">the run loop</a>"))
+        #expect(intro.contains("<h2 id=\"how-the-exercises-work\">How the exercises work <a class=\"heading-anchor\" href=\"#how-the-exercises-work\""))
+        let heroEnd = home.range(of: "</header>\n  <section class=\"home-intro")
+        let outlineStart = home.range(of: "<section class=\"outline\"")
+        #expect(heroEnd != nil && outlineStart != nil && heroEnd!.upperBound < outlineStart!.lowerBound)
         // Titles: course.yml wins over _index.md; a bare path gets a title derived from the folder.
         #expect(home.contains("<span class=\"num\">1</span> Foundations</a>"))
         #expect(home.contains("<span class=\"num\">2</span> Cpu virtualization</a>"))
@@ -201,6 +210,11 @@ import Testing
         #expect(trap["h"] == "Trap-and-emulate")
         #expect(trap["x"]!.contains("executes a privileged instruction, the CPU traps to the VMM"))
         #expect(!entries.contains { $0["x"]!.contains("Drafts are left out") })
+        // The home page's introduction is searchable, section by section.
+        let home = entries.first { $0["u"] == "index.html#how-the-exercises-work" }
+        #expect(home?["p"] == "About this course" && home?["c"] == "Virtualization Fixture" && home?["h"] == "How the exercises work")
+        #expect(home?["x"]?.contains("the introduction is searchable too") == true)
+        #expect(entries.contains { $0["u"] == "index.html" && $0["x"]!.contains("This fixture course has three short chapters.") })
         #expect(!out("search-index.js").contains("<"))  // escaped as \u003c, safe in any context
     }
 

@@ -4,16 +4,24 @@
     python3 Tests/browser/check_site.py public
 
 Opens the site with the network disabled, walks it with the sidebar and the "Next" links, runs a
-search, toggles dark mode, checks keyboard entry and the 360/375 px layouts, and saves screenshots
-(desktop light, desktop dark, 375 px mobile) to screenshots/. Exits non-zero on the first failure.
+search, toggles dark mode, checks keyboard entry and the 360/375 px layouts, checks the exercise
+cards (output, end and expected, the trace table inside its card at 1366 px and scrollable at 375 px,
+the step-through "Next step" enhancement), and saves screenshots (desktop light, desktop dark, 375 px
+mobile, and the most exercise-heavy pages in all three) to screenshots/. Exits non-zero on the first
+failure.
 
-If content/ holds no lessons yet, the golden fixture course (Tests/SiteTests/Fixtures/course) is
-built into the folder first, so the check also runs before the real course exists.
+When content/ has lessons, the check is of the real course: public/ must be its build (./make.sh
+browser-check builds it first; a missing or foreign public/ is built here). If content/ holds no
+lessons yet, a copy of the golden fixture course (Tests/SiteTests/Fixtures/course) made in a
+temporary folder is built into public/, so the check also runs before the real course exists. The
+check leaves no new untracked files in the repository.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -30,6 +38,7 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
+    from exercise_checks import exercise_cards
 except ImportError:
     system = "/usr/bin/python3"
     if os.path.realpath(sys.executable) != os.path.realpath(system) and os.path.exists(system) and not os.environ.get("HC_REEXEC"):
@@ -60,21 +69,59 @@ def has_lessons(content):
     return content.is_dir() and any(p.suffix == ".md" for p in content.rglob("*.md"))
 
 
-def ensure_site(site):
-    """Builds the fixture course into `site` when the real course has no lessons yet."""
-    is_repo_site = site.resolve() == (REPO / "public").resolve()
-    if (site / "index.html").exists() and (not is_repo_site or has_lessons(REPO / "content")):
-        return "content/" if is_repo_site else str(site)
-    if has_lessons(REPO / "content") or not is_repo_site:
-        fail(f"{site}/index.html not found; build the site first (./make.sh site)")
+def course_title(content):
+    """The title in content/course.yml, if any (what the home page's <title> shows)."""
+    config = content / "course.yml"
+    if not config.exists():
+        return None
+    match = re.search(r'^title:\s*["\']?(.*?)["\']?\s*$', config.read_text(encoding="utf-8"), re.M)
+    return match.group(1) if match else None
+
+
+def the_tool():
     tool = next((p for p in [REPO / ".build/release/hypercourse", REPO / ".build/debug/hypercourse"] if p.exists()), None)
     if tool is None:
         subprocess.run(["swift", "build", "-c", "release", "--product", "hypercourse"], cwd=REPO, check=True)
         tool = REPO / ".build/release/hypercourse"
-    fixture = REPO / "Tests/SiteTests/Fixtures/course"
-    print(f"content/ has no lessons yet: building the fixture course into {site}/")
-    subprocess.run([str(tool), "build", "--content", str(fixture), "--out", str(site), "--quiet"], cwd=REPO, check=True)
+    return tool
+
+
+def ensure_site(site):
+    """Makes sure `site` holds the course to check; returns what it holds."""
+    is_repo_site = site.resolve() == (REPO / "public").resolve()
+    if not is_repo_site:
+        check((site / "index.html").exists(), f"{site}/index.html not found; build the site first")
+        return str(site)
+    content = REPO / "content"
+    if has_lessons(content):
+        title = course_title(content)
+        index = site / "index.html"
+        built = index.exists() and (title is None or f"<title>{escape_html(title)}</title>" in index.read_text(encoding="utf-8"))
+        if not built:
+            print(f"public/ does not hold the course in content/: building it")
+            subprocess.run([str(the_tool()), "build", "--content", str(content), "--out", str(site), "--quiet", "--force"], cwd=REPO, check=True)
+        return "content/"
+    # No lessons yet: the fixture course, built from a copy so that nothing (records, the exercise
+    # cache) is ever written next to the fixture in the repository.
+    with tempfile.TemporaryDirectory(prefix="hc-browser-fixture-") as scratch:
+        copy = Path(scratch) / "course"
+        shutil.copytree(REPO / "Tests/SiteTests/Fixtures/course", copy)
+        print(f"content/ has no lessons yet: building a copy of the fixture course into {site}/")
+        subprocess.run([str(the_tool()), "build", "--content", str(copy), "--out", str(site), "--quiet", "--force"], cwd=REPO, check=True)
     return "the fixture course"
+
+
+def escape_html(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
+
+
+def untracked_files():
+    """Untracked, not ignored files in the repository (None outside a git checkout)."""
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {line[3:] for line in out.splitlines() if line.startswith("?? ")}
 
 
 def make_driver():
@@ -138,10 +185,10 @@ class Site:
         time.sleep(0.05)
         element.click()
 
-    def screenshot(self, name):
+    def screenshot(self, name, limit=4000):
         out = REPO / "screenshots"
         out.mkdir(exist_ok=True)
-        height = min(self.js("return document.documentElement.scrollHeight"), 4000)
+        height = min(self.js("return document.documentElement.scrollHeight"), limit)
         width = self.js("return window.innerWidth")
         self.d.set_window_size(width, max(height, 700))
         time.sleep(0.2)
@@ -155,14 +202,21 @@ def main():
     root = Path(sys.argv[1])
     if not root.is_absolute():
         root = (Path.cwd() / root)
+    untracked_before = untracked_files()
     source = ensure_site(root)
     check((root / "index.html").exists(), f"{root}/index.html missing")
     print(f"Browser check of {root}/ ({source}) through file://")
     driver = make_driver()
     try:
-        run(Site(driver, root))
+        site = Site(driver, root)
+        run(site)
+        exercise_cards(site, say, check)
     finally:
         driver.quit()
+    untracked_after = untracked_files()
+    if untracked_before is not None and untracked_after is not None:
+        left = sorted(untracked_after - untracked_before)
+        check(not left, f"the check left untracked files in the repository: {left[:10]}")
     print("browser check passed")
 
 

@@ -137,6 +137,15 @@
           if (el) el.classList.add("is-current");
         }
       }
+      // Keep the current row in view inside a long table's own scroll box, not by scrolling the page.
+      var box = rows[position].closest(".table-wrap");
+      if (!showAll && box && box.scrollHeight > box.clientHeight) {
+        var head = box.querySelector("thead");
+        var rect = rows[position].getBoundingClientRect(), frame = box.getBoundingClientRect();
+        var above = rect.top - frame.top - (head ? head.offsetHeight : 0), below = rect.bottom - frame.top - box.clientHeight;
+        if (above < 0) box.scrollTop += above;
+        else if (below > 0) box.scrollTop += below;
+      }
       status.textContent = showAll ? "" : t("exercise_step_status") + " " + (position + 1) + " " + t("exercise_step_of") + " " + rows.length;
       prev.disabled = showAll || position === 0;
       next.disabled = !showAll && position === rows.length - 1;

@@ -55,6 +55,22 @@ struct AsmHighlighter {
         "rep", "repe", "repz", "repne", "repnz", "lock", "o16", "o32", "o64", "a16", "a32", "a64", "data16", "addr32",
     ]
 
+    /// Words that define what a colon-less label before them names.
+    static let definitionWords = WordSet([
+        "equ", "db", "dw", "dd", "dq", "dt", "do", "dy", "dz", "resb", "resw", "resd", "resq", "rest", "reso",
+        "resy", "resz", "times", "istruc",
+    ])
+
+    /// True when the next word on the line after `index` is a definition word.
+    static func isDefinition(after index: Int, in b: [UInt8]) -> Bool {
+        var start = index
+        guard start < b.count, b[start] == 0x20 || b[start] == 0x09 else { return false }
+        while start < b.count, b[start] == 0x20 || b[start] == 0x09 { start += 1 }
+        var end = start
+        while end < b.count, Bytes.isIdent(b[end]) { end += 1 }
+        return end > start && (end == b.count || !Bytes.isIdent(b[end])) && definitionWords.contains(b[start..<end], lowercase: true)
+    }
+
     /// True when the code uses AT&T register or directive syntax (`%eax`, `.globl`).
     static func looksLikeATT(_ b: [UInt8]) -> Bool {
         var i = 0
@@ -189,6 +205,12 @@ struct AsmHighlighter {
                 if expectMnemonic, j < b.count, b[j] == 0x3A {
                     out.token("label", b[i...j])
                     i = j + 1
+                    continue
+                }
+                // NASM also takes a label without the colon before data and `equ` (`msg db "Hi"`).
+                if syntax == .nasm, expectMnemonic, Self.isDefinition(after: j, in: b), !Self.directiveWords.contains(word, lowercase: true) {
+                    out.token("label", word)
+                    i = j
                     continue
                 }
                 let bare = c == 0x2E ? word.dropFirst() : word

@@ -1,0 +1,49 @@
+import CCmarkGFM
+import Foundation
+
+/// GitHub alerts (`> [!NOTE]` ...) become admonitions: the marker is removed and the block quote
+/// is wrapped in a titled `div`.
+extension MarkdownDocument {
+    private static let admonitionKinds: Set<String> = ["note", "tip", "important", "warning", "caution"]
+
+    /// `[!NOTE]` alone on the first line of the first paragraph of a block quote.
+    private static func admonitionKind(_ text: OpaquePointer) -> String? {
+        guard let literal = cmark_node_get_literal(text) else { return nil }
+        let s = String(cString: literal).trimmingCharacters(in: .whitespaces)
+        guard s.hasPrefix("[!"), s.hasSuffix("]"), s.count > 3 else { return nil }
+        let kind = s.dropFirst(2).dropLast().lowercased()
+        guard admonitionKinds.contains(kind) else { return nil }
+        if let next = cmark_node_next(text) {
+            let t = cmark_node_get_type(next)
+            guard t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK else { return nil }
+        }
+        return kind
+    }
+
+    static func isAdmonitionMarker(_ text: OpaquePointer) -> Bool {
+        guard cmark_node_previous(text) == nil, let paragraph = cmark_node_parent(text),
+            cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH, cmark_node_previous(paragraph) == nil,
+            let quote = cmark_node_parent(paragraph), cmark_node_get_type(quote) == CMARK_NODE_BLOCK_QUOTE
+        else { return false }
+        return admonitionKind(text) != nil
+    }
+
+    func convertAdmonition(_ quote: OpaquePointer) {
+        guard let paragraph = cmark_node_first_child(quote), cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH,
+            let text = cmark_node_first_child(paragraph), cmark_node_get_type(text) == CMARK_NODE_TEXT,
+            let kind = Self.admonitionKind(text)
+        else { return }
+        admonitions.append(Admonition(kind: kind, line: Int(cmark_node_get_start_line(quote))))
+        // Unlinked nodes stay in the arena until the document goes.
+        if let br = cmark_node_next(text) { cmark_node_unlink(br) }
+        cmark_node_unlink(text)
+        if cmark_node_first_child(paragraph) == nil { cmark_node_unlink(paragraph) }
+        let title = HTMLEscaping.escape(options.admonitionTitles[kind] ?? kind.capitalized)
+        let custom = replaceWithCustomBlock(quote)
+        cmark_node_set_on_enter(
+            custom,
+            "<div class=\"admonition admonition-\(kind)\" role=\"note\"><p class=\"admonition-title\">\(AdmonitionIcons.svg(kind))\(title)</p>"
+        )
+        cmark_node_set_on_exit(custom, "</div>")
+    }
+}
