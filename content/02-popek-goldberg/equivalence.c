@@ -1,7 +1,7 @@
 #include "hypercourse.h"
 
 // Pure computation: nothing here depends on the privilege level.
-// `volatile` stops the compiler from working the answers out at build time.
+// `volatile` stops the compiler computing the answers at build time.
 static volatile unsigned limit = 200;
 static volatile unsigned start = 27;
 

@@ -8,7 +8,7 @@ org 0x100000
 ; marks the end of RAM.
 PATTERN equ 0x5A5AA5A5
 
-    mov ebx, 0x00200000     ; start at 2 MiB (this program lives at 1 MiB)
+    mov ebx, 0x00200000     ; start at 2 MiB (this program is at 1 MiB)
 .probe:
     mov dword [ebx], PATTERN
     cmp dword [ebx], PATTERN
