@@ -35,6 +35,9 @@ public enum KVMError: Error, Sendable, Hashable, CustomStringConvertible {
     case systemCall(String, Errno)
     /// The machine configuration or image is out of range.
     case invalidConfiguration(String)
+    /// KVM works, but not for what this run asks of it on this kind of host (single-stepping a
+    /// user-mode guest on PVM, steps without KVM_CAP_SET_GUEST_DEBUG). Other runs can go ahead.
+    case notSupportedOnHost(String)
 
     /// Maps a failed `open` of the device to the distinct cases above.
     init(openingDevice path: String, errno: Errno) {
@@ -45,11 +48,12 @@ public enum KVMError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// True when KVM cannot be used at all on this machine (as opposed to a bad configuration).
+    /// True when KVM cannot be used at all on this machine (as opposed to a bad configuration, a
+    /// failing system call, or a feature one run needs).
     public var isUnavailable: Bool {
         switch self {
         case .deviceMissing, .permissionDenied, .wrongAPIVersion, .unsupported: true
-        case .systemCall, .invalidConfiguration: false
+        case .systemCall, .invalidConfiguration, .notSupportedOnHost: false
         }
     }
 
@@ -67,6 +71,8 @@ public enum KVMError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(call) failed: \(errno) (errno \(errno.rawValue))"
         case .invalidConfiguration(let message):
             message
+        case .notSupportedOnHost(let reason):
+            "not supported on this host: \(reason)"
         }
     }
 }

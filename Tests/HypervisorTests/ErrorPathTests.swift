@@ -47,3 +47,27 @@ struct ErrorPathTests {
         #expect(result.registers.rcx & 0xFFFF == 2)
     }
 }
+
+/// Stepping a ring-3 guest is a limit of PVM, not a sign that KVM is unusable: a build must fail at the
+/// exercise that asks for it, not fall back to showing records.
+@Suite(.enabled(if: TestKVM.deviceExists && HostKind.detect() == .pvm, "skipped: needs a PVM host"))
+struct HostLimitTests {
+    @Test func steppingAUserModeGuestOnPVMIsNotSupportedRatherThanUnavailable() throws {
+        let kvm = try TestKVM.system ?? TestKVM.kvm()
+        let image = try TestKVM.assemble(TestKVM.hello(.user), mode: .user)
+        do {
+            let result = try kvm.run(image, config: MachineConfig(mode: .user, steps: 3))
+            Issue.record("stepping a user-mode guest on PVM ran: \(result.end)")
+        } catch {
+            guard case .notSupportedOnHost(let reason) = error else {
+                Issue.record("expected notSupportedOnHost, got \(error)")
+                return
+            }
+            #expect(!error.isUnavailable)
+            #expect(reason.contains("user-mode") && reason.contains("PVM"))
+            #expect(error.description.hasPrefix("not supported on this host: "))
+        }
+        // The same system still runs everything else.
+        #expect(try kvm.run(image, config: MachineConfig(mode: .user)).end == .exit(status: 0))
+    }
+}
