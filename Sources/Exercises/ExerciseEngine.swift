@@ -63,8 +63,13 @@ public struct ExerciseEngine: Sendable {
         var kvm: KVMSystem?
         do {
             kvm = try KVMSystem(devicePath: settings.kvmDevice)
-        } catch {
+        } catch let error where error.isUnavailable {
             report.kvmUnavailable = "\(error)"
+        } catch {
+            // Out of file descriptors or memory, a broken path: the machine may have KVM, so showing
+            // the records instead would hide a real failure.
+            report.problems = [ExerciseProblem(file: nil, line: nil, message: "cannot open the KVM device: \(error)")]
+            return report
         }
         let builder = GuestBuilder(toolchain: settings.toolchain, versions: ToolVersions(cacheDirectory: settings.cacheDirectory),
                                    cacheDirectory: settings.cacheDirectory)

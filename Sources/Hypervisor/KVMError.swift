@@ -16,6 +16,7 @@ public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
     public static let notPermitted = Errno(rawValue: EPERM)
     public static let noDevice = Errno(rawValue: ENODEV)
     public static let noDeviceOrAddress = Errno(rawValue: ENXIO)
+    public static let notADirectory = Errno(rawValue: ENOTDIR)
 
     public var description: String { String(cString: strerror(rawValue)) }
 }
@@ -39,10 +40,11 @@ public enum KVMError: Error, Sendable, Hashable, CustomStringConvertible {
     /// user-mode guest on PVM, steps without KVM_CAP_SET_GUEST_DEBUG). Other runs can go ahead.
     case notSupportedOnHost(String)
 
-    /// Maps a failed `open` of the device to the distinct cases above.
+    /// Maps a failed `open` of the device to the distinct cases above. Anything else (EMFILE, ENOMEM,
+    /// ELOOP, ...) is a `systemCall` failure: the machine may well have KVM, so it is not `isUnavailable`.
     init(openingDevice path: String, errno: Errno) {
         switch errno {
-        case .noSuchFile, .noDevice, .noDeviceOrAddress: self = .deviceMissing(path: path)
+        case .noSuchFile, .noDevice, .noDeviceOrAddress, .notADirectory: self = .deviceMissing(path: path)
         case .permissionDenied, .notPermitted: self = .permissionDenied(path: path)
         default: self = .systemCall("open \(path)", errno)
         }
