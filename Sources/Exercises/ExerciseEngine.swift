@@ -72,7 +72,7 @@ public struct ExerciseEngine: Sendable {
             return report
         }
         let builder = GuestBuilder(toolchain: settings.toolchain, versions: ToolVersions(cacheDirectory: settings.cacheDirectory),
-                                   cacheDirectory: settings.cacheDirectory)
+                                   cacheDirectory: settings.cacheDirectory, toolTimeout: settings.toolTimeout, confine: settings.confineTools)
         defer {
             builder.versions.save()
             builder.cleanUp()
@@ -132,6 +132,7 @@ public struct ExerciseEngine: Sendable {
         }
 
         profile.mark("cache")
+        if !toRun.isEmpty, let warning = builder.confinementWarning { report.warnings.append(warning) }
         // 6. Build and run twice, on all cores.
         let system = kvm!
         let runs = ConcurrentRuns(count: inputs.count)

@@ -25,3 +25,143 @@ struct KVMOpenFailureTests {
         #expect(offline.problems.isEmpty && offline.recorded == 1, "\(offline.messages)")
     }
 }
+
+/// A guest source can name any file on the host; none may reach the image (and the public site), and
+/// every file inside the content folder that a guest reads must be in its key. Each case runs with
+/// the tools confined by Landlock and without (a kernel that lacks it): the dependency checks alone
+/// must catch it too.
+@Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))
+struct HostFileTests {
+    static let secret = "/etc/hostname"
+
+    func process(_ course: TestCourse, _ inputs: [ExerciseInput], confined: Bool) -> ExerciseReport {
+        ExerciseEngine(settings: ExerciseSettings(cacheDirectory: course.cache, confineTools: confined)).process(inputs, pass: .build(promote: false))
+    }
+
+    func expectRefused(_ report: ExerciseReport, _ course: TestCourse, mentioning words: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(report.outcomes.allSatisfy { $0 == nil }, sourceLocation: sourceLocation)
+        #expect(report.problems.count == 1, "\(report.messages)", sourceLocation: sourceLocation)
+        #expect(words.contains { report.messages.contains($0) }, "\(report.messages)", sourceLocation: sourceLocation)
+        #expect(report.problems.first?.line == 10, sourceLocation: sourceLocation)
+        #expect(!FileManager.default.fileExists(atPath: course.content.appendingPathComponent("ch/lesson.exercises.json").path),
+                sourceLocation: sourceLocation)
+    }
+
+    /// `incbin` spelled by token pasting: no text search of the source finds it; nasm -M does.
+    @Test(arguments: [true, false])
+    func tokenPastedIncbinOfAHostFileIsRefused(confined: Bool) {
+        let course = TestCourse()
+        let body = "bits 16\norg 0x7c00\n%define IB incb %+ in\nIB \"\(Self.secret)\"\nhlt\n"
+        let report = process(course, [course.block("id=leak", body)], confined: confined)
+        expectRefused(report, course, mentioning: ["includes '\(Self.secret)', which is outside the content folder"])
+    }
+
+    @Test(arguments: [true, false])
+    func includeOfAHostFileIsRefused(confined: Bool) {
+        let course = TestCourse()
+        let report = process(course, [course.block("id=leak", "bits 16\n%include \"\(Self.secret)\"\n")], confined: confined)
+        expectRefused(report, course, mentioning: ["includes '\(Self.secret)', which is outside the content folder"])
+    }
+
+    /// Inline assembly in C, its directive pasted from string pieces and a hex escape: clang's -MD
+    /// does not list it, the compiler's assembly output shows it.
+    @Test(arguments: [true, false])
+    func inlineAsmIncbinInCIsRefused(confined: Bool) {
+        let course = TestCourse()
+        let body = """
+            #include "hypercourse.h"
+            #define PIECE(x) #x
+            __asm__(".in" "c" "\\x62in \\"\(Self.secret)\\"");
+            int main(void) { return 0; }
+
+            """
+        let report = process(course, [course.cBlock("id=leak-c mode=long", body)], confined: confined)
+        expectRefused(report, course, mentioning: ["inline assembly uses .incbin"])
+    }
+
+    @Test(arguments: [true, false])
+    func cIncludeOfAHostFileIsRefused(confined: Bool) {
+        let course = TestCourse()
+        let report = process(course, [course.cBlock("id=leak-c mode=long", "#include \"\(Self.secret)\"\nint main(void) { return 0; }\n")],
+                             confined: confined)
+        expectRefused(report, course, mentioning: ["includes '\(Self.secret)', which is outside the content folder"])
+    }
+
+    /// A file inside the content folder, read through a pasted `incbin`, is in the record's includes,
+    /// so editing it reruns the exercise.
+    @Test func aPastedIncbinOfAContentFileIsInTheKey() throws {
+        let course = TestCourse()
+        course.write("ch/data.bin", "AB")
+        let body = "bits 16\norg 0x7c00\nmov si, data\nmov dx, 0x3f8\nmov cx, 2\nrep outsb\nhlt\n%define IB incb %+ in\ndata: IB \"data.bin\"\n"
+        let inputs = [course.block("id=data", body)]
+        let first = process(course, inputs, confined: true)
+        #expect(first.problems.isEmpty, "\(first.messages)")
+        #expect(first.output(0) == "AB")
+        #expect(try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entry("data")?.includes == ["ch/data.bin"])
+        course.write("ch/data.bin", "CD")
+        let edited = process(course, inputs, confined: true)
+        #expect(edited.cached == 0 && edited.problems.first?.message.contains("differs from the record") == true, "\(edited.messages)")
+    }
+}
+
+/// The tools' confinement itself, with a tool that reads what it is told to.
+@Suite(.enabled(if: Landlock.isAvailable, "skipped: this kernel has no Landlock"))
+struct ConfinementTests {
+    @Test func aConfinedToolReadsOnlyWhatItIsAllowed() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("confine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try "inside\n".write(to: scratch.appendingPathComponent("ok.txt"), atomically: true, encoding: .utf8)
+        let jail = Confinement(readable: ["/bin/cat", "/usr/bin/cat"] + Confinement.systemLibraries, writable: [scratch.path])
+        let cat = FileManager.default.isExecutableFile(atPath: "/usr/bin/cat") ? "/usr/bin/cat" : "/bin/cat"
+
+        let inside = try Subprocess.run(cat, [scratch.appendingPathComponent("ok.txt").path], confinement: jail)
+        #expect(inside.status == 0 && inside.output == "inside\n")
+        let outside = try Subprocess.run(cat, ["/etc/hostname"], confinement: jail)
+        #expect(outside.status != 0 && outside.output.contains("Permission denied"), "\(outside.output)")
+        // The same tool unconfined reads it, and this process was never confined.
+        #expect(try Subprocess.run(cat, ["/etc/hostname"]).status == 0)
+        #expect(FileManager.default.contents(atPath: "/etc/hostname") != nil)
+    }
+}
+
+/// Tools that never finish, or write without end, are stopped.
+@Suite struct ToolLimitTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aRunawayRepIsStoppedAtTheDeadline() throws {
+        let course = TestCourse()
+        let body = "bits 16\n%rep 1000000\n%rep 1000000\nnop\n%endrep\n%endrep\n"
+        let settings = ExerciseSettings(cacheDirectory: course.cache, toolTimeout: .seconds(1))
+        let started = ContinuousClock.now
+        let report = ExerciseEngine(settings: settings).process([course.block("id=spin", body)], pass: .build(promote: false))
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(report.problems.count == 1 && report.problems.first?.line == 10)
+        #expect(report.messages.contains("nasm did not finish within 1 s and was stopped"), "\(report.messages)")
+    }
+
+    @Test func aToolWritingPastTheLimitIsStopped() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fsize-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let out = scratch.appendingPathComponent("big").path
+        let outcome = try Subprocess.run("/bin/sh", ["-c", "head -c 3000000 /dev/zero > \(out)"], limits: .init(maxFileBytes: 1 << 20))
+        #expect(outcome.fileTooLarge || outcome.status != 0)
+        var info = stat()
+        #expect(stat(out, &info) == 0 && info.st_size <= 1 << 20)
+    }
+
+    @Test func aToolThatPrintsWithoutEndIsCapped() throws {
+        let outcome = try Subprocess.run("/bin/sh", ["-c", "yes xxxxxxxxx | head -c 5000000"], limits: .init(maxOutputBytes: 1000))
+        #expect(outcome.status == 0)
+        #expect(outcome.output.hasPrefix("xxxxxxxxx\nxxxxxxxxx\n") && outcome.output.hasSuffix("\n[4999000 more bytes of output dropped]"))
+        #expect(outcome.output.utf8.count == 1000 + "\n[4999000 more bytes of output dropped]".utf8.count)
+    }
+
+    @Test func anImageTooLargeForRAMIsRefusedBeforeItIsRead() throws {
+        let course = TestCourse()
+        let report = ExerciseEngine(settings: ExerciseSettings(cacheDirectory: course.cache))
+            .process([course.block("id=big mode=real memory=1", "bits 16\ntimes 2 * 1024 * 1024 db 0\n")], pass: .build(promote: false))
+        #expect(report.problems.count == 1)
+        #expect(report.messages.contains("does not fit in 1 MiB of RAM") || report.messages.contains("was stopped for writing a file over"), "\(report.messages)")
+    }
+}
