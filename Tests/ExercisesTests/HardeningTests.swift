@@ -165,3 +165,44 @@ struct ConfinementTests {
         #expect(report.messages.contains("does not fit in 1 MiB of RAM") || report.messages.contains("was stopped for writing a file over"), "\(report.messages)")
     }
 }
+
+/// What the key must see besides the recorded includes.
+@Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))
+struct KeyGapTests {
+    /// `%include "defs.inc"` is found in the content root; a new `defs.inc` beside the lesson comes
+    /// first in nasm's search order. The recorded include did not change, but the guest did.
+    @Test func aNewFileShadowingAnIncludeReruns() throws {
+        let course = TestCourse()
+        course.write("defs.inc", "LETTER equ 'A'\n")
+        let body = "bits 16\norg 0x7c00\n%include \"defs.inc\"\n    mov dx, 0x3f8\n    mov al, LETTER\n    out dx, al\n    hlt\n"
+        let inputs = [course.block("id=shadow", body)]
+        let first = course.process(inputs)
+        #expect(first.problems.isEmpty && first.output(0) == "A", "\(first.messages)")
+        #expect(course.process(inputs).cached == 1)
+
+        course.write("ch/defs.inc", "LETTER equ 'B'\n")
+        let shadowed = course.process(inputs)
+        #expect(shadowed.cached == 0, "the shadowed include was served from the cache")
+        #expect(shadowed.problems.first?.message.contains("differs from the record") == true && shadowed.messages.contains("+| B"),
+                "\(shadowed.messages)")
+        let promoted = course.process(inputs, .build(promote: true))
+        #expect(promoted.problems.isEmpty && promoted.output(0) == "B")
+        let record = try #require(try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entry("shadow"))
+        #expect(record.includes == ["ch/defs.inc"])
+        // And the way back: the lesson's copy goes, the root's is found again.
+        try FileManager.default.removeItem(at: course.content.appendingPathComponent("ch/defs.inc"))
+        #expect(course.process(inputs).cached == 0)
+    }
+
+    /// Every LLVM tool whose output reaches a C record is in the key: objdump's disassembly and the
+    /// symbolizer's lines are in step and trace rows, objcopy makes the image.
+    @Test func cKeysNameEveryLLVMTool() throws {
+        let toolchain = Toolchain.locate()
+        try #require(toolchain.llvmBin != nil, "the Swift toolchain's LLVM tools were not found")
+        let builder = GuestBuilder(toolchain: toolchain, versions: ToolVersions(cacheDirectory: nil), cacheDirectory: nil)
+        let identity = try builder.toolIdentity(.c).get()
+        for tool in Toolchain.llvmTools {
+            #expect(identity.contains("\n\(tool): ") || identity.hasPrefix("\(tool): "), "\(tool) is not in the key: \(identity)")
+        }
+    }
+}
