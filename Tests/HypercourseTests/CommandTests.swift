@@ -98,3 +98,22 @@ struct CommandTests {
         #expect(course.read(Self.record) == record)
     }
 }
+
+/// `--force` never replaces a folder the build reads from.
+struct ForceTests {
+    @Test func forceDoesNotReplaceAFolderHoldingTheTemplates() throws {
+        let course = FixtureCourse()
+        let site = course.root.appendingPathComponent("site")
+        let theme = site.appendingPathComponent("theme")
+        try FileManager.default.createDirectory(at: theme, withIntermediateDirectories: true)
+        try "<p>mine</p>\n".write(to: theme.appendingPathComponent("notes.html"), atomically: true, encoding: .utf8)
+        // A course that builds (no exercises), so without the rule the swap would happen.
+        try FileManager.default.createDirectory(at: course.root.appendingPathComponent("plain/01-ch"), withIntermediateDirectories: true)
+        course.write("plain/01-ch/01-a.md", "---\ntitle: A\n---\n\nText.\n")
+        #expect(try course.run(["build", "-q", "--content", "plain", "--out", "elsewhere", "--templates", "site/theme"]).status == 0)
+        let result = try course.run(["build", "-q", "--content", "plain", "--force", "--out", "site", "--templates", "site/theme"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: refusing to use") && result.stderr.contains("it holds the templates folder"), "\(result.stderr)")
+        #expect(course.read("site/theme/notes.html") == "<p>mine</p>\n")
+    }
+}
