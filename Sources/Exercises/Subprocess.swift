@@ -87,7 +87,9 @@ struct Subprocess {
             throw error
         }
         if let bytes = limits.maxFileBytes {
-            // After the exec, before the tool has read its input: it cannot have written much yet.
+            // Right after the exec: the tools this runs read all their input before they write, and
+            // none starts children first. (posix_spawn has no rlimit attribute, and a limit on this
+            // process would bind its other threads too.)
             var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
             _ = Self.prlimit(pid, Int32(RLIMIT_FSIZE.rawValue), &limit, nil)
         }
