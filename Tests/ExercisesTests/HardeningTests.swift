@@ -156,10 +156,11 @@ struct ConfinementTests {
     }
 
     @Test func aToolThatPrintsWithoutEndIsCapped() throws {
-        let outcome = try Subprocess.run("/bin/sh", ["-c", "yes xxxxxxxxx | head -c 5000000"], limits: .init(maxOutputBytes: 1000))
+        let outcome = try Subprocess.run("/bin/sh", ["-c", "yes xxxxxxxxx | head -c 200000"], limits: .init(timeout: .seconds(120), maxOutputBytes: 1000))
         #expect(outcome.status == 0)
-        #expect(outcome.output.hasPrefix("xxxxxxxxx\nxxxxxxxxx\n") && outcome.output.hasSuffix("\n[4999000 more bytes of output dropped]"))
-        #expect(outcome.output.utf8.count == 1000 + "\n[4999000 more bytes of output dropped]".utf8.count)
+        #expect(outcome.output.hasPrefix("xxxxxxxxx\nxxxxxxxxx\n") && outcome.output.hasSuffix("\n[199000 more bytes of output dropped]"),
+                "status \(outcome.status), timed out \(outcome.timedOut): …\(outcome.output.suffix(80))")
+        #expect(outcome.output.utf8.count == 1000 + "\n[199000 more bytes of output dropped]".utf8.count)
     }
 
     @Test func anImageTooLargeForRAMIsRefusedBeforeItIsRead() throws {
