@@ -166,7 +166,6 @@ final class GuestBuilder: @unchecked Sendable {
         }
         let object = work.appendingPathComponent("guest.o"), deps = work.appendingPathComponent("guest.d")
         let elf = work.appendingPathComponent("guest.elf"), image = work.appendingPathComponent("guest.bin")
-        let assembly = work.appendingPathComponent("guest.s")
         let searchPath = ["-I", runtimeDirectory.path, "-I", directory.path, "-I", spec.input.contentRoot.path]
         let compileJail = confinement(spec, tool: clang, work: work, also: [runtimeDirectory.path])
         let toolchainRoot = URL(fileURLWithPath: toolchain.llvmBin ?? "/").deletingLastPathComponent().path
@@ -198,19 +197,18 @@ final class GuestBuilder: @unchecked Sendable {
             })
         }
 
-        // First the assembly the compiler hands its assembler: clang's -MD leaves out what inline
-        // assembly reads (`.incbin`), and this is the one place where that is spelled out, after
-        // macros, string pasting and escapes. With -fno-integrated-as, inline assembly stays the text
-        // it was (the integrated assembler would already have read the file and printed its bytes).
-        // This pass also reads every file a C error can come from, so errors show here first.
-        let listed = try run(spec, "clang -S", clang, GuestRuntime.compileFlags + searchPath
-                                 + ["-g0", "-fno-integrated-as", "-S", source.path, "-o", assembly.path],
+        // First the inline assembly, from the IR clang makes before optimising (fast: no code is
+        // generated): what `.incbin` reads is in no dependency list. This pass also reads every file
+        // a C error can come from, so errors show here first.
+        let ir = work.appendingPathComponent("guest.ll")
+        let listed = try run(spec, "clang -emit-llvm", clang, GuestRuntime.compileFlags + searchPath
+                                 + ["-g0", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-S", source.path, "-o", ir.path],
                              in: directory, confinement: compileJail)
         guard listed.status == 0 else { throw try failure(listed.output) }
-        guard let text = try? String(contentsOf: assembly, encoding: .utf8) else {
-            throw ExerciseFailure([problem(spec, "clang -S wrote no assembly to check for file reads")])
+        guard let text = try? String(contentsOf: ir, encoding: .utf8) else {
+            throw ExerciseFailure([problem(spec, "clang wrote no IR to check the inline assembly in")])
         }
-        if let directive = InlineAssembly.fileDirective(in: text) {
+        if let directive = InlineAssembly.strings(inIR: text).lazy.compactMap(InlineAssembly.fileDirective(in:)).first {
             throw ExerciseFailure([problem(spec, "inline assembly uses \(directive), which C exercises may not: a C guest reads no files but its #includes")])
         }
         let compile = try run(spec, "clang", clang, GuestRuntime.compileFlags + searchPath + [

@@ -213,3 +213,27 @@ struct KeyGapTests {
         }
     }
 }
+
+/// The inline-assembly check on its own, on IR as clang writes it.
+@Suite struct InlineAssemblyTests {
+    @Test func findsEveryAsmStringWithItsEscapesDecoded() {
+        let ir = #"""
+            module asm ".in\63bin \22/etc/hostname\22"
+            module asm "  .globl tag"
+              call void asm sideeffect "nop\0A\09.macro m\0A.endm", "~{dirflag},~{fpsr},~{flags}"()
+              %1 = call i32 asm "movl $$1, $0", "=r"()
+              %2 = call i32 asm sideeffect inteldialect "mov eax, 1", "={eax}"()
+            @str = private constant [7 x i8] c".incbin"
+            """#
+        let strings = InlineAssembly.strings(inIR: ir)
+        #expect(strings == [".incbin \"/etc/hostname\"", "  .globl tag", "nop\n\t.macro m\n.endm", "movl $$1, $0", "mov eax, 1"])
+        #expect(strings.map(InlineAssembly.fileDirective(in:)) == [".incbin", nil, ".macro", nil, nil])
+    }
+
+    @Test func directivesAreFoundBehindLabelsSeparatorsAndCase() {
+        #expect(InlineAssembly.fileDirective(in: "1: .INCBIN \"x\"") == ".incbin")
+        #expect(InlineAssembly.fileDirective(in: "nop; label: .include \"x.s\"") == ".include")
+        #expect(InlineAssembly.fileDirective(in: ".irpc c, bin") == ".irpc")
+        #expect(InlineAssembly.fileDirective(in: "mov $1, %eax\n.ascii \"incbin\"") == nil)
+    }
+}
