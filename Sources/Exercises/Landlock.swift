@@ -12,7 +12,7 @@ struct Confinement: Sendable, Hashable {
 
     /// Where a dynamically linked tool finds its loader and libraries. Distribution files, readable by
     /// anyone; the dependency checks (nasm -M, clang -MD, the inline-asm scan) still refuse them as includes.
-    static let systemLibraries = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/etc/ld.so.cache"]
+    static let systemLibraries = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/etc/ld.so.cache", "/etc/ld.so.preload"]
 }
 
 /// Linux Landlock (5.13+), used to confine the tools that read guest sources: a source can name any

@@ -156,12 +156,22 @@ struct Subprocess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
+        let envp = environment.map { strdup($0) } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else { return .failure(LaunchError(executable: executable, errno: spawned)) }
         return .success(pid)
     }
+
+    /// The tools' whole environment. Not this process's: nasm reads any variable a source names
+    /// (`db %!HOME`), and clang takes include folders from CPATH and C_INCLUDE_PATH; a fixed
+    /// environment also keeps messages in one language and builds the same on every machine.
+    static let environment: [String] = {
+        var variables = ["PATH=/usr/bin:/bin", "LC_ALL=C"]
+        if let temporary = ProcessInfo.processInfo.environment["TMPDIR"], !temporary.isEmpty { variables.append("TMPDIR=\(temporary)") }
+        return variables
+    }()
 
     /// Waits for the child; past `deadline` (a tool that closed its output and went on), kills it.
     private static func reap(_ pid: pid_t, until deadline: ContinuousClock.Instant? = nil) -> (code: Int32, timedOut: Bool) {

@@ -87,6 +87,33 @@ struct HostFileTests {
         expectRefused(report, course, mentioning: ["includes '\(Self.secret)', which is outside the content folder"])
     }
 
+    /// nasm reads environment variables a source names (`%!HOME`): the tools get a fixed
+    /// environment, not the build's, which may hold tokens.
+    @Test func theBuildsEnvironmentDoesNotReachTheGuest() throws {
+        let home = try #require(ProcessInfo.processInfo.environment["HOME"])
+        let course = TestCourse()
+        let body = """
+            bits 16
+            org 0x7c00
+            %defstr SECRET %!HOME
+                mov si, msg
+                mov dx, 0x3f8
+            next:
+                lodsb
+                test al, al
+                jz done
+                out dx, al
+                jmp next
+            done:
+                hlt
+            msg: db SECRET, "|", 0
+
+            """
+        let report = process(course, [course.block("id=env", body)], confined: true)
+        #expect(report.problems.isEmpty, "\(report.messages)")
+        #expect(report.output(0) == "|" && report.output(0)?.contains(home) == false)
+    }
+
     /// A file inside the content folder, read through a pasted `incbin`, is in the record's includes,
     /// so editing it reruns the exercise.
     @Test func aPastedIncbinOfAContentFileIsInTheKey() throws {
