@@ -71,7 +71,8 @@ struct Subprocess {
                 do throws(LandlockError) {
                     try Landlock.restrictThisThread(confinement)
                 } catch {
-                    return .failure(LaunchError(executable: executable, errno: error.errno, detail: error.description))
+                    return .failure(LaunchError(executable: executable, errno: error.errno,
+                                                detail: "\(error); HYPERCOURSE_UNCONFINED=1 runs the tools without Landlock"))
                 }
                 return Self.spawn(executable, arguments, in: directory, output: writer)
             } ?? .failure(LaunchError(executable: executable, errno: EAGAIN, detail: "cannot start a thread to confine it"))
