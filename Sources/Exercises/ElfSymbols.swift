@@ -95,7 +95,6 @@ enum ElfSymbols {
         // frame; inner ones are inlined helpers such as outb).
         guard let outer = frames.last, outer.function != "??" else { return (nil, nil) }
         if outer.file.hasPrefix(runtimeDirectory) { return (nil, "\(outer.function) (runtime)") }
-        let inner = outer
-        return (nil, "\(URL(fileURLWithPath: inner.file).lastPathComponent):\(inner.line)")
+        return (nil, "\(URL(fileURLWithPath: outer.file).lastPathComponent):\(outer.line)")
     }
 }

@@ -31,7 +31,44 @@ enum ExerciseKey {
             let digest = FileManager.default.contents(atPath: url.path).map { SHA256.hash([UInt8]($0)) } ?? "missing"
             text += "include \(include) \(digest)\n"
         }
+        for shadow in shadows(spec, includes: includes) { text += "shadow \(shadow)\n" }
         return SHA256.hash(text)
+    }
+
+    /// Files that exist where an include could be found before the one recorded: a `defs.inc` new in
+    /// the lesson's folder wins over the content root's through the search order, without changing
+    /// any recorded include. Candidates are every tail of each include's path in every folder the
+    /// tools search (the source's folder, the content root, and for C the includes' own folders),
+    /// plus the C runtime's header; a warm build only stats them. Deterministic for a given tree, so
+    /// only a file appearing or vanishing there changes the key.
+    static func shadows(_ spec: ExerciseSpec, includes: [String]) -> [String] {
+        let root = spec.input.contentRoot.standardizedFileURL
+        // The folder as a content-relative path ("" for the root itself).
+        guard let lesson = ContentPath.relative((spec.sourceFile ?? spec.input.file).deletingLastPathComponent().appendingPathComponent("_"), to: root)
+            .map({ ($0 as NSString).deletingLastPathComponent }) else { return [] }
+        var folders = [lesson, ""]
+        var names = includes
+        if spec.language == .c {
+            folders += includes.map { ($0 as NSString).deletingLastPathComponent }
+            names.append("hypercourse.h")
+        }
+        let known = Set(includes)
+        var found = Set<String>()
+        for name in names {
+            let parts = name.split(separator: "/")
+            for start in parts.indices {
+                let tail = parts[start...].joined(separator: "/")
+                for folder in Set(folders) {
+                    let candidate = ((folder.isEmpty ? tail : folder + "/" + tail) as NSString).standardizingPath
+                    guard !known.contains(candidate), !candidate.hasPrefix("../"), !found.contains(candidate) else { continue }
+                    var info = stat()
+                    if stat(root.appendingPathComponent(candidate).path, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+                        found.insert(candidate)
+                    }
+                }
+            }
+        }
+        return found.sorted()
     }
 }
 

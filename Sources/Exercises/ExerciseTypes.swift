@@ -31,13 +31,23 @@ public struct ExerciseSettings: Sendable {
     /// Threads for builds and guests; defaults to the number of cores.
     public var threads: Int
     public var toolchain: Toolchain
+    /// How long nasm, clang, ld.lld, ... may take for one exercise before they are stopped.
+    public var toolTimeout: Duration
+    /// Run the tools under Landlock, seeing only the content folder, scratch, the guest runtime and
+    /// the toolchain (where the kernel has Landlock; elsewhere a warning says they run unconfined).
+    /// Defaults to on unless `HYPERCOURSE_UNCONFINED` is set (for a sandbox that forbids Landlock).
+    public var confineTools: Bool
 
     public init(kvmDevice: String = KVMSystem.defaultDevicePath, cacheDirectory: URL?,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, toolchain: Toolchain = .locate()) {
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, toolchain: Toolchain = .locate(),
+                toolTimeout: Duration = .seconds(30),
+                confineTools: Bool = ProcessInfo.processInfo.environment["HYPERCOURSE_UNCONFINED"] == nil) {
         self.kvmDevice = kvmDevice
         self.cacheDirectory = cacheDirectory
         self.threads = threads
         self.toolchain = toolchain
+        self.toolTimeout = toolTimeout
+        self.confineTools = confineTools
     }
 
     /// `.hypercourse-cache` beside the content folder.

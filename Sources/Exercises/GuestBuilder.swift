@@ -22,19 +22,37 @@ enum GuestSymbols: Sendable {
 
 /// Builds guest images with nasm, or with the Swift toolchain's clang, ld.lld and llvm-objcopy.
 /// Thread-safe: builds run concurrently, each in its own scratch folder.
+///
+/// Guest sources are untrusted: every tool runs with a deadline and a file-size limit, confined by
+/// Landlock (where the kernel has it) to the content folder, its scratch folder, the guest runtime
+/// and the toolchain; and whatever the kernel, what a guest includes is listed by the tools
+/// themselves (`nasm -M`, clang's `-MD`, a scan of the compiler's assembly for `.incbin`) and
+/// refused when it lies outside the content folder.
 final class GuestBuilder: @unchecked Sendable {
     let toolchain: Toolchain
     let versions: ToolVersions
     let cacheDirectory: URL?
     let scratch: URL
+    let toolTimeout: Duration
+    /// Whether tools run under Landlock (when the kernel has it).
+    let confine: Bool
     private let lock = NSLock()
     private var runtime: Result<URL, ExerciseBuildError>?
 
-    init(toolchain: Toolchain, versions: ToolVersions, cacheDirectory: URL?) {
+    init(toolchain: Toolchain, versions: ToolVersions, cacheDirectory: URL?, toolTimeout: Duration = Subprocess.Limits.defaultTimeout,
+         confine: Bool = true) {
         self.toolchain = toolchain
         self.versions = versions
         self.cacheDirectory = cacheDirectory
+        self.toolTimeout = toolTimeout
+        self.confine = confine
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hypercourse-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    }
+
+    /// Why the tools run unconfined although confinement was asked for, or nil.
+    var confinementWarning: String? {
+        guard confine, let reason = Landlock.unavailableReason else { return nil }
+        return "warning: nasm and clang run unconfined: \(reason); what guests include is still checked through the tools' own dependency lists"
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: scratch) }
@@ -47,12 +65,17 @@ final class GuestBuilder: @unchecked Sendable {
             guard let version = versions.version(of: nasm, arguments: ["-v"]) else { return .failure(.init("cannot run \(nasm) -v")) }
             return .success("nasm: \(version)")
         case .c:
-            guard let clang = toolchain.clang, let lld = toolchain.lld else { return .failure(.init(Toolchain.missingClangMessage)) }
-            guard let clangVersion = versions.version(of: clang, arguments: ["--version"]),
-                  let lldVersion = versions.version(of: lld, arguments: ["--version"]) else {
-                return .failure(.init("cannot run \(clang) --version"))
+            // Every tool whose output reaches the record: the image (clang, ld.lld, llvm-objcopy) and
+            // the step and trace rows (llvm-objdump's disassembly, llvm-symbolizer's lines).
+            guard let llvmBin = toolchain.llvmBin else { return .failure(.init(Toolchain.missingClangMessage)) }
+            var lines: [String] = []
+            for tool in Toolchain.llvmTools {
+                guard let version = versions.version(of: llvmBin + "/" + tool, arguments: ["--version"]) else {
+                    return .failure(.init("cannot run \(llvmBin)/\(tool) --version"))
+                }
+                lines.append("\(tool): \(version)")
             }
-            return .success("clang: \(clangVersion)\nld.lld: \(lldVersion)\nruntime: \(GuestRuntime.hash)")
+            return .success((lines + ["runtime: \(GuestRuntime.hash)"]).joined(separator: "\n"))
         }
     }
 
@@ -88,14 +111,23 @@ final class GuestBuilder: @unchecked Sendable {
         guard let nasm = toolchain.nasm else { throw ExerciseFailure([problem(spec, "nasm is missing: \(Nasm.installLine)")]) }
         let image = work.appendingPathComponent("guest.bin"), listing = work.appendingPathComponent("guest.lst")
         let searchPath = ["-I", slash(directory), "-I", slash(spec.input.contentRoot)]
-        let outcome = try run(spec, nasm, ["-f", "bin", "-l", listing.path, "-o", image.path] + searchPath + [source.path], in: directory)
+        let jail = confinement(spec, tool: nasm, work: work)
+        let outcome = try run(spec, "nasm", nasm, ["-f", "bin", "-l", listing.path, "-o", image.path] + searchPath + [source.path],
+                              in: directory, confinement: jail)
         let diagnostics = NasmDiagnostic.parse(outcome.output)
         func place(_ diagnostic: NasmDiagnostic) -> (URL, Int?) {
             let file = diagnostic.file.hasPrefix("/") ? URL(fileURLWithPath: diagnostic.file) : directory.appendingPathComponent(diagnostic.file)
             if file.standardizedFileURL.path == source.standardizedFileURL.path { return spec.location(ofBuiltLine: diagnostic.line) }
             return (file, diagnostic.line)
         }
+        // Dependencies: nasm's -MD forgets %include files (2.16), so ask with -M, always: its
+        // preprocessor also sees an `incbin` spelled through macros (`incb %+ in`), which no text
+        // search of the source would. It lists files it could not open too, so a read the
+        // confinement refused is reported for what it is. (Not -MG: nasm 2.16 then skips the -I search.)
+        let deps = try run(spec, "nasm -M", nasm, ["-M"] + searchPath + [source.path], in: directory, confinement: jail)
+        let listed = deps.status == 0 ? MakeDependencies.parse(deps.output) : nil
         guard outcome.status == 0 else {
+            if let listed { _ = try confine(spec, listed, directory: directory, source: source, ignoring: []) }
             let errors = diagnostics.filter { $0.severity != "warning" }
             guard !errors.isEmpty else {
                 throw ExerciseFailure([problem(spec, "nasm failed: \(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))")])
@@ -109,20 +141,16 @@ final class GuestBuilder: @unchecked Sendable {
             let (file, line) = place(diagnostic)
             return "\(DisplayPath.of(file))\(line.map { ":\($0)" } ?? ""): warning: \(diagnostic.message)"
         }
-        guard let bytes = FileManager.default.contents(atPath: image.path), let text = try? String(contentsOf: listing, encoding: .utf8) else {
-            throw ExerciseFailure([problem(spec, "nasm produced no image")])
+        // If nasm cannot say what the guest includes, the build fails rather than guess.
+        guard let listed else {
+            throw ExerciseFailure([problem(spec, "nasm -M cannot list the files this exercise includes: \(deps.output.trimmingCharacters(in: .whitespacesAndNewlines))")])
         }
-        // Dependencies: nasm's -MD forgets %include files (2.16), so ask with -M, and only when the
-        // source can include anything at all.
-        var includes: [String] = []
-        let lowered = spec.source.built.lowercased()
-        if ["%include", "incbin", "%depend", "%pathsearch"].contains(where: { lowered.contains($0) }) {
-            let deps = try run(spec, nasm, ["-M"] + searchPath + [source.path], in: directory)
-            if deps.status == 0 {
-                includes = try confine(spec, MakeDependencies.parse(deps.output), directory: directory, source: source, ignoring: [])
-            }
+        let includes = try confine(spec, listed, directory: directory, source: source, ignoring: [])
+        let bytes = try readImage(spec, image)
+        guard let text = try? String(contentsOf: listing, encoding: .utf8) else {
+            throw ExerciseFailure([problem(spec, "nasm produced no listing")])
         }
-        return BuiltGuest(image: [UInt8](bytes), includes: includes, symbols: .listing(NasmListing.parse(text)), warnings: warnings)
+        return BuiltGuest(image: bytes, includes: includes, symbols: .listing(NasmListing.parse(text)), warnings: warnings)
     }
 
     // MARK: clang
@@ -138,11 +166,9 @@ final class GuestBuilder: @unchecked Sendable {
         }
         let object = work.appendingPathComponent("guest.o"), deps = work.appendingPathComponent("guest.d")
         let elf = work.appendingPathComponent("guest.elf"), image = work.appendingPathComponent("guest.bin")
-        let compile = try run(spec, clang, GuestRuntime.compileFlags + [
-            "-I", runtimeDirectory.path, "-I", directory.path, "-I", spec.input.contentRoot.path,
-            "-MD", "-MF", deps.path, "-c", source.path, "-o", object.path,
-        ], in: directory)
-        let diagnostics = ClangDiagnostic.parse(compile.output)
+        let searchPath = ["-I", runtimeDirectory.path, "-I", directory.path, "-I", spec.input.contentRoot.path]
+        let compileJail = confinement(spec, tool: clang, work: work, also: [runtimeDirectory.path])
+        let toolchainRoot = URL(fileURLWithPath: toolchain.llvmBin ?? "/").deletingLastPathComponent().path
         func place(_ diagnostic: ClangDiagnostic) -> (URL, Int) {
             let file = diagnostic.file.hasPrefix("/") ? URL(fileURLWithPath: diagnostic.file) : directory.appendingPathComponent(diagnostic.file)
             if file.standardizedFileURL.path == source.standardizedFileURL.path {
@@ -151,41 +177,70 @@ final class GuestBuilder: @unchecked Sendable {
             }
             return (file, diagnostic.line)
         }
-        guard compile.status == 0 else {
-            let errors = diagnostics.filter { $0.severity != "warning" && $0.severity != "note" }
-            guard !errors.isEmpty else {
-                throw ExerciseFailure([problem(spec, "clang failed: \(compile.output.trimmingCharacters(in: .whitespacesAndNewlines))")])
+        func failure(_ output: String) throws(ExerciseFailure) -> ExerciseFailure {
+            let errors = ClangDiagnostic.parse(output).filter { $0.severity != "warning" && $0.severity != "note" }
+            // An error may come from a header outside the content folder (or one the confinement kept
+            // clang from reading): then that is the error to report.
+            let ignoring = [runtimeDirectory.path, toolchainRoot]
+            _ = try confine(spec, errors.compactMap(\.unopenedFile), directory: directory, source: source, ignoring: ignoring)
+            let deps = try run(spec, "clang -M", clang, GuestRuntime.compileFlags + searchPath + ["-M", "-MG", source.path],
+                               in: directory, confinement: compileJail)
+            if deps.status == 0 {
+                _ = try confine(spec, MakeDependencies.parse(deps.output), directory: directory, source: source, ignoring: ignoring)
             }
-            throw ExerciseFailure(errors.map { diagnostic in
+            guard !errors.isEmpty else {
+                return ExerciseFailure([problem(spec, "clang failed: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")])
+            }
+            return ExerciseFailure(errors.map { diagnostic in
                 let (file, line) = place(diagnostic)
                 return ExerciseProblem(file: file, line: line, message: "compiler error: \(diagnostic.message)")
             })
         }
-        let warnings = diagnostics.filter { $0.severity == "warning" }.map { diagnostic -> String in
+
+        // First the inline assembly, from the IR clang makes before optimising (fast: no code is
+        // generated): what `.incbin` reads is in no dependency list. This pass also reads every file
+        // a C error can come from, so errors show here first.
+        let ir = work.appendingPathComponent("guest.ll")
+        let listed = try run(spec, "clang -emit-llvm", clang, GuestRuntime.compileFlags + searchPath
+                                 + ["-g0", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-S", source.path, "-o", ir.path],
+                             in: directory, confinement: compileJail)
+        guard listed.status == 0 else { throw try failure(listed.output) }
+        guard let text = try? String(contentsOf: ir, encoding: .utf8) else {
+            throw ExerciseFailure([problem(spec, "clang wrote no IR to check the inline assembly in")])
+        }
+        if let directive = InlineAssembly.strings(inIR: text).lazy.compactMap(InlineAssembly.fileDirective(in:)).first {
+            throw ExerciseFailure([problem(spec, "inline assembly uses \(directive), which C exercises may not: a C guest reads no files but its #includes")])
+        }
+        let compile = try run(spec, "clang", clang, GuestRuntime.compileFlags + searchPath + [
+            "-MD", "-MF", deps.path, "-c", source.path, "-o", object.path,
+        ], in: directory, confinement: compileJail)
+        guard compile.status == 0 else { throw try failure(compile.output) }
+        let warnings = ClangDiagnostic.parse(compile.output).filter { $0.severity == "warning" }.map { diagnostic -> String in
             let (file, line) = place(diagnostic)
             return "\(DisplayPath.of(file)):\(line): warning: \(diagnostic.message)"
         }
-        let link = try run(spec, lld, GuestRuntime.linkFlags + [
+        let toolJail = confinement(spec, tool: lld, work: work, also: [runtimeDirectory.path], content: false)
+        let link = try run(spec, "ld.lld", lld, GuestRuntime.linkFlags + [
             "-T", runtimeDirectory.appendingPathComponent("link.ld").path, "-o", elf.path,
             runtimeDirectory.appendingPathComponent("runtime.o").path, object.path,
-        ])
+        ], confinement: toolJail)
         guard link.status == 0 else {
             let message = link.output.split(separator: "\n").filter { $0.contains("error:") }
                 .map { $0.components(separatedBy: "error: ").dropFirst().joined(separator: "error: ") }
                 .joined(separator: "; ")
             throw ExerciseFailure([problem(spec, "link error: \(message.isEmpty ? link.output : message) (the runtime provides what hypercourse.h declares)")])
         }
-        let flatten = try run(spec, objcopy, ["-O", "binary", elf.path, image.path])
-        guard flatten.status == 0, let bytes = FileManager.default.contents(atPath: image.path) else {
+        let flatten = try run(spec, "llvm-objcopy", objcopy, ["-O", "binary", elf.path, image.path], confinement: toolJail)
+        guard flatten.status == 0 else {
             throw ExerciseFailure([problem(spec, "llvm-objcopy failed: \(flatten.output)")])
         }
-        var includes: [String] = []
-        if let text = try? String(contentsOf: deps, encoding: .utf8) {
-            let toolchainRoot = URL(fileURLWithPath: toolchain.llvmBin ?? "/").deletingLastPathComponent().path
-            includes = try confine(spec, MakeDependencies.parse(text), directory: directory, source: source,
-                                   ignoring: [runtimeDirectory.path, toolchainRoot])
+        let bytes = try readImage(spec, image)
+        guard let depsText = try? String(contentsOf: deps, encoding: .utf8) else {
+            throw ExerciseFailure([problem(spec, "clang wrote no dependency file, so what this exercise includes is unknown")])
         }
-        return BuiltGuest(image: [UInt8](bytes), includes: includes,
+        let includes = try confine(spec, MakeDependencies.parse(depsText), directory: directory, source: source,
+                                   ignoring: [runtimeDirectory.path, toolchainRoot])
+        return BuiltGuest(image: bytes, includes: includes,
                           symbols: .elf(elf, source: source.standardizedFileURL.path, runtimeDirectory: runtimeDirectory.path),
                           warnings: warnings)
     }
@@ -229,7 +284,8 @@ final class GuestBuilder: @unchecked Sendable {
                 "-fdebug-prefix-map=\(staging.path)=\(final.path)",
                 "-I", staging.path, "-c", staging.appendingPathComponent("runtime.c").path,
                 "-o", staging.appendingPathComponent("runtime.o").path,
-            ])
+            ], limits: Subprocess.Limits(timeout: toolTimeout),
+               confinement: confine ? Confinement(readable: toolReadable(clang), writable: [staging.path]) : nil)
         } catch {
             throw ExerciseBuildError(error.description)
         }
@@ -244,12 +300,69 @@ final class GuestBuilder: @unchecked Sendable {
 
     // MARK: helpers
 
-    private func run(_ spec: ExerciseSpec, _ executable: String, _ arguments: [String], in directory: URL? = nil) throws(ExerciseFailure) -> Subprocess.Outcome {
+    /// Runs one tool on an exercise's files, with the exercise's limits. A tool stopped at the deadline
+    /// or for writing too much is an error here; any other exit status is the caller's to judge.
+    private func run(_ spec: ExerciseSpec, _ name: String, _ executable: String, _ arguments: [String], in directory: URL? = nil,
+                     confinement: Confinement?) throws(ExerciseFailure) -> Subprocess.Outcome {
+        let limits = Subprocess.Limits(timeout: toolTimeout, maxFileBytes: Self.fileLimit(spec))
+        let outcome: Subprocess.Outcome
         do {
-            return try Subprocess.run(executable, arguments, in: directory)
+            outcome = try Subprocess.run(executable, arguments, in: directory, limits: limits, confinement: confinement)
         } catch {
             throw ExerciseFailure([problem(spec, error.description)])
         }
+        if outcome.timedOut {
+            throw ExerciseFailure([problem(spec, "\(name) did not finish within \(Self.seconds(toolTimeout)) and was stopped (a runaway %rep, times or macro?)")])
+        }
+        if outcome.fileTooLarge {
+            throw ExerciseFailure([problem(spec, "\(name) was stopped for writing a file over \(Self.fileLimit(spec) >> 20) MiB; the guest's image must fit in its \(spec.memoryMiB) MiB of RAM")])
+        }
+        return outcome
+    }
+
+    /// Largest file a tool may write for an exercise: the image must fit in RAM; listings, objects
+    /// and debug information get as much again, and some room.
+    static func fileLimit(_ spec: ExerciseSpec) -> UInt64 { UInt64(spec.memoryMiB) << 21 + 64 << 20 }
+
+    /// The image, once its size says it fits in the guest's RAM (read only then).
+    private func readImage(_ spec: ExerciseSpec, _ image: URL) throws(ExerciseFailure) -> [UInt8] {
+        var info = stat()
+        guard stat(image.path, &info) == 0 else { throw ExerciseFailure([problem(spec, "the tools produced no image")]) }
+        do {
+            try spec.machineConfig.validate(imageSize: Int(info.st_size))
+        } catch {
+            throw ExerciseFailure([problem(spec, "\(error)")])
+        }
+        guard let data = FileManager.default.contents(atPath: image.path) else {
+            throw ExerciseFailure([problem(spec, "cannot read the image the tools produced")])
+        }
+        return [UInt8](data)
+    }
+
+    /// What a tool may see while it works on `spec`: the toolchain and system libraries, the content
+    /// folder (`content: false` for tools that only read what the build made), `also`, and the
+    /// exercise's scratch folder, the only place it may write. Nil when confinement is off.
+    private func confinement(_ spec: ExerciseSpec, tool: String, work: URL, also: [String] = [], content: Bool = true) -> Confinement? {
+        guard confine else { return nil }
+        var readable = toolReadable(tool) + also
+        if content { readable.append(spec.input.contentRoot.path) }
+        if let file = spec.sourceFile { readable.append(file.path) }
+        return Confinement(readable: readable, writable: [work.path])
+    }
+
+    /// The tool itself (the whole toolchain folder for LLVM's tools, which load their libraries and
+    /// clang's resource folder from there) and the system's libraries.
+    private func toolReadable(_ tool: String) -> [String] {
+        var paths = [tool] + Confinement.systemLibraries
+        if let llvmBin = toolchain.llvmBin, tool.hasPrefix(llvmBin + "/") {
+            paths.append(URL(fileURLWithPath: llvmBin).deletingLastPathComponent().path)
+        }
+        return paths
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
     }
 
     /// Dependencies as content-relative paths; an include outside the content folder is an error
@@ -275,59 +388,4 @@ final class GuestBuilder: @unchecked Sendable {
     }
 
     private func slash(_ url: URL) -> String { url.path.hasSuffix("/") ? url.path : url.path + "/" }
-}
-
-struct ExerciseBuildError: Error, Sendable {
-    var message: String
-    init(_ message: String) { self.message = message }
-}
-
-/// `target: dep dep \` lines, as nasm -M and clang -MD write them.
-enum MakeDependencies {
-    static func parse(_ text: String) -> [String] {
-        let joined = text.replacingOccurrences(of: "\\\n", with: " ")
-        var paths: [String] = []
-        for line in joined.split(separator: "\n") {
-            guard let colon = line.range(of: ": ") ?? line.range(of: ":\t") else { continue }
-            var current = ""
-            var escaped = false
-            for ch in line[colon.upperBound...] {
-                if escaped {
-                    current.append(ch)
-                    escaped = false
-                } else if ch == "\\" {
-                    escaped = true
-                } else if ch == " " || ch == "\t" {
-                    if !current.isEmpty { paths.append(current) }
-                    current = ""
-                } else {
-                    current.append(ch)
-                }
-            }
-            if !current.isEmpty { paths.append(current) }
-        }
-        return paths
-    }
-}
-
-/// `file:line:col: error: message` lines from clang.
-struct ClangDiagnostic: Sendable, Hashable {
-    var file: String
-    var line: Int
-    var severity: String
-    var message: String
-
-    static func parse(_ text: String) -> [ClangDiagnostic] {
-        text.split(separator: "\n").compactMap { raw -> ClangDiagnostic? in
-            let line = String(raw)
-            for severity in ["fatal error", "error", "warning", "note"] {
-                guard let marker = line.range(of: ": \(severity): ") else { continue }
-                let location = line[..<marker.lowerBound].split(separator: ":")
-                guard location.count >= 3, let number = Int(location[location.count - 2]) else { continue }
-                let file = location.dropLast(2).joined(separator: ":")
-                return ClangDiagnostic(file: file, line: number, severity: severity, message: String(line[marker.upperBound...]))
-            }
-            return nil
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Hypervisor
 
 /// The assembler for guest programs: `nasm -f bin`, optionally with a listing (`-l`) that maps guest
 /// addresses back to source lines.
@@ -53,25 +54,25 @@ public struct Nasm: Sendable {
         for path in includePaths { arguments += ["-I", path.path.hasSuffix("/") ? path.path : path.path + "/"] }
         arguments.append(input)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-            try process.run()
+        } catch {
+            throw .io("cannot create a scratch folder for nasm: \(error.localizedDescription)")
+        }
+        // The largest image any guest can load is the largest RAM; nothing nasm writes needs more.
+        let limit = UInt64(MachineConfig.memoryRangeMiB.upperBound) << 20 + 64 << 20
+        let outcome: Subprocess.Outcome
+        do {
+            outcome = try Subprocess.run(executable, arguments, in: directory, limits: Subprocess.Limits(maxFileBytes: limit))
         } catch {
             if !FileManager.default.isExecutableFile(atPath: executable) { throw .missing }
-            throw .io("cannot run \(executable): \(error.localizedDescription)")
+            throw .io(error.description)
         }
-        // Read before waiting, so a chatty nasm cannot fill the pipe and stall.
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        if outcome.timedOut { throw .io("nasm did not finish within \(Subprocess.Limits.defaultTimeout) and was stopped") }
+        if outcome.fileTooLarge { throw .io("nasm was stopped for writing more than \(limit >> 20) MiB") }
+        let text = outcome.output
         let diagnostics = NasmDiagnostic.parse(text)
-        guard process.terminationStatus == 0 else {
+        guard outcome.status == 0 else {
             throw .failed(diagnostics.isEmpty ? [NasmDiagnostic(file: input, line: nil, severity: "error",
                                                                 message: text.isEmpty ? "nasm failed" : text)] : diagnostics)
         }

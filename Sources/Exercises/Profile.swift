@@ -9,6 +9,8 @@ final class Profile: @unchecked Sendable {
     private var last: ContinuousClock.Instant
     private var marks: [String] = []
     private var totals: [String: (count: Int, time: Duration)] = [:]
+    /// Each exercise's slowest single run.
+    private var guests: [String: Duration] = [:]
 
     init() { last = clock.now }
 
@@ -18,8 +20,6 @@ final class Profile: @unchecked Sendable {
         marks.append("\(name) \(Self.ms(now - last))")
         last = now
     }
-
-    private var guests: [String: Duration] = [:]
 
     func add(_ category: String, _ duration: Duration, exercise: String? = nil) {
         guard enabled else { return }

@@ -34,11 +34,11 @@ enum ResultRecorder {
         }
         let trace = run.trace.map { trace in
             trace.entries.filter { keep($0.kind) }.map { entry -> RecordedExit in
-                let where_ = place(entry.csBase, entry.rip, ending: entry.ripFollowsInstruction)
+                let location = place(entry.csBase, entry.rip, ending: entry.ripFollowsInstruction)
                 return RecordedExit(
                     index: entry.index, kind: entry.kind.rawValue, target: target(entry), size: entry.size > 0 ? entry.size : nil,
                     value: entry.value.map { formatValue(entry.kind, $0, size: entry.size) }, rip: formatRIP(entry.csBase, entry.rip, spec.mode),
-                    line: where_.line, at: where_.line == nil ? where_.at : nil)
+                    line: location.line, at: location.line == nil ? location.at : nil)
             }
         }
         let steps = run.steps.map { recording -> [RecordedStep] in
@@ -47,10 +47,10 @@ enum ResultRecorder {
                 let changes = step.registers.changes(since: previous).filter { $0.name != "rip" }
                     .map { [$0.name, hex($0.before), hex($0.after)] }
                 previous = step.registers
-                let where_ = place(step.csBase, step.rip, ending: false)
+                let location = place(step.csBase, step.rip, ending: false)
                 return RecordedStep(
-                    index: step.index, rip: formatRIP(step.csBase, step.rip, spec.mode), line: where_.line,
-                    at: where_.line == nil ? where_.at : nil, instruction: where_.instruction ?? "?", changes: changes,
+                    index: step.index, rip: formatRIP(step.csBase, step.rip, spec.mode), line: location.line,
+                    at: location.line == nil ? location.at : nil, instruction: location.instruction ?? "?", changes: changes,
                     exits: step.exits.filter { keep($0.kind) }.map(describe), completed: step.completed)
             }
         }
@@ -96,6 +96,4 @@ enum ResultRecorder {
         if mode == .real && csBase != 0 { return String(csBase >> 4, radix: 16).leftPadded(4) + ":" + String(rip, radix: 16).leftPadded(4) }
         return hex(rip)
     }
-
-    static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 }

@@ -73,7 +73,7 @@ public struct RunReport: Encodable, Sendable {
             return recording.steps.map { step in
                 defer { before = step.registers }
                 let changed = step.registers.changes(since: before).map { ($0.name, [Self.hex64($0.before), Self.hex64($0.after)]) }
-                return StepItem(index: step.index, rip: Self.hex(step.rip), csBase: Self.hex(step.csBase),
+                return StepItem(index: step.index, rip: hex(step.rip), csBase: hex(step.csBase),
                                 changed: Dictionary(uniqueKeysWithValues: changed), exits: step.exits.map(Self.item),
                                 completed: step.completed)
             }
@@ -83,12 +83,10 @@ public struct RunReport: Encodable, Sendable {
     }
 
     static func item(_ entry: TraceEntry) -> TraceItem {
-        TraceItem(index: entry.index, exit: entry.exit, kind: entry.kind.rawValue, port: entry.port.map(hex),
-                  address: entry.address.map(hex), size: entry.size, value: entry.value.map(hex),
+        TraceItem(index: entry.index, exit: entry.exit, kind: entry.kind.rawValue, port: entry.port.map { hex($0) },
+                  address: entry.address.map { hex($0) }, size: entry.size, value: entry.value.map { hex($0) },
                   rip: hex(entry.rip), ripFollowsInstruction: entry.ripFollowsInstruction, csBase: hex(entry.csBase))
     }
-
-    static func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }
 
     /// Registers print at full width, so columns of them line up.
     static func hex64(_ value: UInt64) -> String {

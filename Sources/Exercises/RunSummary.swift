@@ -41,6 +41,7 @@ public enum RunSummary {
     public static let codeKVMPermission: Int32 = 21
     public static let codeKVMVersion: Int32 = 22
     public static let codeKVMOther: Int32 = 23
+    public static let codeNotSupportedOnHost: Int32 = 24
 
     /// 0 for `halt` and `exit 0`; a distinct code for every other end.
     public static func exitCode(for end: EndReason) -> Int32 {
@@ -61,6 +62,7 @@ public enum RunSummary {
         case .wrongAPIVersion: codeKVMVersion
         case .unsupported, .systemCall: codeKVMOther
         case .invalidConfiguration: codeBadInput
+        case .notSupportedOnHost: codeNotSupportedOnHost
         }
     }
 
@@ -87,6 +89,7 @@ public enum RunSummary {
          21  no permission to open the KVM device
          22  wrong KVM API version
          23  KVM unusable for another reason
+         24  KVM works, but not for what this run asks on this kind of host
          64  bad command line
         """
 }

@@ -5,36 +5,139 @@ import Foundation
 
 /// Runs a tool (nasm, clang, ...) and collects what it printed. A non-zero exit is a normal result.
 /// `posix_spawn` directly: a cold course build starts a hundred of these, from several threads.
+///
+/// Guest sources are untrusted input to these tools, so every run has limits: a deadline after which
+/// the tool is killed (a runaway `%rep`), a largest file it may write (`times 1<<30 db 0`), a cap on
+/// what it prints, and, when `confinement` is given and the kernel has Landlock, a file system it can
+/// only partly see (see `Landlock`).
 struct Subprocess {
+    struct Limits: Sendable, Hashable {
+        /// Wall clock for one run of the tool; then it is killed.
+        var timeout: Duration
+        /// RLIMIT_FSIZE for the tool: a larger write kills it with SIGXFSZ. Nil: no limit.
+        var maxFileBytes: UInt64?
+        /// Output kept beyond this is dropped (and said so).
+        var maxOutputBytes: Int
+
+        init(timeout: Duration = Self.defaultTimeout, maxFileBytes: UInt64? = nil, maxOutputBytes: Int = 1 << 20) {
+            self.timeout = timeout
+            self.maxFileBytes = maxFileBytes
+            self.maxOutputBytes = maxOutputBytes
+        }
+
+        static let defaultTimeout = Duration.seconds(30)
+    }
+
     struct Outcome {
         var status: Int32
         /// stdout and stderr, interleaved as the tool wrote them.
         var output: String
+        /// Killed at the deadline.
+        var timedOut = false
+        /// Killed for writing a file over `maxFileBytes` (SIGXFSZ).
+        var fileTooLarge = false
     }
 
     struct LaunchError: Error, CustomStringConvertible {
         var executable: String
         var errno: Int32
-        var description: String { "cannot run \(executable): \(String(cString: strerror(errno)))" }
+        var detail: String?
+        var description: String {
+            "cannot run \(executable): \(detail ?? String(cString: strerror(errno)))"
+        }
     }
 
-    // GNU extensions Glibc's module does not import (they need _GNU_SOURCE); glibc has had both for
-    // years (pipe2 2.9, addchdir_np 2.29), so they are looked up once by name.
+    // GNU extensions Glibc's module does not import (they need _GNU_SOURCE); glibc has had them for
+    // years (pipe2 2.9, prlimit 2.13, addchdir_np 2.29), so they are looked up once by name.
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    private typealias Prlimit = @convention(c) (pid_t, Int32, UnsafePointer<rlimit>?, UnsafeMutablePointer<rlimit>?) -> Int32
     private static let pipe2: Pipe2 = unsafeBitCast(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2")!, to: Pipe2.self)
     private static let addChdir: AddChdir = unsafeBitCast(
         dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")!, to: AddChdir.self)
+    private static let prlimit: Prlimit = unsafeBitCast(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prlimit")!, to: Prlimit.self)
 
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws(LaunchError) -> Outcome {
+    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, limits: Limits = Limits(),
+                    confinement: Confinement? = nil) throws(LaunchError) -> Outcome {
+        let deadline = ContinuousClock.now + limits.timeout
         var pipe: [Int32] = [0, 0]
         guard Self.pipe2(&pipe, O_CLOEXEC) == 0 else { throw LaunchError(executable: executable, errno: Glibc.errno) }
+        let spawned: Result<pid_t, LaunchError>
+        if let confinement, Landlock.isAvailable {
+            // Landlock confines the calling thread and what it starts from then on, for good: so a
+            // thread made for this one spawn takes it on, and ends.
+            let writer = pipe[1]
+            spawned = Self.onFreshThread { () -> Result<pid_t, LaunchError> in
+                do throws(LandlockError) {
+                    try Landlock.restrictThisThread(confinement)
+                } catch {
+                    return .failure(LaunchError(executable: executable, errno: error.errno,
+                                                detail: "\(error); HYPERCOURSE_UNCONFINED=1 runs the tools without Landlock"))
+                }
+                return Self.spawn(executable, arguments, in: directory, output: writer)
+            } ?? .failure(LaunchError(executable: executable, errno: EAGAIN, detail: "cannot start a thread to confine it"))
+        } else {
+            spawned = Self.spawn(executable, arguments, in: directory, output: pipe[1])
+        }
+        close(pipe[1])
+        let pid: pid_t
+        switch spawned {
+        case .success(let child): pid = child
+        case .failure(let error):
+            close(pipe[0])
+            throw error
+        }
+        if let bytes = limits.maxFileBytes {
+            // Right after the exec: the tools this runs read all their input before they write, and
+            // none starts children first. (posix_spawn has no rlimit attribute, and a limit on this
+            // process would bind its other threads too.)
+            var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
+            _ = Self.prlimit(pid, Int32(RLIMIT_FSIZE.rawValue), &limit, nil)
+        }
+
+        var collected: [UInt8] = []
+        var dropped = 0
+        var timedOut = false
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        reading: while true {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+                kill(pid, SIGKILL)
+                timedOut = true
+                break
+            }
+            var poller = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, Int32(clamping: Self.milliseconds(left)))
+            if ready < 0 {
+                if Glibc.errno == EINTR { continue }
+                break
+            }
+            if ready == 0 { continue }
+            let count = chunk.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
+            if count > 0 {
+                let room = max(0, limits.maxOutputBytes - collected.count)
+                collected.append(contentsOf: chunk[0..<min(count, room)])
+                dropped += count - min(count, room)
+            } else if count == 0 || Glibc.errno != EINTR {
+                break reading
+            }
+        }
+        close(pipe[0])
+        let status = timedOut ? Self.reap(pid) : Self.reap(pid, until: deadline)
+        var outcome = Outcome(status: status.code, output: String(decoding: collected, as: UTF8.self))
+        if dropped > 0 { outcome.output += "\n[\(dropped) more bytes of output dropped]" }
+        outcome.timedOut = timedOut || status.timedOut
+        outcome.fileTooLarge = status.code == 128 + SIGXFSZ
+        return outcome
+    }
+
+    private static func spawn(_ executable: String, _ arguments: [String], in directory: URL?, output: Int32) -> Result<pid_t, LaunchError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, output, 2)
         if let directory { _ = Self.addChdir(&actions, directory.path) }
 
         // The hypervisor's watchdog signal is blocked on some threads; a child must start with none blocked.
@@ -44,32 +147,82 @@ struct Subprocess {
         var empty = sigset_t()
         sigemptyset(&empty)
         posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        // Ignored signals stay ignored across exec: this process may ignore SIGPIPE (Foundation
+        // does), and an ignored SIGXFSZ would turn the file-size limit into a write error.
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        sigaddset(&defaults, SIGXFSZ)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
+        let envp = environment.map { strdup($0) } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        close(pipe[1])
-        guard spawned == 0 else {
-            close(pipe[0])
-            throw LaunchError(executable: executable, errno: spawned)
-        }
-        var collected: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard spawned == 0 else { return .failure(LaunchError(executable: executable, errno: spawned)) }
+        return .success(pid)
+    }
+
+    /// The tools' whole environment. Not this process's: nasm reads any variable a source names
+    /// (`db %!HOME`), and clang takes include folders from CPATH and C_INCLUDE_PATH; a fixed
+    /// environment also keeps messages in one language and builds the same on every machine.
+    static let environment: [String] = {
+        var variables = ["PATH=/usr/bin:/bin", "LC_ALL=C"]
+        if let temporary = ProcessInfo.processInfo.environment["TMPDIR"], !temporary.isEmpty { variables.append("TMPDIR=\(temporary)") }
+        return variables
+    }()
+
+    /// Waits for the child; past `deadline` (a tool that closed its output and went on), kills it.
+    private static func reap(_ pid: pid_t, until deadline: ContinuousClock.Instant? = nil) -> (code: Int32, timedOut: Bool) {
+        var status: Int32 = 0
+        var timedOut = false
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
-            if count > 0 {
-                collected.append(contentsOf: chunk[0..<count])
-            } else if count == 0 || Glibc.errno != EINTR {
-                break
+            let done = waitpid(pid, &status, deadline == nil || timedOut ? 0 : WNOHANG)
+            if done == pid { break }
+            if done < 0 {
+                if Glibc.errno == EINTR { continue }
+                return (-1, timedOut)
+            }
+            if let deadline, ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                timedOut = true
+            } else {
+                usleep(200)
             }
         }
-        close(pipe[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && Glibc.errno == EINTR {}
         // WIFEXITED / WEXITSTATUS, spelled out: the macros do not import.
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: code, output: String(decoding: collected, as: UTF8.self))
+        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), timedOut)
     }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1
+    }
+
+    /// Runs `body` on a new thread and waits for it; nil when no thread can be made.
+    private static func onFreshThread(_ body: @escaping () -> Result<pid_t, LaunchError>) -> Result<pid_t, LaunchError>? {
+        let box = SpawnBox(body)
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(box).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            let box = Unmanaged<SpawnBox>.fromOpaque(context!).takeRetainedValue()
+            box.result = box.body()
+            return nil
+        }, context)
+        guard created == 0 else {
+            Unmanaged<SpawnBox>.fromOpaque(context).release()
+            return nil
+        }
+        pthread_join(thread, nil)
+        return box.result
+    }
+}
+
+/// A spawn and its result, handed to a pthread (joined before the result is read).
+private final class SpawnBox: @unchecked Sendable {
+    let body: () -> Result<pid_t, Subprocess.LaunchError>
+    var result: Result<pid_t, Subprocess.LaunchError>?
+    init(_ body: @escaping () -> Result<pid_t, Subprocess.LaunchError>) { self.body = body }
 }

@@ -91,7 +91,7 @@ extension ExerciseEngine {
             return verified
         }
         guard spec.expect.accepts(verified.result.end) else {
-            verified.problem = expectationProblem(spec, verified.result, recorded: false)
+            verified.problem = Self.expectationProblem(spec, verified.result, recorded: false)
             return verified
         }
         verified.key = tools.key(spec, includes: built.includes) ?? ""
@@ -99,7 +99,7 @@ extension ExerciseEngine {
     }
 
     /// "ended with X, but the lesson expects Y", with the output so far.
-    func expectationProblem(_ spec: ExerciseSpec, _ result: RecordedResult, recorded: Bool) -> ExerciseProblem {
+    static func expectationProblem(_ spec: ExerciseSpec, _ result: RecordedResult, recorded: Bool) -> ExerciseProblem {
         let lines = OutputLines.escapedLines(result.output)
         let shown = lines.suffix(20)
         var message = "exercise '\(spec.id)' \(recorded ? "is recorded as ending" : "ended") with '\(result.end)', but the lesson expects '\(spec.expect)'"

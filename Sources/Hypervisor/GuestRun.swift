@@ -8,6 +8,9 @@ import CKVM
 struct GuestRun {
     let system: KVMSystem
     let config: MachineConfig
+    /// Tests only: asked after each exit (with the count so far); an error it returns is thrown from
+    /// the run loop, as a failing KVM_GET_REGS or KVM_SET_GUEST_DEBUG would be.
+    var injectFault: ((_ exits: Int) -> KVMError?)? = nil
 
     func execute(_ image: [UInt8]) throws(KVMError) -> RunResult {
         let start = ContinuousClock.now
@@ -30,18 +33,26 @@ struct GuestRun {
 
         let signals = SignalBlock()
         try vcpu.setRunSignalMask(threadMask: signals.previous, unblocking: Watchdog.signal)
-        var loop = Loop(config: config, vcpu: vcpu, ram: vm.ram, host: system.host, syncs: system.hasSyncRegisters)
+        var loop = Loop(config: config, vcpu: vcpu, ram: vm.ram, host: system.host, syncs: system.hasSyncRegisters,
+                        injectFault: injectFault)
         if config.steps > 0 { try vcpu.setSingleStep(true) }
         if loop.observes && system.hasSyncRegisters { vcpu.enableSyncRegisters() }
 
-        let alarm = Watchdog.shared.arm(after: config.timeout, run: vcpu.run)
-        let end = try loop.run(initialRIP: entry.rip, initialCSBase: sregs.cs.base) {
-            alarm.fired.load(ordering: .sequentiallyConsistent)
+        let end: EndReason
+        do {
+            let alarm = Watchdog.shared.arm(after: config.timeout, run: vcpu.run)
+            // On every way out of this block, thrown errors included: an alarm left armed would write
+            // into the kvm_run page after it is unmapped and signal this thread while it runs
+            // something else (another guest, which would then end as a false timeout).
+            defer { withExtendedLifetime(vcpu) { Watchdog.shared.disarm(alarm) } }
+            end = try loop.run(initialRIP: entry.rip, initialCSBase: sregs.cs.base) {
+                alarm.fired.load(ordering: .sequentiallyConsistent)
+            }
         }
-        Watchdog.shared.disarm(alarm)
         // Let KVM finish an access it handed us (the exit-port `out`): with immediate_exit set, KVM_RUN
-        // completes it and returns EINTR without running the guest, so the final RIP is past the
-        // instruction on every host.
+        // completes it and returns EINTR without running the guest. RIP is then past the instruction,
+        // on every host, except after a `rep outs`/`rep ins` with iterations left: KVM completes the
+        // iteration it reported and RIP stays on the instruction, with RCX counting what remains.
         if end != .timeout { vcpu.completePendingAccess() }
         let final = Registers(try vcpu.registers())
         _ = consume signals // restore the thread's mask only once the watchdog can no longer signal us
@@ -71,12 +82,14 @@ private struct Loop {
     private var stepCSBase: UInt64 = 0
     private var stepExits: [TraceEntry] = []
     private var lastExitWasInstruction = false
+    private let injectFault: ((Int) -> KVMError?)?
 
     /// Whether exits need their location (RIP, CS) read: for the trace and the step table.
     var observes: Bool { config.trace || config.steps > 0 }
 
-    init(config: MachineConfig, vcpu: VCPU, ram: GuestRAM, host: HostKind, syncs: Bool) {
+    init(config: MachineConfig, vcpu: VCPU, ram: GuestRAM, host: HostKind, syncs: Bool, injectFault: ((Int) -> KVMError?)?) {
         self.config = config
+        self.injectFault = injectFault
         self.vcpu = vcpu
         self.memory = ram
         self.host = host
@@ -113,6 +126,7 @@ private struct Loop {
                 continue
             }
             let action = dispatcher.dispatch(exit)
+            if let injectFault, let error = injectFault(dispatcher.counts.total) { throw error }
             if observes { try observe(exit) }
             if case .end(let reason) = action {
                 if case .interrupted = exit {} else { lastExitWasInstruction = true }

@@ -16,6 +16,7 @@ public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
     public static let notPermitted = Errno(rawValue: EPERM)
     public static let noDevice = Errno(rawValue: ENODEV)
     public static let noDeviceOrAddress = Errno(rawValue: ENXIO)
+    public static let notADirectory = Errno(rawValue: ENOTDIR)
 
     public var description: String { String(cString: strerror(rawValue)) }
 }
@@ -35,21 +36,26 @@ public enum KVMError: Error, Sendable, Hashable, CustomStringConvertible {
     case systemCall(String, Errno)
     /// The machine configuration or image is out of range.
     case invalidConfiguration(String)
+    /// KVM works, but not for what this run asks of it on this kind of host (single-stepping a
+    /// user-mode guest on PVM, steps without KVM_CAP_SET_GUEST_DEBUG). Other runs can go ahead.
+    case notSupportedOnHost(String)
 
-    /// Maps a failed `open` of the device to the distinct cases above.
+    /// Maps a failed `open` of the device to the distinct cases above. Anything else (EMFILE, ENOMEM,
+    /// ELOOP, ...) is a `systemCall` failure: the machine may well have KVM, so it is not `isUnavailable`.
     init(openingDevice path: String, errno: Errno) {
         switch errno {
-        case .noSuchFile, .noDevice, .noDeviceOrAddress: self = .deviceMissing(path: path)
+        case .noSuchFile, .noDevice, .noDeviceOrAddress, .notADirectory: self = .deviceMissing(path: path)
         case .permissionDenied, .notPermitted: self = .permissionDenied(path: path)
         default: self = .systemCall("open \(path)", errno)
         }
     }
 
-    /// True when KVM cannot be used at all on this machine (as opposed to a bad configuration).
+    /// True when KVM cannot be used at all on this machine (as opposed to a bad configuration, a
+    /// failing system call, or a feature one run needs).
     public var isUnavailable: Bool {
         switch self {
         case .deviceMissing, .permissionDenied, .wrongAPIVersion, .unsupported: true
-        case .systemCall, .invalidConfiguration: false
+        case .systemCall, .invalidConfiguration, .notSupportedOnHost: false
         }
     }
 
@@ -67,6 +73,8 @@ public enum KVMError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(call) failed: \(errno) (errno \(errno.rawValue))"
         case .invalidConfiguration(let message):
             message
+        case .notSupportedOnHost(let reason):
+            "not supported on this host: \(reason)"
         }
     }
 }

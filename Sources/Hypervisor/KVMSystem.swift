@@ -60,17 +60,18 @@ public final class KVMSystem: Sendable {
     deinit { close(fd) }
 
     /// Runs `image` on a fresh VM until it ends, and returns what happened. Guest failures (crash,
-    /// timeout, limits) are results; only host-side failures and invalid configurations throw.
+    /// timeout, limits) are results; only host-side failures, invalid configurations and requests this
+    /// host cannot serve (`notSupportedOnHost`) throw.
     public func run(_ image: [UInt8], config: MachineConfig = MachineConfig()) throws(KVMError) -> RunResult {
         try config.validate(imageSize: image.count)
         if config.steps > 0 && !hasGuestDebug {
-            throw .unsupported(path: devicePath, reason: "KVM lacks KVM_CAP_SET_GUEST_DEBUG, needed for steps")
+            throw .notSupportedOnHost("single-stepping needs KVM_CAP_SET_GUEST_DEBUG, which \(devicePath) lacks")
         }
         if config.steps > 0 && config.mode == .user && host == .pvm {
             // Measured: PVM runs ring-3 code natively and reflects the single-step #DB into the guest,
             // which has no IDT, so the guest shuts down after one instruction instead of KVM exiting.
-            throw .unsupported(path: devicePath, reason: "single-stepping user-mode guests does not work on "
-                + "PVM hosts (the ring-3 debug trap goes to the guest, not to KVM); step a long-mode guest instead")
+            throw .notSupportedOnHost("single-stepping a user-mode guest does not work on PVM hosts (the ring-3 "
+                + "debug trap goes to the guest, not to KVM); step a long-mode guest instead")
         }
         return try GuestRun(system: self, config: config).execute(image)
     }

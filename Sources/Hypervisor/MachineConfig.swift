@@ -70,5 +70,6 @@ public struct MachineConfig: Sendable, Hashable, Codable {
     }
 }
 
-/// `0x` and lowercase hex digits, the one spelling of numbers in messages.
-func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }
+/// `0x` and lowercase hex digits: the one spelling of addresses, ports and values in messages,
+/// traces, records and `run --json` (registers there are also padded to 64 bits).
+public func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }

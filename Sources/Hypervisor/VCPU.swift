@@ -102,7 +102,9 @@ final class VCPU {
     var syncedSpecialRegisters: kvm_sregs { run.pointee.s.regs.sregs }
 
     /// Re-enters KVM_RUN with immediate_exit set: KVM completes the port or MMIO access of the last exit
-    /// and returns EINTR at once, without running the guest further.
+    /// and returns EINTR at once, without running the guest further. RIP moves past the instruction,
+    /// unless it is a `rep` string instruction with iterations left (then only the reported iteration
+    /// completes, and RIP stays on it).
     func completePendingAccess() {
         run.pointee.immediate_exit = 1
         _ = ckvm_ioctl_value(fd, CKVM_RUN, 0)

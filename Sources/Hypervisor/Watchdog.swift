@@ -92,6 +92,13 @@ final class Watchdog: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
+    /// Whether an alarm is armed for `thread` (tests: no run may leave one behind).
+    func hasAlarm(for thread: pthread_t) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return alarms.values.contains { pthread_equal($0.thread, thread) != 0 }
+    }
+
     private func watch() -> Never {
         pthread_mutex_lock(mutex)
         while true {

@@ -54,8 +54,20 @@ import Testing
         let empty = try scratch()
         defer { try? FileManager.default.removeItem(at: empty) }
         #expect(throws: NasmError.missing) { try Nasm.locate(searchPath: empty.path) }
-        #expect(NasmError.missing.description == "nasm is missing: apt-get install nasm")
+        #expect(NasmError.missing.description.hasSuffix(Nasm.installLine))
         #expect(throws: NasmError.missing) { try Nasm(executable: empty.appendingPathComponent("nasm").path).assemble(source: "db 1") }
+    }
+
+    /// The install line the tool prints installs the package the project's own installer does.
+    @Test func theInstallLineMatchesTheInstaller() throws {
+        let script = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("make.sh"), encoding: .utf8)
+        let line = try #require(script.split(separator: "\n").first { $0.hasPrefix("BUILD_DEBS=(") })
+        let installed = Set(line.dropFirst("BUILD_DEBS=(".count).prefix { $0 != ")" }.split(separator: " ").map(String.init))
+        let words = Nasm.installLine.split(separator: " ").map(String.init)
+        #expect(words.prefix(2) == ["apt-get", "install"])
+        let packages = words.dropFirst(2).filter { !$0.hasPrefix("-") }
+        #expect(!packages.isEmpty && Set(packages).isSubset(of: installed), "\(packages) vs make.sh's \(installed)")
     }
 
     @Test func parsesNasmsMessageShapes() {

@@ -1,3 +1,4 @@
+import Exercises
 import Foundation
 import Testing
 
@@ -114,10 +115,22 @@ struct RunCommandTests {
         #expect(result.stderr.hasPrefix("\(source.path):3: error: "))
     }
 
+    /// PATH as it is, without the folders that hold nasm: the machine as it is before `apt-get install nasm`.
+    static var pathWithoutNasm: String {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .filter { !FileManager.default.isExecutableFile(atPath: "\($0)/nasm") }.joined(separator: ":")
+    }
+
     @Test func missingNasmGivesTheInstallLine() throws {
         let source = try file("x.asm", "hlt\n")
-        let result = try run([source.path], environment: ["PATH": "/nonexistent"])
-        #expect(result.status == 11 && result.stderr.contains("apt-get install nasm"))
+        let result = try run([source.path], environment: ["PATH": Self.pathWithoutNasm])
+        #expect(result.status == RunSummary.codeNasmMissing && result.status == 11)
+        #expect(result.stderr.contains(Nasm.installLine) && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        // A flat image needs no assembler.
+        let image = try file("halt.bin", "")
+        try Data([0xF4]).write(to: image) // hlt
+        let flat = try run([image.path], environment: ["PATH": Self.pathWithoutNasm])
+        #expect(flat.status == 0, "\(flat.stderr)")
     }
 
     @Test func kvmProblemsHaveDistinctCodes() throws {

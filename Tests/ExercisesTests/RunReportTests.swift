@@ -82,7 +82,7 @@ import Testing
         #expect(RunSummary.exitCode(for: .halt) == 0 && RunSummary.exitCode(for: .exit(status: 0)) == 0)
         #expect(Set(endCodes).count == ends.count && !endCodes.contains(0))
         let kvm: [KVMError] = [.deviceMissing(path: "/x"), .permissionDenied(path: "/x"), .wrongAPIVersion(path: "/x", found: 3),
-                               .unsupported(path: "/x", reason: "")]
+                               .unsupported(path: "/x", reason: ""), .notSupportedOnHost("steps in user mode")]
         let kvmCodes = kvm.map(RunSummary.exitCode(for:))
         #expect(Set(kvmCodes).count == kvm.count && Set(kvmCodes).isDisjoint(with: endCodes))
         #expect(RunSummary.exitCode(for: NasmError.missing) != RunSummary.exitCode(for: NasmError.failed([])))

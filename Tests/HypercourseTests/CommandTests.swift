@@ -1,3 +1,4 @@
+import Exercises
 import Foundation
 import Hypervisor
 import Testing
@@ -96,5 +97,112 @@ struct CommandTests {
         let after = try FileManager.default.attributesOfItem(atPath: course.root.appendingPathComponent("public/index.html").path)[.modificationDate] as? Date
         #expect(after == page)
         #expect(course.read(Self.record) == record)
+    }
+}
+
+/// `--force` never replaces a folder the build reads from.
+struct ForceTests {
+    @Test func forceDoesNotReplaceAFolderHoldingTheTemplates() throws {
+        let course = FixtureCourse()
+        let site = course.root.appendingPathComponent("site")
+        let theme = site.appendingPathComponent("theme")
+        try FileManager.default.createDirectory(at: theme, withIntermediateDirectories: true)
+        try "<p>mine</p>\n".write(to: theme.appendingPathComponent("notes.html"), atomically: true, encoding: .utf8)
+        // A course that builds (no exercises), so without the rule the swap would happen.
+        try FileManager.default.createDirectory(at: course.root.appendingPathComponent("plain/01-ch"), withIntermediateDirectories: true)
+        course.write("plain/01-ch/01-a.md", "---\ntitle: A\n---\n\nText.\n")
+        #expect(try course.run(["build", "-q", "--content", "plain", "--out", "elsewhere", "--templates", "site/theme"]).status == 0)
+        let result = try course.run(["build", "-q", "--content", "plain", "--force", "--out", "site", "--templates", "site/theme"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: refusing to use") && result.stderr.contains("it holds the templates folder"), "\(result.stderr)")
+        #expect(course.read("site/theme/notes.html") == "<p>mine</p>\n")
+    }
+}
+
+/// A build killed with SIGKILL in the middle leaves the previous site as it was.
+@Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))
+struct KilledBuildTests {
+    @Test(.timeLimit(.minutes(2)))
+    func aBuildKilledMidwayLeavesPublicIntact() throws {
+        let course = FixtureCourse()
+        let first = try course.run(["build", "-q"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = try Self.snapshot(course.output)
+        #expect(before.count > 5 && before[".hypercourse-output"] != nil)
+
+        // A guest that spins for its whole 5 s timeout keeps the next build busy, deterministically.
+        course.write("content/01-modes/03-slow.md", """
+            ---
+            title: Slow
+            ---
+
+            ```asm exercise id=slow mode=long timeout=5 expect=timeout
+            bits 64
+            jmp $
+            ```
+
+            """)
+        let tool = try #require(Repo.tool)
+        let process = Process()
+        process.executableURL = tool
+        process.arguments = ["build", "-q"]
+        process.currentDirectoryURL = course.root
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let scratchPrefix = "hypercourse-\(process.processIdentifier)-"
+        let temporary = FileManager.default.temporaryDirectory
+        defer {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] where name.hasPrefix(scratchPrefix) {
+                try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+            }
+        }
+        // Wait until the slow guest is built (its image is in the build's scratch folder), so the
+        // kill lands while it runs; then kill.
+        let deadline = ContinuousClock.now + .seconds(60)
+        var built = false
+        while !built, ContinuousClock.now < deadline, process.isRunning {
+            let scratch = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path))?.first { $0.hasPrefix(scratchPrefix) }
+            if let scratch, let slots = try? FileManager.default.contentsOfDirectory(atPath: temporary.appendingPathComponent(scratch).path),
+               let slot = slots.first(where: { $0.hasSuffix("-slow") }),
+               FileManager.default.fileExists(atPath: temporary.appendingPathComponent("\(scratch)/\(slot)/guest.bin").path) {
+                built = true
+            } else {
+                usleep(10_000)
+            }
+        }
+        #expect(built && process.isRunning, "the build did not reach the slow guest")
+        usleep(300_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+
+        #expect(try Self.snapshot(course.output) == before)
+        #expect(!FileManager.default.fileExists(atPath: course.content.appendingPathComponent("01-modes/03-slow.exercises.json").path))
+    }
+
+    /// Every file under `folder` with its bytes.
+    static func snapshot(_ folder: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])
+        while let url = walker?.nextObject() as? URL {
+            guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
+            files[String(url.path.dropFirst(folder.path.count + 1))] = try Data(contentsOf: url)
+        }
+        return files
+    }
+}
+
+/// Without nasm, a build says how to install it, at each assembly exercise's line.
+@Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))
+struct MissingNasmTests {
+    @Test func aBuildWithoutNasmGivesTheInstallLineAtTheLesson() throws {
+        let course = FixtureCourse()
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .filter { !FileManager.default.isExecutableFile(atPath: "\($0)/nasm") }.joined(separator: ":")
+        let result = try course.run(["build", "-q"], environment: ["PATH": path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("content/01-modes/01-assembly.md:6: error: exercise 'fx-real': nasm is missing: \(Nasm.installLine)"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: course.output.path))
     }
 }

@@ -83,11 +83,12 @@ final class FixtureCourse: @unchecked Sendable {
     }
 
     /// Runs the built `hypercourse` in the scratch folder.
-    func run(_ arguments: [String]) throws -> Outcome {
+    func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
         let tool = try #require(Repo.tool, "the hypercourse binary was not built")
         let process = Process()
         process.executableURL = tool
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

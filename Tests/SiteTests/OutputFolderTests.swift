@@ -89,4 +89,65 @@ import Testing
         #expect(scratch.read("precious/precious.txt") == "keep")
         #expect(!scratch.exists("out/link"))
     }
+
+    /// `--force` replaces a folder hypercourse did not make, but never one of these: the check runs
+    /// before anything is written, so this test is safe even against a broken implementation.
+    @Test func someFoldersAreRefusedEvenWithForce() throws {
+        let content = goodCourse()
+        let fm = FileManager.default
+        let cwd = URL(fileURLWithPath: fm.currentDirectoryPath)
+        let git = scratch.write([".git/HEAD": "ref: refs/heads/main\n"], in: "repo")
+        let templates = scratch.write(["layout.mustache": "x"], in: "site/theme")
+        let link = scratch.url.appendingPathComponent("link-to-cwd")
+        try fm.createSymbolicLink(at: link, withDestinationURL: cwd)
+        let refused: [(String, URL)] = [
+            ("/", URL(fileURLWithPath: "/")),
+            ("/etc", URL(fileURLWithPath: "/etc")),
+            ("/tmp", URL(fileURLWithPath: "/tmp")),
+            ("the working directory", cwd),
+            ("its parent", cwd.deletingLastPathComponent()),
+            ("a symlink to it", link),
+            ("home", fm.homeDirectoryForCurrentUser),
+            ("the content folder's parent", content.deletingLastPathComponent()),
+            ("a git working tree", git),
+            ("the templates folder", templates),
+            ("the templates folder's parent", templates.deletingLastPathComponent()),
+            ("the built-in theme", Repo.templates),
+        ]
+        for (name, url) in refused {
+            #expect(throws: SiteError.self, "\(name) was accepted") {
+                try OutputFolder(target: url, contentRoot: content, force: true, protecting: [templates])
+            }
+        }
+        #expect(fm.fileExists(atPath: templates.appendingPathComponent("layout.mustache").path))
+        // An ordinary folder beside them is fine.
+        #expect(throws: Never.self) { try OutputFolder(target: scratch.url.appendingPathComponent("out"), contentRoot: content, force: true) }
+    }
+
+    /// Only a folder known to hold nothing but placeholders is ours; one that cannot be listed is not.
+    @Test func aFolderThatCannotBeListedIsNotOurs() throws {
+        let folder = scratch.write(["x.txt": "mine"], in: "unlistable")
+        struct Unreadable: Error {}
+        #expect(!OutputFolder.isOurs(folder, list: { _ in throw Unreadable() }))
+        #expect(OutputFolder.isOurs(folder, list: { _ in [".gitkeep"] }))
+        #expect(!OutputFolder.isOurs(folder))
+    }
+
+    /// Once the new site is swapped in, failing to delete the old one must not be reported as
+    /// "public left unchanged": the build succeeded, with a warning.
+    @Test func aCleanupFailureAfterTheSwapIsAWarning() async throws {
+        let content = goodCourse()
+        _ = try await build(content, into: scratch)
+        var output = try OutputFolder(target: scratch.url.appendingPathComponent("out"), contentRoot: content, force: false)
+        let staging = try output.makeStaging()
+        try "new".write(to: staging.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        struct Stuck: Error {}
+        output.removeTree = { _ in throw Stuck() }
+        let warning = try output.commit(staging)
+        #expect(warning?.message.contains("the new site is in place, but the previous one could not be deleted") == true)
+        #expect(scratch.read("out/index.html") == "new")
+        // The previous site is where the warning says, whole.
+        let stale = try #require(warning?.file)
+        #expect(FileManager.default.fileExists(atPath: URL(fileURLWithPath: stale, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).appendingPathComponent("ch/a.html").path))
+    }
 }

@@ -1,0 +1,287 @@
+import Foundation
+import Hypervisor
+
+/// One pass over the course's exercises, step by step: what was parsed, the records as loaded, and
+/// what has been found so far. `ExerciseEngine.process` calls the steps in order.
+struct PassState {
+    let inputs: [ExerciseInput]
+    let pass: ExercisePass
+    /// One per input; nil where the options were bad or the id was taken.
+    private(set) var specs: [ExerciseSpec?] = []
+    /// Slots this pass runs (or shows).
+    private(set) var selected = Set<Int>()
+    /// One record file per lesson, as loaded.
+    private(set) var records: [URL: RecordFile] = [:]
+    /// Record files that did not load: reported, and never overwritten.
+    private(set) var damaged = Set<URL>()
+    /// New entries to write, per record file.
+    private var updates: [URL: [String: RecordEntry]] = [:]
+    var report: ExerciseReport
+    private var problemsBySlot: [Int: [ExerciseProblem]] = [:]
+
+    init(inputs: [ExerciseInput], pass: ExercisePass) {
+        self.inputs = inputs
+        self.pass = pass
+        report = ExerciseReport(outcomes: Array(repeating: nil, count: inputs.count), problems: [], notes: [], warnings: [])
+    }
+
+    private mutating func fail(_ slot: Int, _ problem: ExerciseProblem) { problemsBySlot[slot, default: []].append(problem) }
+
+    func recordEntry(_ spec: ExerciseSpec) -> RecordEntry? { records[RecordFile.url(forLesson: spec.input.file)]?.entry(spec.id) }
+
+    // MARK: parse, select, load
+
+    /// Options, sources, unique ids.
+    mutating func parse() {
+        var firstUse: [String: ExerciseInput] = [:]
+        for (slot, input) in inputs.enumerated() {
+            do {
+                let spec = try ExerciseSpec.parse(input)
+                if let first = firstUse[spec.id] {
+                    fail(slot, ExerciseProblem(file: input.file, line: input.line,
+                        message: "duplicate exercise id '\(spec.id)' (first used at \(DisplayPath.of(first.file)):\(first.line)); ids must be unique in the course"))
+                    specs.append(nil)
+                } else {
+                    firstUse[spec.id] = input
+                    specs.append(spec)
+                }
+            } catch {
+                fail(slot, error)
+                specs.append(nil)
+            }
+        }
+    }
+
+    /// Everything parsed, or what `promote` names; each of its arguments must match something.
+    mutating func select() {
+        selected = Set(specs.indices.filter { specs[$0] != nil })
+        guard case .promote(let selection?) = pass else { return }
+        var chosen = Set<Int>()
+        for id in selection.ids {
+            let hits = specs.indices.filter { specs[$0]?.id == id }
+            if hits.isEmpty {
+                let hint = ExerciseSpec.closest(id, in: specs.compactMap { $0?.id }).map { " (did you mean '\($0)'?)" } ?? ""
+                report.problems.append(ExerciseProblem(file: nil, line: nil, message: "no exercise has the id '\(id)'\(hint)"))
+            }
+            chosen.formUnion(hits)
+        }
+        for lesson in selection.lessons {
+            let path = lesson.standardizedFileURL.resolvingSymlinksInPath().path
+            let hits = specs.indices.filter { specs[$0]?.input.file.standardizedFileURL.resolvingSymlinksInPath().path == path }
+            if hits.isEmpty {
+                report.problems.append(ExerciseProblem(file: lesson, line: nil, message: "no exercises in this file (or it is not a lesson of the course)"))
+            }
+            chosen.formUnion(hits)
+        }
+        selected = chosen
+    }
+
+    /// The record file of every lesson with exercises.
+    mutating func loadRecords() {
+        for spec in specs.compactMap({ $0 }) {
+            let url = RecordFile.url(forLesson: spec.input.file)
+            guard records[url] == nil else { continue }
+            do {
+                records[url] = try RecordFile.load(url) ?? RecordFile(url: url, entries: [])
+            } catch {
+                // Reported, and never overwritten: the file may be a merge away from good.
+                report.problems.append(error)
+                records[url] = RecordFile(url: url, entries: [])
+                damaged.insert(url)
+            }
+        }
+    }
+
+    // MARK: without KVM
+
+    /// `build` without KVM: the record is the result, flagged when its key no longer matches.
+    mutating func showRecords(tools: ToolIdentities) {
+        for slot in selected.sorted() {
+            guard let spec = specs[slot] else { continue }
+            guard let entry = recordEntry(spec) else {
+                fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line,
+                    message: "exercise '\(spec.id)' has no verified record, and it cannot run here: \(report.kvmUnavailable ?? "KVM is unavailable"); run `hypercourse promote \(spec.id)` on a machine with KVM"))
+                continue
+            }
+            // Without the tools the key cannot be recomputed: say so once, rather than call every
+            // record stale.
+            let key = tools.key(spec, includes: entry.includes)
+            if key == nil, case .failure(let error) = tools.identity(spec.language),
+               !report.warnings.contains(where: { $0.hasSuffix(error.message) }) {
+                report.warnings.append("warning: cannot tell whether \(spec.language) exercises changed since recorded: \(error.message)")
+            }
+            let changed = key.map { $0 != entry.key } ?? false
+            if !spec.expect.accepts(entry.result.end) {
+                fail(slot, ExerciseEngine.expectationProblem(spec, entry.result, recorded: true))
+                continue
+            }
+            if changed { report.sourceChanged += 1 }
+            report.recorded += 1
+            report.outcomes[slot] = ExerciseOutcome(spec: spec, entry: entry, status: .recorded(sourceChanged: changed))
+        }
+    }
+
+    /// `check` and `promote` without KVM: one clear line; nothing else matters until guests can run.
+    mutating func refuseWithoutKVM() {
+        let verb = pass == .check ? "check" : "promote"
+        report.problems = [ExerciseProblem(file: nil, line: nil,
+            message: "\(verb) needs KVM to run the exercises, and it is unavailable: \(report.kvmUnavailable ?? "unknown reason")")]
+    }
+
+    // MARK: cache, compare, write
+
+    /// `build` skips what this machine already verified (same key, same result digest); returns the
+    /// slots left to run.
+    mutating func takeFromCache(tools: ToolIdentities, cache: ResultCache) -> [Int] {
+        var toRun: [Int] = []
+        for slot in selected.sorted() {
+            guard let spec = specs[slot] else { continue }
+            if case .build = pass, let entry = recordEntry(spec),
+               let key = tools.key(spec, includes: entry.includes), key == entry.key,
+               cache.digest(for: key) == entry.result.digest, spec.expect.accepts(entry.result.end) {
+                report.cached += 1
+                report.outcomes[slot] = ExerciseOutcome(spec: spec, entry: entry, status: .cached)
+                continue
+            }
+            toRun.append(slot)
+        }
+        return toRun
+    }
+
+    /// Fresh results against the records: what fails, what is shown, what gets written.
+    mutating func compare(_ slots: [Int], runs: ConcurrentRuns, host: HostKind, cache: ResultCache, engine: ExerciseEngine) {
+        let now = ExerciseEngine.timestamp()
+        for slot in slots {
+            guard let spec = specs[slot] else { continue }
+            if let failure = runs.failure(slot) {
+                problemsBySlot[slot, default: []].append(contentsOf: failure)
+                continue
+            }
+            guard let fresh = runs.verified(slot) else { continue }
+            if let problem = fresh.problem {
+                fail(slot, problem)
+                continue
+            }
+            report.warnings += fresh.warnings
+            let newEntry = RecordEntry(id: spec.id, key: fresh.key, includes: fresh.includes, recordedAt: now,
+                                       host: host.rawValue, machine: GuestMachine.version, hostDetail: fresh.hostDetail, result: fresh.result)
+            guard let shown = decide(slot, spec, fresh: fresh, newEntry: newEntry, engine: engine) else { continue }
+            cache.store(fresh.result.digest, for: fresh.key)
+            report.ran += 1
+            report.outcomes[slot] = ExerciseOutcome(spec: spec, entry: shown, status: .ran)
+        }
+    }
+
+    /// One exercise's fresh result against its record: the entry to show, or nil after a problem.
+    private mutating func decide(_ slot: Int, _ spec: ExerciseSpec, fresh: Verified, newEntry: RecordEntry, engine: ExerciseEngine) -> RecordEntry? {
+        let recordURL = RecordFile.url(forLesson: spec.input.file)
+        let name = DisplayPath.of(recordURL)
+        switch (pass, recordEntry(spec)) {
+        case (.check, nil):
+            fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line,
+                message: "exercise '\(spec.id)' has no record in \(name); run `hypercourse promote \(spec.id)` to record it"))
+            return nil
+        case (.check, let old?):
+            if old.result != fresh.result {
+                fail(slot, engine.mismatch(spec, old: old, new: newEntry, recordName: name))
+                return nil
+            }
+            if old.key != fresh.key {
+                fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line,
+                    message: "exercise '\(spec.id)': the record's key is stale (the source, an include, the toolchain or an option changed since it was recorded; the result is the same); run `hypercourse promote \(spec.id)` to refresh it"))
+                return nil
+            }
+            return old
+        case (_, nil):
+            updates[recordURL, default: [:]][spec.id] = newEntry
+            report.newRecords += 1
+            report.notes.append("recorded '\(spec.id)' (new) in \(name)")
+            return newEntry
+        case (_, let old?):
+            if old.result == fresh.result {
+                // Same result: keep when and where it was first recorded, so records do not churn.
+                var shown = old
+                shown.hostDetail = old.hostDetail ?? newEntry.hostDetail
+                if old.key != fresh.key || old.includes != fresh.includes {
+                    shown.key = fresh.key
+                    shown.includes = fresh.includes
+                    updates[recordURL, default: [:]][spec.id] = shown
+                    report.refreshedKeys += 1
+                    report.notes.append("refreshed the key of '\(spec.id)' in \(name) (same result)")
+                } else if case .promote = pass {
+                    report.notes.append("unchanged: '\(spec.id)'")
+                }
+                return shown
+            }
+            if case .build(promote: false) = pass {
+                fail(slot, engine.mismatch(spec, old: old, new: newEntry, recordName: name))
+                return nil
+            }
+            updates[recordURL, default: [:]][spec.id] = newEntry
+            report.promoted += 1
+            report.notes.append("promoted '\(spec.id)' in \(name):\n" + engine.diffText(old: old, new: newEntry))
+            return newEntry
+        }
+    }
+
+    private var dropsOrphans: Bool {
+        if case .promote(nil) = pass { return true }
+        return false
+    }
+
+    private var lessonSpecs: [URL: [ExerciseSpec]] {
+        Dictionary(grouping: specs.compactMap { $0 }, by: { RecordFile.url(forLesson: $0.input.file) })
+    }
+
+    /// The record files that changed: exercises in lesson order, entries of exercises no longer in
+    /// the lesson kept (dropped only by `promote` of everything). Damaged files are never written.
+    mutating func writeRecords() {
+        let lessons = lessonSpecs
+        for (url, var file) in records.sorted(by: { $0.key.path < $1.key.path }) where !damaged.contains(url) {
+            let changed = updates[url] ?? [:]
+            let ids = (lessons[url] ?? []).map(\.id)
+            let orphans = file.entries.filter { !ids.contains($0.id) }
+            guard !changed.isEmpty || (dropsOrphans && !orphans.isEmpty) else { continue }
+            var entries = ids.compactMap { changed[$0] ?? file.entry($0) }
+            if dropsOrphans {
+                for orphan in orphans { report.notes.append("removed the record of '\(orphan.id)' from \(DisplayPath.of(url)) (no such exercise any more)") }
+            } else {
+                entries += orphans
+            }
+            file.entries = entries
+            do {
+                let lesson = (lessons[url]?.first?.input.file.lastPathComponent) ?? url.lastPathComponent
+                try file.write(lessonName: lesson)
+                report.recordFilesWritten.append(url)
+            } catch {
+                report.problems.append(ExerciseProblem(file: url, line: nil, message: "cannot write the record: \(error.localizedDescription)"))
+            }
+        }
+    }
+
+    /// `check` (and `promote` of everything) warn about records no exercise uses; they are never deleted.
+    mutating func pointOutOrphans() {
+        if case .check = pass {
+            let lessons = lessonSpecs
+            for (url, file) in records.sorted(by: { $0.key.path < $1.key.path }) {
+                let ids = Set((lessons[url] ?? []).map(\.id))
+                for orphan in file.entries where !ids.contains(orphan.id) {
+                    report.warnings.append("\(DisplayPath.of(url)): warning: record of '\(orphan.id)', which is no longer in the lesson (`hypercourse promote` removes it)")
+                }
+            }
+        }
+        if pass == .check || dropsOrphans, let root = inputs.first?.contentRoot {
+            let known = Set(records.keys.map { $0.standardizedFileURL.path })
+            for url in ExerciseEngine.recordFiles(under: root) where !known.contains(url.standardizedFileURL.path) {
+                report.warnings.append("\(DisplayPath.of(url)): warning: no exercise of the course uses this record any more; delete the file if its lesson is gone")
+            }
+        }
+    }
+
+    /// The report, with each exercise's problems in course order.
+    func finish() -> ExerciseReport {
+        var report = report
+        for slot in problemsBySlot.keys.sorted() { report.problems += problemsBySlot[slot]! }
+        return report
+    }
+}
