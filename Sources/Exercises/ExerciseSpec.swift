@@ -151,8 +151,8 @@ public struct ExerciseSpec: Sendable, Hashable {
 
     public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src"]
     /// Most steps a page shows; each is a table row.
-    public static let maxSteps = 1000
-    public static let maxTimeoutSeconds = 600.0
+    public static let maxSteps = MachineConfig.stepsRange.upperBound
+    public static let maxTimeoutSeconds = MachineConfig.timeoutRangeSeconds.upperBound
 
     /// The machine this exercise runs on.
     public var machineConfig: MachineConfig {
@@ -204,10 +204,10 @@ public struct ExerciseSpec: Sendable, Hashable {
                                  range: MachineConfig.memoryRangeMiB, unit: " MiB", fail)
         var timeout = Int64(MachineConfig.defaultTimeout.components.seconds) * 1_000_000_000
         if let text = values["timeout"] {
-            guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= maxTimeoutSeconds else {
-                throw fail("timeout '\(text)' must be a number of seconds above 0 and at most \(Int(maxTimeoutSeconds)) (fractions allowed, e.g. 0.3)")
+            guard let seconds = Double(text), let duration = MachineConfig.timeout(seconds: seconds) else {
+                throw fail("timeout '\(text)' must be a number of seconds \(MachineConfig.timeoutRangeText) (fractions allowed, e.g. 0.3)")
             }
-            timeout = Int64((seconds * 1e9).rounded())
+            timeout = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
         }
         var expect = Expectation.haltOrExitZero
         if let text = values["expect"] {
@@ -229,9 +229,9 @@ public struct ExerciseSpec: Sendable, Hashable {
             throw fail("steps= cannot be used in user mode: single-stepping ring-3 code does not work on PVM hosts; step a long-mode guest instead")
         }
         let outputLimit = try integer(values["output-limit"], name: "output-limit", default: MachineConfig.defaultOutputLimit,
-                                      range: 0...(16 << 20), unit: " bytes", fail)
+                                      range: MachineConfig.outputLimitRange, unit: " bytes", fail)
         let exitLimit = try integer(values["exit-limit"], name: "exit-limit", default: MachineConfig.defaultExitLimit,
-                                    range: 1...100_000_000, unit: "", fail)
+                                    range: MachineConfig.exitLimitRange, unit: "", fail)
 
         var sourceFile: URL?
         let text: String

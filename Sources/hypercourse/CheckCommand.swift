@@ -10,9 +10,9 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Rerun every exercise and compare it with its verified record.",
         discussion: """
-            Builds and runs every exercise of the course twice on the built-in hypervisor, ignoring \\
-            the cache, and fails with a unified diff for each result that differs from its record, \\
-            each exercise without a record, each record whose key is stale, and each non-deterministic \\
+            Builds and runs every exercise of the course twice on the built-in hypervisor, ignoring \
+            the cache, and fails with a unified diff for each result that differs from its record, \
+            each exercise without a record, each record whose key is stale, and each non-deterministic \
             guest. Writes no records and no site (only the cache). Drafts are included. Needs KVM.
 
             Examples:

@@ -9,10 +9,10 @@ struct PromoteCommand: AsyncParsableCommand {
         commandName: "promote",
         abstract: "Rerun exercises and accept their results as the verified record.",
         discussion: """
-            Runs the named exercises (all of them without arguments) twice on the built-in hypervisor \\
-            and rewrites their records (LESSON.exercises.json beside each lesson), printing a diff for \\
-            each result that changed. A guest that is non-deterministic or does not end as its expect= \\
-            says is still an error. Promoting everything also drops records of exercises that no \\
+            Runs the named exercises (all of them without arguments) twice on the built-in hypervisor \
+            and rewrites their records (LESSON.exercises.json beside each lesson), printing a diff for \
+            each result that changed. A guest that is non-deterministic or does not end as its expect= \
+            says is still an error. Promoting everything also drops records of exercises that no \
             longer exist. Needs KVM.
 
             Examples:
