@@ -76,6 +76,8 @@ public struct SiteBuilder: Sendable {
     public let options: BuildOptions
     public let exercises: (any ExerciseProvider)?
     private let events: @Sendable (BuildEvent) -> Void
+    /// Deletes the replaced site after the swap; tests put a failing one here.
+    var replacedSiteRemover: (@Sendable (URL) throws -> Void)?
 
     public init(options: BuildOptions, exercises: (any ExerciseProvider)? = nil, events: @escaping @Sendable (BuildEvent) -> Void = { _ in }) {
         self.options = options
@@ -104,14 +106,22 @@ public struct SiteBuilder: Sendable {
         defer { phases.report() }
         var warnings: [SiteWarning] = []
         let contentRoot = options.contentDirectory.standardizedFileURL
-        let output = try OutputFolder(target: options.outputDirectory, contentRoot: contentRoot, force: options.force)
+        // The folders a build reads are never the folder it replaces, `--force` or not.
+        let named = [options.themeDirectory, options.templatesDirectory].compactMap { $0 }
+        var output = try OutputFolder(target: options.outputDirectory, contentRoot: contentRoot, force: options.force, protecting: named)
+        if let removeTree = replacedSiteRemover { output.removeTree = removeTree }
 
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: contentRoot.path, isDirectory: &isDir), isDir.boolValue else {
             throw SiteError(file: contentRoot, "content folder not found (pass --content DIR)")
         }
         let config = try CourseConfig.load(contentRoot: contentRoot, warnings: &warnings)
-        let theme = try Theme(layers: try themeLayers(config: config, contentRoot: contentRoot), language: config.language, warnings: &warnings)
+        let layers = try themeLayers(config: config, contentRoot: contentRoot)
+        // course.yml's `templates:` folder too, now that it is known.
+        if let reason = OutputFolder.refusal(for: output.target, contentRoot: contentRoot, protecting: layers.map(\.folder)) {
+            throw SiteError(file: DisplayPath.of(output.target), reason)
+        }
+        let theme = try Theme(layers: layers, language: config.language, warnings: &warnings)
         let course = try CourseLoader(contentRoot: contentRoot, includeDrafts: options.includeDrafts).load(config: config, warnings: &warnings)
         phases.mark("load")
 
@@ -218,7 +228,11 @@ public struct SiteBuilder: Sendable {
         do {
             pageCount = try SiteWriter(course: course, theme: theme, bodies: bodies, staging: staging, contentRoot: contentRoot).write()
             phases.mark("pages")
-            try output.commit(staging)
+            if let warning = try output.commit(staging) {
+                // The new site is in place; the old one is left behind. Said once, with the others.
+                warnings.append(warning)
+                events(.warning(warning))
+            }
             phases.mark("swap")
         } catch {
             output.discard(staging)
@@ -332,19 +346,31 @@ public struct SiteBuilder: Sendable {
         }
     }
 
-    /// Built-in theme, then the course's override folder, then `--templates`.
-    private func themeLayers(config: CourseConfig, contentRoot: URL) throws -> [URL] {
-        var layers: [URL] = []
-        if let theme = options.themeDirectory ?? Theme.builtInDirectory() { layers.append(theme.standardizedFileURL) }
+    /// Built-in theme, then the course's override folder, then `--templates`. The course's folder
+    /// must be inside the content folder, as written and with symlinks followed (B4: `templates:
+    /// ../../x` used to be accepted).
+    func themeLayers(config: CourseConfig, contentRoot: URL) throws -> [Theme.Layer] {
+        var layers: [Theme.Layer] = []
+        if let theme = options.themeDirectory ?? Theme.builtInDirectory() { layers.append(.init(folder: theme.standardizedFileURL)) }
         if let folder = config.templates {
-            let url = contentRoot.appendingPathComponent(folder).standardizedFileURL
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
-                throw SiteError(file: config.file ?? contentRoot, line: config.templatesLine, "templates folder '\(folder)' not found in the content folder")
+            let content = ContentFolder(contentRoot)
+            func fail(_ message: String) -> SiteError { SiteError(file: config.file ?? contentRoot, line: config.templatesLine, message) }
+            switch content.resolve(folder, from: contentRoot) {
+            case .success(let url):
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+                    throw fail("templates '\(folder)' is not a folder")
+                }
+                layers.append(.init(folder: url, confinedTo: content))
+            case .failure(.missing): throw fail("templates folder '\(folder)' not found in the content folder")
+            case .failure(.absolute): throw fail("templates folder '\(folder)' must be relative to the content folder")
+            case .failure(.outside): throw fail("templates folder '\(folder)' leads outside the content folder")
+            case .failure(.symlinkOutside): throw fail("templates folder '\(folder)' is a symlink that leads outside the content folder")
             }
-            layers.append(url)
         }
-        if let extra = options.templatesDirectory?.standardizedFileURL, !layers.contains(extra) { layers.append(extra) }
+        if let extra = options.templatesDirectory?.standardizedFileURL, !layers.contains(where: { $0.folder == extra }) {
+            layers.append(.init(folder: extra))
+        }
         guard !layers.isEmpty else {
             throw SiteError("no templates found: run from the project folder (with templates/) or pass --templates DIR")
         }

@@ -16,11 +16,31 @@ struct Theme {
     /// Where each template came from, for messages.
     var templateFiles: [String: URL]
 
+    /// One folder of templates and assets. The course's own folder (`templates:` in course.yml) is
+    /// confined to the content folder like every other path an author writes: a file in it that is
+    /// a symlink leading out is an error. The built-in theme and `--templates` are named by whoever
+    /// runs the build, so they are trusted as they are.
+    struct Layer {
+        var folder: URL
+        var confinedTo: ContentFolder?
+    }
+
     init(layers: [URL], language: String, warnings: inout [SiteWarning]) throws {
+        try self.init(layers: layers.map { Layer(folder: $0) }, language: language, warnings: &warnings)
+    }
+
+    init(layers: [Layer], language: String, warnings: inout [SiteWarning]) throws {
         var files: [String: URL] = [:]
         for layer in layers {
-            for relative in try Self.listFiles(layer) { files[relative] = layer.appendingPathComponent(relative) }
+            for relative in try Self.listFiles(layer.folder) {
+                let file = layer.folder.appendingPathComponent(relative)
+                if let content = layer.confinedTo, !content.contains(file) {
+                    throw SiteError(file: file, "a symlink that leads outside the content folder; a course's templates must be inside it")
+                }
+                files[relative] = file
+            }
         }
+        let layers = layers.map(\.folder)
         var templateTexts: [String: (URL, String)] = [:]
         var assets: [String: URL] = [:]
         for (relative, url) in files {

@@ -83,11 +83,6 @@ struct BuildCommand: AsyncParsableCommand {
         (exercises as? ExerciseAdapter)?.reset()
         let exerciseReport = { (exercises as? ExerciseAdapter)?.lastReport }
         do {
-            // Site protects the content folder and the built-in theme; the folders named here too.
-            let read = [options.templatesDirectory, options.themeDirectory].compactMap { $0 }
-            if let reason = OutputFolderPolicy.refusal(output: options.outputDirectory, content: options.contentDirectory, protecting: read) {
-                throw BuildFailure(SiteError(file: options.outputDirectory, reason))
-            }
             let summary = try await builder.build()
             console.finishProgress()
             if let report = exerciseReport() { ExerciseConsole.print(report) { console.error($0) } }
