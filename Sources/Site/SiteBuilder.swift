@@ -384,10 +384,12 @@ public struct SiteBuilder: Sendable {
     }
 }
 
-/// `HYPERCOURSE_PROFILE=1` prints where a build's wall time went, phase by phase, to stderr.
+/// `HYPERCOURSE_PROFILE=1` prints where a build's wall time went, phase by phase, to stderr. Marked
+/// from one task today, but Sendable, so the lock makes that true whoever marks it.
 final class PhaseTimer: @unchecked Sendable {
     private let enabled = ProcessInfo.processInfo.environment["HYPERCOURSE_PROFILE"] != nil
     private let clock = ContinuousClock()
+    private let lock = NSLock()
     private var last: ContinuousClock.Instant
     private var phases: [(String, Duration)] = []
 
@@ -395,12 +397,15 @@ final class PhaseTimer: @unchecked Sendable {
 
     func mark(_ name: String) {
         guard enabled else { return }
-        let now = clock.now
-        phases.append((name, now - last))
-        last = now
+        lock.withLock {
+            let now = clock.now
+            phases.append((name, now - last))
+            last = now
+        }
     }
 
     func report() {
+        let phases = lock.withLock { self.phases }
         guard enabled, !phases.isEmpty else { return }
         let text = phases.map { "\($0.0) \(String(format: "%.0f", Double($0.1.components.attoseconds) / 1e15 + Double($0.1.components.seconds) * 1000)) ms" }
         FileHandle.standardError.write(Data(("profile: " + text.joined(separator: ", ") + "\n").utf8))
