@@ -56,6 +56,10 @@ public struct RecordedExit: Sendable, Hashable, Codable {
     public var line: Int?
     /// Where the instruction is when not in the shown source: `serial.inc:4`, `putchar (runtime)`, `hidden line 2`.
     public var at: String?
+
+    /// Whether `rip` is past the instruction: the same on every host for an MMIO write, which KVM's
+    /// emulator completes before it exits (docs/guest-machine.md, "Where RIP points").
+    public var ripFollowsInstruction: Bool { kind == ExitKind.mmioWrite.rawValue }
 }
 
 /// One single-stepped instruction.
@@ -70,6 +74,17 @@ public struct RecordedStep: Sendable, Hashable, Codable {
     /// The VM exits it caused, described like trace rows.
     public var exits: [String]
     public var completed: Bool
+
+    /// The instruction as a table shows it: with where it is when it is not in the shown source.
+    public var instructionText: String {
+        guard line == nil, let at else { return instruction }
+        return "\(instruction)  [\(at)]"
+    }
+
+    /// The exits it caused in one cell, or nil; an instruction the guest did not finish says so.
+    public var exitsText: String? {
+        exits.isEmpty ? nil : exits.joined(separator: "; ") + (completed ? "" : " (did not complete)")
+    }
 }
 
 /// Everything about a run that the record keeps and compares: only facts that are the same on every

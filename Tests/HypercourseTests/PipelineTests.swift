@@ -68,7 +68,6 @@ struct PipelineTests {
         #expect(real.contains("<a href=\"#exercise-fx-real-L6\">6</a><code class=\"src\" title=\"hlt\">hlt</code>"))
         // Only MMIO writes are marked as reported after their instruction.
         #expect(!real.contains("rip-after"))
-        #expect(ExerciseAdapter.ripFollowsInstruction(kind: "mmio-write") && !ExerciseAdapter.ripFollowsInstruction(kind: "mmio-read"))
         // C: the trace points into the shown C source.
         let c = course.figure("fx-c-long")
         #expect(c.contains("<a href=\"#exercise-fx-c-long-L2\">2</a><code class=\"src\" title=\"outb(0x3f8, &#39;L&#39;);\">outb(0x3f8, &#39;L&#39;);</code>"))
