@@ -37,48 +37,27 @@ public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
     case asm, c
 }
 
-/// What the lesson says the run must end with (`expect=`).
+/// What the lesson says the run must end with (`expect=`): one end, in the words the record and the
+/// page use, or, with no `expect=`, either `halt` or `exit 0`.
 public enum Expectation: Sendable, Hashable, CustomStringConvertible {
-    /// No `expect=`: `halt`, or `exit 0`.
     case haltOrExitZero
-    case halt
-    case exit(status: Int)
-    case crash
-    case timeout
-    case outputLimit
-    case exitLimit
+    case end(RecordedEnd)
 
-    /// Parses `halt`, `exit:N` (also `exit N` and `exit`, which means `exit:0`), `crash`, `timeout`,
-    /// `output-limit`, `exit-limit`.
+    /// Parses the record's words (`halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`),
+    /// and `exit:N` and a bare `exit` (`exit:0`), the forms an info string can hold without quotes.
     public init?(_ text: String) {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        switch text {
-        case "halt": self = .halt
-        case "crash": self = .crash
-        case "timeout": self = .timeout
-        case "output-limit": self = .outputLimit
-        case "exit-limit": self = .exitLimit
-        case "exit": self = .exit(status: 0)
-        default:
-            for prefix in ["exit:", "exit "] where text.hasPrefix(prefix) {
-                guard let status = Int(text.dropFirst(prefix.count)), (0...255).contains(status) else { return nil }
-                self = .exit(status: status)
-                return
-            }
-            return nil
-        }
+        var text = text.trimmingCharacters(in: .whitespaces)
+        if text == EndKind.exit.rawValue { text += " 0" }
+        if text.hasPrefix(EndKind.exit.rawValue + ":") { text = EndKind.exit.rawValue + " " + text.dropFirst(EndKind.exit.rawValue.count + 1) }
+        guard let end = RecordedEnd(text: text) else { return nil }
+        self = .end(end)
     }
 
     /// Whether a run that ended with `end` (`halt`, `exit 3`, `crash`, ...) meets this expectation.
     public func accepts(_ end: RecordedEnd) -> Bool {
         switch self {
         case .haltOrExitZero: end == .halt || end == .exit(0)
-        case .halt: end == .halt
-        case .exit(let status): end == .exit(status)
-        case .crash: end == .crash
-        case .timeout: end == .timeout
-        case .outputLimit: end == .outputLimit
-        case .exitLimit: end == .exitLimit
+        case .end(let expected): end == expected
         }
     }
 
@@ -86,20 +65,15 @@ public enum Expectation: Sendable, Hashable, CustomStringConvertible {
     /// default, the alternative that matched, else `halt`.
     public func words(for end: RecordedEnd) -> String {
         switch self {
-        case .haltOrExitZero: end == .exit(0) ? "exit 0" : "halt"
-        default: description
+        case .haltOrExitZero: (end == .exit(0) ? end : RecordedEnd.halt).description
+        case .end(let expected): expected.description
         }
     }
 
     public var description: String {
         switch self {
-        case .haltOrExitZero: "halt or exit 0"
-        case .halt: "halt"
-        case .exit(let status): "exit \(status)"
-        case .crash: "crash"
-        case .timeout: "timeout"
-        case .outputLimit: "output-limit"
-        case .exitLimit: "exit-limit"
+        case .haltOrExitZero: "\(RecordedEnd.halt) or \(RecordedEnd.exit(0))"
+        case .end(let expected): expected.description
         }
     }
 }

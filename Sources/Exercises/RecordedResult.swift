@@ -16,30 +16,46 @@ public enum RecordedEnd: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The end of `kind` with `status` (for `exit`, 0-255; nil for the others), or nil.
+    public init?(_ kind: EndKind, status: Int? = nil) {
+        switch (kind, status) {
+        case (.halt, nil): self = .halt
+        case (.exit, let status?) where (0...255).contains(status): self = .exit(status)
+        case (.crash, nil): self = .crash
+        case (.timeout, nil): self = .timeout
+        case (.outputLimit, nil): self = .outputLimit
+        case (.exitLimit, nil): self = .exitLimit
+        default: return nil
+        }
+    }
+
     /// Parses the words `description` produces.
     public init?(text: String) {
-        switch text {
-        case "halt": self = .halt
-        case "crash": self = .crash
-        case "timeout": self = .timeout
-        case "output-limit": self = .outputLimit
-        case "exit-limit": self = .exitLimit
-        default:
-            guard text.hasPrefix("exit "), let status = Int(text.dropFirst(5)), (0...255).contains(status) else { return nil }
-            self = .exit(status)
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        guard words.count <= 2, let kind = EndKind(rawValue: String(words[0])) else { return nil }
+        if words.count == 2 {
+            guard let status = Int(words[1]) else { return nil }
+            self.init(kind, status: status)
+        } else {
+            self.init(kind)
+        }
+    }
+
+    public var kind: EndKind {
+        switch self {
+        case .halt: .halt
+        case .exit: .exit
+        case .crash: .crash
+        case .timeout: .timeout
+        case .outputLimit: .outputLimit
+        case .exitLimit: .exitLimit
         }
     }
 
     /// `halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`: the page's words.
     public var description: String {
-        switch self {
-        case .halt: "halt"
-        case .exit(let status): "exit \(status)"
-        case .crash: "crash"
-        case .timeout: "timeout"
-        case .outputLimit: "output-limit"
-        case .exitLimit: "exit-limit"
-        }
+        if case .exit(let status) = self { return "\(kind.rawValue) \(status)" }
+        return kind.rawValue
     }
 }
 
