@@ -60,6 +60,16 @@ struct SiteWriter {
             }
             taken.insert("assets/" + relative)
         }
+        for (relative, data) in theme.builtAssets.sorted(by: { $0.key < $1.key }) {
+            let target = staging.appendingPathComponent("assets").appendingPathComponent(relative)
+            try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            do {
+                try data.write(to: target)
+            } catch {
+                throw SiteError(file: target, "cannot write: \(error.localizedDescription)")
+            }
+            taken.insert("assets/" + relative)
+        }
 
         // Files lessons link to or show (images, sources), each once.
         var copied: [String: String] = [:]

@@ -22,6 +22,32 @@ import Testing
         #expect(!scratch.exists("out/theme"))
     }
 
+    /// The stylesheet is kept in parts by concern and served as one file: the parts joined in name
+    /// order. A course replaces one part by name, or adds one, without copying the rest.
+    @Test func stylesheetPartsAreJoinedIntoOneFile() async throws {
+        let parts = try FileManager.default.contentsOfDirectory(atPath: Repo.templates.appendingPathComponent("assets/style").path)
+            .filter { $0.hasSuffix(".css") }.sorted()
+        #expect(parts.count >= 5)
+        let plain = scratch.write(["01-c/x.md": "---\ntitle: X\n---\n"], in: "plain")
+        _ = try await build(plain, into: scratch, out: "out-plain")
+        let joined = try parts.map { try String(contentsOf: Repo.templates.appendingPathComponent("assets/style/\($0)"), encoding: .utf8) }.joined()
+        #expect(scratch.read("out-plain/assets/style.css") == joined)
+        #expect(!scratch.exists("out-plain/assets/style"))  // the parts themselves are not copied
+        #expect(scratch.read("out-plain/c/x.html").components(separatedBy: "rel=\"stylesheet\"").count == 2)
+
+        let content = scratch.write([
+            "course.yml": "title: T\ntemplates: theme/\n",
+            "theme/assets/style/40-exercise.css": "/* my cards */\n",
+            "theme/assets/style/45-mine.css": "/* mine */",
+            "01-c/x.md": "---\ntitle: X\n---\n",
+        ])
+        _ = try await build(content, into: scratch)
+        let sheet = scratch.read("out/assets/style.css")
+        #expect(sheet.contains("/* my cards */\n/* mine */\n") && !sheet.contains(".exercise-head {"))
+        #expect(sheet.hasPrefix(try String(contentsOf: Repo.templates.appendingPathComponent("assets/style/10-base.css"), encoding: .utf8)))
+        #expect(sheet.hasSuffix(try String(contentsOf: Repo.templates.appendingPathComponent("assets/style/90-print.css"), encoding: .utf8)))
+    }
+
     @Test func templatesOptionLayersOnTop() async throws {
         let content = scratch.write([
             "course.yml": "title: T\ntemplates: theme/\n",
