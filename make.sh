@@ -50,6 +50,19 @@ release_tool() {
     echo ".build/release/hypercourse"
 }
 
+# The tool for browser-check: the debug binary when it is newer than every source file, else the
+# release one. CI runs `test` (which builds debug) and then `browser-check`; building the whole
+# package a second time in release mode only to render the site cost minutes (docs/benchmarks.md).
+site_tool() {
+    local debug=.build/debug/hypercourse
+    if [[ -x $debug && -z $(find Sources Package.swift templates -newer "$debug" -print -quit) ]]; then
+        say "using the debug build of hypercourse (up to date)"
+        echo "$debug"
+    else
+        release_tool
+    fi
+}
+
 task_site() {
     local tool
     tool=$(release_tool)
@@ -75,10 +88,14 @@ task_test() {
 
 task_browser_check() {
     ensure_debs "${BROWSER_DEBS[@]}"
+    ensure_swift
+    ensure_debs "${BUILD_DEBS[@]}"
+    local tool
+    tool=$(site_tool)
     # Until content/ has lessons, check_site.py builds the fixture course into public/ instead.
-    if compgen -G "content/*/*.md" >/dev/null; then task_site; else release_tool >/dev/null; fi
+    if compgen -G "content/*/*.md" >/dev/null; then "$tool" build; fi
     say "browser check"
-    python3 Tests/browser/check_site.py public
+    HYPERCOURSE_TOOL="$tool" python3 Tests/browser/check_site.py public
 }
 
 task_bench_site() {

@@ -1,32 +1,33 @@
 import Foundation
 import Hypervisor
 
-/// How a run ended, as recorded: the host's raw crash detail is kept apart (see `RecordEntry.hostDetail`).
-public enum RecordedEnd: Sendable, Hashable, CustomStringConvertible {
-    case halt, exit(Int), crash, timeout, outputLimit, exitLimit
+/// How a run ended, as recorded: the end's kind (its words are Hypervisor's `EndKind`) and, for
+/// `exit`, the status. The host's raw crash detail is kept apart (see `RecordEntry.hostDetail`).
+public struct RecordedEnd: Sendable, Hashable, CustomStringConvertible {
+    public let kind: EndKind
+    /// The guest's exit status for `exit` (0-255), else nil.
+    public let status: Int?
+
+    public static let halt = RecordedEnd(kind: .halt, status: nil)
+    public static let crash = RecordedEnd(kind: .crash, status: nil)
+    public static let timeout = RecordedEnd(kind: .timeout, status: nil)
+    public static let outputLimit = RecordedEnd(kind: .outputLimit, status: nil)
+    public static let exitLimit = RecordedEnd(kind: .exitLimit, status: nil)
+    public static func exit(_ status: Int) -> RecordedEnd { RecordedEnd(kind: .exit, status: status) }
+
+    private init(kind: EndKind, status: Int?) {
+        self.kind = kind
+        self.status = status
+    }
 
     public init(_ end: EndReason) {
-        switch end {
-        case .halt: self = .halt
-        case .exit(let status): self = .exit(Int(status))
-        case .crash: self = .crash
-        case .timeout: self = .timeout
-        case .outputLimit: self = .outputLimit
-        case .exitLimit: self = .exitLimit
-        }
+        self.init(kind: end.kind, status: end.status)
     }
 
     /// The end of `kind` with `status` (for `exit`, 0-255; nil for the others), or nil.
     public init?(_ kind: EndKind, status: Int? = nil) {
-        switch (kind, status) {
-        case (.halt, nil): self = .halt
-        case (.exit, let status?) where (0...255).contains(status): self = .exit(status)
-        case (.crash, nil): self = .crash
-        case (.timeout, nil): self = .timeout
-        case (.outputLimit, nil): self = .outputLimit
-        case (.exitLimit, nil): self = .exitLimit
-        default: return nil
-        }
+        guard (kind == .exit) == (status != nil), (0...255).contains(status ?? 0) else { return nil }
+        self.init(kind: kind, status: status)
     }
 
     /// Parses the words `description` produces.
@@ -41,22 +42,8 @@ public enum RecordedEnd: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var kind: EndKind {
-        switch self {
-        case .halt: .halt
-        case .exit: .exit
-        case .crash: .crash
-        case .timeout: .timeout
-        case .outputLimit: .outputLimit
-        case .exitLimit: .exitLimit
-        }
-    }
-
     /// `halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`: the page's words.
-    public var description: String {
-        if case .exit(let status) = self { return "\(kind.rawValue) \(status)" }
-        return kind.rawValue
-    }
+    public var description: String { status.map { "\(kind.rawValue) \($0)" } ?? kind.rawValue }
 }
 
 /// One VM exit of the timeline, resolved to the exercise's source.

@@ -9,10 +9,8 @@ search, toggles dark mode, checks keyboard entry and the 360/375 px layouts, the
 Exits non-zero on the first failure.
 
 When content/ has lessons, the check is of the real course: public/ must be its build (./make.sh
-browser-check builds it first; a missing or foreign public/ is built here). If content/ holds no
-lessons yet, a copy of the golden fixture course (Tests/SiteTests/Fixtures/course) made in a
-temporary folder is built into public/, so the check also runs before the real course exists. The
-check leaves no new untracked files in the repository.
+browser-check builds it first; a missing or foreign public/ is built here). Without lessons, a copy of
+the fixture course (Tests/SiteTests/Fixtures/course) is built into public/. No untracked files are left.
 """
 import os
 import re
@@ -78,7 +76,9 @@ def course_title(content):
 
 
 def the_tool():
-    tool = next((p for p in [REPO / ".build/release/hypercourse", REPO / ".build/debug/hypercourse"] if p.exists()), None)
+    named = os.environ.get("HYPERCOURSE_TOOL")  # ./make.sh browser-check passes the binary it chose
+    candidates = [REPO / named] if named else [REPO / ".build/release/hypercourse", REPO / ".build/debug/hypercourse"]
+    tool = next((p for p in candidates if p.exists()), None)
     if tool is None:
         subprocess.run(["swift", "build", "-c", "release", "--product", "hypercourse"], cwd=REPO, check=True)
         tool = REPO / ".build/release/hypercourse"
