@@ -91,7 +91,7 @@ public struct RecordedStep: Sendable, Hashable, Codable {
 }
 
 /// Everything about a run that the record keeps and compares: only facts that are the same on every
-/// kind of KVM host (see docs/authoring.md, "Host independence").
+/// kind of KVM host (see docs/exercises.md, "Host independence").
 public struct RecordedResult: Sendable, Hashable {
     public var end: RecordedEnd
     /// Exit counts by kind, in `ExitKind` order, zero counts left out. For a crash, the exit that
