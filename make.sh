@@ -50,6 +50,18 @@ release_tool() {
     echo ".build/release/hypercourse"
 }
 
+# The tool for browser-check: the debug build, which `test` has just made in CI (`.ci/run` runs test,
+# then browser-check), so bringing it up to date is a no-op of about a second. A release build of the
+# whole package only to render the site cost about 100 s (docs/benchmarks.md). SwiftPM decides what is
+# stale: file times cannot (an edit that compiles to the same object does not relink the binary).
+debug_tool() {
+    ensure_swift
+    ensure_debs "${BUILD_DEBS[@]}"
+    say "building hypercourse (debug; up to date after ./make.sh test)"
+    swift build --product hypercourse >&2
+    echo ".build/debug/hypercourse"
+}
+
 task_site() {
     local tool
     tool=$(release_tool)
@@ -75,10 +87,12 @@ task_test() {
 
 task_browser_check() {
     ensure_debs "${BROWSER_DEBS[@]}"
+    local tool
+    tool=$(debug_tool)
     # Until content/ has lessons, check_site.py builds the fixture course into public/ instead.
-    if compgen -G "content/*/*.md" >/dev/null; then task_site; else release_tool >/dev/null; fi
+    if compgen -G "content/*/*.md" >/dev/null; then "$tool" build; fi
     say "browser check"
-    python3 Tests/browser/check_site.py public
+    HYPERCOURSE_TOOL="$tool" python3 Tests/browser/check_site.py public
 }
 
 task_bench_site() {

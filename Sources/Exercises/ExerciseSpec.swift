@@ -37,48 +37,27 @@ public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
     case asm, c
 }
 
-/// What the lesson says the run must end with (`expect=`).
+/// What the lesson says the run must end with (`expect=`): one end, in the words the record and the
+/// page use, or, with no `expect=`, either `halt` or `exit 0`.
 public enum Expectation: Sendable, Hashable, CustomStringConvertible {
-    /// No `expect=`: `halt`, or `exit 0`.
     case haltOrExitZero
-    case halt
-    case exit(status: Int)
-    case crash
-    case timeout
-    case outputLimit
-    case exitLimit
+    case end(RecordedEnd)
 
-    /// Parses `halt`, `exit:N` (also `exit N` and `exit`, which means `exit:0`), `crash`, `timeout`,
-    /// `output-limit`, `exit-limit`.
+    /// Parses the record's words (`halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`),
+    /// and `exit:N` and a bare `exit` (`exit:0`), the forms an info string can hold without quotes.
     public init?(_ text: String) {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        switch text {
-        case "halt": self = .halt
-        case "crash": self = .crash
-        case "timeout": self = .timeout
-        case "output-limit": self = .outputLimit
-        case "exit-limit": self = .exitLimit
-        case "exit": self = .exit(status: 0)
-        default:
-            for prefix in ["exit:", "exit "] where text.hasPrefix(prefix) {
-                guard let status = Int(text.dropFirst(prefix.count)), (0...255).contains(status) else { return nil }
-                self = .exit(status: status)
-                return
-            }
-            return nil
-        }
+        var text = text.trimmingCharacters(in: .whitespaces)
+        if text == EndKind.exit.rawValue { text += " 0" }
+        if text.hasPrefix(EndKind.exit.rawValue + ":") { text = EndKind.exit.rawValue + " " + text.dropFirst(EndKind.exit.rawValue.count + 1) }
+        guard let end = RecordedEnd(text: text) else { return nil }
+        self = .end(end)
     }
 
     /// Whether a run that ended with `end` (`halt`, `exit 3`, `crash`, ...) meets this expectation.
     public func accepts(_ end: RecordedEnd) -> Bool {
         switch self {
         case .haltOrExitZero: end == .halt || end == .exit(0)
-        case .halt: end == .halt
-        case .exit(let status): end == .exit(status)
-        case .crash: end == .crash
-        case .timeout: end == .timeout
-        case .outputLimit: end == .outputLimit
-        case .exitLimit: end == .exitLimit
+        case .end(let expected): end == expected
         }
     }
 
@@ -86,20 +65,15 @@ public enum Expectation: Sendable, Hashable, CustomStringConvertible {
     /// default, the alternative that matched, else `halt`.
     public func words(for end: RecordedEnd) -> String {
         switch self {
-        case .haltOrExitZero: end == .exit(0) ? "exit 0" : "halt"
-        default: description
+        case .haltOrExitZero: (end == .exit(0) ? end : RecordedEnd.halt).description
+        case .end(let expected): expected.description
         }
     }
 
     public var description: String {
         switch self {
-        case .haltOrExitZero: "halt or exit 0"
-        case .halt: "halt"
-        case .exit(let status): "exit \(status)"
-        case .crash: "crash"
-        case .timeout: "timeout"
-        case .outputLimit: "output-limit"
-        case .exitLimit: "exit-limit"
+        case .haltOrExitZero: "\(RecordedEnd.halt) or \(RecordedEnd.exit(0))"
+        case .end(let expected): expected.description
         }
     }
 }
@@ -151,8 +125,8 @@ public struct ExerciseSpec: Sendable, Hashable {
 
     public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src"]
     /// Most steps a page shows; each is a table row.
-    public static let maxSteps = 1000
-    public static let maxTimeoutSeconds = 600.0
+    public static let maxSteps = MachineConfig.stepsRange.upperBound
+    public static let maxTimeoutSeconds = MachineConfig.timeoutRangeSeconds.upperBound
 
     /// The machine this exercise runs on.
     public var machineConfig: MachineConfig {
@@ -204,10 +178,10 @@ public struct ExerciseSpec: Sendable, Hashable {
                                  range: MachineConfig.memoryRangeMiB, unit: " MiB", fail)
         var timeout = Int64(MachineConfig.defaultTimeout.components.seconds) * 1_000_000_000
         if let text = values["timeout"] {
-            guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= maxTimeoutSeconds else {
-                throw fail("timeout '\(text)' must be a number of seconds above 0 and at most \(Int(maxTimeoutSeconds)) (fractions allowed, e.g. 0.3)")
+            guard let seconds = Double(text), let duration = MachineConfig.timeout(seconds: seconds) else {
+                throw fail("timeout '\(text)' must be a number of seconds \(MachineConfig.timeoutRangeText) (fractions allowed, e.g. 0.3)")
             }
-            timeout = Int64((seconds * 1e9).rounded())
+            timeout = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
         }
         var expect = Expectation.haltOrExitZero
         if let text = values["expect"] {
@@ -229,9 +203,9 @@ public struct ExerciseSpec: Sendable, Hashable {
             throw fail("steps= cannot be used in user mode: single-stepping ring-3 code does not work on PVM hosts; step a long-mode guest instead")
         }
         let outputLimit = try integer(values["output-limit"], name: "output-limit", default: MachineConfig.defaultOutputLimit,
-                                      range: 0...(16 << 20), unit: " bytes", fail)
+                                      range: MachineConfig.outputLimitRange, unit: " bytes", fail)
         let exitLimit = try integer(values["exit-limit"], name: "exit-limit", default: MachineConfig.defaultExitLimit,
-                                    range: 1...100_000_000, unit: "", fail)
+                                    range: MachineConfig.exitLimitRange, unit: "", fail)
 
         var sourceFile: URL?
         let text: String

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A guest's source as built and as shown. Lines from a `; [hide]` line to the next `; [show]` line
 /// (`// [hide]` and `// [show]` in C), the marker lines included, are built but not shown.
 public struct GuestSource: Sendable, Hashable {
@@ -66,5 +68,12 @@ public struct GuestSource: Sendable, Hashable {
     public func text(ofShownLine line: Int) -> String? {
         guard line >= 1, line <= displayLines.count else { return nil }
         return displayLines[line - 1]
+    }
+
+    /// A table row's source cell: the shown line's text, or where the instruction is when it is not
+    /// in the shown source (`[serial.inc:4]`).
+    public func rowText(line: Int?, at: String?) -> String? {
+        if let line { return text(ofShownLine: line)?.trimmingCharacters(in: .whitespaces) }
+        return at.map { "[\($0)]" }
     }
 }

@@ -132,12 +132,19 @@ enum Landlock {
         }
     }
 
-    private typealias Syscall = @convention(c) (Int, Int, Int, Int, Int, Int) -> Int
-    private static let syscallFunction: Syscall = unsafeBitCast(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syscall")!, to: Syscall.self)
+    typealias Syscall = @convention(c) (Int, Int, Int, Int, Int, Int) -> Int
+    private static let syscallFunction = CSymbol.lookup("syscall", as: Syscall.self)
 
-    /// Unused arguments are passed as zero: prctl, for one, insists on it.
-    private static func call(_ number: Int, _ a: Int, _ b: Int, _ c: Int, _ d: Int = 0, _ e: Int = 0) -> Int {
-        syscallFunction(number, a, b, c, d, e)
+    /// Unused arguments are passed as zero: prctl, for one, insists on it. Without `syscall(2)` in the
+    /// C library every call fails with ENOSYS, which reads as "no Landlock" (tools run unconfined,
+    /// with the warning that says so) rather than a crash.
+    static func call(_ number: Int, _ a: Int, _ b: Int, _ c: Int, _ d: Int = 0, _ e: Int = 0,
+                     through function: Syscall? = syscallFunction) -> Int {
+        guard let function else {
+            errno = ENOSYS
+            return -1
+        }
+        return function(number, a, b, c, d, e)
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 /// `HYPERCOURSE_PROFILE=1`: where a pass's time went, on stderr: wall time per phase, then time
 /// summed over all threads for nasm, clang (compile, link, flatten), guest runs and verification.
 final class Profile: @unchecked Sendable {
+    // unchecked Sendable: every mutable field is guarded by `lock`.
     private let enabled = ProcessInfo.processInfo.environment["HYPERCOURSE_PROFILE"] != nil
     private let clock = ContinuousClock()
     private let lock = NSLock()
@@ -16,9 +17,11 @@ final class Profile: @unchecked Sendable {
 
     func mark(_ name: String) {
         guard enabled else { return }
-        let now = clock.now
-        marks.append("\(name) \(Self.ms(now - last))")
-        last = now
+        lock.withLock {
+            let now = clock.now
+            marks.append("\(name) \(Self.ms(now - last))")
+            last = now
+        }
     }
 
     func add(_ category: String, _ duration: Duration, exercise: String? = nil) {
@@ -32,6 +35,7 @@ final class Profile: @unchecked Sendable {
 
     func report() {
         guard enabled else { return }
+        let (marks, totals, guests) = lock.withLock { (self.marks, self.totals, self.guests) }
         let summed = ["nasm", "clang", "vm", "verify"].compactMap { name in
             totals[name].map { "\(name) \($0.count)× \(Self.ms($0.time))" }
         }

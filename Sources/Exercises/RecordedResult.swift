@@ -1,46 +1,49 @@
 import Foundation
 import Hypervisor
 
-/// How a run ended, as recorded: the host's raw crash detail is kept apart (see `RecordEntry.hostDetail`).
-public enum RecordedEnd: Sendable, Hashable, CustomStringConvertible {
-    case halt, exit(Int), crash, timeout, outputLimit, exitLimit
+/// How a run ended, as recorded: the end's kind (its words are Hypervisor's `EndKind`) and, for
+/// `exit`, the status. The host's raw crash detail is kept apart (see `RecordEntry.hostDetail`).
+public struct RecordedEnd: Sendable, Hashable, CustomStringConvertible {
+    public let kind: EndKind
+    /// The guest's exit status for `exit` (0-255), else nil.
+    public let status: Int?
+
+    public static let halt = RecordedEnd(kind: .halt, status: nil)
+    public static let crash = RecordedEnd(kind: .crash, status: nil)
+    public static let timeout = RecordedEnd(kind: .timeout, status: nil)
+    public static let outputLimit = RecordedEnd(kind: .outputLimit, status: nil)
+    public static let exitLimit = RecordedEnd(kind: .exitLimit, status: nil)
+    public static func exit(_ status: Int) -> RecordedEnd { RecordedEnd(kind: .exit, status: status) }
+
+    private init(kind: EndKind, status: Int?) {
+        self.kind = kind
+        self.status = status
+    }
 
     public init(_ end: EndReason) {
-        switch end {
-        case .halt: self = .halt
-        case .exit(let status): self = .exit(Int(status))
-        case .crash: self = .crash
-        case .timeout: self = .timeout
-        case .outputLimit: self = .outputLimit
-        case .exitLimit: self = .exitLimit
-        }
+        self.init(kind: end.kind, status: end.status)
+    }
+
+    /// The end of `kind` with `status` (for `exit`, 0-255; nil for the others), or nil.
+    public init?(_ kind: EndKind, status: Int? = nil) {
+        guard (kind == .exit) == (status != nil), (0...255).contains(status ?? 0) else { return nil }
+        self.init(kind: kind, status: status)
     }
 
     /// Parses the words `description` produces.
     public init?(text: String) {
-        switch text {
-        case "halt": self = .halt
-        case "crash": self = .crash
-        case "timeout": self = .timeout
-        case "output-limit": self = .outputLimit
-        case "exit-limit": self = .exitLimit
-        default:
-            guard text.hasPrefix("exit "), let status = Int(text.dropFirst(5)), (0...255).contains(status) else { return nil }
-            self = .exit(status)
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        guard words.count <= 2, let kind = EndKind(rawValue: String(words[0])) else { return nil }
+        if words.count == 2 {
+            guard let status = Int(words[1]) else { return nil }
+            self.init(kind, status: status)
+        } else {
+            self.init(kind)
         }
     }
 
     /// `halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`: the page's words.
-    public var description: String {
-        switch self {
-        case .halt: "halt"
-        case .exit(let status): "exit \(status)"
-        case .crash: "crash"
-        case .timeout: "timeout"
-        case .outputLimit: "output-limit"
-        case .exitLimit: "exit-limit"
-        }
-    }
+    public var description: String { status.map { "\(kind.rawValue) \($0)" } ?? kind.rawValue }
 }
 
 /// One VM exit of the timeline, resolved to the exercise's source.
@@ -56,6 +59,10 @@ public struct RecordedExit: Sendable, Hashable, Codable {
     public var line: Int?
     /// Where the instruction is when not in the shown source: `serial.inc:4`, `putchar (runtime)`, `hidden line 2`.
     public var at: String?
+
+    /// Whether `rip` is past the instruction: the same on every host for an MMIO write, which KVM's
+    /// emulator completes before it exits (docs/guest-machine.md, "Where RIP points").
+    public var ripFollowsInstruction: Bool { kind == ExitKind.mmioWrite.rawValue }
 }
 
 /// One single-stepped instruction.
@@ -70,10 +77,21 @@ public struct RecordedStep: Sendable, Hashable, Codable {
     /// The VM exits it caused, described like trace rows.
     public var exits: [String]
     public var completed: Bool
+
+    /// The instruction as a table shows it: with where it is when it is not in the shown source.
+    public var instructionText: String {
+        guard line == nil, let at else { return instruction }
+        return "\(instruction)  [\(at)]"
+    }
+
+    /// The exits it caused in one cell, or nil; an instruction the guest did not finish says so.
+    public var exitsText: String? {
+        exits.isEmpty ? nil : exits.joined(separator: "; ") + (completed ? "" : " (did not complete)")
+    }
 }
 
 /// Everything about a run that the record keeps and compares: only facts that are the same on every
-/// kind of KVM host (see docs/authoring.md, "Host independence").
+/// kind of KVM host (see docs/exercises.md, "Host independence").
 public struct RecordedResult: Sendable, Hashable {
     public var end: RecordedEnd
     /// Exit counts by kind, in `ExitKind` order, zero counts left out. For a crash, the exit that

@@ -14,6 +14,13 @@ enum ResultRecorder {
         return requests
     }
 
+    /// False for the exit that ended a crash: which one a host reports for the same guest differs
+    /// (PVM: `internal-error` for `int3` in long mode; hardware: `shutdown`), so it is host detail.
+    /// `hypercourse run`'s summary line uses the same rule, so it and the card agree.
+    static func countsTowardTheRecord(_ kind: ExitKind, end: EndReason) -> Bool {
+        end.crash == nil || !RecordedResult.crashKinds.contains(kind.rawValue)
+    }
+
     static func offset(_ csBase: UInt64, _ rip: UInt64, _ mode: GuestMode) -> UInt64 {
         (csBase &+ rip) &- mode.loadAddress
     }
@@ -21,8 +28,7 @@ enum ResultRecorder {
     /// The recorded result and the host detail kept beside it (a crash's raw KVM exit).
     static func record(_ run: RunResult, spec: ExerciseSpec, map: AddressMap) -> (result: RecordedResult, hostDetail: String?) {
         let end = RecordedEnd(run.end)
-        let crashed = end == .crash
-        func keep(_ kind: ExitKind) -> Bool { !(crashed && RecordedResult.crashKinds.contains(kind.rawValue)) }
+        func keep(_ kind: ExitKind) -> Bool { countsTowardTheRecord(kind, end: run.end) }
         let exits = run.exitCounts.nonZero.filter { keep($0.kind) }.map { RecordedResult.ExitCount(kind: $0.kind.rawValue, count: $0.count) }
         func place(_ csBase: UInt64, _ rip: UInt64, ending: Bool) -> (line: Int?, at: String?, instruction: String?) {
             guard let location = map.location(atOffset: offset(csBase, rip, spec.mode), ending: ending) else { return (nil, nil, nil) }

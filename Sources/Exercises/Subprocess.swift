@@ -48,20 +48,30 @@ struct Subprocess {
     }
 
     // GNU extensions Glibc's module does not import (they need _GNU_SOURCE); glibc has had them for
-    // years (pipe2 2.9, prlimit 2.13, addchdir_np 2.29), so they are looked up once by name.
+    // years (pipe2 2.9, prlimit 2.13, addchdir_np 2.29), so they are looked up once by name. A C
+    // library without one fails each run with a message naming it, instead of crashing at launch.
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
     private typealias Prlimit = @convention(c) (pid_t, Int32, UnsafePointer<rlimit>?, UnsafeMutablePointer<rlimit>?) -> Int32
-    private static let pipe2: Pipe2 = unsafeBitCast(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2")!, to: Pipe2.self)
-    private static let addChdir: AddChdir = unsafeBitCast(
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")!, to: AddChdir.self)
-    private static let prlimit: Prlimit = unsafeBitCast(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prlimit")!, to: Prlimit.self)
+    private static let pipe2 = CSymbol.lookup("pipe2", as: Pipe2.self)
+    private static let addChdir = CSymbol.lookup("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)
+    private static let prlimit = CSymbol.lookup("prlimit", as: Prlimit.self)
+
+    /// The missing C library function among those this needs, or nil.
+    static var missingSymbol: String? {
+        [("pipe2", pipe2 == nil), ("posix_spawn_file_actions_addchdir_np", addChdir == nil), ("prlimit", prlimit == nil)]
+            .first { $0.1 }?.0
+    }
 
     static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, limits: Limits = Limits(),
                     confinement: Confinement? = nil) throws(LaunchError) -> Outcome {
+        guard let pipe2 = Self.pipe2, let prlimit = Self.prlimit, Self.addChdir != nil else {
+            throw LaunchError(executable: executable, errno: ENOSYS,
+                              detail: "this C library has no \(Self.missingSymbol ?? "?")() (glibc 2.29 or later is needed)")
+        }
         let deadline = ContinuousClock.now + limits.timeout
         var pipe: [Int32] = [0, 0]
-        guard Self.pipe2(&pipe, O_CLOEXEC) == 0 else { throw LaunchError(executable: executable, errno: Glibc.errno) }
+        guard pipe2(&pipe, O_CLOEXEC) == 0 else { throw LaunchError(executable: executable, errno: Glibc.errno) }
         let spawned: Result<pid_t, LaunchError>
         if let confinement, Landlock.isAvailable {
             // Landlock confines the calling thread and what it starts from then on, for good: so a
@@ -92,7 +102,7 @@ struct Subprocess {
             // none starts children first. (posix_spawn has no rlimit attribute, and a limit on this
             // process would bind its other threads too.)
             var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
-            _ = Self.prlimit(pid, Int32(RLIMIT_FSIZE.rawValue), &limit, nil)
+            _ = prlimit(pid, Int32(RLIMIT_FSIZE.rawValue), &limit, nil)
         }
 
         var collected: [UInt8] = []
@@ -138,7 +148,7 @@ struct Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
-        if let directory { _ = Self.addChdir(&actions, directory.path) }
+        if let directory, let addChdir = Self.addChdir { _ = addChdir(&actions, directory.path) }
 
         // The hypervisor's watchdog signal is blocked on some threads; a child must start with none blocked.
         var attributes = posix_spawnattr_t()
@@ -225,4 +235,14 @@ private final class SpawnBox: @unchecked Sendable {
     let body: () -> Result<pid_t, Subprocess.LaunchError>
     var result: Result<pid_t, Subprocess.LaunchError>?
     init(_ body: @escaping () -> Result<pid_t, Subprocess.LaunchError>) { self.body = body }
+}
+
+/// C library functions Swift's Glibc module does not import, looked up by name at run time.
+enum CSymbol {
+    /// `name` as a function of `type`, or nil when this C library does not have it. `type` must be
+    /// the function's real C signature: the cast cannot check it.
+    static func lookup<Function>(_ name: String, as type: Function.Type) -> Function? {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
+    }
 }

@@ -17,6 +17,14 @@ public struct MachineConfig: Sendable, Hashable, Codable {
     public var steps: Int
 
     public static let memoryRangeMiB = 1...1024
+    /// The limits every front end checks its numbers against (`hypercourse run`'s options and an
+    /// exercise's `key=value`s alike), so one value is either accepted everywhere or nowhere.
+    /// 1 ms is about the cost of creating a VM; 600 s is longer than any course guest needs.
+    public static let timeoutRangeSeconds: ClosedRange<Double> = 0.001...600
+    public static let outputLimitRange = 0...(16 << 20)
+    public static let exitLimitRange = 1...100_000_000
+    /// Each step is a table row on the page and a single-step exit (about 13 µs on PVM).
+    public static let stepsRange = 0...1000
     public static let defaultMemoryMiB = 16
     public static let defaultTimeout = Duration.seconds(10)
     public static let defaultOutputLimit = 64 * 1024
@@ -42,6 +50,16 @@ public struct MachineConfig: Sendable, Hashable, Codable {
         self.traceLimit = traceLimit
         self.steps = steps
     }
+
+    /// `seconds` as a timeout, or nil when it is not a number inside `timeoutRangeSeconds`: the range
+    /// is checked before converting, because `Int64(seconds * 1e9)` traps past about 292 years.
+    public static func timeout(seconds: Double) -> Duration? {
+        guard seconds.isFinite, timeoutRangeSeconds.contains(seconds) else { return nil }
+        return .nanoseconds(Int64((seconds * 1e9).rounded()))
+    }
+
+    /// `timeoutRangeSeconds` in words, for messages.
+    public static let timeoutRangeText = "at least 0.001 (1 ms) and at most 600 seconds"
 
     /// RAM size in bytes.
     public var memoryBytes: UInt64 { UInt64(memoryMiB) << 20 }

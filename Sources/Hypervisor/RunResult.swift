@@ -13,18 +13,21 @@ public enum EndReason: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The run took as many VM exits as the exit limit allows.
     case exitLimit
 
-    /// The stable name shown on pages and in JSON: `halt`, `exit`, `crash`, `timeout`, `output-limit`,
-    /// `exit-limit`.
-    public var name: String {
+    /// Which of the ends this is, without its data.
+    public var kind: EndKind {
         switch self {
-        case .halt: "halt"
-        case .exit: "exit"
-        case .crash: "crash"
-        case .timeout: "timeout"
-        case .outputLimit: "output-limit"
-        case .exitLimit: "exit-limit"
+        case .halt: .halt
+        case .exit: .exit
+        case .crash: .crash
+        case .timeout: .timeout
+        case .outputLimit: .outputLimit
+        case .exitLimit: .exitLimit
         }
     }
+
+    /// The stable name shown on pages and in JSON: `halt`, `exit`, `crash`, `timeout`, `output-limit`,
+    /// `exit-limit`.
+    public var name: String { kind.rawValue }
 
     /// The exit status for `exit`, else nil.
     public var status: Int? {
@@ -40,6 +43,14 @@ public enum EndReason: Sendable, Hashable, Codable, CustomStringConvertible {
     public var description: String {
         if let status { "\(name) \(status)" } else { name }
     }
+}
+
+/// The ends of a run by name: the one spelling of each, used by `run --json`, the records, the
+/// pages and an exercise's `expect=`.
+public enum EndKind: String, Sendable, Hashable, CaseIterable {
+    case halt, exit, crash, timeout
+    case outputLimit = "output-limit"
+    case exitLimit = "exit-limit"
 }
 
 /// The raw KVM detail of a crash, kept beside the `crash` reason.

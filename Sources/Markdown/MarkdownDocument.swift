@@ -105,6 +105,7 @@ public final class MarkdownDocument {
         var slugger = HeadingSlugger()
         var blockQuotes: [OpaquePointer] = []
         var codeNodes: [OpaquePointer] = []
+        var shortCodeSpans: [OpaquePointer] = []
         var sectionStart = 0
         allText.reserveCapacity(4096)
         var currentID: String?
@@ -156,6 +157,7 @@ public final class MarkdownDocument {
                 if headingDepth > 0 { headingText.append(contentsOf: bytes) }
                 else if imageDepth > 0 { imageAlt.append(contentsOf: bytes) }
                 else { allText.append(contentsOf: bytes) }
+                if type == CMARK_NODE_CODE, headingDepth == 0, imageDepth == 0, Self.isShortCodeSpan(bytes) { shortCodeSpans.append(node) }
             case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
                 if headingDepth > 0 { headingText.append(0x20) } else if imageDepth > 0 { imageAlt.append(0x20) } else { allText.append(0x20) }
             case CMARK_NODE_PARAGRAPH, CMARK_NODE_ITEM:
@@ -232,6 +234,27 @@ public final class MarkdownDocument {
             cmark_node_unlink(node)
         }
         for quote in blockQuotes { convertAdmonition(quote) }
+        for span in shortCodeSpans { markUnbreakable(span) }
+    }
+
+    /// Code spans up to this many characters never break across lines (`--steps 10` split at its
+    /// hyphen on a phone reads as two options); longer ones wrap as text does. At the narrowest
+    /// layout (375 px) a line holds about 40 characters of inline code, so a short span always fits.
+    static let unbreakableCodeSpan = 24
+
+    static func isShortCodeSpan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Characters, not bytes: count the bytes that start a UTF-8 sequence.
+        bytes.count <= unbreakableCodeSpan * 4 && bytes.lazy.filter { $0 & 0xC0 != 0x80 }.count <= unbreakableCodeSpan
+    }
+
+    /// `<code class="nowrap">` in place of the span's plain `<code>`, the literal escaped as cmark would.
+    private func markUnbreakable(_ node: OpaquePointer) {
+        let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
+        let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_INLINE)
+        cmark_node_set_on_enter(custom, "<code class=\"nowrap\">" + HTMLEscaping.escape(literal) + "</code>")
+        cmark_node_set_on_exit(custom, "")
+        cmark_node_insert_before(node, custom)
+        cmark_node_unlink(node)
     }
 
     /// A heading becomes an empty custom block holding one custom inline around the heading's

@@ -90,9 +90,17 @@ public final class DevServer: @unchecked Sendable {
     private func handle(_ fd: Int32) {
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard let request = readRequest(fd) else { close(fd); return }
-        let parts = request.split(separator: " ")
+        guard let requestHead = readRequest(fd) else { close(fd); return }
+        let lines = requestHead.split(whereSeparator: \.isNewline)
+        let parts = (lines.first ?? "").split(separator: " ")
         guard parts.count >= 2 else { respond(fd, status: "400 Bad Request", type: "text/plain", body: Data("bad request\n".utf8)); return }
+        // DNS rebinding: a page from evil.example whose name is made to resolve to 127.0.0.1 would
+        // reach this server as same-origin. Its requests still carry its own name in Host.
+        guard Self.isLoopbackHost(Self.header("Host", in: lines.dropFirst())) else {
+            respond(fd, status: "421 Misdirected Request", type: "text/plain",
+                    body: Data("this server answers only to localhost, 127.0.0.1 and [::1]\n".utf8))
+            return
+        }
         let method = String(parts[0])
         var target = String(parts[1])
         if let q = target.firstIndex(where: { $0 == "?" || $0 == "#" }) { target = String(target[..<q]) }
@@ -137,6 +145,38 @@ public final class DevServer: @unchecked Sendable {
         }
     }
 
+    /// The value of header `name` (case-insensitive), or nil.
+    static func header(_ name: String, in lines: ArraySlice<Substring>) -> String? {
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            if line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == name.lowercased() {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    /// Whether a Host header names this machine's loopback: `localhost`, an IPv4 address in
+    /// 127.0.0.0/8 or `[::1]`, with or without a port. No Host at all is refused too: HTTP/1.1
+    /// requires it, and every browser sends it.
+    static func isLoopbackHost(_ host: String?) -> Bool {
+        guard var host = host?.lowercased(), !host.isEmpty else { return false }
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            let rest = host[host.index(after: close)...]
+            return host[...close] == "[::1]" && (rest.isEmpty || isPort(rest.dropFirst()) && rest.first == ":")
+        }
+        if let colon = host.lastIndex(of: ":") {
+            guard isPort(host[host.index(after: colon)...]) else { return false }
+            host = String(host[..<colon])
+        }
+        if host == "localhost" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { $0.count <= 3 && UInt8($0) != nil }
+    }
+
+    private static func isPort(_ text: Substring) -> Bool { !text.isEmpty && text.count <= 5 && UInt16(text) != nil }
+
     private func inject(_ data: Data, _ ext: String) -> Data {
         guard ext == "html", var html = String(data: data, encoding: .utf8) else { return data }
         if let r = html.range(of: "</body>", options: .backwards) {
@@ -156,8 +196,8 @@ public final class DevServer: @unchecked Sendable {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset, capacity - offset, 0) }
             if n <= 0 { return nil }
             received += n
-            if let text = String(bytes: buffer[0..<received], encoding: .utf8), text.contains("\r\n\r\n") || text.contains("\n\n") {
-                return text.split(whereSeparator: \.isNewline).first.map(String.init)
+            if let text = String(bytes: buffer[0..<received], encoding: .utf8), let end = text.range(of: "\r\n\r\n") ?? text.range(of: "\n\n") {
+                return String(text[..<end.lowerBound])
             }
         }
         return nil
@@ -204,12 +244,31 @@ public final class DevServer: @unchecked Sendable {
 
 /// Notices edits by polling modification times (no inotify dependency; cheap for course-sized trees).
 public struct ChangeWatcher: Sendable {
+    /// What identifies a file's version: modification time to the nanosecond, size and inode (an
+    /// editor's save-by-rename changes the inode even within one mtime tick). Integers, so nothing is
+    /// lost: a Double holding an epoch mtime cannot also hold the size.
+    struct Stamp: Hashable, Sendable {
+        var seconds: Int
+        var nanoseconds: Int
+        var size: Int64
+        var inode: UInt64
+        var isFolder: Bool
+    }
+
     public let folders: [URL]
-    private var fingerprint: [String: Double]
+    private var fingerprint: [String: Stamp]
 
     public init(folders: [URL]) {
         self.folders = folders
         self.fingerprint = Self.scan(folders)
+    }
+
+    /// Watches what a build with `options` reads: the content folder, `--templates` and the theme.
+    public init(watching options: BuildOptions) {
+        var folders = [options.contentDirectory]
+        if let templates = options.templatesDirectory { folders.append(templates) }
+        if let theme = options.themeDirectory ?? Theme.builtInDirectory() { folders.append(theme) }
+        self.init(folders: folders)
     }
 
     /// True (once) when any file under the folders was added, removed or modified since last time.
@@ -219,16 +278,35 @@ public struct ChangeWatcher: Sendable {
         return now != fingerprint
     }
 
-    private static func scan(_ folders: [URL]) -> [String: Double] {
-        var result: [String: Double] = [:]
-        let fm = FileManager.default
+    /// Takes `files` as they are now without calling it a change: the build's own writes (the
+    /// exercise records it keeps beside the lessons) must not start another build. Other edits made
+    /// meanwhile are still noticed.
+    public mutating func absorb(_ files: [URL]) {
+        for file in files {
+            let path = file.standardizedFileURL.path
+            fingerprint[path] = Self.stamp(path)
+        }
+    }
+
+    static func scan(_ folders: [URL]) -> [String: Stamp] {
+        var result: [String: Stamp] = [:]
         for folder in folders {
-            guard let enumerator = fm.enumerator(at: folder, includingPropertiesForKeys: [.contentModificationDateKey, .fileSizeKey]) else { continue }
-            for case let url as URL in enumerator {
-                let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .fileSizeKey])
-                result[url.path] = (values?.contentModificationDate?.timeIntervalSince1970 ?? 0) + Double(values?.fileSize ?? 0) * 1e-12
+            guard let enumerator = FileManager.default.enumerator(atPath: folder.standardizedFileURL.path) else { continue }
+            let base = folder.standardizedFileURL.path
+            for case let relative as String in enumerator {
+                let path = base + "/" + relative
+                // Files only: a folder's mtime moves whenever a file in it is added, which would make
+                // an absorbed write count after all; added and removed files change the keys anyway.
+                if let stamp = stamp(path), !stamp.isFolder { result[path] = stamp }
             }
         }
         return result
+    }
+
+    static func stamp(_ path: String) -> Stamp? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return Stamp(seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec), size: Int64(info.st_size),
+                     inode: UInt64(info.st_ino), isFolder: info.st_mode & S_IFMT == S_IFDIR)
     }
 }

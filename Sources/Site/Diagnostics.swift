@@ -26,6 +26,11 @@ public struct BuildFailure: Error, Sendable, CustomStringConvertible {
     public init(_ errors: [SiteError]) { self.errors = errors }
     public init(_ error: SiteError) { self.errors = [error] }
     public var description: String { errors.map(\.description).joined(separator: "\n") }
+
+    /// The line that closes a failed build's report: how many errors, and that `output` is untouched.
+    public func closingLine(output: URL) -> String {
+        "build failed: \(errors.count) error\(errors.count == 1 ? "" : "s"); \(output.path) left unchanged"
+    }
 }
 
 /// Something worth fixing that does not stop the build (an image without alt text, say).

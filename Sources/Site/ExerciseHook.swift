@@ -216,7 +216,8 @@ public struct ExerciseError: Error, Sendable, CustomStringConvertible {
         self.line = line
         self.message = message
     }
-    public var description: String { "\(file.path):\(line): error: \(message)" }
+    /// The same `file:line: error:` form, and the same display path, as every other error.
+    public var description: String { Diagnostic.format(file: DisplayPath.of(file), line: line, kind: "error", message: message) }
 }
 
 /// Builds and runs every exercise of a course. Site calls it once per build, with all blocks in

@@ -15,10 +15,15 @@ struct ExerciseRenderer {
         var context: [String: Any?] = base(id: view.id, language: view.language, source: view.displaySource)
         context["hasView"] = true
         context["sourceName"] = view.sourceName
-        context["output"] = view.output
+        let display = OutputDisplay.cut(view.output)
+        context["output"] = display.shown
         context["outputEmpty"] = view.output.isEmpty
         context["outputBytes"] = view.outputBytes
-        context["outputTruncated"] = view.outputTruncated
+        context["outputTruncated"] = view.outputTruncated || display.isCut
+        context["outputCut"] = display.isCut
+        context["outputLinesCut"] = display.linesCut
+        context["outputOneLineCut"] = display.linesCut == 1
+        context["outputBytesCut"] = display.bytesCut
         context["end"] = view.end
         context["endDetail"] = view.endDetail
         context["expected"] = view.expected

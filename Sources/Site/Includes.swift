@@ -27,11 +27,11 @@ struct SourceMap: Sendable {
 /// shown. Included `.md` files may include further files. `\{{#include ...}}` is shown literally.
 struct IncludeExpander {
     let contentRoot: URL
-    private let realRoot: String
+    private let folder: ContentFolder
 
     init(contentRoot: URL) {
         self.contentRoot = contentRoot.standardizedFileURL
-        self.realRoot = Self.realPath(contentRoot.path) ?? contentRoot.standardizedFileURL.path
+        self.folder = ContentFolder(contentRoot)
     }
 
     static let directive = "{{#include"
@@ -198,27 +198,13 @@ struct IncludeExpander {
 
     /// Resolves a path written in `file` to a file inside the content folder.
     func resolve(_ path: String, from file: URL, line: Int) throws -> URL {
-        if path.hasPrefix("/") || path.hasPrefix("~") {
-            throw SiteError(file: file, line: line, "include path '\(path)' must be relative to this file")
-        }
-        let target = file.deletingLastPathComponent().appendingPathComponent(path).standardizedFileURL
-        let root = contentRoot.path.hasSuffix("/") ? contentRoot.path : contentRoot.path + "/"
-        guard target.path.hasPrefix(root) else {
-            throw SiteError(file: file, line: line, "include path '\(path)' leads outside the content folder")
-        }
-        guard FileManager.default.fileExists(atPath: target.path) else {
-            throw SiteError(file: file, line: line, "included file '\(path)' not found")
-        }
-        let realRootSlash = realRoot.hasSuffix("/") ? realRoot : realRoot + "/"
-        guard let real = Self.realPath(target.path), real.hasPrefix(realRootSlash) else {
+        switch folder.resolve(path, from: file.deletingLastPathComponent()) {
+        case .success(let target): return target
+        case .failure(.absolute): throw SiteError(file: file, line: line, "include path '\(path)' must be relative to this file")
+        case .failure(.outside): throw SiteError(file: file, line: line, "include path '\(path)' leads outside the content folder")
+        case .failure(.missing): throw SiteError(file: file, line: line, "included file '\(path)' not found")
+        case .failure(.symlinkOutside):
             throw SiteError(file: file, line: line, "include path '\(path)' is a symlink that leads outside the content folder")
         }
-        return target
-    }
-
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }

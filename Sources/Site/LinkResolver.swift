@@ -91,8 +91,7 @@ struct LinkResolver: Sendable {
             throw SiteError(file: file, line: line, "link '\(destination)' points at a folder that is not a chapter")
         }
         // The file is copied into the site: it must really be inside the content folder.
-        let realRoot = IncludeExpander.realPath(contentRoot.path) ?? contentRoot.path
-        guard let real = IncludeExpander.realPath(target.path), real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else {
+        guard ContentFolder(contentRoot).contains(target) else {
             throw SiteError(file: file, line: line, "link '\(destination)' is a symlink that leads outside the content folder")
         }
         return .file(contentPath: normalized, outputPath: outputPath(forContentPath: normalized))

@@ -1,81 +1,14 @@
 import Foundation
 import Markdown
 
-/// What to build and where.
-public struct BuildOptions: Sendable {
-    public var contentDirectory: URL
-    public var outputDirectory: URL
-    /// Templates layered over the built-in theme and the course's own overrides (`--templates`).
-    public var templatesDirectory: URL?
-    /// The built-in theme; nil finds `templates/` in the working directory or beside the executable.
-    public var themeDirectory: URL?
-    /// Include lessons marked `draft: true`.
-    public var includeDrafts: Bool
-    /// Replace an output folder this tool did not create.
-    public var force: Bool
-
-    public init(
-        contentDirectory: URL = URL(fileURLWithPath: "content"), outputDirectory: URL = URL(fileURLWithPath: "public"),
-        templatesDirectory: URL? = nil, themeDirectory: URL? = nil, includeDrafts: Bool = false, force: Bool = false
-    ) {
-        self.contentDirectory = contentDirectory
-        self.outputDirectory = outputDirectory
-        self.templatesDirectory = templatesDirectory
-        self.themeDirectory = themeDirectory
-        self.includeDrafts = includeDrafts
-        self.force = force
-    }
-}
-
-extension BuildOptions {
-    /// The built-in theme folder `build` uses when `themeDirectory` is nil.
-    public static func builtInThemeDirectory() -> URL? { Theme.builtInDirectory() }
-}
-
-/// Things a build reports while it runs.
-public enum BuildEvent: Sendable {
-    /// A page body finished rendering: `[done/total] name`.
-    case progress(done: Int, total: Int, name: String)
-    case warning(SiteWarning)
-}
-
-public struct BuildSummary: Sendable, CustomStringConvertible {
-    public var pages: Int
-    public var chapters: Int
-    public var lessons: Int
-    public var exercises: Int
-    /// Exercises whose guest ran in this build, and those shown from the verified record.
-    public var exercisesRun: Int
-    public var exercisesRecorded: Int
-    /// Exercises whose verified result this machine already had (nothing ran), and records shown
-    /// although the source changed since they were recorded.
-    public var exercisesCached: Int = 0
-    public var exercisesSourceChanged: Int = 0
-    public var warnings: [SiteWarning]
-    public var seconds: Double
-    public var outputDirectory: URL
-
-    public var description: String {
-        var line = "Built \(pages) pages (\(chapters) chapters, \(lessons) lessons) into \(DisplayPath.of(outputDirectory))/ in \(String(format: "%.2f", seconds)) s"
-        if exercises > 0 {
-            line += "; exercises: \(exercisesRun) run, "
-            if exercisesCached > 0 { line += "\(exercisesCached) unchanged, " }
-            line += "\(exercisesRecorded) from the record (not rerun)"
-            if exercisesSourceChanged > 0 { line += ", \(exercisesSourceChanged) with source changed since recorded" }
-            let shown = exercisesRun + exercisesCached + exercisesRecorded
-            if shown < exercises { line += ", \(exercises - shown) not run (no exercise runner)" }
-        }
-        if !warnings.isEmpty { line += "; \(warnings.count) warning\(warnings.count == 1 ? "" : "s")" }
-        return line
-    }
-}
-
 /// Builds the course website: load → render (in parallel) → check links → exercises → write to a
 /// staging folder → swap into place.
 public struct SiteBuilder: Sendable {
     public let options: BuildOptions
     public let exercises: (any ExerciseProvider)?
     private let events: @Sendable (BuildEvent) -> Void
+    /// Deletes the replaced site after the swap; tests put a failing one here.
+    var replacedSiteRemover: (@Sendable (URL) throws -> Void)?
 
     public init(options: BuildOptions, exercises: (any ExerciseProvider)? = nil, events: @escaping @Sendable (BuildEvent) -> Void = { _ in }) {
         self.options = options
@@ -104,14 +37,22 @@ public struct SiteBuilder: Sendable {
         defer { phases.report() }
         var warnings: [SiteWarning] = []
         let contentRoot = options.contentDirectory.standardizedFileURL
-        let output = try OutputFolder(target: options.outputDirectory, contentRoot: contentRoot, force: options.force)
+        // The folders a build reads are never the folder it replaces, `--force` or not.
+        let named = [options.themeDirectory, options.templatesDirectory].compactMap { $0 }
+        var output = try OutputFolder(target: options.outputDirectory, contentRoot: contentRoot, force: options.force, protecting: named)
+        if let removeTree = replacedSiteRemover { output.removeTree = removeTree }
 
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: contentRoot.path, isDirectory: &isDir), isDir.boolValue else {
             throw SiteError(file: contentRoot, "content folder not found (pass --content DIR)")
         }
         let config = try CourseConfig.load(contentRoot: contentRoot, warnings: &warnings)
-        let theme = try Theme(layers: try themeLayers(config: config, contentRoot: contentRoot), language: config.language, warnings: &warnings)
+        let layers = try themeLayers(config: config, contentRoot: contentRoot)
+        // course.yml's `templates:` folder too, now that it is known.
+        if let reason = OutputFolder.refusal(for: output.target, contentRoot: contentRoot, protecting: layers.map(\.folder)) {
+            throw SiteError(file: DisplayPath.of(output.target), reason)
+        }
+        let theme = try Theme(layers: layers, language: config.language, warnings: &warnings)
         let course = try CourseLoader(contentRoot: contentRoot, includeDrafts: options.includeDrafts).load(config: config, warnings: &warnings)
         phases.mark("load")
 
@@ -218,7 +159,11 @@ public struct SiteBuilder: Sendable {
         do {
             pageCount = try SiteWriter(course: course, theme: theme, bodies: bodies, staging: staging, contentRoot: contentRoot).write()
             phases.mark("pages")
-            try output.commit(staging)
+            if let warning = try output.commit(staging) {
+                // The new site is in place; the old one is left behind. Said once, with the others.
+                warnings.append(warning)
+                events(.warning(warning))
+            }
             phases.mark("swap")
         } catch {
             output.discard(staging)
@@ -332,19 +277,31 @@ public struct SiteBuilder: Sendable {
         }
     }
 
-    /// Built-in theme, then the course's override folder, then `--templates`.
-    private func themeLayers(config: CourseConfig, contentRoot: URL) throws -> [URL] {
-        var layers: [URL] = []
-        if let theme = options.themeDirectory ?? Theme.builtInDirectory() { layers.append(theme.standardizedFileURL) }
+    /// Built-in theme, then the course's override folder, then `--templates`. The course's folder
+    /// must be inside the content folder, as written and with symlinks followed (B4: `templates:
+    /// ../../x` used to be accepted).
+    func themeLayers(config: CourseConfig, contentRoot: URL) throws -> [Theme.Layer] {
+        var layers: [Theme.Layer] = []
+        if let theme = options.themeDirectory ?? Theme.builtInDirectory() { layers.append(.init(folder: theme.standardizedFileURL)) }
         if let folder = config.templates {
-            let url = contentRoot.appendingPathComponent(folder).standardizedFileURL
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
-                throw SiteError(file: config.file ?? contentRoot, line: config.templatesLine, "templates folder '\(folder)' not found in the content folder")
+            let content = ContentFolder(contentRoot)
+            func fail(_ message: String) -> SiteError { SiteError(file: config.file ?? contentRoot, line: config.templatesLine, message) }
+            switch content.resolve(folder, from: contentRoot) {
+            case .success(let url):
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+                    throw fail("templates '\(folder)' is not a folder")
+                }
+                layers.append(.init(folder: url, confinedTo: content))
+            case .failure(.missing): throw fail("templates folder '\(folder)' not found in the content folder")
+            case .failure(.absolute): throw fail("templates folder '\(folder)' must be relative to the content folder")
+            case .failure(.outside): throw fail("templates folder '\(folder)' leads outside the content folder")
+            case .failure(.symlinkOutside): throw fail("templates folder '\(folder)' is a symlink that leads outside the content folder")
             }
-            layers.append(url)
         }
-        if let extra = options.templatesDirectory?.standardizedFileURL, !layers.contains(extra) { layers.append(extra) }
+        if let extra = options.templatesDirectory?.standardizedFileURL, !layers.contains(where: { $0.folder == extra }) {
+            layers.append(.init(folder: extra))
+        }
         guard !layers.isEmpty else {
             throw SiteError("no templates found: run from the project folder (with templates/) or pass --templates DIR")
         }
@@ -358,10 +315,12 @@ public struct SiteBuilder: Sendable {
     }
 }
 
-/// `HYPERCOURSE_PROFILE=1` prints where a build's wall time went, phase by phase, to stderr.
+/// `HYPERCOURSE_PROFILE=1` prints where a build's wall time went, phase by phase, to stderr. Marked
+/// from one task today, but Sendable, so the lock makes that true whoever marks it.
 final class PhaseTimer: @unchecked Sendable {
     private let enabled = ProcessInfo.processInfo.environment["HYPERCOURSE_PROFILE"] != nil
     private let clock = ContinuousClock()
+    private let lock = NSLock()
     private var last: ContinuousClock.Instant
     private var phases: [(String, Duration)] = []
 
@@ -369,12 +328,15 @@ final class PhaseTimer: @unchecked Sendable {
 
     func mark(_ name: String) {
         guard enabled else { return }
-        let now = clock.now
-        phases.append((name, now - last))
-        last = now
+        lock.withLock {
+            let now = clock.now
+            phases.append((name, now - last))
+            last = now
+        }
     }
 
     func report() {
+        let phases = lock.withLock { self.phases }
         guard enabled, !phases.isEmpty else { return }
         let text = phases.map { "\($0.0) \(String(format: "%.0f", Double($0.1.components.attoseconds) / 1e15 + Double($0.1.components.seconds) * 1000)) ms" }
         FileHandle.standardError.write(Data(("profile: " + text.joined(separator: ", ") + "\n").utf8))

@@ -4,25 +4,48 @@ import Yams
 
 /// Templates, assets and UI strings, layered: the built-in theme, then a course's override
 /// folder (course.yml `templates:`), then `--templates DIR`. A later layer replaces a file of the
-/// same relative path (`lesson.mustache`, `partials/sidebar.mustache`, `assets/style.css`).
+/// same relative path (`lesson.mustache`, `partials/sidebar.mustache`, `assets/style/40-exercise.css`).
 struct Theme {
     static let pageTemplates = ["layout", "home", "chapter", "lesson", "print", "404", "partials/exercise"]
 
     var library: MustacheLibrary
     /// Asset path under `assets/` → source file.
     var assets: [String: URL]
+    /// Assets the build makes: `style.css`, joined from the parts in `assets/style/`.
+    var builtAssets: [String: Data] = [:]
     /// UI strings for the course language (English fills any gap).
     var strings: [String: String]
     /// Where each template came from, for messages.
     var templateFiles: [String: URL]
 
+    /// One folder of templates and assets. The course's own folder (`templates:` in course.yml) is
+    /// confined to the content folder like every other path an author writes: a file in it that is
+    /// a symlink leading out is an error. The built-in theme and `--templates` are named by whoever
+    /// runs the build, so they are trusted as they are.
+    struct Layer {
+        var folder: URL
+        var confinedTo: ContentFolder?
+    }
+
     init(layers: [URL], language: String, warnings: inout [SiteWarning]) throws {
+        try self.init(layers: layers.map { Layer(folder: $0) }, language: language, warnings: &warnings)
+    }
+
+    init(layers: [Layer], language: String, warnings: inout [SiteWarning]) throws {
         var files: [String: URL] = [:]
         for layer in layers {
-            for relative in try Self.listFiles(layer) { files[relative] = layer.appendingPathComponent(relative) }
+            for relative in try Self.listFiles(layer.folder) {
+                let file = layer.folder.appendingPathComponent(relative)
+                if let content = layer.confinedTo, !content.contains(file) {
+                    throw SiteError(file: file, "a symlink that leads outside the content folder; a course's templates must be inside it")
+                }
+                files[relative] = file
+            }
         }
+        let layers = layers.map(\.folder)
         var templateTexts: [String: (URL, String)] = [:]
         var assets: [String: URL] = [:]
+        var builtAssets: [String: Data] = [:]
         for (relative, url) in files {
             if relative.hasSuffix(".mustache") {
                 templateTexts[String(relative.dropLast(".mustache".count))] = (url, try SourceFile.read(url))
@@ -30,6 +53,7 @@ struct Theme {
                 assets[String(relative.dropFirst("assets/".count))] = url
             }
         }
+        try Self.joinStylesheet(&assets, into: &builtAssets)
         for name in Self.pageTemplates where templateTexts[name] == nil {
             throw SiteError(file: layers.last.map(DisplayPath.of), "unknown template '\(name)': no \(name).mustache in \(layers.map(DisplayPath.of).joined(separator: " or "))")
         }
@@ -73,7 +97,28 @@ struct Theme {
         }
         self.library = library
         self.assets = assets
+        self.builtAssets = builtAssets
         self.templateFiles = templateFiles
+    }
+
+    /// The stylesheet is kept as parts by concern (`assets/style/10-base.css`, `20-layout.css`, ...)
+    /// and served as one file, one request: the parts, from every layer, joined in name order into
+    /// `style.css`. A layer can replace one part by name or add one; a layer's own
+    /// `assets/style.css` replaces the whole sheet.
+    static func joinStylesheet(_ assets: inout [String: URL], into built: inout [String: Data]) throws {
+        let parts = assets.keys.filter { $0.hasPrefix("style/") && $0.hasSuffix(".css") }.sorted()
+        guard !parts.isEmpty else { return }
+        defer { for part in parts { assets[part] = nil } }
+        guard assets["style.css"] == nil else { return }
+        var sheet = Data()
+        for part in parts {
+            guard let url = assets[part], let data = FileManager.default.contents(atPath: url.path) else {
+                throw SiteError(file: assets[part] ?? URL(fileURLWithPath: part), "unreadable stylesheet part")
+            }
+            sheet += data
+            if data.last != 0x0A { sheet.append(0x0A) }
+        }
+        built["style.css"] = sheet
     }
 
     func render(_ name: String, _ context: [String: Any]) -> String {

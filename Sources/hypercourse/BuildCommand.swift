@@ -4,6 +4,8 @@ import Foundation
 import Hypervisor
 import Site
 
+/// `hypercourse build`. Wiring only: the build is `Site.SiteBuilder`, the exercises
+/// `Exercises.ExerciseEngine` behind Site's provider seam.
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
@@ -28,20 +30,7 @@ struct BuildCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The course's content folder.")
-    var content: String = "content"
-
-    @Option(name: .long, help: "The output folder (replaced on every build).")
-    var out: String = "public"
-
-    @Option(name: .long, help: "A templates folder whose files override the built-in theme's by name.")
-    var templates: String?
-
-    @Flag(name: .long, help: "Include lessons marked `draft: true`.")
-    var drafts = false
-
-    @Flag(name: .long, help: "Replace the output folder even if hypercourse did not create it.")
-    var force = false
+    @OptionGroup var site: SiteOptions
 
     @Flag(name: [.short, .long], help: "Print only warnings, errors and the summary.")
     var quiet = false
@@ -56,106 +45,41 @@ struct BuildCommand: AsyncParsableCommand {
     var cache: String?
 
     func run() async throws {
-        let options = BuildOptions(
-            contentDirectory: URL(fileURLWithPath: content), outputDirectory: URL(fileURLWithPath: out),
-            templatesDirectory: templates.map { URL(fileURLWithPath: $0) }, includeDrafts: drafts, force: force)
+        let options = site.buildOptions
         let provider = Self.exerciseProvider(
             contentDirectory: options.contentDirectory, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) }, promote: promote)
-        try await Self.build(options, exercises: provider, quiet: quiet)
+        if case .failure = await Self.build(options, exercises: provider, quiet: quiet) { throw ExitCode(1) }
     }
 
     /// The exercise runner `build` and `serve` use: the exercise engine behind Site's provider seam.
     static func exerciseProvider(contentDirectory: URL, kvmDevice: String = KVMSystem.defaultDevicePath,
-                                 cache: URL? = nil, promote: Bool = false) -> (any ExerciseProvider)? {
+                                 cache: URL? = nil, promote: Bool = false) -> ExerciseAdapter {
         let settings = ExerciseSettings(kvmDevice: kvmDevice,
                                         cacheDirectory: cache ?? ExerciseSettings.defaultCache(contentDirectory: contentDirectory))
         return ExerciseAdapter(engine: ExerciseEngine(settings: settings), pass: .build(promote: promote))
     }
 
-    /// Runs a build with console progress; shared with `serve`. Exits 1 on errors.
-    @discardableResult
-    static func build(
-        _ options: BuildOptions, exercises: (any ExerciseProvider)?, quiet: Bool, exitOnFailure: Bool = true,
-        failures: FailureCapture? = nil
-    ) async throws -> BuildSummary? {
-        let console = Console(progress: !quiet)
-        let builder = SiteBuilder(options: options, exercises: exercises) { event in console.report(event) }
-        (exercises as? ExerciseAdapter)?.reset()
-        let exerciseReport = { (exercises as? ExerciseAdapter)?.lastReport }
+    /// One build with console progress, shared with `serve`: the summary on stdout, everything else
+    /// on stderr. Errors that are not a `BuildFailure` (none are expected) are one too.
+    static func build(_ options: BuildOptions, exercises: ExerciseAdapter, quiet: Bool) async -> Result<BuildSummary, BuildFailure> {
+        let console = BuildConsole(progress: !quiet)
+        exercises.reset()
+        let builder = SiteBuilder(options: options, exercises: exercises) { console.report($0) }
+        let result: Result<BuildSummary, BuildFailure>
         do {
-            // Site protects the content folder and the built-in theme; the folders named here too.
-            let read = [options.templatesDirectory, options.themeDirectory].compactMap { $0 }
-            if let reason = OutputFolderPolicy.refusal(output: options.outputDirectory, content: options.contentDirectory, protecting: read) {
-                throw BuildFailure(SiteError(file: options.outputDirectory, reason))
-            }
-            let summary = try await builder.build()
-            console.finishProgress()
-            if let report = exerciseReport() { ExerciseConsole.print(report) { console.error($0) } }
-            print(summary)
-            return summary
+            result = .success(try await builder.build())
         } catch let failure as BuildFailure {
-            console.finishProgress()
-            for error in failure.errors { console.error(error.description) }
-            if let report = exerciseReport() { ExerciseConsole.print(report) { console.error($0) } }
-            failures?.text = failure.description
-            console.error("build failed: \(failure.errors.count) error\(failure.errors.count == 1 ? "" : "s"); \(options.outputDirectory.path) left unchanged")
-            if exitOnFailure { throw ExitCode(1) }
-            return nil
+            result = .failure(failure)
+        } catch {
+            result = .failure(BuildFailure(SiteError("\(error)")))
         }
-    }
-}
-
-/// The text of the last failed build, for `serve` to show on the page.
-final class FailureCapture: @unchecked Sendable {
-    var text = ""
-}
-
-/// Progress and diagnostics on stderr: one updating line on a terminal, plain lines elsewhere.
-final class Console: @unchecked Sendable {
-    private let lock = NSLock()
-    private let progress: Bool
-    private let terminal = isatty(STDERR_FILENO) == 1
-    private var lineOpen = false
-
-    init(progress: Bool) { self.progress = progress }
-
-    func report(_ event: BuildEvent) {
-        lock.lock()
-        defer { lock.unlock() }
-        switch event {
-        case .progress(let done, let total, let name):
-            guard progress else { return }
-            if terminal {
-                write("\r\u{1B}[K[\(done)/\(total)] \(name)")
-                lineOpen = true
-            } else {
-                write("[\(done)/\(total)] \(name)\n")
-            }
-        case .warning(let warning):
-            closeLine()
-            write("\(warning)\n")
+        console.finishProgress()
+        if case .failure(let failure) = result { failure.errors.forEach { console.error($0.description) } }
+        exercises.lastReport?.consoleLines.forEach(console.error)
+        switch result {
+        case .success(let summary): print(summary)
+        case .failure(let failure): console.error(failure.closingLine(output: options.outputDirectory))
         }
-    }
-
-    func finishProgress() {
-        lock.lock()
-        defer { lock.unlock() }
-        closeLine()
-    }
-
-    func error(_ text: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        closeLine()
-        write(text + "\n")
-    }
-
-    private func closeLine() {
-        if lineOpen { write("\r\u{1B}[K") }
-        lineOpen = false
-    }
-
-    private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        return result
     }
 }

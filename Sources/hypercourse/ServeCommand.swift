@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Site
 
+/// `hypercourse serve`. Wiring only: building is `BuildCommand.build`, serving `Site.DevServer`,
+/// noticing edits `Site.ChangeWatcher`.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -14,60 +16,46 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               hypercourse serve
               hypercourse serve --port 8080
+              hypercourse serve --port 0                # any free port
               hypercourse serve --content course/ --drafts
             """
     )
 
-    @Option(name: .long, help: "The port on 127.0.0.1.")
+    @Option(name: .long, help: "The port on 127.0.0.1 (0 to 65535; 0 picks a free one).")
     var port: UInt16 = 8000
 
-    @Option(name: .long, help: "The course's content folder.")
-    var content: String = "content"
-
-    @Option(name: .long, help: "The output folder (replaced on every build).")
-    var out: String = "public"
-
-    @Option(name: .long, help: "A templates folder whose files override the built-in theme's by name.")
-    var templates: String?
-
-    @Flag(name: .long, help: "Include lessons marked `draft: true`.")
-    var drafts = false
-
-    @Flag(name: .long, help: "Replace the output folder even if hypercourse did not create it.")
-    var force = false
+    @OptionGroup var site: SiteOptions
 
     func run() async throws {
-        let options = BuildOptions(
-            contentDirectory: URL(fileURLWithPath: content), outputDirectory: URL(fileURLWithPath: out),
-            templatesDirectory: templates.map { URL(fileURLWithPath: $0) }, includeDrafts: drafts, force: force)
+        let options = site.buildOptions
         let provider = BuildCommand.exerciseProvider(contentDirectory: options.contentDirectory)
-        try await BuildCommand.build(options, exercises: provider, quiet: true, exitOnFailure: false)
+        _ = await BuildCommand.build(options, exercises: provider, quiet: true)
 
         let server: DevServer
         do {
             server = try DevServer(root: options.outputDirectory, port: port)
         } catch let error as SiteError {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            printError(error.description)
             throw ExitCode(1)
         }
         server.start()
         print("Serving \(options.outputDirectory.path) on http://127.0.0.1:\(server.port)/ (rebuilds on change; Ctrl-C stops)")
         fflush(nil)
 
-        var watched = [options.contentDirectory]
-        if let templates = options.templatesDirectory { watched.append(templates) }
-        if let theme = options.themeDirectory ?? BuildOptions.builtInThemeDirectory() { watched.append(theme) }
-        var watcher = ChangeWatcher(folders: watched)
+        var watcher = ChangeWatcher(watching: options)
         while true {
             try await Task.sleep(for: .milliseconds(400))
             guard watcher.changed() else { continue }
             // Let an editor finish writing (several files, temp-file renames) before building.
             try await Task.sleep(for: .milliseconds(150))
             _ = watcher.changed()
-            let failure = FailureCapture()
-            let summary = try await BuildCommand.build(options, exercises: provider, quiet: true, exitOnFailure: false, failures: failure)
+            let result = await BuildCommand.build(options, exercises: provider, quiet: true)
+            watcher.absorb(provider.lastReport?.recordFilesWritten ?? [])
             fflush(nil)
-            if summary != nil { server.reload() } else { server.showFailure(failure.text) }
+            switch result {
+            case .success: server.reload()
+            case .failure(let failure): server.showFailure(failure.description)
+            }
         }
     }
 }

@@ -71,8 +71,41 @@ import Testing
         #expect(RunSummary.line(for: result(.halt), elapsedMicros: [420]) == "halt · 14 exits (io-out 13, hlt 1) · 0.42 ms")
         #expect(RunSummary.line(for: result(.exit(status: 3)), elapsedMicros: [1500, 2500, 2000])
                     == "exit 3 · 14 exits (io-out 13, hlt 1) · median 2.00 ms over 3 runs")
+    }
+
+    /// The exit that ended a crash is named beside the end, not counted: the card (a host-independent
+    /// record) leaves it out, so `run`'s line and the card agree. `--json` still counts it.
+    @Test func aCrashNamesItsEndingExitApartFromTheCounts() throws {
         let crash = CrashDetail(kind: "shutdown", code: 0, message: "KVM_EXIT_SHUTDOWN: x")
-        #expect(RunSummary.line(for: result(.crash(crash)), elapsedMicros: [10]).hasPrefix("crash (KVM_EXIT_SHUTDOWN: x) · "))
+        var crashed = result(.crash(crash))
+        crashed.exitCounts[.hlt] = 0
+        crashed.exitCounts[.shutdown] = 1
+        #expect(RunSummary.line(for: crashed, elapsedMicros: [10]) == "crash (shutdown) · 13 exits (io-out 13) · 0.01 ms · KVM_EXIT_SHUTDOWN: x")
+        let counts = try json(RunReport(last: crashed, elapsedMicros: [10]))["exitCounts"] as? [String: Int]
+        #expect(counts == ["io-out": 13, "shutdown": 1])
+        // Not a crash: a shutdown exit is not special (it cannot happen, but the rule is about the end).
+        var halted = result(.timeout)
+        halted.exitCounts[.interrupted] = 1
+        #expect(RunSummary.line(for: halted, elapsedMicros: [10]).hasPrefix("timeout · 15 exits (io-out 13, hlt 1, interrupted 1) · "))
+    }
+
+    /// Every numeric option is checked before anything runs or converts (B3), with exit code 12.
+    @Test func standaloneRunRefusesOutOfRangeNumbersBeforeRunning() {
+        var run = StandaloneRun(file: "/nonexistent/guest.bin")
+        run.kvmDevice = "/nonexistent/kvm"
+        run.timeoutSeconds = 1e10
+        #expect(run.invalidOption() == "--timeout must be a number of seconds at least 0.001 (1 ms) and at most 600 seconds")
+        let outcome = run.perform()
+        #expect(outcome.exitCode == RunSummary.codeBadInput && outcome.stderr.hasPrefix("error: --timeout must be"))
+        run.timeoutSeconds = 0.3
+        #expect(run.invalidOption() == nil)
+        #expect(run.perform().stderr == "/nonexistent/guest.bin: error: cannot read the file\n")
+    }
+
+    @Test func timeoutConversionIsChecked() {
+        #expect(MachineConfig.timeout(seconds: 1e10) == nil && MachineConfig.timeout(seconds: 1e-12) == nil)
+        #expect(MachineConfig.timeout(seconds: .nan) == nil && MachineConfig.timeout(seconds: -.infinity) == nil)
+        #expect(MachineConfig.timeout(seconds: 0.001) == .milliseconds(1) && MachineConfig.timeout(seconds: 600) == .seconds(600))
     }
 
     @Test func everyEndAndEveryKVMProblemHasItsOwnExitCode() {

@@ -31,13 +31,28 @@ struct PipelineTests {
         #expect(real.contains("on \(HostKind.detect().description) · hypervisor v\(GuestMachine.version)"))
         #expect(!real.contains("badge-recorded"))
 
-        // Verbatim course blocks.
-        #expect(course.figure("pg-equivalence-user").contains("primes below 200: 46, their sum: 4227"))
-        #expect(course.figure("isolation-pv-hostile").contains("status 2\naccepted\nwell-formed:       status 0\n"))
-        #expect(course.figure("limits-exit-storm").contains("exercise-end is-ok\">exit-limit</span>"))
-        let crash = course.figure("isolation-triple-fault")
-        #expect(crash.contains("exercise-end is-ok\">crash</span>") && crash.contains("<span class=\"muted\">(KVM_EXIT_"))
-        #expect(course.figure("uart-polled-c").contains("<tr><td><code>io-in</code></td><td class=\"num\">13</td></tr>"))
+        // The course's own blocks (read from content/ as it is now) end as their lessons expect and
+        // reproduce the course's verified records: end, exit counts, output, trace and steps.
+        let fixtureRecord = course.content.appendingPathComponent(String(CourseBlocks.lesson.dropLast(3)) + ".exercises.json")
+        for (path, id) in CourseBlocks.taken {
+            #expect(course.figure(id).contains("exercise-end is-ok\""), "\(id) did not end as \(path) expects")
+            let ours = try #require(CourseBlocks.record(id, in: fixtureRecord), "\(id) was not recorded")
+            let theirs = try #require(CourseBlocks.courseRecord(id, lesson: path), "content/\(path) has no record of \(id)")
+            #expect(try CourseBlocks.canonical(ours) == CourseBlocks.canonical(theirs), "\(id): this run differs from content/\(path)'s record")
+        }
+        #expect(course.figure("isolation-triple-fault").contains("<span class=\"muted\">(KVM_EXIT_"))
+    }
+
+    /// The drift the copies had: every block taken from the course is the course's text today.
+    @Test func courseBlocksAreReadFromTheCourse() throws {
+        let course = FixtureCourse()
+        let lesson = course.read("content/" + CourseBlocks.lesson)
+        #expect(!lesson.contains(CourseBlocks.marker) && CourseBlocks.taken.count == 9)
+        for (path, id) in CourseBlocks.taken {
+            let block = try #require(CourseBlocks.block(id: id, in: Repo.root.appendingPathComponent("content/" + path)))
+            #expect(lesson.contains(block), "\(id)")
+        }
+        #expect(course.read("content/02-from-the-course/equivalence.c") == (try String(contentsOf: Repo.root.appendingPathComponent("content/02-popek-goldberg/equivalence.c"), encoding: .utf8)))
     }
 
     @Test func guestOutputIsEscaped() async throws {
@@ -68,16 +83,15 @@ struct PipelineTests {
         #expect(real.contains("<a href=\"#exercise-fx-real-L6\">6</a><code class=\"src\" title=\"hlt\">hlt</code>"))
         // Only MMIO writes are marked as reported after their instruction.
         #expect(!real.contains("rip-after"))
-        #expect(ExerciseAdapter.ripFollowsInstruction(kind: "mmio-write") && !ExerciseAdapter.ripFollowsInstruction(kind: "mmio-read"))
         // C: the trace points into the shown C source.
         let c = course.figure("fx-c-long")
         #expect(c.contains("<a href=\"#exercise-fx-c-long-L2\">2</a><code class=\"src\" title=\"outb(0x3f8, &#39;L&#39;);\">outb(0x3f8, &#39;L&#39;);</code>"))
         #expect(c.contains("<code class=\"src\" title=\"[vprintf (runtime)]\">[vprintf (runtime)]</code>"))
-        // The course's own stepped exercise: ten rows on lines 1-10.
+        // The course's own stepped exercise: one row per recorded step, on the recorded lines.
         let steps = course.figure("trap-steps-in-out")
         let lines: [String] = steps.components(separatedBy: "<tr data-line=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
-        let expected: [String] = (1...10).map { String($0) }
-        #expect(lines == expected)
+        let recorded = try #require(CourseBlocks.courseRecord("trap-steps-in-out", lesson: "03-trap-and-emulate/01-trap-and-emulate.md")?["steps"] as? [[String: Any]])
+        #expect(!lines.isEmpty && lines == recorded.map { ($0["line"] as? Int).map(String.init) ?? "" })
     }
 
     @Test func cacheRerunsOnlyWhatChanged() async throws {

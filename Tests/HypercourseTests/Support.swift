@@ -31,6 +31,7 @@ final class FixtureCourse: @unchecked Sendable {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hc-e2e-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try! FileManager.default.copyItem(at: Repo.fixture, to: content)
+        CourseBlocks.expand(content.appendingPathComponent(CourseBlocks.lesson))
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
@@ -102,6 +103,84 @@ final class FixtureCourse: @unchecked Sendable {
         process.waitUntilExit()
         while !errors.done { usleep(1000) }
         return Outcome(status: process.terminationStatus, stdout: stdout, stderr: errors.value)
+    }
+}
+
+/// The fixture's exercises taken from the course. They are read from `content/` when a test copies
+/// the fixture, not kept as copies: copies drifted from the lessons within days (seven of nine had,
+/// when this was written), and then tested syntax nobody writes any more. What the tests assert about
+/// them comes from the course's own verified records, so the tests stay true when the course changes
+/// and fail only when the pipeline no longer reproduces what the course recorded (or the course drops
+/// a block listed here: pick another then).
+enum CourseBlocks {
+    static let lesson = "02-from-the-course/01-lessons.md"
+    static let marker = "<!-- course block: "
+
+    /// (lesson path in content/, exercise id) for every marker in the fixture lesson.
+    static var taken: [(path: String, id: String)] {
+        let text = (try? String(contentsOf: Repo.fixture.appendingPathComponent(lesson), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix(marker) else { return nil }
+            let words = line.dropFirst(marker.count).split(separator: " ")
+            return words.count >= 2 ? (String(words[0]), String(words[1])) : nil
+        }
+    }
+
+    /// Replaces each marker in `lesson` with the block from the course, and copies the files the
+    /// blocks name with `src=` beside it.
+    static func expand(_ lesson: URL) {
+        var text = try! String(contentsOf: lesson, encoding: .utf8)
+        for (path, id) in taken {
+            let source = Repo.root.appendingPathComponent("content").appendingPathComponent(path)
+            guard let block = block(id: id, in: source) else {
+                preconditionFailure("content/\(path) no longer has exercise '\(id)': take another block in \(lesson.lastPathComponent)")
+            }
+            text = text.replacingOccurrences(of: "\(marker)\(path) \(id) -->", with: block)
+            let info = block.prefix { $0 != "\n" }
+            for option in info.split(separator: " ") where option.hasPrefix("src=") {
+                let name = String(option.dropFirst(4))
+                let target = lesson.deletingLastPathComponent().appendingPathComponent(name)
+                try? FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try! FileManager.default.copyItem(at: source.deletingLastPathComponent().appendingPathComponent(name), to: target)
+            }
+        }
+        try! text.write(to: lesson, atomically: true, encoding: .utf8)
+    }
+
+    /// The fenced exercise block with `id=ID` in `file`, fences included.
+    static func block(id: String, in file: URL) -> String? {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.drop { $0 == " " }
+            guard let fenceChar = trimmed.first, fenceChar == "`" || fenceChar == "~" else { continue }
+            let fence = trimmed.prefix { $0 == fenceChar }
+            guard fence.count >= 3, trimmed.split(separator: " ").contains("id=\(id)"), trimmed.contains(" exercise") else { continue }
+            guard let end = lines[(index + 1)...].firstIndex(where: { $0.drop { $0 == " " }.hasPrefix(fence) && $0.allSatisfy { $0 == fenceChar || $0 == " " } }) else { return nil }
+            return lines[index...end].joined(separator: "\n")
+        }
+        return nil
+    }
+
+    /// The course's verified record of exercise `id` (from the lesson's `.exercises.json`), as JSON,
+    /// without what differs between runs and hosts (when, where, the key).
+    static func courseRecord(_ id: String, lesson path: String) -> [String: Any]? {
+        let file = Repo.root.appendingPathComponent("content").appendingPathComponent(String(path.dropLast(3)) + ".exercises.json")
+        return record(id, in: file)
+    }
+
+    /// A record entry as sorted-key JSON text, to compare two entries.
+    static func canonical(_ entry: [String: Any]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    static func record(_ id: String, in file: URL) -> [String: Any]? {
+        guard let data = FileManager.default.contents(atPath: file.path),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let entries = json["exercises"] as? [[String: Any]],
+              var entry = entries.first(where: { $0["id"] as? String == id }) else { return nil }
+        for key in ["recorded", "host", "key", "hostDetail", "includes"] { entry.removeValue(forKey: key) }
+        return entry
     }
 }
 

@@ -44,7 +44,7 @@ import Testing
         #expect(html.contains("aria-label=\"Zurück zum Text\""))
         #expect(!html.contains("Back to content"))
         #expect(html.contains("<p>x = 1, <span id=\"fn-raw\" title=\"a=b\">raw</span>"))
-        #expect(html.contains("<code>a == b</code> href=&quot;#fn-x&quot;"))
+        #expect(html.contains("<code class=\"nowrap\">a == b</code> href=&quot;#fn-x&quot;"))
     }
 
     @Test func aDocumentWithoutFootnotesIsUntouched() {

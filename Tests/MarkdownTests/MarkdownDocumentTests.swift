@@ -117,4 +117,16 @@ import Testing
         let doc = MarkdownDocument("text\n\n<div>\n<img src=\"a.png\">\n<img alt=\"ok\" src=\"b.png\">\n</div>\n")
         #expect(doc.rawImagesWithoutAlt == [4])
     }
+
+    /// Short code spans never break across lines (`--steps 10` split at its hyphen on a phone);
+    /// long ones are left to wrap. Headings keep plain `<code>`.
+    @Test func shortCodeSpansAreMarkedUnbreakable() {
+        let doc = MarkdownDocument("Run `--steps 10` or `a<b & 'c'` or `hypercourse run --mode long --trace --json hello64.asm`.\n\n## The `KVM_RUN` call\n\n`ünïcödé-ünïcödé-ünïcödé-` `ünïcödé-ünïcödé-ünïcödé-ü`\n")
+        let html = doc.html()
+        #expect(html.contains("Run <code class=\"nowrap\">--steps 10</code> or <code class=\"nowrap\">a&lt;b &amp; &#39;c&#39;</code> or <code>hypercourse run --mode long --trace --json hello64.asm</code>."))
+        #expect(html.contains("The <code>KVM_RUN</code> call"))
+        // The limit counts characters (24), not UTF-8 bytes.
+        #expect(html.contains("<code class=\"nowrap\">ünïcödé-ünïcödé-ünïcödé-</code> <code>ünïcödé-ünïcödé-ünïcödé-ü</code>"))
+        #expect(doc.sections.contains { $0.text.contains("--steps 10") })
+    }
 }

@@ -162,6 +162,17 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         #expect(!scratch.exists("out"))
     }
 
+    /// An exercise error names its file as every other error does (relative to the working
+    /// directory when inside it); it used to print the absolute path.
+    @Test func exerciseErrorsUseTheDisplayPath() {
+        let file = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("content/01-a/01-b.md")
+        let error = ExerciseError(file: file, line: 3, message: "bad")
+        #expect(error.description == "content/01-a/01-b.md:3: error: bad")
+        #expect(error.description == SiteError(file: file, line: 3, "bad").description)
+        let outside = ExerciseError(file: URL(fileURLWithPath: "/elsewhere/x.md"), line: 1, message: "bad")
+        #expect(outside.description == "/elsewhere/x.md:1: error: bad")
+    }
+
     @Test func blocksFromIncludesReportTheLessonLine() async throws {
         let content = scratch.write([
             "01-intro/01-first.md": "---\ntitle: First\n---\n\n{{#include _exercise.md}}\n",

@@ -22,6 +22,32 @@ import Testing
         #expect(!scratch.exists("out/theme"))
     }
 
+    /// The stylesheet is kept in parts by concern and served as one file: the parts joined in name
+    /// order. A course replaces one part by name, or adds one, without copying the rest.
+    @Test func stylesheetPartsAreJoinedIntoOneFile() async throws {
+        let parts = try FileManager.default.contentsOfDirectory(atPath: Repo.templates.appendingPathComponent("assets/style").path)
+            .filter { $0.hasSuffix(".css") }.sorted()
+        #expect(parts.count >= 5)
+        let plain = scratch.write(["01-c/x.md": "---\ntitle: X\n---\n"], in: "plain")
+        _ = try await build(plain, into: scratch, out: "out-plain")
+        let joined = try parts.map { try String(contentsOf: Repo.templates.appendingPathComponent("assets/style/\($0)"), encoding: .utf8) }.joined()
+        #expect(scratch.read("out-plain/assets/style.css") == joined)
+        #expect(!scratch.exists("out-plain/assets/style"))  // the parts themselves are not copied
+        #expect(scratch.read("out-plain/c/x.html").components(separatedBy: "rel=\"stylesheet\"").count == 2)
+
+        let content = scratch.write([
+            "course.yml": "title: T\ntemplates: theme/\n",
+            "theme/assets/style/40-exercise.css": "/* my cards */\n",
+            "theme/assets/style/45-mine.css": "/* mine */",
+            "01-c/x.md": "---\ntitle: X\n---\n",
+        ])
+        _ = try await build(content, into: scratch)
+        let sheet = scratch.read("out/assets/style.css")
+        #expect(sheet.contains("/* my cards */\n/* mine */\n") && !sheet.contains(".exercise-head {"))
+        #expect(sheet.hasPrefix(try String(contentsOf: Repo.templates.appendingPathComponent("assets/style/10-base.css"), encoding: .utf8)))
+        #expect(sheet.hasSuffix(try String(contentsOf: Repo.templates.appendingPathComponent("assets/style/90-print.css"), encoding: .utf8)))
+    }
+
     @Test func templatesOptionLayersOnTop() async throws {
         let content = scratch.write([
             "course.yml": "title: T\ntemplates: theme/\n",
@@ -87,7 +113,7 @@ import Testing
 @Suite struct DevServerTests {
     let scratch = Scratch()
 
-    func get(_ port: UInt16, _ path: String) throws -> (status: Int, headers: String, body: String) {
+    func get(_ port: UInt16, _ path: String, host: String? = "localhost") throws -> (status: Int, headers: String, body: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -98,7 +124,7 @@ import Testing
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         #expect(connected == 0)
-        let request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        let request = "GET \(path) HTTP/1.1\r\n" + (host.map { "Host: \($0)\r\n" } ?? "") + "\r\n"
         _ = request.withCString { Glibc.send(fd, $0, strlen($0), 0) }
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -147,7 +173,7 @@ import Testing
         }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        _ = "GET /__hypercourse/events HTTP/1.1\r\n\r\n".withCString { Glibc.send(fd, $0, strlen($0), 0) }
+        _ = "GET /__hypercourse/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".withCString { Glibc.send(fd, $0, strlen($0), 0) }
         func read(until marker: String) -> String {
             var text = ""
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -163,6 +189,58 @@ import Testing
         #expect(read(until: "data: 1").contains("event: reload"))
         server.showFailure("x.md:3: error: <broken>")
         #expect(read(until: "broken").contains("event: failed\ndata: \"x.md:3: error: \\u003cbroken"))
+    }
+
+    /// DNS rebinding: a page whose own name resolves to 127.0.0.1 reaches the server with that name
+    /// in Host; only loopback names are answered.
+    @Test func onlyLoopbackHostsAreAnswered() async throws {
+        _ = try await build(Repo.fixture, into: scratch)
+        let server = try DevServer(root: scratch.url.appendingPathComponent("out"), port: 0)
+        server.start()
+        for host in ["localhost", "127.0.0.1", "localhost:\(server.port)", "127.0.0.1:\(server.port)", "[::1]:\(server.port)", "LOCALHOST", "127.1.2.3"] {
+            #expect(try get(server.port, "/", host: host).status == 200, "\(host)")
+        }
+        for host: String? in ["evil.example", "evil.example:\(server.port)", "localhost.evil.example", "127.0.0.1.evil.example", "[::2]", nil, "", "localhost:99999"] {
+            let refused = try get(server.port, "/", host: host)
+            #expect(refused.status == 421 && !refused.body.contains("<html"), "\(host ?? "no Host")")
+        }
+        #expect(try get(server.port, "/__hypercourse/events", host: "evil.example").status == 421)
+    }
+
+    /// The fingerprint used to be `mtime + size * 1e-12` in a Double, where the size vanishes.
+    @Test func watcherNoticesASameTimeSizeChange() throws {
+        let content = scratch.write(["a/x.md": "one"])
+        let file = content.appendingPathComponent("a/x.md")
+        let stamp = Date(timeIntervalSince1970: 1_700_000_000)
+        try FileManager.default.setAttributes([.modificationDate: stamp], ofItemAtPath: file.path)
+        var watcher = ChangeWatcher(folders: [content])
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("!".utf8))
+        try handle.close()
+        try FileManager.default.setAttributes([.modificationDate: stamp], ofItemAtPath: file.path)
+        let changed = watcher.changed()
+        #expect(changed)
+    }
+
+    /// The build's own writes (exercise records beside the lessons) do not start another build.
+    @Test func watcherAbsorbsTheBuildsOwnWrites() throws {
+        let content = scratch.write(["a/x.md": "one"])
+        var watcher = ChangeWatcher(folders: [content])
+        let record = scratch.write(["a/x.exercises.json": "{}"]).appendingPathComponent("a/x.exercises.json")
+        watcher.absorb([record])
+        var changed = watcher.changed()
+        #expect(!changed)
+        try "{\"v\": 2}".write(to: record, atomically: true, encoding: .utf8)
+        watcher.absorb([record])
+        changed = watcher.changed()
+        #expect(!changed)
+        // An author's edit at the same time is still seen.
+        try "{\"v\": 3}".write(to: record, atomically: true, encoding: .utf8)
+        scratch.write(["a/x.md": "two"])
+        watcher.absorb([record])
+        changed = watcher.changed()
+        #expect(changed)
     }
 
     @Test func watcherNoticesEdits() throws {

@@ -4,17 +4,13 @@
     python3 Tests/browser/check_site.py public
 
 Opens the site with the network disabled, walks it with the sidebar and the "Next" links, runs a
-search, toggles dark mode, checks keyboard entry and the 360/375 px layouts, checks the exercise
-cards (output, end and expected, the trace table inside its card at 1366 px and scrollable at 375 px,
-the step-through "Next step" enhancement), and saves screenshots (desktop light, desktop dark, 375 px
-mobile, and the most exercise-heavy pages in all three) to screenshots/. Exits non-zero on the first
-failure.
+search, toggles dark mode, checks keyboard entry and the 360/375 px layouts, the exercise cards
+(exercise_checks.py) and theme details (theme_checks.py), and saves screenshots to screenshots/.
+Exits non-zero on the first failure.
 
 When content/ has lessons, the check is of the real course: public/ must be its build (./make.sh
-browser-check builds it first; a missing or foreign public/ is built here). If content/ holds no
-lessons yet, a copy of the golden fixture course (Tests/SiteTests/Fixtures/course) made in a
-temporary folder is built into public/, so the check also runs before the real course exists. The
-check leaves no new untracked files in the repository.
+browser-check builds it first; a missing or foreign public/ is built here). Without lessons, a copy of
+the fixture course (Tests/SiteTests/Fixtures/course) is built into public/. No untracked files are left.
 """
 import os
 import re
@@ -39,6 +35,7 @@ try:
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
     from exercise_checks import exercise_cards
+    from theme_checks import luminance, theme_details
 except ImportError:
     system = "/usr/bin/python3"
     if os.path.realpath(sys.executable) != os.path.realpath(system) and os.path.exists(system) and not os.environ.get("HC_REEXEC"):
@@ -79,7 +76,9 @@ def course_title(content):
 
 
 def the_tool():
-    tool = next((p for p in [REPO / ".build/release/hypercourse", REPO / ".build/debug/hypercourse"] if p.exists()), None)
+    named = os.environ.get("HYPERCOURSE_TOOL")  # ./make.sh browser-check passes the binary it chose
+    candidates = [REPO / named] if named else [REPO / ".build/release/hypercourse", REPO / ".build/debug/hypercourse"]
+    tool = next((p for p in candidates if p.exists()), None)
     if tool is None:
         subprocess.run(["swift", "build", "-c", "release", "--product", "hypercourse"], cwd=REPO, check=True)
         tool = REPO / ".build/release/hypercourse"
@@ -211,6 +210,7 @@ def main():
         site = Site(driver, root)
         run(site)
         exercise_cards(site, say, check)
+        theme_details(site, say, check)
     finally:
         driver.quit()
     untracked_after = untracked_files()
@@ -393,11 +393,6 @@ def run(site):
 
     shots = sorted(p.name for p in (REPO / "screenshots").glob("*.png"))
     say(f"screenshots in screenshots/: {', '.join(shots)}")
-
-
-def luminance(css):
-    values = [int(v) for v in re.findall(r"\d+", css)[:3]]
-    return sum(values) / (3 * 255) if values else 1.0
 
 
 if __name__ == "__main__":

@@ -85,7 +85,10 @@
         setTimeout(function () { button.textContent = t("copy"); button.classList.remove("is-done"); }, 1600);
       });
     });
-    block.appendChild(button);
+    // In an exercise card the button sits in the card's header: over the code it would cover the
+    // end of the first source line (cards show their lines at full width, with no room kept).
+    var head = block.classList.contains("exercise-source") && block.parentNode.querySelector(".exercise-head");
+    if (head) head.appendChild(button); else block.appendChild(button);
   });
 
   // ---- Table of contents: mark the section being read ----

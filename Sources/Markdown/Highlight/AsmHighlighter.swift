@@ -114,30 +114,21 @@ struct AsmHighlighter {
                 continue
             }
             if Bytes.isSpace(c) {
-                var j = i
-                while j < b.count, Bytes.isSpace(b[j]) { j += 1 }
-                out.plain(b[i..<j])
-                i = j
+                i = out.spaces(b, from: i, to: b.count)
                 continue
             }
             // Comments.
             if syntax == .nasm, c == 0x3B {
-                let end = Bytes.endOfLine(b, from: i)
-                out.token("com", b[i..<end])
-                i = end
+                i = out.lineComment(b, from: i)
                 continue
             }
             if syntax == .gas {
-                if c == 0x23 || (c == 0x2F && i + 1 < b.count && b[i + 1] == 0x2F) {
-                    let end = Bytes.endOfLine(b, from: i)
-                    out.token("com", b[i..<end])
-                    i = end
+                if c == 0x23 || Bytes.startsComment(b, at: i, block: false) {
+                    i = out.lineComment(b, from: i)
                     continue
                 }
-                if c == 0x2F, i + 1 < b.count, b[i + 1] == 0x2A {
-                    let end = CHighlighter.endOfBlockComment(b, from: i)
-                    out.token("com", b[i..<end])
-                    i = end
+                if Bytes.startsComment(b, at: i, block: true) {
+                    i = out.blockComment(b, from: i)
                     continue
                 }
                 if c == 0x3B {  // statement separator
@@ -149,9 +140,7 @@ struct AsmHighlighter {
             }
             // Strings and character constants.
             if c == 0x22 || c == 0x27 || (syntax == .nasm && c == 0x60) {
-                let end = Bytes.endOfString(b, from: i, escapes: syntax == .gas || c == 0x60)
-                out.token("str", b[i..<end])
-                i = end
+                i = out.quoted(b, from: i, escapes: syntax == .gas || c == 0x60)
                 expectMnemonic = false
                 continue
             }

@@ -20,15 +20,6 @@ struct CHighlighter {
     static let keywordWords = WordSet(keywords)
     static let typeWords = WordSet(types)
 
-    static func endOfBlockComment(_ b: [UInt8], from start: Int) -> Int {
-        var i = start + 2
-        while i + 1 < b.count {
-            if b[i] == 0x2A, b[i + 1] == 0x2F { return i + 2 }
-            i += 1
-        }
-        return b.count
-    }
-
     func run(into out: inout TokenWriter) {
         var i = 0
         var lineStart = true
@@ -41,22 +32,15 @@ struct CHighlighter {
                 continue
             }
             if Bytes.isSpace(c) {
-                var j = i
-                while j < b.count, Bytes.isSpace(b[j]) { j += 1 }
-                out.plain(b[i..<j])
-                i = j
+                i = out.spaces(b, from: i, to: b.count)
                 continue
             }
-            if c == 0x2F, i + 1 < b.count, b[i + 1] == 0x2F {
-                let end = Bytes.endOfLine(b, from: i)
-                out.token("com", b[i..<end])
-                i = end
+            if Bytes.startsComment(b, at: i, block: false) {
+                i = out.lineComment(b, from: i)
                 continue
             }
-            if c == 0x2F, i + 1 < b.count, b[i + 1] == 0x2A {
-                let end = Self.endOfBlockComment(b, from: i)
-                out.token("com", b[i..<end])
-                i = end
+            if Bytes.startsComment(b, at: i, block: true) {
+                i = out.blockComment(b, from: i)
                 continue
             }
             if lineStart, c == 0x23 {  // preprocessor line
@@ -84,9 +68,7 @@ struct CHighlighter {
             }
             lineStart = false
             if c == 0x22 || c == 0x27 {
-                let end = Bytes.endOfString(b, from: i, escapes: true)
-                out.token("str", b[i..<end])
-                i = end
+                i = out.quoted(b, from: i, escapes: true)
                 continue
             }
             if Bytes.isDigit(c) || (c == 0x2E && i + 1 < b.count && Bytes.isDigit(b[i + 1])) {

@@ -90,6 +90,38 @@ struct TokenWriter {
         }
     }
 
+    // The scanning steps every tokenizer shares: each emits what it recognises at `start` and
+    // returns the index just past it.
+
+    /// A run of spaces and tabs (not line breaks), as plain text.
+    mutating func spaces(_ b: [UInt8], from start: Int, to stop: Int) -> Int {
+        var end = start
+        while end < stop, Bytes.isSpace(b[end]) { end += 1 }
+        plain(b[start..<end])
+        return end
+    }
+
+    /// A comment from `start` to the end of the line (`;`, `#`, `//`).
+    mutating func lineComment(_ b: [UInt8], from start: Int) -> Int {
+        let end = Bytes.endOfLine(b, from: start)
+        token("com", b[start..<end])
+        return end
+    }
+
+    /// A `/* ... */` comment, possibly over several lines (spans are closed at each line break).
+    mutating func blockComment(_ b: [UInt8], from start: Int) -> Int {
+        let end = Bytes.endOfBlockComment(b, from: start)
+        token("com", b[start..<end])
+        return end
+    }
+
+    /// A quoted string or character constant that ends at its line's end if unterminated.
+    mutating func quoted(_ b: [UInt8], from start: Int, escapes: Bool) -> Int {
+        let end = Bytes.endOfString(b, from: start, escapes: escapes)
+        token("str", b[start..<end])
+        return end
+    }
+
     private mutating func open(_ cls: StaticString) {
         bytes.append(contentsOf: "<span class=\"tok-".utf8)
         cls.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -130,6 +162,21 @@ enum Bytes {
             i += 1
         }
         return i
+    }
+
+    /// Index just past a `/* ... */` comment starting at `start`, or the end of the code.
+    static func endOfBlockComment(_ b: [UInt8], from start: Int) -> Int {
+        var i = start + 2
+        while i + 1 < b.count {
+            if b[i] == 0x2A, b[i + 1] == 0x2F { return i + 2 }
+            i += 1
+        }
+        return b.count
+    }
+
+    /// `//` or `/*` at `i`.
+    static func startsComment(_ b: [UInt8], at i: Int, block: Bool) -> Bool {
+        b[i] == 0x2F && i + 1 < b.count && b[i + 1] == (block ? 0x2A : 0x2F)
     }
 
     static func endOfLine(_ b: [UInt8], from start: Int) -> Int {

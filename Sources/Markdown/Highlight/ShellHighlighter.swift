@@ -49,17 +49,11 @@ struct ShellHighlighter {
                 continue
             }
             if Bytes.isSpace(c) {
-                var j = i
-                while j < stop, Bytes.isSpace(b[j]) { j += 1 }
-                out.plain(b[i..<j])
-                i = j
+                i = out.spaces(b, from: i, to: stop)
                 continue
             }
-            if c == 0x23 {  // comment (a `#` starting a word)
-                var j = i
-                while j < stop, b[j] != 0x0A { j += 1 }
-                out.token("com", b[i..<j])
-                i = j
+            if c == 0x23 {  // comment (a `#` starting a word); `stop` is always a line's end or the code's
+                i = out.lineComment(b, from: i)
                 continue
             }
             if c == 0x27 {  // single quotes: no escapes, may span lines

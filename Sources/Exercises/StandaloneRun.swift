@@ -1,0 +1,148 @@
+import Foundation
+import Hypervisor
+
+/// `hypercourse run`: one guest file, run on the built-in hypervisor, with its options checked and
+/// its output composed here, so the CLI only declares arguments and the rules are tested.
+public struct StandaloneRun: Sendable {
+    public var file: String
+    public var mode: GuestMode = .real
+    public var memoryMiB: Int = MachineConfig.defaultMemoryMiB
+    public var timeoutSeconds: Double = Double(MachineConfig.defaultTimeout.components.seconds)
+    public var outputLimit: Int = MachineConfig.defaultOutputLimit
+    public var exitLimit: Int = MachineConfig.defaultExitLimit
+    public var trace = false
+    public var steps = 0
+    public var json = false
+    public var repeatCount = 1
+    public var kvmDevice: String = KVMSystem.defaultDevicePath
+
+    /// `--repeat`: enough for a stable median; each run is a fresh VM (0.3 to 4 ms).
+    public static let repeatRange = 1...100_000
+
+    public init(file: String) { self.file = file }
+
+    /// What `hypercourse run` writes, in order (nasm's warnings, the output, the tables, the summary
+    /// line), and its exit code (`RunSummary`).
+    public struct Outcome: Sendable {
+        public enum Stream: Sendable { case standardOutput, standardError }
+        public var writes: [(stream: Stream, data: Data)] = []
+        public var exitCode: Int32 = RunSummary.codeSuccess
+
+        mutating func out(_ data: Data) { writes.append((.standardOutput, data)) }
+        mutating func err(_ text: String) { writes.append((.standardError, Data(text.utf8))) }
+
+        public var stdout: Data { writes.filter { $0.stream == .standardOutput }.reduce(Data()) { $0 + $1.data } }
+        public var stderr: String { String(decoding: writes.filter { $0.stream == .standardError }.reduce(Data()) { $0 + $1.data }, as: UTF8.self) }
+    }
+
+    /// The first option out of range, worded for the command line, or nil. Every numeric option is
+    /// checked against the same limits as an exercise's options (`MachineConfig`), before any
+    /// conversion that could trap.
+    public func invalidOption() -> String? {
+        func range<T>(_ range: ClosedRange<T>) -> String { "\(range.lowerBound) to \(range.upperBound)" }
+        if !MachineConfig.memoryRangeMiB.contains(memoryMiB) { return "--memory must be \(range(MachineConfig.memoryRangeMiB)) (MiB)" }
+        if MachineConfig.timeout(seconds: timeoutSeconds) == nil {
+            return "--timeout must be a number of seconds \(MachineConfig.timeoutRangeText)"
+        }
+        if !MachineConfig.outputLimitRange.contains(outputLimit) {
+            return "--output-limit must be \(range(MachineConfig.outputLimitRange)) (bytes)"
+        }
+        if !MachineConfig.exitLimitRange.contains(exitLimit) { return "--exit-limit must be \(range(MachineConfig.exitLimitRange))" }
+        if !MachineConfig.stepsRange.contains(steps) { return "--steps must be \(range(MachineConfig.stepsRange))" }
+        if !Self.repeatRange.contains(repeatCount) { return "--repeat must be \(range(Self.repeatRange))" }
+        return nil
+    }
+
+    /// Loads, runs and reports. Never throws: every failure is a message and an exit code.
+    public func perform() -> Outcome {
+        var outcome = Outcome()
+        if let problem = invalidOption() {
+            outcome.err("error: \(problem)\n")
+            outcome.exitCode = RunSummary.codeBadInput
+            return outcome
+        }
+        let image: [UInt8], listing: String?
+        switch loadImage(warnings: &outcome) {
+        case .success(let loaded): (image, listing) = loaded
+        case .failure(let failure):
+            outcome.err(failure.message + "\n")
+            outcome.exitCode = failure.code
+            return outcome
+        }
+        let config = MachineConfig(
+            mode: mode, memoryMiB: memoryMiB, timeout: MachineConfig.timeout(seconds: timeoutSeconds) ?? MachineConfig.defaultTimeout,
+            outputLimit: outputLimit, exitLimit: exitLimit, trace: trace, steps: steps)
+        var elapsed: [Double] = []
+        var last: RunResult?
+        do {
+            let kvm = try KVMSystem(devicePath: kvmDevice)
+            for _ in 0..<repeatCount {
+                let result = try kvm.run(image, config: config)
+                elapsed.append(Double(result.elapsed.components.attoseconds) / 1e12 + Double(result.elapsed.components.seconds) * 1e6)
+                last = result
+            }
+        } catch {
+            outcome.err("error: \(error)\n")
+            outcome.exitCode = RunSummary.exitCode(for: error)
+            return outcome
+        }
+        guard let result = last else { return outcome }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            // A report of plain strings and numbers always encodes.
+            outcome.out(((try? encoder.encode(RunReport(last: result, elapsedMicros: elapsed))) ?? Data()) + Data("\n".utf8))
+        } else {
+            outcome.out(Data(result.output))
+            let tables = RunTables(mode: mode, listing: listing)
+            let text = [tables.trace(of: result), tables.steps(of: result)].compactMap { $0 }.joined(separator: "\n")
+            if !text.isEmpty {
+                // Output without a final newline would otherwise run into the table on a terminal.
+                let separate = result.output.last.map { $0 != 0x0A } ?? false
+                outcome.err((separate ? "\n" : "") + text)
+            }
+        }
+        outcome.err(RunSummary.line(for: result, elapsedMicros: elapsed) + "\n")
+        outcome.exitCode = RunSummary.exitCode(for: result.end)
+        return outcome
+    }
+
+    private struct Failure: Error {
+        var message: String
+        var code: Int32
+    }
+
+    /// The image, and nasm's listing when the guest is assembly and a table will need source lines.
+    private func loadImage(warnings: inout Outcome) -> Result<(image: [UInt8], listing: String?), Failure> {
+        let url = URL(fileURLWithPath: file)
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
+        }
+        guard url.pathExtension.lowercased() == "asm" else {
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
+            }
+            return .success(([UInt8](data), nil))
+        }
+        do {
+            let assembly = try Nasm.locate().assemble(file: url, listing: !json && (trace || steps > 0))
+            for warning in assembly.warnings { warnings.err(asWritten(warning) + "\n") }
+            return .success((assembly.image, assembly.listing))
+        } catch {
+            let message: String
+            if case .failed(let diagnostics) = error {
+                message = diagnostics.map(asWritten).joined(separator: "\n")
+            } else {
+                message = "error: \(error)"
+            }
+            return .failure(Failure(message: message, code: RunSummary.exitCode(for: error)))
+        }
+    }
+
+    /// nasm names the file relative to its folder; report it as the user wrote it.
+    private func asWritten(_ diagnostic: NasmDiagnostic) -> String {
+        var diagnostic = diagnostic
+        if diagnostic.file == URL(fileURLWithPath: file).lastPathComponent { diagnostic.file = file }
+        return diagnostic.description
+    }
+}

@@ -1,0 +1,53 @@
+/// How much of a guest's output an exercise card shows. The record keeps all of it; a page showing
+/// 64 KiB of a runaway loop's output helps nobody, so the card shows a head and says what it left out.
+struct OutputDisplay: Equatable {
+    /// The part shown: whole lines only (it ends just after a newline), unless the first line alone
+    /// is longer than the byte limit, when it ends at the last whole character that fits.
+    var shown: String
+    /// What was left out: lines (a last line without a newline counts), and UTF-8 bytes of the text.
+    var linesCut: Int
+    var bytesCut: Int
+
+    var isCut: Bool { bytesCut > 0 }
+
+    static let maxBytes = 16 * 1024
+    static let maxLines = 400
+
+    /// `text` cut to at most `maxLines` lines and `maxBytes` UTF-8 bytes, at a line boundary.
+    static func cut(_ text: String, maxBytes: Int = maxBytes, maxLines: Int = maxLines) -> OutputDisplay {
+        let utf8 = text.utf8
+        guard utf8.count > maxBytes || utf8.lazy.filter({ $0 == 0x0A }).count >= maxLines else {
+            return OutputDisplay(shown: text, linesCut: 0, bytesCut: 0)
+        }
+        // The end of the last whole line within both limits. A newline is ASCII, so cutting just
+        // after one never splits a UTF-8 sequence.
+        var end = 0, lines = 0, offset = 0
+        for byte in utf8 {
+            offset += 1
+            if offset > maxBytes { break }
+            if byte == 0x0A {
+                end = offset
+                lines += 1
+                if lines == maxLines { break }
+            }
+        }
+        if end == 0 {
+            // One line longer than the limit: the whole characters that fit.
+            var bytes = 0
+            var index = text.startIndex
+            while index < text.endIndex {
+                let next = text.index(after: index)
+                let size = text.utf8.distance(from: index, to: next)
+                if bytes + size > maxBytes { break }
+                bytes += size
+                index = next
+            }
+            end = bytes
+        }
+        let cutAt = utf8.index(utf8.startIndex, offsetBy: end)
+        let shown = String(text[..<cutAt])
+        let rest = text[cutAt...]
+        let restLines = rest.utf8.lazy.filter { $0 == 0x0A }.count + (rest.utf8.last == 0x0A || rest.isEmpty ? 0 : 1)
+        return OutputDisplay(shown: shown, linesCut: restLines, bytesCut: utf8.count - end)
+    }
+}

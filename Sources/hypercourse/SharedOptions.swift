@@ -1,0 +1,65 @@
+import ArgumentParser
+import Exercises
+import Foundation
+import Hypervisor
+import Site
+
+/// The options `build` and `serve` share: what to build, from where, into where.
+struct SiteOptions: ParsableArguments {
+    @Option(name: .long, help: "The course's content folder.")
+    var content: String = "content"
+
+    @Option(name: .long, help: "The output folder (replaced on every build).")
+    var out: String = "public"
+
+    @Option(name: .long, help: "A templates folder whose files override the built-in theme's by name.")
+    var templates: String?
+
+    @Flag(name: .long, help: "Include lessons marked `draft: true`.")
+    var drafts = false
+
+    @Flag(name: .long, help: "Replace the output folder even if hypercourse did not create it.")
+    var force = false
+
+    var buildOptions: BuildOptions {
+        BuildOptions(
+            contentDirectory: URL(fileURLWithPath: content), outputDirectory: URL(fileURLWithPath: out),
+            templatesDirectory: templates.map { URL(fileURLWithPath: $0) }, includeDrafts: drafts, force: force)
+    }
+}
+
+/// The options `check` and `promote` share: which course, which KVM, which cache.
+struct ExerciseOptions: ParsableArguments {
+    @Option(name: .long, help: "The course's content folder.")
+    var content: String = "content"
+
+    @Option(name: .long, help: "The KVM device to run exercises on.")
+    var kvmDevice: String = KVMSystem.defaultDevicePath
+
+    @Option(name: .long, help: "The exercise cache folder (default: .hypercourse-cache beside the content folder).")
+    var cache: String?
+
+    /// Finds the course's exercise blocks through Site (which owns Markdown and includes, drafts
+    /// included) and runs one pass of the engine on them. A course that does not load exits 1.
+    func run(_ pass: ExercisePass) async throws -> ExerciseReport {
+        let contentDirectory = URL(fileURLWithPath: content)
+        let blocks: [ExerciseBlock]
+        do {
+            blocks = try await SiteBuilder(options: BuildOptions(contentDirectory: contentDirectory, includeDrafts: true)).exerciseBlocks()
+        } catch let failure as BuildFailure {
+            for error in failure.errors { printError(error.description) }
+            throw ExitCode(1)
+        }
+        let settings = ExerciseSettings(kvmDevice: kvmDevice, cacheDirectory: cache.map { URL(fileURLWithPath: $0) }
+                                            ?? ExerciseSettings.defaultCache(contentDirectory: contentDirectory))
+        return await ExerciseEngine(settings: settings).process(blocks.map(ExerciseAdapter.input), pass: pass)
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
