@@ -9,17 +9,16 @@ public struct RunReport: Encodable, Sendable {
         public var reason: String
         /// The exit status for `exit`, else null.
         public var status: Int?
-        /// For `crash`: KVM's raw detail, e.g. `KVM_EXIT_SHUTDOWN: ...`. Omitted otherwise.
-        public var detail: String?
+        // A crash's raw KVM detail is not a key here: the issue fixes `end` as exactly
+        // {reason, status}. It is on the stderr summary line, which `--json` still prints.
 
         public func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(reason, forKey: .reason)
             try container.encode(status, forKey: .status) // null, not absent, when there is none
-            try container.encodeIfPresent(detail, forKey: .detail)
         }
 
-        private enum CodingKeys: String, CodingKey { case reason, status, detail }
+        private enum CodingKeys: String, CodingKey { case reason, status }
     }
 
     public struct TraceItem: Encodable, Sendable, Hashable {
@@ -64,7 +63,7 @@ public struct RunReport: Encodable, Sendable {
     /// Describes `last`, with timing over every run in `elapsed` (one per run, in microseconds).
     public init(last: RunResult, elapsedMicros: [Double]) {
         output = GuestText.decode(last.output)
-        end = End(reason: last.end.name, status: last.end.status, detail: last.end.crash?.message)
+        end = End(reason: last.end.name, status: last.end.status)
         exitCounts = Dictionary(uniqueKeysWithValues: last.exitCounts.nonZero.map { ($0.kind.rawValue, $0.count) })
         registers = Dictionary(uniqueKeysWithValues: last.registers.named.map { ($0.name, Self.hex64($0.value)) })
         trace = last.trace.map { $0.entries.map(Self.item) }

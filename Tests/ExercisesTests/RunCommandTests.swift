@@ -52,7 +52,10 @@ struct RunCommandTests {
         let result = try run([source.path])
         #expect(result.status == 0)
         #expect(result.stdout == Data("Hi".utf8))
-        #expect(result.stderr.hasPrefix("halt · 3 exits (io-out 2, hlt 1) · ") && result.stderr.hasSuffix(" ms\n"))
+        // "Hi" has no final newline, so the summary starts on a line of its own on a shared terminal.
+        #expect(result.stderr.hasPrefix("\nhalt · 3 exits (io-out 2, hlt 1) · ") && result.stderr.hasSuffix(" ms\n"))
+        let terminated = try file("hi-nl.asm", "bits 16\norg 0x7c00\nmov dx, 0x3f8\nmov al, 10\nout dx, al\nhlt\n")
+        #expect(try run([terminated.path]).stderr.hasPrefix("halt · 2 exits (io-out 1, hlt 1) · "))
     }
 
     @Test func jsonHasTheDocumentedShape() throws {
