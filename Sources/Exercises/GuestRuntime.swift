@@ -21,7 +21,7 @@ public enum GuestRuntime {
  * Output goes to COM1 (one port write, so one VM exit, per character); the run ends through the
  * exit port 0xF4 with main's return value as the status. Nothing here executes a privileged
  * instruction, so the same program runs at ring 0 (mode=long) and ring 3 (mode=user).
- * See docs/authoring.md, "C exercises", and docs/guest-machine.md. */
+ * See docs/exercises.md ("C exercises") and docs/guest-machine.md. */
 #ifndef HYPERCOURSE_H
 #define HYPERCOURSE_H
 
