@@ -22,6 +22,11 @@ public struct CourseConfig: Sendable, Hashable {
     public var chapters: [ChapterEntry]?
     /// Absolute base URL where the site is published (optional; only the 404 page uses it).
     public var url: String?
+    /// Web address of the course's source repository, linked from every page's header.
+    public var repository: String?
+    /// Address of a page's source for editing, with `{path}` standing for the Markdown file's path
+    /// inside the content folder (mdBook's `edit-url-template`).
+    public var editURL: String?
     /// The file it was read from, when there was one.
     public var file: URL?
 
@@ -31,7 +36,7 @@ public struct CourseConfig: Sendable, Hashable {
         self.authors = []
     }
 
-    static let knownKeys: Set<String> = ["title", "subtitle", "description", "language", "authors", "license", "templates", "chapters", "url"]
+    static let knownKeys: Set<String> = ["title", "subtitle", "description", "language", "authors", "license", "templates", "chapters", "url", "repository", "edit-url"]
 
     /// Reads `course.yml`; a missing file gives defaults (title from the folder name).
     static func load(contentRoot: URL, warnings: inout [SiteWarning]) throws -> CourseConfig {
@@ -58,6 +63,14 @@ public struct CourseConfig: Sendable, Hashable {
             case "authors": config.authors = try yaml.strings(value, key: key)
             case "license": config.license = try yaml.string(value, key: key)
             case "url": config.url = try yaml.string(value, key: key)
+            case "repository":
+                config.repository = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
+            case "edit-url":
+                let template = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
+                guard template.contains("{path}") else {
+                    throw SiteError(file: file, line: yaml.line(of: value), "'edit-url' must contain {path}, which stands for the page's Markdown file, e.g. https://example.org/course/edit/main/content/{path}")
+                }
+                config.editURL = template
             case "templates":
                 config.templates = try yaml.string(value, key: key)
                 config.templatesLine = yaml.line(of: value)
@@ -91,6 +104,15 @@ public struct CourseConfig: Sendable, Hashable {
         }
         if !sawTitle { warnings.append(SiteWarning(file: file, line: 1, "course.yml has no 'title'; using '\(config.title)'")) }
         return config
+    }
+
+    /// Links in the page chrome must leave the site for the web, never run script or point into it.
+    private static func webAddress(_ text: String, key: String, file: URL, line: Int) throws -> String {
+        let lower = text.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), !text.contains(where: \.isWhitespace) else {
+            throw SiteError(file: file, line: line, "'\(key)' must be an http:// or https:// address without spaces, not '\(text)'")
+        }
+        return text
     }
 }
 

@@ -55,6 +55,7 @@ struct PageRenderer {
             "chapters": chapters, "hasChapters": !chapters.isEmpty,
             "startURL": first?.path, "lessonCount": course.lessonCount, "chapterCount": course.chapters.count,
             "intro": bodies[path]?.html, "introTitle": course.homeTitle,
+            "editURL": editURL(for: course.homeIntro?.file),
         ])
         return page(path: path, kind: "home", title: nil, description: course.config.description, template: "home", context: context)
     }
@@ -68,6 +69,7 @@ struct PageRenderer {
         var context = compact([
             "chapter": compact(["title": chapter.title, "number": ci + 1, "description": chapter.description]),
             "intro": body?.html, "lessons": lessons, "hasLessons": !lessons.isEmpty,
+            "editURL": editURL(for: chapter.intro?.file),
             "breadcrumbs": [["title": course.config.title, "url": URLPaths.relative(from: chapter.path, to: "index.html")]],
         ])
         context.merge(pager(chapter.path)) { a, _ in a }
@@ -86,6 +88,7 @@ struct PageRenderer {
             ]),
             "chapter": ["title": chapter.title, "url": URLPaths.relative(from: lesson.path, to: chapter.path), "number": ci + 1],
             "body": body?.html ?? "",
+            "editURL": editURL(for: lesson.file),
             "toc": toc, "hasToc": !toc.isEmpty,
             "tocHTML": toc.isEmpty ? "" : theme.render("partials/toc", ["toc": toc]),
             "breadcrumbs": [
@@ -122,6 +125,21 @@ struct PageRenderer {
 
     // MARK: Pieces
 
+    /// course.yml's `edit-url` with `{path}` replaced by the page's Markdown file inside the
+    /// content folder, each path segment percent-encoded; nil without a template or a file.
+    func editURL(for file: URL?) -> String? {
+        guard let template = course.config.editURL, let file else { return nil }
+        let root = course.contentRoot.standardizedFileURL.path
+        let path = file.standardizedFileURL.path
+        guard path.hasPrefix(root + "/") else { return nil }
+        let segments = path.dropFirst(root.count + 1).split(separator: "/").map { segment in
+            String(segment).addingPercentEncoding(withAllowedCharacters: Self.pathSegmentAllowed) ?? String(segment)
+        }
+        return template.replacingOccurrences(of: "{path}", with: segments.joined(separator: "/"))
+    }
+
+    private static let pathSegmentAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/;?#"))
+
     private func page(path: String, kind: String, title: String?, description: String?, template: String, context: [String: Any]) -> String {
         let root = URLPaths.rootPrefix(of: path)
         let config = course.config
@@ -133,6 +151,7 @@ struct PageRenderer {
             "course": compact([
                 "title": config.title, "subtitle": config.subtitle, "description": config.description,
                 "authors": config.authors.isEmpty ? nil : config.authors.joined(separator: ", "), "license": config.license,
+                "repository": config.repository,
             ]),
             "page": compact([
                 "title": title ?? config.title,

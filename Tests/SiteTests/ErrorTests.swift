@@ -168,6 +168,9 @@ import Testing
         await single(course(["course.yml": "title: T\nchapters:\n  - 01-ch\n  - 09-missing\n"]), file: "course.yml", line: 4, "chapter folder '09-missing' not found")
         await single(course(["course.yml": "title: [unclosed\n"]), file: "course.yml", line: 1, "malformed YAML")
         await single(course(["course.yml": "title: T\ntemplates: no-such-theme/\n"]), file: "course.yml", line: 2, "templates folder 'no-such-theme/' not found")
+        await single(course(["course.yml": "title: T\nrepository: javascript:alert(1)\n"]), file: "course.yml", line: 2, "'repository' must be an http:// or https:// address")
+        await single(course(["course.yml": "title: T\n\nedit-url: https://example.org/edit/main/\n"]), file: "course.yml", line: 3, "'edit-url' must contain {path}")
+        await single(course(["course.yml": "title: T\nedit-url: /edit/{path}\n"]), file: "course.yml", line: 2, "'edit-url' must be an http:// or https:// address")
     }
 
     @Test func missingContentFolder() async {
