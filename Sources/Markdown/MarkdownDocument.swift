@@ -41,7 +41,11 @@ public final class MarkdownDocument {
     private let parser: OpaquePointer
     private let root: OpaquePointer
     private var headingNodes: [OpaquePointer] = []
-    private var linkNodes: [OpaquePointer] = []
+    /// Markdown link and image nodes, with their index in `links`.
+    private var linkNodes: [(node: OpaquePointer, link: Int)] = []
+    /// Raw HTML nodes holding `href`/`src` attributes: the original HTML, and each value's place
+    /// and index in `links`, so every render can rewrite them from the original.
+    private var rawLinkNodes: [(node: OpaquePointer, html: [UInt8], urls: [(url: RawHTMLURL, link: Int)])] = []
 
     /// Parses `markdown`. `codeBlockHTML` may return HTML to use in place of a code block (exercise
     /// blocks, say); nil keeps the default highlighted rendering.
@@ -88,9 +92,26 @@ public final class MarkdownDocument {
             buffer += Array("\">#</a></h".utf8) + [level, 0x3E, 0x00]
             buffer.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_on_exit(node, $0.baseAddress) } }
         }
-        for (index, node) in linkNodes.enumerated() {
+        for (node, index) in linkNodes {
             let url = linkURL(links[index]) ?? links[index].destination
             cmark_node_set_url(node, url)
+        }
+        for (node, original, urls) in rawLinkNodes {
+            var html: [UInt8] = []
+            html.reserveCapacity(original.count + 16)
+            var position = 0
+            for (url, index) in urls {
+                html += original[position..<url.range.lowerBound]
+                if let rewritten = linkURL(links[index]) {
+                    HTMLEscaping.appendEscaped(Array(rewritten.utf8)[...], to: &html)
+                } else {
+                    html += original[url.range]
+                }
+                position = url.range.upperBound
+            }
+            html += original[position...]
+            html.append(0)
+            html.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_literal(node, $0.baseAddress) } }
         }
         var html = CmarkRuntime.render(root, parser: parser)
         if hasFootnotes {
@@ -186,11 +207,11 @@ public final class MarkdownDocument {
                         line: Int(cmark_node_get_start_line(node)),
                         column: Int(cmark_node_get_start_column(node))
                     ))
-                    linkNodes.append(node)
+                    linkNodes.append((node, links.count - 1))
                 }
             case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
                 if let literal = cmark_node_get_literal(node) {
-                    scanRawHTML(String(cString: literal), line: Int(cmark_node_get_start_line(node)))
+                    scanRawHTML(String(cString: literal), node: node, line: Int(cmark_node_get_start_line(node)), column: Int(cmark_node_get_start_column(node)))
                 }
             case CMARK_NODE_BLOCK_QUOTE:
                 if entering {
@@ -378,8 +399,17 @@ public final class MarkdownDocument {
         }
     }
 
-    private func scanRawHTML(_ html: String, line: Int) {
+    private func scanRawHTML(_ html: String, node: OpaquePointer, line: Int, column: Int) {
         rawHTMLIDs.append(contentsOf: RawHTMLScanner.ids(in: html))
         for offset in RawHTMLScanner.imagesWithoutAlt(in: html) { rawImagesWithoutAlt.append(line + offset) }
+        let bytes = Array(html.utf8)
+        let urls = RawHTMLScanner.urls(in: bytes)
+        guard !urls.isEmpty else { return }
+        var entries: [(url: RawHTMLURL, link: Int)] = []
+        for url in urls {
+            entries.append((url, links.count))
+            links.append(LinkReference(index: links.count, kind: .rawHTML, destination: url.value, altText: "", line: line + url.lineOffset, column: column))
+        }
+        rawLinkNodes.append((node, bytes, entries))
     }
 }

@@ -42,7 +42,8 @@ public struct Heading: Sendable, Hashable {
 
 /// A link or image destination as the author wrote it.
 public struct LinkReference: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable { case link, image }
+    /// `rawHTML`: an `href` or `src` attribute in the author's raw HTML.
+    public enum Kind: Sendable, Hashable { case link, image, rawHTML }
     /// Position in `MarkdownDocument.links`.
     public var index: Int
     public var kind: Kind
