@@ -10,7 +10,7 @@ import Foundation
 /// Not thread-safe: use one document per task. Different documents may be used concurrently.
 public final class MarkdownDocument {
     public private(set) var headings: [Heading] = []
-    public private(set) var links: [LinkReference] = []
+    public internal(set) var links: [LinkReference] = []
     public private(set) var codeBlocks: [CodeBlock] = []
     /// Searchable text by section. Computed on first use: rendering alone does not pay for it.
     public var sections: [SearchSection] {
@@ -45,7 +45,7 @@ public final class MarkdownDocument {
     private var linkNodes: [(node: OpaquePointer, link: Int)] = []
     /// Raw HTML nodes holding `href`/`src` attributes: the original HTML, and each value's place
     /// and index in `links`, so every render can rewrite them from the original.
-    private var rawLinkNodes: [(node: OpaquePointer, html: [UInt8], urls: [(url: RawHTMLURL, link: Int)])] = []
+    var rawLinkNodes: [(node: OpaquePointer, html: [UInt8], urls: [(url: RawHTMLURL, link: Int)])] = []
 
     /// Parses `markdown`. `codeBlockHTML` may return HTML to use in place of a code block (exercise
     /// blocks, say); nil keeps the default highlighted rendering.
@@ -96,23 +96,7 @@ public final class MarkdownDocument {
             let url = linkURL(links[index]) ?? links[index].destination
             cmark_node_set_url(node, url)
         }
-        for (node, original, urls) in rawLinkNodes {
-            var html: [UInt8] = []
-            html.reserveCapacity(original.count + 16)
-            var position = 0
-            for (url, index) in urls {
-                html += original[position..<url.range.lowerBound]
-                if let rewritten = linkURL(links[index]) {
-                    HTMLEscaping.appendEscaped(Array(rewritten.utf8)[...], to: &html)
-                } else {
-                    html += original[url.range]
-                }
-                position = url.range.upperBound
-            }
-            html += original[position...]
-            html.append(0)
-            html.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_literal(node, $0.baseAddress) } }
-        }
+        rewriteRawLinks(linkURL)
         var html = CmarkRuntime.render(root, parser: parser)
         if hasFootnotes {
             html = FootnoteDecorator(idPrefix: idPrefix, title: options.footnotesTitle, backLabel: options.footnoteBackLabel).decorate(html)
@@ -402,14 +386,6 @@ public final class MarkdownDocument {
     private func scanRawHTML(_ html: String, node: OpaquePointer, line: Int, column: Int) {
         rawHTMLIDs.append(contentsOf: RawHTMLScanner.ids(in: html))
         for offset in RawHTMLScanner.imagesWithoutAlt(in: html) { rawImagesWithoutAlt.append(line + offset) }
-        let bytes = Array(html.utf8)
-        let urls = RawHTMLScanner.urls(in: bytes)
-        guard !urls.isEmpty else { return }
-        var entries: [(url: RawHTMLURL, link: Int)] = []
-        for url in urls {
-            entries.append((url, links.count))
-            links.append(LinkReference(index: links.count, kind: .rawHTML, destination: url.value, altText: "", line: line + url.lineOffset, column: column))
-        }
-        rawLinkNodes.append((node, bytes, entries))
+        recordRawLinks(in: html, node: node, line: line, column: column)
     }
 }
