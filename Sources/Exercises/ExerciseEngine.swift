@@ -15,7 +15,7 @@ public struct ExerciseEngine: Sendable {
     public func process(_ inputs: [ExerciseInput], pass: ExercisePass) -> ExerciseReport {
         let profile = Profile()
         defer { profile.report() }
-        var state = PassState(inputs: inputs, pass: pass)
+        var state = PassState(inputs: inputs, pass: pass, promoteCommand: settings.promoteCommand)
         state.parse()
         profile.mark("parse")
         state.select()

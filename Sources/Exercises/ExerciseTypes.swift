@@ -37,6 +37,9 @@ public struct ExerciseSettings: Sendable {
     /// the toolchain (where the kernel has Landlock; elsewhere a warning says they run unconfined).
     /// Defaults to on unless `HYPERCOURSE_UNCONFINED` is set (for a sandbox that forbids Landlock).
     public var confineTools: Bool
+    /// How messages spell the promote command, so a hint can be pasted as it is
+    /// (`hypercourse promote --content course/` for a course outside `content/`).
+    public var promoteCommand = "hypercourse promote"
 
     public init(kvmDevice: String = KVMSystem.defaultDevicePath, cacheDirectory: URL?,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, toolchain: Toolchain = .locate(),
@@ -48,6 +51,14 @@ public struct ExerciseSettings: Sendable {
         self.toolchain = toolchain
         self.toolTimeout = toolTimeout
         self.confineTools = confineTools
+    }
+
+    /// The promote command for a course in `content` (as the user wrote the path).
+    public static func promoteCommand(content: String) -> String {
+        let trimmed = content.hasSuffix("/") && content.count > 1 ? String(content.dropLast()) : content
+        if trimmed == "content" || trimmed == "./content" { return "hypercourse promote" }
+        let plain = content.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:,@".contains($0) }
+        return "hypercourse promote --content " + (plain ? content : "'" + content.replacingOccurrences(of: "'", with: "'\\''") + "'")
     }
 
     /// `.hypercourse-cache` beside the content folder.

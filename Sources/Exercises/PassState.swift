@@ -19,9 +19,13 @@ struct PassState {
     var report: ExerciseReport
     private var problemsBySlot: [Int: [ExerciseProblem]] = [:]
 
-    init(inputs: [ExerciseInput], pass: ExercisePass) {
+    /// `hypercourse promote`, as hints should spell it.
+    let promoteCommand: String
+
+    init(inputs: [ExerciseInput], pass: ExercisePass, promoteCommand: String = "hypercourse promote") {
         self.inputs = inputs
         self.pass = pass
+        self.promoteCommand = promoteCommand
         report = ExerciseReport(outcomes: Array(repeating: nil, count: inputs.count), problems: [], notes: [], warnings: [])
     }
 
@@ -76,17 +80,24 @@ struct PassState {
         selected = chosen
     }
 
-    /// The record file of every lesson with exercises.
+    /// The record file of every lesson with exercises. A damaged one (bad JSON, a merge conflict)
+    /// is an error and is never overwritten, except by a `promote` that reruns every exercise of
+    /// its lesson: that regenerates it from scratch, which is what the error suggests.
     mutating func loadRecords() {
-        for spec in specs.compactMap({ $0 }) {
-            let url = RecordFile.url(forLesson: spec.input.file)
-            guard records[url] == nil else { continue }
+        let byRecord = Dictionary(grouping: specs.indices.filter { specs[$0] != nil }) { RecordFile.url(forLesson: specs[$0]!.input.file) }
+        for (url, slots) in byRecord.sorted(by: { $0.key.path < $1.key.path }) {
+            let lesson = specs[slots[0]]!.input.file
             do {
                 records[url] = try RecordFile.load(url) ?? RecordFile(url: url, entries: [])
             } catch {
-                // Reported, and never overwritten: the file may be a merge away from good.
-                report.problems.append(error)
                 records[url] = RecordFile(url: url, entries: [])
+                if case .promote = pass, slots.allSatisfy(selected.contains) {
+                    report.warnings.append("\(DisplayPath.of(url)): warning: \(error.message); regenerating it from this run")
+                    continue
+                }
+                var problem = error
+                problem.message += "; restore it from version control, or regenerate it with `\(promoteCommand) \(DisplayPath.of(lesson))`"
+                report.problems.append(problem)
                 damaged.insert(url)
             }
         }
@@ -100,7 +111,7 @@ struct PassState {
             guard let spec = specs[slot] else { continue }
             guard let entry = recordEntry(spec) else {
                 fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line,
-                    message: "exercise '\(spec.id)' has no verified record, and it cannot run here: \(report.kvmUnavailable ?? "KVM is unavailable"); run `hypercourse promote \(spec.id)` on a machine with KVM"))
+                    message: "exercise '\(spec.id)' has no verified record, and it cannot run here: \(report.kvmUnavailable ?? "KVM is unavailable"); run `\(promoteCommand) \(spec.id)` on a machine with KVM"))
                 continue
             }
             // Without the tools the key cannot be recomputed: say so once, rather than call every
@@ -176,10 +187,14 @@ struct PassState {
     private mutating func decide(_ slot: Int, _ spec: ExerciseSpec, fresh: Verified, newEntry: RecordEntry, engine: ExerciseEngine) -> RecordEntry? {
         let recordURL = RecordFile.url(forLesson: spec.input.file)
         let name = DisplayPath.of(recordURL)
+        if damaged.contains(recordURL) {
+            // Already reported; nothing can be compared with it or written to it.
+            return pass == .check ? nil : newEntry
+        }
         switch (pass, recordEntry(spec)) {
         case (.check, nil):
             fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line,
-                message: "exercise '\(spec.id)' has no record in \(name); run `hypercourse promote \(spec.id)` to record it"))
+                message: "exercise '\(spec.id)' has no record in \(name); run `\(promoteCommand) \(spec.id)` to record it"))
             return nil
         case (.check, let old?):
             if old.result != fresh.result {
@@ -188,7 +203,7 @@ struct PassState {
             }
             if old.key != fresh.key {
                 fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line,
-                    message: "exercise '\(spec.id)': the record's key is stale (the source, an include, the toolchain or an option changed since it was recorded; the result is the same); run `hypercourse promote \(spec.id)` to refresh it"))
+                    message: "exercise '\(spec.id)': the record's key is stale (the source, an include, the toolchain or an option changed since it was recorded; the result is the same); run `\(promoteCommand) \(spec.id)` to refresh it"))
                 return nil
             }
             return old
@@ -266,7 +281,7 @@ struct PassState {
             for (url, file) in records.sorted(by: { $0.key.path < $1.key.path }) {
                 let ids = Set((lessons[url] ?? []).map(\.id))
                 for orphan in file.entries where !ids.contains(orphan.id) {
-                    report.warnings.append("\(DisplayPath.of(url)): warning: record of '\(orphan.id)', which is no longer in the lesson (`hypercourse promote` removes it)")
+                    report.warnings.append("\(DisplayPath.of(url)): warning: record of '\(orphan.id)', which is no longer in the lesson (`\(promoteCommand)` removes it)")
                 }
             }
         }

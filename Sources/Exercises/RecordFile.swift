@@ -56,19 +56,24 @@ public struct RecordFile: Sendable {
 
     public func entry(_ id: String) -> RecordEntry? { entries.first { $0.id == id } }
 
-    /// Reads a record; nil when there is none. A damaged file is an error naming it.
+    /// Reads a record; nil when there is none. A damaged file is an error naming it, at the line of
+    /// a merge-conflict marker when that is what damaged it.
     public static func load(_ url: URL) throws(ExerciseProblem) -> RecordFile? {
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         do {
             let mirror = try JSONDecoder().decode(FileMirror.self, from: data)
             guard mirror.format == format else {
-                throw ExerciseProblem(file: url, line: nil, message: "record format \(mirror.format) is not \(format); regenerate it with `hypercourse promote`")
+                throw ExerciseProblem(file: url, line: nil, message: "record format \(mirror.format) is not \(format)")
             }
             return RecordFile(url: url, entries: try mirror.exercises.map { try $0.entry() })
         } catch let problem as ExerciseProblem {
             throw problem
         } catch {
-            throw ExerciseProblem(file: url, line: nil, message: "the record is not valid (\(Self.describe(error))); restore it from version control or regenerate it with `hypercourse promote`")
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            if let conflict = lines.firstIndex(where: { $0.hasPrefix("<<<<<<<") || $0.hasPrefix(">>>>>>>") || $0 == "=======" }) {
+                throw ExerciseProblem(file: url, line: conflict + 1, message: "the record has an unresolved merge conflict")
+            }
+            throw ExerciseProblem(file: url, line: nil, message: "the record is not valid (\(Self.describe(error)))")
         }
     }
 

@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = site.buildOptions
-        let provider = BuildCommand.exerciseProvider(contentDirectory: options.contentDirectory)
+        let provider = BuildCommand.exerciseProvider(contentDirectory: options.contentDirectory, contentArgument: site.content)
         _ = await BuildCommand.build(options, exercises: provider, quiet: true)
 
         let server: DevServer

@@ -50,8 +50,9 @@ struct ExerciseOptions: ParsableArguments {
             for error in failure.errors { printError(error.description) }
             throw ExitCode(1)
         }
-        let settings = ExerciseSettings(kvmDevice: kvmDevice, cacheDirectory: cache.map { URL(fileURLWithPath: $0) }
+        var settings = ExerciseSettings(kvmDevice: kvmDevice, cacheDirectory: cache.map { URL(fileURLWithPath: $0) }
                                             ?? ExerciseSettings.defaultCache(contentDirectory: contentDirectory))
+        settings.promoteCommand = ExerciseSettings.promoteCommand(content: content)
         return await ExerciseEngine(settings: settings).process(blocks.map(ExerciseAdapter.input), pass: pass)
     }
 }

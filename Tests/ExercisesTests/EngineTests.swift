@@ -287,6 +287,38 @@ struct EngineTests {
         let report = course.process([input])
         #expect(report.problems.count == 1 && report.problems[0].file?.lastPathComponent == "lesson.exercises.json")
         #expect(report.problems[0].message.contains("the record is not valid"))
+        #expect(report.problems[0].message.contains("regenerate it with `hypercourse promote "))
+        #expect(report.problems[0].message.hasSuffix("ch/lesson.md`"))
         #expect(report.recordFilesWritten.isEmpty && course.read("ch/lesson.exercises.json") == damaged)
+        #expect(!report.notes.contains { $0.contains("recorded 'keep'") }, "nothing was recorded: \(report.notes)")
+        let checked = course.process([input], .check)
+        #expect(checked.problems.count == 1, "only the damaged file, not 'no record': \(checked.messages)")
+    }
+
+    @Test func promotingAWholeLessonRegeneratesItsDamagedRecordAndAPartialPromoteDoesNot() throws {
+        let course = TestCourse()
+        let inputs = [course.block("id=first", Guests.hello(.real, "1")), course.block("id=second", Guests.hello(.real, "2"), line: 20)]
+        let conflicted = "{\n  \"format\": 1,\n<<<<<<< HEAD\n  \"exercises\": []\n=======\n  \"exercises\": [ ]\n>>>>>>> theirs\n}\n"
+        course.write("ch/lesson.exercises.json", conflicted)
+
+        let partial = course.process(inputs, .promote(PromoteSelection(lessons: [], ids: ["first"])))
+        #expect(partial.problems.count == 1)
+        #expect(partial.problems.first?.line == 3)
+        #expect(partial.problems.first?.message.contains("unresolved merge conflict") == true)
+        #expect(course.read("ch/lesson.exercises.json") == conflicted)
+
+        let whole = course.process(inputs, .promote(PromoteSelection(lessons: [course.content.appendingPathComponent("ch/lesson.md")], ids: [])))
+        #expect(whole.problems.isEmpty, "\(whole.messages)")
+        #expect(whole.warnings.contains { $0.contains("lesson.exercises.json: warning: the record has an unresolved merge conflict; regenerating it") })
+        #expect(try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entries.map(\.id) == ["first", "second"])
+        #expect(course.process(inputs, .check).problems.isEmpty)
+    }
+
+    @Test func hintsSpellThePromoteCommandForTheCourseFolder() {
+        #expect(ExerciseSettings.promoteCommand(content: "content") == "hypercourse promote")
+        #expect(ExerciseSettings.promoteCommand(content: "content/") == "hypercourse promote")
+        #expect(ExerciseSettings.promoteCommand(content: "course/") == "hypercourse promote --content course/")
+        #expect(ExerciseSettings.promoteCommand(content: "my course") == "hypercourse promote --content 'my course'")
+        #expect(ExerciseSettings.promoteCommand(content: "it's") == "hypercourse promote --content 'it'\\''s'")
     }
 }
