@@ -23,13 +23,27 @@ public struct ExerciseInput: Sendable, Hashable {
         }
     }
 
-    public init(language: String, options: [Option], body: String, file: URL, line: Int, contentRoot: URL) {
+    /// Where each line of `body` was written, when not simply on the lines after the fence (an
+    /// `{{#include}}` inside the block); nil otherwise.
+    public var bodyLineOrigins: [LineOrigin]?
+
+    public struct LineOrigin: Sendable, Hashable {
+        public var file: URL
+        public var line: Int
+        public init(file: URL, line: Int) {
+            self.file = file
+            self.line = line
+        }
+    }
+
+    public init(language: String, options: [Option], body: String, file: URL, line: Int, contentRoot: URL, bodyLineOrigins: [LineOrigin]? = nil) {
         self.language = language
         self.options = options
         self.body = body
         self.file = file
         self.line = line
         self.contentRoot = contentRoot
+        self.bodyLineOrigins = bodyLineOrigins
     }
 }
 
@@ -138,7 +152,14 @@ public struct ExerciseSpec: Sendable, Hashable {
     /// The file and line a built-source line comes from, for diagnostics: the `src=` file's own line,
     /// or the lesson line inside the fenced block.
     public func location(ofBuiltLine line: Int?) -> (file: URL, line: Int?) {
+        Self.location(ofBuiltLine: line, input: input, sourceFile: sourceFile)
+    }
+
+    private static func location(ofBuiltLine line: Int?, input: ExerciseInput, sourceFile: URL?) -> (file: URL, line: Int?) {
         if let sourceFile { return (sourceFile, line) }
+        if let line, let origins = input.bodyLineOrigins, origins.indices.contains(line - 1) {
+            return (origins[line - 1].file, origins[line - 1].line)
+        }
         return (input.file, line.map { input.line + $0 })
     }
 
@@ -231,8 +252,8 @@ public struct ExerciseSpec: Sendable, Hashable {
         do {
             source = try GuestSource(text, language: language)
         } catch {
-            let place = sourceFile.map { ($0, error.line) } ?? (input.file, input.line + error.line)
-            throw ExerciseProblem(file: place.0, line: place.1, message: error.message)
+            let place = location(ofBuiltLine: error.line, input: input, sourceFile: sourceFile)
+            throw ExerciseProblem(file: place.file, line: place.line, message: error.message)
         }
         return ExerciseSpec(
             id: id, language: language, mode: mode, memoryMiB: memory, timeoutNanoseconds: timeout, expect: expect,

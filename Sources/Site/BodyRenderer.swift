@@ -45,7 +45,8 @@ struct BodyRenderer: Sendable {
             let origin = map.location(block.line)
             let token = "<!--hc-exercise:\(nonce):\(index):\(exercises.count)-->"
             exercises.append(PendingExercise(
-                block: ExerciseBlock(language: language, options: options, body: block.literal, lessonFile: origin.file, line: origin.line, contentRoot: contentRoot),
+                block: ExerciseBlock(language: language, options: options, body: block.literal, lessonFile: origin.file, line: origin.line, contentRoot: contentRoot,
+                                     bodyLineOrigins: Self.bodyLineOrigins(block, fence: origin, map: map)),
                 token: token))
             return token
         }
@@ -95,6 +96,15 @@ struct BodyRenderer: Sendable {
         return RenderedBody(
             html: html, printHTML: printHTML, headings: doc.headings, sections: doc.sections, ids: ids,
             anchorChecks: checks, files: files, exercises: exercises, warnings: warnings)
+    }
+
+    /// Each body line's origin, or nil when they are simply the lines after the fence.
+    static func bodyLineOrigins(_ block: CodeBlock, fence: (file: URL, line: Int), map: SourceMap) -> [ExerciseBlock.LineOrigin]? {
+        let count = block.literal.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        guard count > 0 else { return nil }
+        let origins = (1...count).map { k in map.location(block.line + k) }
+        guard origins.enumerated().contains(where: { k, origin in origin.file != fence.file || origin.line != fence.line + k + 1 }) else { return nil }
+        return origins.map { ExerciseBlock.LineOrigin(file: $0.file, line: $0.line) }
     }
 
     private func relativeContentPath(_ file: URL) -> String {

@@ -23,13 +23,24 @@ public struct ExerciseBlock: Sendable, Hashable {
     /// The course's content folder; every path an exercise names must stay inside it.
     public var contentRoot: URL
 
-    public init(language: String, options: [ExerciseOption], body: String, lessonFile: URL, line: Int, contentRoot: URL) {
+    /// Where each body line was written, when an `{{#include}}` inside the block moved lines away
+    /// from "the fence's line plus k"; nil otherwise. Diagnostics use it.
+    public var bodyLineOrigins: [LineOrigin]?
+
+    public struct LineOrigin: Sendable, Hashable {
+        public var file: URL
+        public var line: Int
+    }
+
+    public init(language: String, options: [ExerciseOption], body: String, lessonFile: URL, line: Int, contentRoot: URL,
+                bodyLineOrigins: [LineOrigin]? = nil) {
         self.language = language
         self.options = options
         self.body = body
         self.lessonFile = lessonFile
         self.line = line
         self.contentRoot = contentRoot
+        self.bodyLineOrigins = bodyLineOrigins
     }
 
     /// The value of the first option named `key`, if any.

@@ -35,7 +35,8 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
     static func input(_ block: ExerciseBlock) -> ExerciseInput {
         ExerciseInput(
             language: block.language, options: block.options.map { ExerciseInput.Option(key: $0.key, value: $0.value) },
-            body: block.body, file: block.lessonFile, line: block.line, contentRoot: block.contentRoot)
+            body: block.body, file: block.lessonFile, line: block.line, contentRoot: block.contentRoot,
+            bodyLineOrigins: block.bodyLineOrigins?.map { ExerciseInput.LineOrigin(file: $0.file, line: $0.line) })
     }
 
     static func siteError(_ problem: ExerciseProblem) -> SiteError {

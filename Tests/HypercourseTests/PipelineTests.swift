@@ -122,4 +122,34 @@ struct PipelineTests {
         #expect(course.read("content/01-modes/01-assembly.exercises.json").contains("\"long mode, edited\\n\""))
         #expect(try await course.build().exercisesRun == 0)
     }
+
+    /// A `{{#include}}` inside an exercise block moves the lines after it; errors still name the
+    /// line the author wrote, in the lesson or in the included file.
+    @Test func errorsInsideABlockWithAnIncludeNameTheWrittenLine() async throws {
+        let course = FixtureCourse()
+        course.write("content/01-modes/real-header.asm", "; [hide]\n; a header longer than one line\n; so the lines after the include move\nbits 16\norg 0x7c00\n; [show]\n")
+        course.edit("content/01-modes/01-assembly.md") {
+            $0.replacingOccurrences(of: "; [hide]\nbits 16\norg 0x7c00\n; [show]\n    mov dx, 0x3f8        ; COM1\n    mov al, 'R'",
+                                    with: "{{#include real-header.asm}}\n    mov dx, 0x3f8        ; COM1\n    frobnicate al")
+        }
+        #expect(course.read("content/01-modes/01-assembly.md").contains("frobnicate al"))
+        func errors() async -> [SiteError] {
+            do {
+                _ = try await course.build()
+                Issue.record("the build succeeded")
+                return []
+            } catch let failure as BuildFailure {
+                return failure.errors
+            } catch {
+                Issue.record("\(error)")
+                return []
+            }
+        }
+        let inLesson = await errors()
+        #expect(inLesson.map { "\(URL(fileURLWithPath: $0.file ?? "").lastPathComponent):\($0.line ?? 0)" } == ["01-assembly.md:9"], "\(inLesson)")
+        course.edit("content/01-modes/01-assembly.md") { $0.replacingOccurrences(of: "frobnicate al", with: "mov al, 'R'") }
+        course.edit("content/01-modes/real-header.asm") { $0.replacingOccurrences(of: "org 0x7c00", with: "org 0x7c00\nfrobnicate ax") }
+        let inHeader = await errors()
+        #expect(inHeader.map { "\(URL(fileURLWithPath: $0.file ?? "").lastPathComponent):\($0.line ?? 0)" } == ["real-header.asm:6"], "\(inHeader)")
+    }
 }
