@@ -118,6 +118,10 @@ public struct StandaloneRun: Sendable {
     /// The image, and nasm's listing when the guest is assembly and a table will need source lines.
     private func loadImage(warnings: inout Outcome) -> Result<(image: [UInt8], listing: String?), Failure> {
         let url = URL(fileURLWithPath: file)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return .failure(Failure(message: "\(file): error: is a folder, not a .asm file or a .bin image", code: RunSummary.codeBadInput))
+        }
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
         }
@@ -125,11 +129,17 @@ public struct StandaloneRun: Sendable {
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
             }
+            guard !data.isEmpty else {
+                return .failure(Failure(message: "\(file): error: the image is empty (0 bytes); the guest would run through zeroed memory", code: RunSummary.codeBadInput))
+            }
             return .success(([UInt8](data), nil))
         }
         do {
             let assembly = try Nasm.locate().assemble(file: url, listing: !json && (trace || steps > 0))
             for warning in assembly.warnings { warnings.err(asWritten(warning) + "\n") }
+            guard !assembly.image.isEmpty else {
+                return .failure(Failure(message: "\(file): error: assembles to nothing (0 bytes); the guest would run through zeroed memory", code: RunSummary.codeBadInput))
+            }
             return .success((assembly.image, assembly.listing))
         } catch {
             let message: String

@@ -148,4 +148,18 @@ struct RunCommandTests {
         #expect(try run(["/nonexistent/guest.bin"]).status == 12)
         #expect(try run(["--memory", "0", "/nonexistent/guest.bin"]).status == 64)
     }
+
+    /// Nothing to run is an error, not a guest that wanders through zeroed memory to a `hlt`.
+    @Test func aFolderOrAnEmptyImageIsRefused() throws {
+        let empty = try file("empty.bin", "")
+        let folder = empty.deletingLastPathComponent().appendingPathComponent("folder.asm")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let comments = try file("comments.asm", "; nothing but a comment\n")
+        for (url, fragment) in [(empty, "the image is empty"), (folder, "is a folder"), (comments, "assembles to nothing")] {
+            let result = try run([url.path])
+            #expect(result.status == 12, "\(url.lastPathComponent): \(result.stderr)")
+            #expect(result.stderr.contains(fragment), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
 }
