@@ -10,6 +10,8 @@ public final class DevServer: @unchecked Sendable {
     private let listener: Int32
     private let lock = NSLock()
     private var clients: [Int32] = []
+    /// The last build's failure until a build succeeds: shown to pages opened after it, too.
+    private var failure: String?
 
     static let eventsPath = "/__hypercourse/events"
     static let reloadScript = """
@@ -65,11 +67,19 @@ public final class DevServer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Tells every open page to reload.
-    public func reload() { broadcast(event: "reload", data: "1") }
+    /// Tells every open page to reload (after a build succeeded).
+    public func reload() {
+        lock.withLock { failure = nil }
+        broadcast(event: "reload", data: "1")
+    }
 
-    /// Shows a build failure on every open page.
-    public func showFailure(_ message: String) { broadcast(event: "failed", data: SearchIndex.json(message)) }
+    /// Shows a build failure on every open page, and on every page opened until a build succeeds.
+    public func showFailure(_ message: String) {
+        lock.withLock { failure = message }
+        broadcast(event: "failed", data: SearchIndex.json(message))
+    }
+
+    private static func failedEvent(_ message: String) -> String { "event: failed\ndata: \(SearchIndex.json(message))\n\n" }
 
     private func broadcast(event: String, data: String) {
         lock.lock()
@@ -113,7 +123,8 @@ public final class DevServer: @unchecked Sendable {
             // reply is not lost; the lock keeps a broadcast from interleaving with the header.
             lock.lock()
             defer { lock.unlock() }
-            guard send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: keep-alive\r\n\r\n: connected\n\n") else {
+            let pending = failure.map(Self.failedEvent) ?? ""
+            guard send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: keep-alive\r\n\r\n: connected\n\n" + pending) else {
                 close(fd)
                 return
             }
@@ -139,9 +150,16 @@ public final class DevServer: @unchecked Sendable {
         }
         if let data = FileManager.default.contents(atPath: file.path) {
             respond(fd, status: "200 OK", type: Self.contentType(file.pathExtension), body: inject(data, file.pathExtension), head: head)
-        } else {
-            let page = FileManager.default.contents(atPath: root.appendingPathComponent("404.html").path) ?? Data("not found\n".utf8)
+        } else if let page = FileManager.default.contents(atPath: root.appendingPathComponent("404.html").path) {
             respond(fd, status: "404 Not Found", type: "text/html; charset=utf-8", body: inject(page, "html"), head: head)
+        } else {
+            // No site yet: the first build failed. The page shows why and reloads once it builds.
+            let waiting = lock.withLock { failure != nil }
+            let page = "<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><title>\(waiting ? "Build failed" : "Not found")</title>"
+                + "<body style=\"font:16px/1.5 system-ui,sans-serif;margin:2rem\"><h1>\(waiting ? "The build failed" : "Not found")</h1>"
+                + "<p>\(waiting ? "Fix the error below and save: this page reloads when the site builds." : "There is no site here yet.")</p></body></html>\n"
+            respond(fd, status: waiting ? "503 Service Unavailable" : "404 Not Found", type: "text/html; charset=utf-8",
+                    body: inject(Data(page.utf8), "html"), head: head)
         }
     }
 

@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let options = site.buildOptions
         let provider = BuildCommand.exerciseProvider(contentDirectory: options.contentDirectory, contentArgument: site.content)
-        _ = await BuildCommand.build(options, exercises: provider, quiet: true)
+        let first = await BuildCommand.build(options, exercises: provider, quiet: true)
 
         let server: DevServer
         do {
@@ -39,6 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         server.start()
+        if case .failure(let failure) = first { server.showFailure(failure.description) }
         print("Serving \(options.outputDirectory.path) on http://127.0.0.1:\(server.port)/ (rebuilds on change; Ctrl-C stops)")
         fflush(nil)
 

@@ -191,6 +191,45 @@ import Testing
         #expect(read(until: "broken").contains("event: failed\ndata: \"x.md:3: error: \\u003cbroken"))
     }
 
+    /// A failure stays on show for pages opened after it, until a build succeeds; before the first
+    /// successful build there is no site, and every URL explains that.
+    @Test func aFailureIsShownToPagesOpenedLaterUntilABuildSucceeds() async throws {
+        let server = try DevServer(root: scratch.url.appendingPathComponent("not-built-yet"), port: 0)
+        server.start()
+        #expect(try get(server.port, "/").status == 404)
+        server.showFailure("x.md:3: error: <broken>")
+        let waiting = try get(server.port, "/")
+        #expect(waiting.status == 503 && waiting.body.contains("The build failed") && waiting.body.contains("new EventSource("))
+        #expect(firstEvent(server.port).contains("event: failed\ndata: \"x.md:3: error: \\u003cbroken"))
+        server.reload()
+        #expect(!firstEvent(server.port).contains("event: failed"))
+        #expect(try get(server.port, "/").status == 404)
+    }
+
+    /// What an events connection receives in its first half second.
+    func firstEvent(_ port: UInt16) -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = "GET /__hypercourse/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".withCString { Glibc.send(fd, $0, strlen($0), 0) }
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            text += String(decoding: buffer[0..<n], as: UTF8.self)
+        }
+        return text
+    }
+
     /// DNS rebinding: a page whose own name resolves to 127.0.0.1 reaches the server with that name
     /// in Host; only loopback names are answered.
     @Test func onlyLoopbackHostsAreAnswered() async throws {
