@@ -47,6 +47,7 @@ final class GuestBuilder: @unchecked Sendable {
         self.toolTimeout = toolTimeout
         self.confine = confine
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hypercourse-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        ScratchFolders.add(scratch)
     }
 
     /// Why the tools run unconfined although confinement was asked for, or nil.
@@ -55,7 +56,10 @@ final class GuestBuilder: @unchecked Sendable {
         return "warning: nasm and clang run unconfined: \(reason); what guests include is still checked through the tools' own dependency lists"
     }
 
-    func cleanUp() { try? FileManager.default.removeItem(at: scratch) }
+    func cleanUp() {
+        try? FileManager.default.removeItem(at: scratch)
+        ScratchFolders.remove(scratch)
+    }
 
     /// The tool versions a language's key includes, or why they cannot be known.
     func toolIdentity(_ language: GuestLanguage) -> Result<String, ExerciseBuildError> {

@@ -34,7 +34,11 @@ public struct Nasm: Sendable {
                          includePaths: [URL] = []) throws(NasmError) -> Assembly {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("hypercourse-nasm-\(UUID().uuidString)", isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        ScratchFolders.add(scratch)
+        defer {
+            try? FileManager.default.removeItem(at: scratch)
+            ScratchFolders.remove(scratch)
+        }
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
             try Data(source.utf8).write(to: scratch.appendingPathComponent(fileName))
@@ -47,7 +51,11 @@ public struct Nasm: Sendable {
     private func run(input: String, in directory: URL, listing: Bool, includePaths: [URL]) throws(NasmError) -> Assembly {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("hypercourse-nasm-out-\(UUID().uuidString)", isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        ScratchFolders.add(scratch)
+        defer {
+            try? FileManager.default.removeItem(at: scratch)
+            ScratchFolders.remove(scratch)
+        }
         let image = scratch.appendingPathComponent("image.bin"), list = scratch.appendingPathComponent("image.lst")
         var arguments = ["-f", "bin", "-o", image.path]
         if listing { arguments += ["-l", list.path] }

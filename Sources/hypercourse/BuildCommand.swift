@@ -45,6 +45,7 @@ struct BuildCommand: AsyncParsableCommand {
     var cache: String?
 
     func run() async throws {
+        Interrupts.install()
         let options = site.buildOptions
         let provider = Self.exerciseProvider(
             contentDirectory: options.contentDirectory, contentArgument: site.content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) }, promote: promote)

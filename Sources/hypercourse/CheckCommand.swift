@@ -22,6 +22,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var options: ExerciseOptions
 
     func run() async throws {
+        Interrupts.install()
         let clock = ContinuousClock(), start = clock.now
         let report = try await options.run(.check)
         if let refusal = report.refusalWithoutKVM {

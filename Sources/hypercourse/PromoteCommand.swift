@@ -26,6 +26,7 @@ struct PromoteCommand: AsyncParsableCommand {
     var targets: [String] = []
 
     func run() async throws {
+        Interrupts.install()
         let clock = ContinuousClock(), start = clock.now
         let report = try await options.run(.promote(PromoteSelection.parse(targets)))
         if let refusal = report.refusalWithoutKVM {

@@ -85,6 +85,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        Interrupts.install()
         let outcome = request.perform()
         for write in outcome.writes {
             (write.stream == .standardOutput ? FileHandle.standardOutput : FileHandle.standardError).write(write.data)

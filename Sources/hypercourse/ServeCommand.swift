@@ -27,6 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var site: SiteOptions
 
     func run() async throws {
+        Interrupts.install()
         let options = site.buildOptions
         let provider = BuildCommand.exerciseProvider(contentDirectory: options.contentDirectory, contentArgument: site.content)
         let first = await BuildCommand.build(options, exercises: provider, quiet: true)
