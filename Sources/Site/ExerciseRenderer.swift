@@ -16,7 +16,7 @@ struct ExerciseRenderer {
         context["hasView"] = true
         context["sourceName"] = view.sourceName
         let display = OutputDisplay.cut(view.output)
-        context["output"] = display.shown
+        context["output"] = OutputDisplay.visible(display.shown)
         context["outputEmpty"] = view.output.isEmpty
         context["outputBytes"] = view.outputBytes
         context["outputTruncated"] = view.outputTruncated || display.isCut

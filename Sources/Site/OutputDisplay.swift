@@ -50,4 +50,28 @@ struct OutputDisplay: Equatable {
         let restLines = rest.utf8.lazy.filter { $0 == 0x0A }.count + (rest.utf8.last == 0x0A || rest.isEmpty ? 0 : 1)
         return OutputDisplay(shown: shown, linesCut: restLines, bytesCut: utf8.count - end)
     }
+
+    /// Control characters made visible as their Unicode control pictures (ESC → ␛, NUL → ␀,
+    /// DEL → ␡): raw, they are invalid in HTML and invisible on the page. Newlines and tabs stay;
+    /// a CR before a newline (serial-port line ends) is dropped, as a terminal would show it.
+    static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x7F }) else { return text }
+        var out = String.UnicodeScalarView()
+        let scalars = Array(text.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            switch scalar.value {
+            case 0x0A, 0x09:
+                out.append(scalar)
+            case 0x0D where index + 1 < scalars.count && scalars[index + 1] == "\n":
+                continue
+            case 0x00..<0x20:
+                out.append(Unicode.Scalar(0x2400 + scalar.value)!)
+            case 0x7F:
+                out.append(Unicode.Scalar(0x2421)!)
+            default:
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
 }

@@ -5,6 +5,22 @@ import Testing
 /// How much guest output a card shows. The cut used to happen in the CLI at byte 16384, which could
 /// split a line, and a UTF-8 sequence, in two.
 @Suite struct OutputDisplayTests {
+    @Test func controlCharactersAreShownAsControlPictures() {
+        #expect(OutputDisplay.visible("plain\ttext\n") == "plain\ttext\n")
+        #expect(OutputDisplay.visible("\u{1B}[31mred\u{1B}[0m\u{0}\u{7F}\n") == "␛[31mred␛[0m␀␡\n")
+        #expect(OutputDisplay.visible("line\r\nnext\rover") == "line\nnext␍over")
+        #expect(OutputDisplay.visible("café ✓\u{7}") == "café ✓␇")
+    }
+
+    @Test func theCardNeverCarriesRawControlBytes() async throws {
+        let scratch = Scratch()
+        let content = scratch.write(["c/x.md": "---\ntitle: X\n---\n\n```asm exercise id=ctl\nhlt\n```\n"])
+        _ = try await build(content, into: scratch, provider: StubProvider { _ in sampleView(id: "ctl", output: "A\u{1B}B\u{0}C\r\n") })
+        let page = scratch.read("out/c/x.html")
+        #expect(page.contains("<samp>A␛B␀C\n</samp>"))
+        #expect(!page.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" })
+    }
+
     @Test func shortOutputIsShownWhole() {
         let display = OutputDisplay.cut("hello\nworld\n")
         #expect(display == OutputDisplay(shown: "hello\nworld\n", linesCut: 0, bytesCut: 0) && !display.isCut)
