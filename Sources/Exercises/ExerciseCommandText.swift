@@ -42,11 +42,12 @@ extension ExerciseReport {
     /// `check`'s last line: all matched, or how many problems in how many places.
     public func checkSummary(seconds: Double) -> String {
         guard !problems.isEmpty else {
-            return "check: all \(ran) exercises match their records (each run twice) in \(Self.seconds(seconds))"
+            let what = ran == 1 ? "the 1 exercise matches its record (run twice)" : "all \(ran) exercises match their records (each run twice)"
+            return "check: \(what) in \(Self.seconds(seconds))"
         }
         // One exercise can have several problems (a diff and a stale key); places count exercises.
         let places = Set(problems.map { "\($0.file?.path ?? ""):\($0.line ?? 0)" }).count
-        return "check failed: \(problems.count) problem\(plural(problems.count)) in \(places) place\(plural(places)) (of \(outcomes.count) exercises)"
+        return "check failed: \(problems.count) problem\(plural(problems.count)) in \(places) place\(plural(places)) (of \(outcomes.count) exercise\(plural(outcomes.count)))"
     }
 
     /// `promote`'s summary line, and when anything failed, the line that says nothing was written.

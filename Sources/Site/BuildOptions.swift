@@ -55,7 +55,8 @@ public struct BuildSummary: Sendable, CustomStringConvertible {
     public var outputDirectory: URL
 
     public var description: String {
-        var line = "Built \(pages) pages (\(chapters) chapters, \(lessons) lessons) into \(DisplayPath.of(outputDirectory))/ in \(String(format: "%.2f", seconds)) s"
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        var line = "Built \(count(pages, "page")) (\(count(chapters, "chapter")), \(count(lessons, "lesson"))) into \(DisplayPath.of(outputDirectory))/ in \(String(format: "%.2f", seconds)) s"
         if exercises > 0 {
             line += "; exercises: \(exercisesRun) run, "
             if exercisesCached > 0 { line += "\(exercisesCached) unchanged, " }
