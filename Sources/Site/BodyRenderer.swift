@@ -28,6 +28,13 @@ struct RenderedBody: Sendable {
     var warnings: [SiteWarning]
 }
 
+/// A page whose links failed: its errors, and the anchors its good links still need checked, so
+/// one build reports a missing anchor beside a missing file.
+struct BodyFailure: Error {
+    var errors: [SiteError]
+    var anchorChecks: [LinkResolver.AnchorCheck]
+}
+
 struct BodyRenderer: Sendable {
     let resolver: LinkResolver
     let includes: IncludeExpander
@@ -83,7 +90,7 @@ struct BodyRenderer: Sendable {
             let origin = map.location(line)
             warnings.append(SiteWarning(file: origin.file, line: origin.line, "<img> without an alt attribute; add alt=\"...\" describing the image"))
         }
-        guard errors.isEmpty else { throw BuildFailure(errors) }
+        guard errors.isEmpty else { throw BodyFailure(errors: errors, anchorChecks: checks) }
 
         let html = doc.html { link in resolver.url(for: targets[link.index], onPage: job.page.path, print: nil) }
         let printHTML = doc.html(idPrefix: job.page.printPrefix) { link in

@@ -81,12 +81,16 @@ public struct SiteBuilder: Sendable {
         var bodies: [String: RenderedBody] = [:]
         var rendered: [RenderedBody] = []
         var errors: [SiteError] = []
+        var partialChecks: [LinkResolver.AnchorCheck] = []
         for (job, result) in zip(frozenJobs, results) {
             switch result {
             case .success(let body):
                 bodies[job.page.path] = body
                 rendered.append(body)
                 warnings.append(contentsOf: body.warnings)
+            case .failure(let failure as BodyFailure):
+                errors.append(contentsOf: failure.errors)
+                partialChecks.append(contentsOf: failure.anchorChecks)
             case .failure(let failure as BuildFailure): errors.append(contentsOf: failure.errors)
             case .failure(let error as SiteError): errors.append(error)
             case .failure(let error): throw error
@@ -100,8 +104,8 @@ public struct SiteBuilder: Sendable {
             if case .failure = result { return job.page.path }
             return nil
         })
-        for body in rendered {
-            for check in body.anchorChecks where !failedPages.contains(check.path) && !(bodies[check.path]?.ids.contains(check.fragment) ?? false) {
+        for check in rendered.flatMap(\.anchorChecks) + partialChecks {
+            if !failedPages.contains(check.path) && !(bodies[check.path]?.ids.contains(check.fragment) ?? false) {
                 let known = bodies[check.path]?.ids ?? []
                 let hint = LinkResolver.closest(check.fragment, in: known).map { " (did you mean '#\($0)'?)" } ?? ""
                 errors.append(SiteError(file: check.file, line: check.line, "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))
@@ -265,6 +269,7 @@ public struct SiteBuilder: Sendable {
             for result in results {
                 switch result {
                 case .success(let found): blocks += found
+                case .failure(let failure as BodyFailure): errors += failure.errors
                 case .failure(let failure as BuildFailure): errors += failure.errors
                 case .failure(let error as SiteError): errors.append(error)
                 case .failure(let error): throw error

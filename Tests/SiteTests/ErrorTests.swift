@@ -164,6 +164,16 @@ import Testing
         #expect(Set(errors.map { "\($0.file!.split(separator: "/").last!):\($0.line!)" }) == ["02-b.md:4", "03-c.md:5"])
     }
 
+    /// A page with a missing file still has its other links' anchors checked in the same build.
+    @Test func aMissingAnchorIsReportedBesideAMissingFileOnTheSamePage() async {
+        let content = course([
+            "01-ch/02-b.md": "---\ntitle: B\n---\n\n[gone](nope.md)\n\n[a](01-a.md#alhpa)\n\n[self](#nowhere)\n",
+        ])
+        let errors = await buildErrors(content, into: scratch)
+        #expect(errors.map { "\($0.file!.split(separator: "/").last!):\($0.line!)" } == ["02-b.md:5", "02-b.md:7"], "\(errors)")
+        #expect(errors.last?.message.contains("did you mean '#alpha'?") == true)
+    }
+
     @Test func courseYAMLErrors() async {
         await single(course(["course.yml": "title: T\nchapters:\n  - 01-ch\n  - 09-missing\n"]), file: "course.yml", line: 4, "chapter folder '09-missing' not found")
         await single(course(["course.yml": "title: [unclosed\n"]), file: "course.yml", line: 1, "malformed YAML")
