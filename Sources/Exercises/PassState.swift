@@ -274,9 +274,12 @@ struct PassState {
         }
     }
 
-    /// `check` (and `promote` of everything) warn about records no exercise uses; they are never deleted.
+    /// Warns about record entries and record files no exercise uses; `promote` of everything removes
+    /// the entries, and files are never deleted.
     mutating func pointOutOrphans() {
-        if case .check = pass {
+        // In every pass but the promote that removes them: a renamed id otherwise passes as a new
+        // exercise, and its old result sits in the record unnoticed.
+        if !dropsOrphans {
             let lessons = lessonSpecs
             for (url, file) in records.sorted(by: { $0.key.path < $1.key.path }) {
                 let ids = Set((lessons[url] ?? []).map(\.id))
@@ -285,7 +288,7 @@ struct PassState {
                 }
             }
         }
-        if pass == .check || dropsOrphans, let root = inputs.first?.contentRoot {
+        if let root = inputs.first?.contentRoot {
             let known = Set(records.keys.map { $0.standardizedFileURL.path })
             for url in ExerciseEngine.recordFiles(under: root) where !known.contains(url.standardizedFileURL.path) {
                 report.warnings.append("\(DisplayPath.of(url)): warning: no exercise of the course uses this record any more; delete the file if its lesson is gone")
