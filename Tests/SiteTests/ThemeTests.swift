@@ -203,22 +203,22 @@ import Testing
         server.showFailure("x.md:3: error: <broken>")
         let waiting = try get(server.port, "/")
         #expect(waiting.status == 503 && waiting.body.contains("The build failed") && waiting.body.contains("new EventSource("))
-        #expect(firstEvent(server.port).contains("event: failed\ndata: \"x.md:3: error: \\u003cbroken"))
+        #expect(firstEvent(server.port, until: "broken").contains("event: failed\ndata: \"x.md:3: error: \\u003cbroken"))
         server.reload()
-        #expect(!firstEvent(server.port).contains("event: failed"))
+        #expect(!firstEvent(server.port, seconds: 1).contains("event: failed"))
         #expect(try get(server.port, "/").status == 404)
     }
 
-    /// What an events connection receives in its first half second.
-    func firstEvent(_ port: UInt16) -> String {
+    /// What an events connection receives until `marker` arrives, or in `seconds`.
+    func firstEvent(_ port: UInt16, until marker: String? = nil, seconds: Int = 5) -> String {
         let fd = Self.connected(to: port)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = "GET /__hypercourse/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".withCString { Glibc.send(fd, $0, strlen($0), 0) }
         var text = ""
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
+        while marker.map({ !text.contains($0) }) ?? true {
             let n = recv(fd, &buffer, buffer.count, 0)
             if n <= 0 { break }
             text += String(decoding: buffer[0..<n], as: UTF8.self)
