@@ -29,16 +29,18 @@ public enum HTMLEscaping {
 
     /// Copies runs without special characters in one go; most code and text has few of them.
     static func appendEscaped(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { buffer in
-            var start = 0
-            for i in 0..<buffer.count {
-                let byte = buffer[i]
-                guard byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27 else { continue }
-                if i > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<i])) }
-                appendEscaped(byte, to: &out)
-                start = i + 1
-            }
-            if buffer.count > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<buffer.count])) }
+        bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+    }
+
+    static func appendEscaped(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var start = 0
+        for i in 0..<buffer.count {
+            let byte = buffer[i]
+            guard byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27 else { continue }
+            if i > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<i])) }
+            appendEscaped(byte, to: &out)
+            start = i + 1
         }
+        if buffer.count > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<buffer.count])) }
     }
 }

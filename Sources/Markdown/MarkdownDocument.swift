@@ -239,24 +239,33 @@ public final class MarkdownDocument {
             cmark_node_unlink(node)
         }
         for quote in blockQuotes { convertAdmonition(quote) }
-        for span in shortCodeSpans { markUnbreakable(span) }
+        var spanHTML: [UInt8] = []
+        for span in shortCodeSpans { markUnbreakable(span, buffer: &spanHTML) }
     }
 
     /// Code spans up to this many characters never break across lines (`--steps 10` split at its
     /// hyphen on a phone reads as two options); longer ones wrap as text does. At the narrowest
     /// layout (375 px) a line holds about 40 characters of inline code, so a short span always fits.
     static let unbreakableCodeSpan = 24
+    private static let nowrapOpen = Array("<code class=\"nowrap\">".utf8)
+    private static let codeClose = Array("</code>".utf8) + [0]
 
     static func isShortCodeSpan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         // Characters, not bytes: count the bytes that start a UTF-8 sequence.
         bytes.count <= unbreakableCodeSpan * 4 && bytes.lazy.filter { $0 & 0xC0 != 0x80 }.count <= unbreakableCodeSpan
     }
 
-    /// `<code class="nowrap">` in place of the span's plain `<code>`, the literal escaped as cmark would.
-    private func markUnbreakable(_ node: OpaquePointer) {
-        let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
+    /// `<code class="nowrap">` in place of the span's plain `<code>`, the literal escaped as cmark
+    /// would. Built as bytes in a reused buffer: a course has tens of thousands of these.
+    private func markUnbreakable(_ node: OpaquePointer, buffer: inout [UInt8]) {
+        guard let literal = cmark_node_get_literal(node) else { return }
+        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: Self.nowrapOpen)
+        HTMLEscaping.appendEscaped(bytes, to: &buffer)
+        buffer.append(contentsOf: Self.codeClose)
         let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_INLINE)
-        cmark_node_set_on_enter(custom, "<code class=\"nowrap\">" + HTMLEscaping.escape(literal) + "</code>")
+        buffer.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_on_enter(custom, $0.baseAddress) } }
         cmark_node_set_on_exit(custom, "")
         cmark_node_insert_before(node, custom)
         cmark_node_unlink(node)
