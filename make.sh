@@ -3,8 +3,9 @@
 # toolchain has no `make` and no python3, and these commands must work there as they are.
 #
 #   ./make.sh site            install what is missing, build the tool, build the course into public/
-#   ./make.sh test            install what is missing, run every test, then check the course's exercises (hypercourse check)
-#   ./make.sh browser-check   open the built site in headless Chromium through file:// (CI runs this)
+#   ./make.sh test            install what is missing, run every test, check the course's exercises (hypercourse check),
+#                             then the browser check; this is what CI runs (.ci/run)
+#   ./make.sh browser-check   only the browser check: the built site in headless Chromium through file://
 #   ./make.sh serve           build and serve the course on http://127.0.0.1:8000 with live reload
 #   ./make.sh bench-NAME      run a benchmark (see docs/benchmarks.md)
 set -euo pipefail
@@ -50,8 +51,8 @@ release_tool() {
     echo ".build/release/hypercourse"
 }
 
-# The tool for browser-check: the debug build, which `test` has just made in CI (`.ci/run` runs test,
-# then browser-check), so bringing it up to date is a no-op of about a second. A release build of the
+# The tool for browser-check: the debug build, which `test` has just made before its browser check,
+# so bringing it up to date is a no-op of about a second. A release build of the
 # whole package only to render the site cost about 100 s (docs/benchmarks.md). SwiftPM decides what is
 # stale: file times cannot (an edit that compiles to the same object does not relink the binary).
 debug_tool() {
@@ -83,6 +84,8 @@ task_test() {
             say "skipping the exercise check: /dev/kvm is absent on this machine"
         fi
     fi
+    # The site as students see it, in Chromium through file://; reuses the debug build above.
+    task_browser_check
 }
 
 task_browser_check() {
@@ -124,7 +127,7 @@ task_bench_hypervisor() {
 }
 
 task="${1:-}"
-[[ -n $task ]] || { sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ -n $task ]] || { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 shift
 case "$task" in
     site) task_site "$@" ;;
@@ -134,5 +137,5 @@ case "$task" in
     bench-hypervisor) task_bench_hypervisor "$@" ;;
     bench-site) task_bench_site "$@" ;;
     bench-exercises) task_bench_exercises "$@" ;;
-    *) echo "unknown task '$task'" >&2; sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) echo "unknown task '$task'" >&2; sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
