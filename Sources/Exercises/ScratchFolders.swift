@@ -18,6 +18,4 @@ public enum ScratchFolders {
         }
         for url in all { try? FileManager.default.removeItem(at: url) }
     }
-
-    static var current: Set<URL> { lock.withLock { folders } }
 }

@@ -3,8 +3,7 @@ import CCmarkGFM
 /// Links in the author's raw HTML (`href`, `src`): reported in `links` beside Markdown's own, and
 /// rewritten in the HTML node on every render, always from the original text.
 extension MarkdownDocument {
-    func recordRawLinks(in html: String, node: OpaquePointer, line: Int, column: Int) {
-        let bytes = Array(html.utf8)
+    func recordRawLinks(in bytes: [UInt8], node: OpaquePointer, line: Int, column: Int) {
         let urls = RawHTMLScanner.urls(in: bytes)
         guard !urls.isEmpty else { return }
         var entries: [(url: RawHTMLURL, link: Int)] = []

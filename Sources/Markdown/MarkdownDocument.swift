@@ -195,7 +195,9 @@ public final class MarkdownDocument {
                 }
             case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
                 if let literal = cmark_node_get_literal(node) {
-                    scanRawHTML(String(cString: literal), node: node, line: Int(cmark_node_get_start_line(node)), column: Int(cmark_node_get_start_column(node)))
+                    // One copy of the node's bytes serves every scan of it.
+                    let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal)))
+                    scanRawHTML(bytes, node: node, line: Int(cmark_node_get_start_line(node)), column: Int(cmark_node_get_start_column(node)))
                 }
             case CMARK_NODE_BLOCK_QUOTE:
                 if entering {
@@ -392,7 +394,7 @@ public final class MarkdownDocument {
         }
     }
 
-    private func scanRawHTML(_ html: String, node: OpaquePointer, line: Int, column: Int) {
+    private func scanRawHTML(_ html: [UInt8], node: OpaquePointer, line: Int, column: Int) {
         rawHTMLIDs.append(contentsOf: RawHTMLScanner.ids(in: html))
         for offset in RawHTMLScanner.imagesWithoutAlt(in: html) { rawImagesWithoutAlt.append(line + offset) }
         recordRawLinks(in: html, node: node, line: line, column: column)

@@ -2,9 +2,10 @@
 /// tags without `alt` (an accessibility warning). Not a parser: it only needs to be right for
 /// hand-written tags.
 enum RawHTMLScanner {
-    static func ids(in html: String) -> [String] {
+    static func ids(in html: String) -> [String] { ids(in: Array(html.utf8)) }
+
+    static func ids(in b: [UInt8]) -> [String] {
         var ids: [String] = []
-        let b = Array(html.utf8)
         var i = 0
         while i + 4 < b.count {
             // ` id=` preceded by whitespace, so `data-id=` and `grid=` do not count.
@@ -30,9 +31,8 @@ enum RawHTMLScanner {
     }
 
     /// Line offsets (0-based, within `html`) of `<img` tags that have no `alt` attribute.
-    static func imagesWithoutAlt(in html: String) -> [Int] {
+    static func imagesWithoutAlt(in b: [UInt8]) -> [Int] {
         var result: [Int] = []
-        let b = Array(html.utf8)
         var i = 0
         var line = 0
         while i < b.count {
