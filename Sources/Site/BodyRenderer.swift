@@ -13,6 +13,9 @@ struct BodyJob: Sendable {
 struct PendingExercise: Sendable {
     var block: ExerciseBlock
     var token: String
+
+    /// The placeholder's spelling, written here and found again when results go in.
+    static let tokenOpen = "<!--hc-exercise:", tokenClose = "-->"
 }
 
 /// A body rendered for its own page and for print.html, plus what the build checks and indexes.
@@ -50,7 +53,7 @@ struct BodyRenderer: Sendable {
         let doc = MarkdownDocument(text, options: options) { block in
             guard let (language, options) = ExerciseInfo.parse(block.info) else { return nil }
             let origin = map.location(block.line)
-            let token = "<!--hc-exercise:\(nonce):\(index):\(exercises.count)-->"
+            let token = PendingExercise.tokenOpen + "\(nonce):\(index):\(exercises.count)" + PendingExercise.tokenClose
             exercises.append(PendingExercise(
                 block: ExerciseBlock(language: language, options: options, body: block.literal, lessonFile: origin.file, line: origin.line, contentRoot: contentRoot,
                                      bodyLineOrigins: Self.bodyLineOrigins(block, fence: origin, map: map)),
@@ -115,9 +118,7 @@ struct BodyRenderer: Sendable {
     }
 
     private func relativeContentPath(_ file: URL) -> String {
-        let root = resolver.contentRoot.path.hasSuffix("/") ? resolver.contentRoot.path : resolver.contentRoot.path + "/"
-        let path = file.standardizedFileURL.path
-        return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : file.lastPathComponent
+        SiteBuilder.contentPath(file, root: resolver.contentRoot)
     }
 }
 

@@ -26,11 +26,6 @@ public struct BuildOptions: Sendable {
     }
 }
 
-extension BuildOptions {
-    /// The built-in theme folder `build` uses when `themeDirectory` is nil.
-    public static func builtInThemeDirectory() -> URL? { Theme.builtInDirectory() }
-}
-
 /// Things a build reports while it runs.
 public enum BuildEvent: Sendable {
     /// A page body finished rendering: `[done/total] name`.

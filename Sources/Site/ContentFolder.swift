@@ -35,6 +35,14 @@ struct ContentFolder: Sendable {
         return .success(target)
     }
 
+    /// `url`'s path inside `root` (`01-ch/01-a.md`), lexically, or nil when it is not inside.
+    static func relativePath(of url: URL, in root: URL) -> String? {
+        let rootPath = root.standardizedFileURL.path
+        let rootSlash = rootPath.hasSuffix("/") ? rootPath : rootPath + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(rootSlash) ? String(path.dropFirst(rootSlash.count)) : nil
+    }
+
     /// Whether `url`, symlinks followed, is inside the content folder.
     func contains(_ url: URL) -> Bool {
         guard let real = Self.realPath(url.path) else { return false }

@@ -79,14 +79,15 @@ public final class DevServer: @unchecked Sendable {
         broadcast(event: "failed", data: SearchIndex.json(message))
     }
 
-    private static func failedEvent(_ message: String) -> String { "event: failed\ndata: \(SearchIndex.json(message))\n\n" }
+    /// One Server-Sent Events message.
+    private static func frame(event: String, data: String) -> String { "event: \(event)\ndata: \(data)\n\n" }
 
     private func broadcast(event: String, data: String) {
         lock.lock()
         let current = clients
         lock.unlock()
         var dead: [Int32] = []
-        for fd in current where !send(fd, "event: \(event)\ndata: \(data)\n\n") { dead.append(fd) }
+        for fd in current where !send(fd, Self.frame(event: event, data: data)) { dead.append(fd) }
         if !dead.isEmpty {
             lock.lock()
             clients.removeAll { dead.contains($0) }
@@ -123,7 +124,7 @@ public final class DevServer: @unchecked Sendable {
             // reply is not lost; the lock keeps a broadcast from interleaving with the header.
             lock.lock()
             defer { lock.unlock() }
-            let pending = failure.map(Self.failedEvent) ?? ""
+            let pending = failure.map { Self.frame(event: "failed", data: SearchIndex.json($0)) } ?? ""
             guard send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: keep-alive\r\n\r\n: connected\n\n" + pending) else {
                 close(fd)
                 return

@@ -36,9 +36,12 @@ struct LinkResolver: Sendable {
     /// First path component (chapter folder) → chapter slug, for copying files beside lessons.
     let chapterSlugs: [String: String]
     private let byPath: [String: Page]
+    /// Made once: it resolves the root's symlinks.
+    private let folder: ContentFolder
 
     init(contentRoot: URL, pages: [String: Page], drafts: Set<String>, chapterSlugs: [String: String]) {
         self.contentRoot = contentRoot
+        self.folder = ContentFolder(contentRoot)
         self.pages = pages
         self.drafts = drafts
         self.chapterSlugs = chapterSlugs
@@ -91,7 +94,7 @@ struct LinkResolver: Sendable {
             throw SiteError(file: file, line: line, "link '\(destination)' points at a folder that is not a chapter")
         }
         // The file is copied into the site: it must really be inside the content folder.
-        guard ContentFolder(contentRoot).contains(target) else {
+        guard folder.contains(target) else {
             throw SiteError(file: file, line: line, "link '\(destination)' is a symlink that leads outside the content folder")
         }
         return .file(contentPath: normalized, outputPath: outputPath(forContentPath: normalized))

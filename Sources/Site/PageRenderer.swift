@@ -128,11 +128,9 @@ struct PageRenderer {
     /// course.yml's `edit-url` with `{path}` replaced by the page's Markdown file inside the
     /// content folder, each path segment percent-encoded; nil without a template or a file.
     func editURL(for file: URL?) -> String? {
-        guard let template = course.config.editURL, let file else { return nil }
-        let root = course.contentRoot.standardizedFileURL.path
-        let path = file.standardizedFileURL.path
-        guard path.hasPrefix(root + "/") else { return nil }
-        let segments = path.dropFirst(root.count + 1).split(separator: "/").map { segment in
+        guard let template = course.config.editURL, let file,
+              let path = ContentFolder.relativePath(of: file, in: course.contentRoot) else { return nil }
+        let segments = path.split(separator: "/").map { segment in
             String(segment).addingPercentEncoding(withAllowedCharacters: Self.pathSegmentAllowed) ?? String(segment)
         }
         return template.replacingOccurrences(of: "{path}", with: segments.joined(separator: "/"))

@@ -20,7 +20,7 @@ func parallelMap<T>(_ count: Int, _ body: @Sendable (Int) throws -> T) -> [Resul
     return results.map { $0! }
 }
 
-/// Collects `SiteError`s (and `BuildFailure`s) from results; rethrows anything else.
+/// Collects `SiteError`s (and `BuildFailure`s and `BodyFailure`s) from results; rethrows anything else.
 func collectFailures<T>(_ results: [Result<T, any Error>]) throws -> (values: [T], errors: [SiteError]) {
     var values: [T] = []
     var errors: [SiteError] = []
@@ -30,6 +30,7 @@ func collectFailures<T>(_ results: [Result<T, any Error>]) throws -> (values: [T
         case .success(let value): values.append(value)
         case .failure(let error as SiteError): errors.append(error)
         case .failure(let failure as BuildFailure): errors.append(contentsOf: failure.errors)
+        case .failure(let failure as BodyFailure): errors.append(contentsOf: failure.errors)
         case .failure(let error): throw error
         }
     }

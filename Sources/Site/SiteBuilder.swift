@@ -78,23 +78,16 @@ public struct SiteBuilder: Sendable {
             events(.progress(done: count, total: frozenJobs.count, name: String(frozenJobs[index].contentPath.dropLast(3))))
             return body
         }
+        var (rendered, errors) = try collectFailures(results)
         var bodies: [String: RenderedBody] = [:]
-        var rendered: [RenderedBody] = []
-        var errors: [SiteError] = []
-        var partialChecks: [LinkResolver.AnchorCheck] = []
         for (job, result) in zip(frozenJobs, results) {
-            switch result {
-            case .success(let body):
-                bodies[job.page.path] = body
-                rendered.append(body)
-                warnings.append(contentsOf: body.warnings)
-            case .failure(let failure as BodyFailure):
-                errors.append(contentsOf: failure.errors)
-                partialChecks.append(contentsOf: failure.anchorChecks)
-            case .failure(let failure as BuildFailure): errors.append(contentsOf: failure.errors)
-            case .failure(let error as SiteError): errors.append(error)
-            case .failure(let error): throw error
-            }
+            if case .success(let body) = result { bodies[job.page.path] = body }
+        }
+        warnings += rendered.flatMap(\.warnings)
+        // A page whose links failed still has its good links' anchors checked.
+        let partialChecks = results.flatMap { result -> [LinkResolver.AnchorCheck] in
+            if case .failure(let failure as BodyFailure) = result { return failure.anchorChecks }
+            return []
         }
 
         phases.mark("markdown")
@@ -184,7 +177,7 @@ public struct SiteBuilder: Sendable {
     /// (Foundation's `replacingOccurrences` per token cost 100 ms on a 50-exercise course).
     static func splice(_ html: String, _ replacements: [String: String]) -> String {
         let bytes = Array(html.utf8)
-        let marker = Array("<!--hc-exercise:".utf8), close = Array("-->".utf8)
+        let marker = Array(PendingExercise.tokenOpen.utf8), close = Array(PendingExercise.tokenClose.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + replacements.values.reduce(0) { $0 + $1.utf8.count })
         var index = 0, copied = 0
@@ -264,19 +257,9 @@ public struct SiteBuilder: Sendable {
             let renderer = BodyRenderer(resolver: resolver, includes: IncludeExpander(contentRoot: contentRoot), options: MarkdownOptions(),
                                         nonce: String(UInt64.random(in: 0...UInt64.max), radix: 36))
             let results = parallelMap(jobs.count) { index in try renderer.render(jobs[index], index: index).exercises.map(\.block) }
-            var blocks: [ExerciseBlock] = []
-            var errors: [SiteError] = []
-            for result in results {
-                switch result {
-                case .success(let found): blocks += found
-                case .failure(let failure as BodyFailure): errors += failure.errors
-                case .failure(let failure as BuildFailure): errors += failure.errors
-                case .failure(let error as SiteError): errors.append(error)
-                case .failure(let error): throw error
-                }
-            }
+            let (found, errors) = try collectFailures(results)
             guard errors.isEmpty else { throw BuildFailure(errors) }
-            return blocks
+            return found.flatMap { $0 }
         } catch let error as SiteError {
             throw BuildFailure(error)
         }
@@ -314,9 +297,7 @@ public struct SiteBuilder: Sendable {
     }
 
     static func contentPath(_ url: URL, root: URL) -> String {
-        let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
-        let path = url.standardizedFileURL.path
-        return path.hasPrefix(rootPath) ? String(path.dropFirst(rootPath.count)) : url.lastPathComponent
+        ContentFolder.relativePath(of: url, in: root) ?? url.lastPathComponent
     }
 }
 
