@@ -35,15 +35,12 @@ public struct ExerciseEngine: Sendable {
                 return state.report
             }
             let builder = makeBuilder()
-            defer { builder.versions.save() }
+            defer { builder.finish() }
             state.showRecords(tools: ToolIdentities(builder: builder))
             return state.finish()
         }
         let builder = makeBuilder()
-        defer {
-            builder.versions.save()
-            builder.cleanUp()
-        }
+        defer { builder.finish() }
         let tools = ToolIdentities(builder: builder)
         let cache = ResultCache(directory: settings.cacheDirectory)
         profile.mark("kvm")
@@ -116,15 +113,16 @@ public struct ExerciseEngine: Sendable {
                 }
             }
         }
-        pool.drain(threads: settings.threads)
+        if !slots.isEmpty { pool.drain(threads: settings.threads) }  // a warm build starts no threads
         return runs
     }
 
     /// Every `*.exercises.json` under `root`.
     static func recordFiles(under root: URL) -> [URL] {
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
+        // Paths, not URLs, while walking: a URL is made only for the few matches.
+        guard let walker = FileManager.default.enumerator(atPath: root.path) else { return [] }
         var found: [URL] = []
-        for case let url as URL in walker where url.lastPathComponent.hasSuffix(".exercises.json") { found.append(url) }
+        for case let path as String in walker where path.hasSuffix(".exercises.json") { found.append(root.appendingPathComponent(path)) }
         return found.sorted { $0.path < $1.path }
     }
 

@@ -133,6 +133,8 @@ public struct ExerciseSpec: Sendable, Hashable {
     public var exitLimit: Int
     /// The `src=` file, resolved inside the content folder, or nil for an inline body.
     public var sourceFile: URL?
+    /// The `src=` value as written, for the page.
+    public var sourceName: String? { input.options.first { $0.key == "src" }?.value }
     /// The source: as built (hidden lines included) and as shown.
     public var source: GuestSource
     public var input: ExerciseInput

@@ -53,6 +53,14 @@ public struct ExerciseSettings: Sendable {
         self.confineTools = confineTools
     }
 
+    /// Settings for the course in `content` (the path as the user wrote it): the cache beside it
+    /// unless `cache` is given, and hints that spell promote for that folder.
+    public init(content: String, kvmDevice: String, cache: URL?) {
+        let contentDirectory = URL(fileURLWithPath: content)
+        self.init(kvmDevice: kvmDevice, cacheDirectory: cache ?? Self.defaultCache(contentDirectory: contentDirectory))
+        promoteCommand = Self.promoteCommand(content: content)
+    }
+
     /// The promote command for a course in `content` (as the user wrote the path).
     public static func promoteCommand(content: String) -> String {
         let trimmed = content.hasSuffix("/") && content.count > 1 ? String(content.dropLast()) : content

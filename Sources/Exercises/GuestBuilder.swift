@@ -56,7 +56,10 @@ final class GuestBuilder: @unchecked Sendable {
         return "warning: nasm and clang run unconfined: \(reason); what guests include is still checked through the tools' own dependency lists"
     }
 
-    func cleanUp() {
+    /// At the end of a pass: the tool versions learnt are kept for the next, the scratch folder
+    /// (guests, and the C runtime when there is no cache folder) goes.
+    func finish() {
+        versions.save()
         try? FileManager.default.removeItem(at: scratch)
         ScratchFolders.remove(scratch)
     }

@@ -107,6 +107,7 @@ struct PassState {
 
     /// `build` without KVM: the record is the result, flagged when its key no longer matches.
     mutating func showRecords(tools: ToolIdentities) {
+        var warnedAbout = Set<GuestLanguage>()
         for slot in selected.sorted() {
             guard let spec = specs[slot] else { continue }
             guard let entry = recordEntry(spec) else {
@@ -117,8 +118,7 @@ struct PassState {
             // Without the tools the key cannot be recomputed: say so once, rather than call every
             // record stale.
             let key = tools.key(spec, includes: entry.includes)
-            if key == nil, case .failure(let error) = tools.identity(spec.language),
-               !report.warnings.contains(where: { $0.hasSuffix(error.message) }) {
+            if key == nil, case .failure(let error) = tools.identity(spec.language), warnedAbout.insert(spec.language).inserted {
                 report.warnings.append("warning: cannot tell whether \(spec.language) exercises changed since recorded: \(error.message)")
             }
             let changed = key.map { $0 != entry.key } ?? false

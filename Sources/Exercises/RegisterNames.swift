@@ -56,6 +56,4 @@ public enum RegisterNames {
         guard text.hasPrefix("0x") else { return nil }
         return UInt64(text.dropFirst(2), radix: 16)
     }
-
-    static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 }

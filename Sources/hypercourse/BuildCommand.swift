@@ -47,17 +47,14 @@ struct BuildCommand: AsyncParsableCommand {
     func run() async throws {
         Interrupts.install()
         let options = site.buildOptions
-        let provider = Self.exerciseProvider(
-            contentDirectory: options.contentDirectory, contentArgument: site.content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) }, promote: promote)
+        let provider = Self.exerciseProvider(content: site.content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) }, promote: promote)
         if case .failure = await Self.build(options, exercises: provider, quiet: quiet) { throw ExitCode(1) }
     }
 
     /// The exercise runner `build` and `serve` use: the exercise engine behind Site's provider seam.
-    static func exerciseProvider(contentDirectory: URL, contentArgument: String, kvmDevice: String = KVMSystem.defaultDevicePath,
+    static func exerciseProvider(content: String, kvmDevice: String = KVMSystem.defaultDevicePath,
                                  cache: URL? = nil, promote: Bool = false) -> ExerciseAdapter {
-        var settings = ExerciseSettings(kvmDevice: kvmDevice,
-                                        cacheDirectory: cache ?? ExerciseSettings.defaultCache(contentDirectory: contentDirectory))
-        settings.promoteCommand = ExerciseSettings.promoteCommand(content: contentArgument)
+        let settings = ExerciseSettings(content: content, kvmDevice: kvmDevice, cache: cache)
         return ExerciseAdapter(engine: ExerciseEngine(settings: settings), pass: .build(promote: promote))
     }
 

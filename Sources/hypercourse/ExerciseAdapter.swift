@@ -65,7 +65,7 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
         }
         return ExerciseView(
             id: spec.id, language: spec.language.rawValue, displaySource: spec.source.display,
-            sourceName: spec.input.options.first { $0.key == "src" }?.value,
+            sourceName: spec.sourceName,
             output: GuestText.decode(result.output), outputBytes: result.output.count, outputTruncated: false,
             end: result.end.description, endDetail: entry.hostDetail, expected: spec.expect.words(for: result.end),
             exitCounts: result.exits.map { ExitCount(kind: $0.kind, count: $0.count) },

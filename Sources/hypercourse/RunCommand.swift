@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
     var memory: Int = MachineConfig.defaultMemoryMiB
 
     @Option(help: "Wall-clock limit in seconds, 0.001 to 600; fractions allowed (e.g. 0.3).")
-    var timeout: Double = 10
+    var timeout: Double = MachineConfig.defaultTimeout.seconds
 
     @Option(help: "Most output bytes kept before the run ends as output-limit (0 to 16 MiB).")
     var outputLimit: Int = MachineConfig.defaultOutputLimit

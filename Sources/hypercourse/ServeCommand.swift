@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         Interrupts.install()
         let options = site.buildOptions
-        let provider = BuildCommand.exerciseProvider(contentDirectory: options.contentDirectory, contentArgument: site.content)
+        let provider = BuildCommand.exerciseProvider(content: site.content)
         let first = await BuildCommand.build(options, exercises: provider, quiet: true)
 
         let server: DevServer

@@ -50,9 +50,7 @@ struct ExerciseOptions: ParsableArguments {
             for error in failure.errors { printError(error.description) }
             throw ExitCode(1)
         }
-        var settings = ExerciseSettings(kvmDevice: kvmDevice, cacheDirectory: cache.map { URL(fileURLWithPath: $0) }
-                                            ?? ExerciseSettings.defaultCache(contentDirectory: contentDirectory))
-        settings.promoteCommand = ExerciseSettings.promoteCommand(content: content)
+        let settings = ExerciseSettings(content: content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) })
         return await ExerciseEngine(settings: settings).process(blocks.map(ExerciseAdapter.input), pass: pass)
     }
 }

@@ -73,7 +73,7 @@ final class FixtureCourse: @unchecked Sendable {
     /// Builds in this process through Site, the exercise provider and the CLI's adapter.
     func build(kvmDevice: String = KVMSystem.defaultDevicePath, promote: Bool = false) async throws -> BuildSummary {
         let options = BuildOptions(contentDirectory: content, outputDirectory: output, themeDirectory: Repo.templates)
-        let provider = BuildCommand.exerciseProvider(contentDirectory: content, contentArgument: content.path, kvmDevice: kvmDevice, promote: promote)
+        let provider = BuildCommand.exerciseProvider(content: content.path, kvmDevice: kvmDevice, promote: promote)
         return try await SiteBuilder(options: options, exercises: provider).build()
     }
 
