@@ -17,6 +17,12 @@ enum EntryState {
     static let rflagsReserved: UInt64 = 1 << 1
     static let rflagsIOPL3: UInt64 = 3 << 12
 
+    /// Whether guest-linear addresses equal guest-physical ones: paging off, or the host-built
+    /// identity map (the only page tables this machine sets up) in use.
+    static func isIdentityMapped(_ sregs: kvm_sregs) -> Bool {
+        sregs.cr0 & cr0Paging == 0 || sregs.cr3 == GuestLayout.pml4Address
+    }
+
     /// Applies the mode's entry state to `sregs` (as read from a fresh vCPU) and returns the general
     /// registers to set.
     static func apply(_ mode: GuestMode, memoryBytes: UInt64, to sregs: inout kvm_sregs) -> kvm_regs {

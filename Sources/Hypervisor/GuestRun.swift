@@ -35,7 +35,7 @@ struct GuestRun {
         try vcpu.setRunSignalMask(threadMask: signals.previous, unblocking: Watchdog.signal)
         var loop = Loop(config: config, vcpu: vcpu, ram: vm.ram, host: system.host, syncs: system.hasSyncRegisters,
                         injectFault: injectFault)
-        if config.steps > 0 { try vcpu.setSingleStep(true) }
+        if config.stepping { try vcpu.setSingleStep(true) }
         if loop.observes && system.hasSyncRegisters { vcpu.enableSyncRegisters() }
 
         let end: EndReason
@@ -61,7 +61,7 @@ struct GuestRun {
         return RunResult(
             output: loop.dispatcher.output, end: end, exitCounts: loop.dispatcher.counts, registers: final,
             trace: config.trace ? loop.trace : nil,
-            steps: config.steps > 0
+            steps: config.stepping
                 ? StepRecording(initialRegisters: Registers(entry), steps: loop.steps, requested: config.steps) : nil,
             host: system.host, machineVersion: GuestMachine.version, elapsed: .zero)
     }
@@ -85,7 +85,7 @@ private struct Loop {
     private let injectFault: ((Int) -> KVMError?)?
 
     /// Whether exits need their location (RIP, CS) read: for the trace and the step table.
-    var observes: Bool { config.trace || config.steps > 0 }
+    var observes: Bool { config.observesExits }
 
     init(config: MachineConfig, vcpu: VCPU, ram: GuestRAM, host: HostKind, syncs: Bool, injectFault: ((Int) -> KVMError?)?) {
         self.config = config
@@ -94,10 +94,10 @@ private struct Loop {
         self.memory = ram
         self.host = host
         self.syncs = syncs
-        self.stepping = config.steps > 0
+        self.stepping = config.stepping
         self.trace = Trace(limit: config.traceLimit)
         self.dispatcher = ExitDispatcher(memory: ram, outputLimit: config.outputLimit, exitLimit: config.exitLimit,
-                                         recordsAccesses: config.trace || config.steps > 0)
+                                         recordsAccesses: config.observesExits)
     }
 
     mutating func run(initialRIP: UInt64, initialCSBase: UInt64, timedOut: () -> Bool) throws(KVMError) -> EndReason {
@@ -119,10 +119,7 @@ private struct Loop {
                     continue
                 }
                 closeStep(registers: Registers(state.regs), nextCSBase: state.sregs.cs.base, completed: true)
-                if steps.count >= config.steps {
-                    stepping = false
-                    try vcpu.setSingleStep(false)
-                }
+                try stopSteppingWhenDone()
                 continue
             }
             let action = dispatcher.dispatch(exit)
@@ -137,11 +134,18 @@ private struct Loop {
 
     /// Records an exit in the trace and the current step, located at the instruction that caused it.
     private mutating func observe(_ exit: VMExit) throws(KVMError) {
+        // Steps done and the trace full: nothing would keep this exit's location, so do not
+        // read registers or decode instructions for it (a long run can take a million exits).
+        guard stepping || (config.trace && !trace.isFull) else {
+            if config.trace { trace.truncated = true }
+            dispatcher.accesses.removeAll(keepingCapacity: true)
+            return
+        }
         let state = try currentState()
         let rip = state.regs.rip, csBase = state.sregs.cs.base
         let locator = ExitLocation(
             memory: memory, host: host,
-            identityMapped: state.sregs.cr0 & EntryState.cr0Paging == 0 || state.sregs.cr3 == GuestLayout.pml4Address,
+            identityMapped: EntryState.isIdentityMapped(state.sregs),
             defaultOperandSize: state.sregs.cs.l != 0 || state.sregs.cs.db != 0 ? 4 : 2,
             longMode: state.sregs.cs.l != 0)
         let number = dispatcher.counts.total - 1
@@ -162,17 +166,21 @@ private struct Loop {
         // skips their single-step trap; RIP has moved on, so the step ends here.
         if stepping, rip != stepRIP || csBase != stepCSBase, !exit.endsRunWithoutRetiring {
             closeStep(registers: Registers(state.regs), nextCSBase: csBase, completed: true)
-            if steps.count >= config.steps {
-                stepping = false
-                try vcpu.setSingleStep(false)
-            }
+            try stopSteppingWhenDone()
         }
+    }
+
+    /// Single-stepping stops once the steps asked for are recorded.
+    private mutating func stopSteppingWhenDone() throws(KVMError) {
+        guard steps.count >= config.steps else { return }
+        stepping = false
+        try vcpu.setSingleStep(false)
     }
 
     /// Whether the instruction just stepped over was a ring-0 `hlt` (one byte, 0xF4).
     private func haltedInStep(_ state: (regs: kvm_regs, sregs: kvm_sregs)) -> Bool {
         state.sregs.cs.dpl == 0 && state.regs.rip == stepRIP &+ 1 && state.sregs.cs.base == stepCSBase
-            && (state.sregs.cr0 & EntryState.cr0Paging == 0 || state.sregs.cr3 == GuestLayout.pml4Address)
+            && EntryState.isIdentityMapped(state.sregs)
             && memory.load(UInt8.self, at: stepCSBase &+ stepRIP) == 0xF4
     }
 

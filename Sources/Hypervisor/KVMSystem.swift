@@ -64,10 +64,10 @@ public final class KVMSystem: Sendable {
     /// host cannot serve (`notSupportedOnHost`) throw.
     public func run(_ image: [UInt8], config: MachineConfig = MachineConfig()) throws(KVMError) -> RunResult {
         try config.validate(imageSize: image.count)
-        if config.steps > 0 && !hasGuestDebug {
+        if config.stepping && !hasGuestDebug {
             throw .notSupportedOnHost("single-stepping needs KVM_CAP_SET_GUEST_DEBUG, which \(devicePath) lacks")
         }
-        if config.steps > 0 && config.mode == .user && host == .pvm {
+        if config.stepping && config.mode == .user && host == .pvm {
             // Measured: PVM runs ring-3 code natively and reflects the single-step #DB into the guest,
             // which has no IDT, so the guest shuts down after one instruction instead of KVM exiting.
             throw .notSupportedOnHost("single-stepping a user-mode guest does not work on PVM hosts (the ring-3 "

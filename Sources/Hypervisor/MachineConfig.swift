@@ -16,6 +16,11 @@ public struct MachineConfig: Sendable, Hashable, Codable {
     /// Single-step the first `steps` instructions (0 = off), then let the guest run on normally.
     public var steps: Int
 
+    /// Whether the run starts single-stepped.
+    public var stepping: Bool { steps > 0 }
+    /// Whether exits need their location (RIP, CS) read: for the trace and the step table.
+    public var observesExits: Bool { trace || stepping }
+
     public static let memoryRangeMiB = 1...1024
     /// The limits every front end checks its numbers against (`hypercourse run`'s options and an
     /// exercise's `key=value`s alike), so one value is either accepted everywhere or nowhere.

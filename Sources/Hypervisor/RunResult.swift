@@ -124,6 +124,8 @@ public struct Trace: Sendable, Hashable, Codable {
 
     public init(limit: Int) { self.limit = limit }
 
+    var isFull: Bool { entries.count >= limit }
+
     mutating func append(_ make: (Int) -> TraceEntry) {
         guard entries.count < limit else {
             truncated = true
