@@ -22,20 +22,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var options: ExerciseOptions
 
     func run() async throws {
-        Interrupts.install()
-        let clock = ContinuousClock(), start = clock.now
-        let report = try await options.run(.check)
-        if let refusal = report.refusalWithoutKVM {
-            printError(refusal)
-            throw ExitCode(1)
-        }
-        for problem in report.problems { printError(problem.description) }
-        report.consoleLines.forEach(printError)
-        let summary = report.checkSummary(seconds: (clock.now - start).seconds)
-        guard report.problems.isEmpty else {
-            printError(summary)
-            throw ExitCode(1)
-        }
-        print(summary)
+        // check's notes go to stderr: its stdout is the one summary line.
+        try await options.report(.check, notesToStdout: false) { [$0.checkSummary(seconds: $1)] }
     }
 }

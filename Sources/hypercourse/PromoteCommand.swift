@@ -26,20 +26,6 @@ struct PromoteCommand: AsyncParsableCommand {
     var targets: [String] = []
 
     func run() async throws {
-        Interrupts.install()
-        let clock = ContinuousClock(), start = clock.now
-        let report = try await options.run(.promote(PromoteSelection.parse(targets)))
-        if let refusal = report.refusalWithoutKVM {
-            printError(refusal)
-            throw ExitCode(1)
-        }
-        for problem in report.problems { printError(problem.description) }
-        report.consoleLines.forEach { print($0) }
-        let summary = report.promoteSummary(seconds: (clock.now - start).seconds)
-        guard report.problems.isEmpty else {
-            summary.forEach(printError)
-            throw ExitCode(1)
-        }
-        summary.forEach { print($0) }
+        try await options.report(.promote(PromoteSelection.parse(targets)), notesToStdout: true) { $0.promoteSummary(seconds: $1) }
     }
 }

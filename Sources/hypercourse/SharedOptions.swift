@@ -55,6 +55,28 @@ struct ExerciseOptions: ParsableArguments {
     }
 }
 
+extension ExerciseOptions {
+    /// Runs `pass` and prints its report: problems on stderr, notes on stdout or stderr, then the
+    /// summary (on stderr, with exit code 1, when anything failed). Without KVM, one line.
+    func report(_ pass: ExercisePass, notesToStdout: Bool, summary: (ExerciseReport, Double) -> [String]) async throws {
+        Interrupts.install()
+        let clock = ContinuousClock(), start = clock.now
+        let report = try await run(pass)
+        if let refusal = report.refusalWithoutKVM {
+            printError(refusal)
+            throw ExitCode(1)
+        }
+        for problem in report.problems { printError(problem.description) }
+        report.consoleLines.forEach { notesToStdout ? print($0) : printError($0) }
+        let lines = summary(report, (clock.now - start).seconds)
+        guard report.problems.isEmpty else {
+            lines.forEach(printError)
+            throw ExitCode(1)
+        }
+        lines.forEach { print($0) }
+    }
+}
+
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
