@@ -50,7 +50,7 @@ public struct ExerciseEngine: Sendable {
         if !toRun.isEmpty, let warning = builder.confinementWarning { state.report.warnings.append(warning) }
         let runs = buildAndRun(toRun, specs: state.specs, builder: builder, system: kvm, tools: tools, profile: profile)
         profile.mark("run")
-        state.compare(toRun, runs: runs, host: kvm.host, cache: cache, engine: self)
+        state.compare(toRun, runs: runs, host: kvm.host, cache: cache)
         state.writeRecords()
         state.pointOutOrphans()
         profile.mark("write")

@@ -160,7 +160,7 @@ struct PassState {
     }
 
     /// Fresh results against the records: what fails, what is shown, what gets written.
-    mutating func compare(_ slots: [Int], runs: ConcurrentRuns, host: HostKind, cache: ResultCache, engine: ExerciseEngine) {
+    mutating func compare(_ slots: [Int], runs: ConcurrentRuns, host: HostKind, cache: ResultCache) {
         let now = ExerciseEngine.timestamp()
         for slot in slots {
             guard let spec = specs[slot] else { continue }
@@ -176,7 +176,7 @@ struct PassState {
             report.warnings += fresh.warnings
             let newEntry = RecordEntry(id: spec.id, key: fresh.key, includes: fresh.includes, recordedAt: now,
                                        host: host.rawValue, machine: GuestMachine.version, hostDetail: fresh.hostDetail, result: fresh.result)
-            guard let shown = decide(slot, spec, fresh: fresh, newEntry: newEntry, engine: engine) else { continue }
+            guard let shown = decide(slot, spec, fresh: fresh, newEntry: newEntry) else { continue }
             cache.store(fresh.result.digest, for: fresh.key)
             report.ran += 1
             report.outcomes[slot] = ExerciseOutcome(spec: spec, entry: shown, status: .ran)
@@ -184,7 +184,7 @@ struct PassState {
     }
 
     /// One exercise's fresh result against its record: the entry to show, or nil after a problem.
-    private mutating func decide(_ slot: Int, _ spec: ExerciseSpec, fresh: Verified, newEntry: RecordEntry, engine: ExerciseEngine) -> RecordEntry? {
+    private mutating func decide(_ slot: Int, _ spec: ExerciseSpec, fresh: Verified, newEntry: RecordEntry) -> RecordEntry? {
         let recordURL = RecordFile.url(forLesson: spec.input.file)
         let name = DisplayPath.of(recordURL)
         if damaged.contains(recordURL) {
@@ -198,7 +198,7 @@ struct PassState {
             return nil
         case (.check, let old?):
             if old.result != fresh.result {
-                fail(slot, engine.mismatch(spec, old: old, new: newEntry, recordName: name))
+                fail(slot, ExerciseEngine.mismatch(spec, old: old, new: newEntry, recordName: name, promoteCommand: promoteCommand))
                 return nil
             }
             if old.key != fresh.key {
@@ -229,12 +229,12 @@ struct PassState {
                 return shown
             }
             if case .build(promote: false) = pass {
-                fail(slot, engine.mismatch(spec, old: old, new: newEntry, recordName: name))
+                fail(slot, ExerciseEngine.mismatch(spec, old: old, new: newEntry, recordName: name, promoteCommand: promoteCommand))
                 return nil
             }
             updates[recordURL, default: [:]][spec.id] = newEntry
             report.promoted += 1
-            report.notes.append("promoted '\(spec.id)' in \(name):\n" + engine.diffText(old: old, new: newEntry))
+            report.notes.append("promoted '\(spec.id)' in \(name):\n" + ExerciseEngine.diffText(old: old, new: newEntry))
             return newEntry
         }
     }

@@ -109,12 +109,12 @@ extension ExerciseEngine {
     }
 
     /// The result differs from the record: a unified diff, with the hosts named.
-    func mismatch(_ spec: ExerciseSpec, old: RecordEntry, new: RecordEntry, recordName: String) -> ExerciseProblem {
+    static func mismatch(_ spec: ExerciseSpec, old: RecordEntry, new: RecordEntry, recordName: String, promoteCommand: String) -> ExerciseProblem {
         ExerciseProblem(file: spec.input.file, line: spec.input.line,
-                        message: "exercise '\(spec.id)': the result differs from the record in \(recordName) (if the new result is right, accept it with `\(settings.promoteCommand) \(spec.id)`):\n" + diffText(old: old, new: new))
+                        message: "exercise '\(spec.id)': the result differs from the record in \(recordName) (if the new result is right, accept it with `\(promoteCommand) \(spec.id)`):\n" + diffText(old: old, new: new))
     }
 
-    func diffText(old: RecordEntry, new: RecordEntry) -> String {
+    static func diffText(old: RecordEntry, new: RecordEntry) -> String {
         var text = UnifiedDiff.diff(old.result.canonicalLines, new.result.canonicalLines,
                                     oldLabel: "record (recorded \(old.recordedAt) on \(old.hostDescription), machine \(old.machine))",
                                     newLabel: "this run (on \(new.hostDescription), machine \(new.machine))")
