@@ -45,7 +45,34 @@ struct BodyRenderer: Sendable {
     /// Random per build, so author text can never forge an exercise placeholder.
     let nonce: String
 
+    /// A body parsed and its links resolved: all but the HTML. `check` and `promote` need no more.
+    struct Analysis {
+        var doc: MarkdownDocument
+        var targets: [LinkResolver.Target]
+        var checks: [LinkResolver.AnchorCheck]
+        var files: [(String, String)]
+        var exercises: [PendingExercise]
+        var warnings: [SiteWarning]
+    }
+
     func render(_ job: BodyJob, index: Int) throws -> RenderedBody {
+        let analysis = try analyze(job, index: index)
+        let (doc, targets) = (analysis.doc, analysis.targets)
+        let html = doc.html { link in resolver.url(for: targets[link.index], onPage: job.page.path, print: nil) }
+        let printHTML = doc.html(idPrefix: job.page.printPrefix) { link in
+            resolver.url(for: targets[link.index], onPage: job.page.path, print: job.page)
+        }
+        var ids = Set(MarkdownDocument.ids(inHTML: html))
+        for exercise in analysis.exercises {
+            if let id = exercise.block.option("id") { ids.insert("exercise-\(id)") }
+        }
+        return RenderedBody(
+            html: html, printHTML: printHTML, headings: doc.headings, sections: doc.sections, ids: ids,
+            anchorChecks: analysis.checks, files: analysis.files, exercises: analysis.exercises, warnings: analysis.warnings)
+    }
+
+    /// Throws `BodyFailure` when links are broken.
+    func analyze(_ job: BodyJob, index: Int) throws -> Analysis {
         let (text, map) = try includes.expand(job.source)
         var exercises: [PendingExercise] = []
         var errors: [SiteError] = []
@@ -94,18 +121,7 @@ struct BodyRenderer: Sendable {
             warnings.append(SiteWarning(file: origin.file, line: origin.line, "<img> without an alt attribute; add alt=\"...\" describing the image"))
         }
         guard errors.isEmpty else { throw BodyFailure(errors: errors, anchorChecks: checks) }
-
-        let html = doc.html { link in resolver.url(for: targets[link.index], onPage: job.page.path, print: nil) }
-        let printHTML = doc.html(idPrefix: job.page.printPrefix) { link in
-            resolver.url(for: targets[link.index], onPage: job.page.path, print: job.page)
-        }
-        var ids = Set(MarkdownDocument.ids(inHTML: html))
-        for exercise in exercises {
-            if let id = exercise.block.option("id") { ids.insert("exercise-\(id)") }
-        }
-        return RenderedBody(
-            html: html, printHTML: printHTML, headings: doc.headings, sections: doc.sections, ids: ids,
-            anchorChecks: checks, files: files, exercises: exercises, warnings: warnings)
+        return Analysis(doc: doc, targets: targets, checks: checks, files: files, exercises: exercises, warnings: warnings)
     }
 
     /// Each body line's origin, or nil when they are simply the lines after the fence.

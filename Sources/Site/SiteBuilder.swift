@@ -256,7 +256,7 @@ public struct SiteBuilder: Sendable {
             let (jobs, resolver) = Self.bodyJobs(course: course, contentRoot: contentRoot)
             let renderer = BodyRenderer(resolver: resolver, includes: IncludeExpander(contentRoot: contentRoot), options: MarkdownOptions(),
                                         nonce: String(UInt64.random(in: 0...UInt64.max), radix: 36))
-            let results = parallelMap(jobs.count) { index in try renderer.render(jobs[index], index: index).exercises.map(\.block) }
+            let results = parallelMap(jobs.count) { index in try renderer.analyze(jobs[index], index: index).exercises.map(\.block) }
             let (found, errors) = try collectFailures(results)
             guard errors.isEmpty else { throw BuildFailure(errors) }
             return found.flatMap { $0 }
