@@ -60,8 +60,7 @@ final class GuestBuilder: @unchecked Sendable {
     /// (guests, and the C runtime when there is no cache folder) goes.
     func finish() {
         versions.save()
-        try? FileManager.default.removeItem(at: scratch)
-        ScratchFolders.remove(scratch)
+        ScratchFolders.discard(scratch)
     }
 
     /// The tool versions a language's key includes, or why they cannot be known.

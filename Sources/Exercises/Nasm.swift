@@ -32,13 +32,8 @@ public struct Nasm: Sendable {
     /// Assembles source text as if it were the file `fileName` (the name nasm's messages use).
     public func assemble(source: String, fileName: String = "guest.asm", listing: Bool = false,
                          includePaths: [URL] = []) throws(NasmError) -> Assembly {
-        let scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hypercourse-nasm-\(UUID().uuidString)", isDirectory: true)
-        ScratchFolders.add(scratch)
-        defer {
-            try? FileManager.default.removeItem(at: scratch)
-            ScratchFolders.remove(scratch)
-        }
+        let scratch = ScratchFolders.temporary("hypercourse-nasm")
+        defer { ScratchFolders.discard(scratch) }
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
             try Data(source.utf8).write(to: scratch.appendingPathComponent(fileName))
@@ -49,13 +44,8 @@ public struct Nasm: Sendable {
     }
 
     private func run(input: String, in directory: URL, listing: Bool, includePaths: [URL]) throws(NasmError) -> Assembly {
-        let scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hypercourse-nasm-out-\(UUID().uuidString)", isDirectory: true)
-        ScratchFolders.add(scratch)
-        defer {
-            try? FileManager.default.removeItem(at: scratch)
-            ScratchFolders.remove(scratch)
-        }
+        let scratch = ScratchFolders.temporary("hypercourse-nasm-out")
+        defer { ScratchFolders.discard(scratch) }
         let image = scratch.appendingPathComponent("image.bin"), list = scratch.appendingPathComponent("image.lst")
         var arguments = ["-f", "bin", "-o", image.path]
         if listing { arguments += ["-l", list.path] }

@@ -10,6 +10,19 @@ public enum ScratchFolders {
     static func add(_ url: URL) { lock.withLock { _ = folders.insert(url) } }
     static func remove(_ url: URL) { lock.withLock { _ = folders.remove(url) } }
 
+    /// A new name in the temp folder (`prefix-UUID`), listed until `discard`; created by the caller.
+    static func temporary(_ prefix: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
+        add(url)
+        return url
+    }
+
+    /// Deletes `url` and drops it from the list.
+    static func discard(_ url: URL) {
+        try? FileManager.default.removeItem(at: url)
+        remove(url)
+    }
+
     /// Removes every folder still listed (for an interrupt handler; the process exits next).
     public static func removeAll() {
         let all = lock.withLock { () -> Set<URL> in
