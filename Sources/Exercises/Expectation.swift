@@ -1,0 +1,43 @@
+import Foundation
+import Hypervisor
+
+/// What the lesson says the run must end with (`expect=`): one end, in the words the record and the
+/// page use, or, with no `expect=`, either `halt` or `exit 0`.
+public enum Expectation: Sendable, Hashable, CustomStringConvertible {
+    case haltOrExitZero
+    case end(RecordedEnd)
+
+    /// Parses the record's words (`halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`),
+    /// and `exit:N` and a bare `exit` (`exit:0`), the forms an info string can hold without quotes.
+    public init?(_ text: String) {
+        var text = text.trimmingCharacters(in: .whitespaces)
+        if text == EndKind.exit.rawValue { text += " 0" }
+        if text.hasPrefix(EndKind.exit.rawValue + ":") { text = EndKind.exit.rawValue + " " + text.dropFirst(EndKind.exit.rawValue.count + 1) }
+        guard let end = RecordedEnd(text: text) else { return nil }
+        self = .end(end)
+    }
+
+    /// Whether a run that ended with `end` (`halt`, `exit 3`, `crash`, ...) meets this expectation.
+    public func accepts(_ end: RecordedEnd) -> Bool {
+        switch self {
+        case .haltOrExitZero: end == .halt || end == .exit(0)
+        case .end(let expected): end == expected
+        }
+    }
+
+    /// The expectation in the words of `end` (what the page shows beside the actual end). For the
+    /// default, the alternative that matched, else `halt`.
+    public func words(for end: RecordedEnd) -> String {
+        switch self {
+        case .haltOrExitZero: (end == .exit(0) ? end : RecordedEnd.halt).description
+        case .end(let expected): expected.description
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .haltOrExitZero: "\(RecordedEnd.halt) or \(RecordedEnd.exit(0))"
+        case .end(let expected): expected.description
+        }
+    }
+}
