@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point one way:
-//   CKVM ← Hypervisor ← Exercises ← hypercourse
+//   CKVM ← Hypervisor ← Exercises ← ExerciseCommands ← hypercourse
 //   CCmarkGFM ← Markdown ← Site ← hypercourse
 // Site never imports Hypervisor or Exercises: it reaches exercises through its own protocol,
 // so it builds and tests on machines without KVM.
@@ -21,6 +21,9 @@ let package = Package(
         .target(name: "CKVM"),
         .target(name: "Hypervisor", dependencies: ["CKVM"]),
         .target(name: "Exercises", dependencies: ["Hypervisor"]),
+        // What the exercise commands print (run's tables, JSON and summary; check's and promote's
+        // lines): presentation, kept out of the engine.
+        .target(name: "ExerciseCommands", dependencies: ["Exercises", "Hypervisor"]),
 
         // MARK: Site side
         .systemLibrary(
@@ -41,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "hypercourse",
             dependencies: [
-                "Hypervisor", "Exercises", "Site",
+                "Hypervisor", "Exercises", "ExerciseCommands", "Site",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
         .testTarget(name: "SiteTests", dependencies: ["Site"], exclude: ["Fixtures"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor"]),
+        .testTarget(name: "ExerciseCommandsTests", dependencies: ["ExerciseCommands", "Exercises", "Hypervisor"]),
         // End to end: Site + the exercise provider + the CLI's adapter, into HTML, and the built binary.
         .testTarget(name: "HypercourseTests", dependencies: ["hypercourse", "Exercises", "Site", "Hypervisor"], exclude: ["Fixtures"]),
     ]

@@ -22,7 +22,10 @@ public struct AddressMap: Sendable, Hashable {
 
     init(entries: [Entry]) { self.entries = entries.sorted { $0.offset < $1.offset } }
 
-    static let empty = AddressMap(entries: [])
+    package static let empty = AddressMap(entries: [])
+
+    /// True when the map knows no instruction (a flat binary without a listing).
+    package var isEmpty: Bool { entries.isEmpty }
 
     /// The instruction starting at `offset`, or (with `ending`) the one that ends exactly there, for
     /// exits KVM reports with RIP already past the instruction (an MMIO write).
@@ -51,8 +54,8 @@ public struct AddressMap: Sendable, Hashable {
 /// Reads nasm's `-l` listing. Columns: line number (6), address (8), bytes (18), a nesting marker
 /// (`<1>` for lines from an include or a macro expansion), then the source text from column 40.
 /// Continuation lines (long `db`) repeat the line number and end their bytes in `-`.
-enum NasmListing {
-    static func parse(_ listing: String) -> AddressMap {
+package enum NasmListing {
+    package static func parse(_ listing: String) -> AddressMap {
         var entries: [AddressMap.Entry] = []
         // What the last top-level line was: lines nested below an `%include` come from that file, those
         // below anything else are a macro expansion attributed to the invoking line.

@@ -1,7 +1,7 @@
 import Hypervisor
 
 /// Turns a `RunResult` into the record's host-independent form, resolving addresses to source lines.
-enum ResultRecorder {
+package enum ResultRecorder {
     /// The addresses a result needs located: every traced exit and every stepped instruction.
     static func requests(_ run: RunResult, mode: GuestMode) -> [(offset: UInt64, ending: Bool)] {
         var requests: [(UInt64, Bool)] = []
@@ -17,11 +17,11 @@ enum ResultRecorder {
     /// False for the exit that ended a crash: which one a host reports for the same guest differs
     /// (PVM: `internal-error` for `int3` in long mode; hardware: `shutdown`), so it is host detail.
     /// `hypercourse run`'s summary line uses the same rule, so it and the card agree.
-    static func countsTowardTheRecord(_ kind: ExitKind, end: EndReason) -> Bool {
+    package static func countsTowardTheRecord(_ kind: ExitKind, end: EndReason) -> Bool {
         end.crash == nil || !RecordedResult.crashKinds.contains(kind.rawValue)
     }
 
-    static func offset(_ csBase: UInt64, _ rip: UInt64, _ mode: GuestMode) -> UInt64 {
+    package static func offset(_ csBase: UInt64, _ rip: UInt64, _ mode: GuestMode) -> UInt64 {
         (csBase &+ rip) &- mode.loadAddress
     }
 
@@ -69,21 +69,21 @@ enum ResultRecorder {
     }
 
     /// `io-out 0x3f8 0x48 'H'`: a step's exit in one phrase.
-    static func describe(_ entry: TraceEntry) -> String {
+    package static func describe(_ entry: TraceEntry) -> String {
         var parts = [entry.kind.rawValue]
         if let target = target(entry) { parts.append(target) }
         if let value = entry.value { parts.append(formatValue(entry.kind, value, size: entry.size)) }
         return parts.joined(separator: " ")
     }
 
-    static func target(_ entry: TraceEntry) -> String? {
+    package static func target(_ entry: TraceEntry) -> String? {
         if let port = entry.port { return hex(UInt64(port)) }
         if let address = entry.address { return hex(address) }
         return nil
     }
 
     /// Byte values of port I/O also as a character, since most of them are COM1 output.
-    static func formatValue(_ kind: ExitKind, _ value: UInt64, size: Int) -> String {
+    package static func formatValue(_ kind: ExitKind, _ value: UInt64, size: Int) -> String {
         var text = hex(value)
         if size == 1, kind == .ioOut || kind == .ioIn {
             switch value {
@@ -98,7 +98,7 @@ enum ResultRecorder {
     }
 
     /// RIP as hex; in real mode with a non-zero CS base, as segment:offset.
-    static func formatRIP(_ csBase: UInt64, _ rip: UInt64, _ mode: GuestMode) -> String {
+    package static func formatRIP(_ csBase: UInt64, _ rip: UInt64, _ mode: GuestMode) -> String {
         if mode == .real && csBase != 0 { return String(csBase >> 4, radix: 16).leftPadded(4) + ":" + String(rip, radix: 16).leftPadded(4) }
         return hex(rip)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExerciseCommands
 import Exercises
 
 /// `hypercourse check`: every exercise rerun and compared with its record. Wiring only.

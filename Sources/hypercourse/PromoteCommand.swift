@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExerciseCommands
 import Exercises
 
 /// `hypercourse promote`: rerun exercises and rewrite their records. Wiring only.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExerciseCommands
 import Exercises
 import Foundation
 import Hypervisor

@@ -1,3 +1,4 @@
+import ExerciseCommands
 import Exercises
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import Exercises
 import Foundation
 import Hypervisor
 

@@ -1,3 +1,4 @@
+import Exercises
 import Hypervisor
 
 /// The JSON object `hypercourse run --json` prints: exactly the keys `output`, `end`, `exitCounts`,

@@ -1,3 +1,4 @@
+import Exercises
 import Hypervisor
 
 /// The VM-exit timeline and the step rows of one run as plain-text tables, for `hypercourse run
@@ -7,7 +8,7 @@ public struct RunTables: Sendable {
     let mode: GuestMode
     let map: AddressMap
     /// Without a listing there is no source column.
-    var hasSource: Bool { !map.entries.isEmpty }
+    var hasSource: Bool { !map.isEmpty }
 
     /// `listing` is nasm's `-l` output for the image, or nil (a flat binary: no source lines).
     public init(mode: GuestMode, listing: String?) {

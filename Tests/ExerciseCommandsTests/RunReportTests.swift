@@ -1,6 +1,7 @@
 import Foundation
 import Hypervisor
 import Testing
+@testable import ExerciseCommands
 @testable import Exercises
 
 /// The `hypercourse run` report, summary line and exit codes, on hand-built results.

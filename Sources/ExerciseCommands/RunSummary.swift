@@ -1,3 +1,4 @@
+import Exercises
 import Hypervisor
 
 /// The one stderr line and the exit code of `hypercourse run`. Lives here, not in the CLI, so it is

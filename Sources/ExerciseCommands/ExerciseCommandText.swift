@@ -1,3 +1,4 @@
+import Exercises
 import Foundation
 
 // What `build`, `check` and `promote` say about exercises, as plain text: the CLI only prints it.
@@ -63,15 +64,3 @@ extension ExerciseReport {
 }
 
 private func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
-
-extension ExerciseEngine {
-    /// Runs a pass on a thread of its own: the engine blocks, and Swift concurrency's pool is small
-    /// (two threads on our machines), so blocking one of its threads would stall the build.
-    public func process(_ inputs: [ExerciseInput], pass: ExercisePass) async -> ExerciseReport {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: self.process(inputs, pass: pass)) }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-    }
-}

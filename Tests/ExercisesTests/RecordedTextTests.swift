@@ -1,0 +1,39 @@
+import Foundation
+import Hypervisor
+import Testing
+@testable import Exercises
+
+/// The text of recorded exits and steps, as the card's table cells show it.
+@Suite struct RecordedTextTests {
+    @Test func tableCellsForTheCard() {
+        let write = RecordedExit(index: 0, kind: "mmio-write", target: "0x1000", size: 1, value: "0x1", rip: "0x10", line: 2, at: nil)
+        var read = write
+        read.kind = "mmio-read"
+        #expect(write.ripFollowsInstruction && !read.ripFollowsInstruction)
+        let step = RecordedStep(index: 0, rip: "0x10", line: nil, at: "serial.inc:4", instruction: "out dx, al", changes: [],
+                                exits: ["io-out 0x3f8 0x48"], completed: false)
+        #expect(step.instructionText == "out dx, al  [serial.inc:4]")
+        #expect(step.exitsText == "io-out 0x3f8 0x48 (did not complete)")
+    }
+}
+
+/// Exercises' edit-distance suggestion for option names and ids. Site has its own for link
+/// anchors (the modules cannot share one without breaking the architecture); each is tested.
+@Suite struct ClosestOptionTests {
+    @Test func suggestsTheNearestOption() {
+        #expect(ExerciseSpec.closest("tarce", in: ExerciseSpec.knownOptions) == "trace")
+        #expect(ExerciseSpec.closest("memroy", in: ExerciseSpec.knownOptions) == "memory")
+        #expect(ExerciseSpec.closest("outputlimit", in: ExerciseSpec.knownOptions) == "output-limit")
+        #expect(ExerciseSpec.closest("expected", in: ExerciseSpec.knownOptions) == "expect")
+    }
+
+    @Test func staysQuietWhenNothingIsClose() {
+        #expect(ExerciseSpec.closest("colour", in: ExerciseSpec.knownOptions) == nil)
+        #expect(ExerciseSpec.closest("frobnicate", in: ExerciseSpec.knownOptions) == nil)
+        #expect(ExerciseSpec.closest("x", in: []) == nil)
+    }
+
+    @Test func tiesGoToTheFirstCandidate() {
+        #expect(ExerciseSpec.closest("ab", in: ["ax", "aa"]) == "ax")
+    }
+}
