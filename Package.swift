@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point one way:
-//   CKVM ← Hypervisor ← Exercises ← ExerciseCommands ← hypercourse
+//   CKVM, Multiboot ← Hypervisor ← Exercises ← ExerciseCommands ← hypercourse
 //   CCmarkGFM ← Markdown ← Site ← hypercourse
 // Site never imports Hypervisor or Exercises: it reaches exercises through its own protocol,
 // so it builds and tests on machines without KVM.
@@ -19,11 +19,13 @@ let package = Package(
     targets: [
         // MARK: Hypervisor side
         .target(name: "CKVM"),
-        .target(name: "Hypervisor", dependencies: ["CKVM"]),
+        // Pure parsing and planning of Multiboot kernels (ELF, the Multiboot header, QEMU's layout).
+        .target(name: "Multiboot"),
+        .target(name: "Hypervisor", dependencies: ["CKVM", "Multiboot"]),
         .target(name: "Exercises", dependencies: ["Hypervisor"]),
         // What the exercise commands print (run's tables, JSON and summary; check's and promote's
         // lines): presentation, kept out of the engine.
-        .target(name: "ExerciseCommands", dependencies: ["Exercises", "Hypervisor"]),
+        .target(name: "ExerciseCommands", dependencies: ["Exercises", "Hypervisor", "Multiboot"]),
 
         // MARK: Site side
         .systemLibrary(
@@ -53,7 +55,8 @@ let package = Package(
         .executableTarget(name: "MarkdownBench", dependencies: ["Markdown"], path: "bench/site/MarkdownBench"),
 
         // MARK: Tests
-        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor"]),
+        .testTarget(name: "MultibootTests", dependencies: ["Multiboot"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Multiboot"], exclude: ["Kernels"]),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
         .testTarget(name: "SiteTests", dependencies: ["Site"], exclude: ["Fixtures"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor"]),

@@ -73,7 +73,7 @@ public enum RunSummary {
         case .permissionDenied: codeKVMPermission
         case .wrongAPIVersion: codeKVMVersion
         case .unsupported, .systemCall: codeKVMOther
-        case .invalidConfiguration: codeBadInput
+        case .invalidConfiguration, .badKernel: codeBadInput
         case .notSupportedOnHost: codeNotSupportedOnHost
         }
     }

@@ -6,8 +6,14 @@ import Hypervisor
 /// its output composed here, so the CLI only declares arguments and the rules are tested.
 public struct StandaloneRun: Sendable {
     public var file: String
-    public var mode: GuestMode = .real
-    public var memoryMiB: Int = MachineConfig.defaultMemoryMiB
+    /// nil: real mode for a flat image. A Multiboot kernel has its own entry state and takes none.
+    public var mode: GuestMode?
+    /// nil: `MachineConfig.defaultMemoryMiB` for a flat image, `kernelMemoryMiB` for a kernel.
+    public var memoryMiB: Int?
+    /// `--append`: a Multiboot kernel's command line after its file name.
+    public var appendText: String?
+    /// `--initrd "FILE [ARGS]"`, in order: a Multiboot kernel's modules.
+    public var initrds: [String] = []
     public var timeoutSeconds: Double = Double(MachineConfig.defaultTimeout.components.seconds)
     public var outputLimit: Int = MachineConfig.defaultOutputLimit
     public var exitLimit: Int = MachineConfig.defaultExitLimit
@@ -41,7 +47,7 @@ public struct StandaloneRun: Sendable {
     /// conversion that could trap.
     public func invalidOption() -> String? {
         func range<T>(_ range: ClosedRange<T>) -> String { "\(range.lowerBound) to \(range.upperBound)" }
-        if !MachineConfig.memoryRangeMiB.contains(memoryMiB) { return "--memory must be \(range(MachineConfig.memoryRangeMiB)) (MiB)" }
+        if let memoryMiB, !MachineConfig.memoryRangeMiB.contains(memoryMiB) { return "--memory must be \(range(MachineConfig.memoryRangeMiB)) (MiB)" }
         if MachineConfig.timeout(seconds: timeoutSeconds) == nil {
             return "--timeout must be a number of seconds \(MachineConfig.timeoutRangeText)"
         }
@@ -62,17 +68,15 @@ public struct StandaloneRun: Sendable {
             outcome.exitCode = RunSummary.codeBadInput
             return outcome
         }
-        let image: [UInt8], listing: String?
-        switch loadImage(warnings: &outcome) {
+        let image: GuestImage, listing: String?
+        switch loadImage(warnings: &outcome).flatMap(guest) {
         case .success(let loaded): (image, listing) = loaded
         case .failure(let failure):
             outcome.err(failure.message + "\n")
             outcome.exitCode = failure.code
             return outcome
         }
-        let config = MachineConfig(
-            mode: mode, memoryMiB: memoryMiB, timeout: MachineConfig.timeout(seconds: timeoutSeconds) ?? MachineConfig.defaultTimeout,
-            outputLimit: outputLimit, exitLimit: exitLimit, trace: trace, steps: steps)
+        let config = machineConfig(for: image)
         var elapsed: [Double] = []
         var last: RunResult?
         do {
@@ -95,7 +99,7 @@ public struct StandaloneRun: Sendable {
             outcome.out(((try? encoder.encode(RunReport(last: result, elapsedMicros: elapsed))) ?? Data()) + Data("\n".utf8))
         } else {
             outcome.out(Data(result.output))
-            let tables = RunTables(mode: mode, listing: listing)
+            let tables = RunTables(mode: config.mode, listing: listing)
             let text = [tables.trace(of: result), tables.steps(of: result)].compactMap { $0 }.joined(separator: "\n")
             if !text.isEmpty {
                 // Output without a final newline would otherwise run into the table on a terminal.
@@ -111,7 +115,7 @@ public struct StandaloneRun: Sendable {
         return outcome
     }
 
-    private struct Failure: Error {
+    struct Failure: Error {
         var message: String
         var code: Int32
     }

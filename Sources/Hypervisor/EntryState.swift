@@ -1,4 +1,5 @@
 import CKVM
+import Multiboot
 
 /// The register state each mode starts in (docs/guest-machine.md, "Entry state"). Pure: it edits the
 /// vCPU's reset-state sregs that KVM_GET_SREGS returned, so the tests can check it without KVM.
@@ -77,7 +78,7 @@ enum EntryState {
         return regs
     }
 
-    private static func segment(_ selector: UInt16, type: UInt8, dpl: UInt8, long: Bool) -> kvm_segment {
+    static func segment(_ selector: UInt16, type: UInt8, dpl: UInt8, long: Bool) -> kvm_segment {
         var s = kvm_segment()
         s.base = 0
         s.limit = 0xFFFF_FFFF
@@ -92,12 +93,40 @@ enum EntryState {
         return s
     }
 
-    private static func setSegments(_ sregs: inout kvm_sregs, code: kvm_segment, data: kvm_segment) {
+    static func setSegments(_ sregs: inout kvm_sregs, code: kvm_segment, data: kvm_segment) {
         sregs.cs = code
         sregs.ds = data
         sregs.es = data
         sregs.fs = data
         sregs.gs = data
         sregs.ss = data
+    }
+}
+
+extension EntryState {
+    static let cr0Multiboot: UInt64 = cr0ProtectionEnable | cr0ExtensionType
+    /// ESP at a Multiboot entry (the specification leaves it undefined; kernels set their own).
+    static let multibootStack: UInt64 = 0x7C00
+
+    /// The Multiboot entry state, as QEMU's loader leaves it: 32-bit protected mode, paging off, CS
+    /// 0x08 and the data segments 0x10, all flat; EAX the boot magic, EBX the information structure,
+    /// interrupts off. The GDT is the loader's (`GuestLayout.writeMultibootGDT`); there is no IDT.
+    static func multiboot(entry: UInt32, info: UInt32, to sregs: inout kvm_sregs) -> kvm_regs {
+        setSegments(&sregs, code: segment(GuestLayout.code32Selector, type: 0xB, dpl: 0, long: false),
+                    data: segment(GuestLayout.data32Selector, type: 0x3, dpl: 0, long: false))
+        sregs.cr0 = cr0Multiboot
+        sregs.cr4 = 0
+        sregs.efer = 0
+        sregs.gdt.base = GuestLayout.multibootGDTAddress
+        sregs.gdt.limit = UInt16(GuestLayout.multibootGDTEntries.count * 8 - 1)
+        sregs.idt.base = 0
+        sregs.idt.limit = 0
+        var regs = kvm_regs()
+        regs.rflags = rflagsReserved
+        regs.rip = UInt64(entry)
+        regs.rax = UInt64(MultibootHeader.bootMagic)
+        regs.rbx = UInt64(info)
+        regs.rsp = multibootStack
+        return regs
     }
 }

@@ -1,3 +1,5 @@
+import Multiboot
+
 /// Every guest-physical address and port the machine uses, in one place. docs/guest-machine.md
 /// describes the same map; keep the two (and bench/hypervisor/kvm_hello.c) in step.
 ///
@@ -100,6 +102,22 @@ public enum GuestLayout {
         let pd = UnsafeMutableRawPointer(mutating: block.baseAddress!).assumingMemoryBound(to: UInt64.self)
         for entry in 0..<entries {
             pd[entry] = UInt64(entry) << 21 | present | writable | user | large
+        }
+    }
+}
+
+extension GuestLayout {
+    /// Where a Multiboot kernel's entry GDT goes: inside the loader's area, which no segment may use.
+    public static let multibootGDTAddress: UInt64 = MultibootLayout.gdtAddress
+    /// QEMU's Multiboot loader's GDT: null, 0x08 flat 32-bit code, 0x10 flat data, 0x18 16-bit code,
+    /// 0x20 16-bit data. Kernels load their own; these are only what CS and the data segments came from.
+    static let multibootGDTEntries: [UInt64] = [
+        0, 0x00CF_9A00_0000_FFFF, 0x00CF_9200_0000_FFFF, 0x0000_9E00_0000_FFFF, 0x0000_9200_0000_FFFF,
+    ]
+
+    static func writeMultibootGDT(into ram: GuestRAM) {
+        for (index, entry) in multibootGDTEntries.enumerated() {
+            ram.store(entry, at: multibootGDTAddress + UInt64(index * 8))
         }
     }
 }

@@ -13,28 +13,29 @@ struct GuestRun {
     var injectFault: ((_ exits: Int) -> KVMError?)? = nil
 
     func execute(_ image: [UInt8]) throws(KVMError) -> RunResult {
+        try execute(GuestBoot(.flat(image), config: config))
+    }
+
+    func execute(_ boot: GuestBoot) throws(KVMError) -> RunResult {
         let start = ContinuousClock.now
-        var result = try runOnFreshVM(image) // the VM and vCPU are released when this returns
+        var result = try runOnFreshVM(boot) // the VM and vCPU are released when this returns
         result.elapsed = ContinuousClock.now - start
         return result
     }
 
-    private func runOnFreshVM(_ image: [UInt8]) throws(KVMError) -> RunResult {
-        let vm = try VirtualMachine(system: system, memoryBytes: config.memoryBytes) { ram in
-            GuestLayout.writeTables(for: config.mode, into: ram)
-            ram.copy(image, to: config.mode.loadAddress)
-        }
+    private func runOnFreshVM(_ boot: GuestBoot) throws(KVMError) -> RunResult {
+        let vm = try VirtualMachine(system: system, memoryBytes: config.memoryBytes, prepare: boot.fill)
         let vcpu = try VCPU(vm: vm, mapSize: system.vcpuMapSize)
         try vcpu.setCPUID(KVMSystem.cpuidBuffer)
         var sregs = try vcpu.specialRegisters()
-        let entry = EntryState.apply(config.mode, memoryBytes: config.memoryBytes, to: &sregs)
+        let entry = boot.enter(&sregs)
         try vcpu.setSpecialRegisters(sregs)
         try vcpu.setRegisters(entry)
 
         let signals = SignalBlock()
         try vcpu.setRunSignalMask(threadMask: signals.previous, unblocking: Watchdog.signal)
         var loop = Loop(config: config, vcpu: vcpu, ram: vm.ram, host: system.host, syncs: system.hasSyncRegisters,
-                        injectFault: injectFault)
+                        hostPageTables: boot.trustsHostPageTables, injectFault: injectFault)
         if config.stepping { try vcpu.setSingleStep(true) }
         if loop.observes && system.hasSyncRegisters { vcpu.enableSyncRegisters() }
 
@@ -74,6 +75,8 @@ private struct Loop {
     let memory: GuestRAM
     let host: HostKind
     let syncs: Bool
+    /// Whether the guest runs on the hypervisor's own identity map (else only paging off is identity).
+    let hostPageTables: Bool
     var dispatcher: ExitDispatcher
     var trace: Trace
     var steps: [Step] = []
@@ -87,8 +90,10 @@ private struct Loop {
     /// Whether exits need their location (RIP, CS) read: for the trace and the step table.
     var observes: Bool { config.observesExits }
 
-    init(config: MachineConfig, vcpu: VCPU, ram: GuestRAM, host: HostKind, syncs: Bool, injectFault: ((Int) -> KVMError?)?) {
+    init(config: MachineConfig, vcpu: VCPU, ram: GuestRAM, host: HostKind, syncs: Bool, hostPageTables: Bool,
+         injectFault: ((Int) -> KVMError?)?) {
         self.config = config
+        self.hostPageTables = hostPageTables
         self.injectFault = injectFault
         self.vcpu = vcpu
         self.memory = ram
@@ -145,7 +150,7 @@ private struct Loop {
         let rip = state.regs.rip, csBase = state.sregs.cs.base
         let locator = ExitLocation(
             memory: memory, host: host,
-            identityMapped: EntryState.isIdentityMapped(state.sregs),
+            identityMapped: isIdentityMapped(state.sregs),
             defaultOperandSize: state.sregs.cs.l != 0 || state.sregs.cs.db != 0 ? 4 : 2,
             longMode: state.sregs.cs.l != 0)
         let number = dispatcher.counts.total - 1
@@ -180,7 +185,7 @@ private struct Loop {
     /// Whether the instruction just stepped over was a ring-0 `hlt` (one byte, 0xF4).
     private func haltedInStep(_ state: (regs: kvm_regs, sregs: kvm_sregs)) -> Bool {
         state.sregs.cs.dpl == 0 && state.regs.rip == stepRIP &+ 1 && state.sregs.cs.base == stepCSBase
-            && EntryState.isIdentityMapped(state.sregs)
+            && isIdentityMapped(state.sregs)
             && memory.load(UInt8.self, at: stepCSBase &+ stepRIP) == 0xF4
     }
 
@@ -201,6 +206,12 @@ private struct Loop {
         default: retired = registers.rip != stepRIP
         }
         closeStep(registers: registers, nextCSBase: stepCSBase, completed: retired)
+    }
+
+    /// Linear = physical: paging off, or the hypervisor's identity map (never a kernel's own tables,
+    /// which may sit at the same address).
+    private func isIdentityMapped(_ sregs: kvm_sregs) -> Bool {
+        sregs.cr0 & EntryState.cr0Paging == 0 || (hostPageTables && EntryState.isIdentityMapped(sregs))
     }
 
     private func currentState() throws(KVMError) -> (regs: kvm_regs, sregs: kvm_sregs) {

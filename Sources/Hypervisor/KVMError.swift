@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Multiboot
 
 /// An errno value, typed (as swift-system's `Errno`, without the dependency).
 public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
@@ -36,6 +37,9 @@ public enum KVMError: Error, Sendable, Hashable, CustomStringConvertible {
     case systemCall(String, Errno)
     /// The machine configuration or image is out of range.
     case invalidConfiguration(String)
+    /// A Multiboot kernel (or one of its modules) cannot be loaded: the file is truncated or
+    /// malformed, or asks for memory outside RAM.
+    case badKernel(BootError)
     /// KVM works, but not for what this run asks of it on this kind of host (single-stepping a
     /// user-mode guest on PVM, steps without KVM_CAP_SET_GUEST_DEBUG). Other runs can go ahead.
     case notSupportedOnHost(String)
@@ -55,7 +59,7 @@ public enum KVMError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isUnavailable: Bool {
         switch self {
         case .deviceMissing, .permissionDenied, .wrongAPIVersion, .unsupported: true
-        case .systemCall, .invalidConfiguration, .notSupportedOnHost: false
+        case .systemCall, .invalidConfiguration, .badKernel, .notSupportedOnHost: false
         }
     }
 
@@ -73,6 +77,8 @@ public enum KVMError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(call) failed: \(errno) (errno \(errno.rawValue))"
         case .invalidConfiguration(let message):
             message
+        case .badKernel(let error):
+            error.message
         case .notSupportedOnHost(let reason):
             "not supported on this host: \(reason)"
         }

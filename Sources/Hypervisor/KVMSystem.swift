@@ -63,7 +63,12 @@ public final class KVMSystem: Sendable {
     /// timeout, limits) are results; only host-side failures, invalid configurations and requests this
     /// host cannot serve (`notSupportedOnHost`) throw.
     public func run(_ image: [UInt8], config: MachineConfig = MachineConfig()) throws(KVMError) -> RunResult {
-        try config.validate(imageSize: image.count)
+        try run(.flat(image), config: config)
+    }
+
+    /// Runs a flat image or boots a Multiboot kernel (`GuestImage`); as `run(_:config:)`.
+    public func run(_ image: GuestImage, config: MachineConfig = MachineConfig()) throws(KVMError) -> RunResult {
+        let boot = try GuestBoot(image, config: config)
         if config.stepping && !hasGuestDebug {
             throw .notSupportedOnHost("single-stepping needs KVM_CAP_SET_GUEST_DEBUG, which \(devicePath) lacks")
         }
@@ -73,6 +78,6 @@ public final class KVMSystem: Sendable {
             throw .notSupportedOnHost("single-stepping a user-mode guest does not work on PVM hosts (the ring-3 "
                 + "debug trap goes to the guest, not to KVM); step a long-mode guest instead")
         }
-        return try GuestRun(system: self, config: config).execute(image)
+        return try GuestRun(system: self, config: config).execute(boot)
     }
 }

@@ -11,7 +11,9 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run one guest program on the built-in KVM hypervisor.",
         discussion: """
-            FILE is a .asm file (assembled with nasm -f bin) or a flat binary image. The guest's output \
+            FILE is a .asm file (assembled with nasm -f bin), a flat binary image, or a Multiboot kernel (an ELF \
+            file, or any file, with a Multiboot header in its first 8 KiB), which boots as qemu -kernel boots it, \
+            with --append and --initrd as qemu's -append and -initrd. The guest's output \
             goes to stdout and a one-line summary to stderr; with --trace and --steps, the exit timeline \
             and the step rows go to stderr too, between the two (with source lines for a .asm file). With \
             --json, one JSON object goes to stdout instead. The guest machine is described in \
@@ -23,6 +25,7 @@ struct RunCommand: ParsableCommand {
               hypercourse run --mode long --trace --json hello64.asm
               hypercourse run --mode user --timeout 0.3 spin.asm
               hypercourse run --repeat 200 --json hello.bin
+              hypercourse run --append "verbose" --initrd "data.bin size=4" kernel.elf
 
             Limits: --memory 1 to 1024 MiB; --timeout 0.001 to 600 s; --output-limit 0 to 16 MiB; \
             --exit-limit 1 to 100000000; --steps 0 to 1000; --repeat 1 to 100000 (the same limits as \
@@ -33,11 +36,18 @@ struct RunCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "CPU mode the guest starts in: real, protected, long or user.")
-    var mode: GuestMode = .real
+    @Option(help: "CPU mode a flat image starts in: real (the default), protected, long or user.")
+    var mode: GuestMode?
 
-    @Option(help: "Guest RAM in MiB (1 to 1024).")
-    var memory: Int = MachineConfig.defaultMemoryMiB
+    @Option(help: "Guest RAM in MiB, 1 to 1024 (default 16, or 128 for a Multiboot kernel).")
+    var memory: Int?
+
+    @Option(help: "A Multiboot kernel's command line, after its file name (as qemu's -append).")
+    var append: String?
+
+    @Option(help: ArgumentHelp("A module for a Multiboot kernel, \"FILE [ARGS]\"; repeat for more (as one entry of qemu's -initrd).",
+                               valueName: "file [args]"))
+    var initrd: [String] = []
 
     @Option(help: "Wall-clock limit in seconds, 0.001 to 600; fractions allowed (e.g. 0.3).")
     var timeout: Double = MachineConfig.defaultTimeout.seconds
@@ -70,6 +80,8 @@ struct RunCommand: ParsableCommand {
         var run = StandaloneRun(file: file)
         run.mode = mode
         run.memoryMiB = memory
+        run.appendText = append
+        run.initrds = initrd
         run.timeoutSeconds = timeout
         run.outputLimit = outputLimit
         run.exitLimit = exitLimit
