@@ -4,6 +4,7 @@ import PackageDescription
 // Dependencies point one way:
 //   CKVM, Multiboot ← Hypervisor ← Exercises ← ExerciseCommands ← hypercourse
 //   CCmarkGFM ← Markdown ← Site ← hypercourse
+//   Common ← Exercises, Site (what both sides need, so neither keeps a copy)
 // Site never imports Hypervisor or Exercises: it reaches exercises through its own protocol,
 // so it builds and tests on machines without KVM.
 let package = Package(
@@ -17,15 +18,18 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
+        // MARK: Below both sides
+        .target(name: "Common"),
+
         // MARK: Hypervisor side
         .target(name: "CKVM"),
         // Pure parsing and planning of Multiboot kernels (ELF, the Multiboot header, QEMU's layout).
         .target(name: "Multiboot"),
         .target(name: "Hypervisor", dependencies: ["CKVM", "Multiboot"]),
-        .target(name: "Exercises", dependencies: ["Hypervisor"]),
+        .target(name: "Exercises", dependencies: ["Hypervisor", "Common"]),
         // What the exercise commands print (run's tables, JSON and summary; check's and promote's
         // lines): presentation, kept out of the engine.
-        .target(name: "ExerciseCommands", dependencies: ["Exercises", "Hypervisor", "Multiboot"]),
+        .target(name: "ExerciseCommands", dependencies: ["Exercises", "Hypervisor", "Multiboot", "Common"]),
 
         // MARK: Site side
         .systemLibrary(
@@ -36,7 +40,7 @@ let package = Package(
         .target(
             name: "Site",
             dependencies: [
-                "Markdown",
+                "Markdown", "Common",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -46,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "hypercourse",
             dependencies: [
-                "Hypervisor", "Exercises", "ExerciseCommands", "Site",
+                "Hypervisor", "Exercises", "ExerciseCommands", "Site", "Common",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,13 +59,14 @@ let package = Package(
         .executableTarget(name: "MarkdownBench", dependencies: ["Markdown"], path: "bench/site/MarkdownBench"),
 
         // MARK: Tests
+        .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "MultibootTests", dependencies: ["Multiboot"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Multiboot"], exclude: ["Kernels"]),
-        .testTarget(name: "MarkdownTests", dependencies: ["Markdown"]),
-        .testTarget(name: "SiteTests", dependencies: ["Site"], exclude: ["Fixtures"]),
-        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor"]),
+        .testTarget(name: "MarkdownTests", dependencies: ["Markdown", "Common"]),
+        .testTarget(name: "SiteTests", dependencies: ["Site", "Common"], exclude: ["Fixtures"]),
+        .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor", "Common"]),
         .testTarget(name: "ExerciseCommandsTests", dependencies: ["ExerciseCommands", "Exercises", "Hypervisor"]),
         // End to end: Site + the exercise provider + the CLI's adapter, into HTML, and the built binary.
-        .testTarget(name: "HypercourseTests", dependencies: ["hypercourse", "Exercises", "Site", "Hypervisor"], exclude: ["Fixtures"]),
+        .testTarget(name: "HypercourseTests", dependencies: ["hypercourse", "Exercises", "Site", "Hypervisor", "Common"], exclude: ["Fixtures"]),
     ]
 )

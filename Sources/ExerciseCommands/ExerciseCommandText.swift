@@ -1,3 +1,4 @@
+import Common
 import Exercises
 import Foundation
 

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 
@@ -13,8 +14,8 @@ public struct ExerciseEngine: Sendable {
     /// show the records or refuse), skip what the cache vouches for, build and run the rest twice,
     /// compare with the records, write the records that changed.
     public func process(_ inputs: [ExerciseInput], pass: ExercisePass) -> ExerciseReport {
-        let profile = Profile()
-        defer { profile.report() }
+        let profile = PhaseTimer(label: "profile exercises")
+        defer { profile.report(summing: ["nasm", "clang", "vm", "verify"], slowestTitle: "slowest guests (one run)") }
         var state = PassState(inputs: inputs, pass: pass, promoteCommand: settings.promoteCommand)
         state.parse()
         profile.mark("parse")
@@ -83,7 +84,7 @@ public struct ExerciseEngine: Sendable {
 
     /// Builds each exercise, then runs it twice, on all cores; the second run to finish verifies both.
     private func buildAndRun(_ slots: [Int], specs: [ExerciseSpec?], builder: GuestBuilder, system: KVMSystem,
-                             tools: ToolIdentities, profile: Profile) -> ConcurrentRuns {
+                             tools: ToolIdentities, profile: PhaseTimer) -> ConcurrentRuns {
         let runs = ConcurrentRuns(count: specs.count)
         let pool = WorkPool()
         for slot in slots {
@@ -103,7 +104,7 @@ public struct ExerciseEngine: Sendable {
                     pool.submit(urgent: true) {
                         let started = ContinuousClock.now
                         let result = Result { () throws(KVMError) -> RunResult in try system.run(built.image, config: spec.machineConfig) }
-                        profile.add("vm", ContinuousClock.now - started, exercise: spec.id)
+                        profile.add("vm", ContinuousClock.now - started, item: spec.id)
                         if runs.finish(slot, attempt: attempt, result) {
                             let verifying = ContinuousClock.now
                             runs.complete(slot, verify(spec, built: built, runs: runs.results(slot), tools: tools))

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 
@@ -44,7 +45,7 @@ enum ExerciseKey {
     static func shadows(_ spec: ExerciseSpec, includes: [String]) -> [String] {
         let root = spec.input.contentRoot.standardizedFileURL
         // The folder as a content-relative path ("" for the root itself).
-        guard let lesson = ContentPath.relative((spec.sourceFile ?? spec.input.file).deletingLastPathComponent().appendingPathComponent("_"), to: root)
+        guard let lesson = ContentFolder(root).realRelativePath(of: (spec.sourceFile ?? spec.input.file).deletingLastPathComponent().appendingPathComponent("_"))
             .map({ ($0 as NSString).deletingLastPathComponent }) else { return [] }
         var folders = [lesson, ""]
         var names = includes

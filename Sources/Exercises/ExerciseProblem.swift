@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// A problem with one exercise, at a place in a file when there is one. `message` may continue on
@@ -13,8 +14,5 @@ public struct ExerciseProblem: Error, Sendable, Hashable, CustomStringConvertibl
         self.message = message
     }
 
-    public var description: String {
-        guard let file else { return "error: \(message)" }
-        return "\(DisplayPath.of(file))\(line.map { ":\($0)" } ?? ""): error: \(message)"
-    }
+    public var description: String { Diagnostic.format(file: file, line: line, .error, message) }
 }

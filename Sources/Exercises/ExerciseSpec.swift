@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 
@@ -58,7 +59,7 @@ public struct ExerciseSpec: Sendable, Hashable {
         var values: [String: String] = [:]
         for option in input.options {
             guard knownOptions.contains(option.key) else {
-                let hint = closest(option.key, in: knownOptions).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = didYouMean(option.key, in: knownOptions)
                 throw fail("unknown exercise option '\(option.key)'\(hint); known options: \(knownOptions.joined(separator: ", "))")
             }
             guard values[option.key] == nil else { throw fail("option '\(option.key)' is given twice") }
@@ -120,10 +121,16 @@ public struct ExerciseSpec: Sendable, Hashable {
             guard isBlank(input.body) else {
                 throw fail("an exercise with src= must have an empty body (the source is read from '\(src)')")
             }
-            let file = try ContentPath.resolve(src, from: input.file, contentRoot: input.contentRoot, fail)
-            guard let data = FileManager.default.contents(atPath: file.path) else {
-                throw fail("source file '\(src)' not found (looked for \(DisplayPath.of(file)))")
+            let folder = input.file.deletingLastPathComponent()
+            let notFound = fail("source file '\(src)' not found (looked for \(DisplayPath.of(folder.appendingPathComponent(src))))")
+            let file: URL
+            switch ContentFolder(input.contentRoot).resolve(src, from: folder) {
+            case .success(let url): file = url
+            case .failure(.absolute): throw fail("src path '\(src)' must be relative to the lesson's folder")
+            case .failure(.outside), .failure(.symlinkOutside): throw fail("src path '\(src)' leads outside the content folder")
+            case .failure(.missing): throw notFound
             }
+            guard let data = FileManager.default.contents(atPath: file.path) else { throw notFound }
             guard let decoded = String(data: data, encoding: .utf8) else { throw fail("source file '\(src)' is not UTF-8 text") }
             sourceFile = file
             text = decoded
@@ -172,26 +179,5 @@ public struct ExerciseSpec: Sendable, Hashable {
             }
         }
         return true
-    }
-
-    /// The candidate nearest to `word` by edit distance, when close enough to be a typo.
-    static func closest(_ word: String, in candidates: [String]) -> String? {
-        func distance(_ a: [Character], _ b: [Character]) -> Int {
-            if a.isEmpty { return b.count }
-            var row = Array(0...b.count)
-            for i in 1...a.count {
-                var previous = row[0]
-                row[0] = i
-                for j in stride(from: 1, through: b.count, by: 1) {
-                    let old = row[j]
-                    row[j] = Swift.min(previous + (a[i - 1] == b[j - 1] ? 0 : 1), row[j - 1] + 1, row[j] + 1)
-                    previous = old
-                }
-            }
-            return row[b.count]
-        }
-        let best = candidates.map { ($0, distance(Array(word), Array($0))) }.min { $0.1 < $1.1 }
-        guard let best, best.1 <= Swift.max(2, word.count / 3) else { return nil }
-        return best.0
     }
 }

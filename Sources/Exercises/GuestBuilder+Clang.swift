@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 
@@ -65,7 +66,7 @@ extension GuestBuilder {
         guard compile.status == 0 else { throw try failure(compile.output) }
         let warnings = ClangDiagnostic.parse(compile.output).filter { $0.severity == "warning" }.map { diagnostic -> String in
             let (file, line) = place(diagnostic)
-            return "\(DisplayPath.of(file)):\(line): warning: \(diagnostic.message)"
+            return Diagnostic.format(file: file, line: line, .warning, diagnostic.message)
         }
         let toolJail = confinement(spec, tool: lld, work: work, also: [runtimeDirectory.path], content: false)
         let link = try run(spec, "ld.lld", lld, GuestRuntime.linkFlags + [

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 
@@ -35,7 +36,7 @@ extension GuestBuilder {
         }
         let warnings = diagnostics.filter { $0.severity == "warning" }.map { diagnostic -> String in
             let (file, line) = place(diagnostic)
-            return "\(DisplayPath.of(file))\(line.map { ":\($0)" } ?? ""): warning: \(diagnostic.message)"
+            return Diagnostic.format(file: file, line: line, .warning, diagnostic.message)
         }
         // If nasm cannot say what the guest includes, the build fails rather than guess.
         guard let listed else {

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 
@@ -182,13 +183,15 @@ final class GuestBuilder: @unchecked Sendable {
     /// (unless under one of `ignoring`, the runtime and the toolchain, whose versions the key has).
     func confine(_ spec: ExerciseSpec, _ paths: [String], directory: URL, source: URL, ignoring: [String]) throws(ExerciseFailure) -> [String] {
         var result = Set<String>()
-        let sourcePath = source.standardizedFileURL.resolvingSymlinksInPath().path
+        let content = ContentFolder(spec.input.contentRoot)
+        let sourcePath = ContentFolder.realPath(of: source)
+        let ignored = ignoring.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         for path in paths {
             let url = (path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path)).standardizedFileURL
-            let resolved = url.resolvingSymlinksInPath()
-            if resolved.path == sourcePath { continue }
-            if ignoring.contains(where: { resolved.path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") || url.path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) { continue }
-            guard let relative = ContentPath.relative(resolved, to: spec.input.contentRoot) else {
+            let resolved = ContentFolder.realPath(of: url)
+            if resolved == sourcePath { continue }
+            if ignored.contains(where: { resolved.hasPrefix($0) || url.path.hasPrefix($0) }) { continue }
+            guard let relative = content.realRelativePath(of: url) else {
                 throw ExerciseFailure([problem(spec, "includes '\(path)', which is outside the content folder")])
             }
             result.insert(relative)

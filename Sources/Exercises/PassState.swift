@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 
@@ -64,7 +65,7 @@ struct PassState {
         for id in selection.ids {
             let hits = specs.indices.filter { specs[$0]?.id == id }
             if hits.isEmpty {
-                let hint = ExerciseSpec.closest(id, in: specs.compactMap { $0?.id }).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = didYouMean(id, in: specs.compactMap { $0?.id })
                 report.problems.append(ExerciseProblem(file: nil, line: nil, message: "no exercise has the id '\(id)'\(hint)"))
             }
             chosen.formUnion(hits)
@@ -92,7 +93,7 @@ struct PassState {
             } catch {
                 records[url] = RecordFile(url: url, entries: [])
                 if case .promote = pass, slots.allSatisfy(selected.contains) {
-                    report.warnings.append("\(DisplayPath.of(url)): warning: \(error.message); regenerating it from this run")
+                    report.warnings.append(Diagnostic.format(file: url, line: nil, .warning, "\(error.message); regenerating it from this run"))
                     continue
                 }
                 var problem = error
@@ -284,14 +285,14 @@ struct PassState {
             for (url, file) in records.sorted(by: { $0.key.path < $1.key.path }) {
                 let ids = Set((lessons[url] ?? []).map(\.id))
                 for orphan in file.entries where !ids.contains(orphan.id) {
-                    report.warnings.append("\(DisplayPath.of(url)): warning: record of '\(orphan.id)', which is no longer in the lesson (`\(promoteCommand)` removes it)")
+                    report.warnings.append(Diagnostic.format(file: url, line: nil, .warning, "record of '\(orphan.id)', which is no longer in the lesson (`\(promoteCommand)` removes it)"))
                 }
             }
         }
         if let root = inputs.first?.contentRoot {
             let known = Set(records.keys.map { $0.standardizedFileURL.path })
             for url in ExerciseEngine.recordFiles(under: root) where !known.contains(url.standardizedFileURL.path) {
-                report.warnings.append("\(DisplayPath.of(url)): warning: no exercise of the course uses this record any more; delete the file if its lesson is gone")
+                report.warnings.append(Diagnostic.format(file: url, line: nil, .warning, "no exercise of the course uses this record any more; delete the file if its lesson is gone"))
             }
         }
     }

@@ -1,3 +1,4 @@
+import Common
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -235,14 +236,4 @@ private final class SpawnBox: @unchecked Sendable {
     let body: () -> Result<pid_t, Subprocess.LaunchError>
     var result: Result<pid_t, Subprocess.LaunchError>?
     init(_ body: @escaping () -> Result<pid_t, Subprocess.LaunchError>) { self.body = body }
-}
-
-/// C library functions Swift's Glibc module does not import, looked up by name at run time.
-enum CSymbol {
-    /// `name` as a function of `type`, or nil when this C library does not have it. `type` must be
-    /// the function's real C signature: the cast cannot check it.
-    static func lookup<Function>(_ name: String, as type: Function.Type) -> Function? {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
-        return unsafeBitCast(symbol, to: type)
-    }
 }

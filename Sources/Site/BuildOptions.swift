@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// What to build and where.

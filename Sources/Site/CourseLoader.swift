@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Reads `content/`: course.yml, chapter folders, `_index.md` files and lessons with front matter.

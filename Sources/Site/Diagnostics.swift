@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// A problem the author must fix, at a place in a file when there is one. Rendered the way
@@ -17,7 +18,7 @@ public struct SiteError: Error, Sendable, Hashable, CustomStringConvertible {
         self.init(file: DisplayPath.of(file), line: line, message)
     }
 
-    public var description: String { Diagnostic.format(file: file, line: line, kind: "error", message: message) }
+    public var description: String { Diagnostic.format(file: file, line: line, .error, message) }
 }
 
 /// A build that stopped: every error found before stopping, in source order.
@@ -52,25 +53,5 @@ public struct SiteWarning: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { Diagnostic.format(file: file, line: line, kind: "warning", message: message) }
-}
-
-enum Diagnostic {
-    static func format(file: String?, line: Int?, kind: String, message: String) -> String {
-        switch (file, line) {
-        case let (file?, line?): return "\(file):\(line): \(kind): \(message)"
-        case let (file?, nil): return "\(file): \(kind): \(message)"
-        default: return "\(kind): \(message)"
-        }
-    }
-}
-
-/// Paths in messages: relative to the working directory when inside it, else absolute.
-enum DisplayPath {
-    static func of(_ url: URL) -> String {
-        let path = url.standardizedFileURL.path
-        let cwd = FileManager.default.currentDirectoryPath
-        let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
-    }
+    public var description: String { Diagnostic.format(file: file, line: line, .warning, message) }
 }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 // The seam between the site generator and runnable exercises.
@@ -228,7 +229,7 @@ public struct ExerciseError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
     /// The same `file:line: error:` form, and the same display path, as every other error.
-    public var description: String { Diagnostic.format(file: DisplayPath.of(file), line: line, kind: "error", message: message) }
+    public var description: String { Diagnostic.format(file: file, line: line, .error, message) }
 }
 
 /// Builds and runs every exercise of a course. Site calls it once per build, with all blocks in

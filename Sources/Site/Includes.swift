@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Where each line of an expanded Markdown text came from, so errors point at the real file.

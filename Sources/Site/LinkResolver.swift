@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Markdown
 
@@ -148,33 +149,5 @@ struct LinkResolver: Sendable {
             }
         }
         return parts.joined(separator: "/") + (path.hasSuffix("/") && !parts.isEmpty ? "/" : "")
-    }
-
-    /// The known id nearest to `id` by edit distance, if it is close enough to be a likely typo.
-    static func closest(_ id: String, in ids: Set<String>) -> String? {
-        func distance(_ a: [Character], _ b: [Character]) -> Int {
-            var row = Array(0...b.count)
-            for i in 1...max(a.count, 1) where !a.isEmpty {
-                var prev = row[0]
-                row[0] = i
-                for j in stride(from: 1, through: b.count, by: 1) {
-                    let old = row[j]
-                    let substitution: Int = prev + (a[i - 1] == b[j - 1] ? 0 : 1)
-                    let insertion: Int = row[j - 1] + 1
-                    let deletion: Int = row[j] + 1
-                    row[j] = Swift.min(substitution, insertion, deletion)
-                    prev = old
-                }
-            }
-            return row[b.count]
-        }
-        let target = Array(id)
-        var best: (id: String, distance: Int)?
-        for candidate in ids.sorted() {
-            let d = distance(target, Array(candidate))
-            if best == nil || d < best!.distance { best = (candidate, d) }
-        }
-        guard let best, best.distance <= Swift.max(2, id.count / 3) else { return nil }
-        return best.id
     }
 }

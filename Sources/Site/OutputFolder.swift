@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// The output folder, replaced atomically. A build writes a staging folder beside it (same file
@@ -180,8 +181,7 @@ struct OutputFolder {
     /// `renameat2(RENAME_EXCHANGE)`: swaps two folders in one step. Looked up at run time because
     /// the Glibc module does not export it; false when unavailable or unsupported.
     private static func exchange(_ a: URL, _ b: URL) -> Bool {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return false }
-        let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+        guard let renameat2 = CSymbol.lookup("renameat2", as: RenameAt2.self) else { return false }
         let AT_FDCWD: Int32 = -100
         let RENAME_EXCHANGE: UInt32 = 1 << 1
         return renameat2(AT_FDCWD, a.path, AT_FDCWD, b.path, RENAME_EXCHANGE) == 0

@@ -36,15 +36,3 @@ func collectFailures<T>(_ results: [Result<T, any Error>]) throws -> (values: [T
     }
     return (values, errors)
 }
-
-/// A lock-protected value for the few things parallel work shares (progress, warnings).
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// `hypercourse new lesson CHAPTER "Title"`: a new lesson file with front matter, numbered after

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Markdown
 
@@ -33,7 +34,7 @@ public struct SiteBuilder: Sendable {
     }
 
     private func run(start: ContinuousClock.Instant, clock: ContinuousClock) async throws -> BuildSummary {
-        let phases = PhaseTimer()
+        let phases = PhaseTimer(label: "profile")
         defer { phases.report() }
         var warnings: [SiteWarning] = []
         let contentRoot = options.contentDirectory.standardizedFileURL
@@ -100,7 +101,7 @@ public struct SiteBuilder: Sendable {
         for check in rendered.flatMap(\.anchorChecks) + partialChecks {
             if !failedPages.contains(check.path) && !(bodies[check.path]?.ids.contains(check.fragment) ?? false) {
                 let known = bodies[check.path]?.ids ?? []
-                let hint = LinkResolver.closest(check.fragment, in: known).map { " (did you mean '#\($0)'?)" } ?? ""
+                let hint = didYouMean(check.fragment, in: known.sorted(), prefix: "#")
                 errors.append(SiteError(file: check.file, line: check.line, "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))
             }
         }
@@ -298,33 +299,5 @@ public struct SiteBuilder: Sendable {
 
     static func contentPath(_ url: URL, root: URL) -> String {
         ContentFolder.relativePath(of: url, in: root) ?? url.lastPathComponent
-    }
-}
-
-/// `HYPERCOURSE_PROFILE=1` prints where a build's wall time went, phase by phase, to stderr. Marked
-/// from one task today, but Sendable, so the lock makes that true whoever marks it.
-final class PhaseTimer: @unchecked Sendable {
-    private let enabled = ProcessInfo.processInfo.environment["HYPERCOURSE_PROFILE"] != nil
-    private let clock = ContinuousClock()
-    private let lock = NSLock()
-    private var last: ContinuousClock.Instant
-    private var phases: [(String, Duration)] = []
-
-    init() { last = clock.now }
-
-    func mark(_ name: String) {
-        guard enabled else { return }
-        lock.withLock {
-            let now = clock.now
-            phases.append((name, now - last))
-            last = now
-        }
-    }
-
-    func report() {
-        let phases = lock.withLock { self.phases }
-        guard enabled, !phases.isEmpty else { return }
-        let text = phases.map { "\($0.0) \(String(format: "%.0f", Double($0.1.components.attoseconds) / 1e15 + Double($0.1.components.seconds) * 1000)) ms" }
-        FileHandle.standardError.write(Data(("profile: " + text.joined(separator: ", ") + "\n").utf8))
     }
 }

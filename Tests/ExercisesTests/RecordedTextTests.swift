@@ -16,24 +16,3 @@ import Testing
         #expect(step.exitsText == "io-out 0x3f8 0x48 (did not complete)")
     }
 }
-
-/// Exercises' edit-distance suggestion for option names and ids. Site has its own for link
-/// anchors (the modules cannot share one without breaking the architecture); each is tested.
-@Suite struct ClosestOptionTests {
-    @Test func suggestsTheNearestOption() {
-        #expect(ExerciseSpec.closest("tarce", in: ExerciseSpec.knownOptions) == "trace")
-        #expect(ExerciseSpec.closest("memroy", in: ExerciseSpec.knownOptions) == "memory")
-        #expect(ExerciseSpec.closest("outputlimit", in: ExerciseSpec.knownOptions) == "output-limit")
-        #expect(ExerciseSpec.closest("expected", in: ExerciseSpec.knownOptions) == "expect")
-    }
-
-    @Test func staysQuietWhenNothingIsClose() {
-        #expect(ExerciseSpec.closest("colour", in: ExerciseSpec.knownOptions) == nil)
-        #expect(ExerciseSpec.closest("frobnicate", in: ExerciseSpec.knownOptions) == nil)
-        #expect(ExerciseSpec.closest("x", in: []) == nil)
-    }
-
-    @Test func tiesGoToTheFirstCandidate() {
-        #expect(ExerciseSpec.closest("ab", in: ["ax", "aa"]) == "ax")
-    }
-}

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 import Site
@@ -96,13 +97,13 @@ final class FixtureCourse: @unchecked Sendable {
         process.standardError = err
         try process.run()
         // Read both pipes concurrently so neither can fill up and stall the tool.
-        let errors = Locked("")
-        let reader = Thread { errors.set(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) }
+        let errors = Locked<String?>(nil)
+        let reader = Thread { errors.withLock { $0 = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) } }
         reader.start()
         let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        while !errors.done { usleep(1000) }
-        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: errors.value)
+        while errors.withLock({ $0 }) == nil { usleep(1000) }
+        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: errors.withLock { $0 } ?? "")
     }
 }
 
@@ -182,16 +183,6 @@ enum CourseBlocks {
         for key in ["recorded", "host", "key", "hostDetail", "includes"] { entry.removeValue(forKey: key) }
         return entry
     }
-}
-
-final class Locked: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text: String
-    private var finished = false
-    init(_ text: String) { self.text = text }
-    func set(_ value: String) { lock.withLock { text = value; finished = true } }
-    var done: Bool { lock.withLock { finished } }
-    var value: String { lock.withLock { text } }
 }
 
 extension String {

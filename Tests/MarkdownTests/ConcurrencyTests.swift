@@ -1,3 +1,4 @@
+import Common
 import Dispatch
 import Foundation
 import Testing
@@ -19,16 +20,5 @@ import Testing
         let all = results.withLock { $0 }
         #expect(all.count == 64)
         #expect(all.allSatisfy { $0 == expected })
-    }
-}
-
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
     }
 }

@@ -1,0 +1,66 @@
+import Foundation
+
+/// `HYPERCOURSE_PROFILE=1`: where a pass's time went, as one line on stderr: the wall time of each
+/// phase in order, then, where parallel work added them, time summed over all threads by category
+/// and the slowest items. Costs nothing when the variable is unset.
+public final class PhaseTimer: @unchecked Sendable {
+    // unchecked Sendable: every mutable field is read and written only under `lock`.
+    public let enabled: Bool
+    private let label: String
+    private let clock = ContinuousClock()
+    private let lock = NSLock()
+    private var last: ContinuousClock.Instant
+    private var phases: [(name: String, time: Duration)] = []
+    private var totals: [String: (count: Int, time: Duration)] = [:]
+    /// Each item's slowest single measurement.
+    private var slowest: [String: Duration] = [:]
+
+    /// `label` starts the line (`profile`, `profile exercises`).
+    public init(label: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.label = label
+        enabled = environment["HYPERCOURSE_PROFILE"] != nil
+        last = clock.now
+    }
+
+    /// Ends the current phase under `name`.
+    public func mark(_ name: String) {
+        guard enabled else { return }
+        lock.withLock {
+            let now = clock.now
+            phases.append((name, now - last))
+            last = now
+        }
+    }
+
+    /// Adds `duration` to `category`'s total; `item` (an exercise) keeps its slowest duration.
+    public func add(_ category: String, _ duration: Duration, item: String? = nil) {
+        guard enabled else { return }
+        lock.withLock {
+            let old = totals[category] ?? (0, .zero)
+            totals[category] = (old.count + 1, old.time + duration)
+            if let item { slowest[item] = max(slowest[item] ?? .zero, duration) }
+        }
+    }
+
+    /// The line, or nil when profiling is off or nothing was marked.
+    public func summary(summing categories: [String] = [], slowestTitle: String = "slowest") -> String? {
+        let (phases, totals, slowest) = lock.withLock { (self.phases, self.totals, self.slowest) }
+        guard enabled, !phases.isEmpty else { return nil }
+        var line = "\(label): " + phases.map { "\($0.name) \(Self.ms($0.time))" }.joined(separator: ", ")
+        let summed = categories.compactMap { name in totals[name].map { "\(name) \($0.count)× \(Self.ms($0.time))" } }
+        if !summed.isEmpty { line += "; summed over threads: " + summed.joined(separator: ", ") }
+        let top = slowest.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) \(Self.ms($0.value))" }
+        if !top.isEmpty { line += "; \(slowestTitle): " + top.joined(separator: ", ") }
+        return line
+    }
+
+    /// Writes the line to stderr (see `summary`).
+    public func report(summing categories: [String] = [], slowestTitle: String = "slowest") {
+        guard let line = summary(summing: categories, slowestTitle: slowestTitle) else { return }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func ms(_ duration: Duration) -> String {
+        String(format: "%.1f ms", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
+    }
+}
