@@ -13,7 +13,7 @@ public struct ExerciseEngine: Sendable {
     /// The steps: parse the options, select what to run, load the records, open KVM (without it,
     /// show the records or refuse), skip what the cache vouches for, build and run the rest twice,
     /// compare with the records, write the records that changed.
-    public func process(_ inputs: [ExerciseInput], pass: ExercisePass) -> ExerciseReport {
+    public func process(_ inputs: [ExerciseBlock], pass: ExercisePass) -> ExerciseReport {
         let profile = PhaseTimer(label: "profile exercises")
         defer { profile.report(summing: ["nasm", "clang", "vm", "verify"], slowestTitle: "slowest guests (one run)") }
         var state = PassState(inputs: inputs, pass: pass, promoteCommand: settings.promoteCommand)
@@ -138,7 +138,7 @@ public struct ExerciseEngine: Sendable {
 extension ExerciseEngine {
     /// Runs a pass on a thread of its own: the engine blocks, and Swift concurrency's pool is small
     /// (two threads on our machines), so blocking one of its threads would stall the build.
-    public func process(_ inputs: [ExerciseInput], pass: ExercisePass) async -> ExerciseReport {
+    public func process(_ inputs: [ExerciseBlock], pass: ExercisePass) async -> ExerciseReport {
         await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: self.process(inputs, pass: pass)) }
             thread.stackSize = 8 << 20

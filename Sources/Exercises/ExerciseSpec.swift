@@ -18,10 +18,10 @@ public struct ExerciseSpec: Sendable, Hashable {
     /// The `src=` file, resolved inside the content folder, or nil for an inline body.
     public var sourceFile: URL?
     /// The `src=` value as written, for the page.
-    public var sourceName: String? { input.options.first { $0.key == "src" }?.value }
+    public var sourceName: String? { input.option("src") }
     /// The source: as built (hidden lines included) and as shown.
     public var source: GuestSource
-    public var input: ExerciseInput
+    public var input: ExerciseBlock
 
     public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src"]
     /// Most steps a page shows; each is a table row.
@@ -41,7 +41,7 @@ public struct ExerciseSpec: Sendable, Hashable {
         Self.location(ofBuiltLine: line, input: input, sourceFile: sourceFile)
     }
 
-    private static func location(ofBuiltLine line: Int?, input: ExerciseInput, sourceFile: URL?) -> (file: URL, line: Int?) {
+    private static func location(ofBuiltLine line: Int?, input: ExerciseBlock, sourceFile: URL?) -> (file: URL, line: Int?) {
         if let sourceFile { return (sourceFile, line) }
         if let line, let origins = input.bodyLineOrigins, origins.indices.contains(line - 1) {
             return (origins[line - 1].file, origins[line - 1].line)
@@ -51,7 +51,7 @@ public struct ExerciseSpec: Sendable, Hashable {
 
     /// Checks a block. Throws the first problem, at the fence's line (or the source line for hidden-line
     /// markers).
-    public static func parse(_ input: ExerciseInput) throws(ExerciseProblem) -> ExerciseSpec {
+    public static func parse(_ input: ExerciseBlock) throws(ExerciseProblem) -> ExerciseSpec {
         func fail(_ message: String) -> ExerciseProblem { ExerciseProblem(file: input.file, line: input.line, message: message) }
         guard let language = GuestLanguage(rawValue: input.language) else {
             throw fail("unknown exercise language '\(input.language)' (use asm or c)")

@@ -5,7 +5,7 @@ import Hypervisor
 /// One pass over the course's exercises, step by step: what was parsed, the records as loaded, and
 /// what has been found so far. `ExerciseEngine.process` calls the steps in order.
 struct PassState {
-    let inputs: [ExerciseInput]
+    let inputs: [ExerciseBlock]
     let pass: ExercisePass
     /// One per input; nil where the options were bad or the id was taken.
     private(set) var specs: [ExerciseSpec?] = []
@@ -23,7 +23,7 @@ struct PassState {
     /// `hypercourse promote`, as hints should spell it.
     let promoteCommand: String
 
-    init(inputs: [ExerciseInput], pass: ExercisePass, promoteCommand: String = "hypercourse promote") {
+    init(inputs: [ExerciseBlock], pass: ExercisePass, promoteCommand: String = "hypercourse promote") {
         self.inputs = inputs
         self.pass = pass
         self.promoteCommand = promoteCommand
@@ -38,7 +38,7 @@ struct PassState {
 
     /// Options, sources, unique ids.
     mutating func parse() {
-        var firstUse: [String: ExerciseInput] = [:]
+        var firstUse: [String: ExerciseBlock] = [:]
         for (slot, input) in inputs.enumerated() {
             do {
                 let spec = try ExerciseSpec.parse(input)

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Markdown
 
@@ -82,7 +83,7 @@ struct BodyRenderer: Sendable {
             let origin = map.location(block.line)
             let token = PendingExercise.tokenOpen + "\(nonce):\(index):\(exercises.count)" + PendingExercise.tokenClose
             exercises.append(PendingExercise(
-                block: ExerciseBlock(language: language, options: options, body: block.literal, lessonFile: origin.file, line: origin.line, contentRoot: contentRoot,
+                block: ExerciseBlock(language: language, options: options, body: block.literal, file: origin.file, line: origin.line, contentRoot: contentRoot,
                                      bodyLineOrigins: Self.bodyLineOrigins(block, fence: origin, map: map)),
                 token: token))
             return token
@@ -140,12 +141,12 @@ struct BodyRenderer: Sendable {
 
 /// Reads an exercise block's info string: `LANG exercise key=value key="two words" flag`.
 enum ExerciseInfo {
-    static func parse(_ info: String) -> (language: String, options: [ExerciseOption])? {
+    static func parse(_ info: String) -> (language: String, options: [ExerciseBlock.Option])? {
         let words = split(info)
         guard words.count >= 2, words[1] == "exercise" else { return nil }
-        let options = words.dropFirst(2).map { word -> ExerciseOption in
-            guard let eq = word.firstIndex(of: "=") else { return ExerciseOption(key: word, value: "") }
-            return ExerciseOption(key: String(word[..<eq]), value: String(word[word.index(after: eq)...]))
+        let options = words.dropFirst(2).map { word -> ExerciseBlock.Option in
+            guard let eq = word.firstIndex(of: "=") else { return ExerciseBlock.Option(key: word, value: "") }
+            return ExerciseBlock.Option(key: String(word[..<eq]), value: String(word[word.index(after: eq)...]))
         }
         return (words[0], options)
     }

@@ -8,55 +8,6 @@ import Foundation
 // and run them concurrently), and renders the `ExerciseView`s it gets back. Site never imports the
 // hypervisor: the CLI wires a real provider in, and Site's own tests use hand-built views.
 
-/// One exercise block as written in a lesson. Options are passed through unvalidated: checking them
-/// (unknown key, bad mode, bad expectation) is the provider's job, reported at `file:line`.
-public struct ExerciseBlock: Sendable, Hashable {
-    /// The language word from the info string, as written (`asm`, `c`, ...).
-    public var language: String
-    /// `key=value` options in the order written. A bare word `flag` is passed as `("flag", "")`.
-    public var options: [ExerciseOption]
-    /// The fenced block's body (may be empty when the block names `src=`).
-    public var body: String
-    /// The lesson file the block is in.
-    public var lessonFile: URL
-    /// 1-based line of the opening fence in `lessonFile`.
-    public var line: Int
-    /// The course's content folder; every path an exercise names must stay inside it.
-    public var contentRoot: URL
-
-    /// Where each body line was written, when an `{{#include}}` inside the block moved lines away
-    /// from "the fence's line plus k"; nil otherwise. Diagnostics use it.
-    public var bodyLineOrigins: [LineOrigin]?
-
-    public struct LineOrigin: Sendable, Hashable {
-        public var file: URL
-        public var line: Int
-    }
-
-    public init(language: String, options: [ExerciseOption], body: String, lessonFile: URL, line: Int, contentRoot: URL,
-                bodyLineOrigins: [LineOrigin]? = nil) {
-        self.language = language
-        self.options = options
-        self.body = body
-        self.lessonFile = lessonFile
-        self.line = line
-        self.contentRoot = contentRoot
-        self.bodyLineOrigins = bodyLineOrigins
-    }
-
-    /// The value of the first option named `key`, if any.
-    public func option(_ key: String) -> String? { options.first { $0.key == key }?.value }
-}
-
-public struct ExerciseOption: Sendable, Hashable {
-    public var key: String
-    public var value: String
-    public init(key: String, value: String) {
-        self.key = key
-        self.value = value
-    }
-}
-
 /// Everything a page shows about one exercise. Plain text only: Site escapes every string it renders.
 public struct ExerciseView: Sendable, Hashable {
     public var id: String

@@ -133,7 +133,7 @@ public struct SiteBuilder: Sendable {
                     }
                     if view.provenance.sourceChangedSinceRecorded {
                         sourceChanged += 1
-                        warnings.append(SiteWarning(file: item.block.lessonFile, line: item.block.line,
+                        warnings.append(SiteWarning(file: item.block.file, line: item.block.line,
                             "exercise '\(view.id)': source changed since recorded; the page shows the recorded result (build with KVM to rerun it)"))
                     }
                 }

@@ -1,8 +1,9 @@
+import Common
 import Exercises
 import Foundation
 import Site
 
-/// The seam's two ends joined: Site's `ExerciseBlock` in, the exercise engine's outcome out as
+/// The seam's two ends joined: the lesson's `ExerciseBlock`s in, the exercise engine's outcome out as
 /// Site's `ExerciseView`. Field-for-field mapping only; every decision is the engine's (what ran,
 /// what the record says) or Site's (how much of the output a card shows).
 final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
@@ -23,20 +24,13 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
     func reset() { lock.withLock { report = nil } }
 
     func views(for blocks: [ExerciseBlock]) async throws -> [ExerciseView] {
-        let report = await engine.process(blocks.map(Self.input), pass: pass)
+        let report = await engine.process(blocks, pass: pass)
         lock.withLock { self.report = report }
         guard report.problems.isEmpty else { throw BuildFailure(report.problems.map(Self.siteError)) }
         return try zip(blocks, report.outcomes).map { block, outcome in
-            guard let outcome else { throw BuildFailure(SiteError(file: block.lessonFile, line: block.line, "exercise has no result")) }
+            guard let outcome else { throw BuildFailure(SiteError(file: block.file, line: block.line, "exercise has no result")) }
             return Self.view(outcome)
         }
-    }
-
-    static func input(_ block: ExerciseBlock) -> ExerciseInput {
-        ExerciseInput(
-            language: block.language, options: block.options.map { ExerciseInput.Option(key: $0.key, value: $0.value) },
-            body: block.body, file: block.lessonFile, line: block.line, contentRoot: block.contentRoot,
-            bodyLineOrigins: block.bodyLineOrigins?.map { ExerciseInput.LineOrigin(file: $0.file, line: $0.line) })
     }
 
     static func siteError(_ problem: ExerciseProblem) -> SiteError {

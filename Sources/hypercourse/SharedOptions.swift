@@ -1,4 +1,5 @@
 import ArgumentParser
+import Common
 import ExerciseCommands
 import Exercises
 import Foundation
@@ -52,7 +53,7 @@ struct ExerciseOptions: ParsableArguments {
             throw ExitCode(1)
         }
         let settings = ExerciseSettings(content: content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) })
-        return await ExerciseEngine(settings: settings).process(blocks.map(ExerciseAdapter.input), pass: pass)
+        return await ExerciseEngine(settings: settings).process(blocks, pass: pass)
     }
 }
 

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 import Testing
@@ -34,7 +35,7 @@ struct KVMOpenFailureTests {
 struct HostFileTests {
     static let secret = "/etc/hostname"
 
-    func process(_ course: TestCourse, _ inputs: [ExerciseInput], confined: Bool) -> ExerciseReport {
+    func process(_ course: TestCourse, _ inputs: [ExerciseBlock], confined: Bool) -> ExerciseReport {
         ExerciseEngine(settings: ExerciseSettings(cacheDirectory: course.cache, confineTools: confined)).process(inputs, pass: .build(promote: false))
     }
 

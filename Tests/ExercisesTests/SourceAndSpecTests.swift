@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 import Testing
@@ -42,15 +43,15 @@ import Testing
 @Suite struct ExerciseSpecTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("spec-\(UUID().uuidString)")
 
-    func input(_ options: String, language: String = "asm", body: String = "hlt\n", lesson: String = "ch/lesson.md") -> ExerciseInput {
-        let parsed = options.split(separator: " ").map { word -> ExerciseInput.Option in
+    func input(_ options: String, language: String = "asm", body: String = "hlt\n", lesson: String = "ch/lesson.md") -> ExerciseBlock {
+        let parsed = options.split(separator: " ").map { word -> ExerciseBlock.Option in
             let parts = word.split(separator: "=", maxSplits: 1)
-            return ExerciseInput.Option(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
+            return ExerciseBlock.Option(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
         }
-        return ExerciseInput(language: language, options: parsed, body: body, file: root.appendingPathComponent(lesson), line: 7, contentRoot: root)
+        return ExerciseBlock(language: language, options: parsed, body: body, file: root.appendingPathComponent(lesson), line: 7, contentRoot: root)
     }
 
-    func problem(_ input: ExerciseInput) -> ExerciseProblem? {
+    func problem(_ input: ExerciseBlock) -> ExerciseProblem? {
         do {
             _ = try ExerciseSpec.parse(input)
             return nil

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 import Testing
@@ -30,25 +31,25 @@ final class TestCourse: @unchecked Sendable {
     func read(_ path: String) -> String { (try? String(contentsOf: content.appendingPathComponent(path), encoding: .utf8)) ?? "" }
 
     /// An exercise block in `lesson` at `line`, as the site would hand it over.
-    func cBlock(_ options: String, _ body: String, lesson: String = "ch/lesson.md", line: Int = 10) -> ExerciseInput {
+    func cBlock(_ options: String, _ body: String, lesson: String = "ch/lesson.md", line: Int = 10) -> ExerciseBlock {
         block(options, body, language: "c", lesson: lesson, line: line)
     }
 
-    func block(_ options: String, _ body: String, language: String = "asm", lesson: String = "ch/lesson.md", line: Int = 10) -> ExerciseInput {
+    func block(_ options: String, _ body: String, language: String = "asm", lesson: String = "ch/lesson.md", line: Int = 10) -> ExerciseBlock {
         let file = content.appendingPathComponent(lesson)
         if !FileManager.default.fileExists(atPath: file.path) { write(lesson, "# Lesson\n") }
-        let parsed = options.split(separator: " ").map { word -> ExerciseInput.Option in
+        let parsed = options.split(separator: " ").map { word -> ExerciseBlock.Option in
             let parts = word.split(separator: "=", maxSplits: 1)
-            return ExerciseInput.Option(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
+            return ExerciseBlock.Option(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
         }
-        return ExerciseInput(language: language, options: parsed, body: body, file: file, line: line, contentRoot: content)
+        return ExerciseBlock(language: language, options: parsed, body: body, file: file, line: line, contentRoot: content)
     }
 
     func engine(kvmDevice: String = KVMSystem.defaultDevicePath) -> ExerciseEngine {
         ExerciseEngine(settings: ExerciseSettings(kvmDevice: kvmDevice, cacheDirectory: cache))
     }
 
-    func process(_ inputs: [ExerciseInput], _ pass: ExercisePass = .build(promote: false), kvmDevice: String = KVMSystem.defaultDevicePath) -> ExerciseReport {
+    func process(_ inputs: [ExerciseBlock], _ pass: ExercisePass = .build(promote: false), kvmDevice: String = KVMSystem.defaultDevicePath) -> ExerciseReport {
         engine(kvmDevice: kvmDevice).process(inputs, pass: pass)
     }
 }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Testing
 @testable import Site
@@ -55,7 +56,7 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         #expect(blocks[0].option("expect") == "exit 0")
         #expect(blocks[0].option("trace") == "")
         #expect(blocks[0].body == "hlt\n")
-        #expect(blocks[0].lessonFile.lastPathComponent == "01-first.md")
+        #expect(blocks[0].file.lastPathComponent == "01-first.md")
         #expect(blocks[0].line == 7)  // front matter (lines 1-3), blank, "Text.", blank: the fence is line 7
         #expect(blocks[0].contentRoot.standardizedFileURL == content.standardizedFileURL)
         #expect(blocks[1].language == "c" && blocks[1].line == 5)
@@ -152,7 +153,7 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
     @Test func providerErrorsFailTheBuildAtTheLessonLine() async throws {
         let content = lesson("```asm exercise id=hello mode=bogus\nhlt\n```\n")
         let stub = StubProvider { block in
-            throw ExerciseError(file: block.lessonFile, line: block.line, message: "unknown mode 'bogus' (expected real, protected, long or user)")
+            throw ExerciseError(file: block.file, line: block.line, message: "unknown mode 'bogus' (expected real, protected, long or user)")
         }
         let errors = await buildErrors(content, into: scratch, provider: stub)
         #expect(errors.count == 1)
@@ -181,13 +182,13 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         let stub = StubProvider { sampleView(id: $0.option("id")!, output: "") }
         _ = try await build(content, into: scratch, provider: stub)
         let block = stub.calls[0][0]
-        #expect(block.lessonFile.lastPathComponent == "_exercise.md")
+        #expect(block.file.lastPathComponent == "_exercise.md")
         #expect(block.line == 3)
     }
 
     @Test func infoStringParsing() {
-        #expect(ExerciseInfo.parse("asm exercise id=a mode=real")!.options == [ExerciseOption(key: "id", value: "a"), ExerciseOption(key: "mode", value: "real")])
-        #expect(ExerciseInfo.parse("c exercise expect=\"exit 3\" trace")!.options == [ExerciseOption(key: "expect", value: "exit 3"), ExerciseOption(key: "trace", value: "")])
+        #expect(ExerciseInfo.parse("asm exercise id=a mode=real")!.options == [ExerciseBlock.Option(key: "id", value: "a"), ExerciseBlock.Option(key: "mode", value: "real")])
+        #expect(ExerciseInfo.parse("c exercise expect=\"exit 3\" trace")!.options == [ExerciseBlock.Option(key: "expect", value: "exit 3"), ExerciseBlock.Option(key: "trace", value: "")])
         #expect(ExerciseInfo.parse("asm") == nil)
         #expect(ExerciseInfo.parse("asm id=exercise") == nil)
         #expect(ExerciseInfo.parse("asm exercise")!.language == "asm")
