@@ -8,12 +8,8 @@ struct CourseLoader {
 
     static let reservedChapterSlugs: Set<String> = ["assets", "index.html", "print.html", "404.html", "search-index.js"]
 
+    /// Loads every chapter and lesson; the content folder itself was checked by `SiteBuilder.loadCourse`.
     func load(config: CourseConfig, warnings: inout [SiteWarning]) throws -> Course {
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: contentRoot.path, isDirectory: &isDir), isDir.boolValue else {
-            throw SiteError(file: contentRoot, "content folder not found (pass --content DIR)")
-        }
         let folders = try chapterFolders(config: config)
         for stray in (try? markdownFiles(in: contentRoot)) ?? [] where !stray.lastPathComponent.hasPrefix("_") {
             warnings.append(SiteWarning(file: stray, "Markdown outside a chapter folder is not a page; move it into a chapter"))

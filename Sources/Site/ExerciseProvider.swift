@@ -169,22 +169,9 @@ public struct Provenance: Sendable, Hashable {
     }
 }
 
-/// A problem with an exercise that the build must report at a place in a lesson.
-public struct ExerciseError: Error, Sendable, CustomStringConvertible {
-    public var file: URL
-    public var line: Int
-    public var message: String
-    public init(file: URL, line: Int, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-    /// The same `file:line: error:` form, and the same display path, as every other error.
-    public var description: String { Diagnostic.format(file: file, line: line, .error, message) }
-}
-
 /// Builds and runs every exercise of a course. Site calls it once per build, with all blocks in
-/// course order, and expects one view per block in the same order.
+/// course order, and expects one view per block in the same order. Problems come back as a
+/// `BuildFailure` of `SiteError`s, each at the lesson line it is about.
 public protocol ExerciseProvider: Sendable {
     func views(for blocks: [ExerciseBlock]) async throws -> [ExerciseView]
 }

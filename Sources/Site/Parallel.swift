@@ -28,11 +28,18 @@ func collectFailures<T>(_ results: [Result<T, any Error>]) throws -> (values: [T
     for result in results {
         switch result {
         case .success(let value): values.append(value)
-        case .failure(let error as SiteError): errors.append(error)
-        case .failure(let failure as BuildFailure): errors.append(contentsOf: failure.errors)
-        case .failure(let failure as BodyFailure): errors.append(contentsOf: failure.errors)
-        case .failure(let error): throw error
+        case .failure(let error): errors += try siteErrors(error)
         }
     }
     return (values, errors)
+}
+
+/// The author-facing errors an error carries; anything else (a bug) is rethrown.
+func siteErrors(_ error: any Error) throws -> [SiteError] {
+    switch error {
+    case let error as SiteError: [error]
+    case let failure as BuildFailure: failure.errors
+    case let failure as BodyFailure: failure.errors
+    default: throw error
+    }
 }

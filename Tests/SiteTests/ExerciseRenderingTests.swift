@@ -153,7 +153,7 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
     @Test func providerErrorsFailTheBuildAtTheLessonLine() async throws {
         let content = lesson("```asm exercise id=hello mode=bogus\nhlt\n```\n")
         let stub = StubProvider { block in
-            throw ExerciseError(file: block.file, line: block.line, message: "unknown mode 'bogus' (expected real, protected, long or user)")
+            throw BuildFailure(SiteError(file: block.file, line: block.line, "unknown mode 'bogus' (expected real, protected, long or user)"))
         }
         let errors = await buildErrors(content, into: scratch, provider: stub)
         #expect(errors.count == 1)
@@ -161,17 +161,6 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         #expect(errors.first?.line == 7)
         #expect(errors.first?.message.contains("unknown mode 'bogus'") == true)
         #expect(!scratch.exists("out"))
-    }
-
-    /// An exercise error names its file as every other error does (relative to the working
-    /// directory when inside it); it used to print the absolute path.
-    @Test func exerciseErrorsUseTheDisplayPath() {
-        let file = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("content/01-a/01-b.md")
-        let error = ExerciseError(file: file, line: 3, message: "bad")
-        #expect(error.description == "content/01-a/01-b.md:3: error: bad")
-        #expect(error.description == SiteError(file: file, line: 3, "bad").description)
-        let outside = ExerciseError(file: URL(fileURLWithPath: "/elsewhere/x.md"), line: 1, message: "bad")
-        #expect(outside.description == "/elsewhere/x.md:1: error: bad")
     }
 
     @Test func blocksFromIncludesReportTheLessonLine() async throws {

@@ -1,0 +1,125 @@
+import Common
+import Foundation
+import Markdown
+
+/// Every body rendered (stage 2): the pages that rendered, by output path, what failed, and what
+/// the later stages check and fill in.
+struct RenderedPages: Sendable {
+    /// Bodies in job order; nil where rendering failed.
+    var rendered: [RenderedBody?]
+    var jobs: [BodyJob]
+    /// Errors of the bodies that failed (broken links, includes, ...), in job order.
+    var errors: [SiteError]
+    /// Anchors the good links of failed pages still need checked, so one build reports a missing
+    /// anchor beside a missing file.
+    var partialChecks: [LinkResolver.AnchorCheck]
+
+    /// The rendered bodies by page path.
+    var bodies: [String: RenderedBody] {
+        var bodies: [String: RenderedBody] = [:]
+        for (job, body) in zip(jobs, rendered) { if let body { bodies[job.page.path] = body } }
+        return bodies
+    }
+
+    var warnings: [SiteWarning] { rendered.compactMap { $0 }.flatMap(\.warnings) }
+}
+
+extension SiteBuilder {
+    /// Stage 2: every lesson and chapter introduction rendered on all cores, each for its own page
+    /// and for print.html. Failures are collected, not thrown, so the anchor check can add its own.
+    func renderBodies(_ loaded: LoadedCourse, theme: Theme) throws -> RenderedPages {
+        let markdown = MarkdownOptions(
+            anchorLabel: theme.string("heading_anchor"),
+            admonitionTitles: ["note", "tip", "important", "warning", "caution"].reduce(into: [:]) { $0[$1] = theme.string("admonition_\($1)") },
+            footnotesTitle: theme.string("footnotes_title"), footnoteBackLabel: theme.string("footnote_back"))
+        let (jobs, renderer) = bodyRenderer(loaded, markdown: markdown)
+        let done = Locked(0)
+        let events = self.events
+        let results = parallelMap(jobs.count) { index in
+            let body = try renderer.render(jobs[index], index: index)
+            let count = done.withLock { n -> Int in
+                n += 1
+                return n
+            }
+            events(.progress(done: count, total: jobs.count, name: String(jobs[index].contentPath.dropLast(3))))
+            return body
+        }
+        var pages = RenderedPages(rendered: [], jobs: jobs, errors: [], partialChecks: [])
+        for result in results {
+            switch result {
+            case .success(let body): pages.rendered.append(body)
+            case .failure(let error):
+                pages.rendered.append(nil)
+                pages.errors += try siteErrors(error)
+                if let failure = error as? BodyFailure { pages.partialChecks += failure.anchorChecks }
+            }
+        }
+        return pages
+    }
+
+    /// Stage 3: every `#fragment` a link names must be an id on its page (pages that failed to
+    /// render are skipped). Throws the render errors and the broken anchors together.
+    func checkAnchors(_ pages: RenderedPages) throws {
+        var errors = pages.errors
+        let bodies = pages.bodies
+        let failedPages = Set(zip(pages.jobs, pages.rendered).compactMap { job, body in body == nil ? job.page.path : nil })
+        for check in pages.rendered.compactMap({ $0 }).flatMap(\.anchorChecks) + pages.partialChecks {
+            guard !failedPages.contains(check.path), !(bodies[check.path]?.ids.contains(check.fragment) ?? false) else { continue }
+            let hint = didYouMean(check.fragment, in: (bodies[check.path]?.ids ?? []).sorted(), prefix: "#")
+            errors.append(SiteError(file: check.file, line: check.line,
+                                    "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))
+        }
+        guard errors.isEmpty else { throw BuildFailure(errors) }
+    }
+
+    /// Stages 1–2 as `check` and `promote` need them: each body parsed and its links resolved, no
+    /// HTML rendered, and the exercise blocks collected in course order.
+    func findExercises(in loaded: LoadedCourse) throws -> [ExerciseBlock] {
+        let (jobs, renderer) = bodyRenderer(loaded, markdown: MarkdownOptions())
+        let results = parallelMap(jobs.count) { index in try renderer.analyze(jobs[index], index: index).exercises.map(\.block) }
+        let (found, errors) = try collectFailures(results)
+        guard errors.isEmpty else { throw BuildFailure(errors) }
+        return found.flatMap { $0 }
+    }
+
+    /// One render job per lesson and chapter introduction, and a renderer whose link resolver knows
+    /// them all.
+    private func bodyRenderer(_ loaded: LoadedCourse, markdown: MarkdownOptions) -> ([BodyJob], BodyRenderer) {
+        let (jobs, resolver) = Self.bodyJobs(course: loaded.course, contentRoot: loaded.root)
+        let renderer = BodyRenderer(resolver: resolver, includes: IncludeExpander(contentRoot: loaded.root), options: markdown,
+                                    nonce: String(UInt64.random(in: 0...UInt64.max), radix: 36))
+        return (jobs, renderer)
+    }
+
+    /// Render jobs in course order (home, then each chapter's introduction and lessons) and the link
+    /// targets: every lesson and chapter, by the paths authors write.
+    static func bodyJobs(course: Course, contentRoot: URL) -> ([BodyJob], LinkResolver) {
+        var pages: [String: LinkResolver.Page] = [:]
+        var chapterSlugs: [String: String] = [:]
+        var jobs: [BodyJob] = []
+        if let intro = course.homeIntro {
+            // The home page; in print.html, links to it lead to the top.
+            let home = LinkResolver.Page(path: "index.html", printID: "hc-page-title", printPrefix: "hc-home::")
+            pages["_index.md"] = home
+            jobs.append(BodyJob(source: intro, contentPath: "_index.md", page: home))
+        }
+        for chapter in course.chapters {
+            let folder = contentPath(chapter.folder, root: contentRoot)
+            let page = LinkResolver.Page(path: chapter.path, printID: chapter.slug, printPrefix: "\(chapter.slug)::")
+            chapterSlugs[folder] = chapter.slug
+            for name in [folder, folder + "/", folder + "/_index.md"] { pages[name] = page }
+            if let intro = chapter.intro {
+                jobs.append(BodyJob(source: intro, contentPath: folder + "/_index.md", page: page))
+            }
+            for lesson in chapter.lessons {
+                let path = contentPath(lesson.file, root: contentRoot)
+                let page = LinkResolver.Page(path: lesson.path, printID: "\(chapter.slug)/\(lesson.slug)",
+                                             printPrefix: "\(chapter.slug)/\(lesson.slug)::")
+                pages[path] = page
+                jobs.append(BodyJob(source: lesson.source, contentPath: path, page: page))
+            }
+        }
+        let drafts = Set(course.draftsLeftOut.map { contentPath($0, root: contentRoot) })
+        return (jobs, LinkResolver(contentRoot: contentRoot, pages: pages, drafts: drafts, chapterSlugs: chapterSlugs))
+    }
+}
