@@ -71,8 +71,10 @@ extension GuestBuilder {
         let toolJail = confinement(spec, tool: lld, work: work, also: [runtimeDirectory.path], content: false)
         let link = try run(spec, "ld.lld", lld, GuestRuntime.linkFlags + [
             "-T", runtimeDirectory.appendingPathComponent("link.ld").path, "-o", elf.path,
-            runtimeDirectory.appendingPathComponent("runtime.o").path, object.path,
-        ], confinement: toolJail)
+            // The guest's code first, so its addresses (in traces and steps) do not move when the
+            // runtime changes; the entry stub still comes first through the linker script.
+            object.path,
+        ] + GuestRuntime.linkInputs(in: runtimeDirectory), confinement: toolJail)
         guard link.status == 0 else {
             let message = link.output.split(separator: "\n").filter { $0.contains("error:") }
                 .map { $0.components(separatedBy: "error: ").dropFirst().joined(separator: "error: ") }

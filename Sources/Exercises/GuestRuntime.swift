@@ -1,18 +1,45 @@
+import Foundation
+
 /// The guest runtime for C exercises, kept in the program so a build needs nothing but the binary and
 /// the Swift toolchain. Written to the cache folder (`runtime/<hash>/`) when C guests are built; its
 /// hash is part of every C exercise's key, so editing it reruns them all.
 public enum GuestRuntime {
     /// Every flag C guests are compiled with (part of the key too).
+    ///
+    /// `-mgeneral-regs-only`: no SSE, MMX or x87 instruction, since ring 0 may run in KVM's
+    /// instruction emulator (PVM hosts), which has none of them; clang then calls `softfloat.c` for
+    /// floating point. User mode is built the same way, so a guest gives the same bytes in every mode
+    /// on every host. `-Werror=format`, `-Werror=format-non-iso`: a printf format the runtime cannot
+    /// print as written, or an argument of the wrong type, is a compile error at its line.
     public static let compileFlags = [
         "--target=x86_64-unknown-none-elf", "-ffreestanding", "-nostdlib", "-nostdlibinc", "-mno-red-zone", "-fno-pic",
+        "-mgeneral-regs-only",
         "-O2", "-g", "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-std=gnu11",
-        "-Wall", "-fno-caret-diagnostics", "-fno-color-diagnostics",
+        "-Wall", "-Werror=format", "-Werror=format-non-iso", "-fno-caret-diagnostics", "-fno-color-diagnostics",
     ]
     public static let linkFlags = ["-nostdlib", "-static", "--build-id=none", "--no-dynamic-linker"]
 
-    /// SHA-256 over the three files and the flags.
+    /// Every file of the runtime folder; each `.c` is compiled to the `.o` of the same name.
+    static let files: [(name: String, text: String)] = [
+        ("hypercourse.h", header), ("hypercourse-printf.h", printfHeader), ("link.ld", linkerScript),
+        ("runtime.c", source), ("printf.c", printf), ("printf_float.c", printfFloat), ("softfloat.c", softFloat),
+    ]
+    /// Linked into every guest: the entry stub, output, exit, memory functions.
+    static let objects = ["runtime.o"]
+    /// Linked as a library (ld.lld's `--start-lib`): only into a guest that uses what they define, so
+    /// a guest without floating point or printf carries neither.
+    static let libraryObjects = ["printf.o", "printf_float.o", "softfloat.o"]
+
+    /// The runtime's part of a guest's link line, for the compiled runtime in `directory`.
+    static func linkInputs(in directory: URL) -> [String] {
+        func path(_ object: String) -> String { directory.appendingPathComponent(object).path }
+        return objects.map(path) + ["--start-lib"] + libraryObjects.map(path) + ["--end-lib"]
+    }
+
+    /// SHA-256 over the files and the flags.
     public static let hash: String = SHA256.hash(
-        [header, source, linkerScript, compileFlags.joined(separator: " "), linkFlags.joined(separator: " ")].joined(separator: "\u{0}"))
+        (files.flatMap { [$0.name, $0.text] } + [compileFlags.joined(separator: " "), linkFlags.joined(separator: " ")])
+            .joined(separator: "\u{0}"))
 
     /// `hypercourse.h`, the header C exercises include.
     public static let header = #"""
@@ -21,6 +48,9 @@ public enum GuestRuntime {
  * Output goes to COM1 (one port write, so one VM exit, per character); the run ends through the
  * exit port 0xF4 with main's return value as the status. Nothing here executes a privileged
  * instruction, so the same program runs at ring 0 (mode=long) and ring 3 (mode=user).
+ * float and double work in every mode, in software: guests are compiled without SSE, MMX and x87
+ * (-mgeneral-regs-only), and the runtime's soft-float routines give the results x86's SSE gives.
+ * There is no long double and no math library.
  * See docs/exercises.md ("C exercises") and docs/guest-machine.md. */
 #ifndef HYPERCOURSE_H
 #define HYPERCOURSE_H
@@ -30,13 +60,36 @@ public enum GuestRuntime {
 #include <stddef.h>
 #include <stdint.h>
 
+/* Floating point is in software, so a double passes through `...` in an integer register, while
+ * clang's va_arg looks for it where SSE would have put it. This va_arg reads doubles where they are,
+ * and refuses a struct, union, complex or vector type, whose parts may travel either way: pass a
+ * pointer to one instead. (Only without SSE: the runtime's own tests also compile it for the host.) */
+#ifndef __SSE__
+#undef va_arg
+#define va_arg(ap, type) _Generic((type *)0, \
+    double *: __hypercourse_va_double(ap), \
+    default: __hypercourse_va_scalar(ap, type))
+#define __hypercourse_va_double(ap) ({ \
+    unsigned long long __hypercourse_bits = __builtin_va_arg(ap, unsigned long long); \
+    double __hypercourse_value; \
+    __builtin_memcpy(&__hypercourse_value, &__hypercourse_bits, sizeof __hypercourse_value); \
+    __hypercourse_value; })
+#define __hypercourse_va_scalar(ap, type) ({ \
+    _Static_assert(__builtin_classify_type(*(type *)0) < 9 || __builtin_classify_type(*(type *)0) == 18, \
+                   "va_arg of a struct, union, complex or vector type: C guests cannot pass one through '...'; pass a pointer"); \
+    __builtin_va_arg(ap, type); })
+#endif
+
 /* COM1 output. putchar writes one byte; puts writes the string and a newline. */
 int putchar(int c);
 int puts(const char *s);
-/* printf: %d %i %u %x %X %o %c %s %p %%, length modifiers hh h l ll z j t, flags - 0 + space,
- * field width and precision (numbers or *). Returns the number of characters written. */
-int printf(const char *format, ...) __attribute__((format(printf, 1, 2)));
-int vprintf(const char *format, va_list args);
+/* printf: the conversions d i u o x X b B c s p n % f F e E g G a A m (%lc and %ls write UTF-8; %m
+ * writes "Success": nothing sets errno), the flags - + space # 0 ', a field width and precision
+ * (numbers or *), the length modifiers hh h l ll j z t. Floating point is printed exactly, rounded to
+ * nearest with ties to even, as glibc prints it. Any other format, or an argument of the wrong type,
+ * is a compile error. Returns the number of characters written. */
+int printf(const char *format, ...) __attribute__((format(__printf__, 1, 2)));
+int vprintf(const char *format, va_list args) __attribute__((format(__printf__, 1, 0)));
 
 /* Ends the run with `status & 0xFF` through the exit port (returning from main does the same). */
 void exit(int status) __attribute__((noreturn));
@@ -78,9 +131,9 @@ int main(void);
 #endif
 """#
 
-    /// `runtime.c`: entry stub, COM1 output, printf, exit, the paravirtual console, memory functions.
+    /// `runtime.c`: entry stub, COM1 output, exit, the paravirtual console, memory functions.
     public static let source = #"""
-/* The guest runtime for C exercises: entry stub, COM1 output, printf, exit, paravirtual console.
+/* The guest runtime for C exercises: entry stub, COM1 output, exit, paravirtual console, memory.
  * Built freestanding by the Swift toolchain's clang and linked first at 0x100000 (see link.ld). */
 #include "hypercourse.h"
 
@@ -176,154 +229,6 @@ uint32_t pv_write(const void *buf, uint32_t len) {
         len -= n;
     } while (len > 0);
     return first_error;
-}
-
-/* printf */
-
-struct spec {
-    bool left, zero, plus, space;
-    int width, precision; /* precision -1: none */
-};
-
-static int pad(int count, char c) {
-    for (int i = 0; i < count; i++) putchar(c);
-    return count > 0 ? count : 0;
-}
-
-static int emit_string(const char *s, struct spec *sp) {
-    if (!s) s = "(null)";
-    int len = 0;
-    while (s[len] && (sp->precision < 0 || len < sp->precision)) len++;
-    int written = 0;
-    if (!sp->left) written += pad(sp->width - len, ' ');
-    for (int i = 0; i < len; i++) putchar(s[i]);
-    written += len;
-    if (sp->left) written += pad(sp->width - written, ' ');
-    return written;
-}
-
-static int emit_number(uint64_t value, bool negative, unsigned base, bool upper, const char *prefix, struct spec *sp) {
-    char digits[24];
-    int n = 0;
-    const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    do {
-        digits[n++] = set[value % base];
-        value /= base;
-    } while (value);
-    if (sp->precision == 0 && n == 1 && digits[0] == '0') n = 0;
-    int zeros = sp->precision > n ? sp->precision - n : 0;
-    char sign = negative ? '-' : sp->plus ? '+' : sp->space ? ' ' : 0;
-    int prefix_len = prefix ? (int)strlen(prefix) : 0;
-    int body = n + zeros + (sign ? 1 : 0) + prefix_len;
-    int written = 0;
-    if (!sp->left && !(sp->zero && sp->precision < 0)) written += pad(sp->width - body, ' ');
-    if (sign) putchar(sign);
-    for (int i = 0; i < prefix_len; i++) putchar(prefix[i]);
-    if (!sp->left && sp->zero && sp->precision < 0) written += pad(sp->width - body, '0');
-    written += pad(zeros, '0');
-    while (n) putchar(digits[--n]);
-    written += body - zeros;
-    if (sp->left) written += pad(sp->width - written, ' ');
-    return written;
-}
-
-int vprintf(const char *format, va_list args) {
-    int written = 0;
-    for (const char *f = format; *f; f++) {
-        if (*f != '%') {
-            putchar(*f);
-            written++;
-            continue;
-        }
-        const char *start = f++;
-        struct spec sp = {false, false, false, false, 0, -1};
-        for (;; f++) {
-            if (*f == '-') sp.left = true;
-            else if (*f == '0') sp.zero = true;
-            else if (*f == '+') sp.plus = true;
-            else if (*f == ' ') sp.space = true;
-            else break;
-        }
-        if (*f == '*') {
-            sp.width = va_arg(args, int);
-            if (sp.width < 0) { sp.left = true; sp.width = -sp.width; }
-            f++;
-        } else {
-            while (*f >= '0' && *f <= '9') sp.width = sp.width * 10 + (*f++ - '0');
-        }
-        if (*f == '.') {
-            f++;
-            sp.precision = 0;
-            if (*f == '*') {
-                sp.precision = va_arg(args, int);
-                f++;
-            } else {
-                while (*f >= '0' && *f <= '9') sp.precision = sp.precision * 10 + (*f++ - '0');
-            }
-        }
-        int size = 0; /* -2 hh, -1 h, 0 int, 1 long, 2 long long */
-        if (*f == 'h') { size = -1; f++; if (*f == 'h') { size = -2; f++; } }
-        else if (*f == 'l') { size = 1; f++; if (*f == 'l') { size = 2; f++; } }
-        else if (*f == 'z' || *f == 'j' || *f == 't') { size = 2; f++; }
-        switch (*f) {
-        case 'd': case 'i': {
-            int64_t v = size >= 1 ? (size == 2 ? va_arg(args, long long) : va_arg(args, long)) : va_arg(args, int);
-            if (size == -1) v = (short)v;
-            if (size == -2) v = (signed char)v;
-            uint64_t magnitude = v < 0 ? -(uint64_t)v : (uint64_t)v;
-            written += emit_number(magnitude, v < 0, 10, false, 0, &sp);
-            break;
-        }
-        case 'u': case 'x': case 'X': case 'o': {
-            uint64_t v = size >= 1 ? (size == 2 ? va_arg(args, unsigned long long) : va_arg(args, unsigned long)) : va_arg(args, unsigned);
-            if (size == -1) v = (unsigned short)v;
-            if (size == -2) v = (unsigned char)v;
-            unsigned base = *f == 'u' ? 10 : *f == 'o' ? 8 : 16;
-            sp.plus = sp.space = false;
-            written += emit_number(v, false, base, *f == 'X', 0, &sp);
-            break;
-        }
-        case 'p': {
-            uintptr_t v = (uintptr_t)va_arg(args, void *);
-            sp.plus = sp.space = false;
-            written += emit_number(v, false, 16, false, "0x", &sp);
-            break;
-        }
-        case 'c': {
-            char c[2] = {(char)va_arg(args, int), 0};
-            sp.precision = -1;
-            if (c[0] == 0) { /* a NUL character is still one character */
-                if (!sp.left) written += pad(sp.width - 1, ' ');
-                putchar(0);
-                written++;
-                if (sp.left) written += pad(sp.width - 1, ' ');
-            } else {
-                written += emit_string(c, &sp);
-            }
-            break;
-        }
-        case 's':
-            written += emit_string(va_arg(args, const char *), &sp);
-            break;
-        case '%':
-            putchar('%');
-            written++;
-            break;
-        default: /* not a conversion we know: print it as written */
-            for (const char *p = start; p <= f && *p; p++, written++) putchar(*p);
-            if (!*f) return written;
-            break;
-        }
-    }
-    return written;
-}
-
-int printf(const char *format, ...) {
-    va_list args;
-    va_start(args, format);
-    int written = vprintf(format, args);
-    va_end(args);
-    return written;
 }
 """#
 
