@@ -116,10 +116,6 @@ public struct RecordedResult: Sendable, Hashable {
         self.steps = steps
     }
 
-    /// Exit kinds that end a run as `crash`. Which of them a host reports for the same guest differs
-    /// (PVM: `internal-error` for `int3` in long mode; hardware: `shutdown`), so they are host detail.
-    static let crashKinds: Set<String> = ["shutdown", "internal-error", "fail-entry", "exception", "other"]
-
     /// A readable, lossless rendering, one fact per line: what diffs show and what the cache hashes.
     public var canonicalLines: [String] {
         var lines = ["end: \(end)"]

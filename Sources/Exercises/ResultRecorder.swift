@@ -14,12 +14,14 @@ package enum ResultRecorder {
         return requests
     }
 
-    /// False for the exit that ended a crash: which one a host reports for the same guest differs
-    /// (PVM: `internal-error` for `int3` in long mode; hardware: `shutdown`), so it is host detail.
-    /// `hypercourse run`'s summary line uses the same rule, so it and the card agree.
+    /// False for the kind of exit that can end a crash (`CrashKind.endingExit`): which one a host
+    /// reports for the same guest differs, so it is host detail. `hypercourse run`'s summary line uses
+    /// the same rule, so it and the card agree.
     package static func countsTowardTheRecord(_ kind: ExitKind, end: EndReason) -> Bool {
-        end.crash == nil || !RecordedResult.crashKinds.contains(kind.rawValue)
+        end.crash == nil || !Self.crashEndingExits.contains(kind)
     }
+
+    private static let crashEndingExits = Set(CrashKind.allCases.map(\.endingExit))
 
     package static func offset(_ csBase: UInt64, _ rip: UInt64, _ mode: GuestMode) -> UInt64 {
         (csBase &+ rip) &- mode.loadAddress

@@ -54,25 +54,25 @@ struct ExitDispatcher {
         case .interrupted(let timedOut):
             return timedOut ? .end(.timeout) : .resume
         case .shutdown:
-            return crash("shutdown", 0, "KVM_EXIT_SHUTDOWN: triple fault, or an exception the guest could not take")
+            return crash(.shutdown, 0, "KVM_EXIT_SHUTDOWN: triple fault, or an exception the guest could not take")
         case .internalError(let suberror):
             let what = [1: "emulation failure", 2: "exception while delivering an exception",
                         3: "failed event delivery", 4: "unexpected exit reason"][suberror] ?? "unknown suberror"
-            return crash("internal-error", UInt64(suberror), "KVM_EXIT_INTERNAL_ERROR: \(what) (suberror \(suberror))")
+            return crash(.internalError, UInt64(suberror), "KVM_EXIT_INTERNAL_ERROR: \(what) (suberror \(suberror))")
         case .failEntry(let reason):
-            return crash("fail-entry", reason, "KVM_EXIT_FAIL_ENTRY: the CPU refused the guest state (reason \(hex(reason)))")
+            return crash(.failEntry, reason, "KVM_EXIT_FAIL_ENTRY: the CPU refused the guest state (reason \(hex(reason)))")
         case .exception(let vector, let errorCode):
-            return crash("exception", UInt64(vector), "KVM_EXIT_EXCEPTION: vector \(vector), error code \(hex(errorCode))")
+            return crash(.exception, UInt64(vector), "KVM_EXIT_EXCEPTION: vector \(vector), error code \(hex(errorCode))")
         case .systemEvent(let type):
-            return crash("system-event", UInt64(type), "KVM_EXIT_SYSTEM_EVENT: type \(type)")
+            return crash(.systemEvent, UInt64(type), "KVM_EXIT_SYSTEM_EVENT: type \(type)")
         case .runFailed(let errno):
-            return crash("run-failed", UInt64(errno.rawValue), "KVM_RUN failed: \(errno) (errno \(errno.rawValue))")
+            return crash(.runFailed, UInt64(errno.rawValue), "KVM_RUN failed: \(errno) (errno \(errno.rawValue))")
         case .unknown(let reason):
-            return crash("other", UInt64(reason), "unhandled KVM exit reason \(reason)")
+            return crash(.other, UInt64(reason), "unhandled KVM exit reason \(reason)")
         }
     }
 
-    private func crash(_ kind: String, _ code: UInt64, _ message: String) -> DispatchAction {
+    private func crash(_ kind: CrashKind, _ code: UInt64, _ message: String) -> DispatchAction {
         .end(.crash(CrashDetail(kind: kind, code: code, message: message)))
     }
 
@@ -81,7 +81,7 @@ struct ExitDispatcher {
     private mutating func handlePorts(_ access: PortAccess, data: UnsafeMutableRawBufferPointer) -> DispatchAction {
         let size = access.size
         guard size > 0, access.count > 0, size * access.count <= data.count else {
-            return crash("other", 0, "malformed port I/O exit (size \(size), count \(access.count))")
+            return crash(.other, 0, "malformed port I/O exit (size \(size), count \(access.count))")
         }
         for element in 0..<access.count {
             let offset = element * size

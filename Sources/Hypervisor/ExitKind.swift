@@ -27,23 +27,14 @@ public struct ExitCounts: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public init() {}
 
+    /// `allCases` once: the synthesized property builds a new array on every call.
+    private static let kinds = ExitKind.allCases
+
+    /// A kind's slot is its place in `allCases`, so a new kind needs no edit here. A search of 13
+    /// cases costs tens of nanoseconds, nothing beside the microseconds of the exit it counts.
     private static func index(_ kind: ExitKind) -> Int {
-        // allCases is declaration order; the switch keeps the lookup free of searching.
-        switch kind {
-        case .ioOut: 0
-        case .ioIn: 1
-        case .mmioRead: 2
-        case .mmioWrite: 3
-        case .hlt: 4
-        case .shutdown: 5
-        case .internalError: 6
-        case .failEntry: 7
-        case .debug: 8
-        case .interrupted: 9
-        case .systemEvent: 10
-        case .exception: 11
-        case .other: 12
-        }
+        // Every kind is in `allCases`, so the search always finds it.
+        kinds.firstIndex(of: kind)!
     }
 
     public subscript(kind: ExitKind) -> Int {

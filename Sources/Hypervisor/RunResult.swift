@@ -53,18 +53,46 @@ public enum EndKind: String, Sendable, Hashable, CaseIterable {
     case exitLimit = "exit-limit"
 }
 
+/// What KVM reported when a run crashed. Raw values are stable: the summary line, `run --json` and
+/// the records' host detail show them.
+public enum CrashKind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case shutdown
+    case internalError = "internal-error"
+    case failEntry = "fail-entry"
+    case exception
+    case systemEvent = "system-event"
+    /// An exit reason this hypervisor does not handle, or an exit it cannot make sense of.
+    case other
+    /// KVM_RUN itself returned an error.
+    case runFailed = "run-failed"
+
+    /// The VM exit counted for the exit that ended the run this way. Which crash a host reports for
+    /// the same guest differs (PVM: `internal-error` for `int3` in long mode; hardware: `shutdown`),
+    /// so records leave that one exit out.
+    public var endingExit: ExitKind {
+        switch self {
+        case .shutdown: .shutdown
+        case .internalError: .internalError
+        case .failEntry: .failEntry
+        case .exception: .exception
+        case .systemEvent: .systemEvent
+        case .other, .runFailed: .other
+        }
+    }
+
+    public var description: String { rawValue }
+}
+
 /// The raw KVM detail of a crash, kept beside the `crash` reason.
 public struct CrashDetail: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// What KVM reported: `shutdown`, `internal-error`, `fail-entry`, `exception`, `other`
-    /// (an unhandled exit reason), or `run-failed` (KVM_RUN itself returned an error).
-    public var kind: String
+    public var kind: CrashKind
     /// The number that goes with it: internal-error suberror, hardware entry failure reason, exception
     /// vector, exit reason, or errno.
     public var code: UInt64
     /// A sentence for people, e.g. `KVM_EXIT_SHUTDOWN: triple fault or unrecoverable exception`.
     public var message: String
 
-    public init(kind: String, code: UInt64, message: String) {
+    public init(kind: CrashKind, code: UInt64, message: String) {
         self.kind = kind
         self.code = code
         self.message = message

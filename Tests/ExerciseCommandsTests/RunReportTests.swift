@@ -47,7 +47,7 @@ import Testing
     @Test func exitStatusIsReportedAndEndHasExactlyReasonAndStatus() throws {
         let exited = try json(RunReport(last: result(.exit(status: 3)), elapsedMicros: [1]))
         #expect((exited["end"] as? [String: Any])?["status"] as? Int == 3)
-        let crash = CrashDetail(kind: "shutdown", code: 0, message: "KVM_EXIT_SHUTDOWN: triple fault")
+        let crash = CrashDetail(kind: .shutdown, code: 0, message: "KVM_EXIT_SHUTDOWN: triple fault")
         let crashed = try json(RunReport(last: result(.crash(crash)), elapsedMicros: [1]))
         let end = try #require(crashed["end"] as? [String: Any])
         #expect(Set(end.keys) == ["reason", "status"] && end["reason"] as? String == "crash" && end["status"] is NSNull)
@@ -78,7 +78,7 @@ import Testing
     /// The exit that ended a crash is named beside the end, not counted: the card (a host-independent
     /// record) leaves it out, so `run`'s line and the card agree. `--json` still counts it.
     @Test func aCrashNamesItsEndingExitApartFromTheCounts() throws {
-        let crash = CrashDetail(kind: "shutdown", code: 0, message: "KVM_EXIT_SHUTDOWN: x")
+        let crash = CrashDetail(kind: .shutdown, code: 0, message: "KVM_EXIT_SHUTDOWN: x")
         var crashed = result(.crash(crash))
         crashed.exitCounts[.hlt] = 0
         crashed.exitCounts[.shutdown] = 1
@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test func everyEndAndEveryKVMProblemHasItsOwnExitCode() {
-        let ends: [EndReason] = [.exit(status: 1), .crash(CrashDetail(kind: "shutdown", code: 0, message: "")),
+        let ends: [EndReason] = [.exit(status: 1), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")),
                                  .timeout, .outputLimit, .exitLimit]
         let endCodes = ends.map(RunSummary.exitCode(for:))
         #expect(RunSummary.exitCode(for: .halt) == 0 && RunSummary.exitCode(for: .exit(status: 0)) == 0)

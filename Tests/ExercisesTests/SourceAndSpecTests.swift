@@ -96,7 +96,7 @@ import Testing
             #expect(end?.description == text && end?.kind == kind)
             #expect(Expectation(text) == end.map(Expectation.end))
         }
-        let runEnds: [EndReason] = [.halt, .exit(status: 3), .crash(CrashDetail(kind: "shutdown", code: 0, message: "")), .timeout, .outputLimit, .exitLimit]
+        let runEnds: [EndReason] = [.halt, .exit(status: 3), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")), .timeout, .outputLimit, .exitLimit]
         for end in runEnds { #expect(RecordedEnd(end).description == end.description && end.name == end.kind.rawValue) }
         #expect(RecordedEnd(text: "exit 256") == nil && RecordedEnd(text: "exit") == nil && RecordedEnd(text: "crash 1") == nil)
     }

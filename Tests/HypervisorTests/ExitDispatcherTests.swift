@@ -134,7 +134,7 @@ import Testing
                 Issue.record("\(exit) did not end as a crash")
                 continue
             }
-            #expect(detail.kind == kind && detail.code == code && !detail.message.isEmpty)
+            #expect(detail.kind.rawValue == kind && detail.code == code && !detail.message.isEmpty)
         }
         #expect(d.counts.total == cases.count)
     }

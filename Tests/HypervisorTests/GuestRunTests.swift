@@ -89,7 +89,7 @@ struct GuestRunTests {
         let result = try TestKVM.run("mov al, 'x'\nmov dx, 0x3f8\nout dx, al\nud2\nhlt", mode: mode)
         #expect(result.output == Array("x".utf8))
         let crash = try #require(result.end.crash, "expected a crash, got \(result.end)")
-        #expect(["shutdown", "internal-error"].contains(crash.kind))
+        #expect([.shutdown, .internalError].contains(crash.kind))
         #expect(result.end.name == "crash")
     }
 
