@@ -29,7 +29,7 @@ final class CmarkArena {
     }
 
     /// Runs `body` with this arena serving libcmark-gfm's allocations on this thread.
-    func withArena<R>(_ body: () throws -> R) rethrows -> R {
+    func withArena<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         let previous = pthread_getspecific(Self.key)
         pthread_setspecific(Self.key, UnsafeMutableRawPointer(state))
         defer { pthread_setspecific(Self.key, previous) }

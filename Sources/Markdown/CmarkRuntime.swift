@@ -24,11 +24,11 @@ enum CmarkRuntime {
         let opts = options | (smart ? CMARK_OPT_SMART : 0)
         let parser = cmark_parser_new_with_mem(opts, CmarkArena.memory)!
         for name in extensionNames {
-            // The core extensions are registered above, so a miss is a broken libcmark-gfm install.
-            guard let ext = cmark_find_syntax_extension(name) else {
-                fatalError("libcmark-gfm has no '\(name)' extension; reinstall libcmark-gfm-extensions")
+            // The core extensions are registered above, so a miss (or a refusal) is a broken
+            // libcmark-gfm install, not something a document can cause.
+            guard let ext = cmark_find_syntax_extension(name), cmark_parser_attach_syntax_extension(parser, ext) != 0 else {
+                fatalError("libcmark-gfm cannot use its '\(name)' extension; reinstall libcmark-gfm-extensions")
             }
-            cmark_parser_attach_syntax_extension(parser, ext)
         }
         return parser
     }

@@ -28,7 +28,7 @@ extension MarkdownDocument {
         return admonitionKind(text) != nil
     }
 
-    func convertAdmonition(_ quote: OpaquePointer) {
+    func convertAdmonition(_ quote: OpaquePointer) throws(MarkdownError) {
         guard let paragraph = cmark_node_first_child(quote), cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH,
             let text = cmark_node_first_child(paragraph), cmark_node_get_type(text) == CMARK_NODE_TEXT,
             let kind = Self.admonitionKind(text)
@@ -39,11 +39,11 @@ extension MarkdownDocument {
         cmark_node_unlink(text)
         if cmark_node_first_child(paragraph) == nil { cmark_node_unlink(paragraph) }
         let title = HTMLEscaping.escape(options.admonitionTitles[kind] ?? kind.capitalized)
-        let custom = replaceWithCustomBlock(quote)
-        cmark_node_set_on_enter(
+        let custom = try replaceWithCustomBlock(quote)
+        try CmarkTree.setOnEnter(
             custom,
             "<div class=\"admonition admonition-\(kind)\" role=\"note\"><p class=\"admonition-title\">\(AdmonitionIcons.svg(kind))\(title)</p>"
         )
-        cmark_node_set_on_exit(custom, "</div>")
+        try CmarkTree.setOnExit(custom, "</div>")
     }
 }

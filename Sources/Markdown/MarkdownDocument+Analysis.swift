@@ -2,14 +2,11 @@ import CCmarkGFM
 import Foundation
 
 /// The one walk over a parsed tree that collects headings, links, code blocks, search text and raw
-/// HTML, and the tree edits that follow it (heading anchors, code block HTML, admonitions, short
-/// code spans kept on one line).
+/// HTML; the tree edits it finds are made once it is over (MarkdownDocument+Edits.swift).
 extension MarkdownDocument {
-    func analyse(codeBlockHTML: (CodeBlock) -> String?) {
+    func analyse(replacingCodeBlock: (CodeBlock) -> CodeBlockReplacement?) throws(MarkdownError) {
         var slugger = HeadingSlugger()
-        var blockQuotes: [OpaquePointer] = []
-        var codeNodes: [OpaquePointer] = []
-        var shortCodeSpans: [OpaquePointer] = []
+        var edits = PendingEdits()
         var sectionStart = 0
         allText.reserveCapacity(4096)
         var currentID: String?
@@ -37,7 +34,7 @@ extension MarkdownDocument {
                 } else {
                     headingDepth -= 1
                     var text = String(decoding: Self.trimmed(headingText), as: UTF8.self)
-                    let explicit = Self.stripExplicitID(node, text: &text)
+                    let explicit = try Self.stripExplicitID(node, text: &text)
                     let id = slugger.id(for: text, explicit: explicit)
                     let level = Int(cmark_node_get_heading_level(node))
                     // Plain-text headings (the usual case) need no render for their TOC entry.
@@ -61,20 +58,17 @@ extension MarkdownDocument {
                 if headingDepth > 0 { headingText.append(contentsOf: bytes) }
                 else if imageDepth > 0 { imageAlt.append(contentsOf: bytes) }
                 else { allText.append(contentsOf: bytes) }
-                if type == CMARK_NODE_CODE, headingDepth == 0, imageDepth == 0, Self.isShortCodeSpan(bytes) { shortCodeSpans.append(node) }
+                if type == CMARK_NODE_CODE, headingDepth == 0, imageDepth == 0, Self.isShortCodeSpan(bytes) { edits.shortCodeSpans.append(node) }
             case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
                 if headingDepth > 0 { headingText.append(0x20) } else if imageDepth > 0 { imageAlt.append(0x20) } else { allText.append(0x20) }
-            case CMARK_NODE_PARAGRAPH, CMARK_NODE_ITEM:
-                if !entering { allText.append(0x20) }
             case CMARK_NODE_CODE_BLOCK:
-                let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
-                let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
-                var length: Int32 = 0, offset: Int32 = 0
-                var character: CChar = 0
-                let fenced = cmark_node_get_fenced(node, &length, &offset, &character) != 0
-                codeBlocks.append(CodeBlock(info: info, literal: literal, line: Int(cmark_node_get_start_line(node)), fenced: fenced))
-                codeNodes.append(node)
-                allText.append(contentsOf: literal.utf8)
+                let block = Self.codeBlock(node)
+                // The caller's hook runs in document order.
+                let replacement = replacingCodeBlock(block)
+                codeBlocks.append(block)
+                edits.codeNodes.append(node)
+                edits.codeHTML.append(replacement?.html)
+                allText.append(contentsOf: (replacement?.searchText ?? block.literal).utf8)
                 allText.append(0x20)
             case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
                 if type == CMARK_NODE_IMAGE {
@@ -100,106 +94,38 @@ extension MarkdownDocument {
                 }
             case CMARK_NODE_BLOCK_QUOTE:
                 if entering {
-                    blockQuotes.append(node)
+                    edits.blockQuotes.append(node)
                     quoteDepth += 1
                 } else {
                     quoteDepth -= 1
+                    allText.append(0x20)
                 }
             case CMARK_NODE_FOOTNOTE_DEFINITION:
                 hasFootnotes = true
+                if !entering { allText.append(0x20) }
             default:
-                break
+                // Every other block that holds text (paragraph, list item, table cell, row)
+                // ends a word: table cells must not run together in search text.
+                if !entering, UInt32(type.rawValue) & UInt32(CMARK_NODE_TYPE_MASK) == UInt32(CMARK_NODE_TYPE_BLOCK) { allText.append(0x20) }
             }
         }
         rawSections.append((currentID, currentHeading, sectionStart..<allText.count))
 
         // Tree edits happen after the walk so the iterator never sees a half-edited tree.
-        for (index, node) in headingNodes.enumerated() {
-            headingNodes[index] = replaceHeading(node)
-        }
-        // The caller's hook runs in order; default highlighting of the rest can run on all cores
-        // (it is pure), which matters for documents with many code blocks.
-        var replacements = codeBlocks.map { codeBlockHTML($0) }
-        let pending = replacements.indices.filter { replacements[$0] == nil }
-        if pending.count >= 16 {
-            let blocks = pending.map { codeBlocks[$0] }
-            let results = UnsafeMutableBufferPointer<String>.allocate(capacity: blocks.count)
-            results.initialize(repeating: "")
-            nonisolated(unsafe) let slots = results
-            DispatchQueue.concurrentPerform(iterations: blocks.count) { i in slots[i] = Self.defaultCodeHTML(blocks[i]) }
-            for (k, index) in pending.enumerated() { replacements[index] = results[k] }
-            results.deinitialize()
-            results.deallocate()
-        }
-        for (index, node) in codeNodes.enumerated() {
-            let html = replacements[index] ?? Self.defaultCodeHTML(codeBlocks[index])
-            let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_BLOCK)
-            cmark_node_set_on_enter(custom, html)
-            cmark_node_set_on_exit(custom, "")
-            cmark_node_insert_before(node, custom)
-            cmark_node_unlink(node)
-        }
-        for quote in blockQuotes { convertAdmonition(quote) }
-        var spanHTML: [UInt8] = []
-        for span in shortCodeSpans { markUnbreakable(span, buffer: &spanHTML) }
+        try apply(edits)
     }
 
-    /// Code spans up to this many characters never break across lines (`--steps 10` split at its
-    /// hyphen on a phone reads as two options); longer ones wrap as text does. At the narrowest
-    /// layout (375 px) a line holds about 40 characters of inline code, so a short span always fits.
-    static let unbreakableCodeSpan = 24
-    private static let nowrapOpen = Array("<code class=\"nowrap\">".utf8)
-    private static let codeClose = Array("</code>".utf8) + [0]
-
-    static func isShortCodeSpan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        // Characters, not bytes: count the bytes that start a UTF-8 sequence.
-        bytes.count <= unbreakableCodeSpan * 4 && bytes.lazy.filter { $0 & 0xC0 != 0x80 }.count <= unbreakableCodeSpan
-    }
-
-    /// `<code class="nowrap">` in place of the span's plain `<code>`, the literal escaped as cmark
-    /// would. Built as bytes in a reused buffer: a course has tens of thousands of these.
-    private func markUnbreakable(_ node: OpaquePointer, buffer: inout [UInt8]) {
-        guard let literal = cmark_node_get_literal(node) else { return }
-        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: Self.nowrapOpen)
-        HTMLEscaping.appendEscaped(bytes, to: &buffer)
-        buffer.append(contentsOf: Self.codeClose)
-        let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_INLINE)
-        buffer.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_on_enter(custom, $0.baseAddress) } }
-        cmark_node_set_on_exit(custom, "")
-        cmark_node_insert_before(node, custom)
-        cmark_node_unlink(node)
-    }
-
-    /// A heading becomes an empty custom block holding one custom inline around the heading's
-    /// inlines: the inline's enter/exit strings carry `<hN id>` and the anchor link, and sit on the
-    /// same line as the text (a custom block's own strings get line breaks around them).
-    private func replaceHeading(_ node: OpaquePointer) -> OpaquePointer {
-        let inline = CmarkRuntime.node(CMARK_NODE_CUSTOM_INLINE)
-        while let child = cmark_node_first_child(node) {
-            cmark_node_append_child(inline, child)
-        }
-        let block = replaceWithCustomBlock(node)
-        cmark_node_set_on_enter(block, "")
-        cmark_node_set_on_exit(block, "")
-        cmark_node_append_child(block, inline)
-        return inline
-    }
-
-    /// Moves a node's children into a new custom block in its place; returns the custom block.
-    func replaceWithCustomBlock(_ node: OpaquePointer) -> OpaquePointer {
-        let custom = CmarkRuntime.node(CMARK_NODE_CUSTOM_BLOCK)
-        cmark_node_insert_before(node, custom)
-        while let child = cmark_node_first_child(node) {
-            cmark_node_append_child(custom, child)
-        }
-        cmark_node_unlink(node)
-        return custom
+    private static func codeBlock(_ node: OpaquePointer) -> CodeBlock {
+        let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
+        let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
+        var length: Int32 = 0, offset: Int32 = 0
+        var character: CChar = 0
+        let fenced = cmark_node_get_fenced(node, &length, &offset, &character) != 0
+        return CodeBlock(info: info, literal: literal, line: Int(cmark_node_get_start_line(node)), fenced: fenced)
     }
 
     /// Strips a trailing `{#custom-id}` from the heading's last text node and returns the id.
-    private static func stripExplicitID(_ heading: OpaquePointer, text: inout String) -> String? {
+    private static func stripExplicitID(_ heading: OpaquePointer, text: inout String) throws(MarkdownError) -> String? {
         guard text.hasSuffix("}"), let open = text.range(of: "{#", options: .backwards) else { return nil }
         let id = String(text[open.upperBound..<text.index(before: text.endIndex)])
         guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_:.".contains($0) }) else { return nil }
@@ -210,7 +136,7 @@ extension MarkdownDocument {
         guard let r = lastText.range(of: "{#" + id + "}", options: .backwards) else { return nil }
         var trimmed = String(lastText[..<r.lowerBound])
         while trimmed.last == " " { trimmed.removeLast() }
-        cmark_node_set_literal(last, trimmed)
+        try CmarkTree.setLiteral(last, trimmed)
         text = String(text[..<open.lowerBound])
         while text.last == " " { text.removeLast() }
         return id
@@ -259,6 +185,7 @@ extension MarkdownDocument {
         while let l = slice.last, l == 0x20 || l == 0x09 { slice = slice.dropLast() }
         return slice
     }
+
 
     private func scanRawHTML(_ html: [UInt8], node: OpaquePointer, line: Int, column: Int) {
         rawHTMLIDs.append(contentsOf: RawHTMLScanner.ids(in: html))

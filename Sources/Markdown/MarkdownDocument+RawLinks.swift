@@ -15,7 +15,7 @@ extension MarkdownDocument {
     }
 
     /// A value `linkURL` returns nil for keeps its original bytes (entities and all).
-    func rewriteRawLinks(_ linkURL: (LinkReference) -> String?) {
+    func rewriteRawLinks(_ linkURL: (LinkReference) -> String?) throws(MarkdownError) {
         for (node, original, urls) in rawLinkNodes {
             var html: [UInt8] = []
             html.reserveCapacity(original.count + 16)
@@ -31,7 +31,7 @@ extension MarkdownDocument {
             }
             html += original[position...]
             html.append(0)
-            html.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_literal(node, $0.baseAddress) } }
+            try CmarkTree.setLiteral(node, nulTerminated: html)
         }
     }
 }

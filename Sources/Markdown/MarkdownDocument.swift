@@ -40,6 +40,7 @@ public final class MarkdownDocument {
     private let arena = CmarkArena()
     let parser: OpaquePointer
     let root: OpaquePointer
+    /// Each heading's custom inline (after the edits), whose HTML every render sets.
     var headingNodes: [OpaquePointer] = []
     /// Markdown link and image nodes, with their index in `links`.
     var linkNodes: [(node: OpaquePointer, link: Int)] = []
@@ -47,9 +48,12 @@ public final class MarkdownDocument {
     /// and index in `links`, so every render can rewrite them from the original.
     var rawLinkNodes: [(node: OpaquePointer, html: [UInt8], urls: [(url: RawHTMLURL, link: Int)])] = []
 
-    /// Parses `markdown`. `codeBlockHTML` may return HTML to use in place of a code block (exercise
-    /// blocks, say); nil keeps the default highlighted rendering.
-    public init(_ markdown: String, options: MarkdownOptions = MarkdownOptions(), codeBlockHTML: (CodeBlock) -> String? = { _ in nil }) {
+    /// Parses `markdown`. `replacingCodeBlock` may return HTML (and its search text) to use in place
+    /// of a code block (exercise blocks, say); nil keeps the default highlighted rendering. Throws
+    /// when libcmark-gfm refuses one of the tree edits that put ids, highlighting and admonitions
+    /// in place (none of GFM's containers does today: this is a guard, not an expected path).
+    public init(_ markdown: String, options: MarkdownOptions = MarkdownOptions(),
+                replacingCodeBlock: (CodeBlock) -> CodeBlockReplacement? = { _ in nil }) throws(MarkdownError) {
         self.options = options
         let arena = self.arena
         let (parser, root) = arena.withArena { () -> (OpaquePointer, OpaquePointer) in
@@ -62,18 +66,19 @@ public final class MarkdownDocument {
         }
         self.parser = parser
         self.root = root
-        arena.withArena { analyse(codeBlockHTML: codeBlockHTML) }
+        try arena.withArena { () throws(MarkdownError) in try analyse(replacingCodeBlock: replacingCodeBlock) }
     }
 
     // No deinit: the tree, the parser and every buffer live in `arena`, which frees them at once.
 
     /// Renders the document. Heading and footnote ids get `idPrefix`; every link or image whose
-    /// `linkURL` returns a string gets that string as its destination.
-    public func html(idPrefix: String = "", linkURL: (LinkReference) -> String? = { _ in nil }) -> String {
-        arena.withArena { render(idPrefix: idPrefix, linkURL: linkURL) }
+    /// `linkURL` returns a string gets that string as its destination. Throws only if libcmark-gfm
+    /// refuses to update a node the parse already checked (a broken libcmark-gfm).
+    public func html(idPrefix: String = "", linkURL: (LinkReference) -> String? = { _ in nil }) throws(MarkdownError) -> String {
+        try arena.withArena { () throws(MarkdownError) in try render(idPrefix: idPrefix, linkURL: linkURL) }
     }
 
-    private func render(idPrefix: String, linkURL: (LinkReference) -> String?) -> String {
+    private func render(idPrefix: String, linkURL: (LinkReference) -> String?) throws(MarkdownError) -> String {
         // Built as bytes: a long document has thousands of headings.
         let prefix = Array(HTMLEscaping.escape(idPrefix).utf8)
         let label = Array(HTMLEscaping.escape(options.anchorLabel).utf8)
@@ -85,18 +90,18 @@ public final class MarkdownDocument {
             buffer.removeAll(keepingCapacity: true)
             buffer += [0x3C, 0x68, level]  // <hN
             buffer += Array(" id=\"".utf8) + id + [0x22, 0x3E, 0x00]
-            buffer.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_on_enter(node, $0.baseAddress) } }
+            try CmarkTree.setOnEnter(node, nulTerminated: buffer)
             buffer.removeAll(keepingCapacity: true)
             buffer += Array(" <a class=\"heading-anchor\" href=\"#".utf8) + id + Array("\" aria-label=\"".utf8) + label + [0x3A, 0x20]
             HTMLEscaping.appendEscaped(Array(heading.text.utf8)[...], to: &buffer)
             buffer += Array("\">#</a></h".utf8) + [level, 0x3E, 0x00]
-            buffer.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { _ = cmark_node_set_on_exit(node, $0.baseAddress) } }
+            try CmarkTree.setOnExit(node, nulTerminated: buffer)
         }
         for (node, index) in linkNodes {
             let url = linkURL(links[index]) ?? links[index].destination
-            cmark_node_set_url(node, url)
+            try CmarkTree.setURL(node, url)
         }
-        rewriteRawLinks(linkURL)
+        try rewriteRawLinks(linkURL)
         var html = CmarkRuntime.render(root, parser: parser)
         if hasFootnotes {
             html = FootnoteDecorator(idPrefix: idPrefix, title: options.footnotesTitle, backLabel: options.footnoteBackLabel).decorate(html)
@@ -106,12 +111,14 @@ public final class MarkdownDocument {
 
     /// The default rendering of a code block: highlighted when the language is known, else escaped.
     public static func defaultCodeHTML(_ block: CodeBlock) -> String {
-        let word = block.languageWord
-        let language = SyntaxHighlighter.resolve(infoWord: word, code: block.literal)
+        let language = SyntaxHighlighter.resolve(infoWord: block.languageWord, code: block.literal)
         let body = language.map { SyntaxHighlighter.highlight(block.literal, as: $0) } ?? SyntaxHighlighter.plain(block.literal)
-        let langAttr = word.isEmpty ? "text" : HTMLEscaping.escape(word)
+        // The info word as written labels the block (cmark-gfm's `language-` class carries it too);
+        // the class names the highlighter that ran.
+        let written = block.infoWord
+        let langAttr = written.isEmpty ? "" : " data-lang=\"\(HTMLEscaping.escape(written))\""
         let cls = language.map { " class=\"language-\($0.rawValue)\"" } ?? ""
-        return "<div class=\"code-block\"><pre data-lang=\"\(langAttr)\" tabindex=\"0\"><code\(cls)>\(body)</code></pre></div>"
+        return "<div class=\"code-block\"><pre\(langAttr) tabindex=\"0\"><code\(cls)>\(body)</code></pre></div>"
     }
 
     /// Collapses whitespace runs to single spaces and trims.

@@ -63,9 +63,26 @@ public struct CodeBlock: Sendable, Hashable {
     public var line: Int
     public var fenced: Bool
 
+    /// The first word of the info string as written (`Python`): what cmark-gfm puts in the
+    /// `language-` class, up to the first white space.
+    public var infoWord: String {
+        String(info.unicodeScalars.prefix { !" \t\n\u{0B}\u{0C}\r".unicodeScalars.contains($0) })
+    }
+
     /// The first word of the info string, lowercased (`asm`).
-    public var languageWord: String {
-        String(info.split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "").lowercased()
+    public var languageWord: String { infoWord.lowercased() }
+}
+
+/// What the caller puts in place of a code block: the HTML the page shows, and the text search
+/// finds there (the block's own text is not indexed: the page may show something else, such as
+/// an exercise's source without its hidden lines).
+public struct CodeBlockReplacement: Sendable, Hashable {
+    public var html: String
+    public var searchText: String
+
+    public init(html: String, searchText: String) {
+        self.html = html
+        self.searchText = searchText
     }
 }
 
@@ -74,6 +91,11 @@ public struct SearchSection: Sendable, Hashable {
     public var headingID: String?
     public var heading: String
     public var text: String
+
+    /// `text` as search text is kept: white-space runs (line breaks included) as one space, trimmed.
+    public static func searchText(_ text: String) -> String {
+        MarkdownDocument.squash(Array(text.utf8)[...])
+    }
 }
 
 /// An admonition (GitHub alert) found in the document.

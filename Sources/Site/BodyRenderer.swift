@@ -54,14 +54,21 @@ struct BodyRenderer: Sendable {
         var files: [(String, String)]
         var exercises: [PendingExercise]
         var warnings: [SiteWarning]
+        /// Where each line of the parsed text was written.
+        var map: SourceMap
     }
 
     func render(_ job: BodyJob, index: Int) throws -> RenderedBody {
         let analysis = try analyze(job, index: index)
         let (doc, targets) = (analysis.doc, analysis.targets)
-        let html = doc.html { link in resolver.url(for: targets[link.index], onPage: job.page.path, print: nil) }
-        let printHTML = doc.html(idPrefix: job.page.printPrefix) { link in
-            resolver.url(for: targets[link.index], onPage: job.page.path, print: job.page)
+        let html: String, printHTML: String
+        do {
+            html = try doc.html { link in resolver.url(for: targets[link.index], onPage: job.page.path, print: nil) }
+            printHTML = try doc.html(idPrefix: job.page.printPrefix) { link in
+                resolver.url(for: targets[link.index], onPage: job.page.path, print: job.page)
+            }
+        } catch {
+            throw BodyFailure(errors: [Self.siteError(error, map: analysis.map)], anchorChecks: analysis.checks)
         }
         var ids = Set(MarkdownDocument.ids(inHTML: html))
         for exercise in analysis.exercises {
@@ -78,7 +85,8 @@ struct BodyRenderer: Sendable {
         var exercises: [PendingExercise] = []
         var errors: [SiteError] = []
         let contentRoot = resolver.contentRoot
-        let doc = MarkdownDocument(text, options: options) { block in
+        let doc: MarkdownDocument
+        do { doc = try MarkdownDocument(text, options: options) { block in
             guard let (language, options) = ExerciseInfo.parse(block.info) else { return nil }
             let origin = map.location(block.line)
             let token = PendingExercise.tokenOpen + "\(nonce):\(index):\(exercises.count)" + PendingExercise.tokenClose
@@ -86,7 +94,11 @@ struct BodyRenderer: Sendable {
                 block: ExerciseBlock(language: language, options: options, body: block.literal, file: origin.file, line: origin.line, contentRoot: contentRoot,
                                      bodyLineOrigins: Self.bodyLineOrigins(block, fence: origin, map: map)),
                 token: token))
-            return token
+            // The page and its search text get the exercise (shown source, hidden lines left out)
+            // once it has run; both hold the token until then.
+            return CodeBlockReplacement(html: token, searchText: token)
+        } } catch {
+            throw BodyFailure(errors: [Self.siteError(error, map: map)], anchorChecks: [])
         }
 
         var warnings: [SiteWarning] = []
@@ -122,7 +134,7 @@ struct BodyRenderer: Sendable {
             warnings.append(SiteWarning(file: origin.file, line: origin.line, "<img> without an alt attribute; add alt=\"...\" describing the image"))
         }
         guard errors.isEmpty else { throw BodyFailure(errors: errors, anchorChecks: checks) }
-        return Analysis(doc: doc, targets: targets, checks: checks, files: files, exercises: exercises, warnings: warnings)
+        return Analysis(doc: doc, targets: targets, checks: checks, files: files, exercises: exercises, warnings: warnings, map: map)
     }
 
     /// Each body line's origin, or nil when they are simply the lines after the fence.
@@ -132,6 +144,12 @@ struct BodyRenderer: Sendable {
         let origins = (1...count).map { k in map.location(block.line + k) }
         guard origins.enumerated().contains(where: { k, origin in origin.file != fence.file || origin.line != fence.line + k + 1 }) else { return nil }
         return origins.map { ExerciseBlock.LineOrigin(file: $0.file, line: $0.line) }
+    }
+
+    /// A tree edit libcmark-gfm refused, at the line it concerns (in the included file, if any).
+    private static func siteError(_ error: MarkdownError, map: SourceMap) -> SiteError {
+        let origin = map.location(max(error.line, 1))
+        return SiteError(file: origin.file, line: error.line > 0 ? origin.line : nil, error.message)
     }
 
     private func relativeContentPath(_ file: URL) -> String {

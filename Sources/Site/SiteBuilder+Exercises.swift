@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import Markdown
 
 /// What the exercise stage did, for the summary line.
 struct ExerciseTally: Sendable {
@@ -13,7 +14,8 @@ struct ExerciseTally: Sendable {
 
 extension SiteBuilder {
     /// Stage 4: every exercise block of the course to the provider in one call, in course order,
-    /// and each result's HTML put in place of its placeholder. Without a provider, each block shows
+    /// and each result's HTML (and shown source, in the search text) put in place of its
+    /// placeholder. Without a provider, each block shows
     /// a placeholder card.
     func resolveExercises(in pages: inout RenderedPages, theme: Theme) async throws -> ExerciseTally {
         let pending = pages.rendered.compactMap { $0 }.flatMap(\.exercises)
@@ -21,6 +23,8 @@ extension SiteBuilder {
         guard !pending.isEmpty else { return tally }
         let renderer = ExerciseRenderer(theme: theme)
         var htmlByToken: [String: String] = [:]
+        // Search finds what the page shows: the source without its hidden lines.
+        var searchTextByToken: [String: String] = [:]
         if let exercises {
             let views = try await exercises.views(for: pending.map(\.block))
             guard views.count == pending.count else {
@@ -28,23 +32,28 @@ extension SiteBuilder {
             }
             for (item, view) in zip(pending, views) {
                 htmlByToken[item.token] = renderer.html(for: view, block: item.block)
+                searchTextByToken[item.token] = SearchSection.searchText(view.displaySource)
                 tally.count(view, block: item.block)
             }
         } else {
             for (ordinal, item) in pending.enumerated() {
                 htmlByToken[item.token] = renderer.placeholderHTML(for: item.block, ordinal: ordinal + 1)
+                searchTextByToken[item.token] = SearchSection.searchText(item.block.body)
             }
         }
         for index in pages.rendered.indices {
             guard var body = pages.rendered[index], !body.exercises.isEmpty else { continue }
             body.html = Self.splice(body.html, htmlByToken)
             body.printHTML = Self.splice(body.printHTML, htmlByToken)
+            for section in body.sections.indices {
+                body.sections[section].text = SearchSection.searchText(Self.splice(body.sections[section].text, searchTextByToken))
+            }
             pages.rendered[index] = body
         }
         return tally
     }
 
-    /// Puts each exercise's HTML in place of its token, in one pass over the page's bytes
+    /// Puts each exercise's HTML (or search text) in place of its token, in one pass over the bytes
     /// (Foundation's `replacingOccurrences` per token cost 100 ms on a 50-exercise course).
     static func splice(_ html: String, _ replacements: [String: String]) -> String {
         let bytes = Array(html.utf8)

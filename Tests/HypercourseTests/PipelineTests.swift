@@ -30,6 +30,11 @@ struct PipelineTests {
         #expect(real.contains("<tr><td><code>io-out</code></td><td class=\"num\">2</td></tr>"))
         #expect(real.contains("on \(HostKind.detect().description) · hypervisor v\(GuestMachine.version)"))
         #expect(!real.contains("badge-recorded"))
+        // Search finds the source as shown: hidden lines (markers included) are not in it.
+        let search = course.read("public/search-index.js")
+        #expect(search.contains("mov dx, 0x3f8 ; COM1 mov al, 'R'") && search.contains("lea rsi, [rel msg] .next: lodsb"))
+        #expect(!search.contains("[hide]") && !search.contains("[show]") && !search.contains("org 0x7c00") && !search.contains("bits 16"))
+        #expect(!search.contains("hc-exercise"))
 
         // The course's own blocks (read from content/ as it is now) end as their lessons expect and
         // reproduce the course's verified records: end, exit counts, output, trace and steps.

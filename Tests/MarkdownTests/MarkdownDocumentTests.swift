@@ -2,23 +2,23 @@ import Testing
 @testable import Markdown
 
 @Suite struct MarkdownDocumentTests {
-    @Test func headingsGetStableUniqueIDsAndAnchors() {
-        let doc = MarkdownDocument("# Title\n\n## The run loop\n\ntext\n\n## The run loop\n\n### `KVM_RUN` *now*\n\n## Custom {#my-id}\n")
+    @Test func headingsGetStableUniqueIDsAndAnchors() throws {
+        let doc = try MarkdownDocument("# Title\n\n## The run loop\n\ntext\n\n## The run loop\n\n### `KVM_RUN` *now*\n\n## Custom {#my-id}\n")
         #expect(doc.headings.map(\.id) == ["title", "the-run-loop", "the-run-loop-1", "kvm_run-now", "my-id"])
         #expect(doc.headings.map(\.level) == [1, 2, 2, 3, 2])
         #expect(doc.headings[3].html == "<code>KVM_RUN</code> <em>now</em>")
         #expect(doc.headings[3].text == "KVM_RUN now")
         #expect(doc.headings[4].text == "Custom")
         #expect(doc.headings.map(\.line) == [1, 3, 7, 9, 11])
-        let html = doc.html()
+        let html = try doc.html()
         #expect(html.contains("<h2 id=\"the-run-loop\">The run loop <a class=\"heading-anchor\" href=\"#the-run-loop\""))
         #expect(html.contains("<h2 id=\"my-id\">Custom <a class=\"heading-anchor\" href=\"#my-id\""))
         #expect(!html.contains("{#my-id}"))
     }
 
-    @Test func idPrefixAppliesToHeadingsAndFootnotes() {
-        let doc = MarkdownDocument("## A\n\nSee[^pg74].\n\n[^pg74]: Popek & Goldberg, 1974.\n")
-        let html = doc.html(idPrefix: "ch--l--")
+    @Test func idPrefixAppliesToHeadingsAndFootnotes() throws {
+        let doc = try MarkdownDocument("## A\n\nSee[^pg74].\n\n[^pg74]: Popek & Goldberg, 1974.\n")
+        let html = try doc.html(idPrefix: "ch--l--")
         #expect(html.contains("<h2 id=\"ch--l--a\">"))
         #expect(html.contains("href=\"#ch--l--fn-pg74\" id=\"ch--l--fnref-pg74\""))
         #expect(html.contains("<li id=\"ch--l--fn-pg74\">"))
@@ -27,12 +27,12 @@ import Testing
         #expect(MarkdownDocument.ids(inHTML: html) == ["ch--l--a", "ch--l--fnref-pg74", "ch--l--hc-footnotes", "ch--l--fn-pg74"])
     }
 
-    @Test func footnotesAreLabelledAndLocalised() {
+    @Test func footnotesAreLabelledAndLocalised() throws {
         var options = MarkdownOptions()
         options.footnotesTitle = "References"
         options.footnoteBackLabel = "Back to text"
-        let doc = MarkdownDocument("Claim[^a].\n\n[^a]: Source & page.\n", options: options)
-        let html = doc.html()
+        let doc = try MarkdownDocument("Claim[^a].\n\n[^a]: Source & page.\n", options: options)
+        let html = try doc.html()
         #expect(html.contains("<section class=\"footnotes\" data-footnotes aria-labelledby=\"hc-footnotes\">"))
         #expect(html.contains("<h2 class=\"footnotes-title\" id=\"hc-footnotes\">References</h2>"))
         #expect(html.contains("aria-label=\"Back to text\""))
@@ -40,9 +40,9 @@ import Testing
         #expect(html.contains("Source &amp; page."))
     }
 
-    @Test func gfmExtensionsAreOn() {
-        let doc = MarkdownDocument("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ www.example.com\n\n- [x] done\n- [ ] todo\n")
-        let html = doc.html()
+    @Test func gfmExtensionsAreOn() throws {
+        let doc = try MarkdownDocument("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ www.example.com\n\n- [x] done\n- [ ] todo\n")
+        let html = try doc.html()
         #expect(html.contains("<table>"))
         #expect(html.contains("<td>1</td>"))
         #expect(html.contains("<del>gone</del>"))
@@ -50,20 +50,20 @@ import Testing
         #expect(html.contains("<input type=\"checkbox\" checked=\"\" disabled=\"\" /> done"))
     }
 
-    @Test func rawHTMLIsKeptButTagFilterNeutralisesScript() {
-        let doc = MarkdownDocument("<svg id=\"fig1\" viewBox=\"0 0 1 1\"><rect/></svg>\n\n<script>alert(1)</script>\n\nInline <span id='x2'>y</span>.\n")
-        let html = doc.html()
+    @Test func rawHTMLIsKeptButTagFilterNeutralisesScript() throws {
+        let doc = try MarkdownDocument("<svg id=\"fig1\" viewBox=\"0 0 1 1\"><rect/></svg>\n\n<script>alert(1)</script>\n\nInline <span id='x2'>y</span>.\n")
+        let html = try doc.html()
         #expect(html.contains("<svg id=\"fig1\""))
         #expect(html.contains("&lt;script>alert(1)&lt;/script>"))
         #expect(!html.contains("<script>"))
         #expect(doc.rawHTMLIDs == ["fig1", "x2"])
     }
 
-    @Test func admonitionsInGitHubAlertForm() {
+    @Test func admonitionsInGitHubAlertForm() throws {
         var options = MarkdownOptions()
         options.admonitionTitles["warning"] = "Attention"
-        let doc = MarkdownDocument("> [!NOTE]\n> Useful **info**.\n\n> [!warning]\n> Careful.\n\n> [!NOTE] not alone\n\n> plain quote\n", options: options)
-        let html = doc.html()
+        let doc = try MarkdownDocument("> [!NOTE]\n> Useful **info**.\n\n> [!warning]\n> Careful.\n\n> [!NOTE] not alone\n\n> plain quote\n", options: options)
+        let html = try doc.html()
         #expect(doc.admonitions == [Admonition(kind: "note", line: 1), Admonition(kind: "warning", line: 4)])
         #expect(html.contains("<div class=\"admonition admonition-note\" role=\"note\"><p class=\"admonition-title\"><svg"))
         #expect(html.contains("Note</p>\n<p>Useful <strong>info</strong>.</p>\n</div>"))
@@ -74,13 +74,13 @@ import Testing
         #expect(doc.sections[0].text.hasPrefix("Useful info."))
     }
 
-    @Test func linksAreReportedWithPositionsAndRewritable() {
-        let doc = MarkdownDocument("Intro\n\nSee [the loop](../05-kvm/kvm.md#the-run-loop) and ![a diagram](img/d.svg).\n\n[ext](https://example.com)\n")
+    @Test func linksAreReportedWithPositionsAndRewritable() throws {
+        let doc = try MarkdownDocument("Intro\n\nSee [the loop](../05-kvm/kvm.md#the-run-loop) and ![a diagram](img/d.svg).\n\n[ext](https://example.com)\n")
         #expect(doc.links.count == 3)
         #expect(doc.links[0] == LinkReference(index: 0, kind: .link, destination: "../05-kvm/kvm.md#the-run-loop", altText: "", line: 3, column: 5))
         #expect(doc.links[1].kind == .image)
         #expect(doc.links[1].altText == "a diagram")
-        let html = doc.html { link in
+        let html = try doc.html { link in
             link.destination.hasSuffix(".md#the-run-loop") ? "../kvm/kvm.html#the-run-loop" : nil
         }
         #expect(html.contains("<a href=\"../kvm/kvm.html#the-run-loop\">the loop</a>"))
@@ -88,24 +88,60 @@ import Testing
         #expect(html.contains("<a href=\"https://example.com\">ext</a>"))
     }
 
-    @Test func codeBlocksAreHighlightedOrReplaced() {
+    @Test func codeBlocksAreHighlightedOrReplaced() throws {
         let source = "```asm\nmov al, 'H' ; say H\nout dx, al\n```\n\n```asm exercise id=x\nhlt\n```\n\n```rust\nfn main() {}\n```\n"
         var seen: [CodeBlock] = []
-        let doc = MarkdownDocument(source) { block in
+        let doc = try MarkdownDocument(source) { block in
             seen.append(block)
-            return block.info.contains("exercise") ? "<div class=\"placeholder\"></div>" : nil
+            return block.info.contains("exercise") ? CodeBlockReplacement(html: "<div class=\"placeholder\"></div>", searchText: "shown-instead") : nil
         }
         #expect(seen.map(\.line) == [1, 6, 10])
         #expect(seen[1].info == "asm exercise id=x")
         #expect(seen[1].literal == "hlt\n")
-        let html = doc.html()
+        let html = try doc.html()
         #expect(html.contains("<pre data-lang=\"asm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">al</span>, <span class=\"tok-str\">&#39;H&#39;</span> <span class=\"tok-com\">; say H</span>"))
         #expect(html.contains("<div class=\"placeholder\"></div>"))
         #expect(html.contains("<pre data-lang=\"rust\" tabindex=\"0\"><code>fn main() {}\n</code></pre>"))
+        // A replaced block is searched by the text its caller gave, not by its own.
+        #expect(doc.sections[0].text.contains("shown-instead") && !doc.sections[0].text.contains("hlt"))
+        #expect(doc.sections[0].text.contains("mov al, 'H' ; say H out dx, al"))
     }
 
-    @Test func searchSectionsFollowHeadings() {
-        let doc = MarkdownDocument("Lead text.\n\n## First\n\nAlpha `code` beta.\n\n#### Deep\n\nGamma.\n\n## Second\n\n- one\n- two\n")
+    /// `data-lang` labels a block with its info word as written (cmark-gfm's `language-` class);
+    /// a block without one has no label.
+    @Test func codeBlockLabelIsTheInfoWordAsWritten() throws {
+        let html = try MarkdownDocument("```Python title=x\nprint(1)\n```\n\n```\nplain\n```\n\n    indented\n").html()
+        #expect(html.contains("<pre data-lang=\"Python\" tabindex=\"0\"><code>print(1)\n</code></pre>"))
+        #expect(html.contains("<pre tabindex=\"0\"><code class=\"language-text\">plain\n</code></pre>"))
+        #expect(html.contains("<pre tabindex=\"0\"><code class=\"language-text\">indented\n</code></pre>"))
+    }
+
+    /// A code span in a table cell kept its text: the cell refused the node that marks it
+    /// unbreakable, and the span was unlinked anyway (`<td></td>` on the published pages).
+    @Test func codeSpansInTableCellsAreKept() throws {
+        let source = """
+            | Instruction | What it does |
+            | --- | --- |
+            | `SGDT`, `SIDT`, `SLDT` | Store the GDT register |
+            | **`PUSHF`** | [`POPF`](x.md) ~~`CLI`~~ *`STI`* and a long one: `mov eax, [ebx + ecx * 4 + 0x1000]` |
+
+            """
+        let html = try MarkdownDocument(source).html()
+        #expect(html.contains("<td><code class=\"nowrap\">SGDT</code>, <code class=\"nowrap\">SIDT</code>, <code class=\"nowrap\">SLDT</code></td>"))
+        #expect(html.contains("<td><strong><code class=\"nowrap\">PUSHF</code></strong></td>"))
+        #expect(html.contains("<a href=\"x.md\"><code class=\"nowrap\">POPF</code></a> <del><code class=\"nowrap\">CLI</code></del> <em><code class=\"nowrap\">STI</code></em>"))
+        #expect(html.contains("a long one: <code>mov eax, [ebx + ecx * 4 + 0x1000]</code></td>"))
+        #expect(!html.contains("<td></td>"))
+    }
+
+    /// Table cells, rows and block quotes end a word in search text, as paragraphs do.
+    @Test func searchTextSeparatesTableCells() throws {
+        let doc = try MarkdownDocument("| Instruction | Reveals |\n|---|---|\n| `SGDT` | the GDTR |\n| PUSHF | IF |\n\n> quoted\n\nafter\n")
+        #expect(doc.sections[0].text == "Instruction Reveals SGDT the GDTR PUSHF IF quoted after")
+    }
+
+    @Test func searchSectionsFollowHeadings() throws {
+        let doc = try MarkdownDocument("Lead text.\n\n## First\n\nAlpha `code` beta.\n\n#### Deep\n\nGamma.\n\n## Second\n\n- one\n- two\n")
         #expect(doc.sections.count == 3)
         #expect(doc.sections[0] == SearchSection(headingID: nil, heading: "", text: "Lead text."))
         #expect(doc.sections[1].headingID == "first")
@@ -113,16 +149,16 @@ import Testing
         #expect(doc.sections[2].text == "one two")
     }
 
-    @Test func imagesWithoutAltInRawHTMLAreFound() {
-        let doc = MarkdownDocument("text\n\n<div>\n<img src=\"a.png\">\n<img alt=\"ok\" src=\"b.png\">\n</div>\n")
+    @Test func imagesWithoutAltInRawHTMLAreFound() throws {
+        let doc = try MarkdownDocument("text\n\n<div>\n<img src=\"a.png\">\n<img alt=\"ok\" src=\"b.png\">\n</div>\n")
         #expect(doc.rawImagesWithoutAlt == [4])
     }
 
     /// Short code spans never break across lines (`--steps 10` split at its hyphen on a phone);
     /// long ones are left to wrap. Headings keep plain `<code>`.
-    @Test func shortCodeSpansAreMarkedUnbreakable() {
-        let doc = MarkdownDocument("Run `--steps 10` or `a<b & 'c'` or `hypercourse run --mode long --trace --json hello64.asm`.\n\n## The `KVM_RUN` call\n\n`ünïcödé-ünïcödé-ünïcödé-` `ünïcödé-ünïcödé-ünïcödé-ü`\n")
-        let html = doc.html()
+    @Test func shortCodeSpansAreMarkedUnbreakable() throws {
+        let doc = try MarkdownDocument("Run `--steps 10` or `a<b & 'c'` or `hypercourse run --mode long --trace --json hello64.asm`.\n\n## The `KVM_RUN` call\n\n`ünïcödé-ünïcödé-ünïcödé-` `ünïcödé-ünïcödé-ünïcödé-ü`\n")
+        let html = try doc.html()
         #expect(html.contains("Run <code class=\"nowrap\">--steps 10</code> or <code class=\"nowrap\">a&lt;b &amp; &#39;c&#39;</code> or <code>hypercourse run --mode long --trace --json hello64.asm</code>."))
         #expect(html.contains("The <code>KVM_RUN</code> call"))
         // The limit counts characters (24), not UTF-8 bytes.
