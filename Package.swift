@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "MultibootTests", dependencies: ["Multiboot"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Multiboot"], exclude: ["Kernels"]),
-        .testTarget(name: "MarkdownTests", dependencies: ["Markdown", "Common"]),
+        .testTarget(name: "MarkdownTests", dependencies: ["Markdown", "CCmarkGFM", "Common"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "Common"], exclude: ["Fixtures"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor", "Common"]),
         .testTarget(name: "ExerciseCommandsTests", dependencies: ["ExerciseCommands", "Exercises", "Hypervisor"]),
