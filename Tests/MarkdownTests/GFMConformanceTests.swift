@@ -80,6 +80,28 @@ import Testing
         #expect(ours == reference, "--- input\n\(markdown)--- libcmark-gfm\n\(reference)--- ours (decorations removed)\n\(ours)")
     }
 
+    /// The published lessons themselves, from this repository's content/ as it is now.
+    @Test func theCourseRendersAsLibCmarkGFMDoes() throws {
+        let content = GFMExamples.repositoryRoot.appendingPathComponent("content")
+        let walker = try #require(FileManager.default.enumerator(at: content, includingPropertiesForKeys: nil))
+        var lessons = 0
+        while let file = walker.nextObject() as? URL {
+            guard file.pathExtension == "md" else { continue }
+            var text = try String(contentsOf: file, encoding: .utf8)
+            if text.hasPrefix("---\n"), let end = text.range(of: "\n---\n") { text = String(text[end.upperBound...]) }
+            let ours = OurDecorations.remove(try MarkdownDocument(text).html())
+            let reference = OurDecorations.alertMarker(in: LibCmarkGFM.html(text))
+            #expect(ours == reference, "\(file.path) differs from libcmark-gfm (first difference at: \(Self.firstDifference(ours, reference)))")
+            lessons += 1
+        }
+        #expect(lessons > 0)
+    }
+
+    static func firstDifference(_ a: String, _ b: String) -> String {
+        let index = zip(a, b).prefix { $0 == $1 }.count
+        return "ours …\(a.dropFirst(max(0, index - 80)).prefix(200))… libcmark-gfm …\(b.dropFirst(max(0, index - 80)).prefix(200))…"
+    }
+
     @Test func examplesAreFoundBesideAWorktreesMainCheckout() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hc-gfm-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
