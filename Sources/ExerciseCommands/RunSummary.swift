@@ -22,7 +22,7 @@ public enum RunSummary {
         } else {
             time = milliseconds(elapsedMicros.first ?? 0)
         }
-        let detail = result.end.crash.map { " · \($0.message)" } ?? ""
+        let detail = result.end.crash.map { " · \($0.description)" } ?? ""
         return "\(end) · \(exits) · \(time)\(detail)"
     }
 

@@ -124,7 +124,7 @@ struct PassState {
             }
             let changed = key.map { $0 != entry.key } ?? false
             if !spec.expect.accepts(entry.result.end) {
-                fail(slot, ExerciseEngine.expectationProblem(spec, entry.result, recorded: true))
+                fail(slot, ExerciseEngine.expectationProblem(spec, entry.result, hostDetail: entry.hostDetail, recorded: true))
                 continue
             }
             if changed { report.sourceChanged += 1 }
@@ -217,8 +217,13 @@ struct PassState {
             if old.result == fresh.result {
                 // Same result: keep when and where it was first recorded, so records do not churn.
                 var shown = old
-                shown.hostDetail = old.hostDetail ?? newEntry.hostDetail
-                if old.key != fresh.key || old.includes != fresh.includes {
+                // A crash's detail is the same on every host of one kind: refresh it there (it
+                // gained the crash's place), keep what another kind of host said.
+                shown.hostDetail = old.host == newEntry.host ? newEntry.hostDetail ?? old.hostDetail : old.hostDetail ?? newEntry.hostDetail
+                if shown.hostDetail != old.hostDetail, old.key == fresh.key, old.includes == fresh.includes {
+                    updates[recordURL, default: [:]][spec.id] = shown
+                    report.notes.append("refreshed the crash detail of '\(spec.id)' in \(name) (same result)")
+                } else if old.key != fresh.key || old.includes != fresh.includes {
                     shown.key = fresh.key
                     shown.includes = fresh.includes
                     updates[recordURL, default: [:]][spec.id] = shown

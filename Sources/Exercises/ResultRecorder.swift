@@ -1,3 +1,4 @@
+import Foundation
 import Hypervisor
 
 /// Turns a `RunResult` into the record's host-independent form, resolving addresses to source lines.
@@ -10,6 +11,9 @@ package enum ResultRecorder {
         }
         for step in run.steps?.steps ?? [] {
             requests.append((offset(step.csBase, step.rip, mode), false))
+        }
+        if let crash = run.end.crash, let rip = crash.rip, let csBase = crash.csBase {
+            requests.append((offset(csBase, rip, mode), false))
         }
         return requests
     }
@@ -62,12 +66,24 @@ package enum ResultRecorder {
                     exits: step.exits.filter { keep($0.kind) }.map(describe), completed: step.completed)
             }
         }
-        var detail: String?
-        if let crash = run.end.crash {
-            detail = crash.message + (crash.code != 0 ? " (code \(crash.code))" : "")
-        }
+        let detail = run.end.crash.map { crashDetail($0, mode: spec.mode, place: place) }
         return (RecordedResult(end: end, exits: exits, output: run.output, trace: trace,
                                traceTruncated: run.trace?.truncated ?? false, steps: steps), detail)
+    }
+
+    /// KVM's words for a crash and where it happened: `KVM_EXIT_INTERNAL_ERROR: emulation failure
+    /// (suberror 1) at rip 0x100024, line 5 (pxor xmm0, xmm0), bytes 66 0f ef c0 …`.
+    static func crashDetail(_ crash: CrashDetail, mode: GuestMode,
+                            place: (UInt64, UInt64, Bool) -> (line: Int?, at: String?, instruction: String?)) -> String {
+        var text = crash.message
+        if let rip = crash.rip, let csBase = crash.csBase {
+            text += " at rip " + formatRIP(csBase, rip, mode)
+            let location = place(csBase, rip, false)
+            if let line = location.line { text += ", line \(line)" } else if let at = location.at { text += ", in \(at)" }
+            if let instruction = location.instruction { text += " (\(instruction.trimmingCharacters(in: .whitespaces)))" }
+        }
+        if let bytes = crash.instructionBytes, !bytes.isEmpty { text += ", bytes " + CrashDetail.hexBytes(bytes) }
+        return text
     }
 
     /// `io-out 0x3f8 0x48 'H'`: a step's exit in one phrase.

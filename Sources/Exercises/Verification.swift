@@ -91,7 +91,7 @@ extension ExerciseEngine {
             return verified
         }
         guard spec.expect.accepts(verified.result.end) else {
-            verified.problem = Self.expectationProblem(spec, verified.result, recorded: false)
+            verified.problem = Self.expectationProblem(spec, verified.result, hostDetail: verified.hostDetail, recorded: false)
             return verified
         }
         verified.key = tools.key(spec, includes: built.includes) ?? ""
@@ -99,10 +99,12 @@ extension ExerciseEngine {
     }
 
     /// "ended with X, but the lesson expects Y", with the output so far.
-    static func expectationProblem(_ spec: ExerciseSpec, _ result: RecordedResult, recorded: Bool) -> ExerciseProblem {
+    static func expectationProblem(_ spec: ExerciseSpec, _ result: RecordedResult, hostDetail: String?, recorded: Bool) -> ExerciseProblem {
         let lines = OutputLines.escapedLines(result.output)
         let shown = lines.suffix(20)
-        var message = "exercise '\(spec.id)' \(recorded ? "is recorded as ending" : "ended") with '\(result.end)', but the lesson expects '\(spec.expect)'"
+        var message = "exercise '\(spec.id)' \(recorded ? "is recorded as ending" : "ended") with '\(result.end)'"
+        if result.end == .crash, let hostDetail { message += " (\(hostDetail))" }
+        message += ", but the lesson expects '\(spec.expect)'"
         if result.end == .crash || spec.expect == .haltOrExitZero { message += " (set expect= to what the guest should do)" }
         message += shown.isEmpty ? "; it printed nothing" : "; output so far\(lines.count > shown.count ? " (last \(shown.count) lines)" : ""):\n" + shown.map { "  | " + $0 }.joined(separator: "\n")
         return ExerciseProblem(file: spec.input.file, line: spec.input.line, message: message)

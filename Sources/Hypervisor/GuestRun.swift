@@ -39,7 +39,7 @@ struct GuestRun {
         if config.stepping { try vcpu.setSingleStep(true) }
         if loop.observes && system.hasSyncRegisters { vcpu.enableSyncRegisters() }
 
-        let end: EndReason
+        var end: EndReason
         do {
             let alarm = Watchdog.shared.arm(after: config.timeout, run: vcpu.run)
             // On every way out of this block, thrown errors included: an alarm left armed would write
@@ -50,6 +50,7 @@ struct GuestRun {
                 alarm.fired.load(ordering: .sequentiallyConsistent)
             }
         }
+        if case .crash(let detail) = end { end = .crash(loop.located(detail)) }
         // Let KVM finish an access it handed us (the exit-port `out`): with immediate_exit set, KVM_RUN
         // completes it and returns EINTR without running the guest. RIP is then past the instruction,
         // on every host, except after a `rep outs`/`rep ins` with iterations left: KVM completes the
@@ -206,6 +207,23 @@ private struct Loop {
         default: retired = registers.rip != stepRIP
         }
         closeStep(registers: registers, nextCSBase: stepCSBase, completed: retired)
+    }
+
+    /// The crash with where it happened: RIP, CS base and the bytes there, read at the exit that
+    /// ended the run (before anything re-enters KVM_RUN).
+    func located(_ detail: CrashDetail) -> CrashDetail {
+        // Through the ioctls: the kvm_run copies are only current while they are being observed.
+        guard let regs = try? vcpu.registers(), let sregs = try? vcpu.specialRegisters() else { return detail }
+        let state = (regs: regs, sregs: sregs)
+        var located = detail
+        located.rip = state.regs.rip
+        located.csBase = state.sregs.cs.base
+        let linear = state.sregs.cs.base &+ state.regs.rip
+        if isIdentityMapped(state.sregs), linear < memory.size,
+           let bytes = memory.bytes(at: linear, count: min(15, memory.size - linear)) {
+            located.instructionBytes = Array(bytes)
+        }
+        return located
     }
 
     /// Linear = physical: paging off, or the hypervisor's identity map (never a kernel's own tables,

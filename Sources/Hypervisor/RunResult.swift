@@ -92,13 +92,36 @@ public struct CrashDetail: Sendable, Hashable, Codable, CustomStringConvertible 
     /// A sentence for people, e.g. `KVM_EXIT_SHUTDOWN: triple fault or unrecoverable exception`.
     public var message: String
 
-    public init(kind: CrashKind, code: UInt64, message: String) {
+    /// Where the guest was when it crashed, read right after the exit: RIP and the CS base (so
+    /// `csBase + rip` is the linear address); nil if the registers could not be read.
+    public var rip: UInt64?
+    public var csBase: UInt64?
+    /// Up to 15 bytes (the longest x86 instruction) from the crash's linear address: the instruction
+    /// the CPU or KVM's emulator could not run. Nil when they cannot be read without walking page
+    /// tables the hypervisor did not build, or lie outside RAM.
+    public var instructionBytes: [UInt8]?
+
+    public init(kind: CrashKind, code: UInt64, message: String, rip: UInt64? = nil, csBase: UInt64? = nil, instructionBytes: [UInt8]? = nil) {
         self.kind = kind
         self.code = code
         self.message = message
+        self.rip = rip
+        self.csBase = csBase
+        self.instructionBytes = instructionBytes
     }
 
-    public var description: String { message }
+    /// `KVM_EXIT_INTERNAL_ERROR: emulation failure (suberror 1) at rip 0x100024, bytes 66 0f ef c0 …`.
+    public var description: String {
+        var text = message
+        if let rip { text += " at rip " + hex(rip) + (csBase.map { $0 != 0 ? " (cs base \(hex($0)))" : "" } ?? "") }
+        if let bytes = instructionBytes, !bytes.isEmpty { text += (rip == nil ? " " : ", ") + "bytes " + Self.hexBytes(bytes) }
+        return text
+    }
+
+    /// `66 0f ef c0`.
+    public static func hexBytes(_ bytes: [UInt8]) -> String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+    }
 }
 
 /// One VM exit, in order. For a string instruction that KVM hands over as one exit (`rep outsb`), each

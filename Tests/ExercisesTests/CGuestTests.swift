@@ -166,6 +166,22 @@ struct CGuestTests {
         #expect(report.messages.contains("invalid conversion specifier 'y'"))
         #expect(report.messages.contains("cannot pass one through '...'"))
     }
+
+    /// A C guest's crash names its C line, the instruction and its bytes, in the build's error and in
+    /// the detail kept for the page.
+    @Test func aCrashNamesItsLineAndBytes() throws {
+        let source = "#include \"hypercourse.h\"\nint main(void) {\n    puts(\"before\");\n    __asm__ volatile(\"ud2\");\n    return 0;\n}\n"
+        let course = TestCourse()
+        let failed = course.process([course.cBlock("id=c-crash mode=long", source, line: 7)])
+        let message = failed.problems.first?.message ?? ""
+        #expect(failed.problems.first?.line == 7 && message.contains("ended with 'crash' (KVM_EXIT_"), "\(message)")
+        #expect(message.contains(", line 4 (ud2), bytes 0f 0b"), "\(message)")
+        #expect(message.contains("output so far:\n  | before"), "\(message)")
+        let expected = course.process([course.cBlock("id=c-crash-ok mode=user expect=crash", source)])
+        #expect(expected.problems.isEmpty, "\(expected.messages)")
+        let detail = expected.outcomes[0]?.entry.hostDetail ?? ""
+        #expect(detail.contains(", line 4 (ud2), bytes 0f 0b"), "\(detail)")
+    }
 }
 
 /// glibc's own printf on the host, the reference for the guest's.

@@ -97,8 +97,12 @@ struct EngineTests {
         #expect(problem?.message.contains("  | <partial>") == true)
         // And a crash where the default (halt or exit 0) is expected.
         let crash = course.process([course.block("id=boom mode=long", "bits 64\n    ud2\n")])
-        #expect(crash.problems.first?.message.contains("ended with 'crash', but the lesson expects 'halt or exit 0'") == true)
-        #expect(crash.problems.first?.message.contains("it printed nothing") == true)
+        // KVM's detail and where: the exit, the instruction's line and its bytes.
+        let message = crash.problems.first?.message ?? ""
+        #expect(message.contains("ended with 'crash' (KVM_EXIT_SHUTDOWN: "), "\(message)")
+        #expect(message.contains(" at rip 0x100000, line 2 (ud2), bytes 0f 0b "), "\(message)")
+        #expect(message.contains("), but the lesson expects 'halt or exit 0'"), "\(message)")
+        #expect(message.contains("it printed nothing"))
     }
 
     @Test func crashDetailIsShownButNotCompared() throws {
@@ -107,7 +111,8 @@ struct EngineTests {
         #expect(report.problems.isEmpty, "\(report.messages)")
         let entry = try #require(report.outcomes[0]?.entry)
         #expect(entry.result.end == .crash && entry.result.exits == [.init(kind: "io-out", count: 1)])
-        #expect(entry.hostDetail?.isEmpty == false)
+        #expect(entry.hostDetail?.hasSuffix(" at rip 0x100007, line 5 (hlt), bytes f4 00 00 00 00 00 00 00 00 00 00 00 00 00 00") == true,
+                "\(entry.hostDetail ?? "no detail")")
         // The record keeps the detail apart from the compared result.
         let text = course.read("ch/lesson.exercises.json")
         #expect(text.contains("\"hostDetail\"") && !text.contains("\"shutdown\":") && !text.contains("\"internal-error\":"))
