@@ -24,6 +24,7 @@ public struct RunReport: Encodable, Sendable {
 
     public struct TraceItem: Encodable, Sendable, Hashable {
         public var index: Int
+        /// `TraceEntry.exitNumber`, under the documented key `exit`.
         public var exit: Int
         public var kind: String
         public var port: String?
@@ -83,7 +84,7 @@ public struct RunReport: Encodable, Sendable {
     }
 
     static func item(_ entry: TraceEntry) -> TraceItem {
-        TraceItem(index: entry.index, exit: entry.exit, kind: entry.kind.rawValue, port: entry.port.map { hex($0) },
+        TraceItem(index: entry.index, exit: entry.exitNumber, kind: entry.kind.rawValue, port: entry.port.map { hex($0) },
                   address: entry.address.map { hex($0) }, size: entry.size, value: entry.value.map { hex($0) },
                   rip: hex(entry.rip), ripFollowsInstruction: entry.ripFollowsInstruction, csBase: hex(entry.csBase))
     }

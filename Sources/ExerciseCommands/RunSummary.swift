@@ -59,7 +59,7 @@ public enum RunSummary {
     public static func exitCode(for end: EndReason) -> Int32 {
         switch end {
         case .halt: codeSuccess
-        case .exit(let status): status == 0 ? codeSuccess : codeGuestExitNonZero
+        case .exited(let status): status == 0 ? codeSuccess : codeGuestExitNonZero
         case .crash: codeCrash
         case .timeout: codeTimeout
         case .outputLimit: codeOutputLimit

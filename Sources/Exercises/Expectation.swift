@@ -11,8 +11,8 @@ public enum Expectation: Sendable, Hashable, CustomStringConvertible {
     /// and `exit:N` and a bare `exit` (`exit:0`), the forms an info string can hold without quotes.
     public init?(_ text: String) {
         var text = text.trimmingCharacters(in: .whitespaces)
-        if text == EndKind.exit.rawValue { text += " 0" }
-        if text.hasPrefix(EndKind.exit.rawValue + ":") { text = EndKind.exit.rawValue + " " + text.dropFirst(EndKind.exit.rawValue.count + 1) }
+        if text == EndKind.exited.rawValue { text += " 0" }
+        if text.hasPrefix(EndKind.exited.rawValue + ":") { text = EndKind.exited.rawValue + " " + text.dropFirst(EndKind.exited.rawValue.count + 1) }
         guard let end = RecordedEnd(text: text) else { return nil }
         self = .end(end)
     }
@@ -20,7 +20,7 @@ public enum Expectation: Sendable, Hashable, CustomStringConvertible {
     /// Whether a run that ended with `end` (`halt`, `exit 3`, `crash`, ...) meets this expectation.
     public func accepts(_ end: RecordedEnd) -> Bool {
         switch self {
-        case .haltOrExitZero: end == .halt || end == .exit(0)
+        case .haltOrExitZero: end == .halt || end == .exited(0)
         case .end(let expected): end == expected
         }
     }
@@ -29,14 +29,14 @@ public enum Expectation: Sendable, Hashable, CustomStringConvertible {
     /// default, the alternative that matched, else `halt`.
     public func words(for end: RecordedEnd) -> String {
         switch self {
-        case .haltOrExitZero: (end == .exit(0) ? end : RecordedEnd.halt).description
+        case .haltOrExitZero: (end == .exited(0) ? end : RecordedEnd.halt).description
         case .end(let expected): expected.description
         }
     }
 
     public var description: String {
         switch self {
-        case .haltOrExitZero: "\(RecordedEnd.halt) or \(RecordedEnd.exit(0))"
+        case .haltOrExitZero: "\(RecordedEnd.halt) or \(RecordedEnd.exited(0))"
         case .end(let expected): expected.description
         }
     }

@@ -13,7 +13,7 @@ public struct RecordedEnd: Sendable, Hashable, CustomStringConvertible {
     public static let timeout = RecordedEnd(kind: .timeout, status: nil)
     public static let outputLimit = RecordedEnd(kind: .outputLimit, status: nil)
     public static let exitLimit = RecordedEnd(kind: .exitLimit, status: nil)
-    public static func exit(_ status: Int) -> RecordedEnd { RecordedEnd(kind: .exit, status: status) }
+    public static func exited(_ status: Int) -> RecordedEnd { RecordedEnd(kind: .exited, status: status) }
 
     private init(kind: EndKind, status: Int?) {
         self.kind = kind
@@ -26,7 +26,7 @@ public struct RecordedEnd: Sendable, Hashable, CustomStringConvertible {
 
     /// The end of `kind` with `status` (for `exit`, 0-255; nil for the others), or nil.
     public init?(_ kind: EndKind, status: Int? = nil) {
-        guard (kind == .exit) == (status != nil), (0...255).contains(status ?? 0) else { return nil }
+        guard (kind == .exited) == (status != nil), (0...255).contains(status ?? 0) else { return nil }
         self.init(kind: kind, status: status)
     }
 
@@ -74,9 +74,14 @@ public struct RecordedStep: Sendable, Hashable, Codable {
     public var instruction: String
     /// `[register, before, after]` for each register the instruction changed (RIP left out).
     public var changes: [[String]]
-    /// The VM exits it caused, described like trace rows.
-    public var exits: [String]
+    /// The VM exits it caused, each described like a trace row (`io-out 0x3f8 0x48 'H'`).
+    public var exitDescriptions: [String]
     public var completed: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case index, rip, line, at, instruction, changes, completed
+        case exitDescriptions = "exits"
+    }
 
     /// The instruction as a table shows it: with where it is when it is not in the shown source.
     public var instructionText: String {
@@ -85,8 +90,8 @@ public struct RecordedStep: Sendable, Hashable, Codable {
     }
 
     /// The exits it caused in one cell, or nil; an instruction the guest did not finish says so.
-    public var exitsText: String? {
-        exits.isEmpty ? nil : exits.joined(separator: "; ") + (completed ? "" : " (did not complete)")
+    public var exitSummary: String? {
+        exitDescriptions.isEmpty ? nil : exitDescriptions.joined(separator: "; ") + (completed ? "" : " (did not complete)")
     }
 }
 
@@ -132,7 +137,7 @@ public struct RecordedResult: Sendable, Hashable {
             for step in steps {
                 var line = "#\(step.index) \(place(step.line, step.at)) \(step.instruction) @\(step.rip)"
                 if !step.changes.isEmpty { line += " | " + step.changes.map { "\($0[0]) \($0[1])→\($0[2])" }.joined(separator: " ") }
-                if !step.exits.isEmpty { line += " | " + step.exits.joined(separator: "; ") }
+                if !step.exitDescriptions.isEmpty { line += " | " + step.exitDescriptions.joined(separator: "; ") }
                 if !step.completed { line += " | did not complete" }
                 lines.append(line)
             }

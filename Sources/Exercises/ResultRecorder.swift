@@ -63,7 +63,7 @@ package enum ResultRecorder {
                 return RecordedStep(
                     index: step.index, rip: formatRIP(step.csBase, step.rip, spec.mode), line: location.line,
                     at: location.line == nil ? location.at : nil, instruction: location.instruction ?? "?", changes: changes,
-                    exits: step.exits.filter { keep($0.kind) }.map(describe), completed: step.completed)
+                    exitDescriptions: step.exits.filter { keep($0.kind) }.map(describe), completed: step.completed)
             }
         }
         let detail = run.end.crash.map { crashDetail($0, mode: spec.mode, place: place) }

@@ -103,7 +103,7 @@ struct ExitDispatcher {
                                     data: UnsafeMutableRawBufferPointer, offset: Int) -> DispatchAction {
         switch port {
         case GuestLayout.exitPort:
-            return .end(.exit(status: UInt8(truncatingIfNeeded: value)))
+            return .end(.exited(status: UInt8(truncatingIfNeeded: value)))
         case GuestLayout.paravirtualConsolePort:
             guard size == 4 else {
                 consoleStatus = .badAccessSize

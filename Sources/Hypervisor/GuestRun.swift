@@ -161,7 +161,7 @@ private struct Loop {
         for access in accesses {
             let (located, follows) = locator.locate(access, rip: rip, csBase: csBase, rdx: state.regs.rdx)
             let entry = { (index: Int) in
-                TraceEntry(index: index, exit: number, kind: access.kind, port: access.port, address: access.address,
+                TraceEntry(index: index, exitNumber: number, kind: access.kind, port: access.port, address: access.address,
                            size: access.size, value: access.value, rip: located, ripFollowsInstruction: follows,
                            csBase: csBase)
             }

@@ -2,8 +2,9 @@
 public enum EndReason: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The guest executed `hlt`.
     case halt
-    /// The guest wrote a value to the exit port; `status` is its low byte.
-    case exit(status: UInt8)
+    /// The guest wrote a value to the exit port; `status` is its low byte. Shown as `exit N`; named
+    /// apart from VM exits, which are something else.
+    case exited(status: UInt8)
     /// The guest can no longer run: triple fault/shutdown, emulation failure, failed entry, ...
     case crash(CrashDetail)
     /// The wall-clock limit passed.
@@ -17,7 +18,7 @@ public enum EndReason: Sendable, Hashable, Codable, CustomStringConvertible {
     public var kind: EndKind {
         switch self {
         case .halt: .halt
-        case .exit: .exit
+        case .exited: .exited
         case .crash: .crash
         case .timeout: .timeout
         case .outputLimit: .outputLimit
@@ -31,7 +32,7 @@ public enum EndReason: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The exit status for `exit`, else nil.
     public var status: Int? {
-        if case .exit(let status) = self { Int(status) } else { nil }
+        if case .exited(let status) = self { Int(status) } else { nil }
     }
 
     /// The crash detail for `crash`, else nil.
@@ -48,7 +49,10 @@ public enum EndReason: Sendable, Hashable, Codable, CustomStringConvertible {
 /// The ends of a run by name: the one spelling of each, used by `run --json`, the records, the
 /// pages and an exercise's `expect=`.
 public enum EndKind: String, Sendable, Hashable, CaseIterable {
-    case halt, exit, crash, timeout
+    case halt
+    /// The guest wrote its status to the exit port (the word is `exit`, as in `exit 3`).
+    case exited = "exit"
+    case crash, timeout
     case outputLimit = "output-limit"
     case exitLimit = "exit-limit"
 }
@@ -129,8 +133,9 @@ public struct CrashDetail: Sendable, Hashable, Codable, CustomStringConvertible 
 public struct TraceEntry: Sendable, Hashable, Codable {
     /// Position in the trace, from 0.
     public var index: Int
-    /// Which VM exit of the run (from 0) this entry belongs to.
-    public var exit: Int
+    /// Which VM exit of the run (from 0) this entry belongs to (a `rep outsb` makes several entries
+    /// of one exit).
+    public var exitNumber: Int
     public var kind: ExitKind
     /// The port, for `io-in` / `io-out`.
     public var port: UInt16?
@@ -150,10 +155,10 @@ public struct TraceEntry: Sendable, Hashable, Codable {
     /// CS base at the exit, so `csBase + rip` is the linear address (real mode: CS × 16).
     public var csBase: UInt64
 
-    public init(index: Int, exit: Int, kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil,
+    public init(index: Int, exitNumber: Int, kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil,
                 size: Int, value: UInt64?, rip: UInt64, ripFollowsInstruction: Bool = false, csBase: UInt64) {
         self.index = index
-        self.exit = exit
+        self.exitNumber = exitNumber
         self.kind = kind
         self.port = port
         self.address = address

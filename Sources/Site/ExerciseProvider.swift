@@ -117,16 +117,16 @@ public struct StepRow: Sendable, Hashable {
     public var rip: String
     /// Registers this instruction changed, in a stable order.
     public var changes: [RegisterChange]
-    /// The VM exit this instruction caused, if any, described like a trace row's kind/target/value.
-    public var exit: String?
+    /// The VM exits this instruction caused, if any, in one phrase like a trace row's kind/target/value.
+    public var exitSummary: String?
 
-    public init(index: Int, sourceLine: Int?, instruction: String, rip: String, changes: [RegisterChange], exit: String?) {
+    public init(index: Int, sourceLine: Int?, instruction: String, rip: String, changes: [RegisterChange], exitSummary: String?) {
         self.index = index
         self.sourceLine = sourceLine
         self.instruction = instruction
         self.rip = rip
         self.changes = changes
-        self.exit = exit
+        self.exitSummary = exitSummary
     }
 }
 

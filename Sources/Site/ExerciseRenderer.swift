@@ -53,7 +53,7 @@ struct ExerciseRenderer {
                 compact([
                     "index": row.index, "sourceLine": row.sourceLine,
                     "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
-                    "instruction": row.instruction, "rip": row.rip, "exit": row.exit,
+                    "instruction": row.instruction, "rip": row.rip, "exit": row.exitSummary,
                     "changes": row.changes.map { ["register": $0.register, "before": $0.before, "after": $0.after] },
                     "hasChanges": !row.changes.isEmpty,
                 ])

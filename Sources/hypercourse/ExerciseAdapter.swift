@@ -47,7 +47,7 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
         }
         let steps = result.steps?.map { step in
             StepRow(index: step.index, sourceLine: step.line, instruction: step.instructionText, rip: step.rip,
-                    changes: step.changes.map { registers(RegisterNames.display(recorded: $0, mode: spec.mode)) }, exit: step.exitsText)
+                    changes: step.changes.map { registers(RegisterNames.display(recorded: $0, mode: spec.mode)) }, exitSummary: step.exitSummary)
         }
         var rerun = true, cached = false, changed = false
         switch outcome.status {

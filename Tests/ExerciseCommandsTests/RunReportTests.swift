@@ -16,7 +16,7 @@ import Testing
         var traced: Trace?
         if trace {
             var t = Trace(limit: 10)
-            t.entries = [TraceEntry(index: 0, exit: 0, kind: .ioOut, port: 0x3F8, size: 1, value: 0x48, rip: 0x7C0B, csBase: 0)]
+            t.entries = [TraceEntry(index: 0, exitNumber: 0, kind: .ioOut, port: 0x3F8, size: 1, value: 0x48, rip: 0x7C0B, csBase: 0)]
             traced = t
         }
         return RunResult(output: output, end: end, exitCounts: counts, registers: registers, trace: traced, steps: nil,
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func exitStatusIsReportedAndEndHasExactlyReasonAndStatus() throws {
-        let exited = try json(RunReport(last: result(.exit(status: 3)), elapsedMicros: [1]))
+        let exited = try json(RunReport(last: result(.exited(status: 3)), elapsedMicros: [1]))
         #expect((exited["end"] as? [String: Any])?["status"] as? Int == 3)
         let crash = CrashDetail(kind: .shutdown, code: 0, message: "KVM_EXIT_SHUTDOWN: triple fault")
         let crashed = try json(RunReport(last: result(.crash(crash)), elapsedMicros: [1]))
@@ -71,7 +71,7 @@ import Testing
 
     @Test func summaryLineReadsWell() {
         #expect(RunSummary.line(for: result(.halt), elapsedMicros: [420]) == "halt · 14 exits (io-out 13, hlt 1) · 0.42 ms")
-        #expect(RunSummary.line(for: result(.exit(status: 3)), elapsedMicros: [1500, 2500, 2000])
+        #expect(RunSummary.line(for: result(.exited(status: 3)), elapsedMicros: [1500, 2500, 2000])
                     == "exit 3 · 14 exits (io-out 13, hlt 1) · median 2.00 ms over 3 runs")
     }
 
@@ -111,10 +111,10 @@ import Testing
     }
 
     @Test func everyEndAndEveryKVMProblemHasItsOwnExitCode() {
-        let ends: [EndReason] = [.exit(status: 1), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")),
+        let ends: [EndReason] = [.exited(status: 1), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")),
                                  .timeout, .outputLimit, .exitLimit]
         let endCodes = ends.map(RunSummary.exitCode(for:))
-        #expect(RunSummary.exitCode(for: .halt) == 0 && RunSummary.exitCode(for: .exit(status: 0)) == 0)
+        #expect(RunSummary.exitCode(for: .halt) == 0 && RunSummary.exitCode(for: .exited(status: 0)) == 0)
         #expect(Set(endCodes).count == ends.count && !endCodes.contains(0))
         let kvm: [KVMError] = [.deviceMissing(path: "/x"), .permissionDenied(path: "/x"), .wrongAPIVersion(path: "/x", found: 3),
                                .unsupported(path: "/x", reason: ""), .notSupportedOnHost("steps in user mode")]

@@ -50,7 +50,7 @@ struct CGuestTests {
         #expect(expected.hasPrefix("64 zeros, origin 7\n1.750000 -2.25 2.929e+00 0x1.76e"))
         #expect(report.output(0) == expected)
         #expect(report.output(1) == expected)
-        #expect(report.outcomes[0]?.entry.result.end == .exit(0) && report.outcomes[1]?.entry.result.end == .exit(0))
+        #expect(report.outcomes[0]?.entry.result.end == .exited(0) && report.outcomes[1]?.entry.result.end == .exited(0))
     }
 
     /// Double and float arithmetic and conversions in guests, bit for bit as this machine's FPU does

@@ -97,12 +97,12 @@ import Testing
 @Suite struct RecordTests {
     func result(_ output: [UInt8]) -> RecordedResult {
         RecordedResult(
-            end: .exit(3), exits: [.init(kind: "io-out", count: 2), .init(kind: "hlt", count: 1)], output: output,
+            end: .exited(3), exits: [.init(kind: "io-out", count: 2), .init(kind: "hlt", count: 1)], output: output,
             trace: [RecordedExit(index: 0, kind: "io-out", target: "0x3f8", size: 1, value: "0x48 'H'", rip: "0x7c05", line: 3, at: nil),
                     RecordedExit(index: 1, kind: "hlt", target: nil, size: nil, value: nil, rip: "0x7c09", line: nil, at: "serial.inc:4")],
             traceTruncated: false,
             steps: [RecordedStep(index: 0, rip: "0x7c00", line: 1, at: nil, instruction: "mov al, 'H'", changes: [["rax", "0x0", "0x48"]],
-                                 exits: ["io-out 0x3f8 0x48 'H'"], completed: true)])
+                                 exitDescriptions: ["io-out 0x3f8 0x48 'H'"], completed: true)])
     }
 
     @Test func escapedOutputIsReadableAndLossless() {

@@ -17,11 +17,11 @@ struct EngineTests {
         #expect(report.problems.isEmpty, "\(report.messages)")
         for (slot, mode) in GuestMode.allCases.enumerated() {
             #expect(report.output(slot) == "hello from \(mode)\n")
-            #expect(report.outcomes[slot]?.entry.result.end == (mode == .user ? .exit(0) : .halt))
+            #expect(report.outcomes[slot]?.entry.result.end == (mode == .user ? .exited(0) : .halt))
         }
         let cText = "hello from C: -42 42 beef 123456789abc Z     7|8  |009\nbye\n"
         #expect(report.output(4) == cText && report.output(5) == cText)
-        #expect(report.outcomes[5]?.entry.result.end == .exit(0))
+        #expect(report.outcomes[5]?.entry.result.end == .exited(0))
         // One io-out per character, plus the exit port.
         #expect(report.outcomes[4]?.entry.result.exits == [.init(kind: "io-out", count: cText.utf8.count + 1)])
         #expect(report.ran == 6 && report.newRecords == 6 && report.cached == 0)
@@ -183,9 +183,9 @@ struct EngineTests {
         }
         #expect(steps.map(\.instruction) == ["mov dx, 0x3f8", "mov al, 'A'", "out dx, al", "inc al", "out dx, al", "hlt"])
         #expect(steps[0].changes == [["rdx", "0x0", "0x3f8"]] && steps[0].rip == "0x7c00")
-        #expect(steps[2].exits == ["io-out 0x3f8 0x41 'A'"] && steps[2].changes.isEmpty)
+        #expect(steps[2].exitDescriptions == ["io-out 0x3f8 0x41 'A'"] && steps[2].changes.isEmpty)
         #expect(steps[3].changes.first == ["rax", "0x41", "0x42"])
-        #expect(steps[5].exits == ["hlt"])
+        #expect(steps[5].exitDescriptions == ["hlt"])
         let trace = try #require(report.outcomes[0]?.entry.result.trace)
         #expect(trace.map(\.line) == [3, 5, 6] && trace.map(\.kind) == ["io-out", "io-out", "hlt"])
         #expect(trace[1].value == "0x42 'B'" && trace[1].target == "0x3f8" && trace[1].size == 1)
@@ -221,7 +221,7 @@ struct EngineTests {
         #expect(trace[5].target == "0xf4" && trace[5].at == "exit (runtime)")
         let steps = try #require(report.outcomes[0]?.entry.result.steps)
         #expect(steps.first?.at == "_start (runtime)" && steps.first?.rip == "0x100000" && steps.first?.instruction == "and rsp, -0x10")
-        let outStep = try #require(steps.first { $0.exits.first?.hasPrefix("io-out 0x3f8 0x6f") == true })
+        let outStep = try #require(steps.first { $0.exitDescriptions.first?.hasPrefix("io-out 0x3f8 0x6f") == true })
         #expect(outStep.line == 4 && outStep.instruction.hasPrefix("out "))
     }
 

@@ -11,8 +11,8 @@ import Testing
         read.kind = "mmio-read"
         #expect(write.ripFollowsInstruction && !read.ripFollowsInstruction)
         let step = RecordedStep(index: 0, rip: "0x10", line: nil, at: "serial.inc:4", instruction: "out dx, al", changes: [],
-                                exits: ["io-out 0x3f8 0x48"], completed: false)
+                                exitDescriptions: ["io-out 0x3f8 0x48"], completed: false)
         #expect(step.instructionText == "out dx, al  [serial.inc:4]")
-        #expect(step.exitsText == "io-out 0x3f8 0x48 (did not complete)")
+        #expect(step.exitSummary == "io-out 0x3f8 0x48 (did not complete)")
     }
 }

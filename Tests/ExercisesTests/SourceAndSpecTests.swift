@@ -71,7 +71,7 @@ import Testing
     @Test func everyOption() throws {
         let spec = try ExerciseSpec.parse(input("id=x2 mode=protected memory=2 timeout=0.25 expect=exit:3 trace steps=5 output-limit=100 exit-limit=50"))
         #expect(spec.mode == .protected && spec.memoryMiB == 2 && spec.timeoutNanoseconds == 250_000_000)
-        #expect(spec.expect == .end(.exit(3)) && spec.trace && spec.steps == 5 && spec.outputLimit == 100 && spec.exitLimit == 50)
+        #expect(spec.expect == .end(.exited(3)) && spec.trace && spec.steps == 5 && spec.outputLimit == 100 && spec.exitLimit == 50)
         let config = spec.machineConfig
         #expect(config.mode == .protected && config.memoryMiB == 2 && config.timeout == .milliseconds(250) && config.steps == 5)
         #expect(try ExerciseSpec.parse(input("id=a trace=false")).trace == false)
@@ -79,24 +79,24 @@ import Testing
     }
 
     @Test func expectations() {
-        #expect(Expectation("exit:0") == .end(.exit(0)) && Expectation("exit 7") == .end(.exit(7)) && Expectation("exit") == .end(.exit(0)))
+        #expect(Expectation("exit:0") == .end(.exited(0)) && Expectation("exit 7") == .end(.exited(7)) && Expectation("exit") == .end(.exited(0)))
         #expect(Expectation("output-limit") == .end(.outputLimit) && Expectation("crash") == .end(.crash) && Expectation("exit:256") == nil && Expectation("boom") == nil)
         #expect(Expectation("exit:") == nil && Expectation("halt 3") == nil && Expectation("exit 3 4") == nil && Expectation(" timeout ") == .end(.timeout))
-        #expect(Expectation.haltOrExitZero.accepts(.halt) && Expectation.haltOrExitZero.accepts(.exit(0)) && !Expectation.haltOrExitZero.accepts(.exit(1)))
-        #expect(Expectation.haltOrExitZero.words(for: .exit(0)) == "exit 0" && Expectation.haltOrExitZero.words(for: .halt) == "halt")
-        #expect(Expectation.end(.exit(3)).words(for: .halt) == "exit 3" && !Expectation.end(.exit(3)).accepts(.exit(4)))
+        #expect(Expectation.haltOrExitZero.accepts(.halt) && Expectation.haltOrExitZero.accepts(.exited(0)) && !Expectation.haltOrExitZero.accepts(.exited(1)))
+        #expect(Expectation.haltOrExitZero.words(for: .exited(0)) == "exit 0" && Expectation.haltOrExitZero.words(for: .halt) == "halt")
+        #expect(Expectation.end(.exited(3)).words(for: .halt) == "exit 3" && !Expectation.end(.exited(3)).accepts(.exited(4)))
         #expect(Expectation.haltOrExitZero.description == "halt or exit 0")
     }
 
     /// One spelling of each end: the hypervisor's, read back by the record and `expect=`.
     @Test func endWordsHaveOneSource() {
         for kind in EndKind.allCases {
-            let text = kind == .exit ? "exit 3" : kind.rawValue
+            let text = kind == .exited ? "exit 3" : kind.rawValue
             let end = RecordedEnd(text: text)
             #expect(end?.description == text && end?.kind == kind)
             #expect(Expectation(text) == end.map(Expectation.end))
         }
-        let runEnds: [EndReason] = [.halt, .exit(status: 3), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")), .timeout, .outputLimit, .exitLimit]
+        let runEnds: [EndReason] = [.halt, .exited(status: 3), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")), .timeout, .outputLimit, .exitLimit]
         for end in runEnds { #expect(RecordedEnd(end).description == end.description && end.name == end.kind.rawValue) }
         #expect(RecordedEnd(text: "exit 256") == nil && RecordedEnd(text: "exit") == nil && RecordedEnd(text: "crash 1") == nil)
     }

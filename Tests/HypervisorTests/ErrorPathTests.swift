@@ -41,7 +41,7 @@ struct ErrorPathTests {
             hlt
             data: db 5, 6, 7
             """, mode: mode)
-        #expect(result.end == .exit(status: 5))
+        #expect(result.end == .exited(status: 5))
         let prefix = mode == .real ? 3 + 3 + 3 : 10 + 5 + 4 // the three moves before `rep outsb`
         #expect(result.registers.rip == mode.loadAddress + UInt64(prefix))
         #expect(result.registers.rcx & 0xFFFF == 2)
@@ -68,6 +68,6 @@ struct HostLimitTests {
             #expect(error.description.hasPrefix("not supported on this host: "))
         }
         // The same system still runs everything else.
-        #expect(try kvm.run(image, config: MachineConfig(mode: .user)).end == .exit(status: 0))
+        #expect(try kvm.run(image, config: MachineConfig(mode: .user)).end == .exited(status: 0))
     }
 }

@@ -71,9 +71,9 @@ import Testing
 
     @Test func exitPortEndsWithTheLowByteOfTheValue() {
         var d = dispatcher()
-        #expect(port(&d, 0xF4, write: [42]).0 == .end(.exit(status: 42)))
+        #expect(port(&d, 0xF4, write: [42]).0 == .end(.exited(status: 42)))
         var wide = dispatcher()
-        #expect(port(&wide, 0xF4, write: le32(0x1234_5601), size: 4).0 == .end(.exit(status: 1)))
+        #expect(port(&wide, 0xF4, write: le32(0x1234_5601), size: 4).0 == .end(.exited(status: 1)))
         var read = dispatcher()
         #expect(port(&read, 0xF4).1 == [0xFF]) // reading it is open bus
     }

@@ -9,7 +9,7 @@ struct GuestRunTests {
     func helloInEveryMode(mode: GuestMode) throws {
         let result = try TestKVM.run(TestKVM.hello(mode), mode: mode)
         #expect(String(decoding: result.output, as: UTF8.self) == "Hello from \(mode) mode!\n")
-        #expect(result.end == (mode == .user ? .exit(status: 0) : .halt))
+        #expect(result.end == (mode == .user ? .exited(status: 0) : .halt))
         #expect(result.exitCounts[.ioOut] == "Hello from \(mode) mode!\n".utf8.count + (mode == .user ? 1 : 0))
         #expect(result.exitCounts[.ioIn] >= result.exitCounts[.ioOut] - 1) // it polled the line status
         #expect(result.host == HostKind.detect())
@@ -20,7 +20,7 @@ struct GuestRunTests {
     @Test(arguments: [(GuestMode.real, 42), (.protected, 0), (.long, 255), (.user, 7)])
     func exitPortStatus(mode: GuestMode, status: Int) throws {
         let result = try TestKVM.run("mov eax, 0x1200 + \(status)\nout 0xf4, eax\nhlt", mode: mode)
-        #expect(result.end == .exit(status: UInt8(status)))
+        #expect(result.end == .exited(status: UInt8(status)))
         #expect(result.end.status == status)
         // KVM was let finish the out: RIP is past it on every host.
         #expect(result.registers.rip == mode.loadAddress + (mode == .real ? 9 : 7))
@@ -40,7 +40,7 @@ struct GuestRunTests {
             """, mode: mode)
         #expect(result.registers.rax & 0xFFFF_FFFF == 0xFFFF_FFFF)
         #expect(result.registers.rbx & 0xFFFF_FFFF == 0x1234_FFFF)
-        #expect(result.end == .exit(status: 0xFF))
+        #expect(result.end == .exited(status: 0xFF))
     }
 
     @Test func unmappedMMIOIsOpenBusInRealMode() throws {

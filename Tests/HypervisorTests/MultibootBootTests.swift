@@ -9,7 +9,7 @@ struct MultibootBootTests {
     @Test(arguments: [false, true])
     func theKernelIsEnteredAsTheMultibootSpecificationSays(wide: Bool) throws {
         let result = try TestKernels.boot(TestKernels.build(["entry-state.asm"], wide: wide))
-        #expect(result.end == .exit(status: 2))
+        #expect(result.end == .exited(status: 2))
         let r = result.registers
         #expect(r.rax == 0x2BAD_B002)
         #expect(r.rbx == 0x9500)
@@ -29,7 +29,7 @@ struct MultibootBootTests {
         }
         let plan = try MultibootLoader.plan(MultibootKernel(file: kernel.elf, name: "k", modules: modules), ramBytes: 64 << 20)
         let first = plan.modules[0].start
-        #expect(result.end == .exit(status: 0))
+        #expect(result.end == .exited(status: 0))
         let text = String(decoding: result.output, as: UTF8.self)
         #expect(text == """
             magic 0x2badb002

@@ -41,7 +41,7 @@ struct ObservationTests {
         // hlt / the exit-port out is the last instruction, two bytes (or one) before the text.
         let last = trace.entries[5]
         #expect(last.rip + (mode == .user ? 2 : 1) == mode.loadAddress + UInt64(try TestKVM.assemble(Self.tracedGuest(mode), mode: mode).count - 2))
-        #expect(result.exitCounts.total == Set(trace.entries.map(\.exit)).count)
+        #expect(result.exitCounts.total == Set(trace.entries.map(\.exitNumber)).count)
     }
 
     @Test func traceIsCappedAndSaysSo() throws {
@@ -129,14 +129,14 @@ struct ObservationTests {
     ])
     func paravirtualConsole(address: String, length: String, status: Int, output: String) throws {
         let result = try TestKVM.run(Self.consoleGuest(address: address, length: length), mode: .long)
-        #expect(result.end == .exit(status: UInt8(status)))
+        #expect(result.end == .exited(status: UInt8(status)))
         #expect(String(decoding: result.output, as: UTF8.self) == output)
         #expect(result.exitCounts[.ioOut] == 2 && result.exitCounts[.ioIn] == 1)
     }
 
     @Test func paravirtualConsoleRespectsTheOutputLimit() throws {
         let result = try TestKVM.run(Self.consoleGuest(address: "0x200000", length: "5"), mode: .long) { $0.outputLimit = 4 }
-        #expect(result.end == .exit(status: 3) && result.output.isEmpty)
+        #expect(result.end == .exited(status: 3) && result.output.isEmpty)
     }
 }
 

@@ -60,7 +60,7 @@ extension TimingSensitiveTests { @Suite struct RandomImageTests {
         switch result.end {
         case .halt:
             return counts[.hlt] >= 1 ? nil : "ended as halt without a hlt exit"
-        case .exit:
+        case .exited:
             return counts[.ioOut] >= 1 ? nil : "ended through the exit port without a port write"
         case .timeout:
             if counts[.interrupted] < 1 { return "timed out without being interrupted" }

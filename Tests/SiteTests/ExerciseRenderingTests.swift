@@ -28,8 +28,8 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         ],
         traceTruncated: false,
         steps: [
-            StepRow(index: 1, sourceLine: 1, instruction: "mov dx, 0x3f8", rip: "0x7c00", changes: [RegisterChange(register: "rdx", before: "0x0", after: "0x3f8")], exit: nil),
-            StepRow(index: 2, sourceLine: 3, instruction: "out dx, al", rip: "0x7c05", changes: [], exit: "io-out 0x3f8 <- 0x48"),
+            StepRow(index: 1, sourceLine: 1, instruction: "mov dx, 0x3f8", rip: "0x7c00", changes: [RegisterChange(register: "rdx", before: "0x0", after: "0x3f8")], exitSummary: nil),
+            StepRow(index: 2, sourceLine: 3, instruction: "out dx, al", rip: "0x7c05", changes: [], exitSummary: "io-out 0x3f8 <- 0x48"),
         ],
         provenance: Provenance(recordedAt: "2026-01-02T03:04:05Z", host: "PVM (kvm_pvm)", hypervisorVersion: "hc-vm 1", rerunThisBuild: rerun))
 }
@@ -111,7 +111,7 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         let stub = StubProvider { block in
             var view = sampleView(id: block.option("id")!, output: "")
             view.trace = (0..<17).map { TraceRow(index: $0, sourceLine: 3, sourceText: "out dx, al", kind: "io-out", target: "0x3f8", size: 1, value: "0x41", rip: "0x7c05") }
-            view.steps = (0..<16).map { StepRow(index: $0, sourceLine: 1, instruction: "nop", rip: "0x7c00", changes: [], exit: nil) }
+            view.steps = (0..<16).map { StepRow(index: $0, sourceLine: 1, instruction: "nop", rip: "0x7c00", changes: [], exitSummary: nil) }
             return view
         }
         _ = try await build(content, into: scratch, provider: stub)
