@@ -75,7 +75,7 @@ task_test() {
     say "running the test suite"
     swift test
     # The course's exercises: every one rerun and compared with its verified record.
-    if grep -rqE '^ {0,3}(```|~~~)+ *(asm|c) +exercise' content --include='*.md' 2>/dev/null; then
+    if grep -rqE '^ {0,3}(```|~~~)+ *[A-Za-z0-9_-]+ +exercise' content --include='*.md' 2>/dev/null; then
         if [[ -e /dev/kvm ]]; then
             say "checking the course's exercises against their records"
             swift build --product hypercourse >&2
@@ -116,7 +116,7 @@ task_bench_exercises() {
     ensure_debs "${BUILD_DEBS[@]}" python3
     say "exercise benchmark: cold and warm builds against site-only and tools-only anchors (see docs/benchmarks.md)"
     local course=()
-    if grep -rqE '^ {0,3}(```|~~~)+ *(asm|c) +exercise' content --include='*.md' 2>/dev/null; then course=(--course content); fi
+    if grep -rqE '^ {0,3}(```|~~~)+ *[A-Za-z0-9_-]+ +exercise' content --include='*.md' 2>/dev/null; then course=(--course content); fi
     python3 bench/exercises/run.py "${course[@]}" "$@"
 }
 

@@ -15,7 +15,7 @@ public struct ExerciseEngine: Sendable {
     /// compare with the records, write the records that changed.
     public func process(_ inputs: [ExerciseBlock], pass: ExercisePass) -> ExerciseReport {
         let profile = PhaseTimer(label: "profile exercises")
-        defer { profile.report(summing: ["nasm", "clang", "vm", "verify"], slowestTitle: "slowest guests (one run)") }
+        defer { profile.report(summing: GuestLanguage.allCases.map(\.buildTool) + ["vm", "verify"], slowestTitle: "slowest guests (one run)") }
         var state = PassState(inputs: inputs, pass: pass, promoteCommand: settings.promoteCommand)
         state.parse()
         profile.mark("parse")
@@ -92,7 +92,7 @@ public struct ExerciseEngine: Sendable {
             pool.submit {
                 let started = ContinuousClock.now
                 let outcome = Result(catching: { () throws(ExerciseFailure) -> BuiltGuest in try builder.build(spec, slot: slot) })
-                profile.add(spec.language == .asm ? "nasm" : "clang", ContinuousClock.now - started)
+                profile.add(spec.language.buildTool, ContinuousClock.now - started)
                 let built: BuiltGuest
                 switch outcome {
                 case .success(let guest): built = guest

@@ -49,10 +49,10 @@ enum ExerciseKey {
             .map({ ($0 as NSString).deletingLastPathComponent }) else { return [] }
         var folders = [lesson, ""]
         var names = includes
-        if spec.language == .c {
+        if spec.language.searchesIncludersFolders {
             folders += includes.map { ($0 as NSString).deletingLastPathComponent }
-            names.append("hypercourse.h")
         }
+        if let header = spec.language.runtimeHeader { names.append(header) }
         let known = Set(includes)
         var found = Set<String>()
         for name in names {

@@ -54,7 +54,7 @@ public struct ExerciseSpec: Sendable, Hashable {
     public static func parse(_ input: ExerciseBlock) throws(ExerciseProblem) -> ExerciseSpec {
         func fail(_ message: String) -> ExerciseProblem { ExerciseProblem(file: input.file, line: input.line, message: message) }
         guard let language = GuestLanguage(rawValue: input.language) else {
-            throw fail("unknown exercise language '\(input.language)' (use asm or c)")
+            throw fail("unknown exercise language '\(input.language)' (use \(GuestLanguage.knownWords))")
         }
         var values: [String: String] = [:]
         for option in input.options {
@@ -76,11 +76,9 @@ public struct ExerciseSpec: Sendable, Hashable {
             }
             mode = parsed
         } else {
-            mode = language == .c ? .long : .real
+            mode = language.defaultMode
         }
-        if language == .c && (mode == .real || mode == .protected) {
-            throw fail("C exercises run in long or user mode, not \(mode) (the runtime is 64-bit)")
-        }
+        if let reason = language.unsupported(mode) { throw fail(reason) }
         let memory = try integer(values["memory"], name: "memory", default: MachineConfig.defaultMemoryMiB,
                                  range: MachineConfig.memoryRangeMiB, unit: " MiB", fail)
         var timeout = Int64(MachineConfig.defaultTimeout.components.seconds) * 1_000_000_000

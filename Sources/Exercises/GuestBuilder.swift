@@ -98,7 +98,7 @@ final class GuestBuilder: @unchecked Sendable {
         if let file = spec.sourceFile {
             source = file
         } else {
-            source = work.appendingPathComponent("\(spec.id).\(spec.language == .asm ? "asm" : "c")")
+            source = work.appendingPathComponent("\(spec.id).\(spec.language.fileExtension)")
             do {
                 try Data(spec.source.built.utf8).write(to: source)
             } catch {

@@ -19,8 +19,7 @@ public struct GuestSource: Sendable, Hashable {
     }
 
     public init(_ text: String, language: GuestLanguage) throws(MarkerError) {
-        let comment = language == .asm ? ";" : "//"
-        let hide = "\(comment) [hide]", show = "\(comment) [show]"
+        let hide = language.hideMarker, show = language.showMarker
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         var shown: [String] = []

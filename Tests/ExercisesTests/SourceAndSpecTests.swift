@@ -23,6 +23,19 @@ import Testing
         #expect(try GuestSource("; [hide]\nint x;\n", language: .c).display == "; [hide]\nint x;\n")
     }
 
+    /// What a language decides outside its builder holds for every language: its markers hide
+    /// lines, its default mode is one it runs in, and its file extension is its own.
+    @Test func everyLanguageAnswersForItself() throws {
+        for language in GuestLanguage.allCases {
+            let text = "a\n\(language.hideMarker)\nb\n\(language.showMarker)\nc\n"
+            #expect(try GuestSource(text, language: language).display == "a\nc\n")
+            #expect(language.hideMarker.hasPrefix(language.commentPrefix))
+            #expect(language.unsupported(language.defaultMode) == nil)
+        }
+        #expect(Set(GuestLanguage.allCases.map(\.fileExtension)).count == GuestLanguage.allCases.count)
+        #expect(GuestLanguage.c.unsupported(.real) != nil && GuestLanguage.asm.unsupported(.real) == nil)
+    }
+
     @Test func unbalancedMarkersAreErrorsAtTheirLine() {
         #expect(throws: GuestSource.MarkerError.self) { try GuestSource("mov al, 1\n; [show]\n", language: .asm) }
         do {
@@ -108,7 +121,7 @@ import Testing
         #expect(problem(input("id=a mode=virtual86"))?.message.contains("unknown mode 'virtual86'") == true)
         #expect(problem(input("id=a expect=exit:999"))?.message.contains("unknown expectation 'exit:999'") == true)
         #expect(problem(input("id=a expect=halted"))?.message.contains("unknown expectation") == true)
-        #expect(problem(input("id=a", language: "rust"))?.message.contains("unknown exercise language 'rust'") == true)
+        #expect(problem(input("id=a", language: "rust"))?.message.contains("unknown exercise language 'rust' (use asm or c)") == true)
     }
 
     @Test func badValues() {
