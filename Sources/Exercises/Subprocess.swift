@@ -7,6 +7,16 @@ import Foundation
 /// Runs a tool (nasm, clang, ...) and collects what it printed. A non-zero exit is a normal result.
 /// `posix_spawn` directly: a cold course build starts a hundred of these, from several threads.
 ///
+/// Why not swiftlang/swift-subprocess (1.0.2, weighed against this file): its deadline, combined
+/// output and fixed environment would fit, and RLIMIT_FSIZE could still be set with `prlimit` on its
+/// process identifier, but Landlock cannot be expressed through it. `landlock_restrict_self` binds
+/// the calling thread and its future children for good, and rules only ever narrow, so each spawn
+/// must happen on a thread made for it (`onFreshThread`) with that exercise's own rules.
+/// swift-subprocess runs no code of ours in the child before `exec`, and makes every spawn on one
+/// shared worker thread of its own: confining that thread once would hold every later tool to the
+/// first exercise's folders. Its tools version (6.2) would also raise the toolchain this package
+/// needs above Swift 6.0, and the engine's worker threads would block on an `async` call per tool.
+///
 /// Guest sources are untrusted input to these tools, so every run has limits: a deadline after which
 /// the tool is killed (a runaway `%rep`), a largest file it may write (`times 1<<30 db 0`), a cap on
 /// what it prints, and, when `confinement` is given and the kernel has Landlock, a file system it can
