@@ -75,7 +75,7 @@ enum ExerciseKey {
 
 /// What this machine has verified: for each key, the digest of the result it got. Git-ignored, in
 /// `.hypercourse-cache/results/` beside the content folder by default. Deleting it only costs time.
-final class ResultCache: @unchecked Sendable {
+final class ResultCache: Sendable {
     let directory: URL?
 
     init(directory: URL?) { self.directory = directory?.appendingPathComponent("results") }

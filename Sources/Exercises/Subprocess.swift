@@ -243,6 +243,8 @@ struct Subprocess {
 
 /// A spawn and its result, handed to a pthread (joined before the result is read).
 private final class SpawnBox: @unchecked Sendable {
+    // unchecked Sendable: `result` is written once by the spawned thread and read only after
+    // `pthread_join` returns, which orders the write before the read.
     let body: () -> Result<pid_t, Subprocess.LaunchError>
     var result: Result<pid_t, Subprocess.LaunchError>?
     init(_ body: @escaping () -> Result<pid_t, Subprocess.LaunchError>) { self.body = body }

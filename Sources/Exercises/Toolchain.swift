@@ -71,6 +71,7 @@ public struct Toolchain: Sendable {
 /// Tool versions, which are part of every key. Asking a tool costs a process start, so answers are
 /// kept in the cache folder per binary path, size and modification time: a warm build spawns nothing.
 final class ToolVersions: @unchecked Sendable {
+    // unchecked Sendable: `known` and `dirty`, the only mutable fields, are used only under `lock`.
     private let file: URL?
     private let lock = NSLock()
     private var known: [String: String]

@@ -14,6 +14,7 @@ struct Verified: Sendable {
 
 /// Per-exercise state shared by the threads that build and run it.
 final class ConcurrentRuns: @unchecked Sendable {
+    // unchecked Sendable: every mutable field is read and written only under `lock`.
     private let lock = NSLock()
     private var runs: [[Result<RunResult, KVMError>?]]
     private var failures: [Int: [ExerciseProblem]] = [:]
@@ -39,6 +40,8 @@ final class ConcurrentRuns: @unchecked Sendable {
 
 /// Tool versions per language, asked once per pass.
 final class ToolIdentities: @unchecked Sendable {
+    // unchecked Sendable: `known`, the only mutable field, is read and written only under `lock`;
+    // `builder` is itself Sendable.
     private let builder: GuestBuilder
     private let lock = NSLock()
     private var known: [GuestLanguage: Result<String, ExerciseBuildError>] = [:]

@@ -5,6 +5,7 @@ import Foundation
 /// Jobs may submit more jobs; urgent ones (guest runs, whose builds are done) go first, so VMs
 /// start as early as possible and the slowest guests do not wait behind builds.
 final class WorkPool: @unchecked Sendable {
+    // unchecked Sendable: the queues and counters are read and written only while `condition` is locked.
     private let condition = NSCondition()
     private var urgent: [@Sendable () -> Void] = []
     private var normal: [@Sendable () -> Void] = []

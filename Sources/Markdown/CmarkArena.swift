@@ -18,11 +18,14 @@ final class CmarkArena {
     private let state: UnsafeMutablePointer<ArenaState>
 
     init() {
+        // Unsafe: one ArenaState, owned by this arena alone and freed in deinit.
         state = .allocate(capacity: 1)
         state.initialize(to: ArenaState())
     }
 
     deinit {
+        // Safe: no document call runs any more (the document holding this arena is gone), so no
+        // hook can reach the state after this.
         state.pointee.releaseAll()
         state.deinitialize(count: 1)
         state.deallocate()
@@ -31,6 +34,8 @@ final class CmarkArena {
     /// Runs `body` with this arena serving libcmark-gfm's allocations on this thread.
     func withArena<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         let previous = pthread_getspecific(Self.key)
+        // Safe: the thread-local points at `state` only while `body` runs, and `self` (which owns
+        // it) is alive for that whole call.
         pthread_setspecific(Self.key, UnsafeMutableRawPointer(state))
         defer { pthread_setspecific(Self.key, previous) }
         return try body()
@@ -46,11 +51,14 @@ final class CmarkArena {
         guard let raw = pthread_getspecific(key) else {
             fatalError("libcmark-gfm allocated outside a document's arena")
         }
+        // Safe: `withArena` is the only writer of this key and stores an ArenaState pointer.
         return raw.assumingMemoryBound(to: ArenaState.self)
     }
 
     /// The `cmark_mem` hooks.
+    // nonisolated(unsafe): initialised once (a static let) and only read afterwards, by libcmark-gfm.
     nonisolated(unsafe) static let memory: UnsafeMutablePointer<cmark_mem> = {
+        // Never freed: libcmark-gfm keeps this pointer in every parser for the program's lifetime.
         let mem = UnsafeMutablePointer<cmark_mem>.allocate(capacity: 1)
         mem.initialize(to: cmark_mem(
             calloc: { count, size in CmarkArena.current.pointee.allocate(count * size) },
@@ -83,6 +91,7 @@ struct ArenaState {
     private let freeLists: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
     init() {
+        // Unsafe: one head per size class, freed in releaseAll.
         freeLists = .allocate(capacity: Self.classes)
         freeLists.initialize(repeating: nil, count: Self.classes)
     }
@@ -105,6 +114,8 @@ struct ArenaState {
     mutating func allocate(_ size: Int) -> UnsafeMutableRawPointer {
         let usable = Self.rounded(Swift.max(size, 16))
         if usable <= Self.smallLimit, let block = freeLists[usable / 16] {
+            // Safe: a freed block of this class holds the next link in its first 8 bytes (`release`)
+            // and has `usable` bytes after its header.
             freeLists[usable / 16] = block.load(as: UnsafeMutableRawPointer?.self)
             memset(block, 0, usable)
             return block
@@ -112,9 +123,11 @@ struct ArenaState {
         let needed = usable + Self.header
         if needed > remaining {
             if needed > chunkSize / 4 {
+                // Out of memory is fatal, as it is for libcmark-gfm's own allocator.
                 let chunk = calloc(1, needed)!
                 chunks.append(chunk)
                 fullSize.append(false)
+                // Safe: the chunk has room for the header and `usable` bytes after it.
                 chunk.storeBytes(of: usable, as: Int.self)
                 let user = chunk + Self.header
                 large[user] = chunks.count - 1
@@ -137,6 +150,7 @@ struct ArenaState {
             remaining = chunkSize
             chunkSize = Swift.min(chunkSize * 2, Self.maxChunk)
         }
+        // Safe: `needed <= remaining` here, so a chunk is current and the block fits in its rest.
         let block = cursor.unsafelyUnwrapped
         cursor = block + needed
         remaining -= needed
@@ -148,21 +162,25 @@ struct ArenaState {
 
     mutating func release(_ pointer: UnsafeMutableRawPointer?) {
         guard let pointer else { return }
+        // Safe: every pointer libcmark-gfm frees came from `allocate`, with its size in the header.
         let usable = (pointer - Self.header).load(as: Int.self)
         // Big blocks stay until the arena goes; a large block's size is always above the limit.
         guard usable <= Self.smallLimit else { return }
         if pointer == last { last = nil }
+        // Safe: a block is at least 16 bytes, room for the free-list link.
         pointer.storeBytes(of: freeLists[usable / 16], as: UnsafeMutableRawPointer?.self)
         freeLists[usable / 16] = pointer
     }
 
     mutating func reallocate(_ pointer: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer {
         guard let pointer else { return allocate(size) }
+        // Safe: the pointer came from `allocate`, with its size in the header.
         let oldSize = (pointer - Self.header).load(as: Int.self)
         if size <= oldSize { return pointer }
         if oldSize > Self.smallLimit, let index = large.removeValue(forKey: pointer) {
             // Grow by at least half again, so repeated growth of an output buffer stays cheap.
             let capacity = Self.rounded(Swift.max(size, oldSize + oldSize / 2))
+            // Safe: a large block is the whole of its own chunk, so the system realloc can move it.
             let chunk = realloc(chunks[index], capacity + Self.header)!
             chunks[index] = chunk
             chunk.storeBytes(of: capacity, as: Int.self)
@@ -174,6 +192,7 @@ struct ArenaState {
         if pointer == last, let cursor {
             let growth = Self.rounded(size) - oldSize
             if growth <= remaining {
+                // Safe: the newest block ends at `cursor`, and the chunk has `remaining` bytes after it.
                 self.cursor = cursor + growth
                 remaining -= growth
                 (pointer - Self.header).storeBytes(of: Self.rounded(size), as: Int.self)
@@ -181,6 +200,7 @@ struct ArenaState {
             }
         }
         let fresh = allocate(size)
+        // Safe: both blocks have at least `oldSize` bytes, and a fresh block never overlaps a live one.
         fresh.copyMemory(from: pointer, byteCount: oldSize)
         release(pointer)
         return fresh
@@ -191,6 +211,7 @@ struct ArenaState {
 /// than the page faults of fresh memory, which dominate big documents. Bounded, so a burst of
 /// large documents does not keep memory forever.
 final class ChunkPool: @unchecked Sendable {
+    // unchecked Sendable: `chunks`, the only mutable field, is read and written only under `lock`.
     static let shared = ChunkPool()
     private static let limit = 32  // chunks (64 MB)
     private let lock = NSLock()
@@ -225,6 +246,7 @@ enum HugeChunk {
         }
         let start = Int(bitPattern: raw)
         let aligned = (start + size - 1) & ~(size - 1)
+        // Safe: both trims lie inside the span just mapped and outside the aligned chunk kept.
         if aligned > start { munmap(raw, aligned - start) }
         let end = start + span, alignedEnd = aligned + size
         if end > alignedEnd { munmap(UnsafeMutableRawPointer(bitPattern: alignedEnd), end - alignedEnd) }
@@ -234,5 +256,6 @@ enum HugeChunk {
         return chunk
     }
 
+    /// Safe only for a chunk from `allocate`, which maps exactly `size` bytes there.
     static func release(_ chunk: UnsafeMutableRawPointer) { munmap(chunk, size) }
 }

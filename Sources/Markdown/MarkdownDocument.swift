@@ -38,6 +38,9 @@ public final class MarkdownDocument {
     let options: MarkdownOptions
     /// Holds every libcmark-gfm allocation of this document; released with it.
     private let arena = CmarkArena()
+    // These node pointers stay valid for the document's life: libcmark-gfm allocated them in
+    // `arena`, which this document owns and frees only when it goes; they are used only inside
+    // `withArena`, so libcmark-gfm's hooks find that arena.
     let parser: OpaquePointer
     let root: OpaquePointer
     /// Each heading's custom inline (after the edits), whose HTML every render sets.
@@ -60,6 +63,7 @@ public final class MarkdownDocument {
             let parser = CmarkRuntime.makeParser(smart: options.smartPunctuation)
             var text = markdown
             text.withUTF8 { buffer in
+                // Safe: cmark_parser_feed copies the bytes before returning; CChar and UInt8 share a layout.
                 buffer.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
             }
             return (parser, CmarkRuntime.finish(parser))
@@ -123,6 +127,8 @@ public final class MarkdownDocument {
 
     /// Collapses whitespace runs to single spaces and trims.
     static func squash(_ bytes: ArraySlice<UInt8>) -> String {
+        // Unsafe for speed (search text of every page): `n` never passes the input's count, which
+        // is the output's capacity, since each input byte writes at most one output byte.
         bytes.withUnsafeBufferPointer { input in
             String(unsafeUninitializedCapacity: input.count) { out in
                 var n = 0

@@ -4,6 +4,7 @@ import Foundation
 /// terminal, plain lines elsewhere (a CI log, a pipe). Events arrive from the render threads, so
 /// every write holds the lock.
 public final class BuildConsole: @unchecked Sendable {
+    // unchecked Sendable: `lineOpen`, the only mutable field, and every write to `sink` are under `lock`.
     private let lock = NSLock()
     private let progress: Bool
     private let terminal: Bool

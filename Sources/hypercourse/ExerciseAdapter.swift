@@ -7,6 +7,7 @@ import Site
 /// Site's `ExerciseView`. Field-for-field mapping only; every decision is the engine's (what ran,
 /// what the record says) or Site's (how much of the output a card shows).
 final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
+    // unchecked Sendable: `report`, the only mutable field, is read and written only under `lock`.
     let engine: ExerciseEngine
     let pass: ExercisePass
     private let lock = NSLock()
