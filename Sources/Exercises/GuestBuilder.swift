@@ -13,6 +13,24 @@ struct BuiltGuest: Sendable {
     var warnings: [String]
 }
 
+/// Where one exercise's build happens: the source the tools read (a copy, under its stable name),
+/// their working folder, the folder its includes are found from, and the folder for what they write.
+struct GuestFiles {
+    /// `folder/<sourceName>`.
+    var source: URL
+    /// The tools' working folder, `work/src`: relative names in their messages are relative to it.
+    var folder: URL
+    /// The lesson's (or `src=` file's) folder in the content folder, the first include folder.
+    var directory: URL
+    /// Where the tools write.
+    var work: URL
+
+    /// A file a tool named (relative to its working folder, or absolute).
+    func url(_ path: String) -> URL {
+        (path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)).standardizedFileURL
+    }
+}
+
 /// How to find the source of a guest address.
 enum GuestSymbols: Sendable {
     /// nasm's listing, already parsed.
@@ -89,29 +107,35 @@ final class GuestBuilder: @unchecked Sendable {
     }
 
     /// Builds one exercise in `scratch/<slot>`. Errors point at the Markdown (or `src=`) line.
+    ///
+    /// The tools see the source under a name that is the same on every machine (`sourceName`), in
+    /// `work/src`, their working folder: so `__FILE__` and `__?FILE?__` hold no scratch path.
     func build(_ spec: ExerciseSpec, slot: Int) throws(ExerciseFailure) -> BuiltGuest {
         let work = scratch.appendingPathComponent("\(slot)-\(spec.id)")
+        let folder = work.appendingPathComponent("src")
+        let source = folder.appendingPathComponent(Self.sourceName(spec))
         do {
-            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: source.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(spec.source.built.utf8).write(to: source)
         } catch {
-            throw ExerciseFailure([problem(spec, "cannot create a scratch folder: \(error.localizedDescription)")])
-        }
-        let source: URL
-        if let file = spec.sourceFile {
-            source = file
-        } else {
-            source = work.appendingPathComponent("\(spec.id).\(spec.language.fileExtension)")
-            do {
-                try Data(spec.source.built.utf8).write(to: source)
-            } catch {
-                throw ExerciseFailure([problem(spec, "cannot write a scratch file: \(error.localizedDescription)")])
-            }
+            throw ExerciseFailure([problem(spec, "cannot write a scratch file: \(error.localizedDescription)")])
         }
         let directory = (spec.sourceFile ?? spec.input.file).deletingLastPathComponent()
+        let files = GuestFiles(source: source, folder: folder, directory: directory, work: work)
         switch spec.language {
-        case .asm: return try buildAssembly(spec, source: source, directory: directory, work: work)
-        case .c: return try buildC(spec, source: source, directory: directory, work: work)
+        case .asm: return try buildAssembly(spec, files)
+        case .c: return try buildC(spec, files)
         }
+    }
+
+    /// The source's name for the tools: the `src=` file's path in the content folder, or for a
+    /// block `<lesson's folder>/<id>.asm` (`.c`).
+    static func sourceName(_ spec: ExerciseSpec) -> String {
+        let content = spec.input.contentRoot
+        if let file = spec.sourceFile, let relative = ContentFolder.relativePath(of: file, in: content) { return relative }
+        let folder = ContentFolder.relativePath(of: spec.input.file.deletingLastPathComponent(), in: content) ?? ""
+        let name = "\(spec.id).\(spec.language.fileExtension)"
+        return folder.isEmpty ? name : folder + "/" + name
     }
 
     // MARK: helpers
@@ -183,13 +207,13 @@ final class GuestBuilder: @unchecked Sendable {
 
     /// Dependencies as content-relative paths; an include outside the content folder is an error
     /// (unless under one of `ignoring`, the runtime and the toolchain, whose versions the key has).
-    func confine(_ spec: ExerciseSpec, _ paths: [String], directory: URL, source: URL, ignoring: [String]) throws(ExerciseFailure) -> [String] {
+    func confine(_ spec: ExerciseSpec, _ paths: [String], _ files: GuestFiles, ignoring: [String]) throws(ExerciseFailure) -> [String] {
         var result = Set<String>()
         let content = ContentFolder(spec.input.contentRoot)
-        let sourcePath = ContentFolder.realPath(of: source)
+        let sourcePath = ContentFolder.realPath(of: files.source)
         let ignored = ignoring.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         for path in paths {
-            let url = (path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path)).standardizedFileURL
+            let url = files.url(path)
             let resolved = ContentFolder.realPath(of: url)
             if resolved == sourcePath { continue }
             if ignored.contains(where: { resolved.hasPrefix($0) || url.path.hasPrefix($0) }) { continue }

@@ -189,8 +189,10 @@ struct Subprocess {
     /// The tools' whole environment. Not this process's: nasm reads any variable a source names
     /// (`db %!HOME`), and clang takes include folders from CPATH and C_INCLUDE_PATH; a fixed
     /// environment also keeps messages in one language and builds the same on every machine.
+    /// SOURCE_DATE_EPOCH=0 makes clang's `__DATE__`, `__TIME__` and `__TIMESTAMP__` the Unix epoch
+    /// instead of the build's time (nasm's date macros are fixed on its command line).
     static let environment: [String] = {
-        var variables = ["PATH=/usr/bin:/bin", "LC_ALL=C"]
+        var variables = ["PATH=/usr/bin:/bin", "LC_ALL=C", "SOURCE_DATE_EPOCH=0"]
         if let temporary = ProcessInfo.processInfo.environment["TMPDIR"], !temporary.isEmpty { variables.append("TMPDIR=\(temporary)") }
         return variables
     }()
