@@ -17,7 +17,8 @@ extension StandaloneRun {
             mode: kernel ? .protected : mode ?? .real,
             memoryMiB: memoryMiB ?? (kernel ? Self.kernelMemoryMiB : MachineConfig.defaultMemoryMiB),
             timeout: MachineConfig.timeout(seconds: timeoutSeconds) ?? MachineConfig.defaultTimeout,
-            outputLimit: outputLimit, exitLimit: exitLimit, trace: trace, steps: steps)
+            outputLimit: outputLimit, exitLimit: exitLimit, trace: trace, steps: steps,
+            machine: machine ?? (kernel ? .pc : .lesson), cpus: cpus, cpu: cpu, dirtyLog: dirtyLog, kvmStatistics: json)
     }
 
     /// The loaded file as a flat image or a kernel (with its modules read), or why it cannot run.

@@ -14,6 +14,11 @@ public struct StandaloneRun: Sendable {
     public var appendText: String?
     /// `--initrd "FILE [ARGS]"`, in order: a Multiboot kernel's modules.
     public var initrds: [String] = []
+    /// nil: `pc` for a Multiboot kernel, `lesson` for a flat image.
+    public var machine: MachineProfile?
+    public var cpus = 1
+    public var cpu: CPUModel = .hypercourse64
+    public var dirtyLog = false
     public var timeoutSeconds: Double = Double(MachineConfig.defaultTimeout.components.seconds)
     public var outputLimit: Int = MachineConfig.defaultOutputLimit
     public var exitLimit: Int = MachineConfig.defaultExitLimit
@@ -56,6 +61,7 @@ public struct StandaloneRun: Sendable {
         }
         if !MachineConfig.exitLimitRange.contains(exitLimit) { return "--exit-limit must be \(range(MachineConfig.exitLimitRange))" }
         if !MachineConfig.stepsRange.contains(steps) { return "--steps must be \(range(MachineConfig.stepsRange))" }
+        if !MachineConfig.cpusRange.contains(cpus) { return "--cpus must be \(range(MachineConfig.cpusRange))" }
         if !Self.repeatRange.contains(repeatCount) { return "--repeat must be \(range(Self.repeatRange))" }
         return nil
     }

@@ -13,6 +13,8 @@ public enum CPUIDTable {
         public var index: UInt32 = 0
         public var eax: UInt32 = 0, ebx: UInt32 = 0, ecx: UInt32 = 0, edx: UInt32 = 0
         var indexIsSignificant = false
+        /// KVM's flags for the entry as KVM_GET_SUPPORTED_CPUID gave them (0 for the tables here).
+        var kvmFlags: UInt32 = 0
     }
 
     /// The vendor string (leaf 0) and hypervisor signature (leaf 0x4000_0000): 12 bytes.
@@ -38,18 +40,25 @@ public enum CPUIDTable {
             Entry(function: 0x8000_0000, eax: 0x8000_0008),
             Entry(function: 0x8000_0001, ecx: 1, edx: extendedEDX),
         ]
-        var brandBytes = Array(brand.utf8)
-        brandBytes += [UInt8](repeating: 0, count: 48 - brandBytes.count)
-        for leaf in 0..<3 {
-            let word = { (i: Int) in word32(brandBytes, at: leaf * 16 + i * 4) }
-            list.append(Entry(function: 0x8000_0002 + UInt32(leaf), eax: word(0), ebx: word(1), ecx: word(2), edx: word(3)))
-        }
+        list += brandEntries(brand)
         list.append(Entry(function: 0x8000_0008, eax: 0x3024)) // 36 physical, 48 linear address bits
         return list
     }()
 
+    /// Leaves 0x8000_0002 ... 0x8000_0004: a brand string of up to 48 bytes, NUL-padded.
+    static func brandEntries(_ brand: String) -> [Entry] {
+        var brandBytes = Array(brand.utf8.prefix(47))
+        brandBytes += [UInt8](repeating: 0, count: 48 - brandBytes.count)
+        return (0..<3).map { leaf in
+            let word = { (i: Int) in word32(brandBytes, at: leaf * 16 + i * 4) }
+            return Entry(function: 0x8000_0002 + UInt32(leaf), eax: word(0), ebx: word(1), ecx: word(2), edx: word(3))
+        }
+    }
+
     /// The table as KVM_SET_CPUID2 takes it: a kvm_cpuid2 header followed by the entries.
-    static func kvmBuffer() -> [UInt8] {
+    static func kvmBuffer() -> [UInt8] { kvmBuffer(entries) }
+
+    static func kvmBuffer(_ entries: [Entry]) -> [UInt8] {
         let header = MemoryLayout<kvm_cpuid2>.size, stride = MemoryLayout<kvm_cpuid_entry2>.stride
         var buffer = [UInt8](repeating: 0, count: header + entries.count * stride)
         buffer.withUnsafeMutableBytes { raw in
@@ -59,7 +68,7 @@ public enum CPUIDTable {
                 var entry = kvm_cpuid_entry2()
                 entry.function = e.function
                 entry.index = e.index
-                entry.flags = e.indexIsSignificant ? UInt32(KVM_CPUID_FLAG_SIGNIFCANT_INDEX) : 0
+                entry.flags = e.kvmFlags | (e.indexIsSignificant ? UInt32(KVM_CPUID_FLAG_SIGNIFCANT_INDEX) : 0)
                 entry.eax = e.eax
                 entry.ebx = e.ebx
                 entry.ecx = e.ecx
@@ -70,7 +79,23 @@ public enum CPUIDTable {
         return buffer
     }
 
-    private static func bits(_ positions: Int...) -> UInt32 {
+    /// The entries of a kvm_cpuid2 buffer as KVM filled it (KVM_GET_SUPPORTED_CPUID).
+    static func entries(fromKVM buffer: [UInt8]) -> [Entry] {
+        let header = MemoryLayout<kvm_cpuid2>.size, stride = MemoryLayout<kvm_cpuid_entry2>.stride
+        return buffer.withUnsafeBytes { raw -> [Entry] in
+            // Safe: nent is checked against the buffer's size before any entry is read.
+            let count = Int(raw.load(fromByteOffset: 0, as: UInt32.self))
+            guard header + count * stride <= raw.count else { return [] }
+            return (0..<count).map { i in
+                let e = raw.loadUnaligned(fromByteOffset: header + i * stride, as: kvm_cpuid_entry2.self)
+                return Entry(function: e.function, index: e.index, eax: e.eax, ebx: e.ebx, ecx: e.ecx, edx: e.edx,
+                             indexIsSignificant: e.flags & UInt32(KVM_CPUID_FLAG_SIGNIFCANT_INDEX) != 0,
+                             kvmFlags: e.flags & ~UInt32(KVM_CPUID_FLAG_SIGNIFCANT_INDEX))
+            }
+        }
+    }
+
+    static func bits(_ positions: Int...) -> UInt32 {
         positions.reduce(0) { $0 | 1 << UInt32($1) }
     }
 
@@ -78,7 +103,7 @@ public enum CPUIDTable {
         (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
     }
 
-    private static func registers(_ text: String) -> (UInt32, UInt32, UInt32) {
+    static func registers(_ text: String) -> (UInt32, UInt32, UInt32) {
         let bytes = Array(text.utf8)
         precondition(bytes.count == 12, "a CPUID string is 12 bytes")
         return (word32(bytes, at: 0), word32(bytes, at: 4), word32(bytes, at: 8))

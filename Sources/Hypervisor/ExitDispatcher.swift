@@ -2,6 +2,8 @@
 enum DispatchAction: Sendable, Hashable {
     case resume
     case end(EndReason)
+    /// The guest wrote a checkpoint number to the dirty-log port: fetch and clear the dirty log, then resume.
+    case checkpoint(UInt32)
 }
 
 /// The machine's devices and bookkeeping, and the one function that turns an exit into an action.
@@ -13,43 +15,57 @@ struct ExitDispatcher {
     let memory: GuestRAM
     let outputLimit: Int
     let exitLimit: Int
-    /// When true, every access is appended to `accesses` for the trace and the step table.
+    /// When true, every access is appended to the caller's `accesses` for the trace and the step table.
     let recordsAccesses: Bool
+    /// QEMU's fw_cfg at 0x510/0x511 (the `pc` machine), else nil: open bus there.
+    private(set) var firmware: FirmwareConfig?
+    /// Whether port 0x508 takes dirty-log checkpoints (`MachineConfig.dirtyLog`), else open bus.
+    let checkpoints: Bool
 
     private(set) var output: [UInt8] = []
     private(set) var counts = ExitCounts()
-    var accesses: [Access] = []
     private(set) var uart = UART()
     private(set) var consoleStatus = ParavirtualConsole.Status.noRequest
 
-    init(memory: GuestRAM, outputLimit: Int, exitLimit: Int, recordsAccesses: Bool) {
+    init(memory: GuestRAM, outputLimit: Int, exitLimit: Int, recordsAccesses: Bool,
+         firmware: FirmwareConfig? = nil, checkpoints: Bool = false) {
         self.memory = memory
         self.outputLimit = outputLimit
         self.exitLimit = exitLimit
         self.recordsAccesses = recordsAccesses
+        self.firmware = firmware
+        self.checkpoints = checkpoints
         output.reserveCapacity(min(outputLimit, 256))
     }
 
-    mutating func dispatch(_ exit: VMExit) -> DispatchAction {
+    /// Counts `exit`, lets the devices handle it, and says what the run does next. Accesses go to
+    /// `accesses` when `recordsAccesses` (each vCPU has its own list, for its own trace entries).
+    mutating func dispatch(_ exit: VMExit, accesses: inout [Access]) -> DispatchAction {
         counts[exit.kind] += 1
-        let action = handle(exit)
+        let action = handle(exit, accesses: &accesses)
         if case .resume = action, counts.total >= exitLimit { return .end(.exitLimit) }
         return action
     }
 
-    private mutating func handle(_ exit: VMExit) -> DispatchAction {
+    /// `dispatch` for callers that keep no accesses (tests, the lesson machine without a trace).
+    mutating func dispatch(_ exit: VMExit) -> DispatchAction {
+        var ignored: [Access] = []
+        return dispatch(exit, accesses: &ignored)
+    }
+
+    private mutating func handle(_ exit: VMExit, accesses: inout [Access]) -> DispatchAction {
         switch exit {
         case .io(let access, let data):
-            return handlePorts(access, data: data)
+            return handlePorts(access, data: data, accesses: &accesses)
         case .mmio(let address, let size, let isWrite, let data):
             // Open bus: reads return all ones, writes are ignored.
             let width = min(max(size, 0), data.count)
             if !isWrite { for i in 0..<width { data[i] = 0xFF } }
-            record(isWrite ? .mmioWrite : .mmioRead, address: address, size: width, value: Self.value(data, 0, width))
+            record(isWrite ? .mmioWrite : .mmioRead, address: address, size: width, value: Self.value(data, 0, width), into: &accesses)
             return .resume
         case .hlt:
             return .end(.halt)
-        case .debug:
+        case .debug, .again:
             return .resume
         case .interrupted(let timedOut):
             return timedOut ? .end(.timeout) : .resume
@@ -78,7 +94,8 @@ struct ExitDispatcher {
 
     // MARK: port I/O
 
-    private mutating func handlePorts(_ access: PortAccess, data: UnsafeMutableRawBufferPointer) -> DispatchAction {
+    private mutating func handlePorts(_ access: PortAccess, data: UnsafeMutableRawBufferPointer,
+                                      accesses: inout [Access]) -> DispatchAction {
         let size = access.size
         guard size > 0, access.count > 0, size * access.count <= data.count else {
             return crash(.other, 0, "malformed port I/O exit (size \(size), count \(access.count))")
@@ -87,13 +104,13 @@ struct ExitDispatcher {
             let offset = element * size
             if access.isWrite {
                 let value = Self.value(data, offset, size)
-                record(.ioOut, port: access.port, size: size, value: value)
-                if case .end(let reason) = portWrite(access.port, size: size, value: value, data: data, offset: offset) {
-                    return .end(reason)
-                }
+                record(.ioOut, port: access.port, size: size, value: value, into: &accesses)
+                let action = portWrite(access.port, size: size, value: value, data: data, offset: offset)
+                if case .resume = action { continue }
+                return action
             } else {
                 portRead(access.port, size: size, into: data, offset: offset)
-                record(.ioIn, port: access.port, size: size, value: Self.value(data, offset, size))
+                record(.ioIn, port: access.port, size: size, value: Self.value(data, offset, size), into: &accesses)
             }
         }
         return .resume
@@ -104,6 +121,11 @@ struct ExitDispatcher {
         switch port {
         case GuestLayout.exitPort:
             return .end(.exited(status: UInt8(truncatingIfNeeded: value)))
+        case GuestLayout.checkpointPort where checkpoints:
+            return .checkpoint(UInt32(truncatingIfNeeded: value))
+        case FirmwareConfig.selectorPort where firmware != nil:
+            firmware?.select(UInt16(truncatingIfNeeded: value))
+            return .resume
         case GuestLayout.paravirtualConsolePort:
             guard size == 4 else {
                 consoleStatus = .badAccessSize
@@ -132,7 +154,12 @@ struct ExitDispatcher {
         }
     }
 
-    private func portRead(_ port: UInt16, size: Int, into data: UnsafeMutableRawBufferPointer, offset: Int) {
+    private mutating func portRead(_ port: UInt16, size: Int, into data: UnsafeMutableRawBufferPointer, offset: Int) {
+        if port == FirmwareConfig.dataPort, firmware != nil {
+            // Every byte of a wider access is the item's next byte, as QEMU's byte-wide data port gives them.
+            for byte in 0..<size { data[offset + byte] = firmware?.read() ?? 0xFF }
+            return
+        }
         if port == GuestLayout.paravirtualConsolePort {
             var status = consoleStatus.rawValue
             for byte in 0..<size {
@@ -154,7 +181,8 @@ struct ExitDispatcher {
 
     // MARK: recording
 
-    private mutating func record(_ kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil, size: Int, value: UInt64?) {
+    private func record(_ kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil, size: Int, value: UInt64?,
+                        into accesses: inout [Access]) {
         guard recordsAccesses else { return }
         accesses.append(Access(kind: kind, port: port, address: address, size: size, value: value))
     }

@@ -68,6 +68,9 @@ public enum GuestLayout {
     public static let exitPort: UInt16 = 0xF4
     /// The paravirtual console (see `ParavirtualConsole`).
     public static let paravirtualConsolePort: UInt16 = 0x500
+    /// With the dirty log on, a write of a checkpoint number here records the pages written since
+    /// the previous checkpoint (`Checkpoint`).
+    public static let checkpointPort: UInt16 = 0x508
 
     /// Writes the tables a mode needs into RAM (zero-filled, at least 1 MiB). Real mode needs none.
     static func writeTables(for mode: GuestMode, into ram: GuestRAM) {
@@ -127,4 +130,7 @@ extension GuestLayout {
 /// keys and provenance lines.
 public enum GuestMachine {
     public static let version = "1"
+    /// The `pc` machine's contract (devices, CPU model, Multiboot entry), versioned apart from the
+    /// lesson machine's so that changing one never invalidates the other's records.
+    public static let pcVersion = "pc-1"
 }

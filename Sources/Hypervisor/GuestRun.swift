@@ -3,8 +3,9 @@ import Glibc
 #endif
 import CKVM
 
-/// One run, from KVM_CREATE_VM to the last unmap: sets the machine up, loops KVM_RUN through the
-/// dispatcher, and keeps the trace and the step table.
+/// One run, from KVM_CREATE_VM to the last unmap: sets the machine up, runs each vCPU's KVM_RUN loop
+/// (`VCPULoop`) on its own thread (the bootstrap processor's on the calling thread), and gathers what
+/// they did into one result.
 struct GuestRun {
     let system: KVMSystem
     let config: MachineConfig
@@ -12,238 +13,210 @@ struct GuestRun {
     /// the run loop, as a failing KVM_GET_REGS or KVM_SET_GUEST_DEBUG would be.
     var injectFault: ((_ exits: Int) -> KVMError?)? = nil
 
+    /// How often a `pc` machine's vCPUs are probed, to end the run once every one of them is halted
+    /// for good inside KVM (which then never returns to userspace): soon after the first millisecond,
+    /// then ever less often, so a busy guest pays almost nothing.
+    static let probes = Watchdog.Probes(first: .milliseconds(1), longest: .milliseconds(64))
+
     func execute(_ image: [UInt8]) throws(KVMError) -> RunResult {
         try execute(GuestBoot(.flat(image), config: config))
     }
 
     func execute(_ boot: GuestBoot) throws(KVMError) -> RunResult {
         let start = ContinuousClock.now
-        var result = try runOnFreshVM(boot) // the VM and vCPU are released when this returns
+        var result = try runOnFreshVM(boot) // the VM and its vCPUs are released when this returns
         result.elapsed = ContinuousClock.now - start
         return result
     }
 
     private func runOnFreshVM(_ boot: GuestBoot) throws(KVMError) -> RunResult {
-        let vm = try VirtualMachine(system: system, memoryBytes: config.memoryBytes, prepare: boot.fill)
-        let vcpu = try VCPU(vm: vm, mapSize: system.vcpuMapSize)
-        try vcpu.setCPUID(KVMSystem.cpuidBuffer)
-        var sregs = try vcpu.specialRegisters()
+        let vm = try VirtualMachine(system: system, memoryBytes: config.memoryBytes, dirtyLog: config.dirtyLog, prepare: boot.fill)
+        if config.machine == .pc { try vm.createInterruptControllers() }
+        let cpuid = CPUIDSetup(config: config, supported: system.supportedCPUID)
+        var vcpus: [VCPU] = []
+        for index in 0..<config.cpus {
+            let vcpu = try VCPU(vm: vm, id: index, mapSize: system.vcpuMapSize)
+            try vcpu.setCPUID(cpuid.buffers[index])
+            vcpus.append(vcpu)
+        }
+        var sregs = try vcpus[0].specialRegisters()
         let entry = boot.enter(&sregs)
-        try vcpu.setSpecialRegisters(sregs)
-        try vcpu.setRegisters(entry)
+        try vcpus[0].setSpecialRegisters(sregs)
+        try vcpus[0].setRegisters(entry)
 
+        let board = Board(dispatcher: ExitDispatcher(
+            memory: vm.ram, outputLimit: config.outputLimit, exitLimit: config.exitLimit, recordsAccesses: config.observesExits,
+            firmware: config.machine == .pc ? FirmwareConfig(ramBytes: config.memoryBytes, cpus: config.cpus) : nil,
+            checkpoints: config.dirtyLog), trace: Trace(limit: config.traceLimit), cpus: config.cpus,
+            dirtyLog: config.dirtyLog ? DirtyLog(vmFD: vm.fd, memoryBytes: config.memoryBytes) : nil)
+        let alarm = Watchdog.shared.arm(after: config.timeout, probes: config.machine == .pc ? Self.probes : nil)
+        defer { Watchdog.shared.disarm(alarm) }
+        let loops = vcpus.map { vcpu in
+            var loop = VCPULoop(config: config, vcpu: vcpu, memory: vm.ram, host: system.host, syncs: system.hasSyncRegisters,
+                                hostPageTables: boot.trustsHostPageTables, board: board, alarm: alarm)
+            loop.injectFault = injectFault
+            return loop
+        }
+        let outcomes = try runAll(loops, entry: entry, csBase: sregs.cs.base, board: board, alarm: alarm)
+        return try result(board: board, outcomes: outcomes, entry: entry, cpuid: cpuid)
+    }
+
+    /// Runs every vCPU to the end: application processors on their own threads, the bootstrap
+    /// processor on this one. Returns when all are back.
+    private func runAll(_ loops: [VCPULoop], entry: kvm_regs, csBase: UInt64, board: Board,
+                        alarm: Watchdog.Alarm) throws(KVMError) -> [VCPUOutcome] {
+        let slots = OutcomeSlots(count: loops.count)
+        var threads: [VCPUThread] = []
+        for (index, loop) in loops.enumerated().dropFirst() {
+            do {
+                threads.append(try VCPUThread { slots[index] = Self.drive(loop, rip: 0, csBase: 0, board: board, alarm: alarm) })
+            } catch {
+                board.fail(error)
+                Watchdog.shared.stop(alarm)
+                break
+            }
+        }
+        slots[0] = Self.drive(loops[0], rip: entry.rip, csBase: csBase, board: board, alarm: alarm)
+        for thread in threads { thread.join() }
+        if let failure = board.final.failure { throw failure }
+        return slots.all
+    }
+
+    /// One vCPU's whole life on its thread: the signal set-up, the loop, completing the last access,
+    /// and reading its final state. A host-side failure is put on the board and stops the others.
+    private static func drive(_ loop: VCPULoop, rip: UInt64, csBase: UInt64, board: Board,
+                              alarm: Watchdog.Alarm) -> VCPUOutcome? {
+        var loop = loop
+        let vcpu = loop.vcpu
         let signals = SignalBlock()
-        try vcpu.setRunSignalMask(threadMask: signals.previous, unblocking: Watchdog.signal)
-        var loop = Loop(config: config, vcpu: vcpu, ram: vm.ram, host: system.host, syncs: system.hasSyncRegisters,
-                        hostPageTables: boot.trustsHostPageTables, injectFault: injectFault)
-        if config.stepping { try vcpu.setSingleStep(true) }
-        if loop.observes && system.hasSyncRegisters { vcpu.enableSyncRegisters() }
-
-        var end: EndReason
-        do {
-            let alarm = Watchdog.shared.arm(after: config.timeout, run: vcpu.run)
-            // On every way out of this block, thrown errors included: an alarm left armed would write
-            // into the kvm_run page after it is unmapped and signal this thread while it runs
-            // something else (another guest, which would then end as a false timeout).
-            defer { withExtendedLifetime(vcpu) { Watchdog.shared.disarm(alarm) } }
-            end = try loop.run(initialRIP: entry.rip, initialCSBase: sregs.cs.base) {
-                alarm.fired.load(ordering: .sequentiallyConsistent)
+        do throws(KVMError) {
+            try vcpu.setRunSignalMask(threadMask: signals.previous, unblocking: Watchdog.signal)
+            if loop.config.observesExits && loop.syncs { vcpu.enableSyncRegisters() }
+            let stop: VCPUStop
+            do {
+                let attachment = Watchdog.shared.attach(alarm, run: vcpu.run)
+                // On every way out of this block, thrown errors included: an attachment left behind
+                // would write into the kvm_run page after it is unmapped and signal this thread while
+                // it runs something else (another guest, which would then end as a false timeout).
+                defer { withExtendedLifetime(vcpu) { Watchdog.shared.detach(attachment) } }
+                stop = try loop.run(initialRIP: rip, initialCSBase: csBase)
             }
+            // Let KVM finish an access it handed us (the exit-port `out`): with immediate_exit set,
+            // KVM_RUN completes it and returns EINTR without running the guest. RIP is then past the
+            // instruction, on every host, except after a `rep outs`/`rep ins` with iterations left:
+            // KVM completes the iteration it reported and RIP stays on it, with RCX counting the rest.
+            if stop != .timedOut { vcpu.completePendingAccess() }
+            let registers = Registers(try vcpu.registers())
+            var started = true
+            if loop.config.machine == .pc { started = try Self.hasStarted(vcpu) }
+            let stats = loop.config.kvmStatistics ? vcpu.statisticsFile().map { fd in
+                defer { close(fd) }
+                return KVMStatistics.read(fd: fd)
+            } : nil
+            _ = consume signals // the thread's mask comes back only once the watchdog can no longer signal it
+            return VCPUOutcome(loop: loop, registers: registers, started: started, kvmStats: stats)
+        } catch {
+            board.fail(error)
+            Watchdog.shared.stop(alarm)
+            return nil
         }
-        if case .crash(let detail) = end { end = .crash(loop.located(detail)) }
-        // Let KVM finish an access it handed us (the exit-port `out`): with immediate_exit set, KVM_RUN
-        // completes it and returns EINTR without running the guest. RIP is then past the instruction,
-        // on every host, except after a `rep outs`/`rep ins` with iterations left: KVM completes the
-        // iteration it reported and RIP stays on the instruction, with RCX counting what remains.
-        if end != .timeout { vcpu.completePendingAccess() }
-        let final = Registers(try vcpu.registers())
-        _ = consume signals // restore the thread's mask only once the watchdog can no longer signal us
+    }
 
-        loop.finishSteps(end: end, registers: final)
-        return RunResult(
-            output: loop.dispatcher.output, end: end, exitCounts: loop.dispatcher.counts, registers: final,
-            trace: config.trace ? loop.trace : nil,
+    /// Whether an application processor ever left its wait for INIT and SIPI.
+    private static func hasStarted(_ vcpu: VCPU) throws(KVMError) -> Bool {
+        Int32(try vcpu.multiprocessingState()) != KVM_MP_STATE_UNINITIALIZED
+    }
+
+    private func result(board: Board, outcomes: [VCPUOutcome], entry: kvm_regs, cpuid: CPUIDSetup) throws(KVMError) -> RunResult {
+        let final = board.final
+        let end = final.end ?? .timeout
+        var bsp = outcomes[0]
+        bsp.loop.finishSteps(end: end, registers: bsp.registers)
+        var result = RunResult(
+            output: final.dispatcher.output, end: end, exitCounts: final.dispatcher.counts, registers: bsp.registers,
+            trace: config.trace ? final.trace : nil,
             steps: config.stepping
-                ? StepRecording(initialRegisters: Registers(entry), steps: loop.steps, requested: config.steps) : nil,
-            host: system.host, machineVersion: GuestMachine.version, elapsed: .zero)
+                ? StepRecording(initialRegisters: Registers(entry), steps: bsp.loop.steps, requested: config.steps) : nil,
+            host: system.host, machineVersion: config.machine.version, elapsed: .zero)
+        result.machine = config.machine
+        result.vcpus = outcomes.map {
+            VCPUResult(index: $0.loop.index, registers: $0.registers, exitCounts: $0.loop.counts, started: $0.started,
+                       kvmStats: $0.kvmStats)
+        }
+        result.endedBy = end == .timeout ? nil : final.endedBy
+        result.checkpoints = config.dirtyLog ? final.checkpoints : nil
+        result.removedCPUIDBits = cpuid.removed
+        for outcome in outcomes {
+            for (kind, count) in outcome.loop.assists { result.assists[kind.rawValue, default: 0] += count }
+        }
+        return result
     }
 }
 
-/// The KVM_RUN loop proper, with the bookkeeping for traces and steps.
-private struct Loop {
-    let config: MachineConfig
-    let vcpu: VCPU
-    let memory: GuestRAM
-    let host: HostKind
-    let syncs: Bool
-    /// Whether the guest runs on the hypervisor's own identity map (else only paging off is identity).
-    let hostPageTables: Bool
-    var dispatcher: ExitDispatcher
-    var trace: Trace
-    var steps: [Step] = []
-    private var stepping: Bool
-    private var stepRIP: UInt64 = 0
-    private var stepCSBase: UInt64 = 0
-    private var stepExits: [TraceEntry] = []
-    private var lastExitWasInstruction = false
-    private let injectFault: ((Int) -> KVMError?)?
-
-    /// Whether exits need their location (RIP, CS) read: for the trace and the step table.
-    var observes: Bool { config.observesExits }
-
-    init(config: MachineConfig, vcpu: VCPU, ram: GuestRAM, host: HostKind, syncs: Bool, hostPageTables: Bool,
-         injectFault: ((Int) -> KVMError?)?) {
-        self.config = config
-        self.hostPageTables = hostPageTables
-        self.injectFault = injectFault
-        self.vcpu = vcpu
-        self.memory = ram
-        self.host = host
-        self.syncs = syncs
-        self.stepping = config.stepping
-        self.trace = Trace(limit: config.traceLimit)
-        self.dispatcher = ExitDispatcher(memory: ram, outputLimit: config.outputLimit, exitLimit: config.exitLimit,
-                                         recordsAccesses: config.observesExits)
-    }
-
-    mutating func run(initialRIP: UInt64, initialCSBase: UInt64, timedOut: () -> Bool) throws(KVMError) -> EndReason {
-        stepRIP = initialRIP
-        stepCSBase = initialCSBase
-        while true {
-            let exit = vcpu.runOnce(timedOut: timedOut)
-            if stepping, case .debug = exit {
-                // The stepping's own exit: the instruction at stepRIP completed. Not an exit of the guest,
-                // so it is neither counted nor traced.
-                let state = try currentState()
-                if haltedInStep(state) {
-                    // PVM's emulator lets the step trap replace the `hlt` exit (hardware KVM reports the
-                    // hlt); the guest did halt, so end the run as it would have without stepping.
-                    let action = dispatcher.dispatch(.hlt)
-                    try observe(.hlt)
-                    lastExitWasInstruction = true
-                    if case .end(let reason) = action { return reason }
-                    continue
-                }
-                closeStep(registers: Registers(state.regs), nextCSBase: state.sregs.cs.base, completed: true)
-                try stopSteppingWhenDone()
-                continue
-            }
-            let action = dispatcher.dispatch(exit)
-            if let injectFault, let error = injectFault(dispatcher.counts.total) { throw error }
-            if observes { try observe(exit) }
-            if case .end(let reason) = action {
-                if case .interrupted = exit {} else { lastExitWasInstruction = true }
-                return reason
-            }
-        }
-    }
-
-    /// Records an exit in the trace and the current step, located at the instruction that caused it.
-    private mutating func observe(_ exit: VMExit) throws(KVMError) {
-        // Steps done and the trace full: nothing would keep this exit's location, so do not
-        // read registers or decode instructions for it (a long run can take a million exits).
-        guard stepping || (config.trace && !trace.isFull) else {
-            if config.trace { trace.truncated = true }
-            dispatcher.accesses.removeAll(keepingCapacity: true)
-            return
-        }
-        let state = try currentState()
-        let rip = state.regs.rip, csBase = state.sregs.cs.base
-        let locator = ExitLocation(
-            memory: memory, host: host,
-            identityMapped: isIdentityMapped(state.sregs),
-            defaultOperandSize: state.sregs.cs.l != 0 || state.sregs.cs.db != 0 ? 4 : 2,
-            longMode: state.sregs.cs.l != 0)
-        let number = dispatcher.counts.total - 1
-        var accesses = dispatcher.accesses
-        dispatcher.accesses.removeAll(keepingCapacity: true)
-        if accesses.isEmpty { accesses = [Access(kind: exit.kind, port: nil, address: nil, size: 0, value: nil)] }
-        for access in accesses {
-            let (located, follows) = locator.locate(access, rip: rip, csBase: csBase, rdx: state.regs.rdx)
-            let entry = { (index: Int) in
-                TraceEntry(index: index, exitNumber: number, kind: access.kind, port: access.port, address: access.address,
-                           size: access.size, value: access.value, rip: located, ripFollowsInstruction: follows,
-                           csBase: csBase)
-            }
-            if config.trace { trace.append(entry) }
-            if stepping && stepExits.count < config.traceLimit { stepExits.append(entry(stepExits.count)) }
-        }
-        // KVM finished some instructions before exiting (an emulated `out`, an MMIO write) and then
-        // skips their single-step trap; RIP has moved on, so the step ends here.
-        if stepping, rip != stepRIP || csBase != stepCSBase, !exit.endsRunWithoutRetiring {
-            closeStep(registers: Registers(state.regs), nextCSBase: csBase, completed: true)
-            try stopSteppingWhenDone()
-        }
-    }
-
-    /// Single-stepping stops once the steps asked for are recorded.
-    private mutating func stopSteppingWhenDone() throws(KVMError) {
-        guard steps.count >= config.steps else { return }
-        stepping = false
-        try vcpu.setSingleStep(false)
-    }
-
-    /// Whether the instruction just stepped over was a ring-0 `hlt` (one byte, 0xF4).
-    private func haltedInStep(_ state: (regs: kvm_regs, sregs: kvm_sregs)) -> Bool {
-        state.sregs.cs.dpl == 0 && state.regs.rip == stepRIP &+ 1 && state.sregs.cs.base == stepCSBase
-            && isIdentityMapped(state.sregs)
-            && memory.load(UInt8.self, at: stepCSBase &+ stepRIP) == 0xF4
-    }
-
-    private mutating func closeStep(registers: Registers, nextCSBase: UInt64, completed: Bool) {
-        steps.append(Step(index: steps.count, rip: stepRIP, csBase: stepCSBase, registers: registers,
-                          exits: stepExits, completed: completed))
-        stepExits = []
-        stepRIP = registers.rip
-        stepCSBase = nextCSBase
-    }
-
-    /// Adds the step for the instruction that ended the run, if it is still open.
-    mutating func finishSteps(end: EndReason, registers: Registers) {
-        guard stepping, lastExitWasInstruction, !stepExits.isEmpty, steps.count < config.steps else { return }
-        let retired: Bool
-        switch end {
-        case .crash, .timeout: retired = false
-        default: retired = registers.rip != stepRIP
-        }
-        closeStep(registers: registers, nextCSBase: stepCSBase, completed: retired)
-    }
-
-    /// The crash with where it happened: RIP, CS base and the bytes there, read at the exit that
-    /// ended the run (before anything re-enters KVM_RUN).
-    func located(_ detail: CrashDetail) -> CrashDetail {
-        // Through the ioctls: the kvm_run copies are only current while they are being observed.
-        guard let regs = try? vcpu.registers(), let sregs = try? vcpu.specialRegisters() else { return detail }
-        let state = (regs: regs, sregs: sregs)
-        var located = detail
-        located.rip = state.regs.rip
-        located.csBase = state.sregs.cs.base
-        let linear = state.sregs.cs.base &+ state.regs.rip
-        if isIdentityMapped(state.sregs), linear < memory.size,
-           let bytes = memory.bytes(at: linear, count: min(15, memory.size - linear)) {
-            located.instructionBytes = Array(bytes)
-        }
-        return located
-    }
-
-    /// Linear = physical: paging off, or the hypervisor's identity map (never a kernel's own tables,
-    /// which may sit at the same address).
-    private func isIdentityMapped(_ sregs: kvm_sregs) -> Bool {
-        sregs.cr0 & EntryState.cr0Paging == 0 || (hostPageTables && EntryState.isIdentityMapped(sregs))
-    }
-
-    private func currentState() throws(KVMError) -> (regs: kvm_regs, sregs: kvm_sregs) {
-        if syncs { return (vcpu.syncedRegisters, vcpu.syncedSpecialRegisters) }
-        return (try vcpu.registers(), try vcpu.specialRegisters())
-    }
+/// What one vCPU's thread hands back.
+struct VCPUOutcome {
+    var loop: VCPULoop
+    var registers: Registers
+    var started: Bool
+    var kvmStats: [String: UInt64]?
 }
 
-extension VMExit {
-    /// Exits after which RIP says nothing about the instruction having completed.
-    fileprivate var endsRunWithoutRetiring: Bool {
-        switch self {
-        case .shutdown, .internalError, .failEntry, .exception, .systemEvent, .interrupted, .runFailed, .unknown: true
-        default: false
+/// One slot per vCPU thread, each written by its own thread and read after every thread is joined.
+final class OutcomeSlots: @unchecked Sendable {
+    // unchecked Sendable: slot i is written only by vCPU i's thread, and read only after joining it.
+    private var slots: [VCPUOutcome?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    subscript(index: Int) -> VCPUOutcome? {
+        get { slots[index] }
+        set { slots[index] = newValue }
+    }
+    /// Every outcome, once all threads are back (each either returned one or failed the board).
+    var all: [VCPUOutcome] { slots.compactMap { $0 } }
+}
+
+/// A POSIX thread for one application processor (vCPU threads block signals and must never be
+/// borrowed from a pool that reuses them for other work while a run is in flight).
+final class VCPUThread {
+    private var thread = pthread_t()
+
+    private final class Body: @unchecked Sendable {
+        // unchecked Sendable: handed to exactly one new thread, which runs it once.
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    init(_ body: @escaping () -> Void) throws(KVMError) {
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard created == 0 else {
+            Unmanaged<Body>.fromOpaque(context).release()
+            throw .systemCall("pthread_create for a vCPU", Errno(rawValue: created))
+        }
+    }
+
+    func join() { pthread_join(thread, nil) }
+}
+
+/// The CPUID tables of a run's vCPUs.
+struct CPUIDSetup {
+    let buffers: [[UInt8]]
+    let removed: [RemovedCPUIDBits]
+
+    init(config: MachineConfig, supported: [CPUIDTable.Entry]) {
+        switch (config.machine, config.cpu) {
+        case (.lesson, _):
+            buffers = [KVMSystem.cpuidBuffer]
+            removed = []
+        case (.pc, .hypercourse64):
+            let tables = (0..<config.cpus).map { CPUIDTable.masked(PCCPUModel.entries(index: $0, cpus: config.cpus), by: supported) }
+            buffers = tables.map { CPUIDTable.kvmBuffer($0.entries) }
+            removed = tables.first?.removed ?? []
+        case (.pc, .host):
+            buffers = (0..<config.cpus).map { CPUIDTable.kvmBuffer(CPUIDTable.host(supported, index: $0, cpus: config.cpus)) }
+            removed = []
         }
     }
 }

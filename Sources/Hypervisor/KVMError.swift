@@ -12,6 +12,7 @@ public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
     static var current: Errno { Errno(rawValue: errno) }
 
     public static let interrupted = Errno(rawValue: EINTR)
+    public static let tryAgain = Errno(rawValue: EAGAIN)
     public static let noSuchFile = Errno(rawValue: ENOENT)
     public static let permissionDenied = Errno(rawValue: EACCES)
     public static let notPermitted = Errno(rawValue: EPERM)

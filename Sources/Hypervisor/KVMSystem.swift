@@ -22,6 +22,9 @@ public final class KVMSystem: Sendable {
     let needsTSSAddress: Bool
     let hasSyncRegisters: Bool
     let hasGuestDebug: Bool
+    let hasInterruptControllers: Bool
+    /// KVM_GET_SUPPORTED_CPUID: what the `pc` machine's CPU model is masked by, and `--cpu host`.
+    let supportedCPUID: [CPUIDTable.Entry]
     static let cpuidBuffer = CPUIDTable.kvmBuffer()
 
     /// Opens and checks the device. Throws `deviceMissing`, `permissionDenied`, `wrongAPIVersion` or
@@ -55,6 +58,20 @@ public final class KVMSystem: Sendable {
         self.needsTSSAddress = has(KVM_CAP_SET_TSS_ADDR)
         self.hasSyncRegisters = ckvm_ioctl_value(fd, CKVM_CHECK_EXTENSION, UInt(KVM_CAP_SYNC_REGS)) & 3 == 3
         self.hasGuestDebug = has(KVM_CAP_SET_GUEST_DEBUG)
+        self.hasInterruptControllers = has(KVM_CAP_IRQCHIP) && has(KVM_CAP_PIT2)
+        self.supportedCPUID = Self.supportedCPUID(fd)
+    }
+
+    /// The host's supported CPUID entries (empty if KVM will not say, which masks every feature away
+    /// and records that).
+    private static func supportedCPUID(_ fd: Int32) -> [CPUIDTable.Entry] {
+        let capacity = 256
+        let header = MemoryLayout<kvm_cpuid2>.size, stride = MemoryLayout<kvm_cpuid_entry2>.stride
+        var buffer = [UInt8](repeating: 0, count: header + capacity * stride)
+        buffer.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(capacity), toByteOffset: 0, as: UInt32.self) }
+        // Safe: the buffer holds the header and `capacity` entries, as nent says.
+        let result = buffer.withUnsafeMutableBytes { ckvm_ioctl_pointer(fd, CKVM_GET_SUPPORTED_CPUID, $0.baseAddress) }
+        return result == 0 ? CPUIDTable.entries(fromKVM: buffer) : []
     }
 
     deinit { close(fd) }
@@ -71,6 +88,9 @@ public final class KVMSystem: Sendable {
         let boot = try GuestBoot(image, config: config)
         if config.stepping && !hasGuestDebug {
             throw .notSupportedOnHost("single-stepping needs KVM_CAP_SET_GUEST_DEBUG, which \(devicePath) lacks")
+        }
+        if config.machine == .pc && !hasInterruptControllers {
+            throw .notSupportedOnHost("the pc machine needs KVM_CAP_IRQCHIP and KVM_CAP_PIT2, which \(devicePath) lacks")
         }
         if config.stepping && config.mode == .user && host == .pvm {
             // Measured: PVM runs ring-3 code natively and reflects the single-step #DB into the guest,

@@ -15,6 +15,16 @@ public struct MachineConfig: Sendable, Hashable, Codable {
     public var traceLimit: Int
     /// Single-step the first `steps` instructions (0 = off), then let the guest run on normally.
     public var steps: Int
+    /// Which machine (`lesson` or `pc`).
+    public var machine: MachineProfile
+    /// vCPUs (`pc` only: 1 to 8).
+    public var cpus: Int
+    /// The CPUID of a `pc` machine's vCPUs.
+    public var cpu: CPUModel
+    /// Track the pages the guest writes (KVM_MEM_LOG_DIRTY_PAGES); a write to port 0x508 records a checkpoint.
+    public var dirtyLog: Bool
+    /// Read each vCPU's KVM statistics at the end (`VCPUResult.kvmStats`).
+    public var kvmStatistics: Bool
 
     /// Whether the run starts single-stepped.
     public var stepping: Bool { steps > 0 }
@@ -44,7 +54,12 @@ public struct MachineConfig: Sendable, Hashable, Codable {
         exitLimit: Int = MachineConfig.defaultExitLimit,
         trace: Bool = false,
         traceLimit: Int = MachineConfig.defaultTraceLimit,
-        steps: Int = 0
+        steps: Int = 0,
+        machine: MachineProfile = .lesson,
+        cpus: Int = 1,
+        cpu: CPUModel = .hypercourse64,
+        dirtyLog: Bool = false,
+        kvmStatistics: Bool = false
     ) {
         self.mode = mode
         self.memoryMiB = memoryMiB
@@ -54,6 +69,11 @@ public struct MachineConfig: Sendable, Hashable, Codable {
         self.trace = trace
         self.traceLimit = traceLimit
         self.steps = steps
+        self.machine = machine
+        self.cpus = cpus
+        self.cpu = cpu
+        self.dirtyLog = dirtyLog
+        self.kvmStatistics = kvmStatistics
     }
 
     /// `seconds` as a timeout, or nil when it is not a number inside `timeoutRangeSeconds`: the range
@@ -79,6 +99,7 @@ public struct MachineConfig: Sendable, Hashable, Codable {
         guard exitLimit >= 1 else { throw .invalidConfiguration("exit limit must be at least 1") }
         guard traceLimit >= 0 else { throw .invalidConfiguration("trace limit must not be negative") }
         guard steps >= 0 else { throw .invalidConfiguration("steps must not be negative") }
+        try validateMachine()
     }
 
     /// Throws unless `imageSize` bytes fit in RAM at the mode's load address.

@@ -154,9 +154,11 @@ public struct TraceEntry: Sendable, Hashable, Codable {
     public var ripFollowsInstruction: Bool
     /// CS base at the exit, so `csBase + rip` is the linear address (real mode: CS × 16).
     public var csBase: UInt64
+    /// The vCPU that took the exit (0 on a one-vCPU machine).
+    public var cpu: Int
 
     public init(index: Int, exitNumber: Int, kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil,
-                size: Int, value: UInt64?, rip: UInt64, ripFollowsInstruction: Bool = false, csBase: UInt64) {
+                size: Int, value: UInt64?, rip: UInt64, ripFollowsInstruction: Bool = false, csBase: UInt64, cpu: Int = 0) {
         self.index = index
         self.exitNumber = exitNumber
         self.kind = kind
@@ -167,6 +169,7 @@ public struct TraceEntry: Sendable, Hashable, Codable {
         self.rip = rip
         self.ripFollowsInstruction = ripFollowsInstruction
         self.csBase = csBase
+        self.cpu = cpu
     }
 }
 
@@ -251,6 +254,21 @@ public struct RunResult: Sendable, Hashable, Codable {
     public var machineVersion: String
     /// From KVM_CREATE_VM to the last unmap of the VM's memory.
     public var elapsed: Duration
+    /// The machine it ran on.
+    public var machine: MachineProfile = .lesson
+    /// Every vCPU at the end, by index (vCPU 0, the bootstrap processor, first; its registers are
+    /// also `registers`).
+    public var vcpus: [VCPUResult] = []
+    /// The vCPU whose exit ended the run; nil when no single vCPU did (every vCPU halted, or the
+    /// timeout). Always 0 on a one-vCPU machine that a guest exit ended.
+    public var endedBy: Int?
+    /// The dirty log's checkpoints, in order, when `MachineConfig.dirtyLog` was set.
+    public var checkpoints: [Checkpoint]?
+    /// Feature bits of the CPU model this host's KVM does not support, removed before the guest ran.
+    public var removedCPUIDBits: [RemovedCPUIDBits] = []
+    /// Instructions the hypervisor completed because the host's emulator could not (`InterruptAssist`),
+    /// by kind (`iret`, `int`). Only PVM hosts need these, so they are shown, never verified.
+    public var assists: [String: Int] = [:]
 
     public init(output: [UInt8], end: EndReason, exitCounts: ExitCounts, registers: Registers, trace: Trace? = nil,
                 steps: StepRecording? = nil, host: HostKind, machineVersion: String = GuestMachine.version,
@@ -264,5 +282,27 @@ public struct RunResult: Sendable, Hashable, Codable {
         self.host = host
         self.machineVersion = machineVersion
         self.elapsed = elapsed
+    }
+}
+
+/// One vCPU at the end of a run.
+public struct VCPUResult: Sendable, Hashable, Codable {
+    /// Its index, which is also its local APIC ID (0: the bootstrap processor).
+    public var index: Int
+    public var registers: Registers
+    /// The exits this vCPU took (the run's `exitCounts` sums every vCPU's).
+    public var exitCounts: ExitCounts
+    /// Whether it ever ran: false for an application processor that never received INIT and SIPI.
+    public var started: Bool
+    /// KVM's binary statistics for the vCPU (KVM_GET_STATS_FD), when asked for and available. They
+    /// vary between hosts and runs: shown, never verified.
+    public var kvmStats: [String: UInt64]?
+
+    public init(index: Int, registers: Registers, exitCounts: ExitCounts, started: Bool, kvmStats: [String: UInt64]? = nil) {
+        self.index = index
+        self.registers = registers
+        self.exitCounts = exitCounts
+        self.started = started
+        self.kvmStats = kvmStats
     }
 }

@@ -3,17 +3,19 @@ import Glibc
 #endif
 import CKVM
 
-/// The VM's single vCPU: its fd and its mapped kvm_run page. Every KVM_RUN, register access and
-/// debug setting goes through here, and `decodeExit` is the one place the kvm_run union is read.
+/// One vCPU: its fd and its mapped kvm_run page. Every KVM_RUN, register access and debug setting
+/// goes through here, and `decodeExit` is the one place the kvm_run union is read.
 final class VCPU {
     let fd: Int32
+    /// KVM's vCPU id, which is also its local APIC ID; 0 is the bootstrap processor.
+    let id: Int
     /// The shared kvm_run page. Valid until deinit; the watchdog writes immediate_exit from its thread.
     let run: UnsafeMutablePointer<kvm_run>
     private let mapSize: Int
     private let vm: VirtualMachine // keeps the VM (and its RAM) alive while the vCPU exists
 
-    init(vm: VirtualMachine, mapSize: Int) throws(KVMError) {
-        let fd = ckvm_ioctl_value(vm.fd, CKVM_CREATE_VCPU, 0)
+    init(vm: VirtualMachine, id: Int = 0, mapSize: Int) throws(KVMError) {
+        let fd = ckvm_ioctl_value(vm.fd, CKVM_CREATE_VCPU, UInt(id))
         guard fd >= 0 else { throw .systemCall("KVM_CREATE_VCPU", .current) }
         guard let page = mmap(nil, mapSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), page != MAP_FAILED else {
             let error = Errno.current
@@ -21,6 +23,7 @@ final class VCPU {
             throw .systemCall("mmap of kvm_run", error)
         }
         self.fd = fd
+        self.id = id
         self.mapSize = mapSize
         self.vm = vm
         // Safe: KVM maps at least sizeof(kvm_run) bytes here (KVM_GET_VCPU_MMAP_SIZE ≥ one page).
@@ -111,12 +114,48 @@ final class VCPU {
         run.pointee.immediate_exit = 0
     }
 
+    /// KVM_GET_MP_STATE: running, halted in the kernel, or (an application processor) waiting for
+    /// INIT and SIPI. Only meaningful with the in-kernel irqchip.
+    func multiprocessingState() throws(KVMError) -> UInt32 {
+        var state = kvm_mp_state()
+        guard ckvm_ioctl_pointer(fd, CKVM_GET_MP_STATE, &state) == 0 else { throw .systemCall("KVM_GET_MP_STATE", .current) }
+        return state.mp_state
+    }
+
+    /// The guest-physical address of `linear` through the vCPU's current page tables, or nil when
+    /// it is not mapped.
+    func translate(_ linear: UInt64) -> UInt64? {
+        var translation = kvm_translation()
+        translation.linear_address = linear
+        guard ckvm_ioctl_pointer(fd, CKVM_TRANSLATE, &translation) == 0, translation.valid != 0 else { return nil }
+        return translation.physical_address
+    }
+
+    func events() throws(KVMError) -> kvm_vcpu_events {
+        var events = kvm_vcpu_events()
+        guard ckvm_ioctl_pointer(fd, CKVM_GET_VCPU_EVENTS, &events) == 0 else { throw .systemCall("KVM_GET_VCPU_EVENTS", .current) }
+        return events
+    }
+
+    func setEvents(_ events: kvm_vcpu_events) throws(KVMError) {
+        var events = events
+        guard ckvm_ioctl_pointer(fd, CKVM_SET_VCPU_EVENTS, &events) == 0 else { throw .systemCall("KVM_SET_VCPU_EVENTS", .current) }
+    }
+
+    /// KVM's binary statistics file for this vCPU (KVM_GET_STATS_FD), or nil where KVM has none.
+    /// The caller closes it.
+    func statisticsFile() -> Int32? {
+        let stats = ckvm_ioctl_value(fd, CKVM_GET_STATS_FD, 0)
+        return stats >= 0 ? stats : nil
+    }
+
     // MARK: running
 
     /// One KVM_RUN, decoded. `timedOut` is asked only after EINTR.
     func runOnce(timedOut: () -> Bool) -> VMExit {
         if ckvm_ioctl_value(fd, CKVM_RUN, 0) != 0 {
             let error = Errno.current
+            if error == .tryAgain { return .again }
             return error == .interrupted ? .interrupted(timedOut: timedOut()) : .runFailed(error)
         }
         return decodeExit(timedOut: timedOut)

@@ -17,6 +17,9 @@ enum VMExit {
     case interrupted(timedOut: Bool)
     /// KVM_RUN failed with another errno.
     case runFailed(Errno)
+    /// KVM_RUN returned EAGAIN without running the guest: an application processor that was waiting
+    /// for INIT and SIPI has received them. Not an exit of the guest: the run loop re-enters at once.
+    case again
     case unknown(reason: UInt32)
 
     var kind: ExitKind {
@@ -30,7 +33,7 @@ enum VMExit {
         case .exception: .exception
         case .debug: .debug
         case .systemEvent: .systemEvent
-        case .interrupted: .interrupted
+        case .interrupted, .again: .interrupted
         case .runFailed, .unknown: .other
         }
     }

@@ -5,14 +5,18 @@ import CKVM
 import Synchronization
 
 /// Stops guests that never leave the CPU. One thread for the process keeps the deadlines of all runs in
-/// flight; when one passes, it sets that run's `kvm_run.immediate_exit` and then signals the run's
-/// thread. The signal's handler does nothing and is installed without SA_RESTART, so a KVM_RUN in
-/// progress returns EINTR at once, and `immediate_exit` makes a KVM_RUN that was about to start return
-/// EINTR too. No guest instruction stream (a `jmp $` at ring 0, a real-mode triple-fault runaway, a
-/// `vmcall` livelock) can outlast it.
+/// flight; when one passes, it sets `kvm_run.immediate_exit` of each of the run's vCPUs and then
+/// signals their threads. The signal's handler does nothing and is installed without SA_RESTART, so a
+/// KVM_RUN in progress returns EINTR at once, and `immediate_exit` makes a KVM_RUN that was about to
+/// start return EINTR too. No guest instruction stream (a `jmp $` at ring 0, a real-mode triple-fault
+/// runaway, a `vmcall` livelock) can outlast it.
 ///
-/// Runs block the signal on their thread except inside KVM_RUN (KVM_SET_SIGNAL_MASK), so it can never
-/// interrupt anything else the calling thread does.
+/// The same kick ends a run's other vCPUs when one of them ends it (`stop`), and, as a probe without
+/// `immediate_exit`, lets a `pc` machine's vCPUs look at their state while KVM keeps them halted in
+/// the kernel (`Probes`).
+///
+/// Runs block the signal on their threads except inside KVM_RUN (KVM_SET_SIGNAL_MASK), so it can
+/// never interrupt anything else those threads do.
 final class Watchdog: @unchecked Sendable {
     // unchecked Sendable: every mutable field is guarded by `mutex`.
     static let shared = Watchdog()
@@ -20,18 +24,43 @@ final class Watchdog: @unchecked Sendable {
     /// The signal used to kick a vCPU thread out of KVM_RUN.
     static let signal: Int32 = ckvm_sigrtmin() + 2
 
-    /// One armed deadline. `fired` is read by the run's own thread after EINTR.
+    /// How often to probe a run's vCPUs: first after `first`, then at doubling intervals up to `longest`.
+    struct Probes: Sendable {
+        var first: Duration
+        var longest: Duration
+    }
+
+    /// One vCPU thread of a run: who to signal, and whose kvm_run to set immediate_exit in.
+    fileprivate struct Target {
+        let thread: pthread_t
+        let run: UnsafeMutablePointer<kvm_run>
+    }
+
+    /// One run's deadline. `fired` is read by the run's threads after EINTR.
     final class Alarm: Sendable {
         let deadline: UInt64 // CLOCK_MONOTONIC nanoseconds
         let fired = Atomic<Bool>(false)
-        fileprivate let thread: pthread_t
-        fileprivate nonisolated(unsafe) let run: UnsafeMutablePointer<kvm_run>
+        /// Set by `stop`: another vCPU ended the run.
+        let stopped = Atomic<Bool>(false)
+        fileprivate nonisolated(unsafe) var targets: [ObjectIdentifier: Target] = [:] // guarded by the watchdog's mutex
+        fileprivate nonisolated(unsafe) var nextProbe = UInt64.max
+        fileprivate nonisolated(unsafe) var probeInterval: UInt64 = 0
+        fileprivate let longestProbe: UInt64
 
-        fileprivate init(deadline: UInt64, thread: pthread_t, run: UnsafeMutablePointer<kvm_run>) {
+        fileprivate init(deadline: UInt64, probes: Probes?) {
             self.deadline = deadline
-            self.thread = thread
-            self.run = run
+            longestProbe = probes.map { Watchdog.nanoseconds($0.longest) } ?? 0
+            if let probes {
+                probeInterval = Watchdog.nanoseconds(probes.first)
+                nextProbe = Watchdog.now() &+ probeInterval
+            }
         }
+    }
+
+    /// What a vCPU thread holds while it is attached to an alarm.
+    final class Attachment: Sendable {
+        fileprivate let alarm: Alarm
+        fileprivate init(_ alarm: Alarm) { self.alarm = alarm }
     }
 
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -69,34 +98,75 @@ final class Watchdog: @unchecked Sendable {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
-    /// Arms a deadline for the calling thread's run. Disarm it before `run` is unmapped.
-    func arm(after timeout: Duration, run: UnsafeMutablePointer<kvm_run>) -> Alarm {
-        let (seconds, attoseconds) = timeout.components
-        let nanoseconds = UInt64(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        let span = nanoseconds.overflow ? UInt64.max / 2 : nanoseconds.partialValue + UInt64(attoseconds / 1_000_000_000)
-        let alarm = Alarm(deadline: Self.now() &+ min(span, UInt64.max / 2), thread: pthread_self(), run: run)
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        let whole = UInt64(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return whole.overflow ? UInt64.max / 2 : min(whole.partialValue + UInt64(attoseconds / 1_000_000_000), UInt64.max / 2)
+    }
+
+    /// Arms a deadline for a run (and probes, for machines whose vCPUs halt inside KVM). Its vCPU
+    /// threads attach themselves; disarm it once they have all detached.
+    func arm(after timeout: Duration, probes: Probes? = nil) -> Alarm {
+        let alarm = Alarm(deadline: Self.now() &+ Self.nanoseconds(timeout), probes: probes)
         pthread_mutex_lock(mutex)
         alarms[ObjectIdentifier(alarm)] = alarm
         // Wake the thread only if it would otherwise sleep past this deadline: runs with equal timeouts
         // arm later deadlines than the one it is waiting for, and then cost no wakeup at all.
-        let wake = alarm.deadline < nextWakeup
+        let wake = min(alarm.deadline, alarm.nextProbe) < nextWakeup
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(condition) }
         return alarm
     }
 
-    /// Disarms; after this returns the watchdog never touches the alarm's thread or kvm_run again.
+    /// Registers the calling thread, running `run`, as one of the alarm's vCPUs. Detach it before
+    /// `run` is unmapped. If the run already timed out or was stopped, the vCPU exits at once.
+    func attach(_ alarm: Alarm, run: UnsafeMutablePointer<kvm_run>) -> Attachment {
+        let attachment = Attachment(alarm)
+        pthread_mutex_lock(mutex)
+        alarm.targets[ObjectIdentifier(attachment)] = Target(thread: pthread_self(), run: run)
+        if alarm.fired.load(ordering: .sequentiallyConsistent) || alarm.stopped.load(ordering: .sequentiallyConsistent) {
+            ckvm_request_immediate_exit(run)
+        }
+        pthread_mutex_unlock(mutex)
+        return attachment
+    }
+
+    /// After this returns the watchdog never touches the attachment's thread or kvm_run again.
+    func detach(_ attachment: Attachment) {
+        pthread_mutex_lock(mutex)
+        attachment.alarm.targets[ObjectIdentifier(attachment)] = nil
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Kicks every attached vCPU of the run out of KVM_RUN for good: one of them ended the run.
+    func stop(_ alarm: Alarm) {
+        pthread_mutex_lock(mutex)
+        alarm.stopped.store(true, ordering: .sequentiallyConsistent)
+        kick(alarm, exiting: true)
+        pthread_mutex_unlock(mutex)
+    }
+
     func disarm(_ alarm: Alarm) {
         pthread_mutex_lock(mutex)
         alarms[ObjectIdentifier(alarm)] = nil
         pthread_mutex_unlock(mutex)
     }
 
-    /// Whether an alarm is armed for `thread` (tests: no run may leave one behind).
+    /// Whether an alarm has `thread` attached (tests: no run may leave one behind).
     func hasAlarm(for thread: pthread_t) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return alarms.values.contains { pthread_equal($0.thread, thread) != 0 }
+        return alarms.values.contains { $0.targets.values.contains { pthread_equal($0.thread, thread) != 0 } }
+    }
+
+    /// Signals every attached thread; with `exiting`, sets their immediate_exit first. Under `mutex`.
+    private func kick(_ alarm: Alarm, exiting: Bool) {
+        for target in alarm.targets.values {
+            // Safe: the target is attached, so its run is still mapped and its thread still in the run
+            // loop (detach takes this lock before either goes away).
+            if exiting { ckvm_request_immediate_exit(target.run) }
+            pthread_kill(target.thread, Self.signal)
+        }
     }
 
     private func watch() -> Never {
@@ -107,14 +177,16 @@ final class Watchdog: @unchecked Sendable {
             for alarm in alarms.values {
                 if alarm.deadline <= now {
                     alarm.fired.store(true, ordering: .sequentiallyConsistent)
-                    // Safe: the alarm is armed, so its run is still mapped and its thread still in the
-                    // run loop (disarm takes this lock before either goes away).
-                    ckvm_request_immediate_exit(alarm.run)
-                    pthread_kill(alarm.thread, Self.signal)
+                    kick(alarm, exiting: true)
                     alarms[ObjectIdentifier(alarm)] = nil
-                } else {
-                    earliest = min(earliest, alarm.deadline)
+                    continue
                 }
+                if alarm.nextProbe <= now {
+                    kick(alarm, exiting: false)
+                    alarm.probeInterval = min(alarm.probeInterval * 2, alarm.longestProbe)
+                    alarm.nextProbe = now &+ alarm.probeInterval
+                }
+                earliest = min(earliest, alarm.deadline, alarm.nextProbe)
             }
             nextWakeup = earliest
             if earliest == UInt64.max {
@@ -155,8 +227,10 @@ struct SignalBlock: ~Copyable {
         return set
     }
 
-    /// Takes every pending watchdog signal off this thread without waiting (it is blocked here).
-    private static func drain() {
+    /// Takes every pending watchdog signal off this thread without waiting (it is blocked here). After
+    /// a kick that is not the end of the run (a probe), this must run before the next KVM_RUN: the
+    /// signal, unblocked only inside KVM_RUN, would otherwise still be pending and end it at once.
+    static func drain() {
         var set = watchdogSet()
         var now = timespec(tv_sec: 0, tv_nsec: 0)
         while sigtimedwait(&set, nil, &now) == Watchdog.signal {}

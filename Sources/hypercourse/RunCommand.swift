@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
               hypercourse run --repeat 200 --json hello.bin
               hypercourse run --append "verbose" --initrd "data.bin size=4" kernel.elf
 
-            Limits: --memory 1 to 1024 MiB; --timeout 0.001 to 600 s; --output-limit 0 to 16 MiB; \
+            Limits: --memory 1 to 1024 MiB; --cpus 1 to 8; --timeout 0.001 to 600 s; --output-limit 0 to 16 MiB; \
             --exit-limit 1 to 100000000; --steps 0 to 1000; --repeat 1 to 100000 (the same limits as \
             an exercise's options).
 
@@ -41,6 +41,18 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Guest RAM in MiB, 1 to 1024 (default 16, or 128 for a Multiboot kernel).")
     var memory: Int?
+
+    @Option(help: "The machine: lesson (one vCPU, no interrupt controller; the default for flat images) or pc (in-kernel PICs, IOAPIC, local APICs and PIT, fw_cfg, several vCPUs; the default for Multiboot kernels).")
+    var machine: MachineProfile?
+
+    @Option(help: "vCPUs on the pc machine, 1 to 8; application processors wait for INIT-SIPI-SIPI.")
+    var cpus: Int = 1
+
+    @Option(help: "The pc machine's CPU model: hypercourse64 (fixed, qemu64-like; the default) or host (KVM's supported CPUID, as qemu -cpu host).")
+    var cpu: CPUModel = .hypercourse64
+
+    @Flag(help: "Log the pages the guest writes; a write of a number to port 0x508 records a checkpoint (pages written since the last one).")
+    var dirtyLog = false
 
     @Option(help: "A Multiboot kernel's command line, after its file name (as qemu's -append).")
     var append: String?
@@ -82,6 +94,10 @@ struct RunCommand: ParsableCommand {
         run.memoryMiB = memory
         run.appendText = append
         run.initrds = initrd
+        run.machine = machine
+        run.cpus = cpus
+        run.cpu = cpu
+        run.dirtyLog = dirtyLog
         run.timeoutSeconds = timeout
         run.outputLimit = outputLimit
         run.exitLimit = exitLimit
@@ -108,3 +124,5 @@ struct RunCommand: ParsableCommand {
 }
 
 extension GuestMode: ExpressibleByArgument {}
+extension MachineProfile: ExpressibleByArgument {}
+extension CPUModel: ExpressibleByArgument {}

@@ -37,7 +37,8 @@ enum TestKernels {
             if source.hasSuffix(".asm") {
                 try run(tool("nasm"), ["-f", wide ? "elf64" : "elf32", "-o", object] + defines.map { "-D" + $0 } + [input])
             } else {
-                try run(tool("clang"), ["--target=\(wide ? "x86_64" : "i386")-unknown-none-elf", "-m32", "-ffreestanding",
+                guard !wide else { throw TestKVM.AssemblyFailed(message: "C test kernels are 32-bit") }
+                try run(tool("clang"), ["--target=i386-unknown-none-elf", "-ffreestanding",
                                         "-fno-pic", "-fno-stack-protector", "-mno-sse", "-mno-mmx", "-O2", "-c",
                                         "-I", folder.path, "-o", object] + defines.map { "-D" + $0 } + [input])
             }
@@ -49,6 +50,16 @@ enum TestKernels {
         let built = Built(elf: [UInt8](try Data(contentsOf: URL(fileURLWithPath: output))), path: output)
         cache.withLock { $0[key] = built }
         return built
+    }
+
+    /// Assembles a file in `Kernels/` with `nasm -f bin` into a flat image.
+    static func flat(_ source: String, defines: [String] = []) throws -> [UInt8] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hv-flat-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("image.bin").path
+        try run(tool("nasm"), ["-f", "bin", "-o", output] + defines.map { "-D" + $0 } + [folder.appendingPathComponent(source).path])
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))
     }
 
     private static func run(_ executable: String, _ arguments: [String]) throws {
@@ -69,7 +80,7 @@ enum TestKernels {
     /// Boots a kernel with the given command line and modules.
     static func boot(_ built: Built, name: String = "kernel.elf", append: String = "", modules: [MultibootKernel.Module] = [],
                      configure: (inout MachineConfig) -> Void = { _ in }) throws -> RunResult {
-        var config = MachineConfig(memoryMiB: 128)
+        var config = MachineConfig(memoryMiB: 128, machine: .pc)
         configure(&config)
         let kernel = MultibootKernel(file: built.elf, name: name, appendText: append, modules: modules)
         return try (TestKVM.system ?? TestKVM.kvm()).run(.multiboot(kernel), config: config)

@@ -14,11 +14,16 @@ static const unsigned long CKVM_GET_API_VERSION = KVM_GET_API_VERSION;
 static const unsigned long CKVM_CREATE_VM = KVM_CREATE_VM;
 static const unsigned long CKVM_CHECK_EXTENSION = KVM_CHECK_EXTENSION;
 static const unsigned long CKVM_GET_VCPU_MMAP_SIZE = KVM_GET_VCPU_MMAP_SIZE;
+static const unsigned long CKVM_GET_SUPPORTED_CPUID = KVM_GET_SUPPORTED_CPUID;
 
 // MARK: request numbers (VM fd)
 static const unsigned long CKVM_SET_USER_MEMORY_REGION = KVM_SET_USER_MEMORY_REGION;
 static const unsigned long CKVM_SET_TSS_ADDR = KVM_SET_TSS_ADDR;
 static const unsigned long CKVM_CREATE_VCPU = KVM_CREATE_VCPU;
+static const unsigned long CKVM_CREATE_IRQCHIP = KVM_CREATE_IRQCHIP;
+static const unsigned long CKVM_CREATE_PIT2 = KVM_CREATE_PIT2;
+static const unsigned long CKVM_GET_DIRTY_LOG = KVM_GET_DIRTY_LOG;
+static const unsigned long CKVM_SET_IDENTITY_MAP_ADDR = KVM_SET_IDENTITY_MAP_ADDR;
 
 // MARK: request numbers (vCPU fd)
 static const unsigned long CKVM_RUN = KVM_RUN;
@@ -29,6 +34,12 @@ static const unsigned long CKVM_SET_SREGS = KVM_SET_SREGS;
 static const unsigned long CKVM_SET_CPUID2 = KVM_SET_CPUID2;
 static const unsigned long CKVM_SET_GUEST_DEBUG = KVM_SET_GUEST_DEBUG;
 static const unsigned long CKVM_SET_SIGNAL_MASK = KVM_SET_SIGNAL_MASK;
+static const unsigned long CKVM_GET_MP_STATE = KVM_GET_MP_STATE;
+static const unsigned long CKVM_TRANSLATE = KVM_TRANSLATE;
+static const unsigned long CKVM_GET_VCPU_EVENTS = KVM_GET_VCPU_EVENTS;
+static const unsigned long CKVM_SET_VCPU_EVENTS = KVM_SET_VCPU_EVENTS;
+static const unsigned long CKVM_GET_STATS_FD = KVM_GET_STATS_FD;
+static const unsigned long CKVM_INTERRUPT = KVM_INTERRUPT;
 
 // MARK: flag values whose macros are expressions
 static const unsigned long long CKVM_SYNC_X86_REGS = KVM_SYNC_X86_REGS;
@@ -58,6 +69,14 @@ static inline void *ckvm_run_io_data(struct kvm_run *run) { return (char *)run +
 
 /// The 8-byte MMIO data buffer inside the mapped kvm_run.
 static inline void *ckvm_run_mmio_data(struct kvm_run *run) { return run->mmio.data; }
+
+/// KVM_GET_DIRTY_LOG for one slot into `bitmap` (one bit a page): the bitmap pointer sits in an
+/// anonymous union Swift does not reach.
+static inline int ckvm_get_dirty_log(int vm_fd, unsigned int slot, void *bitmap) {
+    struct kvm_dirty_log log = { .slot = slot };
+    log.dirty_bitmap = bitmap;
+    return ioctl(vm_fd, KVM_GET_DIRTY_LOG, &log);
+}
 
 /// Sets immediate_exit from another thread (the watchdog) with a real atomic store.
 static inline void ckvm_request_immediate_exit(struct kvm_run *run) {
