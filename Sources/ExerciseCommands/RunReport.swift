@@ -1,9 +1,11 @@
 import Exercises
 import Hypervisor
 
-/// The JSON object `hypercourse run --json` prints: exactly the keys `output`, `end`, `exitCounts`,
-/// `registers`, `timing`, plus `trace` with `--trace` and `steps` with `--steps`. Numbers that can
-/// exceed 2^53 (registers, addresses, values) are hex strings, so every JSON reader gets them exactly.
+/// The JSON object `hypercourse run --json` prints: the keys `output`, `end`, `exitCounts`,
+/// `registers`, `timing`, `machine`, `cpus`, `endedBy`, `vcpus`, plus `trace` with `--trace`, `steps`
+/// with `--steps`, `checkpoints` with `--dirty-log`, and `removedCPUIDBits` and `assists` on the pc
+/// machine. Numbers that can exceed 2^53 (registers, addresses, values) are hex strings, so every
+/// JSON reader gets them exactly.
 public struct RunReport: Encodable, Sendable {
     public struct End: Encodable, Sendable, Hashable {
         /// `halt`, `exit`, `crash`, `timeout`, `output-limit`, `exit-limit`.
@@ -35,6 +37,8 @@ public struct RunReport: Encodable, Sendable {
         /// True when `rip` is the address after the instruction (see `TraceEntry.ripFollowsInstruction`).
         public var ripFollowsInstruction: Bool
         public var csBase: String
+        /// The vCPU that took the exit.
+        public var cpu: Int
     }
 
     public struct StepItem: Encodable, Sendable, Hashable {
@@ -61,6 +65,15 @@ public struct RunReport: Encodable, Sendable {
     public var trace: [TraceItem]?
     public var steps: [StepItem]?
     public var timing: Timing
+    /// `lesson` or `pc`.
+    public var machine: String
+    public var cpus: Int
+    /// The vCPU whose exit ended the run; null when none did alone (every vCPU halted, the timeout).
+    public var endedBy: Int?
+    public var vcpus: [VCPUItem]
+    public var checkpoints: [CheckpointItem]?
+    public var removedCPUIDBits: [RemovedBitsItem]?
+    public var assists: [String: Int]?
 
     /// Describes `last`, with timing over every run in `elapsed` (one per run, in microseconds).
     public init(last: RunResult, elapsedMicros: [Double]) {
@@ -81,12 +94,22 @@ public struct RunReport: Encodable, Sendable {
         }
         timing = Timing(runs: elapsedMicros.count, medianMicros: Self.percentile(elapsedMicros, 0.5),
                         p90Micros: Self.percentile(elapsedMicros, 0.9))
+        machine = last.machine.rawValue
+        cpus = last.vcpus.count
+        endedBy = last.endedBy
+        vcpus = last.vcpus.map(Self.vcpuItem)
+        checkpoints = last.checkpoints.map { $0.map(Self.checkpointItem) }
+        if last.machine == .pc {
+            removedCPUIDBits = last.removedCPUIDBits.map(Self.removedItem)
+            assists = last.assists
+        }
     }
 
     static func item(_ entry: TraceEntry) -> TraceItem {
         TraceItem(index: entry.index, exit: entry.exitNumber, kind: entry.kind.rawValue, port: entry.port.map { hex($0) },
                   address: entry.address.map { hex($0) }, size: entry.size, value: entry.value.map { hex($0) },
-                  rip: hex(entry.rip), ripFollowsInstruction: entry.ripFollowsInstruction, csBase: hex(entry.csBase))
+                  rip: hex(entry.rip), ripFollowsInstruction: entry.ripFollowsInstruction, csBase: hex(entry.csBase),
+                  cpu: entry.cpu)
     }
 
     /// Registers print at full width, so columns of them line up.

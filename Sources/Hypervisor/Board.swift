@@ -42,7 +42,7 @@ final class Board: Sendable {
             let number = state.dispatcher.counts.total - 1
             if case .checkpoint(let value) = action {
                 if let dirtyLog {
-                    state.checkpoints.append(try dirtyLog.checkpoint(value, cpu: cpu, exit: number))
+                    state.checkpoints.append(try dirtyLog.checkpoint(value, cpu: cpu, exitNumber: number))
                 }
                 action = state.dispatcher.counts.total >= state.dispatcher.exitLimit ? .end(.exitLimit) : .resume
             }

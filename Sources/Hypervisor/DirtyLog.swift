@@ -15,7 +15,7 @@ final class DirtyLog: Sendable {
         self.pages = Int(memoryBytes / 4096)
     }
 
-    func checkpoint(_ number: UInt32, cpu: Int, exit: Int) throws(KVMError) -> Checkpoint {
+    func checkpoint(_ number: UInt32, cpu: Int, exitNumber: Int) throws(KVMError) -> Checkpoint {
         var bitmap = [UInt64](repeating: 0, count: (pages + 63) / 64)
         // Safe: the bitmap has one bit for every page of the slot (KVM writes exactly that many, rounded
         // up to 64 bits), and it lives across the call.
@@ -23,7 +23,7 @@ final class DirtyLog: Sendable {
         guard result == 0 else { throw .systemCall("KVM_GET_DIRTY_LOG", .current) }
         let ranges = Self.ranges(bitmap, pages: pages)
         let count = bitmap.reduce(0) { $0 + $1.nonzeroBitCount }
-        return Checkpoint(number: number, cpu: cpu, exit: exit, pages: count, ranges: ranges)
+        return Checkpoint(number: number, cpu: cpu, exitNumber: exitNumber, pages: count, ranges: ranges)
     }
 
     /// Runs of consecutive set bits as byte ranges of guest-physical memory.
@@ -63,16 +63,16 @@ public struct Checkpoint: Sendable, Hashable, Codable {
     /// The vCPU that wrote it.
     public var cpu: Int
     /// The run's exit number of that write (its index in the exit timeline).
-    public var exit: Int
+    public var exitNumber: Int
     /// 4 KiB pages written since the previous checkpoint (by any vCPU, or by KVM on the guest's behalf).
     public var pages: Int
     /// The same pages as ranges, in address order.
     public var ranges: [PageRange]
 
-    public init(number: UInt32, cpu: Int, exit: Int, pages: Int, ranges: [PageRange]) {
+    public init(number: UInt32, cpu: Int, exitNumber: Int, pages: Int, ranges: [PageRange]) {
         self.number = number
         self.cpu = cpu
-        self.exit = exit
+        self.exitNumber = exitNumber
         self.pages = pages
         self.ranges = ranges
     }

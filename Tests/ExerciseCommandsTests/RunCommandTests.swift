@@ -64,7 +64,7 @@ struct RunCommandTests {
         let result = try run(["--mode", "user", "--trace", "--repeat", "3", "--json", source.path])
         #expect(result.status == 1) // exit 3: a non-zero guest status
         let object = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
-        #expect(Set(object.keys) == ["output", "end", "exitCounts", "registers", "timing", "trace"])
+        #expect(Set(object.keys) == ["output", "end", "exitCounts", "registers", "timing", "trace", "machine", "cpus", "endedBy", "vcpus"])
         #expect((object["end"] as? [String: Any])?["status"] as? Int == 3)
         #expect(object["output"] as? String == "\u{FFFD}")
         #expect((object["timing"] as? [String: Any])?["runs"] as? Int == 3)

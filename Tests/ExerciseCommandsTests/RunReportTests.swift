@@ -32,9 +32,9 @@ import Testing
 
     @Test func jsonHasExactlyTheDocumentedKeys() throws {
         let plain = try json(RunReport(last: result(.halt), elapsedMicros: [420]))
-        #expect(Set(plain.keys) == ["output", "end", "exitCounts", "registers", "timing"])
+        #expect(Set(plain.keys) == ["output", "end", "exitCounts", "registers", "timing", "machine", "cpus", "endedBy", "vcpus"])
         let traced = try json(RunReport(last: result(.halt, trace: true), elapsedMicros: [420]))
-        #expect(Set(traced.keys) == ["output", "end", "exitCounts", "registers", "timing", "trace"])
+        #expect(Set(traced.keys) == ["output", "end", "exitCounts", "registers", "timing", "trace", "machine", "cpus", "endedBy", "vcpus"])
         let end = try #require(plain["end"] as? [String: Any])
         #expect(end["reason"] as? String == "halt" && end["status"] is NSNull)
         #expect(plain["exitCounts"] as? [String: Int] == ["io-out": 13, "hlt": 1])
