@@ -57,7 +57,10 @@ public struct ExerciseSpec: Sendable, Hashable {
             throw fail("unknown exercise language '\(input.language)' (use \(GuestLanguage.knownWords))")
         }
         var values: [String: String] = [:]
-        for option in input.options {
+        for (index, option) in input.options.enumerated() {
+            if let fix = colonSpelling(input.options, at: index) {
+                throw fail("options are written key=value: write '\(fix.right)', not '\(fix.wrong)'")
+            }
             guard knownOptions.contains(option.key) else {
                 let hint = didYouMean(option.key, in: knownOptions)
                 throw fail("unknown exercise option '\(option.key)'\(hint); known options: \(knownOptions.joined(separator: ", "))")
@@ -149,6 +152,22 @@ public struct ExerciseSpec: Sendable, Hashable {
             id: id, language: language, mode: mode, memoryMiB: memory, timeoutNanoseconds: timeout, expect: expect,
             trace: trace, steps: steps, outputLimit: outputLimit, exitLimit: exitLimit, sourceFile: sourceFile,
             source: source, input: input)
+    }
+
+    /// `expect: crash` or `expect:crash` (YAML's spelling, natural to write) for `expect=crash`: the
+    /// words as written and as they should be, when the option at `index` is a known name and a colon.
+    static func colonSpelling(_ options: [ExerciseBlock.Option], at index: Int) -> (wrong: String, right: String)? {
+        let option = options[index]
+        guard option.value.isEmpty, let colon = option.key.firstIndex(of: ":"),
+              knownOptions.contains(String(option.key[..<colon])) else { return nil }
+        let name = String(option.key[..<colon])
+        var value = String(option.key[option.key.index(after: colon)...])
+        var wrong = option.key
+        if value.isEmpty, index + 1 < options.count, options[index + 1].value.isEmpty {
+            value = options[index + 1].key
+            wrong += " " + value
+        }
+        return (wrong, value.isEmpty ? "\(name)=VALUE" : "\(name)=\(value)")
     }
 
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>, unit: String,

@@ -124,6 +124,20 @@ import Testing
         #expect(problem(input("id=a", language: "rust"))?.message.contains("unknown exercise language 'rust' (use asm or c)") == true)
     }
 
+    /// `expect: crash` is how YAML would say it; the error says how an option is written, at the fence.
+    @Test(arguments: [
+        ("id=a expect: crash", "write 'expect=crash', not 'expect: crash'"),
+        ("id=a expect:crash", "write 'expect=crash', not 'expect:crash'"),
+        ("id=a mode: long trace", "write 'mode=long', not 'mode: long'"),
+        ("id=a expect: exit:3", "write 'expect=exit:3', not 'expect: exit:3'"),
+        ("id=a timeout: steps=3", "write 'timeout=VALUE', not 'timeout:'"),
+    ])
+    func colonSpellingGetsAHint(options: String, hint: String) throws {
+        let found = try #require(problem(input(options)))
+        #expect(found.message == "options are written key=value: \(hint)")
+        #expect(found.line == 7)
+    }
+
     @Test func badValues() {
         #expect(problem(input("mode=real"))?.message.contains("has no id") == true)
         #expect(problem(input("id=Hello_World"))?.message.contains("lowercase") == true)

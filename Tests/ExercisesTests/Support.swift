@@ -15,7 +15,9 @@ final class TestCourse: @unchecked Sendable {
 
     init() {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ex-course-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: root.appendingPathComponent("content"), withIntermediateDirectories: true)
+        reportingFailure("making a scratch course") { [root] in
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("content"), withIntermediateDirectories: true)
+        }
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
@@ -23,8 +25,10 @@ final class TestCourse: @unchecked Sendable {
     @discardableResult
     func write(_ path: String, _ text: String) -> URL {
         let url = content.appendingPathComponent(path)
-        try! FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try! text.write(to: url, atomically: true, encoding: .utf8)
+        reportingFailure("writing \(path)") {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
         return url
     }
 
@@ -100,4 +104,14 @@ enum Guests {
         }
 
         """
+}
+
+/// Runs a test helper's file operation; a failure is reported as an issue of the running test
+/// instead of trapping (`try!`, `precondition`), which would end every test in the process.
+func reportingFailure(_ what: String, sourceLocation: Testing.SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+    do {
+        try body()
+    } catch {
+        Issue.record("\(what): \(error)", sourceLocation: sourceLocation)
+    }
 }

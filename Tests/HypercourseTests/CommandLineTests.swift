@@ -68,3 +68,17 @@ import Testing
         #expect(help.contains("Examples:"))
     }
 }
+
+/// The helpers report a broken precondition as a failure of the test that tripped it; the rest of
+/// the suite goes on running.
+@Suite struct TestSupportTests {
+    @Test func anEditThatChangesNothingFailsOnlyItsTest() {
+        let course = FixtureCourse()
+        withKnownIssue("the edit changed nothing") {
+            course.edit("content/course.yml") { $0 }
+        }
+        withKnownIssue("writing into a missing folder") {
+            course.write("no/such/folder/file.md", "text")
+        }
+    }
+}

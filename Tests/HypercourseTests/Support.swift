@@ -30,24 +30,33 @@ final class FixtureCourse: @unchecked Sendable {
 
     init() {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hc-e2e-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try! FileManager.default.copyItem(at: Repo.fixture, to: content)
-        CourseBlocks.expand(content.appendingPathComponent(CourseBlocks.lesson))
+        reportingFailure("copying the fixture course") {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: Repo.fixture, to: content)
+            try CourseBlocks.expand(content.appendingPathComponent(CourseBlocks.lesson))
+        }
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
     func read(_ path: String) -> String { (try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)) ?? "" }
 
-    func write(_ path: String, _ text: String) {
-        try! text.write(to: root.appendingPathComponent(path), atomically: true, encoding: .utf8)
+    func write(_ path: String, _ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        reportingFailure("writing \(path)", sourceLocation: sourceLocation) {
+            try text.write(to: root.appendingPathComponent(path), atomically: true, encoding: .utf8)
+        }
     }
 
-    func edit(_ path: String, _ change: (String) -> String) {
+    /// Rewrites `path` with `change`; an edit that changes nothing is a failure of the test (it
+    /// would otherwise test the unedited file and pass for the wrong reason).
+    func edit(_ path: String, sourceLocation: Testing.SourceLocation = #_sourceLocation, _ change: (String) -> String) {
         let before = read(path)
         let after = change(before)
-        precondition(before != after, "the edit changed nothing in \(path)")
-        write(path, after)
+        guard before != after else {
+            Issue.record("the edit changed nothing in \(path)", sourceLocation: sourceLocation)
+            return
+        }
+        write(path, after, sourceLocation: sourceLocation)
     }
 
     /// The built page that holds exercise `id`.
@@ -73,7 +82,7 @@ final class FixtureCourse: @unchecked Sendable {
 
     /// Builds in this process through Site, the exercise provider and the CLI's adapter.
     func build(kvmDevice: String = KVMSystem.defaultDevicePath, promote: Bool = false) async throws -> BuildSummary {
-        let options = BuildOptions(contentDirectory: content, outputDirectory: output, themeDirectory: Repo.templates)
+        let options = BuildOptions(contentDirectory: content, outputDirectory: output)
         let provider = BuildCommand.exerciseProvider(content: content.path, kvmDevice: kvmDevice, promote: promote)
         return try await SiteBuilder(options: options, exercises: provider).build()
     }
@@ -87,11 +96,16 @@ final class FixtureCourse: @unchecked Sendable {
     /// Runs the built `hypercourse` in the scratch folder.
     func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
         let tool = try #require(Repo.tool, "the hypercourse binary was not built")
+        return try Self.run(tool, arguments, in: root, environment: environment)
+    }
+
+    /// Runs `program` in `folder` and collects its exit status and output.
+    static func run(_ program: URL, _ arguments: [String], in folder: URL, environment: [String: String]? = nil) throws -> Outcome {
         let process = Process()
-        process.executableURL = tool
+        process.executableURL = program
         process.arguments = arguments
         if let environment { process.environment = environment }
-        process.currentDirectoryURL = root
+        process.currentDirectoryURL = folder
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -129,12 +143,13 @@ enum CourseBlocks {
 
     /// Replaces each marker in `lesson` with the block from the course, and copies the files the
     /// blocks name with `src=` beside it.
-    static func expand(_ lesson: URL) {
-        var text = try! String(contentsOf: lesson, encoding: .utf8)
+    static func expand(_ lesson: URL) throws {
+        var text = try String(contentsOf: lesson, encoding: .utf8)
         for (path, id) in taken {
             let source = Repo.root.appendingPathComponent("content").appendingPathComponent(path)
             guard let block = block(id: id, in: source) else {
-                preconditionFailure("content/\(path) no longer has exercise '\(id)': take another block in \(lesson.lastPathComponent)")
+                Issue.record("content/\(path) no longer has exercise '\(id)': take another block in \(lesson.lastPathComponent)")
+                continue
             }
             text = text.replacingOccurrences(of: "\(marker)\(path) \(id) -->", with: block)
             let info = block.prefix { $0 != "\n" }
@@ -142,10 +157,10 @@ enum CourseBlocks {
                 let name = String(option.dropFirst(4))
                 let target = lesson.deletingLastPathComponent().appendingPathComponent(name)
                 try? FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try! FileManager.default.copyItem(at: source.deletingLastPathComponent().appendingPathComponent(name), to: target)
+                try FileManager.default.copyItem(at: source.deletingLastPathComponent().appendingPathComponent(name), to: target)
             }
         }
-        try! text.write(to: lesson, atomically: true, encoding: .utf8)
+        try text.write(to: lesson, atomically: true, encoding: .utf8)
     }
 
     /// The fenced exercise block with `id=ID` in `file`, fences included.
@@ -182,6 +197,16 @@ enum CourseBlocks {
               var entry = entries.first(where: { $0["id"] as? String == id }) else { return nil }
         for key in ["recorded", "host", "key", "hostDetail", "includes"] { entry.removeValue(forKey: key) }
         return entry
+    }
+}
+
+/// Runs a test helper's file operation; a failure is reported as an issue of the running test
+/// instead of trapping (`try!`, `precondition`), which would end every test in the process.
+func reportingFailure(_ what: String, sourceLocation: Testing.SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+    do {
+        try body()
+    } catch {
+        Issue.record("\(what): \(error)", sourceLocation: sourceLocation)
     }
 }
 

@@ -14,7 +14,7 @@ final class Scratch {
     let url: URL
     init() {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("hc-test-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        reportingFailure("making a scratch folder") { [url] in try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
     }
     deinit { try? FileManager.default.removeItem(at: url) }
 
@@ -24,8 +24,10 @@ final class Scratch {
         let base = url.appendingPathComponent(folder)
         for (path, text) in files {
             let file = base.appendingPathComponent(path)
-            try! FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try! text.write(to: file, atomically: true, encoding: .utf8)
+            reportingFailure("writing \(path)") {
+                try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try text.write(to: file, atomically: true, encoding: .utf8)
+            }
         }
         return base
     }
@@ -33,7 +35,7 @@ final class Scratch {
     /// A copy of the golden fixture course, to modify in a test.
     func copyFixture() -> URL {
         let target = url.appendingPathComponent("content")
-        try! FileManager.default.copyItem(at: Repo.fixture, to: target)
+        reportingFailure("copying the fixture course") { try FileManager.default.copyItem(at: Repo.fixture, to: target) }
         return target
     }
 
@@ -44,14 +46,14 @@ final class Scratch {
     func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: url.appendingPathComponent(path).path) }
 }
 
-/// Builds `content` into `scratch/out` with the repository's theme.
+/// Builds `content` into `scratch/out` with the built-in theme (the one compiled into Site).
 func build(
     _ content: URL, into scratch: Scratch, out: String = "out", provider: (any ExerciseProvider)? = nil,
     drafts: Bool = false, force: Bool = false, templates: URL? = nil
 ) async throws -> BuildSummary {
     let options = BuildOptions(
         contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent(out),
-        templatesDirectory: templates, themeDirectory: Repo.templates, includeDrafts: drafts, force: force)
+        templatesDirectory: templates, includeDrafts: drafts, force: force)
     return try await SiteBuilder(options: options, exercises: provider).build()
 }
 
@@ -71,7 +73,10 @@ func buildErrors(_ content: URL, into scratch: Scratch, out: String = "out", pro
 
 /// All matches of a regex's first capture group.
 func captures(_ pattern: String, in text: String) -> [String] {
-    let regex = try! NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators])
+    guard let regex = try? NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]) else {
+        Issue.record("bad pattern \(pattern)")
+        return []
+    }
     return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { match in
         Range(match.range(at: match.numberOfRanges > 1 ? 1 : 0), in: text).map { String(text[$0]) }
     }
@@ -85,4 +90,14 @@ func searchEntries(_ js: String) throws -> [[String: String]] {
     if json.hasSuffix(";") { json.removeLast() }
     let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
     return object["docs"] as! [[String: String]]
+}
+
+/// Runs a test helper's file operation; a failure is reported as an issue of the running test
+/// instead of trapping (`try!`, `precondition`), which would end every test in the process.
+func reportingFailure(_ what: String, sourceLocation: Testing.SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+    do {
+        try body()
+    } catch {
+        Issue.record("\(what): \(error)", sourceLocation: sourceLocation)
+    }
 }
