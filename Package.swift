@@ -43,8 +43,13 @@ let package = Package(
                 "Markdown", "Common",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
-            ]
+            ],
+            plugins: ["EmbedTheme"]
         ),
+        // templates/ compiled into Site as Swift source, so the installed binary stands alone.
+        // (Plugins/EmbedTheme/templates is a symlink to templates/: see the plugin for why.)
+        .plugin(name: "EmbedTheme", capability: .buildTool(), dependencies: ["EmbedFiles"], exclude: ["templates"]),
+        .executableTarget(name: "EmbedFiles", path: "Tools/EmbedFiles"),
 
         // MARK: Wiring
         .executableTarget(

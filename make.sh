@@ -7,6 +7,7 @@
 #                             then the browser check; this is what CI runs (.ci/run)
 #   ./make.sh browser-check   only the browser check: the built site in headless Chromium through file://
 #   ./make.sh serve           build and serve the course on http://127.0.0.1:8000 with live reload
+#   ./make.sh install         build hypercourse (release) and copy it to $PREFIX/bin (--prefix DIR; default /usr/local)
 #   ./make.sh bench-NAME      run a benchmark (see docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -108,7 +109,41 @@ task_bench_site() {
 task_serve() {
     local tool
     tool=$(release_tool)
-    "$tool" serve "$@"
+    # The binary carries the theme as it was built; pointing --templates at templates/ too makes an
+    # edit there show on the next reload without rebuilding the tool.
+    local arg theme=(--templates templates)
+    for arg in "$@"; do [[ $arg == --templates* ]] && theme=(); done
+    "$tool" serve "${theme[@]}" "$@"
+}
+
+# The tool is one self-contained file (the theme and the guest C runtime are compiled in), so
+# installing it is copying it. `--debug` installs the debug build instead; `--no-build` installs the
+# binary already built, as packagers do (and the tests, which run inside `swift test`'s build lock).
+task_install() {
+    local prefix=${PREFIX:-/usr/local} config=release build=yes
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --prefix) [[ $# -ge 2 ]] || { echo "--prefix needs a folder" >&2; exit 2; }; prefix=$2; shift 2 ;;
+            --prefix=*) prefix=${1#--prefix=}; shift ;;
+            --debug) config=debug; shift ;;
+            --no-build) build=no; shift ;;
+            *) echo "install: unknown option '$1' (use --prefix DIR, --debug, --no-build)" >&2; exit 2 ;;
+        esac
+    done
+    if [[ $build == yes ]]; then
+        ensure_swift
+        ensure_debs "${BUILD_DEBS[@]}"
+        say "building hypercourse ($config)"
+        swift build -c "$config" --product hypercourse >&2
+    fi
+    [[ -x .build/$config/hypercourse ]] || { echo "no .build/$config/hypercourse to install: build it first" >&2; exit 1; }
+    install -d "$prefix/bin"
+    install -m 0755 ".build/$config/hypercourse" "$prefix/bin/hypercourse"
+    say "installed $prefix/bin/hypercourse"
+    case ":$PATH:" in
+        *":$prefix/bin:"*) ;;
+        *) say "$prefix/bin is not on PATH; add it, or run $prefix/bin/hypercourse" ;;
+    esac
 }
 
 task_bench_exercises() {
@@ -127,15 +162,16 @@ task_bench_hypervisor() {
 }
 
 task="${1:-}"
-[[ -n $task ]] || { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ -n $task ]] || { sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 shift
 case "$task" in
     site) task_site "$@" ;;
     test) task_test "$@" ;;
     browser-check) task_browser_check "$@" ;;
     serve) task_serve "$@" ;;
+    install) task_install "$@" ;;
     bench-hypervisor) task_bench_hypervisor "$@" ;;
     bench-site) task_bench_site "$@" ;;
     bench-exercises) task_bench_exercises "$@" ;;
-    *) echo "unknown task '$task'" >&2; sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) echo "unknown task '$task'" >&2; sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

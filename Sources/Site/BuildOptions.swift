@@ -7,7 +7,7 @@ public struct BuildOptions: Sendable {
     public var outputDirectory: URL
     /// Templates layered over the built-in theme and the course's own overrides (`--templates`).
     public var templatesDirectory: URL?
-    /// The built-in theme; nil finds `templates/` in the working directory or beside the executable.
+    /// A folder used instead of the built-in theme (the one compiled into the program) when set.
     public var themeDirectory: URL?
     /// Include lessons marked `draft: true`.
     public var includeDrafts: Bool

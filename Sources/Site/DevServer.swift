@@ -286,7 +286,7 @@ public struct ChangeWatcher: Sendable {
     public init(watching options: BuildOptions) {
         var folders = [options.contentDirectory]
         if let templates = options.templatesDirectory { folders.append(templates) }
-        if let theme = options.themeDirectory ?? Theme.builtInDirectory() { folders.append(theme) }
+        if let theme = options.themeDirectory { folders.append(theme) }
         self.init(folders: folders)
     }
 

@@ -49,7 +49,6 @@ struct OutputFolder {
             (URL(fileURLWithPath: fm.currentDirectoryPath), "the working directory"),
             (fm.homeDirectoryForCurrentUser, "the home folder"),
         ]
-        if let theme = Theme.builtInDirectory() { guarded.append((theme, "the built-in theme")) }
         guarded += protecting.map { ($0, "the templates folder \(DisplayPath.of($0))") }
         for (folder, name) in guarded where Self.contains(folder.standardizedFileURL, spellings) {
             return "refusing to use '\(out)' as the output folder: it holds \(name), and replacing it would delete it"

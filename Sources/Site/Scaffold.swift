@@ -5,11 +5,16 @@ import Foundation
 /// the chapter's existing lessons.
 public enum Scaffold {
     /// Creates the lesson and returns its file. `chapter` is a folder name (`05-kvm`) or a chapter
-    /// slug (`kvm`); with `createChapter`, a missing chapter folder is created.
-    public static func newLesson(contentDirectory: URL, chapter: String, title: String, createChapter: Bool = false) throws -> URL {
+    /// slug (`kvm`); with `createChapter`, a missing chapter folder is created. The file is named
+    /// after `slug`, else after the title (`LessonSlug`).
+    public static func newLesson(contentDirectory: URL, chapter: String, title: String, slug chosen: String? = nil,
+                                 createChapter: Bool = false) throws -> URL {
         let fm = FileManager.default
         let trimmedTitle = title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmedTitle.isEmpty else { throw SiteError("the lesson title must not be empty") }
+        if let chosen, !Slug.isValid(chosen) {
+            throw SiteError("invalid slug '\(chosen)': use lowercase letters, digits, '-', '_' and '.', starting with a letter or digit")
+        }
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: contentDirectory.path, isDirectory: &isDir), isDir.boolValue else {
             throw SiteError(file: contentDirectory, "content folder not found (pass --content DIR)")
@@ -40,7 +45,7 @@ public enum Scaffold {
             guard !digits.isEmpty, let n = Int(digits), name.dropFirst(digits.count).first == "-" else { return nil }
             return (n, digits.count)
         }
-        let slug = Slug.make(trimmedTitle).isEmpty ? "lesson" : Slug.make(trimmedTitle)
+        let slug = chosen ?? LessonSlug.make(trimmedTitle)
         let name: String
         if existing.isEmpty || !numbers.isEmpty {
             let next = (numbers.map(\.0).max() ?? 0) + 1
@@ -71,5 +76,35 @@ public enum Scaffold {
             throw SiteError(file: file, "cannot write: \(String(cString: strerror(errno)))")
         }
         return file
+    }
+}
+
+/// A lesson's file name from its title, in any script: a URL slug uses `a-z 0-9 - _ .`, so other
+/// scripts are transliterated with ICU's `Any-Latin; Latin-ASCII` (虚拟化入门 → `xu-ni-hua-ru-men`,
+/// Виртуализация и KVM → `virtualizacia-i-kvm`). A title with nothing to transliterate (emoji only),
+/// or one on a platform without the transform, gets `lesson-` and a hash of the title: the same
+/// title always gives the same slug. `new lesson --slug` chooses one instead.
+public enum LessonSlug {
+    public static func make(_ title: String) -> String {
+        let slug = Slug.make(latin(title))
+        return slug.isEmpty ? fallback(title) : slug
+    }
+
+    /// Whether `title` has nothing a slug can be made of, so `make` falls back to the hash.
+    public static func usesFallback(_ title: String) -> Bool { Slug.make(latin(title)).isEmpty }
+
+    static func latin(_ title: String) -> String {
+        title.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? title
+    }
+
+    /// `lesson-` and the title's 32-bit FNV-1a hash in hex: stable across runs and machines.
+    static func fallback(_ title: String) -> String {
+        var hash: UInt32 = 0x811C_9DC5
+        for byte in title.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 0x0100_0193
+        }
+        let hex = String(hash, radix: 16)
+        return "lesson-" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 }

@@ -29,7 +29,7 @@ extension SiteBuilder {
     func loadTheme(for loaded: inout LoadedCourse, output: OutputFolder) throws -> Theme {
         let layers = try themeLayers(config: loaded.config, contentRoot: loaded.root)
         // course.yml's `templates:` folder too, now that it is known.
-        if let reason = OutputFolder.refusal(for: output.target, contentRoot: loaded.root, protecting: layers.map(\.folder)) {
+        if let reason = OutputFolder.refusal(for: output.target, contentRoot: loaded.root, protecting: layers.compactMap(\.folder)) {
             throw SiteError(file: DisplayPath.of(output.target), reason)
         }
         return try Theme(layers: layers, language: loaded.config.language, warnings: &loaded.warnings)
@@ -38,16 +38,12 @@ extension SiteBuilder {
     /// Built-in theme, then the course's override folder, then `--templates`. The course's folder
     /// must be inside the content folder, as written and with symlinks followed.
     func themeLayers(config: CourseConfig, contentRoot: URL) throws -> [Theme.Layer] {
-        var layers: [Theme.Layer] = []
-        if let theme = options.themeDirectory ?? Theme.builtInDirectory() { layers.append(.init(folder: theme.standardizedFileURL)) }
+        var layers = [options.themeDirectory.map { Theme.Layer(folder: $0.standardizedFileURL) } ?? .builtIn]
         if let folder = config.templates {
             layers.append(try courseTemplates(folder, config: config, contentRoot: contentRoot))
         }
         if let extra = options.templatesDirectory?.standardizedFileURL, !layers.contains(where: { $0.folder == extra }) {
             layers.append(.init(folder: extra))
-        }
-        guard !layers.isEmpty else {
-            throw SiteError("no templates found: run from the project folder (with templates/) or pass --templates DIR")
         }
         return layers
     }

@@ -51,12 +51,13 @@ struct SiteWriter {
         for (relative, source) in theme.assets.sorted(by: { $0.key < $1.key }) {
             let target = staging.appendingPathComponent("assets").appendingPathComponent(relative)
             try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            // Contents, not the directory entry: `copyItem` keeps a symlink as a symlink, and the
+            // site would then point into the machine that built it.
+            let data = try source.data()
             do {
-                // Contents, not the directory entry: `copyItem` keeps a symlink as a symlink, and the
-                // site would then point into the machine that built it (B4).
-                try Data(contentsOf: source).write(to: target)
+                try data.write(to: target)
             } catch {
-                throw SiteError(file: source, "unreadable theme file: \(error.localizedDescription)")
+                throw SiteError(file: target, "cannot write: \(error.localizedDescription)")
             }
             taken.insert("assets/" + relative)
         }

@@ -10,22 +10,43 @@ struct Theme {
     static let pageTemplates = ["layout", "home", "chapter", "lesson", "print", "404", "partials/exercise"]
 
     var library: MustacheLibrary
-    /// Asset path under `assets/` → source file.
-    var assets: [String: URL]
+    /// Asset path under `assets/` → its file.
+    var assets: [String: ThemeFile]
     /// Assets the build makes: `style.css`, joined from the parts in `assets/style/`.
     var builtAssets: [String: Data] = [:]
     /// UI strings for the course language (English fills any gap).
     var strings: [String: String]
     /// Where each template came from, for messages.
-    var templateFiles: [String: URL]
+    var templateFiles: [String: ThemeFile]
 
-    /// One folder of templates and assets. The course's own folder (`templates:` in course.yml) is
-    /// confined to the content folder like every other path an author writes: a file in it that is
-    /// a symlink leading out is an error. The built-in theme and `--templates` are named by whoever
-    /// runs the build, so they are trusted as they are.
+    /// One layer of templates and assets: the built-in theme (compiled into the program), or a
+    /// folder. The course's own folder (`templates:` in course.yml) is confined to the content folder
+    /// like every other path an author writes: a file in it that is a symlink leading out is an
+    /// error. `--templates` is named by whoever runs the build, so it is trusted as it is.
     struct Layer {
-        var folder: URL
+        /// nil for the built-in theme.
+        var folder: URL?
         var confinedTo: ContentFolder?
+
+        static let builtIn = Layer(folder: nil)
+
+        var displayName: String { folder.map(DisplayPath.of) ?? BuiltInTheme.displayName }
+
+        /// Relative path → file, for every file of the layer.
+        func files() throws -> [String: ThemeFile] {
+            guard let folder else {
+                return Dictionary(uniqueKeysWithValues: BuiltInTheme.files.map { ($0.key, ThemeFile.builtIn(path: $0.key, contents: $0.value)) })
+            }
+            var files: [String: ThemeFile] = [:]
+            for relative in try Theme.listFiles(folder) {
+                let file = folder.appendingPathComponent(relative)
+                if let content = confinedTo, !content.contains(file) {
+                    throw SiteError(file: file, "a symlink that leads outside the content folder; a course's templates must be inside it")
+                }
+                files[relative] = .disk(file)
+            }
+            return files
+        }
     }
 
     init(layers: [URL], language: String, warnings: inout [SiteWarning]) throws {
@@ -33,30 +54,24 @@ struct Theme {
     }
 
     init(layers: [Layer], language: String, warnings: inout [SiteWarning]) throws {
-        var files: [String: URL] = [:]
+        var files: [String: ThemeFile] = [:]
         for layer in layers {
-            for relative in try Self.listFiles(layer.folder) {
-                let file = layer.folder.appendingPathComponent(relative)
-                if let content = layer.confinedTo, !content.contains(file) {
-                    throw SiteError(file: file, "a symlink that leads outside the content folder; a course's templates must be inside it")
-                }
-                files[relative] = file
-            }
+            files.merge(try layer.files()) { _, later in later }
         }
-        let layers = layers.map(\.folder)
-        var templateTexts: [String: (URL, String)] = [:]
-        var assets: [String: URL] = [:]
+        var templateTexts: [String: (ThemeFile, String)] = [:]
+        var assets: [String: ThemeFile] = [:]
         var builtAssets: [String: Data] = [:]
-        for (relative, url) in files {
+        for (relative, file) in files {
             if relative.hasSuffix(".mustache") {
-                templateTexts[String(relative.dropLast(".mustache".count))] = (url, try SourceFile.read(url))
+                templateTexts[String(relative.dropLast(".mustache".count))] = (file, try file.text())
             } else if relative.hasPrefix("assets/") {
-                assets[String(relative.dropFirst("assets/".count))] = url
+                assets[String(relative.dropFirst("assets/".count))] = file
             }
         }
         try Self.joinStylesheet(&assets, into: &builtAssets)
+        let names = layers.map(\.displayName)
         for name in Self.pageTemplates where templateTexts[name] == nil {
-            throw SiteError(file: layers.last.map(DisplayPath.of), "unknown template '\(name)': no \(name).mustache in \(layers.map(DisplayPath.of).joined(separator: " or "))")
+            throw SiteError(file: names.last, "unknown template '\(name)': no \(name).mustache in \(names.joined(separator: " or "))")
         }
 
         // UI strings: the course language, then its primary subtag, then English for anything missing.
@@ -69,31 +84,31 @@ struct Theme {
                 strings.merge(localized) { _, new in new }
                 let missing = Set(english.keys).subtracting(localized.keys).sorted()
                 if !missing.isEmpty {
-                    warnings.append(SiteWarning(file: file, "missing UI strings (English used): \(missing.joined(separator: ", "))"))
+                    warnings.append(SiteWarning(file: file.displayPath, "missing UI strings (English used): \(missing.joined(separator: ", "))"))
                 }
             } else {
-                warnings.append(SiteWarning(file: DisplayPath.of(layers.last ?? URL(fileURLWithPath: ".")), "no i18n/\(language).yml; UI strings are in English"))
+                warnings.append(SiteWarning(file: names.last, "no i18n/\(language).yml; UI strings are in English"))
             }
         }
         self.strings = strings
 
         var library = MustacheLibrary()
-        var templateFiles: [String: URL] = [:]
-        for (name, (url, text)) in templateTexts {
+        var templateFiles: [String: ThemeFile] = [:]
+        for (name, (file, text)) in templateTexts {
             do {
                 library.register(try MustacheTemplate(string: text), named: name)
             } catch let error as MustacheTemplate.ParserError {
-                throw SiteError(file: url, line: error.context.lineNumber, "template syntax error: \(error.error) near '\(error.context.line.trimmingCharacters(in: .whitespaces))'")
+                throw SiteError(file: file.displayPath, line: error.context.lineNumber, "template syntax error: \(error.error) near '\(error.context.line.trimmingCharacters(in: .whitespaces))'")
             }
-            templateFiles[name] = url
+            templateFiles[name] = file
         }
         // swift-mustache renders an unknown partial or string as nothing; a theme typo should fail.
-        for (name, (url, text)) in templateTexts {
+        for (name, (file, text)) in templateTexts {
             for (line, partial) in Self.references(in: text, pattern: "\\{\\{>\\s*([^}\\s]+)\\s*\\}\\}") where templateTexts[partial] == nil {
-                throw SiteError(file: url, line: line, "unknown template '\(partial)' used as a partial in \(name).mustache")
+                throw SiteError(file: file.displayPath, line: line, "unknown template '\(partial)' used as a partial in \(name).mustache")
             }
             for (line, key) in Self.references(in: text, pattern: "\\{\\{\\{?[#^/]?\\s*t\\.([A-Za-z0-9_]+)") where strings[key] == nil {
-                throw SiteError(file: url, line: line, "unknown UI string 't.\(key)': add it to i18n/en.yml")
+                throw SiteError(file: file.displayPath, line: line, "unknown UI string 't.\(key)': add it to i18n/en.yml")
             }
         }
         self.library = library
@@ -106,16 +121,14 @@ struct Theme {
     /// and served as one file, one request: the parts, from every layer, joined in name order into
     /// `style.css`. A layer can replace one part by name or add one; a layer's own
     /// `assets/style.css` replaces the whole sheet.
-    static func joinStylesheet(_ assets: inout [String: URL], into built: inout [String: Data]) throws {
+    static func joinStylesheet(_ assets: inout [String: ThemeFile], into built: inout [String: Data]) throws {
         let parts = assets.keys.filter { $0.hasPrefix("style/") && $0.hasSuffix(".css") }.sorted()
         guard !parts.isEmpty else { return }
         defer { for part in parts { assets[part] = nil } }
         guard assets["style.css"] == nil else { return }
         var sheet = Data()
         for part in parts {
-            guard let url = assets[part], let data = FileManager.default.contents(atPath: url.path) else {
-                throw SiteError(file: assets[part] ?? URL(fileURLWithPath: part), "unreadable stylesheet part")
-            }
+            guard let data = try assets[part]?.data() else { continue }
             sheet += data
             if data.last != 0x0A { sheet.append(0x0A) }
         }
@@ -128,22 +141,7 @@ struct Theme {
 
     func string(_ key: String) -> String { strings[key] ?? key }
 
-    /// The built-in theme: `templates/` in the working directory, else the one next to the
-    /// executable's checkout (`.build/release/hypercourse` → `templates/`).
-    static func builtInDirectory() -> URL? {
-        let fm = FileManager.default
-        let cwd = URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("templates")
-        if fm.fileExists(atPath: cwd.appendingPathComponent("layout.mustache").path) { return cwd }
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = dir.appendingPathComponent("templates")
-            if fm.fileExists(atPath: candidate.appendingPathComponent("layout.mustache").path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }
-
-    private static func listFiles(_ root: URL) throws -> [String] {
+    static func listFiles(_ root: URL) throws -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
             throw SiteError(file: root, "templates folder not found")
@@ -161,9 +159,9 @@ struct Theme {
         return result
     }
 
-    private static func strings(_ file: URL?) throws -> [String: String] {
+    private static func strings(_ file: ThemeFile?) throws -> [String: String] {
         guard let file else { return [:] }
-        let yaml = try YAMLDocument(text: try SourceFile.read(file), file: file, firstLine: 1)
+        let yaml = try YAMLDocument(text: try file.text(), file: file.displayURL, firstLine: 1)
         var result: [String: String] = [:]
         for (key, _, value) in try yaml.mapping(what: "a UI-string file") {
             result[key] = try yaml.string(value, key: key, allowEmpty: true)

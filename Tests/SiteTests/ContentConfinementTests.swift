@@ -73,12 +73,12 @@ import Testing
         let content = scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n"])
         let theme = scratch.write(["assets/x.css": "x"], in: "site/theme")
         let options = BuildOptions(contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("site"),
-                                   templatesDirectory: theme, themeDirectory: Repo.templates, force: true)
+                                   templatesDirectory: theme, force: true)
         await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options).build() }
         #expect(scratch.read("site/theme/assets/x.css") == "x")
         // course.yml's own folder too: an output folder holding it is refused.
         let inner = scratch.write(["course.yml": "title: T\ntemplates: theme\n", "theme/assets/y.css": "y", "01-ch/01-a.md": "---\ntitle: A\n---\n"], in: "c2")
-        let options2 = BuildOptions(contentDirectory: inner, outputDirectory: inner.appendingPathComponent("theme"), themeDirectory: Repo.templates, force: true)
+        let options2 = BuildOptions(contentDirectory: inner, outputDirectory: inner.appendingPathComponent("theme"), force: true)
         await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options2).build() }
         #expect(scratch.read("c2/theme/assets/y.css") == "y")
     }
@@ -88,7 +88,7 @@ import Testing
     @Test func aStaleOldSiteIsAWarningInTheSummary() async throws {
         let content = scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n"])
         _ = try await build(content, into: scratch)
-        let options = BuildOptions(contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("out"), themeDirectory: Repo.templates)
+        let options = BuildOptions(contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("out"))
         let seen = LockedWarnings()
         var builder = SiteBuilder(options: options) { if case .warning(let warning) = $0 { seen.append(warning) } }
         struct Stuck: Error {}

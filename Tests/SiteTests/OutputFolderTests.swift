@@ -60,9 +60,9 @@ import Testing
 
     @Test func outputMustNotOverlapContent() async throws {
         let content = goodCourse()
-        let options = BuildOptions(contentDirectory: content, outputDirectory: content.appendingPathComponent("site"), themeDirectory: Repo.templates)
+        let options = BuildOptions(contentDirectory: content, outputDirectory: content.appendingPathComponent("site"))
         await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options).build() }
-        let options2 = BuildOptions(contentDirectory: content, outputDirectory: scratch.url, themeDirectory: Repo.templates, force: true)
+        let options2 = BuildOptions(contentDirectory: content, outputDirectory: scratch.url, force: true)
         await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options2).build() }
         #expect(FileManager.default.fileExists(atPath: content.appendingPathComponent("01-ch/01-a.md").path))
     }
@@ -112,7 +112,6 @@ import Testing
             ("a git working tree", git),
             ("the templates folder", templates),
             ("the templates folder's parent", templates.deletingLastPathComponent()),
-            ("the built-in theme", Repo.templates),
         ]
         for (name, url) in refused {
             #expect(throws: SiteError.self, "\(name) was accepted") {

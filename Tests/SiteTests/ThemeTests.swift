@@ -78,35 +78,37 @@ import Testing
         #expect(entries.contains { $0["h"] == "简介" && $0["x"] == "文字。" && $0["u"] == "c/x.html#简介" })
     }
 
+    /// The theme compiled into the program is `templates/` as it is now: the same files, byte for
+    /// byte, so what an installed binary renders is what the repository's templates say.
+    @Test func builtInThemeIsTheTemplatesFolder() throws {
+        let onDisk = try Theme.listFiles(Repo.templates).sorted()
+        #expect(onDisk.contains("layout.mustache") && onDisk.contains("i18n/en.yml") && onDisk.contains("assets/site.js"))
+        #expect(BuiltInTheme.files.keys.sorted() == onDisk)
+        for path in onDisk {
+            let disk = try Data(contentsOf: Repo.templates.appendingPathComponent(path))
+            #expect(BuiltInTheme.files[path] == disk, "\(path) differs from templates/\(path): rebuild")
+        }
+    }
+
+    /// A file from the built-in theme is named as such in messages, never as a path on the machine
+    /// that built the program.
+    @Test func builtInFilesAreNamedInMessages() throws {
+        var warnings: [SiteWarning] = []
+        _ = try Theme(layers: [.builtIn], language: "xx", warnings: &warnings)
+        #expect(warnings.map(\.file) == ["(built-in theme)"])
+        #expect(ThemeFile.builtIn(path: "partials/toc.mustache", contents: Data()).displayPath == "(built-in theme)/partials/toc.mustache")
+    }
+
     /// No English UI text is hard-coded: every string the theme shows is a key in en.yml.
     @Test func everyThemeStringComesFromTheStringsFile() throws {
         var warnings: [SiteWarning] = []
-        let theme = try Theme(layers: [Repo.templates], language: "en", warnings: &warnings)
+        let theme = try Theme(layers: [.builtIn], language: "en", warnings: &warnings)
         #expect(warnings.isEmpty)
         #expect(theme.strings["next"] == "Next")
         for key in ["heading_anchor", "footnotes_title", "footnote_back", "admonition_note", "admonition_tip", "admonition_important",
                     "admonition_warning", "admonition_caution", "print_title", "not_found_title"] {
             #expect(theme.strings[key] != nil, "\(key) missing from en.yml")
         }
-    }
-}
-
-@Suite struct ScaffoldTests {
-    let scratch = Scratch()
-
-    @Test func newLessonIsNumberedAfterExistingOnes() async throws {
-        let content = scratch.write(["05-kvm/01-intro.md": "---\ntitle: Intro\n---\n", "05-kvm/02-ioctls.md": "---\ntitle: I\n---\n"])
-        let file = try Scaffold.newLesson(contentDirectory: content, chapter: "kvm", title: "The \"run\" loop")
-        #expect(file.lastPathComponent == "03-the-run-loop.md")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        #expect(text.hasPrefix("---\ntitle: \"The \\\"run\\\" loop\"\n"))
-        // The scaffold builds.
-        _ = try await build(content, into: scratch)
-        #expect(scratch.read("out/kvm/the-run-loop.html").contains("<h1 id=\"hc-page-title\">The &quot;run&quot; loop</h1>"))
-        #expect(throws: SiteError.self) { try Scaffold.newLesson(contentDirectory: content, chapter: "05-kvm", title: "The run loop") }
-        #expect(throws: SiteError.self) { try Scaffold.newLesson(contentDirectory: content, chapter: "nope", title: "X") }
-        let created = try Scaffold.newLesson(contentDirectory: content, chapter: "06-memory", title: "EPT", createChapter: true)
-        #expect(created.path.hasSuffix("06-memory/01-ept.md"))
     }
 }
 
