@@ -39,16 +39,12 @@ public struct RunReport: Encodable, Sendable {
         public var csBase: String
         /// The vCPU that took the exit.
         public var cpu: Int
-    }
-
-    public struct StepItem: Encodable, Sendable, Hashable {
-        public var index: Int
-        public var rip: String
-        public var csBase: String
-        /// Registers this instruction changed: name → [before, after].
-        public var changed: [String: [String]]
-        public var exits: [TraceItem]
-        public var completed: Bool
+        /// The line of the file the instruction is on, when it is in the file `run` built.
+        public var line: Int?
+        /// Where it is otherwise: `serial.inc:4` (an included file), `putchar (runtime)`.
+        public var at: String?
+        /// The text of that line (for C, the C line), when a file has it.
+        public var text: String?
     }
 
     public struct Timing: Encodable, Sendable, Hashable {
@@ -63,7 +59,9 @@ public struct RunReport: Encodable, Sendable {
     public var exitCounts: [String: Int]
     public var registers: [String: String]
     public var trace: [TraceItem]?
-    public var steps: [StepItem]?
+    /// The step rows exactly as an exercise's record keeps them (`RecordedStep`: index, rip, line or
+    /// at, instruction, changes as `[register, before, after]`, exits, completed), every exit kept.
+    public var steps: [RecordedStep]?
     public var timing: Timing
     /// `lesson` or `pc`.
     public var machine: String
@@ -75,23 +73,17 @@ public struct RunReport: Encodable, Sendable {
     public var removedCPUIDBits: [RemovedBitsItem]?
     public var assists: [String: Int]?
 
-    /// Describes `last`, with timing over every run in `elapsed` (one per run, in microseconds).
-    public init(last: RunResult, elapsedMicros: [Double]) {
+    /// Describes `last`, with timing over every run in `elapsed` (one per run, in microseconds);
+    /// `map` locates its addresses in the file it was built from (empty for an image).
+    public init(last: RunResult, elapsedMicros: [Double], mode: GuestMode = .real, map: AddressMap = .empty) {
         output = GuestText.decode(last.output)
         end = End(reason: last.end.name, status: last.end.status)
         exitCounts = Dictionary(uniqueKeysWithValues: last.exitCounts.nonZero.map { ($0.kind.rawValue, $0.count) })
         registers = Dictionary(uniqueKeysWithValues: last.registers.named.map { ($0.name, Self.hex64($0.value)) })
-        trace = last.trace.map { $0.entries.map(Self.item) }
-        steps = last.steps.map { recording in
-            var before = recording.initialRegisters
-            return recording.steps.map { step in
-                defer { before = step.registers }
-                let changed = step.registers.changes(since: before).map { ($0.name, [Self.hex64($0.before), Self.hex64($0.after)]) }
-                return StepItem(index: step.index, rip: hex(step.rip), csBase: hex(step.csBase),
-                                changed: Dictionary(uniqueKeysWithValues: changed), exits: step.exits.map(Self.item),
-                                completed: step.completed)
-            }
-        }
+        // `run` shows the whole file, hidden parts included: every line is the reader's.
+        let place = ResultRecorder.placer(map: map, mode: mode, shownLine: { $0 })
+        trace = last.trace.map { $0.entries.map { Self.item($0, place: place($0.csBase, $0.rip, $0.ripFollowsInstruction)) } }
+        steps = last.steps.map { ResultRecorder.recordedSteps($0, mode: mode, keep: { _ in true }, place: place) }
         timing = Timing(runs: elapsedMicros.count, medianMicros: Self.percentile(elapsedMicros, 0.5),
                         p90Micros: Self.percentile(elapsedMicros, 0.9))
         machine = last.machine.rawValue
@@ -105,11 +97,11 @@ public struct RunReport: Encodable, Sendable {
         }
     }
 
-    static func item(_ entry: TraceEntry) -> TraceItem {
+    static func item(_ entry: TraceEntry, place: ResultRecorder.Place) -> TraceItem {
         TraceItem(index: entry.index, exit: entry.exitNumber, kind: entry.kind.rawValue, port: entry.port.map { hex($0) },
                   address: entry.address.map { hex($0) }, size: entry.size, value: entry.value.map { hex($0) },
                   rip: hex(entry.rip), ripFollowsInstruction: entry.ripFollowsInstruction, csBase: hex(entry.csBase),
-                  cpu: entry.cpu)
+                  cpu: entry.cpu, line: place.line, at: place.line == nil ? place.at : nil, text: place.text)
     }
 
     /// Registers print at full width, so columns of them line up.

@@ -94,8 +94,8 @@ public enum RunSummary {
           3  timeout
           4  output-limit
           5  exit-limit
-         10  assembler error (nasm's file:line: message is printed)
-         11  nasm is missing
+         10  assembler or compiler error (file:line: message is printed)
+         11  nasm, or the Swift toolchain's clang, is missing
          12  unreadable input, image too large, or a value out of range
          20  the KVM device does not exist
          21  no permission to open the KVM device

@@ -2,18 +2,18 @@ import Exercises
 import Hypervisor
 
 /// The VM-exit timeline and the step rows of one run as plain-text tables, for `hypercourse run
-/// --trace` / `--steps` without `--json`. Addresses are mapped to source lines when nasm's listing
-/// is at hand (the guest came from a `.asm` file); registers are named as the guest's mode sees them.
+/// --trace` / `--steps` without `--json`. Addresses are mapped to source lines when the guest came
+/// from a `.asm` or `.c` file; registers are named as the guest's mode sees them.
 public struct RunTables: Sendable {
     let mode: GuestMode
     let map: AddressMap
     /// Without a listing there is no source column.
     var hasSource: Bool { !map.isEmpty }
 
-    /// `listing` is nasm's `-l` output for the image, or nil (a flat binary: no source lines).
-    public init(mode: GuestMode, listing: String?) {
+    /// `map` locates the image's addresses in its source (empty for a binary: no source column).
+    public init(mode: GuestMode, map: AddressMap) {
         self.mode = mode
-        self.map = listing.map(NasmListing.parse) ?? .empty
+        self.map = map
     }
 
     /// `VM-exit timeline (N exits)` and one row per traced exit, or nil when the run was not traced.
@@ -26,7 +26,7 @@ public struct RunTables: Sendable {
                 entry.size > 0 ? String(entry.size) : "",
                 entry.value.map { ResultRecorder.formatValue(entry.kind, $0, size: entry.size) } ?? "",
                 ResultRecorder.formatRIP(entry.csBase, entry.rip, mode) + (entry.ripFollowsInstruction ? " (after)" : ""),
-                source(csBase: entry.csBase, rip: entry.rip, ending: entry.ripFollowsInstruction),
+                source(csBase: entry.csBase, rip: entry.rip, ending: entry.ripFollowsInstruction, lineText: true),
             ])
         }
         let count = trace.entries.count
@@ -58,11 +58,12 @@ public struct RunTables: Sendable {
         return "Steps (\(count) instruction\(count == 1 ? "" : "s"))\n" + Self.table(shown, numeric: [0])
     }
 
-    /// `9: in al, dx` (line in the file and its instruction), `serial.inc:4: out dx, al`, or empty.
-    func source(csBase: UInt64, rip: UInt64, ending: Bool) -> String {
+    /// `9: in al, dx` (line in the file and its instruction, or with `lineText` the line's text,
+    /// which for C is the C line), `serial.inc:4: out dx, al`, `putchar (runtime): out dx, al`, or empty.
+    func source(csBase: UInt64, rip: UInt64, ending: Bool, lineText: Bool = false) -> String {
         guard let location = map.location(atOffset: ResultRecorder.offset(csBase, rip, mode), ending: ending) else { return "" }
         let place = location.builtLine.map(String.init) ?? location.elsewhere ?? "?"
-        return "\(place): \(location.instruction)"
+        return "\(place): \(lineText ? location.lineText ?? location.instruction : location.instruction)"
     }
 
     /// Columns padded to their widest cell (numbers right-aligned), two spaces apart, trailing

@@ -14,7 +14,7 @@ extension StandaloneRun {
         let kernel: Bool
         if case .multiboot = image { kernel = true } else { kernel = false }
         return MachineConfig(
-            mode: kernel ? .protected : mode ?? .real,
+            mode: kernel ? .protected : mode ?? defaultMode,
             memoryMiB: memoryMiB ?? (kernel ? Self.kernelMemoryMiB : MachineConfig.defaultMemoryMiB),
             timeout: MachineConfig.timeout(seconds: timeoutSeconds) ?? MachineConfig.defaultTimeout,
             outputLimit: outputLimit, exitLimit: exitLimit, trace: trace, steps: steps,
@@ -22,9 +22,9 @@ extension StandaloneRun {
     }
 
     /// The loaded file as a flat image or a kernel (with its modules read), or why it cannot run.
-    func guest(_ loaded: (image: [UInt8], listing: String?)) -> Result<(GuestImage, String?), Failure> {
-        guard MultibootKernel.isKernel(loaded.image) else {
-            if ELFFile.hasMagic(loaded.image) {
+    func guest(_ image: [UInt8]) -> Result<GuestImage, Failure> {
+        guard MultibootKernel.isKernel(image) else {
+            if ELFFile.hasMagic(image) {
                 return .failure(Failure(message: "\(file): error: an ELF file without a Multiboot header in its first 8 KiB; "
                     + "only Multiboot kernels boot from ELF", code: RunSummary.codeBadInput))
             }
@@ -32,7 +32,7 @@ extension StandaloneRun {
                 return .failure(Failure(message: "\(file): error: --append and --initrd are for Multiboot kernels; "
                     + "this is a flat image", code: RunSummary.codeBadInput))
             }
-            return .success((.flat(loaded.image), loaded.listing))
+            return .success(.flat(image))
         }
         if let mode {
             return .failure(Failure(message: "\(file): error: --mode \(mode) does not apply to a Multiboot kernel, which "
@@ -47,8 +47,8 @@ extension StandaloneRun {
             }
             modules.append(MultibootKernel.Module(bytes: [UInt8](data), string: argument))
         }
-        let kernel = MultibootKernel(file: loaded.image, name: file, appendText: appendText ?? "", modules: modules)
-        return .success((.multiboot(kernel), nil))
+        let kernel = MultibootKernel(file: image, name: file, appendText: appendText ?? "", modules: modules)
+        return .success(.multiboot(kernel))
     }
 
     private func isFolder(_ path: String) -> Bool {

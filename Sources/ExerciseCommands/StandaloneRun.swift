@@ -27,6 +27,11 @@ public struct StandaloneRun: Sendable {
     public var json = false
     public var repeatCount = 1
     public var kvmDevice: String = KVMSystem.defaultDevicePath
+    /// `--content DIR`: the folder a `.asm` or `.c` file's includes resolve in and must stay inside,
+    /// as a course's content folder; nil: the file's own folder.
+    public var content: String?
+    /// The toolchain that builds `.asm` and `.c` files.
+    public var toolchain: Toolchain = .locate()
 
     /// `--repeat`: enough for a stable median; each run is a fresh VM (0.3 to 4 ms).
     public static let repeatRange = 1...100_000
@@ -74,9 +79,11 @@ public struct StandaloneRun: Sendable {
             outcome.exitCode = RunSummary.codeBadInput
             return outcome
         }
-        let image: GuestImage, listing: String?
-        switch loadImage(warnings: &outcome).flatMap(guest) {
-        case .success(let loaded): (image, listing) = loaded
+        let source = GuestFile.language(of: URL(fileURLWithPath: file)).map { _ in GuestFileBuilder(toolchain: toolchain, cacheDirectory: Self.userCache()) }
+        defer { source?.finish() }
+        let image: GuestImage, built: BuiltGuestFile?
+        switch load(with: source, warnings: &outcome).flatMap({ loaded in guest(loaded.image).map { ($0, loaded.built) } }) {
+        case .success(let loaded): (image, built) = loaded
         case .failure(let failure):
             outcome.err(failure.message + "\n")
             outcome.exitCode = failure.code
@@ -98,14 +105,18 @@ public struct StandaloneRun: Sendable {
             return outcome
         }
         guard let result = last else { return outcome }
+        // A kernel assembled from a .asm file loads where its header says, not where the listing counts from.
+        let flat: Bool
+        if case .flat = image { flat = true } else { flat = false }
+        let map = built.flatMap { built in flat ? source?.addressMap(built, for: result) : nil } ?? .empty
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             // A report of plain strings and numbers always encodes.
-            outcome.out(((try? encoder.encode(RunReport(last: result, elapsedMicros: elapsed))) ?? Data()) + Data("\n".utf8))
+            outcome.out(((try? encoder.encode(RunReport(last: result, elapsedMicros: elapsed, mode: config.mode, map: map))) ?? Data()) + Data("\n".utf8))
         } else {
             outcome.out(Data(result.output))
-            let tables = RunTables(mode: config.mode, listing: listing)
+            let tables = RunTables(mode: config.mode, map: map)
             let text = [tables.trace(of: result), tables.steps(of: result)].compactMap { $0 }.joined(separator: "\n")
             if !text.isEmpty {
                 // Output without a final newline would otherwise run into the table on a terminal.
@@ -126,47 +137,29 @@ public struct StandaloneRun: Sendable {
         var code: Int32
     }
 
-    /// The image, and nasm's listing when the guest is assembly and a table will need source lines.
-    private func loadImage(warnings: inout Outcome) -> Result<(image: [UInt8], listing: String?), Failure> {
+    /// The image: read from a binary file, or built from a `.asm` or `.c` file by `builder`.
+    private func load(with builder: GuestFileBuilder?, warnings: inout Outcome) -> Result<(image: [UInt8], built: BuiltGuestFile?), Failure> {
         let url = URL(fileURLWithPath: file)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return .failure(Failure(message: "\(file): error: is a folder, not a .asm file or a .bin image", code: RunSummary.codeBadInput))
+            return .failure(Failure(message: "\(file): error: is a folder, not a .asm or .c file or a .bin image", code: RunSummary.codeBadInput))
         }
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
         }
-        guard url.pathExtension.lowercased() == "asm" else {
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
-            }
-            guard !data.isEmpty else {
-                return .failure(Failure(message: "\(file): error: the image is empty (0 bytes); the guest would run through zeroed memory", code: RunSummary.codeBadInput))
-            }
-            return .success(([UInt8](data), nil))
+        if let builder, let language = GuestFile.language(of: url) {
+            return build(language, with: builder, warnings: &warnings).map { ($0.image, $0) }
         }
-        do {
-            let assembly = try Nasm.locate().assemble(file: url, listing: !json && (trace || steps > 0))
-            for warning in assembly.warnings { warnings.err(asWritten(warning) + "\n") }
-            guard !assembly.image.isEmpty else {
-                return .failure(Failure(message: "\(file): error: assembles to nothing (0 bytes); the guest would run through zeroed memory", code: RunSummary.codeBadInput))
-            }
-            return .success((assembly.image, assembly.listing))
-        } catch {
-            let message: String
-            if case .failed(let diagnostics) = error {
-                message = diagnostics.map(asWritten).joined(separator: "\n")
-            } else {
-                message = "error: \(error)"
-            }
-            return .failure(Failure(message: message, code: RunSummary.exitCode(for: error)))
+        if content != nil {
+            return .failure(Failure(message: "\(file): error: --content is for .asm and .c files, whose includes it resolves; "
+                + "this is an image", code: RunSummary.codeBadInput))
         }
-    }
-
-    /// nasm names the file relative to its folder; report it as the user wrote it.
-    private func asWritten(_ diagnostic: NasmDiagnostic) -> String {
-        var diagnostic = diagnostic
-        if diagnostic.file == URL(fileURLWithPath: file).lastPathComponent { diagnostic.file = file }
-        return diagnostic.description
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
+        }
+        guard !data.isEmpty else {
+            return .failure(Failure(message: "\(file): error: the image is empty (0 bytes); the guest would run through zeroed memory", code: RunSummary.codeBadInput))
+        }
+        return .success(([UInt8](data), nil))
     }
 }

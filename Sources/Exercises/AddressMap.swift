@@ -7,6 +7,17 @@ public struct SourceLocation: Sendable, Hashable {
     public var elsewhere: String?
     /// The instruction's text: the source line for assembly, the disassembly for C.
     public var instruction: String
+    /// The text of the source line the instruction was written on, trimmed, when a file has one: the
+    /// exercise's own line or an included file's (for a macro expansion, the line that invoked it; for
+    /// C, the C line). Nil for code without source lines, such as the C runtime's.
+    public var lineText: String?
+
+    public init(builtLine: Int?, elsewhere: String?, instruction: String, lineText: String? = nil) {
+        self.builtLine = builtLine
+        self.elsewhere = elsewhere
+        self.instruction = instruction
+        self.lineText = lineText
+    }
 }
 
 /// Maps guest addresses (image offsets) to source locations.
@@ -22,7 +33,7 @@ public struct AddressMap: Sendable, Hashable {
 
     init(entries: [Entry]) { self.entries = entries.sorted { $0.offset < $1.offset } }
 
-    package static let empty = AddressMap(entries: [])
+    public static let empty = AddressMap(entries: [])
 
     /// True when the map knows no instruction (a flat binary without a listing).
     package var isEmpty: Bool { entries.isEmpty }
@@ -59,7 +70,7 @@ package enum NasmListing {
         var entries: [AddressMap.Entry] = []
         // What the last top-level line was: lines nested below an `%include` come from that file, those
         // below anything else are a macro expansion attributed to the invoking line.
-        var topLine = 0
+        var topLine = 0, topText = ""
         var includeName: String?
         var continuing = false
         for raw in listing.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -78,6 +89,7 @@ package enum NasmListing {
             continuing = false
             if !nested {
                 topLine = number
+                topText = stripComment(text.trimmingCharacters(in: .whitespaces))
                 let directive = text.trimmingCharacters(in: .whitespaces)
                 includeName = directive.lowercased().hasPrefix("%include") ? includedName(directive) : nil
             }
@@ -85,11 +97,11 @@ package enum NasmListing {
             let instruction = stripComment(text.trimmingCharacters(in: .whitespaces))
             let location: SourceLocation
             if !nested {
-                location = SourceLocation(builtLine: number, elsewhere: nil, instruction: instruction)
+                location = SourceLocation(builtLine: number, elsewhere: nil, instruction: instruction, lineText: instruction)
             } else if let includeName {
-                location = SourceLocation(builtLine: nil, elsewhere: "\(includeName):\(number)", instruction: instruction)
+                location = SourceLocation(builtLine: nil, elsewhere: "\(includeName):\(number)", instruction: instruction, lineText: instruction)
             } else {
-                location = SourceLocation(builtLine: topLine, elsewhere: nil, instruction: instruction)
+                location = SourceLocation(builtLine: topLine, elsewhere: nil, instruction: instruction, lineText: topText)
             }
             entries.append(AddressMap.Entry(offset: address, size: byteCount(bytesField), location: location))
             continuing = bytesField.hasSuffix("-")

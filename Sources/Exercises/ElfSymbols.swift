@@ -36,7 +36,7 @@ enum ElfSymbols {
                 wanted.insert(address)
             }
         }
-        var lines: [UInt64: (builtLine: Int?, elsewhere: String?)] = [:]
+        var lines: [UInt64: Place] = [:]
         let ordered = wanted.sorted()
         if !ordered.isEmpty,
            let symbolized = try? Subprocess.run(symbolizer, ["--obj=\(elf.path)", "--inlining", "--functions=short"]
@@ -47,12 +47,13 @@ enum ElfSymbols {
                 lines[address] = place(block, source: source, runtimeDirectory: runtimeDirectory)
             }
         }
+        let texts = SourceTexts()
         let entries = instructions.map { instruction -> AddressMap.Entry in
             let found = lines[instruction.address]
             // Code without line tables (the runtime's entry stub) is named by its symbol.
             let symbol = instruction.function == "_start" ? "_start (runtime)" : instruction.function
             let location = SourceLocation(builtLine: found?.builtLine, elsewhere: found?.builtLine == nil ? found?.elsewhere ?? symbol : nil,
-                                          instruction: instruction.text)
+                                          instruction: instruction.text, lineText: found.flatMap { texts.line($0.line, of: $0.file) })
             return AddressMap.Entry(offset: instruction.address &- base, size: sizes[instruction.address] ?? 1, location: location)
         }
         return AddressMap(entries: entries)
@@ -77,9 +78,18 @@ enum ElfSymbols {
         return result
     }
 
+    /// Where an instruction was written: a line of the exercise's file, or a place elsewhere; `file`
+    /// and `line` name the source line whose text a table shows (nil for the runtime's code).
+    struct Place {
+        var builtLine: Int?
+        var elsewhere: String?
+        var file: String?
+        var line: Int
+    }
+
     /// The innermost frame in the exercise's own file gives the line; otherwise the innermost
     /// function, marked `(runtime)` when it is the runtime's.
-    static func place(_ block: String, source: String, runtimeDirectory: String) -> (builtLine: Int?, elsewhere: String?) {
+    static func place(_ block: String, source: String, runtimeDirectory: String) -> Place {
         let lines = block.split(separator: "\n").map(String.init)
         var frames: [(function: String, file: String, line: Int)] = []
         var index = 0
@@ -90,11 +100,30 @@ enum ElfSymbols {
             frames.append((lines[index], file, line))
             index += 2
         }
-        if let own = frames.first(where: { $0.file == source && $0.line > 0 }) { return (own.line, nil) }
+        if let own = frames.first(where: { $0.file == source && $0.line > 0 }) {
+            return Place(builtLine: own.line, file: source, line: own.line)
+        }
         // Not in the exercise's file: name the function the code really belongs to (the outermost
         // frame; inner ones are inlined helpers such as outb).
-        guard let outer = frames.last, outer.function != "??" else { return (nil, nil) }
-        if outer.file.hasPrefix(runtimeDirectory) { return (nil, "\(outer.function) (runtime)") }
-        return (nil, "\(URL(fileURLWithPath: outer.file).lastPathComponent):\(outer.line)")
+        guard let outer = frames.last, outer.function != "??" else { return Place(line: 0) }
+        if outer.file.hasPrefix(runtimeDirectory) { return Place(elsewhere: "\(outer.function) (runtime)", line: 0) }
+        return Place(elsewhere: "\(URL(fileURLWithPath: outer.file).lastPathComponent):\(outer.line)", file: outer.file, line: outer.line)
+    }
+}
+
+/// The lines of the source files a C guest's debug information names, each file read once.
+private final class SourceTexts {
+    private var files: [String: [Substring]] = [:]
+
+    /// Line `number` (1-based) of `path`, trimmed, or nil when the file cannot be read.
+    func line(_ number: Int, of path: String?) -> String? {
+        guard let path, number > 0 else { return nil }
+        if files[path] == nil {
+            let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            files[path] = text.split(separator: "\n", omittingEmptySubsequences: false)
+        }
+        guard let lines = files[path], number <= lines.count else { return nil }
+        let text = lines[number - 1].trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
     }
 }

@@ -57,16 +57,19 @@ final class GuestBuilder: @unchecked Sendable {
     let toolTimeout: Duration
     /// Whether tools run under Landlock (when the kernel has it).
     let confine: Bool
+    /// Building a file for `hypercourse run`: problems are the file's, not a lesson exercise's.
+    let standalone: Bool
     let lock = NSLock()
     var runtime: Result<URL, ExerciseBuildError>?
 
     init(toolchain: Toolchain, versions: ToolVersions, cacheDirectory: URL?, toolTimeout: Duration = Subprocess.Limits.defaultTimeout,
-         confine: Bool = true) {
+         confine: Bool = true, standalone: Bool = false) {
         self.toolchain = toolchain
         self.versions = versions
         self.cacheDirectory = cacheDirectory
         self.toolTimeout = toolTimeout
         self.confine = confine
+        self.standalone = standalone
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hypercourse-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         ScratchFolders.add(scratch)
     }
@@ -218,7 +221,9 @@ final class GuestBuilder: @unchecked Sendable {
             if resolved == sourcePath { continue }
             if ignored.contains(where: { resolved.hasPrefix($0) || url.path.hasPrefix($0) }) { continue }
             guard let relative = content.realRelativePath(of: url) else {
-                throw ExerciseFailure([problem(spec, "includes '\(path)', which is outside the content folder")])
+                // A run's file names the folder: it is an option there, not the course's.
+                let folder = standalone ? " (\(DisplayPath.of(spec.input.contentRoot)); --content names another)" : ""
+                throw ExerciseFailure([problem(spec, "includes '\(path)', which is outside the content folder\(folder)")])
             }
             result.insert(relative)
         }
@@ -226,7 +231,8 @@ final class GuestBuilder: @unchecked Sendable {
     }
 
     func problem(_ spec: ExerciseSpec, _ message: String) -> ExerciseProblem {
-        ExerciseProblem(file: spec.input.file, line: spec.input.line, message: "exercise '\(spec.id)': \(message)")
+        if standalone { return ExerciseProblem(file: spec.sourceFile, line: nil, message: message) }
+        return ExerciseProblem(file: spec.input.file, line: spec.input.line, message: "exercise '\(spec.id)': \(message)")
     }
 
     func slash(_ url: URL) -> String { url.path.hasSuffix("/") ? url.path : url.path + "/" }

@@ -70,9 +70,11 @@ public struct GuestSource: Sendable, Hashable {
     }
 
     /// A table row's source cell: the shown line's text, or where the instruction is when it is not
-    /// in the shown source (`[serial.inc:4]`).
-    public func rowText(line: Int?, at: String?) -> String? {
-        if let line { return text(ofShownLine: line)?.trimmingCharacters(in: .whitespaces) }
-        return at.map { "[\($0)]" }
+    /// in the shown source, after that line's text when an included file has it
+    /// (`out dx, al  [serial.inc:4]`, as a step row shows its instruction; `[putchar (runtime)]`).
+    public func rowText(line: Int?, at: String?, text: String? = nil) -> String? {
+        if let line { return self.text(ofShownLine: line)?.trimmingCharacters(in: .whitespaces) }
+        guard let at else { return nil }
+        return text.map { "\($0)  [\(at)]" } ?? "[\(at)]"
     }
 }

@@ -57,8 +57,11 @@ public struct RecordedExit: Sendable, Hashable, Codable {
     public var rip: String
     /// 1-based line of the shown source, when the instruction is in it.
     public var line: Int?
-    /// Where the instruction is when not in the shown source: `serial.inc:4`, `putchar (runtime)`, `hidden line 2`.
+    /// Where the instruction is when not in the shown source: `serial.inc:4`, `putchar (runtime)`, `hidden code`.
     public var at: String?
+    /// With `at`, the text of that line when a file the guest included has it (`out dx, al` for
+    /// `serial.inc:4`); never for hidden code or the C runtime.
+    public var text: String?
 
     /// Whether `rip` is past the instruction: the same on every host for an MMIO write, which KVM's
     /// emulator completes before it exits (docs/guest-machine.md, "Where RIP points").
@@ -146,7 +149,7 @@ public struct RecordedResult: Sendable, Hashable {
     }
 
     static func describe(_ exit: RecordedExit) -> String {
-        var parts = ["#\(exit.index)", place(exit.line, exit.at), exit.kind]
+        var parts = ["#\(exit.index)", place(exit.line, exit.at, text: exit.text), exit.kind]
         if let target = exit.target { parts.append(target) }
         if let size = exit.size { parts.append("size \(size)") }
         if let value = exit.value { parts.append("value \(value)") }
@@ -158,9 +161,9 @@ public struct RecordedResult: Sendable, Hashable {
     public var digest: String { SHA256.hash(canonicalLines.joined(separator: "\n")) }
 }
 
-private func place(_ line: Int?, _ at: String?) -> String {
+private func place(_ line: Int?, _ at: String?, text: String? = nil) -> String {
     if let line { return "line \(line)" }
-    return "[\(at ?? "?")]"
+    return "[\(at ?? "?")\(text.map { ": " + $0 } ?? "")]"
 }
 
 /// Output bytes as lines, for diffs and records.

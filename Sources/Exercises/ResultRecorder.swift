@@ -31,50 +31,72 @@ package enum ResultRecorder {
         (csBase &+ rip) &- mode.loadAddress
     }
 
+    /// Where an address is, as a record says it: the line of the source as the reader sees it, or
+    /// where else (`serial.inc:4`, `putchar (runtime)`, `hidden code`); the instruction; and, for an
+    /// address outside that source, its line's text when a file has it.
+    package struct Place: Sendable, Hashable {
+        package var line: Int?
+        package var at: String?
+        package var instruction: String?
+        package var text: String?
+        static let unknown = Place()
+    }
+
+    /// Locates addresses with `map`, turning a line of the built source into the line the reader
+    /// sees with `shownLine` (nil: a hidden line).
+    package static func placer(map: AddressMap, mode: GuestMode, shownLine: @escaping (Int) -> Int?)
+        -> (_ csBase: UInt64, _ rip: UInt64, _ ending: Bool) -> Place {
+        { csBase, rip, ending in
+            guard let location = map.location(atOffset: offset(csBase, rip, mode), ending: ending) else { return .unknown }
+            if let built = location.builtLine {
+                if let shown = shownLine(built) { return Place(line: shown, instruction: location.instruction, text: location.lineText) }
+                return Place(at: "hidden code", instruction: location.instruction)
+            }
+            return Place(at: location.elsewhere, instruction: location.instruction, text: location.lineText)
+        }
+    }
+
     /// The recorded result and the host detail kept beside it (a crash's raw KVM exit).
     static func record(_ run: RunResult, spec: ExerciseSpec, map: AddressMap) -> (result: RecordedResult, hostDetail: String?) {
         let end = RecordedEnd(run.end)
         func keep(_ kind: ExitKind) -> Bool { countsTowardTheRecord(kind, end: run.end) }
         let exits = run.exitCounts.nonZero.filter { keep($0.kind) }.map { RecordedResult.ExitCount(kind: $0.kind.rawValue, count: $0.count) }
-        func place(_ csBase: UInt64, _ rip: UInt64, ending: Bool) -> (line: Int?, at: String?, instruction: String?) {
-            guard let location = map.location(atOffset: offset(csBase, rip, spec.mode), ending: ending) else { return (nil, nil, nil) }
-            if let built = location.builtLine {
-                if let shown = spec.source.shownLine(built) { return (shown, nil, location.instruction) }
-                return (nil, "hidden code", location.instruction)
-            }
-            return (nil, location.elsewhere, location.instruction)
-        }
+        let place = placer(map: map, mode: spec.mode, shownLine: spec.source.shownLine)
         let trace = run.trace.map { trace in
             trace.entries.filter { keep($0.kind) }.map { entry -> RecordedExit in
-                let location = place(entry.csBase, entry.rip, ending: entry.ripFollowsInstruction)
+                let location = place(entry.csBase, entry.rip, entry.ripFollowsInstruction)
                 return RecordedExit(
                     index: entry.index, kind: entry.kind.rawValue, target: target(entry), size: entry.size > 0 ? entry.size : nil,
                     value: entry.value.map { formatValue(entry.kind, $0, size: entry.size) }, rip: formatRIP(entry.csBase, entry.rip, spec.mode),
-                    line: location.line, at: location.line == nil ? location.at : nil)
+                    line: location.line, at: location.line == nil ? location.at : nil,
+                    text: location.line == nil && location.at != nil ? location.text : nil)
             }
         }
-        let steps = run.steps.map { recording -> [RecordedStep] in
-            var previous = recording.initialRegisters
-            return recording.steps.map { step in
-                let changes = step.registers.changes(since: previous).filter { $0.name != "rip" }
-                    .map { [$0.name, hex($0.before), hex($0.after)] }
-                previous = step.registers
-                let location = place(step.csBase, step.rip, ending: false)
-                return RecordedStep(
-                    index: step.index, rip: formatRIP(step.csBase, step.rip, spec.mode), line: location.line,
-                    at: location.line == nil ? location.at : nil, instruction: location.instruction ?? "?", changes: changes,
-                    exitDescriptions: step.exits.filter { keep($0.kind) }.map(describe), completed: step.completed)
-            }
-        }
+        let steps = run.steps.map { recordedSteps($0, mode: spec.mode, keep: keep, place: place) }
         let detail = run.end.crash.map { crashDetail($0, mode: spec.mode, place: place) }
         return (RecordedResult(end: end, exits: exits, output: run.output, trace: trace,
                                traceTruncated: run.trace?.truncated ?? false, steps: steps), detail)
     }
 
+    /// The step rows as a record keeps them (also `hypercourse run --json`'s), with the exits `keep` allows.
+    package static func recordedSteps(_ recording: StepRecording, mode: GuestMode, keep: (ExitKind) -> Bool,
+                                      place: (UInt64, UInt64, Bool) -> Place) -> [RecordedStep] {
+        var previous = recording.initialRegisters
+        return recording.steps.map { step in
+            let changes = step.registers.changes(since: previous).filter { $0.name != "rip" }
+                .map { [$0.name, hex($0.before), hex($0.after)] }
+            previous = step.registers
+            let location = place(step.csBase, step.rip, false)
+            return RecordedStep(
+                index: step.index, rip: formatRIP(step.csBase, step.rip, mode), line: location.line,
+                at: location.line == nil ? location.at : nil, instruction: location.instruction ?? "?", changes: changes,
+                exitDescriptions: step.exits.filter { keep($0.kind) }.map(describe), completed: step.completed)
+        }
+    }
+
     /// KVM's words for a crash and where it happened: `KVM_EXIT_INTERNAL_ERROR: emulation failure
     /// (suberror 1) at rip 0x100024, line 5 (pxor xmm0, xmm0), bytes 66 0f ef c0 …`.
-    static func crashDetail(_ crash: CrashDetail, mode: GuestMode,
-                            place: (UInt64, UInt64, Bool) -> (line: Int?, at: String?, instruction: String?)) -> String {
+    static func crashDetail(_ crash: CrashDetail, mode: GuestMode, place: (UInt64, UInt64, Bool) -> Place) -> String {
         var text = crash.message
         if let rip = crash.rip, let csBase = crash.csBase {
             text += " at rip " + formatRIP(csBase, rip, mode)

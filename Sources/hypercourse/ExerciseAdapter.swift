@@ -42,7 +42,7 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
     static func view(_ outcome: ExerciseOutcome) -> ExerciseView {
         let spec = outcome.spec, entry = outcome.entry, result = entry.result
         let trace = result.trace?.map { row in
-            TraceRow(index: row.index, sourceLine: row.line, sourceText: spec.source.rowText(line: row.line, at: row.at),
+            TraceRow(index: row.index, sourceLine: row.line, sourceText: spec.source.rowText(line: row.line, at: row.at, text: row.text),
                      kind: row.kind, target: row.target, size: row.size, value: row.value, rip: row.rip,
                      ripAfterInstruction: row.ripFollowsInstruction)
         }

@@ -11,17 +11,22 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run one guest program on the built-in KVM hypervisor.",
         discussion: """
-            FILE is a .asm file (assembled with nasm -f bin), a flat binary image, or a Multiboot kernel (an ELF \
-            file, or any file, with a Multiboot header in its first 8 KiB), which boots as qemu -kernel boots it, \
-            with --append and --initrd as qemu's -append and -initrd. The guest's output \
-            goes to stdout and a one-line summary to stderr; with --trace and --steps, the exit timeline \
-            and the step rows go to stderr too, between the two (with source lines for a .asm file). With \
-            --json, one JSON object goes to stdout instead. The guest machine is described in \
-            docs/guest-machine.md.
+            FILE is a .asm or .c file, built as an exercise's source is built (nasm -f bin; C with the Swift \
+            toolchain's clang and the guest runtime, in long mode unless --mode user), a flat binary image, or a \
+            Multiboot kernel (an ELF file, or any file, with a Multiboot header in its first 8 KiB), which boots \
+            as qemu -kernel boots it, with --append and --initrd as qemu's -append and -initrd. A source file's \
+            %include, incbin and #include look in its own folder, then in --content DIR (a course's content \
+            folder, so "shared/..." resolves as in a lesson), and must stay inside that folder (the file's own \
+            folder without --content). The guest's output goes to stdout and a one-line summary to stderr; with \
+            --trace and --steps, the exit timeline and the step rows go to stderr too, between the two (with \
+            source lines for a source file). With --json, one JSON object goes to stdout instead. The guest \
+            machine is described in docs/guest-machine.md.
 
             Examples:
               hypercourse run hello.asm
               hypercourse run --trace --steps 10 hello.asm
+              hypercourse run --mode user --trace hello.c
+              hypercourse run --content ~/course/content --trace copied-exercise.asm
               hypercourse run --mode long --trace --json hello64.asm
               hypercourse run --mode user --timeout 0.3 spin.asm
               hypercourse run --repeat 200 --json hello.bin
@@ -36,8 +41,12 @@ struct RunCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "CPU mode a flat image starts in: real (the default), protected, long or user.")
+    @Option(help: "CPU mode a flat image starts in: real (the default), protected, long or user; a .c file long (the default) or user.")
     var mode: GuestMode?
+
+    @Option(help: ArgumentHelp("The content folder a .asm or .c file's includes resolve in and must stay inside (default: the file's folder).",
+                               valueName: "dir"))
+    var content: String?
 
     @Option(help: "Guest RAM in MiB, 1 to 1024 (default 16, or 128 for a Multiboot kernel).")
     var memory: Int?
@@ -85,7 +94,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The KVM device to open.")
     var kvmDevice: String = KVMSystem.defaultDevicePath
 
-    @Argument(help: "The guest: a .asm file or a flat .bin image.")
+    @Argument(help: "The guest: a .asm or .c file, a flat .bin image, or a Multiboot kernel.")
     var file: String
 
     var request: StandaloneRun {
@@ -106,6 +115,7 @@ struct RunCommand: ParsableCommand {
         run.json = json
         run.repeatCount = `repeat`
         run.kvmDevice = kvmDevice
+        run.content = content
         return run
     }
 

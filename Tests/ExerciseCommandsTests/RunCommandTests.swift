@@ -104,6 +104,35 @@ struct RunCommandTests {
         #expect(!json.stderr.contains("VM-exit timeline") && !json.stderr.contains("Steps ("))
     }
 
+    /// A `.c` file is compiled with the guest runtime (not run as a raw image), in long mode unless
+    /// `--mode user`; the timeline names C lines by their text and the runtime's code by function.
+    @Test func aCFileIsCompiledWithTheRuntime() throws {
+        let source = try file("hello.c", """
+            #include "hypercourse.h"
+            struct pair { double a, b; };
+            int main(void) {
+                char buf[64] = {0};
+                struct pair p = {1.25, 2.5}, q = p;
+                buf[0] = 'x';
+                outb(0x3f8, '>');
+                printf("%s %g %#x\\n", buf, q.a * q.b, 255);
+                return 0;
+            }
+
+            """)
+        let long = try run(["--trace", source.path])
+        #expect(long.status == 0, "\(long.stderr)")
+        #expect(long.stdout == Data(">x 3.125 0xff\n".utf8))
+        #expect(long.stderr.contains("  0  io-out  0x3f8            1  0x3e '>'  0x"), "\(long.stderr)")
+        #expect(long.stderr.contains("7: outb(0x3f8, '>');") && long.stderr.contains("putchar (runtime): out dx, al"), "\(long.stderr)")
+        #expect(long.stderr.contains("\nexit 0 · 15 exits (io-out 15) · "))
+        let user = try run(["--mode", "user", source.path])
+        #expect(user.status == 0 && user.stdout == long.stdout, "\(user.stderr)")
+        let broken = try file("broken.c", "#include \"hypercourse.h\"\nint main(void) { printf(\"%d\\n\", 1.5); }\n")
+        let error = try run([broken.path])
+        #expect(error.status == 10 && error.stderr.hasPrefix("\(broken.path):2: error: compiler error: "), "\(error.stderr)")
+    }
+
     @Test func timeoutTakesFractionsAndHasItsOwnCode() throws {
         let source = try file("spin.asm", "bits 16\norg 0x7c00\njmp $\n")
         let start = ContinuousClock.now
