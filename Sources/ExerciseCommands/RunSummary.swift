@@ -9,7 +9,9 @@ public enum RunSummary {
     /// ended it apart from the counts, which leave that exit out as the exercise card does (which exit
     /// a host reports for the same crash differs): `crash (shutdown) · 18 exits (io-out 18) · 0.42 ms ·
     /// KVM_EXIT_SHUTDOWN: …`. `--json` keeps every exit in `exitCounts` (docs/guest-machine.md).
-    public static func line(for result: RunResult, elapsedMicros: [Double]) -> String {
+    /// With `map` (the guest was built from a source file), a crash also says where its RIP is in the
+    /// source: `… at rip 0x10001d, line 3 (ud2), bytes …`.
+    public static func line(for result: RunResult, elapsedMicros: [Double], map: AddressMap = .empty, mode: GuestMode = .real) -> String {
         var end = result.end.description
         if let crash = result.end.crash { end += " (\(crash.kind))" }
         let counts = countsShown(result)
@@ -22,8 +24,16 @@ public enum RunSummary {
         } else {
             time = milliseconds(elapsedMicros.first ?? 0)
         }
-        let detail = result.end.crash.map { " · \($0.description)" } ?? ""
+        let detail = result.end.crash.map { " · " + $0.description(place: crashPlace($0, map: map, mode: mode)) } ?? ""
         return "\(end) · \(exits) · \(time)\(detail)"
+    }
+
+    /// `line 3 (ud2)`, `in shared/serial.inc:4 (out dx, al)`, or nil when the map does not know RIP.
+    static func crashPlace(_ crash: CrashDetail, map: AddressMap, mode: GuestMode) -> String? {
+        guard let rip = crash.rip, let csBase = crash.csBase,
+              let location = map.location(atOffset: ResultRecorder.offset(csBase, rip, mode)) else { return nil }
+        let place = location.builtLine.map { "line \($0)" } ?? location.elsewhere.map { "in \($0)" } ?? "at an unknown place"
+        return "\(place) (\(location.instruction))"
     }
 
     /// The exit counts as the card shows them: for a crash, without the exit that ended the run.

@@ -127,7 +127,7 @@ public struct StandaloneRun: Sendable {
         // Output without a final newline would run into the summary on a terminal.
         let unterminated = !json && result.output.last.map { $0 != 0x0A } ?? false
         let tablesPrinted = outcome.writes.last?.stream == .standardError
-        outcome.err((unterminated && !tablesPrinted ? "\n" : "") + RunSummary.line(for: result, elapsedMicros: elapsed) + "\n")
+        outcome.err((unterminated && !tablesPrinted ? "\n" : "") + RunSummary.line(for: result, elapsedMicros: elapsed, map: map, mode: config.mode) + "\n")
         outcome.exitCode = RunSummary.exitCode(for: result.end)
         return outcome
     }

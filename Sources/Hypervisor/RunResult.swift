@@ -115,9 +115,14 @@ public struct CrashDetail: Sendable, Hashable, Codable, CustomStringConvertible 
     }
 
     /// `KVM_EXIT_INTERNAL_ERROR: emulation failure (suberror 1) at rip 0x100024, bytes 66 0f ef c0 …`.
-    public var description: String {
+    public var description: String { description(place: nil) }
+
+    /// The description with where RIP is in the guest's source after the RIP, when the caller
+    /// knows it: `… at rip 0x100024, line 5 (pxor xmm0, xmm0), bytes …`.
+    public func description(place: String?) -> String {
         var text = message
         if let rip { text += " at rip " + hex(rip) + (csBase.map { $0 != 0 ? " (cs base \(hex($0)))" : "" } ?? "") }
+        if let place, rip != nil { text += ", " + place }
         if let bytes = instructionBytes, !bytes.isEmpty { text += (rip == nil ? " " : ", ") + "bytes " + Self.hexBytes(bytes) }
         return text
     }

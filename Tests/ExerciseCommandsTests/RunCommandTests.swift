@@ -133,6 +133,14 @@ struct RunCommandTests {
         #expect(error.status == 10 && error.stderr.hasPrefix("\(broken.path):2: error: compiler error: "), "\(error.stderr)")
     }
 
+    /// A crash's summary says where RIP is in the file, as the exercise card does.
+    @Test func aCrashNamesItsLine() throws {
+        let source = try file("ud.asm", "bits 64\norg 0x100000\n    nop\n    ud2 ; no IDT: a triple fault\n")
+        let result = try run(["--mode", "long", source.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(" at rip 0x100001, line 4 (ud2), bytes 0f 0b 00"), "\(result.stderr)")
+    }
+
     @Test func timeoutTakesFractionsAndHasItsOwnCode() throws {
         let source = try file("spin.asm", "bits 16\norg 0x7c00\njmp $\n")
         let start = ContinuousClock.now
