@@ -216,7 +216,14 @@ final class GuestBuilder: @unchecked Sendable {
         let sourcePath = ContentFolder.realPath(of: files.source)
         let ignored = ignoring.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         for path in paths {
-            let url = files.url(path)
+            var url = files.url(path)
+            // A file no tool could open (missing, or hidden by the confinement) is judged where the
+            // search looks first after the tools' own folder, which holds only the source: the
+            // source's folder. So a missing `shared/x.inc` is left to the tool's own message, and
+            // `../../x.inc` is still outside.
+            if !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: url.path) {
+                url = files.directory.appendingPathComponent(path).standardizedFileURL
+            }
             let resolved = ContentFolder.realPath(of: url)
             if resolved == sourcePath { continue }
             if ignored.contains(where: { resolved.hasPrefix($0) || url.path.hasPrefix($0) }) { continue }
