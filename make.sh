@@ -12,7 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-BUILD_DEBS=(nasm libcmark-gfm-dev libcmark-gfm-extensions-dev)
+# libc6-dev and linux-libc-dev: vmm exercises are host C programs built against the C library and <linux/kvm.h>.
+BUILD_DEBS=(nasm libcmark-gfm-dev libcmark-gfm-extensions-dev libc6-dev linux-libc-dev)
 BROWSER_DEBS=(chromium chromium-driver python3-selenium)
 BENCH_DEBS=(hugo cmark-gfm hyperfine python3)
 

@@ -103,7 +103,7 @@ public struct ExerciseEngine: Sendable {
                 for attempt in 0..<2 {
                     pool.submit(urgent: true) {
                         let started = ContinuousClock.now
-                        let result = Result { () throws(KVMError) -> RunResult in try system.run(built.image, config: spec.machineConfig) }
+                        let result = runOnce(spec, built: built, system: system)
                         profile.add("vm", ContinuousClock.now - started, item: spec.id)
                         if runs.finish(slot, attempt: attempt, result) {
                             let verifying = ContinuousClock.now
@@ -116,6 +116,20 @@ public struct ExerciseEngine: Sendable {
         }
         if !slots.isEmpty { pool.drain(threads: settings.threads) }  // a warm build starts no threads
         return runs
+    }
+
+    /// One run: a guest on the hypervisor, or a vmm's program, confined, as a child process.
+    func runOnce(_ spec: ExerciseSpec, built: BuiltGuest, system: KVMSystem) -> Result<ExerciseRun, RunFailure> {
+        if let program = built.program {
+            let runner = VMMRunner(launcher: program.launcher, kvmDevice: settings.kvmDevice, requireConfinement: !settings.allowUnconfinedVMM)
+            let limits = VMMRunner.Limits(timeout: .nanoseconds(spec.timeoutNanoseconds), memoryBytes: UInt64(spec.memoryMiB) << 20,
+                                          outputLimit: spec.outputLimit)
+            return Result { () throws(VMMRunner.Failure) -> ExerciseRun in
+                .host(try runner.run(program: program.executable, guestImage: program.guestImage, limits: limits))
+            }.mapError { RunFailure(description: $0.message) }
+        }
+        return Result { () throws(KVMError) -> ExerciseRun in .guest(try system.run(built.image, config: spec.machineConfig)) }
+            .mapError { RunFailure(description: "\($0)") }
     }
 
     /// Every `*.exercises.json` under `root`.

@@ -27,6 +27,12 @@ enum ExerciseKey {
             source \(SHA256.hash(spec.source.built))
 
             """
+        if let guest = spec.guest?.spec {
+            // The guest's image, as far as its source and options shape it (its includes and
+            // tools are among this exercise's).
+            text += "guest \(guest.language.rawValue) memory-mib \(guest.memoryMiB) source \(SHA256.hash(guest.source.built))\n"
+            for shadow in shadows(guest, includes: includes) { text += "guest-shadow \(shadow)\n" }
+        }
         for include in includes.sorted() {
             let url = spec.input.contentRoot.appendingPathComponent(include)
             let digest = FileManager.default.contents(atPath: url.path).map { SHA256.hash([UInt8]($0)) } ?? "missing"

@@ -22,8 +22,31 @@ public struct ExerciseSpec: Sendable, Hashable {
     /// The source: as built (hidden lines included) and as shown.
     public var source: GuestSource
     public var input: ExerciseBlock
+    /// A vmm exercise's guest (`guest=ID`): named by `parse`, resolved across the course by the pass.
+    public var guest: GuestLink?
 
-    public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src"]
+    /// The exercise another one names as its guest.
+    public indirect enum GuestLink: Sendable, Hashable {
+        case named(String)
+        case resolved(ExerciseSpec)
+
+        public var id: String {
+            switch self {
+            case .named(let id): id
+            case .resolved(let spec): spec.id
+            }
+        }
+
+        public var spec: ExerciseSpec? {
+            if case .resolved(let spec) = self { spec } else { nil }
+        }
+    }
+
+    public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src", "guest"]
+    /// Options that shape a guest's run on the hypervisor, which a vmm exercise (a host program) does not have.
+    static let guestOnlyOptions = ["mode", "trace", "steps", "exit-limit"]
+    /// A vmm's address-space limit when the block gives no `memory=`: room for its code, its heap and a guest's RAM.
+    public static let defaultVMMMemoryMiB = 256
     /// Most steps a page shows; each is a table row.
     public static let maxSteps = MachineConfig.stepsRange.upperBound
     public static let maxTimeoutSeconds = MachineConfig.timeoutRangeSeconds.upperBound
@@ -68,6 +91,13 @@ public struct ExerciseSpec: Sendable, Hashable {
             guard values[option.key] == nil else { throw fail("option '\(option.key)' is given twice") }
             values[option.key] = option.value
         }
+        if language == .vmm, let option = guestOnlyOptions.first(where: { values[$0] != nil }) {
+            throw fail("option '\(option)' does not apply to vmm exercises: a vmm is a host program; its guest's options are in the guest's own block")
+        }
+        if language.isGuest, values["guest"] != nil {
+            throw fail("option 'guest' is for vmm exercises: it names the guest a vmm runs")
+        }
+        if values["guest"] == "" { throw fail("guest= needs the id of an asm or C exercise") }
         guard let id = values["id"], !id.isEmpty else { throw fail("exercise has no id (add id=NAME, lowercase words joined by '-')") }
         guard isKebabCase(id) else {
             throw fail("exercise id '\(id)' must be lowercase letters and digits joined by single '-' (e.g. hello-real)")
@@ -82,7 +112,7 @@ public struct ExerciseSpec: Sendable, Hashable {
             mode = language.defaultMode
         }
         if let reason = language.unsupported(mode) { throw fail(reason) }
-        let memory = try integer(values["memory"], name: "memory", default: MachineConfig.defaultMemoryMiB,
+        let memory = try integer(values["memory"], name: "memory", default: language.isGuest ? MachineConfig.defaultMemoryMiB : defaultVMMMemoryMiB,
                                  range: MachineConfig.memoryRangeMiB, unit: " MiB", fail)
         var timeout = Int64(MachineConfig.defaultTimeout.components.seconds) * 1_000_000_000
         if let text = values["timeout"] {
@@ -151,7 +181,7 @@ public struct ExerciseSpec: Sendable, Hashable {
         return ExerciseSpec(
             id: id, language: language, mode: mode, memoryMiB: memory, timeoutNanoseconds: timeout, expect: expect,
             trace: trace, steps: steps, outputLimit: outputLimit, exitLimit: exitLimit, sourceFile: sourceFile,
-            source: source, input: input)
+            source: source, input: input, guest: values["guest"].map(GuestLink.named))
     }
 
     /// `expect: crash` or `expect:crash` (YAML's spelling, natural to write) for `expect=crash`: the

@@ -37,6 +37,9 @@ public struct ExerciseSettings: Sendable {
     /// the toolchain (where the kernel has Landlock; elsewhere a warning says they run unconfined).
     /// Defaults to on unless `HYPERCOURSE_UNCONFINED` is set (for a sandbox that forbids Landlock).
     public var confineTools: Bool
+    /// Run vmm exercises even where they cannot be confined (`--allow-unconfined-vmm`): for a course
+    /// whose lessons the instructor trusts, on a machine without Landlock or namespaces.
+    public var allowUnconfinedVMM = false
     /// How messages spell the promote command, so a hint can be pasted as it is
     /// (`hypercourse promote --content course/` for a course outside `content/`).
     public var promoteCommand = "hypercourse promote"

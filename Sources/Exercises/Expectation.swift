@@ -7,12 +7,15 @@ public enum Expectation: Sendable, Hashable, CustomStringConvertible {
     case haltOrExitZero
     case end(RecordedEnd)
 
-    /// Parses the record's words (`halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`),
-    /// and `exit:N` and a bare `exit` (`exit:0`), the forms an info string can hold without quotes.
+    /// Parses the record's words (`halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`,
+    /// `signal 9`), and `exit:N`, a bare `exit` (`exit:0`) and `signal:N`, the forms an info string
+    /// can hold without quotes.
     public init?(_ text: String) {
         var text = text.trimmingCharacters(in: .whitespaces)
         if text == EndKind.exited.rawValue { text += " 0" }
-        if text.hasPrefix(EndKind.exited.rawValue + ":") { text = EndKind.exited.rawValue + " " + text.dropFirst(EndKind.exited.rawValue.count + 1) }
+        for kind in [EndKind.exited, .signal] where text.hasPrefix(kind.rawValue + ":") {
+            text = kind.rawValue + " " + text.dropFirst(kind.rawValue.count + 1)
+        }
         guard let end = RecordedEnd(text: text) else { return nil }
         self = .end(end)
     }

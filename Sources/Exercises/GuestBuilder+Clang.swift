@@ -5,7 +5,7 @@ import Hypervisor
 /// C guests: clang compiles against the guest runtime, ld.lld links, llvm-objcopy flattens the ELF.
 extension GuestBuilder {
     func buildC(_ spec: ExerciseSpec, _ files: GuestFiles) throws(ExerciseFailure) -> BuiltGuest {
-        let (source, directory, work, name) = (files.source, files.directory, files.work, Self.sourceName(spec))
+        let (source, work, name) = (files.source, files.work, Self.sourceName(spec))
         guard let clang = toolchain.clang, let lld = toolchain.lld, let objcopy = toolchain.objcopy else {
             throw ExerciseFailure([problem(spec, Toolchain.missingClangMessage)])
         }
@@ -16,65 +16,11 @@ extension GuestBuilder {
         }
         let object = work.appendingPathComponent("guest.o"), deps = work.appendingPathComponent("guest.d")
         let elf = work.appendingPathComponent("guest.elf"), image = work.appendingPathComponent("guest.bin")
-        let searchPath = ["-I", runtimeDirectory.path, "-I", directory.path, "-I", spec.input.contentRoot.path]
-            + Self.stableNames(runtime: runtimeDirectory, content: spec.input.contentRoot)
-        let compileJail = confinement(spec, tool: clang, work: work, also: [runtimeDirectory.path])
-        let toolchainRoot = URL(fileURLWithPath: toolchain.llvmBin ?? "/").deletingLastPathComponent().path
-        func place(_ diagnostic: ClangDiagnostic) -> (URL, Int) {
-            let file = files.url(diagnostic.file)
-            if file.path == source.standardizedFileURL.path {
-                let (url, line) = spec.location(ofBuiltLine: diagnostic.line)
-                return (url, line ?? spec.input.line)
-            }
-            return (file, diagnostic.line)
-        }
-        func failure(_ output: String) throws(ExerciseFailure) -> ExerciseFailure {
-            let errors = ClangDiagnostic.parse(output).filter { $0.severity != "warning" && $0.severity != "note" }
-            // An error may come from a header outside the content folder (or one the confinement kept
-            // clang from reading): then that is the error to report.
-            let ignoring = [runtimeDirectory.path, toolchainRoot]
-            _ = try confine(spec, errors.compactMap(\.unopenedFile), files, ignoring: ignoring)
-            let deps = try run(spec, "clang -M", clang, GuestRuntime.compileFlags + searchPath + ["-M", "-MG", name],
-                               in: files.folder, confinement: compileJail)
-            if deps.status == 0 {
-                _ = try confine(spec, MakeDependencies.parse(deps.output), files, ignoring: ignoring)
-            }
-            guard !errors.isEmpty else {
-                return ExerciseFailure([problem(spec, "clang failed: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")])
-            }
-            return ExerciseFailure(errors.map { diagnostic in
-                let (file, line) = place(diagnostic)
-                return ExerciseProblem(file: file, line: line, message: "compiler error: \(diagnostic.message)")
-            })
-        }
-
-        // First the inline assembly, from the IR clang makes before optimising (fast: no code is
-        // generated): what `.incbin` reads is in no dependency list. This pass also reads every file
-        // a C error can come from, so errors show here first.
-        let ir = work.appendingPathComponent("guest.ll")
-        let listed = try run(spec, "clang -emit-llvm", clang, GuestRuntime.compileFlags + searchPath
-                                 + ["-g0", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-S", name, "-o", ir.path],
-                             in: files.folder, confinement: compileJail)
-        guard listed.status == 0 else { throw try failure(listed.output) }
-        guard let text = try? String(contentsOf: ir, encoding: .utf8) else {
-            throw ExerciseFailure([problem(spec, "clang wrote no IR to check the inline assembly in")])
-        }
-        if let directive = InlineAssembly.strings(inIR: text).lazy.compactMap(InlineAssembly.fileDirective(in:)).first {
-            throw ExerciseFailure([problem(spec, "inline assembly uses \(directive), which C exercises may not: a C guest reads no files but its #includes")])
-        }
-        // `#pragma comment(lib, "…")` asks the linker to read a file (as a library, or as a linker
-        // script that can INPUT any other): the IR lists such names as dependent libraries.
-        if text.contains("!llvm.dependent-libraries") {
-            throw ExerciseFailure([problem(spec, "#pragma comment(lib, …) is not available to C exercises: the linker would read the file it names; a C guest reads no files but its #includes")])
-        }
-        let compile = try run(spec, "clang", clang, GuestRuntime.compileFlags + searchPath + [
-            "-MD", "-MF", deps.path, "-c", name, "-o", object.path,
-        ], in: files.folder, confinement: compileJail)
-        guard compile.status == 0 else { throw try failure(compile.output) }
-        let warnings = ClangDiagnostic.parse(compile.output).filter { $0.severity == "warning" }.map { diagnostic -> String in
-            let (file, line) = place(diagnostic)
-            return Diagnostic.format(file: file, line: line, .warning, diagnostic.message)
-        }
+        let compiler = CCompilation(builder: self, spec: spec, clang: clang, flags: GuestRuntime.compileFlags, files: files,
+                                    headers: runtimeDirectory, headersName: "hypercourse-runtime/", ignoring: [runtimeDirectory.path, toolchainRoot],
+                                    jail: confinement(spec, tool: clang, work: work, also: [runtimeDirectory.path]))
+        try compiler.checkInlineAssembly()
+        let warnings = try compiler.compile(["-MD", "-MF", deps.path, "-c", name, "-o", object.path])
         let toolJail = confinement(spec, tool: lld, work: work, also: [runtimeDirectory.path], content: false)
         try link(spec, lld: lld, object: object, runtime: runtimeDirectory, elf: elf, work: work, jail: toolJail)
         let flatten = try run(spec, "llvm-objcopy", objcopy, ["-O", "binary", elf.path, image.path], confinement: toolJail)
@@ -82,10 +28,7 @@ extension GuestBuilder {
             throw ExerciseFailure([problem(spec, "llvm-objcopy failed: \(flatten.output)")])
         }
         let bytes = try readImage(spec, image)
-        guard let depsText = try? String(contentsOf: deps, encoding: .utf8) else {
-            throw ExerciseFailure([problem(spec, "clang wrote no dependency file, so what this exercise includes is unknown")])
-        }
-        let includes = try confine(spec, MakeDependencies.parse(depsText), files, ignoring: [runtimeDirectory.path, toolchainRoot])
+        let includes = try compiler.includes(listedIn: deps)
         return BuiltGuest(image: bytes, includes: includes,
                           symbols: .elf(elf, source: source.standardizedFileURL.path, runtimeDirectory: runtimeDirectory.path),
                           warnings: warnings)
@@ -112,18 +55,116 @@ extension GuestBuilder {
             throw ExerciseFailure([problem(spec, "ld.lld wrote no list of the files it read")])
         }
         guard link.status == 0 else {
-            let message = link.output.split(separator: "\n").filter { $0.contains("error:") }
-                .map { $0.components(separatedBy: "error: ").dropFirst().joined(separator: "error: ") }
-                .joined(separator: "; ")
-            throw ExerciseFailure([problem(spec, "link error: \(message.isEmpty ? link.output : message) (the runtime provides what hypercourse.h declares)")])
+            throw ExerciseFailure([problem(spec, "link error: \(Self.linkErrors(link.output)) (the runtime provides what hypercourse.h declares)")])
         }
     }
 
-    /// `__FILE__` in a header names the content folder's or the runtime's place on this machine;
-    /// these make it `ch/x.h` and `hypercourse-runtime/hypercourse.h` everywhere.
-    static func stableNames(runtime: URL, content: URL) -> [String] {
-        ["-fmacro-prefix-map=\(slashed(content.path))=", "-fmacro-prefix-map=\(slashed(runtime.path))=hypercourse-runtime/"]
+    /// `__FILE__` in a header names the content folder's or the build's header folder's place on
+    /// this machine; these make it `ch/x.h` and `<headersName>hypercourse.h` everywhere.
+    static func stableNames(headers: URL, headersName: String, content: URL) -> [String] {
+        ["-fmacro-prefix-map=\(slashed(content.path))=", "-fmacro-prefix-map=\(slashed(headers.path))=\(headersName)"]
+    }
+
+    /// The Swift toolchain's root (its headers and libraries are in the key through its version).
+    var toolchainRoot: String { URL(fileURLWithPath: toolchain.llvmBin ?? "/").deletingLastPathComponent().path }
+
+    /// The `error:` parts of a linker's output, joined; all of it when there is none.
+    static func linkErrors(_ output: String) -> String {
+        let message = output.split(separator: "\n").filter { $0.contains("error:") }
+            .map { $0.components(separatedBy: "error: ").dropFirst().joined(separator: "error: ") }
+            .joined(separator: "; ")
+        return message.isEmpty ? output : message
     }
 
     private static func slashed(_ path: String) -> String { path.hasSuffix("/") ? path : path + "/" }
+}
+
+/// One C source compiled by clang for an exercise (a C guest or a vmm): errors placed at the
+/// lesson's lines, inline assembly that reads files and `#pragma comment(lib)` refused, and
+/// includes outside the content folder refused.
+struct CCompilation {
+    let builder: GuestBuilder
+    let spec: ExerciseSpec
+    let clang: String
+    let flags: [String]
+    let files: GuestFiles
+    /// The folder of the header the build provides, and the stable name `__FILE__` gives it.
+    let headers: URL
+    let headersName: String
+    /// Where included files may come from besides the content folder (their identity is in the key).
+    let ignoring: [String]
+    let jail: Confinement?
+
+    var name: String { GuestBuilder.sourceName(spec) }
+    var searchPath: [String] {
+        ["-I", headers.path, "-I", files.directory.path, "-I", spec.input.contentRoot.path]
+            + GuestBuilder.stableNames(headers: headers, headersName: headersName, content: spec.input.contentRoot)
+    }
+
+    /// Checks the IR clang makes before optimising (fast: no code is generated): what inline
+    /// assembly's `.incbin` reads is in no dependency list, and `#pragma comment(lib, "…")` asks
+    /// the linker to read a file (a library, or a linker script that can INPUT any other). This pass
+    /// also reads every file a C error can come from, so errors show here first.
+    func checkInlineAssembly() throws(ExerciseFailure) {
+        let ir = files.work.appendingPathComponent("check.ll")
+        let listed = try builder.run(spec, "clang -emit-llvm", clang, flags.filter { $0 != "-static" && !$0.hasPrefix("-fuse-ld") } + searchPath
+                                         + ["-g0", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-S", name, "-o", ir.path],
+                                     in: files.folder, confinement: jail)
+        guard listed.status == 0 else { throw try failure(listed.output) }
+        guard let text = try? String(contentsOf: ir, encoding: .utf8) else {
+            throw ExerciseFailure([builder.problem(spec, "clang wrote no IR to check the inline assembly in")])
+        }
+        if let directive = InlineAssembly.strings(inIR: text).lazy.compactMap(InlineAssembly.fileDirective(in:)).first {
+            throw ExerciseFailure([builder.problem(spec, "inline assembly uses \(directive), which C exercises may not: a C program reads no files but its #includes")])
+        }
+        if text.contains("!llvm.dependent-libraries") {
+            throw ExerciseFailure([builder.problem(spec, "#pragma comment(lib, …) is not available to C exercises: the linker would read the file it names; a C program reads no files but its #includes")])
+        }
+    }
+
+    /// Runs clang with `arguments` after the flags and search path; returns its warnings.
+    func compile(_ arguments: [String]) throws(ExerciseFailure) -> [String] {
+        let compile = try builder.run(spec, "clang", clang, flags + searchPath + arguments, in: files.folder, confinement: jail)
+        guard compile.status == 0 else { throw try failure(compile.output) }
+        return ClangDiagnostic.parse(compile.output).filter { $0.severity == "warning" }.map { diagnostic -> String in
+            let (file, line) = place(diagnostic)
+            return Diagnostic.format(file: file, line: line, .warning, diagnostic.message)
+        }
+    }
+
+    /// The content-relative includes of the dependency file clang wrote.
+    func includes(listedIn deps: URL) throws(ExerciseFailure) -> [String] {
+        guard let text = try? String(contentsOf: deps, encoding: .utf8) else {
+            throw ExerciseFailure([builder.problem(spec, "clang wrote no dependency file, so what this exercise includes is unknown")])
+        }
+        return try builder.confine(spec, MakeDependencies.parse(text), files, ignoring: ignoring)
+    }
+
+    private func place(_ diagnostic: ClangDiagnostic) -> (URL, Int) {
+        let file = files.url(diagnostic.file)
+        if file.path == files.source.standardizedFileURL.path {
+            let (url, line) = spec.location(ofBuiltLine: diagnostic.line)
+            return (url, line ?? spec.input.line)
+        }
+        return (file, diagnostic.line)
+    }
+
+    private func failure(_ output: String) throws(ExerciseFailure) -> ExerciseFailure {
+        let errors = ClangDiagnostic.parse(output).filter { $0.severity != "warning" && $0.severity != "note" }
+        // An error may come from a header outside the content folder (or one the confinement kept
+        // clang from reading): then that is the error to report.
+        _ = try builder.confine(spec, errors.compactMap(\.unopenedFile), files, ignoring: ignoring)
+        let deps = try builder.run(spec, "clang -M", clang, flags + searchPath + ["-M", "-MG", name], in: files.folder, confinement: jail)
+        if deps.status == 0 {
+            _ = try builder.confine(spec, MakeDependencies.parse(deps.output), files, ignoring: ignoring)
+        }
+        guard !errors.isEmpty else {
+            let linker = output.contains("ld.lld: error:") ? "link error: \(GuestBuilder.linkErrors(output))" : nil
+            return ExerciseFailure([builder.problem(spec, linker ?? "clang failed: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")])
+        }
+        return ExerciseFailure(errors.map { diagnostic in
+            let (file, line) = place(diagnostic)
+            return ExerciseProblem(file: file, line: line, message: "compiler error: \(diagnostic.message)")
+        })
+    }
 }

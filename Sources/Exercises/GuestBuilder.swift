@@ -11,6 +11,8 @@ struct BuiltGuest: Sendable {
     var symbols: GuestSymbols
     /// Assembler or compiler warnings, as `file:line: warning: message`.
     var warnings: [String]
+    /// For a vmm exercise: the host program that runs instead of a guest (`image` is then empty).
+    var program: HostProgram? = nil
 }
 
 /// Where one exercise's build happens: the source the tools read (a copy, under its stable name),
@@ -37,6 +39,8 @@ enum GuestSymbols: Sendable {
     case listing(AddressMap)
     /// A C guest's ELF with DWARF line tables, read with llvm-objdump and llvm-symbolizer on demand.
     case elf(URL, source: String, runtimeDirectory: String)
+    /// Nothing to look up: a vmm's result has no guest addresses.
+    case none
 }
 
 /// Builds guest images with nasm, or with the Swift toolchain's clang, ld.lld and llvm-objcopy.
@@ -61,6 +65,7 @@ final class GuestBuilder: @unchecked Sendable {
     let standalone: Bool
     let lock = NSLock()
     var runtime: Result<URL, ExerciseBuildError>?
+    var vmmSupport: Result<URL, ExerciseBuildError>?
 
     init(toolchain: Toolchain, versions: ToolVersions, cacheDirectory: URL?, toolTimeout: Duration = Subprocess.Limits.defaultTimeout,
          confine: Bool = true, standalone: Bool = false) {
@@ -94,18 +99,25 @@ final class GuestBuilder: @unchecked Sendable {
             guard let nasm = toolchain.nasm else { return .failure(.init("nasm is missing: \(Nasm.installLine)")) }
             guard let version = versions.version(of: nasm, arguments: ["-v"]) else { return .failure(.init("cannot run \(nasm) -v")) }
             return .success("nasm: \(version)")
-        case .c:
+        case .c, .vmm:
             // Every tool whose output reaches the record: the image (clang, ld.lld, llvm-objcopy) and
-            // the step and trace rows (llvm-objdump's disassembly, llvm-symbolizer's lines).
+            // the step and trace rows (llvm-objdump's disassembly, llvm-symbolizer's lines); for a
+            // vmm, the system's KVM header and C library.
             guard let llvmBin = toolchain.llvmBin else { return .failure(.init(Toolchain.missingClangMessage)) }
             var lines: [String] = []
+            if language == .vmm {
+                switch Self.vmmSystemIdentity() {
+                case .success(let identity): lines.append(identity)
+                case .failure(let error): return .failure(error)
+                }
+            }
             for tool in Toolchain.llvmTools {
                 guard let version = versions.version(of: llvmBin + "/" + tool, arguments: ["--version"]) else {
                     return .failure(.init("cannot run \(llvmBin)/\(tool) --version"))
                 }
                 lines.append("\(tool): \(version)")
             }
-            return .success((lines + ["runtime: \(GuestRuntime.hash)"]).joined(separator: "\n"))
+            return .success((lines + (language == .c ? ["runtime: \(GuestRuntime.hash)"] : [])).joined(separator: "\n"))
         }
     }
 
@@ -114,6 +126,12 @@ final class GuestBuilder: @unchecked Sendable {
     /// The tools see the source under a name that is the same on every machine (`sourceName`), in
     /// `work/src`, their working folder: so `__FILE__` and `__?FILE?__` hold no scratch path.
     func build(_ spec: ExerciseSpec, slot: Int) throws(ExerciseFailure) -> BuiltGuest {
+        try build(spec, slot: "\(slot)")
+    }
+
+    /// The same, with the slot as text: a vmm's guest is built in `<slot>-<vmm>-guest-<guest>`, so two
+    /// builds of one exercise (its own, and as a vmm's guest) never share a folder.
+    func build(_ spec: ExerciseSpec, slot: String) throws(ExerciseFailure) -> BuiltGuest {
         let work = scratch.appendingPathComponent("\(slot)-\(spec.id)")
         let folder = work.appendingPathComponent("src")
         let source = folder.appendingPathComponent(Self.sourceName(spec))
@@ -128,6 +146,7 @@ final class GuestBuilder: @unchecked Sendable {
         switch spec.language {
         case .asm: return try buildAssembly(spec, files)
         case .c: return try buildC(spec, files)
+        case .vmm: return try buildVMM(spec, files)
         }
     }
 

@@ -1,16 +1,23 @@
 import Hypervisor
 
-/// The language an exercise is written in; each has its own builder (nasm, or clang with the guest
-/// runtime). What differs between languages outside the builders is here, so a new language is a new
-/// case, its answers below, and its builder in `GuestBuilder`.
+/// The language an exercise is written in; each has its own builder (nasm; clang with the guest
+/// runtime; clang for the host with the vmm header and launcher). What differs between languages
+/// outside the builders is here, so a new language is a new case, its answers below, and its
+/// builder in `GuestBuilder` (a `GuestBuilder+Name.swift` file); a language that does not run on the
+/// course's hypervisor also gets a runner in `ExerciseEngine.runOnce`.
 public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
-    case asm, c
+    /// A guest in nasm syntax, assembled with `nasm -f bin`.
+    case asm
+    /// A guest in freestanding C, built against the guest runtime (`hypercourse.h`).
+    case c
+    /// A host program in C (a virtual machine monitor on `/dev/kvm`), run confined as a child process.
+    case vmm
 
     /// The file extension of a source written to the scratch folder (`hello.asm`).
     public var fileExtension: String {
         switch self {
         case .asm: "asm"
-        case .c: "c"
+        case .c, .vmm: "c"
         }
     }
 
@@ -18,7 +25,7 @@ public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
     public var commentPrefix: String {
         switch self {
         case .asm: ";"
-        case .c: "//"
+        case .c, .vmm: "//"
         }
     }
 
@@ -27,10 +34,10 @@ public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
     /// The line that ends it.
     public var showMarker: String { "\(commentPrefix) [show]" }
 
-    /// The mode an exercise runs in when it names none.
+    /// The mode an exercise runs in when it names none (a vmm's guest has its own).
     public var defaultMode: GuestMode {
         switch self {
-        case .asm: .real
+        case .asm, .vmm: .real
         case .c: .long
         }
     }
@@ -43,11 +50,14 @@ public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// Whether the exercise runs on the course's hypervisor (a guest) or as a host program (a vmm).
+    public var isGuest: Bool { self != .vmm }
+
     /// The tool whose time the build profile reports the build under.
     public var buildTool: String {
         switch self {
         case .asm: "nasm"
-        case .c: "clang"
+        case .c, .vmm: "clang"
         }
     }
 
@@ -56,15 +66,16 @@ public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
     var searchesIncludersFolders: Bool {
         switch self {
         case .asm: false
-        case .c: true
+        case .c, .vmm: true
         }
     }
 
-    /// The header the guest runtime provides, which a lesson's own file of that name would shadow.
+    /// The header the build provides, which a lesson's own file of that name would shadow.
     var runtimeHeader: String? {
         switch self {
         case .asm: nil
         case .c: "hypercourse.h"
+        case .vmm: VMMSupport.headerName
         }
     }
 

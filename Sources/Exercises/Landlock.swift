@@ -10,6 +10,10 @@ import Foundation
 struct Confinement: Sendable, Hashable {
     var readable: [String]
     var writable: [String]
+    /// Device files it may open, read, write and (ABI 5) ioctl: `/dev/kvm` for a vmm exercise.
+    var devices: [String] = []
+    /// Whether `/dev/null` may be opened (where tools send what they throw away).
+    var nullDevice = true
 
     /// Where a dynamically linked tool finds its loader and libraries. Distribution files, readable by
     /// anyone; the dependency checks (nasm -M, clang -MD, the inline-asm scan) still refuse them as includes.
@@ -55,20 +59,42 @@ enum Landlock {
 
     /// Confines the calling thread, and everything it starts from now on, to `confinement`. For good.
     static func restrictThisThread(_ confinement: Confinement) throws(LandlockError) {
+        let ruleset = try makeRuleset(confinement)
+        defer { close(ruleset) }
+        try restrict(to: ruleset)
+    }
+
+    /// A ruleset for `confinement`, as a descriptor: `restrict(to:)` takes it on here, or a child
+    /// process inherits it and takes it on itself (the vmm launcher, after its own setup).
+    /// `denyNetwork` also handles TCP bind and connect (ABI 4) with no rule allowing either, and
+    /// scopes abstract UNIX sockets and signals to the domain (ABI 6), where the kernel knows them.
+    static func makeRuleset(_ confinement: Confinement, denyNetwork: Bool = false) throws(LandlockError) -> Int32 {
         let version = try support.get()
         let handled = Access.handled(abi: version)
-        var attribute = handled // struct landlock_ruleset_attr, as far as handled_access_fs
-        let ruleset = Int32(truncatingIfNeeded: withUnsafePointer(to: &attribute) {
-            call(Number.createRuleset, Int(bitPattern: $0), MemoryLayout<UInt64>.size, 0)
+        // struct landlock_ruleset_attr: handled_access_fs, then (ABI 4) handled_access_net, then (ABI 6) scoped.
+        var attribute: [UInt64] = [handled]
+        if denyNetwork && version >= 4 { attribute.append(Access.bindTCP | Access.connectTCP) }
+        if denyNetwork && version >= 6 { attribute.append(Access.scopeAbstractUnixSocket | Access.scopeSignal) }
+        let ruleset = Int32(truncatingIfNeeded: attribute.withUnsafeBytes {
+            call(Number.createRuleset, Int(bitPattern: $0.baseAddress), $0.count, 0)
         })
         guard ruleset >= 0 else { throw LandlockError(errno: Glibc.errno, "cannot create a Landlock ruleset") }
-        defer { close(ruleset) }
-        let read = Access.execute | Access.readFile | Access.readDirectory
-        for path in confinement.readable { try allow(path, read & handled, in: ruleset) }
-        for path in confinement.writable { try allow(path, handled, in: ruleset) }
-        // The child's stdin, opened after the fork, and where tools send what they throw away.
-        try allow("/dev/null", (Access.readFile | Access.writeFile | Access.ioctlDevice | Access.truncate) & handled, in: ruleset)
+        do throws(LandlockError) {
+            let read = Access.execute | Access.readFile | Access.readDirectory
+            for path in confinement.readable { try allow(path, read & handled, in: ruleset) }
+            for path in confinement.writable { try allow(path, handled, in: ruleset) }
+            for path in confinement.devices { try allow(path, (Access.readFile | Access.writeFile | Access.ioctlDevice) & handled, in: ruleset) }
+            // The child's stdin, opened after the fork, and where tools send what they throw away.
+            if confinement.nullDevice { try allow("/dev/null", (Access.readFile | Access.writeFile | Access.ioctlDevice | Access.truncate) & handled, in: ruleset) }
+        } catch {
+            close(ruleset)
+            throw error
+        }
+        return ruleset
+    }
 
+    /// Takes on `ruleset` for the calling thread and what it starts from now on.
+    static func restrict(to ruleset: Int32) throws(LandlockError) {
         // Without no_new_privs only a CAP_SYS_ADMIN thread may take on a domain; it also keeps a
         // setuid program from being started with more rights than the thread has.
         guard call(Number.prctl, 38 /* PR_SET_NO_NEW_PRIVS */, 1, 0, 0) == 0 else {
@@ -120,6 +146,11 @@ enum Landlock {
         static let refer: UInt64 = 1 << 13 // ABI 2
         static let truncate: UInt64 = 1 << 14 // ABI 3
         static let ioctlDevice: UInt64 = 1 << 15 // ABI 5
+        /// LANDLOCK_ACCESS_NET_* (ABI 4) and LANDLOCK_SCOPE_* (ABI 6).
+        static let bindTCP: UInt64 = 1 << 0
+        static let connectTCP: UInt64 = 1 << 1
+        static let scopeAbstractUnixSocket: UInt64 = 1 << 0
+        static let scopeSignal: UInt64 = 1 << 1
         /// The rights a rule on a file (not a folder) may carry.
         static let fileRights = execute | writeFile | readFile | truncate | ioctlDevice
 

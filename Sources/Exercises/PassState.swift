@@ -55,6 +55,28 @@ struct PassState {
                 specs.append(nil)
             }
         }
+        resolveGuests(firstUse.keys)
+    }
+
+    /// Each vmm's `guest=ID`: an asm or C exercise anywhere in the course.
+    private mutating func resolveGuests(_ ids: Dictionary<String, ExerciseBlock>.Keys) {
+        let byID = Dictionary(specs.compactMap { $0 }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for slot in specs.indices {
+            guard let spec = specs[slot], case .named(let id)? = spec.guest else { continue }
+            let problem: String
+            if let guest = byID[id], guest.language.isGuest {
+                specs[slot]?.guest = .resolved(guest)
+                continue
+            } else if byID[id] != nil {
+                problem = "guest '\(id)' is a vmm exercise; a vmm's guest is an asm or c exercise"
+            } else if ids.contains(id) {
+                problem = "guest '\(id)' has errors of its own (see above)"
+            } else {
+                problem = "guest '\(id)' is not an exercise of this course\(didYouMean(id, in: Array(byID.keys)))"
+            }
+            fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line, message: "exercise '\(spec.id)': \(problem)"))
+            specs[slot] = nil
+        }
     }
 
     /// Everything parsed, or what `promote` names; each of its arguments must match something.

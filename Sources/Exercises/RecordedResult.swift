@@ -2,10 +2,10 @@ import Foundation
 import Hypervisor
 
 /// How a run ended, as recorded: the end's kind (its words are Hypervisor's `EndKind`) and, for
-/// `exit`, the status. The host's raw crash detail is kept apart (see `RecordEntry.hostDetail`).
+/// `exit`, the status (for `signal`, the signal's number). The host's raw crash detail is kept apart (see `RecordEntry.hostDetail`).
 public struct RecordedEnd: Sendable, Hashable, CustomStringConvertible {
     public let kind: EndKind
-    /// The guest's exit status for `exit` (0-255), else nil.
+    /// The exit status for `exit` (0-255), the signal's number for `signal` (1-64), else nil.
     public let status: Int?
 
     public static let halt = RecordedEnd(kind: .halt, status: nil)
@@ -14,6 +14,7 @@ public struct RecordedEnd: Sendable, Hashable, CustomStringConvertible {
     public static let outputLimit = RecordedEnd(kind: .outputLimit, status: nil)
     public static let exitLimit = RecordedEnd(kind: .exitLimit, status: nil)
     public static func exited(_ status: Int) -> RecordedEnd { RecordedEnd(kind: .exited, status: status) }
+    public static func signal(_ number: Int) -> RecordedEnd { RecordedEnd(kind: .signal, status: number) }
 
     private init(kind: EndKind, status: Int?) {
         self.kind = kind
@@ -24,9 +25,11 @@ public struct RecordedEnd: Sendable, Hashable, CustomStringConvertible {
         self.init(kind: end.kind, status: end.status)
     }
 
-    /// The end of `kind` with `status` (for `exit`, 0-255; nil for the others), or nil.
+    /// The end of `kind` with `status` (for `exit`, 0-255; for `signal`, 1-64; nil for the others), or nil.
     public init?(_ kind: EndKind, status: Int? = nil) {
-        guard (kind == .exited) == (status != nil), (0...255).contains(status ?? 0) else { return nil }
+        let takesStatus = kind == .exited || kind == .signal
+        let range = kind == .signal ? 1...64 : 0...255
+        guard takesStatus == (status != nil), range.contains(status ?? 1) else { return nil }
         self.init(kind: kind, status: status)
     }
 
@@ -42,7 +45,7 @@ public struct RecordedEnd: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// `halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`: the page's words.
+    /// `halt`, `exit 3`, `crash`, `timeout`, `output-limit`, `exit-limit`, `signal 9`: the page's words.
     public var description: String { status.map { "\(kind.rawValue) \($0)" } ?? kind.rawValue }
 }
 

@@ -68,6 +68,13 @@ struct Subprocess {
     private static let addChdir = CSymbol.lookup("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)
     private static let prlimit = CSymbol.lookup("prlimit", as: Prlimit.self)
 
+    /// A pipe whose ends close on exec, or nil (errno says why).
+    static func makePipe() -> (read: Int32, write: Int32)? {
+        var ends: [Int32] = [0, 0]
+        guard let pipe2, pipe2(&ends, O_CLOEXEC) == 0 else { return nil }
+        return (ends[0], ends[1])
+    }
+
     /// The missing C library function among those this needs, or nil.
     static var missingSymbol: String? {
         [("pipe2", pipe2 == nil), ("posix_spawn_file_actions_addchdir_np", addChdir == nil), ("prlimit", prlimit == nil)]
@@ -152,13 +159,20 @@ struct Subprocess {
         return outcome
     }
 
-    private static func spawn(_ executable: String, _ arguments: [String], in directory: URL?, output: Int32) -> Result<pid_t, LaunchError> {
+    /// Starts `executable` with stdin from /dev/null and stdout and stderr on `output`.
+    /// `descriptors` are also handed over, each `source` (which must not be one of the targets) at
+    /// its `target`, and `close` closed; `newProcessGroup` makes the child lead a group of its own.
+    static func spawn(_ executable: String, _ arguments: [String], in directory: URL? = nil, output: Int32,
+                      descriptors: [(source: Int32, target: Int32)] = [], close: [Int32] = [],
+                      newProcessGroup: Bool = false) -> Result<pid_t, LaunchError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
+        for (source, target) in descriptors { posix_spawn_file_actions_adddup2(&actions, source, target) }
+        for descriptor in close { posix_spawn_file_actions_addclose(&actions, descriptor) }
         if let directory, let addChdir = Self.addChdir { _ = addChdir(&actions, directory.path) }
 
         // The hypervisor's watchdog signal is blocked on some threads; a child must start with none blocked.
@@ -175,7 +189,12 @@ struct Subprocess {
         sigaddset(&defaults, SIGPIPE)
         sigaddset(&defaults, SIGXFSZ)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
@@ -198,7 +217,7 @@ struct Subprocess {
     }()
 
     /// Waits for the child; past `deadline` (a tool that closed its output and went on), kills it.
-    private static func reap(_ pid: pid_t, until deadline: ContinuousClock.Instant? = nil) -> (code: Int32, timedOut: Bool) {
+    static func reap(_ pid: pid_t, until deadline: ContinuousClock.Instant? = nil) -> (code: Int32, timedOut: Bool) {
         var status: Int32 = 0
         var timedOut = false
         while true {
@@ -219,7 +238,7 @@ struct Subprocess {
         return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), timedOut)
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int64 {
+    static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1
     }

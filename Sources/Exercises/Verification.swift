@@ -12,11 +12,22 @@ struct Verified: Sendable {
     var problem: ExerciseProblem?
 }
 
+/// One run's raw result: a guest on the course's hypervisor, or a vmm exercise's host program.
+enum ExerciseRun: Sendable {
+    case guest(RunResult)
+    case host(VMMRunner.Outcome)
+}
+
+/// Why a run produced no result (KVM failed, the vmm could not be confined): the message says.
+struct RunFailure: Error, Sendable, CustomStringConvertible {
+    var description: String
+}
+
 /// Per-exercise state shared by the threads that build and run it.
 final class ConcurrentRuns: @unchecked Sendable {
     // unchecked Sendable: every mutable field is read and written only under `lock`.
     private let lock = NSLock()
-    private var runs: [[Result<RunResult, KVMError>?]]
+    private var runs: [[Result<ExerciseRun, RunFailure>?]]
     private var failures: [Int: [ExerciseProblem]] = [:]
     private var verifiedBySlot: [Int: Verified] = [:]
 
@@ -25,14 +36,14 @@ final class ConcurrentRuns: @unchecked Sendable {
     func fail(_ slot: Int, _ problems: [ExerciseProblem]) { lock.withLock { failures[slot] = problems } }
 
     /// Stores one run; true for whichever finished second, which then verifies both.
-    func finish(_ slot: Int, attempt: Int, _ result: Result<RunResult, KVMError>) -> Bool {
+    func finish(_ slot: Int, attempt: Int, _ result: Result<ExerciseRun, RunFailure>) -> Bool {
         lock.withLock {
             runs[slot][attempt] = result
             return runs[slot].allSatisfy { $0 != nil }
         }
     }
 
-    func results(_ slot: Int) -> [Result<RunResult, KVMError>] { lock.withLock { runs[slot].compactMap { $0 } } }
+    func results(_ slot: Int) -> [Result<ExerciseRun, RunFailure>] { lock.withLock { runs[slot].compactMap { $0 } } }
     func complete(_ slot: Int, _ verified: Verified) { lock.withLock { verifiedBySlot[slot] = verified } }
     func failure(_ slot: Int) -> [ExerciseProblem]? { lock.withLock { failures[slot] } }
     func verified(_ slot: Int) -> Verified? { lock.withLock { verifiedBySlot[slot] } }
@@ -55,19 +66,24 @@ final class ToolIdentities: @unchecked Sendable {
         return found
     }
 
-    /// The key, or nil when the tools cannot be asked (then no key can match).
+    /// The key, or nil when the tools cannot be asked (then no key can match). A vmm's key also
+    /// holds its guest's tools.
     func key(_ spec: ExerciseSpec, includes: [String]) -> String? {
-        guard case .success(let tools) = identity(spec.language) else { return nil }
+        guard case .success(var tools) = identity(spec.language) else { return nil }
+        if let guest = spec.guest?.spec {
+            guard case .success(let guestTools) = identity(guest.language) else { return nil }
+            tools += "\nguest tools: " + guestTools
+        }
         return ExerciseKey.compute(spec, tools: tools, includes: includes)
     }
 }
 
 extension ExerciseEngine {
     /// Checks two runs of one guest: both ran, they agree, and the end is the expected one.
-    func verify(_ spec: ExerciseSpec, built: BuiltGuest, runs: [Result<RunResult, KVMError>], tools: ToolIdentities) -> Verified {
+    func verify(_ spec: ExerciseSpec, built: BuiltGuest, runs: [Result<ExerciseRun, RunFailure>], tools: ToolIdentities) -> Verified {
         var verified = Verified(result: RecordedResult(end: .halt, exits: [], output: [], trace: nil, traceTruncated: false, steps: nil),
                                 hostDetail: nil, key: "", includes: built.includes, warnings: built.warnings)
-        var results: [RunResult] = []
+        var results: [ExerciseRun] = []
         for run in runs {
             switch run {
             case .success(let result): results.append(result)
@@ -76,15 +92,8 @@ extension ExerciseEngine {
                 return verified
             }
         }
-        let map: AddressMap
-        switch built.symbols {
-        case .listing(let listing): map = listing
-        case .elf(let elf, let source, let runtimeDirectory):
-            let requests = results.flatMap { ResultRecorder.requests($0, mode: spec.mode) }
-            map = requests.isEmpty ? .empty : ElfSymbols.addressMap(elf: elf, source: source, runtimeDirectory: runtimeDirectory,
-                                                                    toolchain: settings.toolchain, requests: requests)
-        }
-        let recorded = results.map { ResultRecorder.record($0, spec: spec, map: map) }
+        let recorded = record(results, spec: spec, built: built)
+        if case .host(let outcome)? = results.first { verified.warnings += outcome.warnings.map { "exercise '\(spec.id)': \($0)" } }
         verified.result = recorded[0].result
         verified.hostDetail = recorded[0].hostDetail
         if recorded.count == 2, recorded[0].result != recorded[1].result {
@@ -99,6 +108,30 @@ extension ExerciseEngine {
         }
         verified.key = tools.key(spec, includes: built.includes) ?? ""
         return verified
+    }
+
+    /// The runs as the record keeps them: a guest's resolved to its source through its symbols; a
+    /// host program's end and output as they are (it has no exits, trace or steps of its own).
+    private func record(_ runs: [ExerciseRun], spec: ExerciseSpec, built: BuiltGuest) -> [(result: RecordedResult, hostDetail: String?)] {
+        let guests = runs.compactMap { run -> RunResult? in
+            if case .guest(let result) = run { result } else { nil }
+        }
+        let map: AddressMap
+        switch built.symbols {
+        case .listing(let listing): map = listing
+        case .none: map = .empty
+        case .elf(let elf, let source, let runtimeDirectory):
+            let requests = guests.flatMap { ResultRecorder.requests($0, mode: spec.mode) }
+            map = requests.isEmpty ? .empty : ElfSymbols.addressMap(elf: elf, source: source, runtimeDirectory: runtimeDirectory,
+                                                                    toolchain: settings.toolchain, requests: requests)
+        }
+        return runs.map { run in
+            switch run {
+            case .guest(let result): ResultRecorder.record(result, spec: spec, map: map)
+            case .host(let outcome):
+                (RecordedResult(end: outcome.end, exits: [], output: outcome.output, trace: nil, traceTruncated: false, steps: nil), nil)
+            }
+        }
     }
 
     /// "ended with X, but the lesson expects Y", with the output so far.

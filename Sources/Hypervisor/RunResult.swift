@@ -55,6 +55,9 @@ public enum EndKind: String, Sendable, Hashable, CaseIterable {
     case crash, timeout
     case outputLimit = "output-limit"
     case exitLimit = "exit-limit"
+    /// A host process killed by a signal. No guest ends this way; a program that runs guests on its
+    /// own (an exercise's monitor) can, and shares these words.
+    case signal
 }
 
 /// What KVM reported when a run crashed. Raw values are stable: the summary line, `run --json` and

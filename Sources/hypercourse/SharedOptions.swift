@@ -30,6 +30,11 @@ struct SiteOptions: ParsableArguments {
     }
 }
 
+enum SharedHelp {
+    static let allowUnconfinedVMM =
+        "Run vmm exercises (C programs for the host) even where they cannot be confined (no Landlock or namespaces). Only for lessons you trust."
+}
+
 /// The options `check` and `promote` share: which course, which KVM, which cache.
 struct ExerciseOptions: ParsableArguments {
     @Option(name: .long, help: "The course's content folder.")
@@ -40,6 +45,9 @@ struct ExerciseOptions: ParsableArguments {
 
     @Option(name: .long, help: "The exercise cache folder (default: .hypercourse-cache beside the content folder).")
     var cache: String?
+
+    @Flag(name: .long, help: ArgumentHelp(SharedHelp.allowUnconfinedVMM))
+    var allowUnconfinedVmm = false
 
     /// Finds the course's exercise blocks through Site (which owns Markdown and includes, drafts
     /// included) and runs one pass of the engine on them. A course that does not load exits 1.
@@ -52,7 +60,8 @@ struct ExerciseOptions: ParsableArguments {
             for error in failure.errors { printError(error.description) }
             throw ExitCode(1)
         }
-        let settings = ExerciseSettings(content: content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) })
+        var settings = ExerciseSettings(content: content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) })
+        settings.allowUnconfinedVMM = allowUnconfinedVmm
         return await ExerciseEngine(settings: settings).process(blocks, pass: pass)
     }
 }
