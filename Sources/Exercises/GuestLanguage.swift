@@ -17,7 +17,8 @@ public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
     public var fileExtension: String {
         switch self {
         case .asm: "asm"
-        case .c, .vmm: "c"
+        case .c: "c"
+        case .vmm: "vmm.c"
         }
     }
 
@@ -80,5 +81,8 @@ public enum GuestLanguage: String, Sendable, Hashable, CaseIterable {
     }
 
     /// The words an `unknown language` error lists.
-    static var knownWords: String { allCases.map(\.rawValue).joined(separator: " or ") }
+    static var knownWords: String {
+        let words = allCases.map(\.rawValue)
+        return words.dropLast().joined(separator: ", ") + " or " + words.last!
+    }
 }

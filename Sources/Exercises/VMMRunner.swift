@@ -13,7 +13,7 @@ public struct VMMRunner: Sendable {
         public var memoryBytes: UInt64
         /// Output beyond this ends the run as `output-limit`.
         public var outputLimit: Int
-        /// RLIMIT_NPROC, counted inside the run's own user (or, for root, as nobody).
+        /// RLIMIT_NPROC, counted for the run's own user (see the launcher), so runs never share the count.
         public var processes: Int
 
         public init(timeout: Duration, memoryBytes: UInt64, outputLimit: Int, processes: Int = 16) {

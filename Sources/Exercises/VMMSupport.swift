@@ -173,7 +173,7 @@ static inline void hc_print_exit(const struct kvm_run *run) {
  *
  * Confines what it runs, then runs it: limits (CPU, address space, file size, processes, open files,
  * no core files); new network and PID namespaces (and a user namespace when not started as root,
- * which otherwise runs as nobody); no_new_privs; the Landlock ruleset on descriptor 4. The program is
+ * which otherwise runs as a user of its own); no_new_privs; the Landlock ruleset on descriptor 4. The program is
  * the first process of its PID namespace, so when it ends, or this launcher is killed, every process
  * it started dies with it. On descriptor 5 it reports "exit N" or "signal N" at the end, or why it
  * could not confine (then exits 125). With STRICT 0, a step that fails is reported as a warning and
@@ -195,7 +195,9 @@ static inline void hc_print_exit(const struct kvm_run *run) {
 
 #define RULESET_FD 4
 #define REPORT_FD 5
-#define NOBODY 65534
+/* Root runs the program as a user no one else is: this base plus the launcher's PID, so each run
+ * has its own RLIMIT_NPROC count (counted per user) and no file on the machine is its own. */
+#define RUN_UID_BASE 1000000000u
 
 static int strict = 1;
 
@@ -215,14 +217,15 @@ static void write_file(const char *path, const char *text) {
     if (fd >= 0) close(fd);
 }
 
-/* Root: new namespaces, then nobody (root is exempt from RLIMIT_NPROC). Others: a user namespace
- * that maps only themselves makes the network and PID namespaces possible. */
+/* Root: new namespaces, then a user of the run's own (root is exempt from RLIMIT_NPROC). Others: a
+ * user namespace that maps only themselves makes the network and PID namespaces possible. */
 static void isolate(void) {
     uid_t uid = getuid();
     gid_t gid = getgid();
     if (uid == 0) {
         if (unshare(CLONE_NEWNET | CLONE_NEWPID) != 0) cannot("new network and PID namespaces");
-        if (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0) cannot("switching to nobody");
+        uid_t run = RUN_UID_BASE + (uid_t)getpid();
+        if (setgroups(0, NULL) != 0 || setgid(run) != 0 || setuid(run) != 0) cannot("switching to the run's own user");
         return;
     }
     if (unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID) != 0) {

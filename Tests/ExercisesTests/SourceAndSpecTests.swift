@@ -104,7 +104,7 @@ import Testing
     /// One spelling of each end: the hypervisor's, read back by the record and `expect=`.
     @Test func endWordsHaveOneSource() {
         for kind in EndKind.allCases {
-            let text = kind == .exited ? "exit 3" : kind.rawValue
+            let text = kind == .exited ? "exit 3" : kind == .signal ? "signal 9" : kind.rawValue
             let end = RecordedEnd(text: text)
             #expect(end?.description == text && end?.kind == kind)
             #expect(Expectation(text) == end.map(Expectation.end))
@@ -121,7 +121,7 @@ import Testing
         #expect(problem(input("id=a mode=virtual86"))?.message.contains("unknown mode 'virtual86'") == true)
         #expect(problem(input("id=a expect=exit:999"))?.message.contains("unknown expectation 'exit:999'") == true)
         #expect(problem(input("id=a expect=halted"))?.message.contains("unknown expectation") == true)
-        #expect(problem(input("id=a", language: "rust"))?.message.contains("unknown exercise language 'rust' (use asm or c)") == true)
+        #expect(problem(input("id=a", language: "rust"))?.message.contains("unknown exercise language 'rust' (use asm, c or vmm)") == true)
     }
 
     /// `expect: crash` is how YAML would say it; the error says how an option is written, at the fence.
