@@ -107,7 +107,7 @@ struct CCompilation {
     /// also reads every file a C error can come from, so errors show here first.
     func checkInlineAssembly() throws(ExerciseFailure) {
         let ir = files.work.appendingPathComponent("check.ll")
-        let listed = try builder.run(spec, "clang -emit-llvm", clang, flags.filter { $0 != "-static" && !$0.hasPrefix("-fuse-ld") } + searchPath
+        let listed = try builder.run(spec, "clang -emit-llvm", clang, flags + searchPath
                                          + ["-g0", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-S", name, "-o", ir.path],
                                      in: files.folder, confinement: jail)
         guard listed.status == 0 else { throw try failure(listed.output) }

@@ -43,7 +43,7 @@ extension GuestBuilder {
         let includes = try compiler.includes(listedIn: deps)
         // Linked apart from compiling: in one step clang would want a temporary file outside the
         // folders its confinement allows.
-        let link = try run(spec, "clang (link)", clang, VMMSupport.compileFlags + [object.path, "-o", program.path],
+        let link = try run(spec, "clang (link)", clang, VMMSupport.linkFlags + [object.path, "-o", program.path],
                            confinement: confinement(spec, tool: clang, work: work, also: Self.systemHeaderFolders, content: false))
         guard link.status == 0 else { throw ExerciseFailure([problem(spec, "link error: \(Self.linkErrors(link.output))")]) }
         return BuiltGuest(image: [], includes: Array(Set(includes + guestIncludes)).sorted(), symbols: .none, warnings: warnings,
@@ -100,11 +100,11 @@ extension GuestBuilder {
         }
         let jail = confine ? Confinement(readable: toolReadable(clang) + Self.systemHeaderFolders, writable: [staging.path]) : nil
         let object = staging.appendingPathComponent(VMMSupport.launcherName + ".o").path
-        for arguments in [["-c", staging.appendingPathComponent(VMMSupport.launcherName + ".c").path, "-o", object],
-                          [object, "-o", staging.appendingPathComponent(VMMSupport.launcherName).path]] {
+        for arguments in [VMMSupport.compileFlags + ["-c", staging.appendingPathComponent(VMMSupport.launcherName + ".c").path, "-o", object],
+                          VMMSupport.linkFlags + [object, "-o", staging.appendingPathComponent(VMMSupport.launcherName).path]] {
             let outcome: Subprocess.Outcome
             do {
-                outcome = try Subprocess.run(clang, VMMSupport.compileFlags + arguments, limits: Subprocess.Limits(timeout: toolTimeout), confinement: jail)
+                outcome = try Subprocess.run(clang, arguments, limits: Subprocess.Limits(timeout: toolTimeout), confinement: jail)
             } catch {
                 try? FileManager.default.removeItem(at: staging)
                 throw ExerciseBuildError(error.description)

@@ -7,12 +7,13 @@ public enum VMMSupport {
     public static let headerName = "hypercourse-vmm.h"
     static let launcherName = "hypercourse-vmm-launch"
 
-    /// Flags for a vmm (and the launcher): the host's C library, linked statically, so the confined
-    /// program reads no shared libraries at run time and the launcher's rules need not allow any.
+    /// Flags for compiling a vmm (and the launcher) with the host's C library and headers.
     static let compileFlags = [
-        "--target=x86_64-unknown-linux-gnu", "-static", "-fuse-ld=lld", "-O2", "-std=gnu11", "-Wall",
-        "-fno-caret-diagnostics", "-fno-color-diagnostics",
+        "--target=x86_64-unknown-linux-gnu", "-O2", "-std=gnu11", "-Wall", "-fno-caret-diagnostics", "-fno-color-diagnostics",
     ]
+    /// Linked statically, so the confined program reads no shared libraries at run time and the
+    /// launcher's rules need not allow any.
+    static let linkFlags = ["--target=x86_64-unknown-linux-gnu", "-static", "-fuse-ld=lld"]
 
     /// The descriptors the launcher finds open: `/dev/kvm`, the Landlock ruleset (absent when there
     /// is none), and the pipe it reports on.
@@ -24,7 +25,7 @@ public enum VMMSupport {
 
     static let files: [(name: String, text: String)] = [(headerName, header), (launcherName + ".c", launcher)]
 
-    public static let hash: String = SHA256.hash((files.flatMap { [$0.name, $0.text] } + [compileFlags.joined(separator: " ")]).joined(separator: "\u{0}"))
+    public static let hash: String = SHA256.hash((files.flatMap { [$0.name, $0.text] } + [(compileFlags + linkFlags).joined(separator: " ")]).joined(separator: "\u{0}"))
 
     /// `hypercourse-vmm.h`: helpers a vmm may use; a lesson can also write every ioctl itself.
     public static let header = #"""
