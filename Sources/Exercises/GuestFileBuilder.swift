@@ -78,7 +78,7 @@ public final class GuestFileBuilder: Sendable {
     public func missingTool(for language: GuestLanguage) -> String? {
         switch language {
         case .asm: builder.toolchain.nasm == nil ? "nasm is missing: \(Nasm.installLine)" : nil
-        case .c: builder.toolchain.clang == nil ? Toolchain.missingClangMessage : nil
+        case .c, .vmm: builder.toolchain.clang == nil ? Toolchain.missingClangMessage : nil
         }
     }
 
@@ -93,6 +93,7 @@ public final class GuestFileBuilder: Sendable {
     public func addressMap(_ built: BuiltGuestFile, for result: RunResult) -> AddressMap {
         switch built.symbols {
         case .listing(let map): return map
+        case .none: return .empty
         case .elf(let elf, let source, let runtimeDirectory):
             let requests = ResultRecorder.requests(result, mode: built.mode)
             guard !requests.isEmpty else { return .empty }
