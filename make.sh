@@ -5,7 +5,8 @@
 #   ./make.sh site            install what is missing, build the tool, build the course into public/
 #   ./make.sh test            install what is missing, run every test, check the course's exercises (hypercourse check),
 #                             then the browser check; this is what CI runs (.ci/run)
-#   ./make.sh browser-check   only the browser check: the built site in headless Chromium through file://
+#   ./make.sh browser-check   only the browser check: the built site in headless Chromium through file://,
+#                             axe-core 4 on every page
 #   ./make.sh serve           build and serve the course on http://127.0.0.1:8000 with live reload
 #   ./make.sh install         build hypercourse (release) and copy it to $PREFIX/bin (--prefix DIR; default /usr/local)
 #   ./make.sh bench-NAME      run a benchmark (see docs/benchmarks.md)
@@ -14,7 +15,11 @@ cd "$(dirname "$0")"
 
 # libc6-dev and linux-libc-dev: vmm exercises are host C programs built against the C library and <linux/kvm.h>.
 BUILD_DEBS=(nasm libcmark-gfm-dev libcmark-gfm-extensions-dev libc6-dev linux-libc-dev)
-BROWSER_DEBS=(chromium chromium-driver python3-selenium)
+BROWSER_DEBS=(chromium chromium-driver python3-selenium python3-pip)
+# axe-core 4 for the browser check's accessibility pass: its axe.min.js (MPL-2.0) ships in this PyPI
+# wheel. Fetched at test time into a cache outside the repository, never committed.
+AXE_WHEEL=axe-playwright-python==0.1.8
+AXE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/hypercourse/${AXE_WHEEL/==/-}"
 BENCH_DEBS=(hugo cmark-gfm hyperfine python3)
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -90,14 +95,40 @@ task_test() {
     task_browser_check
 }
 
+# Prints the path of axe.min.js, downloading the wheel and taking the file out of it the first time.
+# Every step is checked by hand: errexit does not reach into a $(...) like the caller's.
+axe_script() {
+    local script="$AXE_CACHE/axe.min.js" scratch
+    if [[ ! -s $script ]]; then
+        say "fetching axe-core from PyPI ($AXE_WHEEL)"
+        scratch=$(mktemp -d) || return 1
+        # Python's zipfile rather than unzip, which a fresh Debian does not have.
+        if /usr/bin/python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+                --dest "$scratch" "$AXE_WHEEL" >&2 &&
+            /usr/bin/python3 -c 'import sys, zipfile, glob
+with zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0]) as wheel:
+    sys.stdout.buffer.write(wheel.read("axe_playwright_python/axe.min.js"))' "$scratch" >"$scratch/axe.min.js" &&
+            # Renamed in its own folder, so a killed copy never passes for the whole file.
+            mkdir -p "$AXE_CACHE" && mv "$scratch/axe.min.js" "$script.$$" && mv "$script.$$" "$script"; then
+            rm -rf "$scratch"
+        else
+            rm -rf "$scratch"
+            echo "could not fetch axe.min.js from the $AXE_WHEEL wheel on PyPI" >&2
+            return 1
+        fi
+    fi
+    echo "$script"
+}
+
 task_browser_check() {
     ensure_debs "${BROWSER_DEBS[@]}"
-    local tool
+    local tool axe
     tool=$(debug_tool)
+    axe=$(axe_script)
     # Until content/ has lessons, check_site.py builds the fixture course into public/ instead.
     if compgen -G "content/*/*.md" >/dev/null; then "$tool" build; fi
     say "browser check"
-    HYPERCOURSE_TOOL="$tool" python3 Tests/browser/check_site.py public
+    HYPERCOURSE_TOOL="$tool" HC_AXE_JS="$axe" python3 Tests/browser/check_site.py public
 }
 
 task_bench_site() {

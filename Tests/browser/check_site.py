@@ -5,8 +5,9 @@
 
 Opens the site with the network disabled, walks it with the sidebar and the "Next" links, runs a
 search, toggles dark mode, checks keyboard entry and the 360/375 px layouts, the exercise cards
-(exercise_checks.py) and theme details (theme_checks.py), and saves screenshots to screenshots/.
-Exits non-zero on the first failure.
+(exercise_checks.py), theme details (theme_checks.py) and, with axe-core 4, the accessibility of every
+page in both themes at 1366 and 375 px (axe_checks.py; HC_AXE_JS names axe.min.js, which ./make.sh
+fetches), and saves screenshots to screenshots/. Exits non-zero on the first failing step.
 
 When content/ has lessons, the check is of the real course: public/ must be its build (./make.sh
 browser-check builds it first; a missing or foreign public/ is built here). Without lessons, a copy of
@@ -34,6 +35,7 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
+    from axe_checks import accessibility
     from exercise_checks import exercise_cards
     from theme_checks import luminance, theme_details
 except ImportError:
@@ -139,6 +141,9 @@ def make_driver():
     service = Service(driver_path) if driver_path else Service()
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(30)
+    # Scripts return at once (axe runs asynchronously and is polled), but a renderer still busy with
+    # the last axe run on a loaded machine answered after selenium's default 30 s.
+    driver.set_script_timeout(120)
     return driver
 
 
@@ -211,6 +216,7 @@ def main():
         run(site)
         exercise_cards(site, say, check)
         theme_details(site, say, check)
+        accessibility(site, say, check)
     finally:
         driver.quit()
     untracked_after = untracked_files()
