@@ -89,7 +89,7 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         #expect(figure.contains("<tr><td class=\"num\">1</td><td class=\"trace-line\"><a href=\"#exercise-hello-L3\">3</a><code class=\"src\" title=\"out dx, al\">out dx, al</code></td><td><span class=\"kind kind-io-out\">io-out</span></td><td><code>0x3f8</code></td><td class=\"num\">1</td><td><code>0x48 &#39;H&#39;</code></td><td><code>0x7c05</code></td></tr>"))
         #expect(figure.contains("<tr><td class=\"num\">2</td><td class=\"trace-line\"></td><td><span class=\"kind kind-hlt\">hlt</span></td><td></td><td class=\"num\"></td><td></td><td><code>0x7c06</code></td></tr>"))
         // Short tables show in full: no inner scroll box.
-        #expect(figure.contains("<div class=\"table-wrap framed\" tabindex=\"0\" role=\"region\" aria-label=\"VM-exit timeline\">"))
+        #expect(figure.contains("<div class=\"table-wrap framed\" tabindex=\"0\" role=\"region\" aria-label=\"VM-exit timeline: hello\">"))
         #expect(!figure.contains("is-long"))
         // Step-through table.
         #expect(figure.contains("<tr data-line=\"1\"><td class=\"num\">1</td><td><a href=\"#exercise-hello-L1\">1</a></td><td><code>mov dx, 0x3f8</code> <span class=\"muted rip\">0x7c00</span></td><td><ul class=\"reg-changes\"><li><code>rdx</code> <span class=\"before\">0x0</span> → <span class=\"after\">0x3f8</span></li></ul></td><td></td></tr>"))
@@ -117,8 +117,8 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         _ = try await build(content, into: scratch, provider: stub)
         let page = scratch.read("out/intro/first.html")
         // 17 trace rows: a scroll box; 16 step rows: all shown.
-        #expect(page.contains("<div class=\"table-wrap framed is-long\" tabindex=\"0\" role=\"region\" aria-label=\"VM-exit timeline\">"))
-        #expect(page.contains("<div class=\"table-wrap framed\" tabindex=\"0\" role=\"region\" aria-label=\"Step through\">"))
+        #expect(page.contains("<div class=\"table-wrap framed is-long\" tabindex=\"0\" role=\"region\" aria-label=\"VM-exit timeline: hello\">"))
+        #expect(page.contains("<div class=\"table-wrap framed\" tabindex=\"0\" role=\"region\" aria-label=\"Step through: hello\">"))
     }
 
     @Test func anMMIOWriteRowSaysItsRIPIsPastTheInstruction() async throws {

@@ -91,6 +91,26 @@
     if (head) head.appendChild(button); else block.appendChild(button);
   });
 
+  // ---- Figures and tables that scroll sideways take keyboard focus, so arrow keys scroll them ----
+  // Only while they do (a diagram on a phone, a wide table): when they fit they stay out of the
+  // Tab order. Elements with a tabindex of their own are left alone.
+  var scrollers = Array.prototype.slice.call(document.querySelectorAll(".content figure:not(.exercise), .content table"));
+  function syncScrollers() {
+    scrollers.forEach(function (el) {
+      var scrolls = el.scrollWidth > el.clientWidth + 1;
+      if (scrolls && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); el.setAttribute("data-hc-scroller", ""); }
+      else if (!scrolls && el.hasAttribute("data-hc-scroller")) { el.removeAttribute("tabindex"); el.removeAttribute("data-hc-scroller"); }
+    });
+  }
+  if (scrollers.length) {
+    syncScrollers();
+    var scrollerFrame = 0;
+    window.addEventListener("resize", function () {
+      cancelAnimationFrame(scrollerFrame);
+      scrollerFrame = requestAnimationFrame(syncScrollers);
+    });
+  }
+
   // ---- Table of contents: mark the section being read ----
   var tocLinks = Array.prototype.slice.call(document.querySelectorAll(".toc-side a"));
   if (tocLinks.length && "IntersectionObserver" in window) {
