@@ -190,6 +190,7 @@ extension MarkdownDocument {
     private func scanRawHTML(_ html: [UInt8], node: OpaquePointer, line: Int, column: Int) {
         rawHTMLIDs.append(contentsOf: RawHTMLScanner.ids(in: html))
         for offset in RawHTMLScanner.imagesWithoutAlt(in: html) { rawImagesWithoutAlt.append(line + offset) }
+        for offset in RawHTMLScanner.svgImagesWithoutName(in: html) { rawSVGImagesWithoutName.append(line + offset) }
         recordRawLinks(in: html, node: node, line: line, column: column)
     }
 }

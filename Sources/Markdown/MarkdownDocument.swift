@@ -32,6 +32,8 @@ public final class MarkdownDocument {
     public internal(set) var rawHTMLIDs: [String] = []
     /// Lines of raw-HTML `<img>` tags without an `alt` attribute.
     public internal(set) var rawImagesWithoutAlt: [Int] = []
+    /// Lines of raw-HTML `<svg role="img">` tags without `aria-label` or `aria-labelledby`.
+    public internal(set) var rawSVGImagesWithoutName: [Int] = []
     /// True when the document defines footnotes (rendered as a labelled section at the end).
     public internal(set) var hasFootnotes = false
 

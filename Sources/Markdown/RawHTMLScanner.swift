@@ -32,19 +32,37 @@ enum RawHTMLScanner {
 
     /// Line offsets (0-based, within `html`) of `<img` tags that have no `alt` attribute.
     static func imagesWithoutAlt(in b: [UInt8]) -> [Int] {
-        var result: [Int] = []
+        startTags(named: "img", in: b).filter { !$0.attributes.contains(" alt=") }.map(\.line)
+    }
+
+    /// Line offsets of `<svg role="img">` tags with neither `aria-label` nor `aria-labelledby`: an
+    /// image without a name. A `<title>` child does not count: GFM's tagfilter escapes `<title>`, so
+    /// it reaches the page as text, and the figure is announced as a nameless image.
+    static func svgImagesWithoutName(in b: [UInt8]) -> [Int] {
+        startTags(named: "svg", in: b).filter { tag in
+            let isImage = [" role=\"img\"", " role='img'", " role=img "].contains { tag.attributes.contains($0) }
+            let named = [" aria-label=\"\"", " aria-label=''"].allSatisfy { !tag.attributes.contains($0) } && tag.attributes.contains(" aria-label=")
+            return isImage && !named && !tag.attributes.contains(" aria-labelledby=")
+        }.map(\.line)
+    }
+
+    /// Start tags `<name ...>`: the line offset of each, and its attributes lowercased with every
+    /// whitespace run as one space, between a leading and a trailing space (` alt="x" `).
+    static func startTags(named name: String, in b: [UInt8]) -> [(line: Int, attributes: String)] {
+        let opening = [UInt8(ascii: "<")] + Array(name.utf8)
+        var result: [(line: Int, attributes: String)] = []
         var i = 0
         var line = 0
         while i < b.count {
             if b[i] == 0x0A { line += 1 }
-            if b[i] == 0x3C, i + 4 < b.count, Bytes.lower(b[i + 1]) == 0x69, Bytes.lower(b[i + 2]) == 0x6D, Bytes.lower(b[i + 3]) == 0x67,
-                Bytes.isSpace(b[i + 4]) || b[i + 4] == 0x0A || b[i + 4] == 0x2F || b[i + 4] == 0x3E
-            {
-                var j = i + 4
-                while j < b.count, b[j] != 0x3E { j += 1 }
-                let tag = String(decoding: b[i..<j], as: UTF8.self).lowercased()
-                if !tag.contains(" alt=") && !tag.contains("\nalt=") && !tag.contains("\talt=") { result.append(line) }
-            }
+            let after = i + opening.count
+            guard after < b.count, b[i] == 0x3C, zip(b[i..<after], opening).allSatisfy({ Bytes.lower($0) == $1 }),
+                  Bytes.isSpace(b[after]) || b[after] == 0x0A || b[after] == 0x2F || b[after] == 0x3E
+            else { i += 1; continue }
+            var j = after
+            while j < b.count, b[j] != 0x3E { j += 1 }
+            let text = String(decoding: b[after..<j].map { Bytes.isSpace($0) || $0 == 0x0A || $0 == 0x0D ? 0x20 : Bytes.lower($0) }, as: UTF8.self)
+            result.append((line, " " + text.split(separator: " ").joined(separator: " ") + " "))
             i += 1
         }
         return result

@@ -133,6 +133,11 @@ struct BodyRenderer: Sendable {
             let origin = map.location(line)
             warnings.append(SiteWarning(file: origin.file, line: origin.line, "<img> without an alt attribute; add alt=\"...\" describing the image"))
         }
+        for line in doc.rawSVGImagesWithoutName {
+            let origin = map.location(line)
+            warnings.append(SiteWarning(file: origin.file, line: origin.line,
+                "<svg role=\"img\"> without a name; add aria-label=\"...\" describing the figure (a <title> inside it does not count: GFM's tagfilter escapes it)"))
+        }
         guard errors.isEmpty else { throw BodyFailure(errors: errors, anchorChecks: checks) }
         return Analysis(doc: doc, targets: targets, checks: checks, files: files, exercises: exercises, warnings: warnings, map: map)
     }

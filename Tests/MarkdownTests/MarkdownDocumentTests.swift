@@ -154,6 +154,28 @@ import Testing
         #expect(doc.rawImagesWithoutAlt == [4])
     }
 
+    /// An `<svg role="img">` is named by `aria-label` or `aria-labelledby` only: GFM's tagfilter
+    /// escapes a `<title>` child, so the page would show a nameless image.
+    @Test func svgImagesWithoutNameInRawHTMLAreFound() throws {
+        let doc = try MarkdownDocument("""
+            text
+
+            <figure>
+            <svg role="img" viewBox="0 0 1 1">
+            <title>Escaped by the tagfilter</title>
+            </svg>
+            <svg viewBox="0 0 1 1"
+                 role='img' aria-label="A named figure"></svg>
+            <svg role="img" aria-labelledby="cap"></svg>
+            <svg role="img" aria-label=""></svg>
+            <svg aria-hidden="true"></svg>
+            <SVG ROLE="IMG"></SVG>
+            </figure>
+            """)
+        #expect(doc.rawSVGImagesWithoutName == [4, 10, 12])
+        #expect(try doc.html().contains("&lt;title>"), "the tagfilter this check relies on is on")
+    }
+
     /// Short code spans never break across lines (`--steps 10` split at its hyphen on a phone);
     /// long ones are left to wrap. Headings keep plain `<code>`.
     @Test func shortCodeSpansAreMarkedUnbreakable() throws {

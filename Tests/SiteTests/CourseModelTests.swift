@@ -50,9 +50,9 @@ import Testing
         #expect(captures("<li class=\"outline-chapter\">\\s*<h3><a href=\"([^\"]+)\">", in: scratch.read("out/index.html")) == ["b/index.html", "a/index.html"])
     }
 
-    @Test func warningsForMissingAltTextAndUnknownKeys() async throws {
+    @Test func warningsForMissingAltTextNamelessFiguresAndUnknownKeys() async throws {
         let content = scratch.write([
-            "c/x.md": "---\ntitle: X\ntitel: typo\n---\n\n![](pic.svg)\n\n<p><img src=\"pic.svg\"></p>\n",
+            "c/x.md": "---\ntitle: X\ntitel: typo\n---\n\n![](pic.svg)\n\n<p><img src=\"pic.svg\"></p>\n\n<figure>\n<svg role=\"img\">\n<title>T</title>\n</svg>\n</figure>\n",
             "c/pic.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
         ])
         let summary = try await build(content, into: scratch)
@@ -60,6 +60,7 @@ import Testing
         #expect(text.contains { $0.hasSuffix("c/x.md:3: warning: unknown front matter key 'titel' (known: description, draft, objectives, slug, title, weight)") })
         #expect(text.contains { $0.contains("c/x.md:6: warning: image 'pic.svg' has no alt text") })
         #expect(text.contains { $0.contains("c/x.md:8: warning: <img> without an alt attribute") })
+        #expect(text.contains { $0.contains("c/x.md:11: warning: <svg role=\"img\"> without a name; add aria-label") })
         #expect(scratch.exists("out/c/pic.svg"))
     }
 
