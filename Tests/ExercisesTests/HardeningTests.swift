@@ -164,7 +164,7 @@ struct ConfinementTests {
         let report = ExerciseEngine(settings: settings).process([course.block("id=spin", body)], pass: .build(promote: false))
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(report.problems.count == 1 && report.problems.first?.line == 10)
-        #expect(report.messages.contains("nasm did not finish within 1 s and was stopped"), "\(report.messages)")
+        #expect(report.messages.contains("nasm -E did not finish within 1 s and was stopped"), "\(report.messages)")
     }
 
     /// nasm asked to write 2 MiB under a 1 MiB RLIMIT_FSIZE: killed by SIGXFSZ, the file cut short.
