@@ -107,8 +107,12 @@ public struct ExerciseEngine: Sendable {
                         profile.add("vm", ContinuousClock.now - started, item: spec.id)
                         if runs.finish(slot, attempt: attempt, result) {
                             let verifying = ContinuousClock.now
-                            runs.complete(slot, verify(spec, built: built, runs: runs.results(slot), tools: tools))
+                            let verified = verify(spec, built: built, runs: runs.results(slot), tools: tools)
+                            runs.complete(slot, verified)
                             profile.add("verify", ContinuousClock.now - verifying)
+                            if spec.measure > 0, verified.problem == nil {
+                                runs.measured(slot, measure(spec, built: built, system: system))
+                            }
                         }
                     }
                 }
@@ -130,6 +134,19 @@ public struct ExerciseEngine: Sendable {
         }
         return Result { () throws(KVMError) -> ExerciseRun in .guest(try system.run(built.image, config: spec.machineConfig)) }
             .mapError { RunFailure(description: "\($0)") }
+    }
+
+    /// `measure=N`: N more runs, one after another, timed; runs that fail are left out.
+    func measure(_ spec: ExerciseSpec, built: BuiltGuest, system: KVMSystem) -> Measurement? {
+        var samples: [(elapsed: Duration, exits: Int?)] = []
+        for _ in 0..<spec.measure {
+            switch runOnce(spec, built: built, system: system) {
+            case .success(.guest(let result)): samples.append((result.elapsed, result.exitCounts.total))
+            case .success(.host(let outcome)): samples.append((outcome.elapsed, nil))
+            case .failure: continue
+            }
+        }
+        return Measurement.of(samples, host: system.host.rawValue, at: Self.timestamp())
     }
 
     /// Every `*.exercises.json` under `root`.

@@ -83,8 +83,13 @@ enum ExerciseKey {
 /// `.hypercourse-cache/results/` beside the content folder by default. Deleting it only costs time.
 final class ResultCache: Sendable {
     let directory: URL?
+    /// The timings of `measure=N`, beside the results.
+    let measurements: MeasurementCache
 
-    init(directory: URL?) { self.directory = directory?.appendingPathComponent("results") }
+    init(directory: URL?) {
+        self.directory = directory?.appendingPathComponent("results")
+        measurements = MeasurementCache(directory: directory)
+    }
 
     func digest(for key: String) -> String? {
         guard let directory else { return nil }

@@ -24,6 +24,9 @@ public struct ExerciseSpec: Sendable, Hashable {
     public var input: ExerciseBlock
     /// A vmm exercise's guest (`guest=ID`): named by `parse`, resolved across the course by the pass.
     public var guest: GuestLink?
+    /// Extra runs whose timings the page shows (`measure=N`), 0 for none. Shapes no result: not in the key.
+    public var measure = 0
+    public static let measureRange = 1...100
 
     /// The exercise another one names as its guest.
     public indirect enum GuestLink: Sendable, Hashable {
@@ -42,7 +45,7 @@ public struct ExerciseSpec: Sendable, Hashable {
         }
     }
 
-    public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src", "guest"]
+    public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src", "guest", "predict", "measure"]
     /// Options that shape a guest's run on the hypervisor, which a vmm exercise (a host program) does not have.
     static let guestOnlyOptions = ["mode", "trace", "steps", "exit-limit"]
     /// A vmm's address-space limit when the block gives no `memory=`: room for its code, its heap and a guest's RAM.
@@ -96,6 +99,9 @@ public struct ExerciseSpec: Sendable, Hashable {
         }
         if language.isGuest, values["guest"] != nil {
             throw fail("option 'guest' is for vmm exercises: it names the guest a vmm runs")
+        }
+        if let predict = values["predict"], !["", "true", "false"].contains(predict) {
+            throw fail("predict takes no value, or true or false, not '\(predict)'")
         }
         if values["guest"] == "" { throw fail("guest= needs the id of an asm or C exercise") }
         guard let id = values["id"], !id.isEmpty else { throw fail("exercise has no id (add id=NAME, lowercase words joined by '-')") }
@@ -178,10 +184,12 @@ public struct ExerciseSpec: Sendable, Hashable {
             let place = location(ofBuiltLine: error.line, input: input, sourceFile: sourceFile)
             throw ExerciseProblem(file: place.file, line: place.line, message: error.message)
         }
-        return ExerciseSpec(
+        var spec = ExerciseSpec(
             id: id, language: language, mode: mode, memoryMiB: memory, timeoutNanoseconds: timeout, expect: expect,
             trace: trace, steps: steps, outputLimit: outputLimit, exitLimit: exitLimit, sourceFile: sourceFile,
             source: source, input: input, guest: values["guest"].map(GuestLink.named))
+        spec.measure = try integer(values["measure"], name: "measure", default: 0, range: measureRange, unit: " runs", fail)
+        return spec
     }
 
     /// `expect: crash` or `expect:crash` (YAML's spelling, natural to write) for `expect=crash`: the

@@ -93,6 +93,8 @@ public struct ExerciseOutcome: Sendable {
     /// The result and its provenance.
     public var entry: RecordEntry
     public var status: Status
+    /// The timings of `measure=N`, from this build or the cache; nil when not asked for or not measured here.
+    public var measurement: Measurement? = nil
 }
 
 /// Everything a pass found.

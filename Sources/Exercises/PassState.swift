@@ -173,9 +173,13 @@ struct PassState {
             if case .build = pass, let entry = recordEntry(spec),
                let key = tools.key(spec, includes: entry.includes), key == entry.key,
                cache.digest(for: key) == entry.result.digest, spec.expect.accepts(entry.result.end) {
-                report.cached += 1
-                report.outcomes[slot] = ExerciseOutcome(spec: spec, entry: entry, status: .cached)
-                continue
+                // Timings asked for but never taken on this machine: the exercise runs again for them.
+                let measurement = spec.measure > 0 ? cache.measurements.load(key: key, runs: spec.measure) : nil
+                if spec.measure == 0 || measurement != nil {
+                    report.cached += 1
+                    report.outcomes[slot] = ExerciseOutcome(spec: spec, entry: entry, status: .cached, measurement: measurement)
+                    continue
+                }
             }
             toRun.append(slot)
         }
@@ -202,7 +206,8 @@ struct PassState {
             guard let shown = decide(slot, spec, fresh: fresh, newEntry: newEntry) else { continue }
             cache.store(fresh.result.digest, for: fresh.key)
             report.ran += 1
-            report.outcomes[slot] = ExerciseOutcome(spec: spec, entry: shown, status: .ran)
+            report.outcomes[slot] = ExerciseOutcome(spec: spec, entry: shown, status: .ran, measurement: runs.measurement(slot))
+            if let measurement = runs.measurement(slot) { cache.measurements.store(measurement, key: fresh.key) }
         }
     }
 

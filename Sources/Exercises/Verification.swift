@@ -30,6 +30,7 @@ final class ConcurrentRuns: @unchecked Sendable {
     private var runs: [[Result<ExerciseRun, RunFailure>?]]
     private var failures: [Int: [ExerciseProblem]] = [:]
     private var verifiedBySlot: [Int: Verified] = [:]
+    private var measurements: [Int: Measurement] = [:]
 
     init(count: Int) { runs = Array(repeating: [nil, nil], count: count) }
 
@@ -47,6 +48,8 @@ final class ConcurrentRuns: @unchecked Sendable {
     func complete(_ slot: Int, _ verified: Verified) { lock.withLock { verifiedBySlot[slot] = verified } }
     func failure(_ slot: Int) -> [ExerciseProblem]? { lock.withLock { failures[slot] } }
     func verified(_ slot: Int) -> Verified? { lock.withLock { verifiedBySlot[slot] } }
+    func measured(_ slot: Int, _ measurement: Measurement?) { lock.withLock { measurements[slot] = measurement } }
+    func measurement(_ slot: Int) -> Measurement? { lock.withLock { measurements[slot] } }
 }
 
 /// Tool versions per language, asked once per pass.

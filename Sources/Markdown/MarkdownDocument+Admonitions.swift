@@ -2,9 +2,10 @@ import CCmarkGFM
 import Foundation
 
 /// GitHub alerts (`> [!NOTE]` ...) become admonitions: the marker is removed and the block quote
-/// is wrapped in a titled `div`.
+/// is wrapped in a titled `div`. `> [!PREDICT]` asks the reader to predict: its last nested block
+/// quote is the answer, hidden behind a `<details>` until opened (no script needed).
 extension MarkdownDocument {
-    private static let admonitionKinds: Set<String> = ["note", "tip", "important", "warning", "caution"]
+    private static let admonitionKinds: Set<String> = ["note", "tip", "important", "warning", "caution", "predict"]
 
     /// `[!NOTE]` alone on the first line of the first paragraph of a block quote.
     private static func admonitionKind(_ text: OpaquePointer) -> String? {
@@ -45,5 +46,23 @@ extension MarkdownDocument {
             "<div class=\"admonition admonition-\(kind)\" role=\"note\"><p class=\"admonition-title\">\(AdmonitionIcons.svg(kind))\(title)</p>"
         )
         try CmarkTree.setOnExit(custom, "</div>")
+        if kind == "predict" { try hideAnswer(in: custom, line: Int(cmark_node_get_start_line(quote))) }
+    }
+
+    /// The prediction's answer: its last block quote, wrapped in `<details class="predict-answer">`.
+    private func hideAnswer(in prediction: OpaquePointer, line: Int) throws(MarkdownError) {
+        var answer: OpaquePointer?
+        var child = cmark_node_first_child(prediction)
+        while let node = child {
+            if cmark_node_get_type(node) == CMARK_NODE_BLOCK_QUOTE { answer = node }
+            child = cmark_node_next(node)
+        }
+        guard let answer else {
+            throw MarkdownError(line: line, message: "a [!PREDICT] block needs its answer in a nested block quote (a last paragraph written as '> > the answer')")
+        }
+        let summary = HTMLEscaping.escape(options.predictAnswerLabel)
+        let custom = try replaceWithCustomBlock(answer)
+        try CmarkTree.setOnEnter(custom, "<details class=\"predict-answer\"><summary>\(summary)</summary><div class=\"predict-answer-body\">")
+        try CmarkTree.setOnExit(custom, "</div></details>")
     }
 }

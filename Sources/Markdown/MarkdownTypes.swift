@@ -5,6 +5,8 @@ public struct MarkdownOptions: Sendable {
     public var anchorLabel: String
     /// Titles for GitHub alerts, keyed by lowercased kind (`note`, `tip`, `important`, `warning`, `caution`).
     public var admonitionTitles: [String: String]
+    /// The control that opens a prediction's answer.
+    public var predictAnswerLabel: String
     /// Heading of the footnotes section.
     public var footnotesTitle: String
     /// Accessible label of a footnote's back-link.
@@ -16,13 +18,16 @@ public struct MarkdownOptions: Sendable {
         anchorLabel: String = "Link to this section",
         admonitionTitles: [String: String] = [
             "note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning", "caution": "Caution",
+            "predict": "Predict",
         ],
+        predictAnswerLabel: String = "Show the answer",
         footnotesTitle: String = "Notes",
         footnoteBackLabel: String = "Back to content",
         smartPunctuation: Bool = false
     ) {
         self.anchorLabel = anchorLabel
         self.admonitionTitles = admonitionTitles
+        self.predictAnswerLabel = predictAnswerLabel
         self.footnotesTitle = footnotesTitle
         self.footnoteBackLabel = footnoteBackLabel
         self.smartPunctuation = smartPunctuation

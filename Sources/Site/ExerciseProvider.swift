@@ -37,6 +37,8 @@ public struct ExerciseView: Sendable, Hashable {
     /// The step-through table when the block asked for `steps=N`, else nil.
     public var steps: [StepRow]?
     public var provenance: Provenance
+    /// Timings of extra runs (`measure=N`) on the machine that built the page, or nil.
+    public var measurement: MeasuredTimes? = nil
 
     public init(
         id: String, language: String, displaySource: String, sourceName: String? = nil,
@@ -60,6 +62,36 @@ public struct ExerciseView: Sendable, Hashable {
         self.traceTruncated = traceTruncated
         self.steps = steps
         self.provenance = provenance
+    }
+}
+
+/// What `measure=N` measured: shown as measured, never as a verified result.
+public struct MeasuredTimes: Sendable, Hashable {
+    public var runs: Int
+    public var medianSeconds: Double
+    public var minSeconds: Double
+    public var maxSeconds: Double
+    /// Median time per VM exit, or nil (a vmm's runs have no exits of their own).
+    public var perExitSeconds: Double?
+    /// The kind of host, as provenance words it (`PVM (kvm_pvm)`).
+    public var host: String
+    public var measuredAt: String
+
+    public init(runs: Int, medianSeconds: Double, minSeconds: Double, maxSeconds: Double, perExitSeconds: Double?, host: String, measuredAt: String) {
+        self.runs = runs
+        self.medianSeconds = medianSeconds
+        self.minSeconds = minSeconds
+        self.maxSeconds = maxSeconds
+        self.perExitSeconds = perExitSeconds
+        self.host = host
+        self.measuredAt = measuredAt
+    }
+
+    /// `1.23 ms`, `45.6 µs`, `2.01 s`: three significant digits in the unit that fits.
+    public static func text(_ seconds: Double) -> String {
+        let (value, unit): (Double, String) = seconds >= 1 ? (seconds, "s") : seconds >= 1e-3 ? (seconds * 1e3, "ms") : seconds >= 1e-6 ? (seconds * 1e6, "µs") : (seconds * 1e9, "ns")
+        let digits = value >= 100 ? 0 : value >= 10 ? 1 : 2
+        return String(format: "%.\(digits)f", value) + "\u{00A0}" + unit
     }
 }
 

@@ -15,6 +15,8 @@ struct ExerciseRenderer {
     func html(for view: ExerciseView, block: ExerciseBlock) -> String {
         var context: [String: Any?] = base(id: view.id, language: view.language, source: view.displaySource)
         context["hasView"] = true
+        // Tied to a prediction: the result stays closed (and the end out of the title) until opened.
+        context["predict"] = block.option("predict").map { $0 != "false" } ?? false
         context["sourceName"] = view.sourceName
         let display = OutputDisplay.cut(view.output)
         context["output"] = OutputDisplay.visible(display.shown)
@@ -63,6 +65,13 @@ struct ExerciseRenderer {
             "recordedAt": view.provenance.recordedAt, "host": view.provenance.host,
             "hypervisorVersion": view.provenance.hypervisorVersion,
         ]
+        if let measured = view.measurement {
+            context["measure"] = compact([
+                "runs": measured.runs, "median": MeasuredTimes.text(measured.medianSeconds),
+                "min": MeasuredTimes.text(measured.minSeconds), "max": MeasuredTimes.text(measured.maxSeconds),
+                "perExit": measured.perExitSeconds.map(MeasuredTimes.text), "host": measured.host, "at": measured.measuredAt,
+            ])
+        }
         context["recorded"] = !view.provenance.rerunThisBuild
         context["sourceChanged"] = view.provenance.sourceChangedSinceRecorded
         return theme.render("partials/exercise", compact(context))

@@ -101,16 +101,23 @@ struct PageRenderer {
         return page(path: lesson.path, kind: "lesson", title: lesson.title, description: lesson.description, template: "lesson", context: context)
     }
 
+    /// On paper nothing can be opened: the print page shows every prediction's answer and every
+    /// result a prediction hides, each after its question (the `<details>` open, its summary hidden).
+    static func answersOpen(_ html: String) -> String {
+        html.replacingOccurrences(of: "<details class=\"predict-answer\">", with: "<details class=\"predict-answer\" open>")
+            .replacingOccurrences(of: "<details class=\"exercise-reveal\">", with: "<details class=\"exercise-reveal\" open>")
+    }
+
     func printAll() -> String {
         let chapters = course.chapters.enumerated().map { ci, chapter -> [String: Any] in
             compact([
                 "title": chapter.title, "number": ci + 1, "id": chapter.slug,
-                "intro": bodies[chapter.path]?.printHTML,
+                "intro": bodies[chapter.path].map { Self.answersOpen($0.printHTML) },
                 "lessons": chapter.lessons.enumerated().map { li, lesson in
                     compact([
                         "title": lesson.title, "number": "\(ci + 1).\(li + 1)", "id": "\(chapter.slug)/\(lesson.slug)",
                         "description": lesson.description, "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty,
-                        "body": bodies[lesson.path]?.printHTML ?? "",
+                        "body": Self.answersOpen(bodies[lesson.path]?.printHTML ?? ""),
                     ])
                 },
             ])

@@ -1,6 +1,7 @@
 import Common
 import Exercises
 import Foundation
+import Hypervisor
 import Site
 
 /// The seam's two ends joined: the lesson's `ExerciseBlock`s in, the exercise engine's outcome out as
@@ -58,7 +59,7 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
             rerun = false
             changed = sourceChanged
         }
-        return ExerciseView(
+        var view = ExerciseView(
             id: spec.id, language: spec.language.rawValue, displaySource: spec.source.display,
             sourceName: spec.sourceName,
             output: GuestText.decode(result.output), outputBytes: result.output.count, outputTruncated: false,
@@ -67,6 +68,12 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
             trace: trace, traceTruncated: result.traceTruncated, steps: steps,
             provenance: Provenance(recordedAt: entry.recordedAt, host: entry.hostDescription, hypervisorVersion: "v\(entry.machine)",
                                    rerunThisBuild: rerun, reusedFromCache: cached, sourceChangedSinceRecorded: changed))
+        view.measurement = outcome.measurement.map { measured in
+            MeasuredTimes(runs: measured.runs, medianSeconds: measured.medianSeconds, minSeconds: measured.minSeconds, maxSeconds: measured.maxSeconds,
+                          perExitSeconds: measured.medianPerExitSeconds, host: HostKind(rawValue: measured.host)?.description ?? measured.host,
+                          measuredAt: measured.measuredAt)
+        }
+        return view
     }
 
     /// A recorded `[name, before, after]` as the page's change (already named for the guest's mode).

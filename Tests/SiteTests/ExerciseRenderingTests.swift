@@ -139,6 +139,36 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         #expect(second.contains("<code>0x7c05</code></td></tr>") && !second.contains("rip-after"))
     }
 
+    /// An exercise tied to a prediction: its result (and its end, in the title) stays closed until
+    /// the reader opens it; the print page shows it open, after the question's open answer.
+    @Test func aPredictionHidesTheResultUntilOpened() async throws {
+        let content = lesson("> [!PREDICT]\n> What will it print?\n>\n> > H, then it halts.\n\n```asm exercise id=hello predict\nhlt\n```\n")
+        let stub = StubProvider { sampleView(id: $0.option("id")!, output: "H") }
+        _ = try await build(content, into: scratch, provider: stub)
+        let page = scratch.read("out/intro/first.html")
+        #expect(page.contains("<details class=\"predict-answer\"><summary>Show the answer</summary>"))
+        #expect(page.contains("<details class=\"exercise-reveal\"><summary>Made your prediction? Show the result</summary>\n  <div class=\"exercise-body\">"))
+        #expect(!page.contains("<span class=\"exercise-end"))
+        let print = scratch.read("out/print.html")
+        #expect(print.contains("<details class=\"predict-answer\" open>") && print.contains("<details class=\"exercise-reveal\" open>"))
+        #expect(!print.contains("<details class=\"exercise-reveal\">"))
+    }
+
+    @Test func measuredTimesAreLabelledAsVarying() async throws {
+        let content = lesson("```asm exercise id=hello measure=9\nhlt\n```\n")
+        let stub = StubProvider { block in
+            var view = sampleView(id: block.option("id")!, output: "H")
+            view.measurement = MeasuredTimes(runs: 9, medianSeconds: 0.00123, minSeconds: 0.0011, maxSeconds: 0.0152, perExitSeconds: 0.0000021,
+                                             host: "PVM (kvm_pvm)", measuredAt: "2026-12-07T12:00:00Z")
+            return view
+        }
+        _ = try await build(content, into: scratch, provider: stub)
+        let page = scratch.read("out/intro/first.html")
+        #expect(page.contains("Run time: median <strong>1.23\u{00A0}ms</strong> (1.10\u{00A0}ms – 15.2\u{00A0}ms) over 9 extra runs; <strong>2.10\u{00A0}µs</strong> per VM exit."), "\(page)")
+        #expect(page.contains("on the build machine: PVM (kvm_pvm)"))
+        #expect(page.contains("These numbers vary from run to run and machine to machine"))
+    }
+
     @Test func unexpectedEndIsMarked() async throws {
         let content = lesson("```asm exercise id=hello\nhlt\n```\n")
         let stub = StubProvider { sampleView(id: $0.option("id")!, output: "", end: "crash") }
