@@ -26,7 +26,7 @@ let package = Package(
         // Pure parsing and planning of Multiboot kernels (ELF, the Multiboot header, QEMU's layout).
         .target(name: "Multiboot"),
         .target(name: "Hypervisor", dependencies: ["CKVM", "Multiboot"]),
-        .target(name: "Exercises", dependencies: ["Hypervisor", "Common"]),
+        .target(name: "Exercises", dependencies: ["Hypervisor", "Multiboot", "Common"]),
         // What the exercise commands print (run's tables, JSON and summary; check's and promote's
         // lines): presentation, kept out of the engine.
         .target(name: "ExerciseCommands", dependencies: ["Exercises", "Hypervisor", "Multiboot", "Common"]),

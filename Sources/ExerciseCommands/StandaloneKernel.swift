@@ -7,7 +7,7 @@ import Multiboot
 /// `-kernel` boots it, with `--append` and `--initrd` as `-append` and `-initrd`.
 extension StandaloneRun {
     /// RAM for a kernel unless `--memory` says otherwise: QEMU's default.
-    public static let kernelMemoryMiB = 128
+    public static let kernelMemoryMiB = MachineConfig.defaultKernelMemoryMiB
 
     /// The machine for `image`, from the options and the image's kind.
     func machineConfig(for image: GuestImage) -> MachineConfig {

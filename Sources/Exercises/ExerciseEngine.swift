@@ -132,7 +132,7 @@ public struct ExerciseEngine: Sendable {
                 .host(try runner.run(program: program.executable, guestImage: program.guestImage, limits: limits))
             }.mapError { RunFailure(description: $0.message) }
         }
-        return Result { () throws(KVMError) -> ExerciseRun in .guest(try system.run(built.image, config: spec.machineConfig)) }
+        return Result { () throws(KVMError) -> ExerciseRun in .guest(try system.run(built.guest, config: spec.machineConfig)) }
             .mapError { RunFailure(description: "\($0)") }
     }
 

@@ -22,7 +22,7 @@ enum ExerciseKey {
             exit-limit \(spec.exitLimit)
             trace \(spec.trace)
             steps \(spec.steps)
-            machine \(GuestMachine.version)
+            machine \(spec.machine.version)
             tools \(tools.replacingOccurrences(of: "\n", with: " | "))
             source \(SHA256.hash(spec.source.built))
 
@@ -33,6 +33,8 @@ enum ExerciseKey {
             text += "guest \(guest.language.rawValue) memory-mib \(guest.memoryMiB) source \(SHA256.hash(guest.source.built))\n"
             for shadow in shadows(guest, includes: includes) { text += "guest-shadow \(shadow)\n" }
         }
+        for line in spec.machineOptions.keyLines { text += line + "\n" }
+        if spec.kernel != nil && spec.language == .c { text += "kernel runtime \(KernelRuntime.hash)\n" }
         for include in includes.sorted() {
             let url = spec.input.contentRoot.appendingPathComponent(include)
             let digest = FileManager.default.contents(atPath: url.path).map { SHA256.hash([UInt8]($0)) } ?? "missing"

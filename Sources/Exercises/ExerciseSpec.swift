@@ -22,6 +22,15 @@ public struct ExerciseSpec: Sendable, Hashable {
     /// The source: as built (hidden lines included) and as shown.
     public var source: GuestSource
     public var input: ExerciseBlock
+    /// `machine=`, `cpus=`, `dirty-log`, and `kernel` with `append=` and `initrd=`.
+    var machineOptions = MachineOptions()
+    /// The machine the exercise runs on (`machine=`; `pc` for a kernel unless it says otherwise).
+    public var machine: MachineProfile { machineOptions.machine }
+    public var cpus: Int { machineOptions.cpus }
+    public var dirtyLog: Bool { machineOptions.dirtyLog }
+    /// Set when the source is a Multiboot kernel (`kernel`), booted as QEMU's `-kernel` boots one.
+    public var kernel: KernelBoot? { machineOptions.kernel }
+
     /// A vmm exercise's guest (`guest=ID`): named by `parse`, resolved across the course by the pass.
     public var guest: GuestLink?
     /// Extra runs whose timings the page shows (`measure=N`), 0 for none. Shapes no result: not in the key.
@@ -46,8 +55,9 @@ public struct ExerciseSpec: Sendable, Hashable {
     }
 
     public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src", "guest", "predict", "measure"]
+        + MachineOptions.names
     /// Options that shape a guest's run on the hypervisor, which a vmm exercise (a host program) does not have.
-    static let guestOnlyOptions = ["mode", "trace", "steps", "exit-limit"]
+    static let guestOnlyOptions = ["mode", "trace", "steps", "exit-limit"] + MachineOptions.names
     /// A vmm's address-space limit when the block gives no `memory=`: room for its code, its heap and a guest's RAM.
     public static let defaultVMMMemoryMiB = 256
     /// Most steps a page shows; each is a table row.
@@ -58,7 +68,8 @@ public struct ExerciseSpec: Sendable, Hashable {
     public var machineConfig: MachineConfig {
         MachineConfig(
             mode: mode, memoryMiB: memoryMiB, timeout: .nanoseconds(timeoutNanoseconds),
-            outputLimit: outputLimit, exitLimit: exitLimit, trace: trace, steps: steps)
+            outputLimit: outputLimit, exitLimit: exitLimit, trace: trace, steps: steps,
+            machine: machine, cpus: cpus, dirtyLog: dirtyLog, kvmStatistics: machine == .pc)
     }
 
     /// The file and line a built-source line comes from, for diagnostics: the `src=` file's own line,
@@ -108,8 +119,11 @@ public struct ExerciseSpec: Sendable, Hashable {
         guard isKebabCase(id) else {
             throw fail("exercise id '\(id)' must be lowercase letters and digits joined by single '-' (e.g. hello-real)")
         }
+        let machineOptions = try MachineOptions.parse(values, input: input, language: language, fail)
         let mode: GuestMode
-        if let text = values["mode"] {
+        if machineOptions.kernel != nil {
+            mode = .protected
+        } else if let text = values["mode"] {
             guard let parsed = GuestMode(rawValue: text) else {
                 throw fail("unknown mode '\(text)' (use real, protected, long or user)")
             }
@@ -117,8 +131,10 @@ public struct ExerciseSpec: Sendable, Hashable {
         } else {
             mode = language.defaultMode
         }
-        if let reason = language.unsupported(mode) { throw fail(reason) }
-        let memory = try integer(values["memory"], name: "memory", default: language.isGuest ? MachineConfig.defaultMemoryMiB : defaultVMMMemoryMiB,
+        if machineOptions.kernel == nil, let reason = language.unsupported(mode) { throw fail(reason) }
+        let memory = try integer(values["memory"], name: "memory",
+                                 default: machineOptions.kernel != nil ? MachineConfig.defaultKernelMemoryMiB
+                                     : language.isGuest ? MachineConfig.defaultMemoryMiB : defaultVMMMemoryMiB,
                                  range: MachineConfig.memoryRangeMiB, unit: " MiB", fail)
         var timeout = Int64(MachineConfig.defaultTimeout.components.seconds) * 1_000_000_000
         if let text = values["timeout"] {
@@ -134,15 +150,11 @@ public struct ExerciseSpec: Sendable, Hashable {
             }
             expect = parsed
         }
-        var trace = false
-        if let text = values["trace"] {
-            switch text {
-            case "", "true": trace = true
-            case "false": trace = false
-            default: throw fail("trace takes no value, or true or false, not '\(text)'")
-            }
-        }
+        let trace = try flag(values["trace"], name: "trace", fail)
         let steps = try integer(values["steps"], name: "steps", default: 0, range: 1...maxSteps, unit: "", fail)
+        if steps > 0 && machineOptions.cpus > 1 {
+            throw fail("steps= needs one vCPU: single-stepping follows one instruction stream, and this machine has \(machineOptions.cpus)")
+        }
         if steps > 0 && mode == .user {
             throw fail("steps= cannot be used in user mode: single-stepping ring-3 code does not work on PVM hosts; step a long-mode guest instead")
         }
@@ -187,7 +199,7 @@ public struct ExerciseSpec: Sendable, Hashable {
         var spec = ExerciseSpec(
             id: id, language: language, mode: mode, memoryMiB: memory, timeoutNanoseconds: timeout, expect: expect,
             trace: trace, steps: steps, outputLimit: outputLimit, exitLimit: exitLimit, sourceFile: sourceFile,
-            source: source, input: input, guest: values["guest"].map(GuestLink.named))
+            source: source, input: input, machineOptions: machineOptions, guest: values["guest"].map(GuestLink.named))
         spec.measure = try integer(values["measure"], name: "measure", default: 0, range: measureRange, unit: " runs", fail)
         return spec
     }

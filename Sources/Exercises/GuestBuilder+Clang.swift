@@ -22,7 +22,11 @@ extension GuestBuilder {
         try compiler.checkInlineAssembly()
         let warnings = try compiler.compile(["-MD", "-MF", deps.path, "-c", name, "-o", object.path])
         let toolJail = confinement(spec, tool: lld, work: work, also: [runtimeDirectory.path], content: false)
-        try link(spec, lld: lld, object: object, runtime: runtimeDirectory, elf: elf, work: work, jail: toolJail)
+        var script = runtimeDirectory.appendingPathComponent("link.ld"), kernelObjects: [String] = []
+        if spec.kernel != nil {
+            (script, kernelObjects) = try buildKernelEntry(spec, clang: clang, runtimeDirectory: runtimeDirectory, work: work)
+        }
+        try link(spec, lld: lld, object: object, runtime: runtimeDirectory, script: script, extra: kernelObjects, elf: elf, work: work, jail: toolJail)
         let flatten = try run(spec, "llvm-objcopy", objcopy, ["-O", "binary", elf.path, image.path], confinement: toolJail)
         guard flatten.status == 0 else {
             throw ExerciseFailure([problem(spec, "llvm-objcopy failed: \(flatten.output)")])
@@ -37,10 +41,10 @@ extension GuestBuilder {
     /// Links the guest's object with the runtime. The linker reads only what it is given: dependent
     /// libraries (`.deplibs`, from `#pragma comment(lib)`) are ignored, and its own list of the files
     /// it read is checked against what it was given, whatever the confinement.
-    private func link(_ spec: ExerciseSpec, lld: String, object: URL, runtime: URL, elf: URL, work: URL,
-                      jail: Confinement?) throws(ExerciseFailure) {
-        let script = runtime.appendingPathComponent("link.ld"), depsFile = work.appendingPathComponent("link.d")
-        let inputs = [object.path] + GuestRuntime.linkInputs(in: runtime)
+    private func link(_ spec: ExerciseSpec, lld: String, object: URL, runtime: URL, script: URL, extra: [String], elf: URL,
+                      work: URL, jail: Confinement?) throws(ExerciseFailure) {
+        let depsFile = work.appendingPathComponent("link.d")
+        let inputs = [object.path] + extra + GuestRuntime.linkInputs(in: runtime)
         let link = try run(spec, "ld.lld", lld, GuestRuntime.linkFlags + [
             "--no-dependent-libraries", "--dependency-file=\(depsFile.path)", "-T", script.path, "-o", elf.path,
             // The guest's code first, so its addresses (in traces and steps) do not move when the
@@ -166,5 +170,26 @@ struct CCompilation {
             let (file, line) = place(diagnostic)
             return ExerciseProblem(file: file, line: line, message: "compiler error: \(diagnostic.message)")
         })
+    }
+}
+
+extension GuestBuilder {
+    /// A C kernel's Multiboot header and 32-bit entry (`KernelRuntime`), compiled in the exercise's
+    /// scratch folder: the linker script and the objects to link.
+    func buildKernelEntry(_ spec: ExerciseSpec, clang: String, runtimeDirectory: URL, work: URL) throws(ExerciseFailure) -> (URL, [String]) {
+        let source = work.appendingPathComponent(KernelRuntime.entryName), script = work.appendingPathComponent(KernelRuntime.linkerScriptName)
+        let object = work.appendingPathComponent("multiboot_entry.o")
+        do {
+            try Data(KernelRuntime.entrySource.utf8).write(to: source)
+            try Data(KernelRuntime.linkerScript.utf8).write(to: script)
+        } catch {
+            throw ExerciseFailure([problem(spec, "cannot write the kernel entry: \(error.localizedDescription)")])
+        }
+        let jail = confinement(spec, tool: clang, work: work, also: [runtimeDirectory.path], content: false)
+        let compile = try run(spec, "clang", clang, GuestRuntime.compileFlags + ["-c", source.path, "-o", object.path], confinement: jail)
+        guard compile.status == 0 else {
+            throw ExerciseFailure([problem(spec, "the kernel entry does not compile with \(clang): \(compile.output)")])
+        }
+        return (script, [object.path])
     }
 }

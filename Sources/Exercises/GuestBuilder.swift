@@ -1,10 +1,19 @@
 import Common
 import Foundation
 import Hypervisor
+import Multiboot
 
 /// A guest built from an exercise's source.
 struct BuiltGuest: Sendable {
     var image: [UInt8]
+    /// Set for a kernel (`kernel`): the image with its command line and modules, booted as QEMU's
+    /// `-kernel` boots it.
+    var kernel: MultibootKernel? = nil
+    /// The guest-physical address of the image's first byte, which the listing's offsets count
+    /// from: the mode's load address, or where a kernel's header puts it.
+    var imageBase: UInt64 = 0
+    /// What the hypervisor runs.
+    var guest: GuestImage { kernel.map { .multiboot($0) } ?? .flat(image) }
     /// Files inside the content folder the build read besides the source (nasm `%include`/`incbin`,
     /// C headers), relative to the content folder, sorted.
     var includes: [String]
@@ -143,11 +152,14 @@ final class GuestBuilder: @unchecked Sendable {
         }
         let directory = (spec.sourceFile ?? spec.input.file).deletingLastPathComponent()
         let files = GuestFiles(source: source, folder: folder, directory: directory, work: work)
+        var built: BuiltGuest
         switch spec.language {
-        case .asm: return try buildAssembly(spec, files)
-        case .c: return try buildC(spec, files)
+        case .asm: built = try buildAssembly(spec, files)
+        case .c: built = try buildC(spec, files)
         case .vmm: return try buildVMM(spec, files)
         }
+        built.imageBase = spec.mode.loadAddress
+        return try prepareKernel(spec, built)
     }
 
     /// The source's name for the tools: the `src=` file's path in the content folder, or for a

@@ -95,7 +95,7 @@ public final class GuestFileBuilder: Sendable {
         case .listing(let map): return map
         case .none: return .empty
         case .elf(let elf, let source, let runtimeDirectory):
-            let requests = ResultRecorder.requests(result, mode: built.mode)
+            let requests = ResultRecorder.requests(result, base: built.mode.loadAddress)
             guard !requests.isEmpty else { return .empty }
             return ElfSymbols.addressMap(elf: elf, source: source, runtimeDirectory: runtimeDirectory,
                                          toolchain: builder.toolchain, requests: requests)

@@ -201,8 +201,10 @@ struct PassState {
                 continue
             }
             report.warnings += fresh.warnings
-            let newEntry = RecordEntry(id: spec.id, key: fresh.key, includes: fresh.includes, recordedAt: now,
-                                       host: host.rawValue, machine: GuestMachine.version, hostDetail: fresh.hostDetail, result: fresh.result)
+            var newEntry = RecordEntry(id: spec.id, key: fresh.key, includes: fresh.includes, recordedAt: now,
+                                       host: host.rawValue, machine: spec.machine.version, hostDetail: fresh.hostDetail, result: fresh.result)
+            newEntry.cpus = spec.machine == .lesson ? nil : spec.cpus
+            newEntry.kvmStats = fresh.kvmStats
             guard let shown = decide(slot, spec, fresh: fresh, newEntry: newEntry) else { continue }
             cache.store(fresh.result.digest, for: fresh.key)
             report.ran += 1
@@ -247,6 +249,8 @@ struct PassState {
                 // A crash's detail is the same on every host of one kind: refresh it there (it
                 // gained the crash's place), keep what another kind of host said.
                 shown.hostDetail = old.host == newEntry.host ? newEntry.hostDetail ?? old.hostDetail : old.hostDetail ?? newEntry.hostDetail
+                shown.kvmStats = old.kvmStats ?? newEntry.kvmStats
+                shown.cpus = newEntry.cpus
                 if shown.hostDetail != old.hostDetail, old.key == fresh.key, old.includes == fresh.includes {
                     updates[recordURL, default: [:]][spec.id] = shown
                     report.notes.append("refreshed the crash detail of '\(spec.id)' in \(name) (same result)")

@@ -17,6 +17,11 @@ public struct RecordEntry: Sendable, Hashable {
     /// Host detail shown on the page but never compared (a crash's raw KVM exit).
     public var hostDetail: String?
     public var result: RecordedResult
+    /// vCPUs of a `pc` machine exercise (nil on the lesson machine, which has one).
+    public var cpus: Int? = nil
+    /// Each vCPU's KVM counters (`ResultRecorder.shownStatistics`), as first recorded: they vary
+    /// between hosts and runs, so they are shown and never compared, like `hostDetail`.
+    public var kvmStats: [[String: UInt64]]? = nil
 
     public init(id: String, key: String, includes: [String], recordedAt: String, host: String, machine: String,
                 hostDetail: String?, result: RecordedResult) {
@@ -107,6 +112,7 @@ public struct RecordFile: Sendable {
             "\"end\": \(json(result.end.description))",
         ]
         if let detail = entry.hostDetail { fields.append("\"hostDetail\": \(json(detail))") }
+        if let cpus = entry.cpus { fields.append("\"cpus\": \(cpus)") }
         fields.append("\"exits\": {" + result.exits.map { "\(json($0.kind)): \($0.count)" }.joined(separator: ", ") + "}")
         fields.append("\"outputBytes\": \(result.output.count)")
         if let text = String(bytes: result.output, encoding: .utf8) {
@@ -120,6 +126,8 @@ public struct RecordFile: Sendable {
             fields.append("\"traceTruncated\": \(result.traceTruncated)")
         }
         if let steps = result.steps { fields.append("\"steps\": " + list(steps.map(json))) }
+        if let checkpoints = result.checkpoints { fields.append("\"checkpoints\": " + list(checkpoints.map(json))) }
+        if let stats = entry.kvmStats { fields.append("\"kvmStats\": " + list(stats.map(json))) }
         return "    {\n" + fields.map { "      " + $0 }.joined(separator: ",\n") + "\n    }"
     }
 
@@ -161,6 +169,9 @@ public struct RecordFile: Sendable {
         var trace: [RecordedExit]?
         var traceTruncated: Bool?
         var steps: [RecordedStep]?
+        var cpus: Int?
+        var checkpoints: [RecordedCheckpoint]?
+        var kvmStats: [[String: UInt64]]?
 
         func entry() throws -> RecordEntry {
             guard let end = RecordedEnd(text: end) else {
@@ -177,9 +188,13 @@ public struct RecordFile: Sendable {
             } else {
                 throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no output for '\(id)'"))
             }
-            let result = RecordedResult(end: end, exits: exits, output: bytes, trace: trace, traceTruncated: traceTruncated ?? false, steps: steps)
-            return RecordEntry(id: id, key: key, includes: includes, recordedAt: recorded, host: host, machine: machine,
-                               hostDetail: hostDetail, result: result)
+            var result = RecordedResult(end: end, exits: exits, output: bytes, trace: trace, traceTruncated: traceTruncated ?? false, steps: steps)
+            result.checkpoints = checkpoints
+            var entry = RecordEntry(id: id, key: key, includes: includes, recordedAt: recorded, host: host, machine: machine,
+                                    hostDetail: hostDetail, result: result)
+            entry.cpus = cpus
+            entry.kvmStats = kvmStats
+            return entry
         }
     }
 }

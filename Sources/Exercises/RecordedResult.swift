@@ -101,6 +101,35 @@ public struct RecordedStep: Sendable, Hashable, Codable {
     }
 }
 
+/// One dirty-log checkpoint: the pages the guest wrote since the previous one (exact, from KVM's log).
+public struct RecordedCheckpoint: Sendable, Hashable, Codable {
+    /// The number the guest wrote to port 0x508.
+    public var number: UInt32
+    /// The vCPU that wrote it.
+    public var cpu: Int
+    /// 4 KiB pages written since the previous checkpoint.
+    public var pages: Int
+    /// The same pages as `0x200000-0x202000` ranges, in address order.
+    public var ranges: [String]
+
+    public init(number: UInt32, cpu: Int, pages: Int, ranges: [String]) {
+        self.number = number
+        self.cpu = cpu
+        self.pages = pages
+        self.ranges = ranges
+    }
+
+    public init(_ checkpoint: Checkpoint) {
+        self.init(number: checkpoint.number, cpu: checkpoint.cpu, pages: checkpoint.pages,
+                  ranges: checkpoint.ranges.map { hex($0.start) + "-" + hex($0.end) })
+    }
+
+    /// `#2 vcpu 0: 3 pages 0x200000-0x202000 0x300000-0x301000`: the canonical line.
+    var line: String {
+        "#\(number) vcpu \(cpu): \(pages) page\(pages == 1 ? "" : "s")" + (ranges.isEmpty ? "" : " " + ranges.joined(separator: " "))
+    }
+}
+
 /// Everything about a run that the record keeps and compares: only facts that are the same on every
 /// kind of KVM host (see docs/exercises.md, "Host independence").
 public struct RecordedResult: Sendable, Hashable {
@@ -112,6 +141,8 @@ public struct RecordedResult: Sendable, Hashable {
     public var trace: [RecordedExit]?
     public var traceTruncated: Bool
     public var steps: [RecordedStep]?
+    /// The dirty log's checkpoints (`dirty-log`), in order; nil without it.
+    public var checkpoints: [RecordedCheckpoint]? = nil
 
     public struct ExitCount: Sendable, Hashable {
         public var kind: String
@@ -147,6 +178,10 @@ public struct RecordedResult: Sendable, Hashable {
                 if !step.completed { line += " | did not complete" }
                 lines.append(line)
             }
+        }
+        if let checkpoints {
+            lines.append("checkpoints: \(checkpoints.count)")
+            lines += checkpoints.map(\.line)
         }
         return lines
     }

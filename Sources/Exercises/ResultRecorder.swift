@@ -4,16 +4,17 @@ import Hypervisor
 /// Turns a `RunResult` into the record's host-independent form, resolving addresses to source lines.
 package enum ResultRecorder {
     /// The addresses a result needs located: every traced exit and every stepped instruction.
-    static func requests(_ run: RunResult, mode: GuestMode) -> [(offset: UInt64, ending: Bool)] {
+    /// `base` is the guest-physical address of the image's first byte (`BuiltGuest.imageBase`).
+    static func requests(_ run: RunResult, base: UInt64) -> [(offset: UInt64, ending: Bool)] {
         var requests: [(UInt64, Bool)] = []
         for entry in run.trace?.entries ?? [] {
-            requests.append((offset(entry.csBase, entry.rip, mode), entry.ripFollowsInstruction))
+            requests.append((offset(entry.csBase, entry.rip, base: base), entry.ripFollowsInstruction))
         }
         for step in run.steps?.steps ?? [] {
-            requests.append((offset(step.csBase, step.rip, mode), false))
+            requests.append((offset(step.csBase, step.rip, base: base), false))
         }
         if let crash = run.end.crash, let rip = crash.rip, let csBase = crash.csBase {
-            requests.append((offset(csBase, rip, mode), false))
+            requests.append((offset(csBase, rip, base: base), false))
         }
         return requests
     }
@@ -28,7 +29,11 @@ package enum ResultRecorder {
     private static let crashEndingExits = Set(CrashKind.allCases.map(\.endingExit))
 
     package static func offset(_ csBase: UInt64, _ rip: UInt64, _ mode: GuestMode) -> UInt64 {
-        (csBase &+ rip) &- mode.loadAddress
+        offset(csBase, rip, base: mode.loadAddress)
+    }
+
+    static func offset(_ csBase: UInt64, _ rip: UInt64, base: UInt64) -> UInt64 {
+        (csBase &+ rip) &- base
     }
 
     /// Where an address is, as a record says it: the line of the source as the reader sees it, or
@@ -44,10 +49,12 @@ package enum ResultRecorder {
 
     /// Locates addresses with `map`, turning a line of the built source into the line the reader
     /// sees with `shownLine` (nil: a hidden line).
-    package static func placer(map: AddressMap, mode: GuestMode, shownLine: @escaping (Int) -> Int?)
+    /// `base` is where the image's first byte is, when not at the mode's load address (a kernel).
+    package static func placer(map: AddressMap, mode: GuestMode, base: UInt64? = nil, shownLine: @escaping (Int) -> Int?)
         -> (_ csBase: UInt64, _ rip: UInt64, _ ending: Bool) -> Place {
-        { csBase, rip, ending in
-            guard let location = map.location(atOffset: offset(csBase, rip, mode), ending: ending) else { return .unknown }
+        let base = base ?? mode.loadAddress
+        return { csBase, rip, ending in
+            guard let location = map.location(atOffset: offset(csBase, rip, base: base), ending: ending) else { return .unknown }
             if let built = location.builtLine {
                 if let shown = shownLine(built) { return Place(line: shown, instruction: location.instruction, text: location.lineText) }
                 return Place(at: "hidden code", instruction: location.instruction)
@@ -57,11 +64,11 @@ package enum ResultRecorder {
     }
 
     /// The recorded result and the host detail kept beside it (a crash's raw KVM exit).
-    static func record(_ run: RunResult, spec: ExerciseSpec, map: AddressMap) -> (result: RecordedResult, hostDetail: String?) {
+    static func record(_ run: RunResult, spec: ExerciseSpec, map: AddressMap, base: UInt64) -> (result: RecordedResult, hostDetail: String?) {
         let end = RecordedEnd(run.end)
         func keep(_ kind: ExitKind) -> Bool { countsTowardTheRecord(kind, end: run.end) }
         let exits = run.exitCounts.nonZero.filter { keep($0.kind) }.map { RecordedResult.ExitCount(kind: $0.kind.rawValue, count: $0.count) }
-        let place = placer(map: map, mode: spec.mode, shownLine: spec.source.shownLine)
+        let place = placer(map: map, mode: spec.mode, base: base, shownLine: spec.source.shownLine)
         let trace = run.trace.map { trace in
             trace.entries.filter { keep($0.kind) }.map { entry -> RecordedExit in
                 let location = place(entry.csBase, entry.rip, entry.ripFollowsInstruction)
@@ -74,8 +81,25 @@ package enum ResultRecorder {
         }
         let steps = run.steps.map { recordedSteps($0, mode: spec.mode, keep: keep, place: place) }
         let detail = run.end.crash.map { crashDetail($0, mode: spec.mode, place: place) }
-        return (RecordedResult(end: end, exits: exits, output: run.output, trace: trace,
-                               traceTruncated: run.trace?.truncated ?? false, steps: steps), detail)
+        var result = RecordedResult(end: end, exits: exits, output: run.output, trace: trace,
+                                    traceTruncated: run.trace?.truncated ?? false, steps: steps)
+        result.checkpoints = run.checkpoints?.map(RecordedCheckpoint.init)
+        return (result, detail)
+    }
+
+    /// The KVM counters a card shows (from `kvmStats`), of the many KVM keeps: the ones a lesson on
+    /// interrupts, halts and exits talks about.
+    package static let shownStatistics = [
+        "exits", "io_exits", "mmio_exits", "halt_exits", "halt_wakeup", "irq_injections", "irq_exits",
+        "irq_window_exits", "nmi_injections", "insn_emulation", "signal_exits", "request_irq_exits", "hypercalls",
+    ]
+
+    /// Each vCPU's shown counters, or nil when the run read none (they vary between hosts and runs:
+    /// shown beside the record, never compared).
+    static func statistics(_ run: RunResult) -> [[String: UInt64]]? {
+        let perCPU = run.vcpus.compactMap(\.kvmStats)
+        guard !perCPU.isEmpty, perCPU.count == run.vcpus.count else { return nil }
+        return perCPU.map { stats in stats.filter { shownStatistics.contains($0.key) } }
     }
 
     /// The step rows as a record keeps them (also `hypercourse run --json`'s), with the exits `keep` allows.

@@ -5,6 +5,8 @@ import Hypervisor
 struct Verified: Sendable {
     var result: RecordedResult
     var hostDetail: String?
+    /// Each vCPU's KVM counters from the first run, when read: shown, never compared.
+    var kvmStats: [[String: UInt64]]?
     var key: String
     var includes: [String]
     var warnings: [String]
@@ -99,6 +101,7 @@ extension ExerciseEngine {
         if case .host(let outcome)? = results.first { verified.warnings += outcome.warnings.map { "exercise '\(spec.id)': \($0)" } }
         verified.result = recorded[0].result
         verified.hostDetail = recorded[0].hostDetail
+        if case .guest(let first)? = results.first { verified.kvmStats = ResultRecorder.statistics(first) }
         if recorded.count == 2, recorded[0].result != recorded[1].result {
             let diff = UnifiedDiff.diff(recorded[0].result.canonicalLines, recorded[1].result.canonicalLines, oldLabel: "run 1", newLabel: "run 2")
             verified.problem = ExerciseProblem(file: spec.input.file, line: spec.input.line,
@@ -124,13 +127,13 @@ extension ExerciseEngine {
         case .listing(let listing): map = listing
         case .none: map = .empty
         case .elf(let elf, let source, let runtimeDirectory):
-            let requests = guests.flatMap { ResultRecorder.requests($0, mode: spec.mode) }
+            let requests = guests.flatMap { ResultRecorder.requests($0, base: built.imageBase) }
             map = requests.isEmpty ? .empty : ElfSymbols.addressMap(elf: elf, source: source, runtimeDirectory: runtimeDirectory,
                                                                     toolchain: settings.toolchain, requests: requests)
         }
         return runs.map { run in
             switch run {
-            case .guest(let result): ResultRecorder.record(result, spec: spec, map: map)
+            case .guest(let result): ResultRecorder.record(result, spec: spec, map: map, base: built.imageBase)
             case .host(let outcome):
                 (RecordedResult(end: outcome.end, exits: [], output: outcome.output, trace: nil, traceTruncated: false, steps: nil), nil)
             }

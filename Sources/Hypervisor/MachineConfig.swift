@@ -41,6 +41,8 @@ public struct MachineConfig: Sendable, Hashable, Codable {
     /// Each step is a table row on the page and a single-step exit (about 13 µs on PVM).
     public static let stepsRange = 0...1000
     public static let defaultMemoryMiB = 16
+    /// RAM for a Multiboot kernel unless told otherwise: QEMU's default.
+    public static let defaultKernelMemoryMiB = 128
     public static let defaultTimeout = Duration.seconds(10)
     public static let defaultOutputLimit = 64 * 1024
     public static let defaultExitLimit = 1_000_000

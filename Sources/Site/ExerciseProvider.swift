@@ -39,6 +39,14 @@ public struct ExerciseView: Sendable, Hashable {
     public var provenance: Provenance
     /// Timings of extra runs (`measure=N`) on the machine that built the page, or nil.
     public var measurement: MeasuredTimes? = nil
+    /// The machine when it is not the lesson machine, as the provenance line names it (`pc, 2
+    /// vCPUs`); nil on the lesson machine.
+    public var machine: String? = nil
+    /// The dirty log's checkpoints (`dirty-log`), in order; nil without it.
+    public var checkpoints: [CheckpointRow]? = nil
+    /// KVM's own counters per vCPU, when the run read them. They vary between hosts and runs:
+    /// shown, never verified.
+    public var kvmStats: KVMStatsTable? = nil
 
     public init(
         id: String, language: String, displaySource: String, sourceName: String? = nil,
@@ -170,6 +178,43 @@ public struct RegisterChange: Sendable, Hashable {
         self.register = register
         self.before = before
         self.after = after
+    }
+}
+
+/// One dirty-log checkpoint: the pages the guest wrote since the previous one.
+public struct CheckpointRow: Sendable, Hashable {
+    /// The number the guest wrote to port 0x508.
+    public var number: UInt32
+    public var cpu: Int
+    public var pages: Int
+    /// Written ranges, formatted (`0x200000-0x202000`).
+    public var ranges: [String]
+
+    public init(number: UInt32, cpu: Int, pages: Int, ranges: [String]) {
+        self.number = number
+        self.cpu = cpu
+        self.pages = pages
+        self.ranges = ranges
+    }
+}
+
+/// KVM's counters: one column per vCPU, one row per counter.
+public struct KVMStatsTable: Sendable, Hashable {
+    public var cpus: [Int]
+    public var rows: [Row]
+
+    public struct Row: Sendable, Hashable {
+        public var name: String
+        public var values: [UInt64]
+        public init(name: String, values: [UInt64]) {
+            self.name = name
+            self.values = values
+        }
+    }
+
+    public init(cpus: [Int], rows: [Row]) {
+        self.cpus = cpus
+        self.rows = rows
     }
 }
 

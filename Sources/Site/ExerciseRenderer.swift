@@ -4,7 +4,8 @@ import Markdown
 
 /// Turns `ExerciseView`s (or, with no provider, the bare blocks) into HTML through the
 /// `partials/exercise` template. Every string from a view reaches the page escaped: the template
-/// uses `{{...}}` for them, and the only pre-built HTML is the highlighted source.
+/// uses `{{...}}` for them, and the only pre-built HTML is the highlighted source and the dirty-log
+/// chart (`DirtyPageChart`, which escapes its labels).
 struct ExerciseRenderer {
     let theme: Theme
 
@@ -61,6 +62,7 @@ struct ExerciseRenderer {
                 ])
             }
         }
+        machineContext(view, anchor: anchor, into: &context)
         context["provenance"] = [
             "recordedAt": view.provenance.recordedAt, "host": view.provenance.host,
             "hypervisorVersion": view.provenance.hypervisorVersion,
@@ -75,6 +77,31 @@ struct ExerciseRenderer {
         context["recorded"] = !view.provenance.rerunThisBuild
         context["sourceChanged"] = view.provenance.sourceChangedSinceRecorded
         return theme.render("partials/exercise", compact(context))
+    }
+
+    /// The `pc` machine's parts of a card: the machine in the provenance line, the dirty log's
+    /// checkpoints as a chart and a table, and KVM's counters.
+    private func machineContext(_ view: ExerciseView, anchor: String, into context: inout [String: Any?]) {
+        context["machine"] = view.machine
+        if let checkpoints = view.checkpoints {
+            context["hasCheckpoints"] = true
+            context["checkpointsAreLong"] = checkpoints.count > Self.rowsShownInFull
+            context["checkpoints"] = checkpoints.map { row -> [String: Any] in
+                ["number": row.number, "cpu": row.cpu, "pages": row.pages, "ranges": row.ranges, "hasRanges": !row.ranges.isEmpty]
+            }
+            context["checkpointPages"] = checkpoints.reduce(0) { $0 + $1.pages }
+            let bars = checkpoints.map { DirtyPageChart.Bar(label: "#\($0.number)", pages: $0.pages) }
+            let strings = theme.strings
+            let description = checkpoints.map { "#\($0.number): \($0.pages)" }.joined(separator: ", ")
+            context["dirtyChart"] = DirtyPageChart.svg(bars, id: "\(anchor)-dirty",
+                                                       title: strings["exercise_dirty_chart"] ?? "Pages written per checkpoint",
+                                                       description: description)
+        }
+        if let stats = view.kvmStats, !stats.rows.isEmpty {
+            context["hasKVMStats"] = true
+            context["kvmStatCPUs"] = stats.cpus
+            context["kvmStats"] = stats.rows.map { ["name": $0.name, "values": $0.values] as [String: Any] }
+        }
     }
 
     /// Without a provider: the highlighted source and a note that results appear when the course

@@ -66,18 +66,28 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
             end: result.end.description, endDetail: entry.hostDetail, expected: spec.expect.words(for: result.end),
             exitCounts: result.exits.map { ExitCount(kind: $0.kind, count: $0.count) },
             trace: trace, traceTruncated: result.traceTruncated, steps: steps,
-            provenance: Provenance(recordedAt: entry.recordedAt, host: entry.hostDescription, hypervisorVersion: "v\(entry.machine)",
+            provenance: Provenance(recordedAt: entry.recordedAt, host: entry.hostDescription, hypervisorVersion: entry.machine.first?.isNumber == true ? "v\(entry.machine)" : entry.machine,
                                    rerunThisBuild: rerun, reusedFromCache: cached, sourceChangedSinceRecorded: changed))
         view.measurement = outcome.measurement.map { measured in
             MeasuredTimes(runs: measured.runs, medianSeconds: measured.medianSeconds, minSeconds: measured.minSeconds, maxSeconds: measured.maxSeconds,
                           perExitSeconds: measured.medianPerExitSeconds, host: HostKind(rawValue: measured.host)?.description ?? measured.host,
                           measuredAt: measured.measuredAt)
         }
+        view.machine = spec.machine == .lesson ? nil : "\(spec.machine), \(spec.cpus) vCPU\(spec.cpus == 1 ? "" : "s")"
+        view.checkpoints = result.checkpoints?.map { CheckpointRow(number: $0.number, cpu: $0.cpu, pages: $0.pages, ranges: $0.ranges) }
+        view.kvmStats = entry.kvmStats.map(statsTable)
         return view
     }
 
     /// A recorded `[name, before, after]` as the page's change (already named for the guest's mode).
     static func registers(_ change: [String]) -> RegisterChange {
         RegisterChange(register: change.first ?? "?", before: change.count > 1 ? change[1] : "", after: change.count > 2 ? change[2] : "")
+    }
+
+    /// The counters some vCPU has non-zero, in the engine's order of interest.
+    static func statsTable(_ perCPU: [[String: UInt64]]) -> KVMStatsTable {
+        let names = ResultRecorder.shownStatistics.filter { name in perCPU.contains { ($0[name] ?? 0) != 0 } }
+        return KVMStatsTable(cpus: Array(perCPU.indices),
+                             rows: names.map { name in KVMStatsTable.Row(name: name, values: perCPU.map { $0[name] ?? 0 }) })
     }
 }
