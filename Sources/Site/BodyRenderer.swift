@@ -30,6 +30,8 @@ struct RenderedBody: Sendable {
     var files: [(contentPath: String, outputPath: String)]
     var exercises: [PendingExercise]
     var warnings: [SiteWarning]
+    /// The exercises' whole sources, written next to the page (filled in with the exercises' results).
+    var downloads: [ExerciseDownload] = []
 }
 
 /// A page whose links failed: its errors, and the anchors its good links still need checked, so

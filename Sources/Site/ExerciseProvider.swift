@@ -17,6 +17,9 @@ public struct ExerciseView: Sendable, Hashable {
     public var displaySource: String
     /// File name when the source came from `src=`, else nil.
     public var sourceName: String?
+    /// The whole program, hidden lines included, for the page to offer to copy and to download; nil
+    /// when the provider has none.
+    public var program: WholeProgram?
     /// Guest output as text (invalid UTF-8 already replaced), possibly truncated for display.
     public var output: String
     /// Total output bytes the guest produced, and whether `output` shows only part of them.
@@ -50,6 +53,7 @@ public struct ExerciseView: Sendable, Hashable {
 
     public init(
         id: String, language: String, displaySource: String, sourceName: String? = nil,
+        program: WholeProgram? = nil,
         output: String, outputBytes: Int, outputTruncated: Bool,
         end: String, endDetail: String? = nil, expected: String,
         exitCounts: [ExitCount], trace: [TraceRow]? = nil, traceTruncated: Bool = false,
@@ -59,6 +63,7 @@ public struct ExerciseView: Sendable, Hashable {
         self.language = language
         self.displaySource = displaySource
         self.sourceName = sourceName
+        self.program = program
         self.output = output
         self.outputBytes = outputBytes
         self.outputTruncated = outputTruncated
@@ -251,4 +256,36 @@ public struct Provenance: Sendable, Hashable {
 /// `BuildFailure` of `SiteError`s, each at the lesson line it is about.
 public protocol ExerciseProvider: Sendable {
     func views(for blocks: [ExerciseBlock]) async throws -> [ExerciseView]
+}
+
+/// An exercise's whole source as built, hidden lines included: the page offers it to copy, and writes
+/// it next to the lesson's page with the files it includes, so a student can run it with
+/// `hypercourse run`.
+public struct WholeProgram: Sendable, Hashable {
+    public var text: String
+    /// The file's extension (`asm`, `c`) and what starts a line comment in it (`;`, `//`).
+    public var fileExtension: String
+    public var commentPrefix: String
+    /// `hypercourse run`'s options for this exercise's machine (`["--mode", "long", "--timeout", "0.3"]`).
+    public var runOptions: [String]
+    /// The files it includes: where each is in the content folder, and the path relative to the
+    /// program's own file at which `hypercourse run` finds it.
+    public var includes: [Included]
+
+    public struct Included: Sendable, Hashable {
+        public var contentPath: String
+        public var besideProgram: String
+        public init(contentPath: String, besideProgram: String) {
+            self.contentPath = contentPath
+            self.besideProgram = besideProgram
+        }
+    }
+
+    public init(text: String, fileExtension: String, commentPrefix: String, runOptions: [String], includes: [Included] = []) {
+        self.text = text
+        self.fileExtension = fileExtension
+        self.commentPrefix = commentPrefix
+        self.runOptions = runOptions
+        self.includes = includes
+    }
 }

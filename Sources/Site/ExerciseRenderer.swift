@@ -13,12 +13,15 @@ struct ExerciseRenderer {
     /// about this many rows tall (the stylesheet's `.is-long`).
     static let rowsShownInFull = 16
 
-    func html(for view: ExerciseView, block: ExerciseBlock) -> String {
+    /// The card as it appears on `page` (the lesson's own page or print.html), with a link to the
+    /// whole source when there is one.
+    func html(for view: ExerciseView, block: ExerciseBlock, download: ExerciseDownload? = nil, on page: String = "") -> String {
         var context: [String: Any?] = base(id: view.id, language: view.language, source: view.displaySource)
         context["hasView"] = true
         // Tied to a prediction: the result stays closed (and the end out of the title) until opened.
         context["predict"] = block.option("predict").map { $0 != "false" } ?? false
         context["sourceName"] = view.sourceName
+        context["download"] = download?.context(from: page)
         let display = OutputDisplay.cut(view.output)
         context["output"] = OutputDisplay.visible(display.shown)
         context["outputEmpty"] = view.output.isEmpty

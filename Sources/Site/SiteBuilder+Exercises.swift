@@ -15,42 +15,63 @@ struct ExerciseTally: Sendable {
 extension SiteBuilder {
     /// Stage 4: every exercise block of the course to the provider in one call, in course order,
     /// and each result's HTML (and shown source, in the search text) put in place of its
-    /// placeholder. Without a provider, each block shows
-    /// a placeholder card.
+    /// placeholder, with its whole source to download beside the page. Without a provider, each
+    /// block shows a placeholder card.
     func resolveExercises(in pages: inout RenderedPages, theme: Theme) async throws -> ExerciseTally {
         let pending = pages.rendered.compactMap { $0 }.flatMap(\.exercises)
         var tally = ExerciseTally(total: pending.count)
         guard !pending.isEmpty else { return tally }
-        let renderer = ExerciseRenderer(theme: theme)
-        var htmlByToken: [String: String] = [:]
-        // Search finds what the page shows: the source without its hidden lines.
-        var searchTextByToken: [String: String] = [:]
+        var views: [String: ExerciseView] = [:]
         if let exercises {
-            let views = try await exercises.views(for: pending.map(\.block))
-            guard views.count == pending.count else {
-                throw SiteError("the exercise runner returned \(views.count) results for \(pending.count) exercises")
+            let results = try await exercises.views(for: pending.map(\.block))
+            guard results.count == pending.count else {
+                throw SiteError("the exercise runner returned \(results.count) results for \(pending.count) exercises")
             }
-            for (item, view) in zip(pending, views) {
-                htmlByToken[item.token] = renderer.html(for: view, block: item.block)
-                searchTextByToken[item.token] = SearchSection.searchText(view.displaySource)
+            for (item, view) in zip(pending, results) {
+                views[item.token] = view
                 tally.count(view, block: item.block)
             }
-        } else {
-            for (ordinal, item) in pending.enumerated() {
-                htmlByToken[item.token] = renderer.placeholderHTML(for: item.block, ordinal: ordinal + 1)
-                searchTextByToken[item.token] = SearchSection.searchText(item.block.body)
-            }
         }
+        let renderer = ExerciseRenderer(theme: theme)
+        var ordinal = 0
         for index in pages.rendered.indices {
             guard var body = pages.rendered[index], !body.exercises.isEmpty else { continue }
-            body.html = Self.splice(body.html, htmlByToken)
-            body.printHTML = Self.splice(body.printHTML, htmlByToken)
+            let cards = Self.cards(for: body.exercises, on: pages.jobs[index].page.path, views: views, renderer: renderer, ordinal: &ordinal)
+            body.html = Self.splice(body.html, cards.onPage)
+            body.printHTML = Self.splice(body.printHTML, cards.inPrint)
             for section in body.sections.indices {
-                body.sections[section].text = SearchSection.searchText(Self.splice(body.sections[section].text, searchTextByToken))
+                body.sections[section].text = SearchSection.searchText(Self.splice(body.sections[section].text, cards.searchText))
             }
+            body.downloads += cards.downloads
+            // The files a program includes, beside its download where `hypercourse run` finds them.
+            body.files += cards.downloads.flatMap(\.includes).map { ($0.contentPath, $0.outputPath) }
             pages.rendered[index] = body
         }
         return tally
+    }
+
+    /// One page's exercise cards by token: as the page shows them, as print.html shows them (its links
+    /// lead from the site's root), and their search text; and the whole programs to write beside it.
+    static func cards(for exercises: [PendingExercise], on page: String, views: [String: ExerciseView], renderer: ExerciseRenderer,
+                      ordinal: inout Int) -> (onPage: [String: String], inPrint: [String: String], searchText: [String: String], downloads: [ExerciseDownload]) {
+        var onPage: [String: String] = [:], inPrint: [String: String] = [:], searchText: [String: String] = [:]
+        var downloads: [ExerciseDownload] = []
+        for item in exercises {
+            ordinal += 1
+            guard let view = views[item.token] else {
+                onPage[item.token] = renderer.placeholderHTML(for: item.block, ordinal: ordinal)
+                inPrint[item.token] = onPage[item.token]
+                searchText[item.token] = SearchSection.searchText(item.block.body)
+                continue
+            }
+            let download = ExerciseDownload(view: view, page: page, strings: renderer.theme.string)
+            onPage[item.token] = renderer.html(for: view, block: item.block, download: download, on: page)
+            inPrint[item.token] = renderer.html(for: view, block: item.block, download: download, on: "print.html")
+            // Search finds what the page shows: the source without its hidden lines.
+            searchText[item.token] = SearchSection.searchText(view.displaySource)
+            if let download { downloads.append(download) }
+        }
+        return (onPage, inPrint, searchText, downloads)
     }
 
     /// Puts each exercise's HTML (or search text) in place of its token, in one pass over the bytes

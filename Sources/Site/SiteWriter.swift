@@ -72,6 +72,12 @@ struct SiteWriter {
             taken.insert("assets/" + relative)
         }
 
+        // Exercises' whole sources, beside their pages; ids are unique in a course, so are their names.
+        for download in bodies.values.flatMap(\.downloads).sorted(by: { $0.outputPath < $1.outputPath }) {
+            try Self.writeFile(staging.appendingPathComponent(download.outputPath), download.text)
+            taken.insert(download.outputPath)
+        }
+
         // Files lessons link to or show (images, sources), each once.
         var copied: [String: String] = [:]
         for body in bodies.values {

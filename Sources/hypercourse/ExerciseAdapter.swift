@@ -1,4 +1,5 @@
 import Common
+import ExerciseCommands
 import Exercises
 import Foundation
 import Hypervisor
@@ -61,7 +62,7 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
         }
         var view = ExerciseView(
             id: spec.id, language: spec.language.rawValue, displaySource: spec.source.display,
-            sourceName: spec.sourceName,
+            sourceName: spec.sourceName, program: program(spec, includes: entry.includes),
             output: GuestText.decode(result.output), outputBytes: result.output.count, outputTruncated: false,
             end: result.end.description, endDetail: entry.hostDetail, expected: spec.expect.words(for: result.end),
             exitCounts: result.exits.map { ExitCount(kind: $0.kind, count: $0.count) },
@@ -77,6 +78,16 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
         view.checkpoints = result.checkpoints?.map { CheckpointRow(number: $0.number, cpu: $0.cpu, pages: $0.pages, ranges: $0.ranges) }
         view.kvmStats = entry.kvmStats.map(statsTable)
         return view
+    }
+
+    /// The whole source as built, with how `hypercourse run` runs it and finds what it includes; nil
+    /// for a host program (a vmm), which `hypercourse run` does not run.
+    static func program(_ spec: ExerciseSpec, includes: [String]) -> WholeProgram? {
+        guard spec.language.isGuest else { return nil }
+        return WholeProgram(
+            text: spec.source.built, fileExtension: spec.language.fileExtension, commentPrefix: spec.language.commentPrefix,
+            runOptions: StandaloneRun.options(for: spec),
+            includes: StandaloneRun.includesBeside(spec, includes: includes).map { WholeProgram.Included(contentPath: $0.contentPath, besideProgram: $0.besideProgram) })
     }
 
     /// A recorded `[name, before, after]` as the page's change (already named for the guest's mode).

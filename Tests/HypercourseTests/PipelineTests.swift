@@ -16,8 +16,11 @@ struct PipelineTests {
 
         let real = course.figure("fx-real")
         #expect(real.contains("<samp>R\n</samp>") && real.contains("exercise-end is-ok\">halt</span>"))
-        // Hidden lines are not shown; the shown lines are numbered from 1.
-        #expect(!real.contains("org 0x7c00") && real.contains("id=\"exercise-fx-real-L1\""))
+        // Hidden lines are not shown (only the whole program for "Copy all", in the card's <template>,
+        // has them); the shown lines are numbered from 1.
+        let shownSource = real.range(of: "</pre>").map { String(real[..<$0.lowerBound]) } ?? real
+        #expect(!shownSource.contains("org 0x7c00") && real.contains("id=\"exercise-fx-real-L1\""))
+        #expect(real.contains("<template class=\"exercise-whole-source\"") && real.contains("org 0x7c00"))
         #expect(course.figure("fx-protected").contains("<samp>P\n</samp>"))
         #expect(course.figure("fx-long").contains("<samp>long mode from a file\n</samp>"))
         #expect(course.figure("fx-long").contains("<code>hello64.asm</code>"))

@@ -69,26 +69,37 @@
   }
 
   // ---- Copy buttons on code blocks ----
-  document.querySelectorAll(".code-block").forEach(function (block) {
-    var pre = block.querySelector("pre");
-    if (!pre || !navigator.clipboard) return;
+  // An exercise card's button copies the whole program, hidden lines included (the card keeps it in
+  // a <template>), so what is pasted runs; it sits in the card's header. Elsewhere the button sits
+  // over the code's top right corner, or on touch screens in a strip of its own above the code.
+  function copyButton(label, text, whole) {
     var button = document.createElement("button");
     button.type = "button";
     button.className = "copy-button";
-    button.textContent = t("copy");
-    button.setAttribute("aria-label", t("copy_code"));
+    button.textContent = t(label);
+    button.setAttribute("aria-label", t(whole ? "copy_all_code" : "copy_code"));
     button.addEventListener("click", function () {
-      var text = pre.innerText.replace(/\n$/, "");
-      navigator.clipboard.writeText(text).then(function () {
+      navigator.clipboard.writeText(text()).then(function () {
         button.textContent = t("copied");
         button.classList.add("is-done");
-        setTimeout(function () { button.textContent = t("copy"); button.classList.remove("is-done"); }, 1600);
+        setTimeout(function () { button.textContent = t(label); button.classList.remove("is-done"); }, 1600);
       });
     });
-    // In an exercise card the button sits in the card's header: over the code it would cover the
-    // end of the first source line (cards show their lines at full width, with no room kept).
-    var head = block.classList.contains("exercise-source") && block.parentNode.querySelector(".exercise-head");
-    if (head) head.appendChild(button); else block.appendChild(button);
+    return button;
+  }
+  document.querySelectorAll(".code-block").forEach(function (block) {
+    var pre = block.querySelector("pre");
+    if (!pre || !navigator.clipboard) return;
+    var card = block.classList.contains("exercise-source") ? block.parentNode : null;
+    var head = card && card.querySelector(".exercise-head");
+    var whole = card && card.querySelector("template.exercise-whole-source");
+    if (head && whole) {
+      var label = whole.getAttribute("data-hidden-lines") !== "0" ? "copy_all" : "copy";
+      head.appendChild(copyButton(label, function () { return whole.content.textContent; }, true));
+    } else {
+      var button = copyButton("copy", function () { return pre.innerText.replace(/\n$/, ""); }, false);
+      if (head) { head.appendChild(button); } else { block.appendChild(button); block.classList.add("has-copy"); }
+    }
   });
 
   // ---- Figures and tables that scroll sideways take keyboard focus, so arrow keys scroll them ----
