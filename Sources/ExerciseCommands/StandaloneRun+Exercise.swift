@@ -14,6 +14,9 @@ extension StandaloneRun {
         if spec.timeoutNanoseconds != defaultTimeout { options += ["--timeout", seconds(spec.timeoutNanoseconds)] }
         if spec.outputLimit != MachineConfig.defaultOutputLimit { options += ["--output-limit", "\(spec.outputLimit)"] }
         if spec.exitLimit != MachineConfig.defaultExitLimit { options += ["--exit-limit", "\(spec.exitLimit)"] }
+        if spec.machine != .lesson { options += ["--machine", spec.machine.rawValue] }
+        if spec.cpus > 1 { options += ["--cpus", "\(spec.cpus)"] }
+        if spec.dirtyLog { options.append("--dirty-log") }
         if spec.trace { options.append("--trace") }
         if spec.steps > 0 { options += ["--steps", "\(spec.steps)"] }
         return options

@@ -81,9 +81,10 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
     }
 
     /// The whole source as built, with how `hypercourse run` runs it and finds what it includes; nil
-    /// for a host program (a vmm), which `hypercourse run` does not run.
+    /// for a host program (a vmm) and for a kernel the course builds, which `hypercourse run FILE`
+    /// would not build the same way.
     static func program(_ spec: ExerciseSpec, includes: [String]) -> WholeProgram? {
-        guard spec.language.isGuest else { return nil }
+        guard spec.language.isGuest, spec.kernel == nil else { return nil }
         return WholeProgram(
             text: spec.source.built, fileExtension: spec.language.fileExtension, commentPrefix: spec.language.commentPrefix,
             runOptions: StandaloneRun.options(for: spec),

@@ -22,6 +22,8 @@ import Exercises
         #expect(StandaloneRun.options(for: try Self.spec("id=a", in: root)) == ["--mode", "real"])
         #expect(StandaloneRun.options(for: try Self.spec("id=a mode=long timeout=0.25 memory=8 output-limit=100 exit-limit=9 trace steps=3 expect=crash", in: root))
                 == ["--mode", "long", "--memory", "8", "--timeout", "0.25", "--output-limit", "100", "--exit-limit", "9", "--trace", "--steps", "3"])
+        #expect(StandaloneRun.options(for: try Self.spec("id=a mode=long machine=pc cpus=2 dirty-log", in: root))
+                == ["--mode", "long", "--machine", "pc", "--cpus", "2", "--dirty-log"])
         #expect(StandaloneRun.seconds(2_000_000_000) == "2" && StandaloneRun.seconds(1_000_000) == "0.001" && StandaloneRun.seconds(600_500_000_000) == "600.5")
     }
 

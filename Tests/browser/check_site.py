@@ -141,9 +141,10 @@ def make_driver():
     driver_path = "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
     service = Service(driver_path) if driver_path else Service()
     driver = webdriver.Chrome(service=service, options=options)
-    driver.set_page_load_timeout(30)
+    driver.set_page_load_timeout(120)
     # Scripts return at once (axe runs asynchronously and is polled), but a renderer still busy with
-    # the last axe run on a loaded machine answered after selenium's default 30 s.
+    # the last axe run on a loaded machine answered after selenium's default 30 s, and print.html
+    # took over 30 s to load beside an axe run there.
     driver.set_script_timeout(120)
     return driver
 
