@@ -12,8 +12,8 @@ public struct RunReport: Encodable, Sendable {
         public var reason: String
         /// The exit status for `exit`, else null.
         public var status: Int?
-        // A crash's raw KVM detail is not a key here: the issue fixes `end` as exactly
-        // {reason, status}. It is on the stderr summary line, which `--json` still prints.
+        // A crash's raw KVM detail is not a key here: `end` is exactly {reason, status}, a stable
+        // contract for scripts. The detail is on the stderr summary line, which `--json` still prints.
 
         public func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)

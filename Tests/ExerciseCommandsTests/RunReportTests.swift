@@ -91,7 +91,7 @@ import Testing
         #expect(RunSummary.line(for: halted, elapsedMicros: [10]).hasPrefix("timeout · 15 exits (io-out 13, hlt 1, interrupted 1) · "))
     }
 
-    /// Every numeric option is checked before anything runs or converts (B3), with exit code 12.
+    /// Every numeric option is checked before anything runs or converts, with exit code 12.
     @Test func standaloneRunRefusesOutOfRangeNumbersBeforeRunning() {
         var run = StandaloneRun(file: "/nonexistent/guest.bin")
         run.kvmDevice = "/nonexistent/kvm"

@@ -16,8 +16,8 @@ import Testing
         }
     }
 
-    // B3: `--timeout 1e10` used to pass validation and trap converting to Int64 nanoseconds
-    // (SIGILL, exit 132); `1e-12` passed and failed later.
+    // Out-of-range numbers are refused when parsed: `--timeout 1e10` would trap converting to Int64
+    // nanoseconds (SIGILL, exit 132), and `1e-12` would fail later.
     @Test(arguments: [
         (["--timeout", "1e10"], "--timeout must be a number of seconds at least 0.001 (1 ms) and at most 600 seconds"),
         (["--timeout", "1e-12"], "--timeout must be a number of seconds at least 0.001 (1 ms) and at most 600 seconds"),
@@ -51,7 +51,7 @@ import Testing
         #expect((try? ServeCommand.parse(["--port", "0"]))?.port == 0)  // 0: any free port
     }
 
-    // B8: the discussion's line continuations were written `\\`, so help showed backslashes.
+    // A line continuation written `\\` in a discussion would show as backslashes in help.
     @Test func helpHasNoStrayBackslashes() throws {
         let commands: [any ParsableCommand.Type] = [CheckCommand.self, PromoteCommand.self, BuildCommand.self, ServeCommand.self,
                                                     RunCommand.self, NewLessonCommand.self]

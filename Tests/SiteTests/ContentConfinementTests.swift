@@ -67,8 +67,8 @@ import Testing
         }
     }
 
-    /// SiteBuilder itself refuses an output folder that holds the theme or `--templates` folder (the
-    /// CLI used to check this on its own before calling it).
+    /// SiteBuilder itself refuses an output folder that holds the theme or `--templates` folder, so
+    /// every caller gets the check, not only the CLI.
     @Test func theBuildNeverReplacesAFolderItReads() async throws {
         let content = scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n"])
         let theme = scratch.write(["assets/x.css": "x"], in: "site/theme")
@@ -83,8 +83,7 @@ import Testing
         #expect(scratch.read("c2/theme/assets/y.css") == "y")
     }
 
-    /// The warning `commit()` returns reaches the summary and the event stream (it used to be printed
-    /// on stderr only, behind the build's back).
+    /// The warning `commit()` returns reaches the summary and the event stream, not only stderr.
     @Test func aStaleOldSiteIsAWarningInTheSummary() async throws {
         let content = scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n"])
         _ = try await build(content, into: scratch)

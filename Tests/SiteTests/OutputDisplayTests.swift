@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import Site
 
-/// How much guest output a card shows. The cut used to happen in the CLI at byte 16384, which could
-/// split a line, and a UTF-8 sequence, in two.
+/// How much guest output a card shows: cut at a line boundary, and never inside a UTF-8 sequence
+/// (even when the first line alone is over the limit).
 @Suite struct OutputDisplayTests {
     @Test func controlCharactersAreShownAsControlPictures() {
         #expect(OutputDisplay.visible("plain\ttext\n") == "plain\ttext\n")

@@ -244,7 +244,8 @@ import Testing
         #expect(try get(server.port, "/__hypercourse/events", host: "evil.example").status == 421)
     }
 
-    /// The fingerprint used to be `mtime + size * 1e-12` in a Double, where the size vanishes.
+    /// A file rewritten within the same modification time but with another size is a change: the
+    /// fingerprint keeps both exactly (summed in one Double, the size would vanish).
     @Test func watcherNoticesASameTimeSizeChange() throws {
         let content = scratch.write(["a/x.md": "one"])
         let file = content.appendingPathComponent("a/x.md")
