@@ -5,18 +5,8 @@ import Foundation
 /// HTML; the tree edits it finds are made once it is over (MarkdownDocument+Edits.swift).
 extension MarkdownDocument {
     func analyse(replacingCodeBlock: (CodeBlock) -> CodeBlockReplacement?) throws(MarkdownError) {
-        var slugger = HeadingSlugger()
-        var edits = PendingEdits()
-        var sectionStart = 0
+        var walk = AnalysisWalk()
         allText.reserveCapacity(4096)
-        var currentID: String?
-        var currentHeading = ""
-        var headingText: [UInt8] = []
-        var imageAlt: [UInt8] = []
-        var headingDepth = 0
-        var imageDepth = 0
-        var quoteDepth = 0
-
         let iter = cmark_iter_new(root)
         defer { cmark_iter_free(iter) }
         while true {
@@ -28,76 +18,35 @@ extension MarkdownDocument {
 
             switch type {
             case CMARK_NODE_HEADING:
-                if entering {
-                    headingDepth += 1
-                    headingText.removeAll(keepingCapacity: true)
-                } else {
-                    headingDepth -= 1
-                    var text = String(decoding: Self.trimmed(headingText), as: UTF8.self)
-                    let explicit = try Self.stripExplicitID(node, text: &text)
-                    let id = slugger.id(for: text, explicit: explicit)
-                    let level = Int(cmark_node_get_heading_level(node))
-                    // Plain-text headings (the usual case) need no render for their TOC entry.
-                    let html = Self.hasOnlyText(node) ? HTMLEscaping.escape(text) : Self.innerHTML(of: node, parser: parser)
-                    headings.append(Heading(level: level, id: id, text: text, html: html, line: Int(cmark_node_get_start_line(node))))
-                    headingNodes.append(node)
-                    if level <= 3 {
-                        rawSections.append((currentID, currentHeading, sectionStart..<allText.count))
-                        sectionStart = allText.count
-                        currentID = id
-                        currentHeading = text
-                    } else {
-                        allText.append(contentsOf: headingText)
-                        allText.append(0x20)
-                    }
-                }
+                try visitHeading(node, entering: entering, &walk)
             case CMARK_NODE_TEXT, CMARK_NODE_CODE:
-                guard let literal = cmark_node_get_literal(node) else { break }
-                let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
-                if quoteDepth > 0, type == CMARK_NODE_TEXT, Self.isAdmonitionMarker(node) { break }
-                if headingDepth > 0 { headingText.append(contentsOf: bytes) }
-                else if imageDepth > 0 { imageAlt.append(contentsOf: bytes) }
-                else { allText.append(contentsOf: bytes) }
-                if type == CMARK_NODE_CODE, headingDepth == 0, imageDepth == 0, Self.isShortCodeSpan(bytes) { edits.shortCodeSpans.append(node) }
+                visitText(node, type: type, &walk)
             case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
-                if headingDepth > 0 { headingText.append(0x20) } else if imageDepth > 0 { imageAlt.append(0x20) } else { allText.append(0x20) }
+                if walk.headingDepth > 0 { walk.headingText.append(0x20) } else if walk.imageDepth > 0 { walk.imageAlt.append(0x20) } else { allText.append(0x20) }
             case CMARK_NODE_CODE_BLOCK:
                 let block = Self.codeBlock(node)
                 // The caller's hook runs in document order.
                 let replacement = replacingCodeBlock(block)
                 codeBlocks.append(block)
-                edits.codeNodes.append(node)
-                edits.codeHTML.append(replacement?.html)
+                walk.edits.codeNodes.append(node)
+                walk.edits.codeHTML.append(replacement?.html)
                 allText.append(contentsOf: (replacement?.searchText ?? block.literal).utf8)
                 allText.append(0x20)
             case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
-                if type == CMARK_NODE_IMAGE {
-                    if entering { imageDepth += 1; imageAlt.removeAll(keepingCapacity: true) } else { imageDepth -= 1 }
-                }
-                if !entering {
-                    let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
-                    links.append(LinkReference(
-                        index: links.count,
-                        kind: type == CMARK_NODE_IMAGE ? .image : .link,
-                        destination: url,
-                        altText: type == CMARK_NODE_IMAGE ? String(decoding: imageAlt, as: UTF8.self) : "",
-                        line: Int(cmark_node_get_start_line(node)),
-                        column: Int(cmark_node_get_start_column(node))
-                    ))
-                    linkNodes.append((node, links.count - 1))
-                }
+                visitLink(node, image: type == CMARK_NODE_IMAGE, entering: entering, &walk)
             case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
                 if let literal = cmark_node_get_literal(node) {
-                    // One copy of the node's bytes serves every scan of it.
+                    // One copy of the node's bytes serves every scan of it. Safe: libcmark-gfm's
+                    // literal is a NUL-terminated string that lives as long as the node.
                     let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal)))
                     scanRawHTML(bytes, node: node, line: Int(cmark_node_get_start_line(node)), column: Int(cmark_node_get_start_column(node)))
                 }
             case CMARK_NODE_BLOCK_QUOTE:
                 if entering {
-                    edits.blockQuotes.append(node)
-                    quoteDepth += 1
+                    walk.edits.blockQuotes.append(node)
+                    walk.quoteDepth += 1
                 } else {
-                    quoteDepth -= 1
+                    walk.quoteDepth -= 1
                     allText.append(0x20)
                 }
             case CMARK_NODE_FOOTNOTE_DEFINITION:
@@ -109,10 +58,71 @@ extension MarkdownDocument {
                 if !entering, UInt32(type.rawValue) & UInt32(CMARK_NODE_TYPE_MASK) == UInt32(CMARK_NODE_TYPE_BLOCK) { allText.append(0x20) }
             }
         }
-        rawSections.append((currentID, currentHeading, sectionStart..<allText.count))
+        rawSections.append((walk.currentID, walk.currentHeading, walk.sectionStart..<allText.count))
 
         // Tree edits happen after the walk so the iterator never sees a half-edited tree.
-        try apply(edits)
+        try apply(walk.edits)
+    }
+
+    /// A heading's text is gathered while inside it; on leaving, it gets its id, and an h1-h3 starts
+    /// a new search section (deeper headings are part of their section's text).
+    private func visitHeading(_ node: OpaquePointer, entering: Bool, _ walk: inout AnalysisWalk) throws(MarkdownError) {
+        if entering {
+            walk.headingDepth += 1
+            walk.headingText.removeAll(keepingCapacity: true)
+            return
+        }
+        walk.headingDepth -= 1
+        var text = String(decoding: Self.trimmed(walk.headingText), as: UTF8.self)
+        let explicit = try Self.stripExplicitID(node, text: &text)
+        let id = walk.slugger.id(for: text, explicit: explicit)
+        let level = Int(cmark_node_get_heading_level(node))
+        // Plain-text headings (the usual case) need no render for their TOC entry.
+        let html = Self.hasOnlyText(node) ? HTMLEscaping.escape(text) : Self.innerHTML(of: node, parser: parser)
+        headings.append(Heading(level: level, id: id, text: text, html: html, line: Int(cmark_node_get_start_line(node))))
+        headingNodes.append(node)
+        if level <= 3 {
+            rawSections.append((walk.currentID, walk.currentHeading, walk.sectionStart..<allText.count))
+            walk.sectionStart = allText.count
+            walk.currentID = id
+            walk.currentHeading = text
+        } else {
+            allText.append(contentsOf: walk.headingText)
+            allText.append(0x20)
+        }
+    }
+
+    /// Text and code spans go to the heading, the image's alt text or the search text, whichever
+    /// they are in; short code spans are marked for the no-wrap edit.
+    private func visitText(_ node: OpaquePointer, type: cmark_node_type, _ walk: inout AnalysisWalk) {
+        guard let literal = cmark_node_get_literal(node) else { return }
+        // Safe: libcmark-gfm's literal is a NUL-terminated string that lives as long as the node.
+        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
+        if walk.quoteDepth > 0, type == CMARK_NODE_TEXT, Self.isAdmonitionMarker(node) { return }
+        if walk.headingDepth > 0 { walk.headingText.append(contentsOf: bytes) }
+        else if walk.imageDepth > 0 { walk.imageAlt.append(contentsOf: bytes) }
+        else { allText.append(contentsOf: bytes) }
+        if type == CMARK_NODE_CODE, walk.headingDepth == 0, walk.imageDepth == 0, Self.isShortCodeSpan(bytes) {
+            walk.edits.shortCodeSpans.append(node)
+        }
+    }
+
+    /// A link or image becomes a `LinkReference` on leaving it (an image's alt text is complete then).
+    private func visitLink(_ node: OpaquePointer, image: Bool, entering: Bool, _ walk: inout AnalysisWalk) {
+        if image {
+            if entering { walk.imageDepth += 1; walk.imageAlt.removeAll(keepingCapacity: true) } else { walk.imageDepth -= 1 }
+        }
+        guard !entering else { return }
+        let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+        links.append(LinkReference(
+            index: links.count,
+            kind: image ? .image : .link,
+            destination: url,
+            altText: image ? String(decoding: walk.imageAlt, as: UTF8.self) : "",
+            line: Int(cmark_node_get_start_line(node)),
+            column: Int(cmark_node_get_start_column(node))
+        ))
+        linkNodes.append((node, links.count - 1))
     }
 
     private static func codeBlock(_ node: OpaquePointer) -> CodeBlock {
@@ -193,4 +203,19 @@ extension MarkdownDocument {
         for offset in RawHTMLScanner.svgImagesWithoutName(in: html) { rawSVGImagesWithoutName.append(line + offset) }
         recordRawLinks(in: html, node: node, line: line, column: column)
     }
+}
+
+/// What the analysis walk carries from node to node: where it is (inside a heading, an image, a
+/// quote), the text being gathered, the current search section, and the edits to make afterwards.
+struct AnalysisWalk {
+    var slugger = HeadingSlugger()
+    var edits = MarkdownDocument.PendingEdits()
+    var sectionStart = 0
+    var currentID: String?
+    var currentHeading = ""
+    var headingText: [UInt8] = []
+    var imageAlt: [UInt8] = []
+    var headingDepth = 0
+    var imageDepth = 0
+    var quoteDepth = 0
 }

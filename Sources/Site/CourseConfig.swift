@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// `content/course.yml`: everything optional.
 public struct CourseConfig: Sendable, Hashable {
@@ -75,35 +76,40 @@ public struct CourseConfig: Sendable, Hashable {
                 config.templates = try yaml.string(value, key: key)
                 config.templatesLine = yaml.line(of: value)
             case "chapters":
-                guard let sequence = value.sequence else {
-                    throw SiteError(file: file, line: yaml.line(of: value), "'chapters' must be a list of folder names or {path, title} entries")
-                }
-                config.chapters = try sequence.map { entry in
-                    if entry.scalar != nil {
-                        return ChapterEntry(path: try yaml.string(entry, key: "chapters"), title: nil, line: yaml.line(of: entry))
-                    }
-                    guard let mapping = entry.mapping else {
-                        throw SiteError(file: file, line: yaml.line(of: entry), "a chapter entry must be a folder name or {path, title}")
-                    }
-                    var path: String?
-                    var title: String?
-                    for (k, v) in mapping {
-                        switch k.string {
-                        case "path": path = try yaml.string(v, key: "path")
-                        case "title": title = try yaml.string(v, key: "title")
-                        default:
-                            throw SiteError(file: file, line: yaml.line(of: k), "unknown chapter entry key '\(k.string ?? "")' (expected path, title)")
-                        }
-                    }
-                    guard let path else { throw SiteError(file: file, line: yaml.line(of: entry), "chapter entry has no 'path'") }
-                    return ChapterEntry(path: path, title: title, line: yaml.line(of: entry))
-                }
+                config.chapters = try chapterEntries(value, yaml: yaml, file: file)
             default:
                 warnings.append(SiteWarning(file: file, line: yaml.line(of: keyNode), "unknown key '\(key)' in course.yml (known: \(knownKeys.sorted().joined(separator: ", ")))"))
             }
         }
         if !sawTitle { warnings.append(SiteWarning(file: file, line: 1, "course.yml has no 'title'; using '\(config.title)'")) }
         return config
+    }
+
+    /// `chapters:`: folder names, or `{path, title}` entries.
+    private static func chapterEntries(_ value: Node, yaml: YAMLDocument, file: URL) throws -> [ChapterEntry] {
+        guard let sequence = value.sequence else {
+            throw SiteError(file: file, line: yaml.line(of: value), "'chapters' must be a list of folder names or {path, title} entries")
+        }
+        return try sequence.map { entry in
+            if entry.scalar != nil {
+                return ChapterEntry(path: try yaml.string(entry, key: "chapters"), title: nil, line: yaml.line(of: entry))
+            }
+            guard let mapping = entry.mapping else {
+                throw SiteError(file: file, line: yaml.line(of: entry), "a chapter entry must be a folder name or {path, title}")
+            }
+            var path: String?
+            var title: String?
+            for (k, v) in mapping {
+                switch k.string {
+                case "path": path = try yaml.string(v, key: "path")
+                case "title": title = try yaml.string(v, key: "title")
+                default:
+                    throw SiteError(file: file, line: yaml.line(of: k), "unknown chapter entry key '\(k.string ?? "")' (expected path, title)")
+                }
+            }
+            guard let path else { throw SiteError(file: file, line: yaml.line(of: entry), "chapter entry has no 'path'") }
+            return ChapterEntry(path: path, title: title, line: yaml.line(of: entry))
+        }
     }
 
     /// Links in the page chrome must leave the site for the web, never run script or point into it.

@@ -17,26 +17,7 @@ struct CourseLoader {
         guard !folders.isEmpty else {
             throw SiteError(file: contentRoot, "no chapters: a chapter is a folder of lesson .md files inside the content folder")
         }
-
-        // Every Markdown file is read and its front matter parsed in parallel; order is fixed later.
-        struct Job { var chapter: Int; var file: URL }
-        var jobs: [Job] = []
-        var chapterFiles: [(intro: URL?, lessons: [URL])] = []
-        for (index, folder) in folders.enumerated() {
-            let files = try markdownFiles(in: folder.url)
-            let intro = files.first { $0.lastPathComponent == "_index.md" }
-            let lessons = files.filter { !$0.lastPathComponent.hasPrefix("_") && !$0.lastPathComponent.hasPrefix(".") }
-            chapterFiles.append((intro, lessons))
-            if let intro { jobs.append(Job(chapter: index, file: intro)) }
-            for lesson in lessons { jobs.append(Job(chapter: index, file: lesson)) }
-        }
-        let jobFiles = jobs.map(\.file)
-        let parsed = parallelMap(jobFiles.count) { i in try ParsedMarkdownFile(jobFiles[i]) }
-        let (files, errors) = try collectFailures(parsed)
-        guard errors.isEmpty else { throw BuildFailure(errors) }
-        var byURL: [URL: ParsedMarkdownFile] = [:]
-        for file in files { byURL[file.file] = file }
-
+        let (chapterFiles, byURL) = try parseMarkdown(in: folders)
         var chapters: [Chapter] = []
         var draftsLeftOut: [URL] = []
         var chapterSlugs: [String: URL] = [:]
@@ -44,65 +25,10 @@ struct CourseLoader {
             if !folder.listed {
                 warnings.append(SiteWarning(file: config.file ?? contentRoot, "chapter folder '\(folder.url.lastPathComponent)' is not listed under 'chapters'; it is added at the end"))
             }
-            var chapter = Chapter(folder: folder.url, slug: "", title: "", lessons: [])
-            let name = folder.url.lastPathComponent
-            var explicitSlug: (String, Int)?
-            if let introURL = chapterFiles[index].intro, let intro = byURL[introURL] {
-                warnings.append(contentsOf: intro.warnings)
-                chapter.introFile = introURL
-                chapter.title = intro.title ?? ""
-                chapter.weight = intro.weight
-                chapter.description = intro.description
-                if let slug = intro.slug { explicitSlug = (slug, intro.slugLine) }
-                if !intro.source.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { chapter.intro = intro.source }
-            }
-            if let title = folder.title { chapter.title = title }
-            if chapter.title.isEmpty { chapter.title = Slug.title(fromFolder: name) }
-            chapter.slug = explicitSlug?.0 ?? Slug.make(Slug.stripOrderPrefix(name))
-            let slugFile = chapter.introFile ?? folder.url
-            if chapter.slug.isEmpty || !Slug.isValid(chapter.slug) {
-                throw SiteError(file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' must use only a-z, 0-9, '-', '_' and '.'")
-            }
-            if Self.reservedChapterSlugs.contains(chapter.slug) {
-                throw SiteError(file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' is reserved for the site's own files; rename the folder")
-            }
-            if let other = chapterSlugs[chapter.slug] {
-                throw SiteError(file: slugFile, line: explicitSlug?.1, "duplicate chapter slug '\(chapter.slug)': \(DisplayPath.of(other)) has it too")
-            }
-            chapterSlugs[chapter.slug] = slugFile
-
-            var lessons: [Lesson] = []
-            var lessonSlugs: [String: URL] = [:]
-            for url in chapterFiles[index].lessons {
-                guard let file = byURL[url] else { continue }
-                warnings.append(contentsOf: file.warnings)
-                guard let title = file.title else {
-                    throw SiteError(file: url, line: 1, file.hasFrontMatter
-                        ? "front matter has no 'title' (required for every lesson)"
-                        : "lesson has no front matter; start the file with\n---\ntitle: Your title\n---")
-                }
-                if file.draft, !includeDrafts {
-                    draftsLeftOut.append(url)
-                    continue
-                }
-                let stem = url.deletingPathExtension().lastPathComponent
-                let slug = file.slug ?? Slug.make(Slug.stripOrderPrefix(stem))
-                if slug.isEmpty || !Slug.isValid(slug) {
-                    throw SiteError(file: url, line: file.slug == nil ? 1 : file.slugLine, "lesson slug '\(slug)' must use only a-z, 0-9, '-', '_' and '.'")
-                }
-                if slug == "index" {
-                    throw SiteError(file: url, line: file.slug == nil ? 1 : file.slugLine, "lesson slug 'index' is reserved for the chapter page")
-                }
-                if let other = lessonSlugs[slug] {
-                    throw SiteError(file: url, line: file.slug == nil ? 1 : file.slugLine, "duplicate lesson slug '\(slug)' in chapter '\(chapter.slug)': \(DisplayPath.of(other)) has it too")
-                }
-                lessonSlugs[slug] = url
-                lessons.append(Lesson(
-                    file: url, slug: slug, title: title, weight: file.weight, description: file.description,
-                    objectives: file.objectives, draft: file.draft, source: file.source, path: "\(chapter.slug)/\(slug).html"))
-            }
-            lessons.sort { Self.precedes(($0.weight, $0.file.lastPathComponent), ($1.weight, $1.file.lastPathComponent)) }
-            chapter.lessons = lessons
+            let intro = chapterFiles[index].intro.flatMap { byURL[$0] }
+            var chapter = try self.chapter(folder, intro: intro, taken: &chapterSlugs, warnings: &warnings)
+            chapter.lessons = try lessons(chapterFiles[index].lessons, of: chapter, parsed: byURL,
+                                          draftsLeftOut: &draftsLeftOut, warnings: &warnings)
             chapters.append(chapter)
         }
         if config.chapters == nil {
@@ -111,6 +37,98 @@ struct CourseLoader {
         var course = Course(config: config, contentRoot: contentRoot, chapters: chapters, draftsLeftOut: draftsLeftOut)
         try loadHomeIntro(into: &course, warnings: &warnings)
         return course
+    }
+
+    /// Every chapter's intro and lessons, read and their front matter parsed in parallel (order is
+    /// fixed later); every file that fails is reported at once.
+    private func parseMarkdown(in folders: [Folder]) throws
+        -> (chapterFiles: [(intro: URL?, lessons: [URL])], parsed: [URL: ParsedMarkdownFile]) {
+        var jobFiles: [URL] = []
+        var chapterFiles: [(intro: URL?, lessons: [URL])] = []
+        for folder in folders {
+            let files = try markdownFiles(in: folder.url)
+            let intro = files.first { $0.lastPathComponent == "_index.md" }
+            let lessons = files.filter { !$0.lastPathComponent.hasPrefix("_") && !$0.lastPathComponent.hasPrefix(".") }
+            chapterFiles.append((intro, lessons))
+            jobFiles += (intro.map { [$0] } ?? []) + lessons
+        }
+        let toParse = jobFiles
+        let parsed = parallelMap(toParse.count) { i in try ParsedMarkdownFile(toParse[i]) }
+        let (files, errors) = try collectFailures(parsed)
+        guard errors.isEmpty else { throw BuildFailure(errors) }
+        var byURL: [URL: ParsedMarkdownFile] = [:]
+        for file in files { byURL[file.file] = file }
+        return (chapterFiles, byURL)
+    }
+
+    /// A chapter without its lessons: title, weight and slug from its `_index.md`, the folder name
+    /// and `chapters:` in course.yml; a slug that is invalid, reserved or `taken` is an error.
+    private func chapter(_ folder: Folder, intro: ParsedMarkdownFile?, taken chapterSlugs: inout [String: URL],
+                         warnings: inout [SiteWarning]) throws -> Chapter {
+        var chapter = Chapter(folder: folder.url, slug: "", title: "", lessons: [])
+        let name = folder.url.lastPathComponent
+        var explicitSlug: (String, Int)?
+        if let intro {
+            warnings.append(contentsOf: intro.warnings)
+            chapter.introFile = intro.file
+            chapter.title = intro.title ?? ""
+            chapter.weight = intro.weight
+            chapter.description = intro.description
+            if let slug = intro.slug { explicitSlug = (slug, intro.slugLine) }
+            if !intro.source.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { chapter.intro = intro.source }
+        }
+        if let title = folder.title { chapter.title = title }
+        if chapter.title.isEmpty { chapter.title = Slug.title(fromFolder: name) }
+        chapter.slug = explicitSlug?.0 ?? Slug.make(Slug.stripOrderPrefix(name))
+        let slugFile = chapter.introFile ?? folder.url
+        if chapter.slug.isEmpty || !Slug.isValid(chapter.slug) {
+            throw SiteError(file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' must use only a-z, 0-9, '-', '_' and '.'")
+        }
+        if Self.reservedChapterSlugs.contains(chapter.slug) {
+            throw SiteError(file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' is reserved for the site's own files; rename the folder")
+        }
+        if let other = chapterSlugs[chapter.slug] {
+            throw SiteError(file: slugFile, line: explicitSlug?.1, "duplicate chapter slug '\(chapter.slug)': \(DisplayPath.of(other)) has it too")
+        }
+        chapterSlugs[chapter.slug] = slugFile
+        return chapter
+    }
+
+    /// A chapter's lessons in order (weight, then file name); drafts are left out unless asked for.
+    private func lessons(_ urls: [URL], of chapter: Chapter, parsed byURL: [URL: ParsedMarkdownFile],
+                         draftsLeftOut: inout [URL], warnings: inout [SiteWarning]) throws -> [Lesson] {
+        var lessons: [Lesson] = []
+        var lessonSlugs: [String: URL] = [:]
+        for url in urls {
+            guard let file = byURL[url] else { continue }
+            warnings.append(contentsOf: file.warnings)
+            guard let title = file.title else {
+                throw SiteError(file: url, line: 1, file.hasFrontMatter
+                    ? "front matter has no 'title' (required for every lesson)"
+                    : "lesson has no front matter; start the file with\n---\ntitle: Your title\n---")
+            }
+            if file.draft, !includeDrafts {
+                draftsLeftOut.append(url)
+                continue
+            }
+            let stem = url.deletingPathExtension().lastPathComponent
+            let slug = file.slug ?? Slug.make(Slug.stripOrderPrefix(stem))
+            let slugLine = file.slug == nil ? 1 : file.slugLine
+            if slug.isEmpty || !Slug.isValid(slug) {
+                throw SiteError(file: url, line: slugLine, "lesson slug '\(slug)' must use only a-z, 0-9, '-', '_' and '.'")
+            }
+            if slug == "index" {
+                throw SiteError(file: url, line: slugLine, "lesson slug 'index' is reserved for the chapter page")
+            }
+            if let other = lessonSlugs[slug] {
+                throw SiteError(file: url, line: slugLine, "duplicate lesson slug '\(slug)' in chapter '\(chapter.slug)': \(DisplayPath.of(other)) has it too")
+            }
+            lessonSlugs[slug] = url
+            lessons.append(Lesson(
+                file: url, slug: slug, title: title, weight: file.weight, description: file.description,
+                objectives: file.objectives, draft: file.draft, source: file.source, path: "\(chapter.slug)/\(slug).html"))
+        }
+        return lessons.sorted { Self.precedes(($0.weight, $0.file.lastPathComponent), ($1.weight, $1.file.lastPathComponent)) }
     }
 
     /// `content/_index.md` (front matter optional, `title` becomes the introduction's heading).

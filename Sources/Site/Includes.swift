@@ -111,27 +111,32 @@ struct IncludeExpander {
                 rest = rest[close.upperBound...]
             }
             pieces.append((prefix + rest, file, lineNumber))
-            // Join the pieces into output lines: text before/after a directive shares the
-            // included text's first/last line.
-            var current = ""
-            var currentOrigin: (URL, Int)?
-            for piece in pieces {
-                let parts = piece.text.split(separator: "\n", omittingEmptySubsequences: false)
-                for (k, part) in parts.enumerated() {
-                    if k > 0 {
-                        segments.append(.init(outputLine: out.count + 1, file: currentOrigin!.0, fileLine: currentOrigin!.1))
-                        out.append(Substring(current))
-                        current = ""
-                        currentOrigin = nil
-                    }
-                    if currentOrigin == nil || (current.isEmpty && !part.isEmpty) { currentOrigin = (piece.file, piece.line + k) }
-                    current += part
-                }
-            }
-            segments.append(.init(outputLine: out.count + 1, file: currentOrigin?.0 ?? file, fileLine: currentOrigin?.1 ?? lineNumber))
-            out.append(Substring(current))
+            Self.append(pieces, into: &out, segments: &segments, origin: (file, lineNumber))
         }
         closeRun(lines.count)
+    }
+
+    /// Joins one source line's pieces into output lines: text before/after a directive shares the
+    /// included text's first/last line. `origin` is the directive's line, for an empty result.
+    private static func append(_ pieces: [(text: String, file: URL, line: Int)], into out: inout [Substring],
+                               segments: inout [SourceMap.Segment], origin: (URL, Int)) {
+        var current = ""
+        var currentOrigin: (URL, Int)?
+        for piece in pieces {
+            let parts = piece.text.split(separator: "\n", omittingEmptySubsequences: false)
+            for (k, part) in parts.enumerated() {
+                if k > 0, let started = currentOrigin {
+                    segments.append(.init(outputLine: out.count + 1, file: started.0, fileLine: started.1))
+                    out.append(Substring(current))
+                    current = ""
+                    currentOrigin = nil
+                }
+                if currentOrigin == nil || (current.isEmpty && !part.isEmpty) { currentOrigin = (piece.file, piece.line + k) }
+                current += part
+            }
+        }
+        segments.append(.init(outputLine: out.count + 1, file: currentOrigin?.0 ?? origin.0, fileLine: currentOrigin?.1 ?? origin.1))
+        out.append(Substring(current))
     }
 
     /// The text an include spec names: (text, file, first line of that text in the file).

@@ -19,41 +19,10 @@ public enum Scaffold {
         guard fm.fileExists(atPath: contentDirectory.path, isDirectory: &isDir), isDir.boolValue else {
             throw SiteError(file: contentDirectory, "content folder not found (pass --content DIR)")
         }
-        let folders = (try? fm.contentsOfDirectory(atPath: contentDirectory.path))?.filter { name in
-            var d: ObjCBool = false
-            return !name.hasPrefix(".") && fm.fileExists(atPath: contentDirectory.appendingPathComponent(name).path, isDirectory: &d) && d.boolValue
-        }.sorted() ?? []
-        let wanted = chapter.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        let matches = folders.filter { $0 == wanted || Slug.make(Slug.stripOrderPrefix($0)) == wanted }
-        let folder: URL
-        if matches.count == 1 {
-            folder = contentDirectory.appendingPathComponent(matches[0])
-        } else if matches.count > 1 {
-            throw SiteError("chapter '\(chapter)' is ambiguous: \(matches.joined(separator: ", "))")
-        } else if createChapter {
-            guard !wanted.contains("/"), !wanted.contains(".."), !wanted.isEmpty else { throw SiteError("bad chapter folder name '\(chapter)'") }
-            folder = contentDirectory.appendingPathComponent(wanted)
-            try fm.createDirectory(at: folder, withIntermediateDirectories: false)
-        } else {
-            let known = folders.isEmpty ? "none yet" : folders.joined(separator: ", ")
-            throw SiteError("no chapter folder '\(chapter)' in \(DisplayPath.of(contentDirectory)) (chapters: \(known)); pass --create-chapter to make it")
-        }
-
+        let folder = try chapterFolder(chapter, in: contentDirectory, create: createChapter)
         let existing = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".md") && !$0.hasPrefix("_") }
-        let numbers = existing.compactMap { name -> (Int, Int)? in
-            let digits = name.prefix(while: { $0.isASCII && $0.isNumber })
-            guard !digits.isEmpty, let n = Int(digits), name.dropFirst(digits.count).first == "-" else { return nil }
-            return (n, digits.count)
-        }
         let slug = chosen ?? LessonSlug.make(trimmedTitle)
-        let name: String
-        if existing.isEmpty || !numbers.isEmpty {
-            let next = (numbers.map(\.0).max() ?? 0) + 1
-            let width = max(2, numbers.map(\.1).max() ?? 2)
-            name = String(repeating: "0", count: max(0, width - String(next).count)) + "\(next)-\(slug).md"
-        } else {
-            name = "\(slug).md"
-        }
+        let name = fileName(slug: slug, after: existing)
         let file = folder.appendingPathComponent(name)
         if existing.contains(where: { Slug.stripOrderPrefix(String($0.dropLast(3))) == slug }) {
             throw SiteError(file: file, "a lesson with the slug '\(slug)' already exists in \(DisplayPath.of(folder))")
@@ -76,6 +45,44 @@ public enum Scaffold {
             throw SiteError(file: file, "cannot write: \(String(cString: strerror(errno)))")
         }
         return file
+    }
+
+    /// The chapter's folder: `chapter` is its folder name or slug; created when missing and `create`.
+    private static func chapterFolder(_ chapter: String, in contentDirectory: URL, create: Bool) throws -> URL {
+        let fm = FileManager.default
+        let folders = (try? fm.contentsOfDirectory(atPath: contentDirectory.path))?.filter { name in
+            var d: ObjCBool = false
+            return !name.hasPrefix(".") && fm.fileExists(atPath: contentDirectory.appendingPathComponent(name).path, isDirectory: &d) && d.boolValue
+        }.sorted() ?? []
+        let wanted = chapter.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let matches = folders.filter { $0 == wanted || Slug.make(Slug.stripOrderPrefix($0)) == wanted }
+        if matches.count == 1 {
+            return contentDirectory.appendingPathComponent(matches[0])
+        } else if matches.count > 1 {
+            throw SiteError("chapter '\(chapter)' is ambiguous: \(matches.joined(separator: ", "))")
+        } else if create {
+            guard !wanted.contains("/"), !wanted.contains(".."), !wanted.isEmpty else { throw SiteError("bad chapter folder name '\(chapter)'") }
+            let folder = contentDirectory.appendingPathComponent(wanted)
+            try fm.createDirectory(at: folder, withIntermediateDirectories: false)
+            return folder
+        } else {
+            let known = folders.isEmpty ? "none yet" : folders.joined(separator: ", ")
+            throw SiteError("no chapter folder '\(chapter)' in \(DisplayPath.of(contentDirectory)) (chapters: \(known)); pass --create-chapter to make it")
+        }
+    }
+
+    /// `NN-slug.md`, numbered after the chapter's `existing` numbered lessons (at least two digits),
+    /// or `slug.md` in a chapter whose lessons are not numbered.
+    private static func fileName(slug: String, after existing: [String]) -> String {
+        let numbers = existing.compactMap { name -> (Int, Int)? in
+            let digits = name.prefix(while: { $0.isASCII && $0.isNumber })
+            guard !digits.isEmpty, let n = Int(digits), name.dropFirst(digits.count).first == "-" else { return nil }
+            return (n, digits.count)
+        }
+        guard existing.isEmpty || !numbers.isEmpty else { return "\(slug).md" }
+        let next = (numbers.map(\.0).max() ?? 0) + 1
+        let width = max(2, numbers.map(\.1).max() ?? 2)
+        return String(repeating: "0", count: max(0, width - String(next).count)) + "\(next)-\(slug).md"
     }
 }
 

@@ -15,22 +15,30 @@ struct SiteWriter {
 
     /// Returns the number of HTML pages written.
     func write() throws -> Int {
-        let fm = FileManager.default
         for chapter in course.chapters {
-            try fm.createDirectory(at: staging.appendingPathComponent(chapter.slug), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: staging.appendingPathComponent(chapter.slug), withIntermediateDirectories: true)
         }
+        let written = try writePages()
+        var taken = Set(written)
+        try writeAssets(taken: &taken)
+        try writeDownloads(taken: &taken)
+        try copyLinkedFiles(avoiding: taken)
+        return written.count - 1  // the search index is not a page
+    }
+
+    /// Every page and the search index, in parallel; returns their paths.
+    private func writePages() throws -> [String] {
         // The big single files first, so they overlap with the many small pages.
         var kinds: [PageKind] = [.print, .searchIndex, .home, .notFound]
         for (ci, chapter) in course.chapters.enumerated() {
             kinds.append(.chapter(ci))
             for li in chapter.lessons.indices { kinds.append(.lesson(ci, li)) }
         }
-        let renderer = PageRenderer(course: course, theme: theme, bodies: bodies)
         let pageKinds = kinds
         let staging = self.staging
         let course = self.course
         let writer = self
-        let pages = renderer
+        let pages = PageRenderer(course: course, theme: theme, bodies: bodies)
         let results = parallelMap(pageKinds.count) { index in
             let (path, html): (String, String)
             switch pageKinds[index] {
@@ -46,8 +54,12 @@ struct SiteWriter {
         }
         let (written, errors) = try collectFailures(results)
         guard errors.isEmpty else { throw BuildFailure(errors) }
-        var taken = Set(written)
+        return written
+    }
 
+    /// The theme's assets, as files and as built (the joined stylesheet), under `assets/`.
+    private func writeAssets(taken: inout Set<String>) throws {
+        let fm = FileManager.default
         for (relative, source) in theme.assets.sorted(by: { $0.key < $1.key }) {
             let target = staging.appendingPathComponent("assets").appendingPathComponent(relative)
             try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -71,14 +83,19 @@ struct SiteWriter {
             }
             taken.insert("assets/" + relative)
         }
+    }
 
-        // Exercises' whole sources, beside their pages; ids are unique in a course, so are their names.
+    /// Exercises' whole sources, beside their pages; ids are unique in a course, so are their names.
+    private func writeDownloads(taken: inout Set<String>) throws {
         for download in bodies.values.flatMap(\.downloads).sorted(by: { $0.outputPath < $1.outputPath }) {
             try Self.writeFile(staging.appendingPathComponent(download.outputPath), download.text)
             taken.insert(download.outputPath)
         }
+    }
 
-        // Files lessons link to or show (images, sources), each once.
+    /// Files lessons link to or show (images, sources), each once; one that would overwrite a
+    /// generated file is an error.
+    private func copyLinkedFiles(avoiding taken: Set<String>) throws {
         var copied: [String: String] = [:]
         for body in bodies.values {
             for file in body.files { copied[file.outputPath] = file.contentPath }
@@ -88,7 +105,7 @@ struct SiteWriter {
                 throw SiteError(file: contentRoot.appendingPathComponent(contentPath), "would overwrite the generated file \(outputPath); rename it")
             }
             let target = staging.appendingPathComponent(outputPath)
-            try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             do {
                 // Contents, not the directory entry: a symlink inside the content folder becomes a file.
                 try Data(contentsOf: contentRoot.appendingPathComponent(contentPath)).write(to: target)
@@ -96,7 +113,6 @@ struct SiteWriter {
                 throw SiteError(file: contentRoot.appendingPathComponent(contentPath), "unreadable file: \(error.localizedDescription)")
             }
         }
-        return written.count - 1  // the search index is not a page
     }
 
     private func searchIndex() -> SearchIndex {

@@ -74,22 +74,7 @@ struct Theme {
             throw SiteError(file: names.last, "unknown template '\(name)': no \(name).mustache in \(names.joined(separator: " or "))")
         }
 
-        // UI strings: the course language, then its primary subtag, then English for anything missing.
-        let english = try Self.strings(files["i18n/en.yml"])
-        var strings = english
-        let primary = String(language.split(separator: "-").first ?? "en")
-        if language != "en" {
-            if let file = files["i18n/\(language).yml"] ?? files["i18n/\(primary).yml"] {
-                let localized = try Self.strings(file)
-                strings.merge(localized) { _, new in new }
-                let missing = Set(english.keys).subtracting(localized.keys).sorted()
-                if !missing.isEmpty {
-                    warnings.append(SiteWarning(file: file.displayPath, "missing UI strings (English used): \(missing.joined(separator: ", "))"))
-                }
-            } else {
-                warnings.append(SiteWarning(file: names.last, "no i18n/\(language).yml; UI strings are in English"))
-            }
-        }
+        let strings = try Self.uiStrings(files, language: language, themeName: names.last, warnings: &warnings)
         self.strings = strings
 
         var library = MustacheLibrary()
@@ -115,6 +100,27 @@ struct Theme {
         self.assets = assets
         self.builtAssets = builtAssets
         self.templateFiles = templateFiles
+    }
+
+    /// UI strings: the course language, then its primary subtag, then English for anything missing.
+    private static func uiStrings(_ files: [String: ThemeFile], language: String, themeName: String?,
+                                  warnings: inout [SiteWarning]) throws -> [String: String] {
+        let english = try Self.strings(files["i18n/en.yml"])
+        var strings = english
+        let primary = String(language.split(separator: "-").first ?? "en")
+        if language != "en" {
+            if let file = files["i18n/\(language).yml"] ?? files["i18n/\(primary).yml"] {
+                let localized = try Self.strings(file)
+                strings.merge(localized) { _, new in new }
+                let missing = Set(english.keys).subtracting(localized.keys).sorted()
+                if !missing.isEmpty {
+                    warnings.append(SiteWarning(file: file.displayPath, "missing UI strings (English used): \(missing.joined(separator: ", "))"))
+                }
+            } else {
+                warnings.append(SiteWarning(file: themeName, "no i18n/\(language).yml; UI strings are in English"))
+            }
+        }
+        return strings
     }
 
     /// The stylesheet is kept as parts by concern (`assets/style/10-base.css`, `20-layout.css`, ...)

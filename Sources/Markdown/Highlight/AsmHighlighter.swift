@@ -122,21 +122,9 @@ struct AsmHighlighter {
                 i = out.lineComment(b, from: i)
                 continue
             }
-            if syntax == .gas {
-                if c == 0x23 || Bytes.startsComment(b, at: i, block: false) {
-                    i = out.lineComment(b, from: i)
-                    continue
-                }
-                if Bytes.startsComment(b, at: i, block: true) {
-                    i = out.blockComment(b, from: i)
-                    continue
-                }
-                if c == 0x3B {  // statement separator
-                    out.plain(b[i..<(i + 1)])
-                    i += 1
-                    expectMnemonic = true
-                    continue
-                }
+            if syntax == .gas, let next = gasCommentOrSeparator(from: i, into: &out, expectMnemonic: &expectMnemonic) {
+                i = next
+                continue
             }
             // Strings and character constants.
             if c == 0x22 || c == 0x27 || (syntax == .nasm && c == 0x60) {
@@ -146,90 +134,118 @@ struct AsmHighlighter {
             }
             // NASM preprocessor (`%define`, `%include`, `%1`), GAS registers (`%eax`).
             if c == 0x25 {
-                var j = i + 1
-                while j < b.count, Bytes.isIdent(b[j]) || b[j] == 0x25 || b[j] == 0x24 { j += 1 }
-                if syntax == .gas {
-                    out.token(Self.registerWords.contains(b[(i + 1)..<j], lowercase: true) ? "reg" : "dir", b[i..<j])
-                } else {
-                    out.token("dir", b[i..<j])
-                    expectMnemonic = false
-                }
-                i = max(j, i + 1)
+                i = percentWord(from: i, into: &out, expectMnemonic: &expectMnemonic)
                 continue
             }
-            // GAS immediates: `$0x10`, `$'A'`, `$label`.
             if syntax == .gas, c == 0x24 {
-                var j = i + 1
-                if j < b.count, b[j] == 0x27 {
-                    j = Bytes.endOfString(b, from: j, escapes: true)
-                    out.token("num", b[i..<j])
-                } else {
-                    if j < b.count, b[j] == 0x2D { j += 1 }
-                    while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
-                    out.token("num", b[i..<j])  // every immediate, numeric or symbolic
-                }
-                i = max(j, i + 1)
+                i = gasImmediate(from: i, into: &out)
                 continue
             }
-            // Numbers: decimal, 0x/0b/0o prefixes, h/b/q suffixes, NASM `$0FF`.
             if Bytes.isDigit(c) || (syntax == .nasm && c == 0x24 && i + 1 < b.count && Bytes.isHexDigit(b[i + 1])) {
-                var j = i + 1
-                while j < b.count, Bytes.isIdent(b[j]) || b[j] == 0x2E { j += 1 }
-                // GAS numeric local labels: `1:` and references `1f`/`1b`.
-                if syntax == .gas, j < b.count, b[j] == 0x3A, expectMnemonic {
-                    out.token("label", b[i...j])
-                    i = j + 1
-                    continue
-                }
-                out.token("num", b[i..<j])
-                i = j
-                expectMnemonic = false
+                i = number(from: i, into: &out, expectMnemonic: &expectMnemonic)
                 continue
             }
             if Bytes.isIdentStart(c) || c == 0x2E || c == 0x40 || c == 0x3F || (syntax == .nasm && c == 0x24) {
-                var j = i + 1
-                while j < b.count, Bytes.isIdent(b[j]) || b[j] == 0x2E || b[j] == 0x40 || b[j] == 0x3F || b[j] == 0x24 || b[j] == 0x23 { j += 1 }
-                let word = b[i..<j]
-                // Label definition `name:` (NASM also allows `.local:`).
-                if expectMnemonic, j < b.count, b[j] == 0x3A {
-                    out.token("label", b[i...j])
-                    i = j + 1
-                    continue
-                }
-                // NASM also takes a label without the colon before data and `equ` (`msg db "Hi"`).
-                if syntax == .nasm, expectMnemonic, Self.isDefinition(after: j, in: b), !Self.directiveWords.contains(word, lowercase: true) {
-                    out.token("label", word)
-                    i = j
-                    continue
-                }
-                let bare = c == 0x2E ? word.dropFirst() : word
-                if syntax == .gas, c == 0x2E {
-                    out.token("dir", word)
-                    expectMnemonic = false
-                } else if syntax == .nasm, Self.directiveWords.contains(word, lowercase: true) {
-                    out.token("dir", word)
-                    expectMnemonic = false
-                } else if syntax == .nasm, Self.registerWords.contains(word, lowercase: true) {
-                    out.token("reg", word)
-                    expectMnemonic = false
-                } else if syntax == .nasm, Self.sizeWordSet.contains(word, lowercase: true) {
-                    out.token("type", word)
-                } else if expectMnemonic, c != 0x2E {
-                    out.token("kw", word)
-                    // A prefix keeps the next word an instruction (`rep movsb`, `lock xadd`).
-                    expectMnemonic = Self.prefixWords.contains(bare, lowercase: true)
-                } else if syntax == .nasm, expectMnemonic == false, NasmLabelWord.isLocal(word) {
-                    out.token("label", word)
-                } else {
-                    out.plain(word)
-                    expectMnemonic = false
-                }
-                i = j
+                i = word(from: i, into: &out, expectMnemonic: &expectMnemonic)
                 continue
             }
             out.plain(b[i..<(i + 1)])
             i += 1
         }
+    }
+
+    /// GAS comments (`#`, `//`, `/* */`) and the `;` statement separator; nil for anything else.
+    private func gasCommentOrSeparator(from i: Int, into out: inout TokenWriter, expectMnemonic: inout Bool) -> Int? {
+        if b[i] == 0x23 || Bytes.startsComment(b, at: i, block: false) { return out.lineComment(b, from: i) }
+        if Bytes.startsComment(b, at: i, block: true) { return out.blockComment(b, from: i) }
+        guard b[i] == 0x3B else { return nil }
+        out.plain(b[i..<(i + 1)])
+        expectMnemonic = true
+        return i + 1
+    }
+
+    /// `%...`: a NASM preprocessor word (`%define`, `%include`, `%1`) or a GAS register (`%eax`).
+    private func percentWord(from i: Int, into out: inout TokenWriter, expectMnemonic: inout Bool) -> Int {
+        var j = i + 1
+        while j < b.count, Bytes.isIdent(b[j]) || b[j] == 0x25 || b[j] == 0x24 { j += 1 }
+        if syntax == .gas {
+            out.token(Self.registerWords.contains(b[(i + 1)..<j], lowercase: true) ? "reg" : "dir", b[i..<j])
+        } else {
+            out.token("dir", b[i..<j])
+            expectMnemonic = false
+        }
+        return max(j, i + 1)
+    }
+
+    /// GAS immediates: `$0x10`, `$'A'`, `$label`.
+    private func gasImmediate(from i: Int, into out: inout TokenWriter) -> Int {
+        var j = i + 1
+        if j < b.count, b[j] == 0x27 {
+            j = Bytes.endOfString(b, from: j, escapes: true)
+            out.token("num", b[i..<j])
+        } else {
+            if j < b.count, b[j] == 0x2D { j += 1 }
+            while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
+            out.token("num", b[i..<j])  // every immediate, numeric or symbolic
+        }
+        return max(j, i + 1)
+    }
+
+    /// Numbers: decimal, 0x/0b/0o prefixes, h/b/q suffixes, NASM `$0FF`; and GAS numeric local
+    /// labels (`1:`).
+    private func number(from i: Int, into out: inout TokenWriter, expectMnemonic: inout Bool) -> Int {
+        var j = i + 1
+        while j < b.count, Bytes.isIdent(b[j]) || b[j] == 0x2E { j += 1 }
+        // GAS numeric local labels: `1:` and references `1f`/`1b`.
+        if syntax == .gas, j < b.count, b[j] == 0x3A, expectMnemonic {
+            out.token("label", b[i...j])
+            return j + 1
+        }
+        out.token("num", b[i..<j])
+        expectMnemonic = false
+        return j
+    }
+
+    /// A word: label definition, directive, register, size, instruction (and whether a prefix keeps
+    /// the next word an instruction), local label reference, or plain.
+    private func word(from i: Int, into out: inout TokenWriter, expectMnemonic: inout Bool) -> Int {
+        let c = b[i]
+        var j = i + 1
+        while j < b.count, Bytes.isIdent(b[j]) || b[j] == 0x2E || b[j] == 0x40 || b[j] == 0x3F || b[j] == 0x24 || b[j] == 0x23 { j += 1 }
+        let word = b[i..<j]
+        // Label definition `name:` (NASM also allows `.local:`).
+        if expectMnemonic, j < b.count, b[j] == 0x3A {
+            out.token("label", b[i...j])
+            return j + 1
+        }
+        // NASM also takes a label without the colon before data and `equ` (`msg db "Hi"`).
+        if syntax == .nasm, expectMnemonic, Self.isDefinition(after: j, in: b), !Self.directiveWords.contains(word, lowercase: true) {
+            out.token("label", word)
+            return j
+        }
+        let bare = c == 0x2E ? word.dropFirst() : word
+        if syntax == .gas, c == 0x2E {
+            out.token("dir", word)
+            expectMnemonic = false
+        } else if syntax == .nasm, Self.directiveWords.contains(word, lowercase: true) {
+            out.token("dir", word)
+            expectMnemonic = false
+        } else if syntax == .nasm, Self.registerWords.contains(word, lowercase: true) {
+            out.token("reg", word)
+            expectMnemonic = false
+        } else if syntax == .nasm, Self.sizeWordSet.contains(word, lowercase: true) {
+            out.token("type", word)
+        } else if expectMnemonic, c != 0x2E {
+            out.token("kw", word)
+            // A prefix keeps the next word an instruction (`rep movsb`, `lock xadd`).
+            expectMnemonic = Self.prefixWords.contains(bare, lowercase: true)
+        } else if syntax == .nasm, expectMnemonic == false, NasmLabelWord.isLocal(word) {
+            out.token("label", word)
+        } else {
+            out.plain(word)
+            expectMnemonic = false
+        }
+        return j
     }
 }
 

@@ -44,25 +44,7 @@ struct CHighlighter {
                 continue
             }
             if lineStart, c == 0x23 {  // preprocessor line
-                var j = i + 1
-                while j < b.count, Bytes.isSpace(b[j]) { j += 1 }
-                while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
-                out.token("dir", b[i..<j])
-                // `#include <file.h>`: the header name reads as a string.
-                var k = j
-                while k < b.count, Bytes.isSpace(b[k]) { k += 1 }
-                if k < b.count, b[k] == 0x3C {
-                    var e = k + 1
-                    while e < b.count, b[e] != 0x3E, b[e] != 0x0A { e += 1 }
-                    if e < b.count, b[e] == 0x3E {
-                        out.plain(b[j..<k])
-                        out.token("str", b[k...e])
-                        i = e + 1
-                        lineStart = false
-                        continue
-                    }
-                }
-                i = j
+                i = directive(from: i, into: &out)
                 lineStart = false
                 continue
             }
@@ -72,36 +54,68 @@ struct CHighlighter {
                 continue
             }
             if Bytes.isDigit(c) || (c == 0x2E && i + 1 < b.count && Bytes.isDigit(b[i + 1])) {
-                var j = i + 1
-                while j < b.count {
-                    let d = b[j]
-                    if Bytes.isIdent(d) || d == 0x2E { j += 1; continue }
-                    // Exponent sign: 1e-5, 0x1p+3.
-                    if (d == 0x2B || d == 0x2D), j > i, [0x65, 0x45, 0x70, 0x50].contains(b[j - 1]) { j += 1; continue }
-                    break
-                }
-                out.token("num", b[i..<j])
-                i = j
+                i = number(from: i, into: &out)
                 continue
             }
             if Bytes.isIdentStart(c) {
-                var j = i + 1
-                while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
-                let word = b[i..<j]
-                if Self.keywordWords.contains(word) {
-                    out.token("kw", word)
-                } else if Self.typeWords.contains(word) || (word.count > 2 && word[j - 2] == 0x5F && word[j - 1] == 0x74) {
-                    out.token("type", word)
-                } else {
-                    var k = j
-                    while k < b.count, Bytes.isSpace(b[k]) { k += 1 }
-                    if k < b.count, b[k] == 0x28 { out.token("fn", word) } else { out.plain(word) }
-                }
-                i = j
+                i = word(from: i, into: &out)
                 continue
             }
             out.plain(b[i..<(i + 1)])
             i += 1
         }
+    }
+
+    /// A preprocessor directive's name (`#include`), and a `<file.h>` after it as a string; returns
+    /// where the rest of the line starts.
+    private func directive(from i: Int, into out: inout TokenWriter) -> Int {
+        var j = i + 1
+        while j < b.count, Bytes.isSpace(b[j]) { j += 1 }
+        while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
+        out.token("dir", b[i..<j])
+        // `#include <file.h>`: the header name reads as a string.
+        var k = j
+        while k < b.count, Bytes.isSpace(b[k]) { k += 1 }
+        if k < b.count, b[k] == 0x3C {
+            var e = k + 1
+            while e < b.count, b[e] != 0x3E, b[e] != 0x0A { e += 1 }
+            if e < b.count, b[e] == 0x3E {
+                out.plain(b[j..<k])
+                out.token("str", b[k...e])
+                return e + 1
+            }
+        }
+        return j
+    }
+
+    /// A number: decimal, hex, float, with suffixes and exponent signs (`1e-5`, `0x1p+3`).
+    private func number(from i: Int, into out: inout TokenWriter) -> Int {
+        var j = i + 1
+        while j < b.count {
+            let d = b[j]
+            if Bytes.isIdent(d) || d == 0x2E { j += 1; continue }
+            if (d == 0x2B || d == 0x2D), j > i, [0x65, 0x45, 0x70, 0x50].contains(b[j - 1]) { j += 1; continue }
+            break
+        }
+        out.token("num", b[i..<j])
+        return j
+    }
+
+    /// An identifier: keyword, type (the built-in ones and any `*_t`), function name before `(`,
+    /// or plain.
+    private func word(from i: Int, into out: inout TokenWriter) -> Int {
+        var j = i + 1
+        while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
+        let word = b[i..<j]
+        if Self.keywordWords.contains(word) {
+            out.token("kw", word)
+        } else if Self.typeWords.contains(word) || (word.count > 2 && word[j - 2] == 0x5F && word[j - 1] == 0x74) {
+            out.token("type", word)
+        } else {
+            var k = j
+            while k < b.count, Bytes.isSpace(b[k]) { k += 1 }
+            if k < b.count, b[k] == 0x28 { out.token("fn", word) } else { out.plain(word) }
+        }
+        return j
     }
 }

@@ -56,45 +56,13 @@ struct ShellHighlighter {
                 i = out.lineComment(b, from: i)
                 continue
             }
-            if c == 0x27 {  // single quotes: no escapes, may span lines
-                var j = i + 1
-                while j < stop, b[j] != 0x27 { j += 1 }
-                j = min(j + 1, stop)
-                out.token("str", b[i..<j])
-                i = j
-                commandPosition = false
-                continue
-            }
-            if c == 0x22 {
-                var j = i + 1
-                while j < stop, b[j] != 0x22 {
-                    if b[j] == 0x5C { j += 1 }
-                    j += 1
-                }
-                j = min(j + 1, stop)
-                out.token("str", b[i..<j])
-                i = j
+            if c == 0x27 || c == 0x22 {
+                i = quoted(from: i, stop: stop, into: &out)
                 commandPosition = false
                 continue
             }
             if c == 0x24 {  // $VAR ${VAR} $1 $? $(
-                var j = i + 1
-                if j < stop, b[j] == 0x7B {
-                    while j < stop, b[j] != 0x7D, b[j] != 0x0A { j += 1 }
-                    j = min(j + 1, stop)
-                } else if j < stop, b[j] == 0x28 {
-                    out.plain(b[i..<(j + 1)])
-                    i = j + 1
-                    commandPosition = true
-                    continue
-                } else if j < stop, Bytes.isIdentStart(b[j]) {
-                    while j < stop, Bytes.isIdent(b[j]) { j += 1 }
-                } else if j < stop {
-                    j += 1
-                }
-                out.token("var", b[i..<j])
-                i = j
-                commandPosition = false
+                i = variable(from: i, stop: stop, into: &out, commandPosition: &commandPosition)
                 continue
             }
             if c == 0x7C || c == 0x3B || c == 0x26 || c == 0x28 || c == 0x60 {  // | ; & ( `
@@ -105,37 +73,75 @@ struct ShellHighlighter {
                 commandPosition = true
                 continue
             }
-            // A word: up to whitespace or an operator.
-            var j = i
-            while j < stop {
-                let d = b[j]
-                if Bytes.isSpace(d) || d == 0x0A || d == 0x7C || d == 0x3B || d == 0x26 || d == 0x22 || d == 0x27
-                    || d == 0x24 || d == 0x28 || d == 0x29 || d == 0x60
-                {
-                    break
-                }
-                j += 1
-            }
-            if j == i { j = i + 1 }
-            let word = b[i..<j]
-            let name = String(decoding: word, as: UTF8.self)
-            if commandPosition, Self.keywords.contains(name) {
-                out.token("kw", word)
-                // `for x in`, `case $v in`, `function name`: the next word is not a command.
-                commandPosition = !["in", "function", "for", "select", "case"].contains(name)
-            } else if commandPosition, word.contains(0x3D), word.first != 0x3D {  // VAR=value prefix
-                out.token("var", word)
-            } else if commandPosition {
-                out.token("fn", word)
-                commandPosition = false
-            } else if word.first == 0x2D {
-                out.token("attr", word)
-            } else if word.allSatisfy(Bytes.isDigit) {
-                out.token("num", word)
-            } else {
-                out.plain(word)
-            }
-            i = j
+            i = word(from: i, stop: stop, into: &out, commandPosition: &commandPosition)
         }
+    }
+
+    /// A quoted string: single quotes take no escapes, double quotes take `\`; both may span lines.
+    private func quoted(from i: Int, stop: Int, into out: inout TokenWriter) -> Int {
+        let quote = b[i]
+        var j = i + 1
+        while j < stop, b[j] != quote {
+            if quote == 0x22, b[j] == 0x5C { j += 1 }
+            j += 1
+        }
+        j = min(j + 1, stop)
+        out.token("str", b[i..<j])
+        return j
+    }
+
+    /// `$VAR`, `${VAR}`, `$1`, `$?`; `$(` opens a command.
+    private func variable(from i: Int, stop: Int, into out: inout TokenWriter, commandPosition: inout Bool) -> Int {
+        var j = i + 1
+        if j < stop, b[j] == 0x7B {
+            while j < stop, b[j] != 0x7D, b[j] != 0x0A { j += 1 }
+            j = min(j + 1, stop)
+        } else if j < stop, b[j] == 0x28 {
+            out.plain(b[i..<(j + 1)])
+            commandPosition = true
+            return j + 1
+        } else if j < stop, Bytes.isIdentStart(b[j]) {
+            while j < stop, Bytes.isIdent(b[j]) { j += 1 }
+        } else if j < stop {
+            j += 1
+        }
+        out.token("var", b[i..<j])
+        commandPosition = false
+        return j
+    }
+
+    /// A word, up to whitespace or an operator: keyword, `VAR=value` prefix, command, option, number
+    /// or plain.
+    private func word(from i: Int, stop: Int, into out: inout TokenWriter, commandPosition: inout Bool) -> Int {
+        var j = i
+        while j < stop {
+            let d = b[j]
+            if Bytes.isSpace(d) || d == 0x0A || d == 0x7C || d == 0x3B || d == 0x26 || d == 0x22 || d == 0x27
+                || d == 0x24 || d == 0x28 || d == 0x29 || d == 0x60
+            {
+                break
+            }
+            j += 1
+        }
+        if j == i { j = i + 1 }
+        let word = b[i..<j]
+        let name = String(decoding: word, as: UTF8.self)
+        if commandPosition, Self.keywords.contains(name) {
+            out.token("kw", word)
+            // `for x in`, `case $v in`, `function name`: the next word is not a command.
+            commandPosition = !["in", "function", "for", "select", "case"].contains(name)
+        } else if commandPosition, word.contains(0x3D), word.first != 0x3D {  // VAR=value prefix
+            out.token("var", word)
+        } else if commandPosition {
+            out.token("fn", word)
+            commandPosition = false
+        } else if word.first == 0x2D {
+            out.token("attr", word)
+        } else if word.allSatisfy(Bytes.isDigit) {
+            out.token("num", word)
+        } else {
+            out.plain(word)
+        }
+        return j
     }
 }
