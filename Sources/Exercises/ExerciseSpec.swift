@@ -93,28 +93,7 @@ public struct ExerciseSpec: Sendable, Hashable {
         guard let language = GuestLanguage(rawValue: input.language) else {
             throw fail("unknown exercise language '\(input.language)' (use \(GuestLanguage.knownWords))")
         }
-        var values: [String: String] = [:]
-        for (index, option) in input.options.enumerated() {
-            if let fix = colonSpelling(input.options, at: index) {
-                throw fail("options are written key=value: write '\(fix.right)', not '\(fix.wrong)'")
-            }
-            guard knownOptions.contains(option.key) else {
-                let hint = didYouMean(option.key, in: knownOptions)
-                throw fail("unknown exercise option '\(option.key)'\(hint); known options: \(knownOptions.joined(separator: ", "))")
-            }
-            guard values[option.key] == nil else { throw fail("option '\(option.key)' is given twice") }
-            values[option.key] = option.value
-        }
-        if language == .vmm, let option = guestOnlyOptions.first(where: { values[$0] != nil }) {
-            throw fail("option '\(option)' does not apply to vmm exercises: a vmm is a host program; its guest's options are in the guest's own block")
-        }
-        if language.isGuest, values["guest"] != nil {
-            throw fail("option 'guest' is for vmm exercises: it names the guest a vmm runs")
-        }
-        if let predict = values["predict"], !["", "true", "false"].contains(predict) {
-            throw fail("predict takes no value, or true or false, not '\(predict)'")
-        }
-        if values["guest"] == "" { throw fail("guest= needs the id of an asm or C exercise") }
+        let values = try optionValues(input.options, language: language, fail)
         guard let id = values["id"], !id.isEmpty else { throw fail("exercise has no id (add id=NAME, lowercase words joined by '-')") }
         guard isKebabCase(id) else {
             throw fail("exercise id '\(id)' must be lowercase letters and digits joined by single '-' (e.g. hello-real)")
@@ -136,20 +115,8 @@ public struct ExerciseSpec: Sendable, Hashable {
                                  default: machineOptions.kernel != nil ? MachineConfig.defaultKernelMemoryMiB
                                      : language.isGuest ? MachineConfig.defaultMemoryMiB : defaultVMMMemoryMiB,
                                  range: MachineConfig.memoryRangeMiB, unit: " MiB", fail)
-        var timeout = Int64(MachineConfig.defaultTimeout.components.seconds) * 1_000_000_000
-        if let text = values["timeout"] {
-            guard let seconds = Double(text), let duration = MachineConfig.timeout(seconds: seconds) else {
-                throw fail("timeout '\(text)' must be a number of seconds \(MachineConfig.timeoutRangeText) (fractions allowed, e.g. 0.3)")
-            }
-            timeout = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        }
-        var expect = Expectation.haltOrExitZero
-        if let text = values["expect"] {
-            guard let parsed = Expectation(text) else {
-                throw fail("unknown expectation '\(text)' (use halt, exit:N with N 0-255, crash, timeout, output-limit or exit-limit)")
-            }
-            expect = parsed
-        }
+        let timeout = try timeoutNanoseconds(values["timeout"], fail)
+        let expect = try expectation(values["expect"], fail)
         let trace = try flag(values["trace"], name: "trace", fail)
         let steps = try integer(values["steps"], name: "steps", default: 0, range: 1...maxSteps, unit: "", fail)
         if steps > 0 && machineOptions.cpus > 1 {
@@ -163,32 +130,7 @@ public struct ExerciseSpec: Sendable, Hashable {
         let exitLimit = try integer(values["exit-limit"], name: "exit-limit", default: MachineConfig.defaultExitLimit,
                                     range: MachineConfig.exitLimitRange, unit: "", fail)
 
-        var sourceFile: URL?
-        let text: String
-        if let src = values["src"] {
-            guard !src.isEmpty else { throw fail("src= needs a file name") }
-            guard isBlank(input.body) else {
-                throw fail("an exercise with src= must have an empty body (the source is read from '\(src)')")
-            }
-            let folder = input.file.deletingLastPathComponent()
-            let notFound = fail("source file '\(src)' not found (looked for \(DisplayPath.of(folder.appendingPathComponent(src))))")
-            let file: URL
-            switch ContentFolder(input.contentRoot).resolve(src, from: folder) {
-            case .success(let url): file = url
-            case .failure(.absolute): throw fail("src path '\(src)' must be relative to the lesson's folder")
-            case .failure(.outside), .failure(.symlinkOutside): throw fail("src path '\(src)' leads outside the content folder")
-            case .failure(.missing): throw notFound
-            }
-            guard let data = FileManager.default.contents(atPath: file.path) else { throw notFound }
-            guard let decoded = String(data: data, encoding: .utf8) else { throw fail("source file '\(src)' is not UTF-8 text") }
-            sourceFile = file
-            text = decoded
-        } else {
-            guard !isBlank(input.body) else {
-                throw fail("exercise '\(id)' has no source: write it in the block or name a file with src=")
-            }
-            text = input.body
-        }
+        let (text, sourceFile) = try sourceText(src: values["src"], input: input, id: id, fail)
         let source: GuestSource
         do {
             source = try GuestSource(text, language: language)
@@ -202,6 +144,81 @@ public struct ExerciseSpec: Sendable, Hashable {
             source: source, input: input, machineOptions: machineOptions, guest: values["guest"].map(GuestLink.named))
         spec.measure = try integer(values["measure"], name: "measure", default: 0, range: measureRange, unit: " runs", fail)
         return spec
+    }
+
+    /// The options by name: each known, given once, written `key=value`, and one that applies to
+    /// the language (`guest=` for vmm exercises only, machine options for guests only).
+    static func optionValues(_ options: [ExerciseBlock.Option], language: GuestLanguage,
+                             _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> [String: String] {
+        var values: [String: String] = [:]
+        for (index, option) in options.enumerated() {
+            if let fix = colonSpelling(options, at: index) {
+                throw fail("options are written key=value: write '\(fix.right)', not '\(fix.wrong)'")
+            }
+            guard knownOptions.contains(option.key) else {
+                let hint = didYouMean(option.key, in: knownOptions)
+                throw fail("unknown exercise option '\(option.key)'\(hint); known options: \(knownOptions.joined(separator: ", "))")
+            }
+            guard values[option.key] == nil else { throw fail("option '\(option.key)' is given twice") }
+            values[option.key] = option.value
+        }
+        if language == .vmm, let option = guestOnlyOptions.first(where: { values[$0] != nil }) {
+            throw fail("option '\(option)' does not apply to vmm exercises: a vmm is a host program; its guest's options are in the guest's own block")
+        }
+        if language.isGuest, values["guest"] != nil {
+            throw fail("option 'guest' is for vmm exercises: it names the guest a vmm runs")
+        }
+        if let predict = values["predict"], !["", "true", "false"].contains(predict) {
+            throw fail("predict takes no value, or true or false, not '\(predict)'")
+        }
+        if values["guest"] == "" { throw fail("guest= needs the id of an asm or C exercise") }
+        return values
+    }
+
+    /// `timeout=` in seconds (fractions allowed), as nanoseconds; the machine's default without it.
+    static func timeoutNanoseconds(_ text: String?, _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> Int64 {
+        guard let text else { return Int64(MachineConfig.defaultTimeout.components.seconds) * 1_000_000_000 }
+        guard let seconds = Double(text), let duration = MachineConfig.timeout(seconds: seconds) else {
+            throw fail("timeout '\(text)' must be a number of seconds \(MachineConfig.timeoutRangeText) (fractions allowed, e.g. 0.3)")
+        }
+        return duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+
+    /// `expect=`; without it, `halt` or `exit 0`.
+    static func expectation(_ text: String?, _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> Expectation {
+        guard let text else { return .haltOrExitZero }
+        guard let parsed = Expectation(text) else {
+            throw fail("unknown expectation '\(text)' (use halt, exit:N with N 0-255, crash, timeout, output-limit or exit-limit)")
+        }
+        return parsed
+    }
+
+    /// The source: the block's body, or the file `src=` names (inside the content folder, with an
+    /// empty body), and that file.
+    static func sourceText(src: String?, input: ExerciseBlock, id: String,
+                           _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> (text: String, file: URL?) {
+        guard let src else {
+            guard !isBlank(input.body) else {
+                throw fail("exercise '\(id)' has no source: write it in the block or name a file with src=")
+            }
+            return (input.body, nil)
+        }
+        guard !src.isEmpty else { throw fail("src= needs a file name") }
+        guard isBlank(input.body) else {
+            throw fail("an exercise with src= must have an empty body (the source is read from '\(src)')")
+        }
+        let folder = input.file.deletingLastPathComponent()
+        let notFound = fail("source file '\(src)' not found (looked for \(DisplayPath.of(folder.appendingPathComponent(src))))")
+        let file: URL
+        switch ContentFolder(input.contentRoot).resolve(src, from: folder) {
+        case .success(let url): file = url
+        case .failure(.absolute): throw fail("src path '\(src)' must be relative to the lesson's folder")
+        case .failure(.outside), .failure(.symlinkOutside): throw fail("src path '\(src)' leads outside the content folder")
+        case .failure(.missing): throw notFound
+        }
+        guard let data = FileManager.default.contents(atPath: file.path) else { throw notFound }
+        guard let decoded = String(data: data, encoding: .utf8) else { throw fail("source file '\(src)' is not UTF-8 text") }
+        return (decoded, file)
     }
 
     /// `expect: crash` or `expect:crash` (YAML's spelling, natural to write) for `expect=crash`: the

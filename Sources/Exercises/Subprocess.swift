@@ -90,23 +90,7 @@ struct Subprocess {
         let deadline = ContinuousClock.now + limits.timeout
         var pipe: [Int32] = [0, 0]
         guard pipe2(&pipe, O_CLOEXEC) == 0 else { throw LaunchError(executable: executable, errno: Glibc.errno) }
-        let spawned: Result<pid_t, LaunchError>
-        if let confinement, Landlock.isAvailable {
-            // Landlock confines the calling thread and what it starts from then on, for good: so a
-            // thread made for this one spawn takes it on, and ends.
-            let writer = pipe[1]
-            spawned = Self.onFreshThread { () -> Result<pid_t, LaunchError> in
-                do throws(LandlockError) {
-                    try Landlock.restrictThisThread(confinement)
-                } catch {
-                    return .failure(LaunchError(executable: executable, errno: error.errno,
-                                                detail: "\(error); HYPERCOURSE_UNCONFINED=1 runs the tools without Landlock"))
-                }
-                return Self.spawn(executable, arguments, in: directory, output: writer)
-            } ?? .failure(LaunchError(executable: executable, errno: EAGAIN, detail: "cannot start a thread to confine it"))
-        } else {
-            spawned = Self.spawn(executable, arguments, in: directory, output: pipe[1])
-        }
+        let spawned = Self.spawnConfined(executable, arguments, in: directory, output: pipe[1], confinement: confinement)
         close(pipe[1])
         let pid: pid_t
         switch spawned {
@@ -123,6 +107,41 @@ struct Subprocess {
             _ = prlimit(pid, Int32(RLIMIT_FSIZE.rawValue), &limit, nil)
         }
 
+        let (collected, dropped, timedOut) = Self.collect(from: pipe[0], of: pid, until: deadline, keeping: limits.maxOutputBytes)
+        close(pipe[0])
+        let status = timedOut ? Self.reap(pid) : Self.reap(pid, until: deadline)
+        var outcome = Outcome(status: status.code, output: String(decoding: collected, as: UTF8.self))
+        if dropped > 0 { outcome.output += "\n[\(dropped) more bytes of output dropped]" }
+        outcome.timedOut = timedOut || status.timedOut
+        outcome.fileTooLarge = status.code == 128 + SIGXFSZ
+        return outcome
+    }
+
+    /// Starts the tool with its output on `output`: under `confinement` when given and the kernel
+    /// has Landlock, else as it is.
+    private static func spawnConfined(_ executable: String, _ arguments: [String], in directory: URL?, output: Int32,
+                                      confinement: Confinement?) -> Result<pid_t, LaunchError> {
+        if let confinement, Landlock.isAvailable {
+            // Landlock confines the calling thread and what it starts from then on, for good: so a
+            // thread made for this one spawn takes it on, and ends.
+            return Self.onFreshThread { () -> Result<pid_t, LaunchError> in
+                do throws(LandlockError) {
+                    try Landlock.restrictThisThread(confinement)
+                } catch {
+                    return .failure(LaunchError(executable: executable, errno: error.errno,
+                                                detail: "\(error); HYPERCOURSE_UNCONFINED=1 runs the tools without Landlock"))
+                }
+                return Self.spawn(executable, arguments, in: directory, output: output)
+            } ?? .failure(LaunchError(executable: executable, errno: EAGAIN, detail: "cannot start a thread to confine it"))
+        } else {
+            return Self.spawn(executable, arguments, in: directory, output: output)
+        }
+    }
+
+    /// Reads the tool's output until it closes it or `deadline` passes (then kills it), keeping at
+    /// most `maxBytes`; returns what was kept, how many bytes were dropped, and whether it was killed.
+    private static func collect(from reader: Int32, of pid: pid_t, until deadline: ContinuousClock.Instant,
+                                keeping maxBytes: Int) -> (bytes: [UInt8], dropped: Int, timedOut: Bool) {
         var collected: [UInt8] = []
         var dropped = 0
         var timedOut = false
@@ -134,29 +153,23 @@ struct Subprocess {
                 timedOut = true
                 break
             }
-            var poller = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
+            var poller = pollfd(fd: reader, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, Int32(clamping: Self.milliseconds(left)))
             if ready < 0 {
                 if Glibc.errno == EINTR { continue }
                 break
             }
             if ready == 0 { continue }
-            let count = chunk.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
             if count > 0 {
-                let room = max(0, limits.maxOutputBytes - collected.count)
+                let room = max(0, maxBytes - collected.count)
                 collected.append(contentsOf: chunk[0..<min(count, room)])
                 dropped += count - min(count, room)
             } else if count == 0 || Glibc.errno != EINTR {
                 break reading
             }
         }
-        close(pipe[0])
-        let status = timedOut ? Self.reap(pid) : Self.reap(pid, until: deadline)
-        var outcome = Outcome(status: status.code, output: String(decoding: collected, as: UTF8.self))
-        if dropped > 0 { outcome.output += "\n[\(dropped) more bytes of output dropped]" }
-        outcome.timedOut = timedOut || status.timedOut
-        outcome.fileTooLarge = status.code == 128 + SIGXFSZ
-        return outcome
+        return (collected, dropped, timedOut)
     }
 
     /// Starts `executable` with stdin from /dev/null and stdout and stderr on `output`.
