@@ -131,6 +131,14 @@ struct BodyRenderer: Sendable {
                 warnings.append(SiteWarning(file: origin.file, line: origin.line, "image '\(link.destination)' has no alt text; describe it in ![...] for readers who cannot see it"))
             }
         }
+        warnings += Self.rawHTMLWarnings(doc, map: map)
+        guard errors.isEmpty else { throw BodyFailure(errors: errors, anchorChecks: checks) }
+        return Analysis(doc: doc, targets: targets, checks: checks, files: files, exercises: exercises, warnings: warnings, map: map)
+    }
+
+    /// Images in the author's raw HTML that a screen reader cannot name.
+    static func rawHTMLWarnings(_ doc: MarkdownDocument, map: SourceMap) -> [SiteWarning] {
+        var warnings: [SiteWarning] = []
         for line in doc.rawImagesWithoutAlt {
             let origin = map.location(line)
             warnings.append(SiteWarning(file: origin.file, line: origin.line, "<img> without an alt attribute; add alt=\"...\" describing the image"))
@@ -140,8 +148,7 @@ struct BodyRenderer: Sendable {
             warnings.append(SiteWarning(file: origin.file, line: origin.line,
                 "<svg role=\"img\"> without a name; add aria-label=\"...\" describing the figure (a <title> inside it does not count: GFM's tagfilter escapes it)"))
         }
-        guard errors.isEmpty else { throw BodyFailure(errors: errors, anchorChecks: checks) }
-        return Analysis(doc: doc, targets: targets, checks: checks, files: files, exercises: exercises, warnings: warnings, map: map)
+        return warnings
     }
 
     /// Each body line's origin, or nil when they are simply the lines after the fence.

@@ -39,32 +39,7 @@ struct ExerciseRenderer {
         context["hasExitCounts"] = !view.exitCounts.isEmpty
         context["exitTotal"] = view.exitCounts.reduce(0) { $0 + $1.count }
         let anchor = "exercise-\(view.id)"
-        if let trace = view.trace {
-            context["hasTrace"] = true
-            context["traceTruncated"] = view.traceTruncated
-            context["traceIsLong"] = trace.count > Self.rowsShownInFull
-            context["trace"] = trace.map { row -> [String: Any] in
-                compact([
-                    "index": row.index, "sourceLine": row.sourceLine,
-                    "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
-                    "sourceText": row.sourceText, "kind": row.kind, "target": row.target,
-                    "size": row.size, "value": row.value, "rip": row.rip, "ripAfter": row.ripAfterInstruction,
-                ])
-            }
-        }
-        if let steps = view.steps {
-            context["hasSteps"] = true
-            context["stepsAreLong"] = steps.count > Self.rowsShownInFull
-            context["steps"] = steps.map { row -> [String: Any] in
-                compact([
-                    "index": row.index, "sourceLine": row.sourceLine,
-                    "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
-                    "instruction": row.instruction, "rip": row.rip, "exit": row.exitSummary,
-                    "changes": row.changes.map { ["register": $0.register, "before": $0.before, "after": $0.after] },
-                    "hasChanges": !row.changes.isEmpty,
-                ])
-            }
-        }
+        Self.addTables(of: view, anchor: anchor, to: &context)
         machineContext(view, anchor: anchor, into: &context)
         context["provenance"] = [
             "recordedAt": view.provenance.recordedAt, "host": view.provenance.host,
@@ -80,6 +55,36 @@ struct ExerciseRenderer {
         context["recorded"] = !view.provenance.rerunThisBuild
         context["sourceChanged"] = view.provenance.sourceChangedSinceRecorded
         return theme.render("partials/exercise", compact(context))
+    }
+
+    /// The trace and step tables, each row linked to its source line.
+    private static func addTables(of view: ExerciseView, anchor: String, to context: inout [String: Any?]) {
+        if let trace = view.trace {
+            context["hasTrace"] = true
+            context["traceTruncated"] = view.traceTruncated
+            context["traceIsLong"] = trace.count > rowsShownInFull
+            context["trace"] = trace.map { row -> [String: Any] in
+                compact([
+                    "index": row.index, "sourceLine": row.sourceLine,
+                    "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
+                    "sourceText": row.sourceText, "kind": row.kind, "target": row.target,
+                    "size": row.size, "value": row.value, "rip": row.rip, "ripAfter": row.ripAfterInstruction,
+                ])
+            }
+        }
+        if let steps = view.steps {
+            context["hasSteps"] = true
+            context["stepsAreLong"] = steps.count > rowsShownInFull
+            context["steps"] = steps.map { row -> [String: Any] in
+                compact([
+                    "index": row.index, "sourceLine": row.sourceLine,
+                    "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
+                    "instruction": row.instruction, "rip": row.rip, "exit": row.exitSummary,
+                    "changes": row.changes.map { ["register": $0.register, "before": $0.before, "after": $0.after] },
+                    "hasChanges": !row.changes.isEmpty,
+                ])
+            }
+        }
     }
 
     /// The `pc` machine's parts of a card: the machine in the provenance line, the dirty log's
