@@ -244,26 +244,7 @@ struct PassState {
             return newEntry
         case (_, let old?):
             if old.result == fresh.result {
-                // Same result: keep when and where it was first recorded, so records do not churn.
-                var shown = old
-                // A crash's detail is the same on every host of one kind: refresh it there (it
-                // gained the crash's place), keep what another kind of host said.
-                shown.hostDetail = old.host == newEntry.host ? newEntry.hostDetail ?? old.hostDetail : old.hostDetail ?? newEntry.hostDetail
-                shown.kvmStats = old.kvmStats ?? newEntry.kvmStats
-                shown.cpus = newEntry.cpus
-                if shown.hostDetail != old.hostDetail, old.key == fresh.key, old.includes == fresh.includes {
-                    updates[recordURL, default: [:]][spec.id] = shown
-                    report.notes.append("refreshed the crash detail of '\(spec.id)' in \(name) (same result)")
-                } else if old.key != fresh.key || old.includes != fresh.includes {
-                    shown.key = fresh.key
-                    shown.includes = fresh.includes
-                    updates[recordURL, default: [:]][spec.id] = shown
-                    report.refreshedKeys += 1
-                    report.notes.append("refreshed the key of '\(spec.id)' in \(name) (same result)")
-                } else if case .promote = pass {
-                    report.notes.append("unchanged: '\(spec.id)'")
-                }
-                return shown
+                return sameResult(spec, old: old, fresh: fresh, newEntry: newEntry, recordURL: recordURL, name: name)
             }
             if case .build(promote: false) = pass {
                 fail(slot, ExerciseEngine.mismatch(spec, old: old, new: newEntry, recordName: name, promoteCommand: promoteCommand))
@@ -274,6 +255,32 @@ struct PassState {
             report.notes.append("promoted '\(spec.id)' in \(name):\n" + ExerciseEngine.diffText(old: old, new: newEntry))
             return newEntry
         }
+    }
+
+    /// The same result as the record: the record is kept (when and where it was first recorded, so
+    /// records do not churn), with its key, includes or crash detail refreshed when those changed.
+    private mutating func sameResult(_ spec: ExerciseSpec, old: RecordEntry, fresh: Verified, newEntry: RecordEntry,
+                                     recordURL: URL, name: String) -> RecordEntry {
+        // Same result: keep when and where it was first recorded, so records do not churn.
+        var shown = old
+        // A crash's detail is the same on every host of one kind: refresh it there (it
+        // gained the crash's place), keep what another kind of host said.
+        shown.hostDetail = old.host == newEntry.host ? newEntry.hostDetail ?? old.hostDetail : old.hostDetail ?? newEntry.hostDetail
+        shown.kvmStats = old.kvmStats ?? newEntry.kvmStats
+        shown.cpus = newEntry.cpus
+        if shown.hostDetail != old.hostDetail, old.key == fresh.key, old.includes == fresh.includes {
+            updates[recordURL, default: [:]][spec.id] = shown
+            report.notes.append("refreshed the crash detail of '\(spec.id)' in \(name) (same result)")
+        } else if old.key != fresh.key || old.includes != fresh.includes {
+            shown.key = fresh.key
+            shown.includes = fresh.includes
+            updates[recordURL, default: [:]][spec.id] = shown
+            report.refreshedKeys += 1
+            report.notes.append("refreshed the key of '\(spec.id)' in \(name) (same result)")
+        } else if case .promote = pass {
+            report.notes.append("unchanged: '\(spec.id)'")
+        }
+        return shown
     }
 
     private var dropsOrphans: Bool {
