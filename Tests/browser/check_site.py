@@ -37,7 +37,7 @@ try:
     from selenium.webdriver.support.ui import WebDriverWait
     from axe_checks import accessibility, site_pages
     from download_checks import copy_buttons_clear_of_code, exercise_downloads
-    from exercise_checks import exercise_cards, exercise_pages
+    from exercise_checks import exercise_cards, exercise_pages, predictions
     from theme_checks import luminance, theme_details
 except ImportError:
     system = "/usr/bin/python3"
@@ -219,6 +219,7 @@ def main():
         exercise_cards(site, say, check)
         exercise_downloads(site, say, check, [path for _, path, _, _ in exercise_pages(root)], the_tool())
         copy_buttons_clear_of_code(site, say, check, [p for p in site_pages(root) if p != "print.html"])
+        predictions(site, say, check)
         theme_details(site, say, check)
         accessibility(site, say, check)
     finally:

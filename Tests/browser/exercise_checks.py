@@ -3,6 +3,7 @@ expected without sticking out of the card; the trace table fits its card at 1366
 own box at 375/360 px; the step-through "Next step" enhancement works; screenshots of the pages with
 the most exercises."""
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 
 def exercise_pages(root):
@@ -22,6 +23,8 @@ def exercise_pages(root):
 # Problems with the exercise cards of the open page, as seen at the current width.
 CARD_PROBLEMS = r"""
 const problems = [];
+// A result tied to a prediction is closed by design: checked here as the reader sees it once opened.
+for (const reveal of document.querySelectorAll('details.exercise-reveal')) reveal.open = true;
 function scrolls(el, stop) {
   for (let p = el.parentElement; p && p !== stop; p = p.parentElement) {
     if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true;
@@ -42,8 +45,9 @@ for (const figure of document.querySelectorAll('figure.exercise:not(.is-pending)
   else if (output.getBoundingClientRect().right > box.right + 1) problems.push(`${id}: the output is wider than the card`);
   const facts = [...figure.querySelectorAll('.exercise-facts dd code')].map(c => c.textContent.trim());
   const end = (figure.querySelector('.exercise-end') || {}).textContent;
+  const hidesEnd = !!figure.querySelector('details.exercise-reveal');
   if (facts.length < 2 || !facts[0] || !facts[1]) problems.push(`${id}: end and expected are not both shown`);
-  else if (facts[0] !== (end || '').trim()) problems.push(`${id}: the card's end '${end}' differs from 'Ended with ${facts[0]}'`);
+  else if (hidesEnd ? end !== undefined : facts[0] !== (end || '').trim()) problems.push(`${id}: the card's end '${end}' differs from 'Ended with ${facts[0]}'`);
   for (const wrap of figure.querySelectorAll('.table-wrap.framed')) {
     const rows = wrap.querySelectorAll('tbody tr').length;
     if (rows <= 16 && wrap.scrollHeight > wrap.clientHeight + 1) problems.push(`${id}: a ${rows}-row table scrolls inside its box`);
@@ -141,3 +145,41 @@ def exercise_cards(site, say, check):
         shots.append(site.screenshot(f"{name}-mobile-375.png", limit=16000).name)
     d.set_window_size(1366, 900)
     say(f"screenshots of exercise pages: {', '.join(shots)}")
+
+
+# Each prediction's answer and each result tied to a prediction: as the page is loaded, open or visible.
+DETAILS_STATE = r"""
+return [...document.querySelectorAll('details.predict-answer, details.exercise-reveal')].map(d => ({
+  kind: d.className, open: d.open, shown: d.querySelector(':scope > div').checkVisibility()}));
+"""
+
+
+def predictions(site, say, check):
+    """Predictions hide their answers, and tied exercises their results, until the reader opens them,
+    with the page's scripts disabled (a `<details>` needs none); the print page shows them open."""
+    d = site.d
+    pages = [html.relative_to(site.root).as_posix() for html in sorted(site.root.rglob("*.html"))
+             if html.name != "print.html" and 'class="predict-answer"' in html.read_text(encoding="utf-8")]
+    if not pages:
+        say("predictions: none in this course")
+        return
+    d.set_window_size(1366, 900)
+    d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    opened = 0
+    try:
+        for path in pages:
+            site.open(path)
+            check(site.js("return !document.documentElement.classList.contains('js')"), f"{path}: the page's scripts ran although they are disabled")
+            before = site.js(DETAILS_STATE)
+            check(before and all(not x["open"] and not x["shown"] for x in before), f"{path}: an answer or a result is visible before it is opened: {before}")
+            for summary in d.find_elements(By.CSS_SELECTOR, "details.predict-answer > summary, details.exercise-reveal > summary"):
+                summary.send_keys(Keys.ENTER)
+            after = site.js(DETAILS_STATE)
+            check(all(x["open"] and x["shown"] for x in after), f"{path}: Enter on a summary did not show its answer or result: {after}")
+            opened += len(after)
+    finally:
+        d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    site.open("print.html")
+    printed = site.js(DETAILS_STATE)
+    check(printed and all(x["open"] and x["shown"] for x in printed), f"print.html: a prediction's answer or a result is closed: {printed}")
+    say(f"predictions without scripts: {opened} answers and results on {len(pages)} pages closed until opened from the keyboard; all open on print.html")
