@@ -71,8 +71,13 @@ public struct VMMRunner: Sendable {
             Glibc.close(ruleset)
         }
         let cpuSeconds = limits.timeout.components.seconds + 2
-        let arguments = ["\(cpuSeconds)", "\(limits.memoryBytes)", "\(limits.processes)", requireConfinement ? "1" : "0", program.path]
-            + (guestImage.map { [$0.path] } ?? [])
+        // The program and the image are passed by name in their folder (see the launcher).
+        let folder = program.deletingLastPathComponent()
+        guard guestImage.map({ $0.deletingLastPathComponent().standardizedFileURL == folder.standardizedFileURL }) ?? true else {
+            throw Failure("the guest's image must be in the program's folder")
+        }
+        let arguments = ["\(cpuSeconds)", "\(limits.memoryBytes)", "\(limits.processes)", requireConfinement ? "1" : "0", folder.path,
+                         program.lastPathComponent] + (guestImage.map { [$0.lastPathComponent] } ?? [])
         let started = ContinuousClock.now
         let pid: pid_t
         switch Subprocess.spawn(launcher.path, arguments, output: output.write, descriptors: handed,

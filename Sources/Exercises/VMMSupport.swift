@@ -170,7 +170,11 @@ static inline void hc_print_exit(const struct kvm_run *run) {
     /// The launcher: confines itself, then starts the vmm as the first process of a new PID namespace.
     /// Started by the build with the descriptors above; its arguments are the limits and the program.
     static let launcher = #"""
-/* hypercourse-vmm-launch CPU_SECONDS MEMORY_BYTES PROCESSES STRICT PROGRAM [IMAGE]
+/* hypercourse-vmm-launch CPU_SECONDS MEMORY_BYTES PROCESSES STRICT FOLDER PROGRAM [IMAGE]
+ *
+ * PROGRAM and IMAGE are names in FOLDER, which becomes the working folder before the switch of user:
+ * so the unprivileged run reaches them through relative paths, even when a folder above FOLDER (a
+ * course in /root, say) is closed to it.
  *
  * Confines what it runs, then runs it: limits (CPU, address space, file size, processes, open files,
  * no core files); new network and PID namespaces (and a user namespace when not started as root,
@@ -253,8 +257,8 @@ static void take_on_landlock(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 6) {
-        dprintf(REPORT_FD, "usage: %s CPU_SECONDS MEMORY_BYTES PROCESSES STRICT PROGRAM [IMAGE]\n", argv[0]);
+    if (argc < 7) {
+        dprintf(REPORT_FD, "usage: %s CPU_SECONDS MEMORY_BYTES PROCESSES STRICT FOLDER PROGRAM [IMAGE]\n", argv[0]);
         return 125;
     }
     strict = atoi(argv[4]) != 0;
@@ -265,6 +269,10 @@ int main(int argc, char **argv) {
     limit(RLIMIT_NPROC, strtoull(argv[3], NULL, 10), "RLIMIT_NPROC");
     limit(RLIMIT_FSIZE, 1 << 20, "RLIMIT_FSIZE");
     limit(RLIMIT_NOFILE, 64, "RLIMIT_NOFILE");
+    if (chdir(argv[5]) != 0) {
+        strict = 1;
+        cannot(argv[5]);
+    }
     isolate();
     take_on_landlock();
     pid_t child = fork();
@@ -272,10 +280,12 @@ int main(int argc, char **argv) {
     if (child == 0) {
         /* Dies with the launcher (set after the switch of user, which clears it). */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        char *program[] = {argv[5], argc > 6 ? argv[6] : NULL, NULL};
+        char path[4096];
+        snprintf(path, sizeof path, "./%s", argv[6]);
+        char *program[] = {argv[6], argc > 7 ? argv[7] : NULL, NULL};
         char *environment[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
-        execve(argv[5], program, environment);
-        fprintf(stderr, "cannot start %s: %s\n", argv[5], strerror(errno));
+        execve(path, program, environment);
+        fprintf(stderr, "cannot start %s: %s\n", argv[6], strerror(errno));
         _exit(127);
     }
     int status = 0;

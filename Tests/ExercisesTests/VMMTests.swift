@@ -87,6 +87,25 @@ struct VMMTests {
         #expect(record.contains("\"monitor\"") && record.contains("the guest wrote 0x1234"))
     }
 
+    /// A course in a folder only its owner may enter (a course in /root): the run, as another user,
+    /// still reaches its program and the guest's image, through paths relative to its own folder.
+    @Test func aCourseInAClosedFolderStillRuns() throws {
+        let course = TestCourse()
+        #expect(chmod(course.root.path, 0o700) == 0)
+        let sizer = """
+            #include "hypercourse-vmm.h"
+            int main(int argc, char **argv) {
+                size_t size;
+                hc_read_file(argv[1], &size);
+                printf("%s: %zu bytes\\n", argv[1], size);
+                return 0;
+            }
+            """
+        let report = report(course, [course.block("id=guest", Self.guest), vmm(course, "id=sizer guest=guest", sizer)])
+        #expect(report.problems.isEmpty, "\(report.messages)")
+        #expect(report.output(1)?.hasPrefix("guest.bin: ") == true && report.output(1)?.hasSuffix(" bytes\n") == true, "\(report.output(1) ?? "")")
+    }
+
     /// Without the header: every ioctl written out, on the descriptor the build opened.
     @Test func theRawIoctlSequenceWorksWithoutTheHeader() throws {
         let course = TestCourse()
