@@ -68,6 +68,7 @@ import Testing
         ("> [!NOTE]\n> Useful **info**.\n\n> [!WARNING]\n>\n> Careful, `code`.\n> > nested <div>raw</div>\n\n> [!NOTE] not alone\n", "admonition-warning"),
         ("Claim[^a] and `x`[^b].\n\n[^a]: Source & page.\n[^b]: Other.\n", "footnotes-title"),
         ("Claim[^a].\n\n## References\n\n[^a]: Source.\n", "footnotes-headed"),
+        ("> [!PREDICT]\n> What runs?\n>\n> > The *guest*.\n>\n> > More.\n", "predict-answer"),
     ]
 
     @Test(arguments: GFMConformanceTests.decorated.indices)

@@ -18,12 +18,16 @@ import Foundation
 /// 6. The footnotes section's heading and label: `<section class="footnotes[ footnotes-headed]"
 ///    data-footnotes aria-labelledby="…">` (and our `<h2 class="footnotes-title">`) is cmark's
 ///    `<section class="footnotes" data-footnotes>`; back-links keep cmark's label by default.
+/// 7. A prediction's answer: `<details class="predict-answer"><summary>…</summary><div
+///    class="predict-answer-body">` … `</div></details>` is the nested `<blockquote>` it was.
 enum OurDecorations {
     static func remove(_ html: String) -> String {
         var html = html
         html = replace(##"<h([1-6]) id="[^"]*">(.*?) <a class="heading-anchor" href="#[^"]*" aria-label="[^"]*">#</a></h\1>"##, in: html, with: "<h$1>$2</h$1>")
         html = replacingCodeBlocks(html)
         html = replacing(#"<code class="nowrap">([^<]*)</code>"#, in: html) { groups in "<code>" + unescapeQuote(groups[1]) + "</code>" }
+        html = replace(#"<details class="predict-answer"><summary>[^<]*</summary><div class="predict-answer-body">(.*?)</div></details>"#,
+                       in: html, with: "<blockquote>$1</blockquote>")
         html = replacingAlerts(html)
         html = replace(#"<section class="footnotes(?: footnotes-headed)?" data-footnotes aria-labelledby="[^"]*">\n(?:<h2 class="footnotes-title" id="[^"]*">[^<]*</h2>\n)?"#,
                        in: html, with: "<section class=\"footnotes\" data-footnotes>\n")
@@ -36,8 +40,8 @@ enum OurDecorations {
     /// a block quote our pipeline turned into an admonition (its first paragraph starts with the
     /// marker alone on its line).
     static func alertMarker(in reference: String) -> String {
-        var html = replace(#"<blockquote>\n<p>\[!(?i:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]</p>\n"#, in: reference, with: "<blockquote>\n")
-        html = replace(#"<blockquote>\n<p>\[!(?i:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\](?:<br />)?\n"#, in: html, with: "<blockquote>\n<p>")
+        var html = replace(#"<blockquote>\n<p>\[!(?i:NOTE|TIP|IMPORTANT|WARNING|CAUTION|PREDICT)\]</p>\n"#, in: reference, with: "<blockquote>\n")
+        html = replace(#"<blockquote>\n<p>\[!(?i:NOTE|TIP|IMPORTANT|WARNING|CAUTION|PREDICT)\](?:<br />)?\n"#, in: html, with: "<blockquote>\n<p>")
         return html
     }
 
