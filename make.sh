@@ -189,6 +189,13 @@ task_bench_exercises() {
     python3 bench/exercises/run.py "${course[@]}" "$@"
 }
 
+task_bench_qemu() {
+    ensure_swift
+    ensure_debs "${BUILD_DEBS[@]}" python3 qemu-system-x86
+    say "QEMU comparison: the same Multiboot kernels in QEMU and in our pc machine (see docs/benchmarks.md)"
+    python3 bench/qemu/run.py "$@"
+}
+
 task_bench_hypervisor() {
     ensure_swift
     ensure_debs "${BUILD_DEBS[@]}"
@@ -206,6 +213,7 @@ case "$task" in
     install) task_install "$@" ;;
     bench-hypervisor) task_bench_hypervisor "$@" ;;
     bench-site) task_bench_site "$@" ;;
+    bench-qemu) task_bench_qemu "$@" ;;
     bench-exercises) task_bench_exercises "$@" ;;
     *) echo "unknown task '$task'" >&2; sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -18,7 +18,9 @@ extension StandaloneRun {
             memoryMiB: memoryMiB ?? (kernel ? Self.kernelMemoryMiB : MachineConfig.defaultMemoryMiB),
             timeout: MachineConfig.timeout(seconds: timeoutSeconds) ?? MachineConfig.defaultTimeout,
             outputLimit: outputLimit, exitLimit: exitLimit, trace: trace, steps: steps,
-            machine: machine ?? (kernel ? .pc : .lesson), cpus: cpus, cpu: cpu, dirtyLog: dirtyLog, kvmStatistics: json)
+            machine: machine ?? (kernel ? .pc : .lesson), cpus: cpus, cpu: cpu, dirtyLog: dirtyLog,
+            // `--repeat` times the VM's life: reading KVM's statistics in every run would add its own cost.
+            kvmStatistics: json && repeatCount == 1)
     }
 
     /// The loaded file as a flat image or a kernel (with its modules read), or why it cannot run.

@@ -9,7 +9,10 @@
 //   disarm, tear down.
 // Keep it in step with Sources/Hypervisor/{GuestLayout,EntryState,CPUIDTable,RunLoop}.swift.
 //
-//   kvm_hello [--mode real|protected|long|user] [--memory MIB] [--repeat N] [--quiet] IMAGE.bin
+// With --pc it also creates the pc machine's in-kernel devices (KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2),
+// as `hypercourse run --machine pc` does: the lifecycle cost of that machine.
+//
+//   kvm_hello [--mode real|protected|long|user] [--pc] [--memory MIB] [--repeat N] [--quiet] IMAGE.bin
 // Prints the guest's output once (unless --quiet), then one line on stderr:
 //   c runs=N median_us=X p90_us=Y
 #define _GNU_SOURCE
@@ -43,7 +46,7 @@ enum mode { REAL, PROTECTED, LONG, USER };
 #define EXIT_PORT 0xF4
 #define TIMEOUT_NS 10000000000LL
 
-static int kvm_fd, vcpu_mmap_size, has_tss_addr;
+static int kvm_fd, vcpu_mmap_size, has_tss_addr, pc_machine;
 
 static void die(const char *what) { perror(what); exit(70); }
 static int64_t now_ns(void) {
@@ -194,6 +197,11 @@ static double run_once(const uint8_t *image, size_t image_size, enum mode m, uin
     uint8_t *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ram == MAP_FAILED) die("mmap ram");
     if (has_tss_addr && ioctl(vm, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0) die("KVM_SET_TSS_ADDR");
+    if (pc_machine) {
+        if (ioctl(vm, KVM_CREATE_IRQCHIP, 0UL) < 0) die("KVM_CREATE_IRQCHIP");
+        struct kvm_pit_config pit = { .flags = 0 };
+        if (ioctl(vm, KVM_CREATE_PIT2, &pit) < 0) die("KVM_CREATE_PIT2");
+    }
     write_layout(ram, m);
     memcpy(ram + (m == REAL ? REAL_LOAD : HIGH_LOAD), image, image_size);
     struct kvm_userspace_memory_region region = { .slot = 0, .guest_phys_addr = 0, .memory_size = ram_size,
@@ -288,6 +296,7 @@ int main(int argc, char **argv) {
         } else if (!strcmp(argv[i], "--memory") && i + 1 < argc) mib = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quiet")) quiet = 1;
+        else if (!strcmp(argv[i], "--pc")) pc_machine = 1;
         else path = argv[i];
     }
     if (!path || repeat < 1) { fprintf(stderr, "usage: kvm_hello [--mode M] [--memory MIB] [--repeat N] IMAGE\n"); return 2; }

@@ -6,14 +6,17 @@
 # the script reports the median of the batch medians for each side, their ratio Swift / C, and the
 # median (with quartiles) of the ratios of back-to-back batch pairs, which is steadier on a noisy host.
 #
-#   bench/hypervisor/run.sh [ROUNDS] [RUNS-PER-BATCH] [MODES...]      defaults: 15 200 real protected long user
+# Mode `pc` is the protected-mode guest on the pc machine: both sides also create the in-kernel
+# interrupt controllers and PIT (`--machine pc`, kvm_hello's `--pc`).
+#
+#   bench/hypervisor/run.sh [ROUNDS] [RUNS-PER-BATCH] [MODES...]      defaults: 15 200 real protected long user pc
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-15}
 runs=${2:-200}
 shift $(( $# > 2 ? 2 : $# )) || true
 modes=("$@")
-[[ ${#modes[@]} -gt 0 ]] || modes=(real protected long user)
+[[ ${#modes[@]} -gt 0 ]] || modes=(real protected long user pc)
 
 out=bench/out/hypervisor
 mkdir -p "$out"
@@ -31,20 +34,23 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 printf '| mode | C median (µs) | Swift median (µs) | Swift / C | paired ratio, median [q1, q3] |\n|---|---:|---:|---:|---|\n'
 for mode in "${modes[@]}"; do
-    case $mode in real) def=REAL ;; protected) def=PROT ;; long) def=LONG ;; user) def=USER ;; *) echo "bad mode $mode" >&2; exit 2 ;; esac
+    c_args=(--mode "$mode") swift_args=(--mode "$mode")
+    case $mode in real) def=REAL ;; protected) def=PROT ;; long) def=LONG ;; user) def=USER ;;
+        pc) def=PROT c_args=(--mode protected --pc) swift_args=(--mode protected --machine pc) ;;
+        *) echo "bad mode $mode" >&2; exit 2 ;; esac
     image="$out/hello-$mode.bin"
     nasm -f bin "-D$def" -o "$image" bench/hypervisor/hello.asm
     # Same guest, same exits: both must print the same bytes.
-    if ! cmp -s <("$out/kvm_hello" --mode "$mode" "$image" 2>/dev/null) <("$tool" run --mode "$mode" "$image" 2>/dev/null); then
+    if ! cmp -s <("$out/kvm_hello" "${c_args[@]}" "$image" 2>/dev/null) <("$tool" run "${swift_args[@]}" "$image" 2>/dev/null); then
         echo "the C and Swift runs of $mode differ in output" >&2
         exit 1
     fi
     : > "$out/c-$mode.txt"
     : > "$out/swift-$mode.txt"
     for ((round = 0; round < rounds; round++)); do
-        "$out/kvm_hello" --mode "$mode" --repeat "$runs" --quiet "$image" 2>&1 >/dev/null |
+        "$out/kvm_hello" "${c_args[@]}" --repeat "$runs" --quiet "$image" 2>&1 >/dev/null |
             sed -n 's/.*median_us=\([0-9.]*\).*/\1/p' >> "$out/c-$mode.txt"
-        "$tool" run --mode "$mode" --repeat "$runs" --json "$image" 2>/dev/null |
+        "$tool" run "${swift_args[@]}" --repeat "$runs" --json "$image" 2>/dev/null |
             sed -n 's/.*"medianMicros" : \([0-9.]*\).*/\1/p' >> "$out/swift-$mode.txt"
     done
     c=$(median < "$out/c-$mode.txt")
