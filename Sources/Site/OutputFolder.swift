@@ -179,7 +179,7 @@ struct OutputFolder {
 
     /// `renameat2(RENAME_EXCHANGE)`: swaps two folders in one step. Looked up at run time because
     /// the Glibc module does not export it; false when unavailable or unsupported.
-    private static func exchange(_ a: URL, _ b: URL) -> Bool {
+    static func exchange(_ a: URL, _ b: URL) -> Bool {
         guard let renameat2 = CSymbol.lookup("renameat2", as: RenameAt2.self) else { return false }
         let AT_FDCWD: Int32 = -100
         let RENAME_EXCHANGE: UInt32 = 1 << 1

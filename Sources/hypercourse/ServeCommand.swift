@@ -32,14 +32,13 @@ struct ServeCommand: AsyncParsableCommand {
         let provider = BuildCommand.exerciseProvider(content: site.content)
         let first = await BuildCommand.build(options, exercises: provider, quiet: true)
 
-        let server: DevServer
+        let server = DevServer(root: options.outputDirectory, port: port)
         do {
-            server = try DevServer(root: options.outputDirectory, port: port)
+            try await server.start()
         } catch let error as SiteError {
             printError(error.description)
             throw ExitCode(1)
         }
-        server.start()
         if case .failure(let failure) = first { server.showFailure(failure.description) }
         print("Serving \(options.outputDirectory.path) on http://127.0.0.1:\(server.port)/ (rebuilds on change; Ctrl-C stops)")
         fflush(nil)
