@@ -131,6 +131,8 @@ task_browser_check() {
     if compgen -G "content/*/*.md" >/dev/null; then "$tool" build; fi
     say "browser check"
     HYPERCOURSE_TOOL="$tool" HC_AXE_JS="$axe" python3 Tests/browser/check_site.py public
+    say "live reload: hypercourse serve in Chromium"
+    HYPERCOURSE_TOOL="$tool" python3 Tests/browser/check_live_reload.py
 }
 
 task_bench_site() {
