@@ -97,20 +97,24 @@ public struct VMMRunner: Sendable {
         let elapsed = ContinuousClock.now - started
         let lines = String(decoding: Self.readAll(report.read), as: UTF8.self).split(separator: "\n").map(String.init)
         let warnings = lines.filter { $0.hasPrefix("warning: ") }
-        let end: RecordedEnd
-        if collected.overLimit {
-            end = .outputLimit
-        } else if collected.timedOut || status.timedOut {
-            end = .timeout
-        } else if let last = lines.last, let parsed = RecordedEnd(text: last), parsed.kind == .exited || parsed.kind == .signal {
-            end = parsed
-        } else if status.code == VMMSupport.cannotConfineStatus {
+        let end = try Self.end(overLimit: collected.overLimit, timedOut: collected.timedOut || status.timedOut,
+                               status: status.code, report: lines)
+        return Outcome(end: end, output: collected.bytes, warnings: warnings, elapsed: elapsed)
+    }
+
+    /// How the program ended: a limit the runner enforced, or the launcher's last report line; a launcher
+    /// that could not confine the program, or said nothing, is a failure of the build, not a result.
+    private static func end(overLimit: Bool, timedOut: Bool, status: Int32, report lines: [String]) throws(Failure) -> RecordedEnd {
+        if overLimit { return .outputLimit }
+        if timedOut { return .timeout }
+        if let last = lines.last, let parsed = RecordedEnd(text: last), parsed.kind == .exited || parsed.kind == .signal {
+            return parsed
+        }
+        if status == VMMSupport.cannotConfineStatus {
             let reason = lines.filter { !$0.hasPrefix("warning: ") }.joined(separator: "; ")
             throw Failure("cannot confine the vmm: \(reason.isEmpty ? "unknown reason" : reason)")
-        } else {
-            throw Failure("the vmm launcher ended without saying how the program ended (status \(status.code))")
         }
-        return Outcome(end: end, output: collected.bytes, warnings: warnings, elapsed: elapsed)
+        throw Failure("the vmm launcher ended without saying how the program ended (status \(status))")
     }
 
     /// The Landlock ruleset for a run, or nil when the kernel has none and confinement is optional.
