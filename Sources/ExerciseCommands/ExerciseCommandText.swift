@@ -23,13 +23,17 @@ extension PromoteSelection {
 
 extension ExerciseReport {
     /// Lines after the site summary: KVM missing, warnings, notes, records written.
-    public var consoleLines: [String] {
+    public var consoleLines: [String] { consoleLines(written: true) }
+
+    /// The same; without `written` (a build that failed, which writes no record) the notes about
+    /// records are left out, since none of it happened.
+    public func consoleLines(written: Bool) -> [String] {
         var lines: [String] = []
         if let reason = kvmUnavailable, recorded > 0 {
             lines.append("exercises: KVM is unavailable (\(reason)); showing \(recorded) verified record\(plural(recorded))")
         }
         lines += warnings
-        lines += notes
+        if written { lines += notes }
         if !recordFilesWritten.isEmpty {
             lines.append("records written: " + recordFilesWritten.map { DisplayPath.of($0) }.joined(separator: ", "))
         }

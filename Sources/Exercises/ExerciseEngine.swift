@@ -12,7 +12,7 @@ public struct ExerciseEngine: Sendable {
     ///
     /// The steps: parse the options, select what to run, load the records, open KVM (without it,
     /// show the records or refuse), skip what the cache vouches for, build and run the rest twice,
-    /// compare with the records, write the records that changed.
+    /// compare with the records, prepare the records that changed (`promote` writes them).
     public func process(_ inputs: [ExerciseBlock], pass: ExercisePass) -> ExerciseReport {
         let profile = PhaseTimer(label: "profile exercises")
         defer { profile.report(summing: GuestLanguage.allCases.map(\.buildTool) + ["vm", "verify"], slowestTitle: "slowest guests (one run)") }
@@ -37,7 +37,9 @@ public struct ExerciseEngine: Sendable {
             }
             let builder = makeBuilder()
             defer { builder.finish() }
-            state.showRecords(tools: ToolIdentities(builder: builder))
+            let tools = ToolIdentities(builder: builder)
+            let keys = currentRecordKeys(state.recordedSlots, builder: builder, tools: tools, cache: ResultCache(directory: settings.cacheDirectory))
+            state.showRecords(tools: tools, keys: keys)
             return state.finish()
         }
         let builder = makeBuilder()
@@ -52,10 +54,14 @@ public struct ExerciseEngine: Sendable {
         let runs = buildAndRun(toRun, specs: state.specs, builder: builder, system: kvm, tools: tools, profile: profile)
         profile.mark("run")
         state.compare(toRun, runs: runs, host: kvm.host, cache: cache)
-        state.writeRecords()
+        state.prepareRecords()
         state.pointOutOrphans()
+        var report = state.finish()
+        // `promote` is about records only, so it writes them now; a build writes them with its
+        // site, and only when everything succeeded.
+        if case .promote = pass { report.writeRecords() }
         profile.mark("write")
-        return state.finish()
+        return report
     }
 
     private enum KVMAccess {

@@ -2,27 +2,54 @@ import Common
 import Foundation
 import Hypervisor
 
-/// The key of an exercise's result: SHA-256 over everything that can change it, and nothing else.
-/// Prose around the block never enters it; neither does `expect`, which checks a result but does
-/// not shape it.
+/// Two keys per exercise. The record's key (`record`) follows what shapes the result: the guest image
+/// the tools built, the options that shape a run and the machine, so an edit that builds the same
+/// image (a comment, a new toolchain with the same output) keeps it and the record does not churn.
+/// The inputs' key (`inputs`) covers everything the build reads (source, includes, tools, options);
+/// it is kept only in this machine's cache, which maps it to the record key, so a warm build knows
+/// the record key without building. Prose around the block never enters either; neither does
+/// `expect`, which checks a result but does not shape it.
 enum ExerciseKey {
     /// Bump when the way guests are built or results are recorded changes.
     static let recipe = "hypercourse-exercise-key 2"
 
-    /// `includes` are content-relative; a missing one hashes as missing, so the key changes and the
-    /// exercise is rebuilt (which then reports the missing file).
-    static func compute(_ spec: ExerciseSpec, tools: String, includes: [String]) -> String {
+    /// The record's key for a guest built as `image`. Trace and step rows show source lines and
+    /// text, which a comment moves without changing the image, so for an exercise with `trace` or
+    /// `steps` the inputs' key is part of it too; and where the image is not all that runs (a
+    /// vmm's host program, `followsInputs`; a kernel with its command line and initrd files), the
+    /// key follows the inputs too.
+    static func record(_ spec: ExerciseSpec, image: [UInt8], inputs: String, followsInputs: Bool = false) -> String {
+        var text = """
+            \(recipe)
+            \(runOptions(spec))
+            image \(SHA256.hash(image))
+
+            """
+        if followsInputs || spec.kernel != nil || spec.trace || spec.steps > 0 { text += "inputs \(inputs)\n" }
+        return SHA256.hash(text)
+    }
+
+    /// The options that shape a run of a given image, and the machine it runs on.
+    private static func runOptions(_ spec: ExerciseSpec) -> String {
+        """
+        mode \(spec.mode.rawValue)
+        memory-mib \(spec.memoryMiB)
+        timeout-ns \(spec.timeoutNanoseconds)
+        output-limit \(spec.outputLimit)
+        exit-limit \(spec.exitLimit)
+        trace \(spec.trace)
+        steps \(spec.steps)
+        machine \(spec.machine.version)
+        """ + spec.machineOptions.keyLines.map { "\n" + $0 }.joined()
+    }
+
+    /// The inputs' key. `includes` are content-relative; a missing one hashes as missing, so the
+    /// key changes and the exercise is rebuilt (which then reports the missing file).
+    static func inputs(_ spec: ExerciseSpec, tools: String, includes: [String]) -> String {
         var text = """
             \(recipe)
             language \(spec.language.rawValue)
-            mode \(spec.mode.rawValue)
-            memory-mib \(spec.memoryMiB)
-            timeout-ns \(spec.timeoutNanoseconds)
-            output-limit \(spec.outputLimit)
-            exit-limit \(spec.exitLimit)
-            trace \(spec.trace)
-            steps \(spec.steps)
-            machine \(spec.machine.version)
+            \(runOptions(spec))
             tools \(tools.replacingOccurrences(of: "\n", with: " | "))
             source \(SHA256.hash(spec.source.built))
 
@@ -33,7 +60,6 @@ enum ExerciseKey {
             text += "guest \(guest.language.rawValue) memory-mib \(guest.memoryMiB) source \(SHA256.hash(guest.source.built))\n"
             for shadow in shadows(guest, includes: includes) { text += "guest-shadow \(shadow)\n" }
         }
-        for line in spec.machineOptions.keyLines { text += line + "\n" }
         if spec.kernel != nil && spec.language == .c { text += "kernel runtime \(KernelRuntime.hash)\n" }
         for include in includes.sorted() {
             let url = spec.input.contentRoot.appendingPathComponent(include)
@@ -81,16 +107,31 @@ enum ExerciseKey {
     }
 }
 
-/// What this machine has verified: for each key, the digest of the result it got. Git-ignored, in
-/// `.hypercourse-cache/results/` beside the content folder by default. Deleting it only costs time.
+/// What this machine has verified: for each record key, the digest of the result it got
+/// (`results/`), and for each inputs' key, the record key its build gave (`keys/`). Git-ignored, in
+/// `.hypercourse-cache/` beside the content folder by default. Deleting it only costs time.
 final class ResultCache: Sendable {
     let directory: URL?
     /// The timings of `measure=N`, beside the results.
     let measurements: MeasurementCache
+    let keysDirectory: URL?
 
     init(directory: URL?) {
         self.directory = directory?.appendingPathComponent("results")
         measurements = MeasurementCache(directory: directory)
+        keysDirectory = directory?.appendingPathComponent("keys")
+    }
+
+    /// The record key a build of these inputs gave on this machine.
+    func recordKey(forInputs inputs: String) -> String? {
+        guard let keysDirectory, let data = FileManager.default.contents(atPath: keysDirectory.appendingPathComponent(inputs).path) else { return nil }
+        let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return key.count == 64 ? key : nil
+    }
+
+    func store(recordKey: String, forInputs inputs: String) {
+        guard let keysDirectory, !recordKey.isEmpty, !inputs.isEmpty else { return }
+        try? AtomicFile.write(Data((recordKey + "\n").utf8), to: keysDirectory.appendingPathComponent(inputs))
     }
 
     func digest(for key: String) -> String? {

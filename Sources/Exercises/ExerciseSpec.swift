@@ -216,9 +216,12 @@ public struct ExerciseSpec: Sendable, Hashable {
         case .failure(.outside), .failure(.symlinkOutside): throw fail("src path '\(src)' leads outside the content folder")
         case .failure(.missing): throw notFound
         }
-        guard let data = FileManager.default.contents(atPath: file.path) else { throw notFound }
-        guard let decoded = String(data: data, encoding: .utf8) else { throw fail("source file '\(src)' is not UTF-8 text") }
-        return (decoded, file)
+        do {
+            return (try TextFile.read(file), file)
+        } catch {
+            if case .invalidUTF8(let line, _, _) = error { throw ExerciseProblem(file: file, line: line, message: error.message(src)) }
+            throw fail(error.message(src))
+        }
     }
 
     /// `expect: crash` or `expect:crash` (YAML's spelling, natural to write) for `expect=crash`: the

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 
@@ -111,5 +112,22 @@ public struct ExerciseReport: Sendable {
     public var kvmUnavailable: String?
     public var ran = 0, cached = 0, recorded = 0, sourceChanged = 0
     public var newRecords = 0, refreshedKeys = 0, promoted = 0
+    /// Record files to write: new exercises, refreshed keys, promoted results. A `build` pass
+    /// leaves them here for the build to write together with its site, only when everything
+    /// succeeded; `promote` writes them at the end of its pass (`writeRecords`).
+    public var pendingRecords: [PendingFile] = []
     public var recordFilesWritten: [URL] = []
+
+    /// Writes the pending records, each atomically; a file that cannot be written is a problem.
+    public mutating func writeRecords() {
+        for file in pendingRecords {
+            do {
+                try AtomicFile.write(file.data, to: file.url)
+                recordFilesWritten.append(file.url)
+            } catch {
+                problems.append(ExerciseProblem(file: file.url, line: nil, message: "cannot write the record: \(error.localizedDescription)"))
+            }
+        }
+        pendingRecords = []
+    }
 }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Timings of an exercise's extra runs (`measure=N`): shown on the page as measured on the build

@@ -128,8 +128,17 @@ struct PassState {
 
     // MARK: without KVM
 
-    /// `build` without KVM: the record is the result, flagged when its key no longer matches.
-    mutating func showRecords(tools: ToolIdentities) {
+    /// The selected exercises that have a record, with the includes it lists.
+    var recordedSlots: [(slot: Int, spec: ExerciseSpec, includes: [String])] {
+        selected.sorted().compactMap { slot in
+            guard let spec = specs[slot], let entry = recordEntry(spec) else { return nil }
+            return (slot, spec, entry.includes)
+        }
+    }
+
+    /// `build` without KVM: the record is the result, flagged when the key the source builds to
+    /// now (`keys`, from `ExerciseEngine.currentRecordKeys`) is not the record's.
+    mutating func showRecords(tools: ToolIdentities, keys: [Int: CurrentRecordKey]) {
         var warnedAbout = Set<GuestLanguage>()
         for slot in selected.sorted() {
             guard let spec = specs[slot] else { continue }
@@ -138,13 +147,19 @@ struct PassState {
                     message: "exercise '\(spec.id)' has no verified record, and it cannot run here: \(report.kvmUnavailable ?? "KVM is unavailable"); run `\(promoteCommand) \(spec.id)` on a machine with KVM"))
                 continue
             }
-            // Without the tools the key cannot be recomputed: say so once, rather than call every
-            // record stale.
-            let key = tools.key(spec, includes: entry.includes)
-            if key == nil, case .failure(let error) = tools.identity(spec.language), warnedAbout.insert(spec.language).inserted {
-                report.warnings.append("warning: cannot tell whether \(spec.language) exercises changed since recorded: \(error.message)")
+            var changed = false
+            switch keys[slot] {
+            case .known(let key)?: changed = key != entry.key
+            case .broken(let problems)?:
+                problemsBySlot[slot, default: []] += problems
+                continue
+            case .unknown?, nil:
+                // Without the tools the key cannot be recomputed: say so once, rather than call
+                // every record stale.
+                if case .failure(let error) = tools.identity(spec.language), warnedAbout.insert(spec.language).inserted {
+                    report.warnings.append("warning: cannot tell whether \(spec.language) exercises changed since recorded: \(error.message)")
+                }
             }
-            let changed = key.map { $0 != entry.key } ?? false
             if !spec.expect.accepts(entry.result.end) {
                 fail(slot, ExerciseEngine.expectationProblem(spec, entry.result, hostDetail: entry.hostDetail, recorded: true))
                 continue
@@ -164,14 +179,14 @@ struct PassState {
 
     // MARK: cache, compare, write
 
-    /// `build` skips what this machine already verified (same key, same result digest); returns the
-    /// slots left to run.
+    /// `build` skips what this machine already verified: the same inputs built to the record's key,
+    /// and that key gave the record's result. Returns the slots left to run.
     mutating func takeFromCache(tools: ToolIdentities, cache: ResultCache) -> [Int] {
         var toRun: [Int] = []
         for slot in selected.sorted() {
             guard let spec = specs[slot] else { continue }
             if case .build = pass, let entry = recordEntry(spec),
-               let key = tools.key(spec, includes: entry.includes), key == entry.key,
+               let inputs = tools.inputsKey(spec, includes: entry.includes), let key = cache.recordKey(forInputs: inputs), key == entry.key,
                cache.digest(for: key) == entry.result.digest, spec.expect.accepts(entry.result.end) {
                 // Timings asked for but never taken on this machine: the exercise runs again for them.
                 let measurement = spec.measure > 0 ? cache.measurements.load(key: key, runs: spec.measure) : nil
@@ -207,6 +222,7 @@ struct PassState {
             newEntry.kvmStats = fresh.kvmStats
             guard let shown = decide(slot, spec, fresh: fresh, newEntry: newEntry) else { continue }
             cache.store(fresh.result.digest, for: fresh.key)
+            cache.store(recordKey: fresh.key, forInputs: fresh.inputsKey)
             report.ran += 1
             report.outcomes[slot] = ExerciseOutcome(spec: spec, entry: shown, status: .ran, measurement: runs.measurement(slot))
             if let measurement = runs.measurement(slot) { cache.measurements.store(measurement, key: fresh.key) }
@@ -292,9 +308,10 @@ struct PassState {
         Dictionary(grouping: specs.compactMap { $0 }, by: { RecordFile.url(forLesson: $0.input.file) })
     }
 
-    /// The record files that changed: exercises in lesson order, entries of exercises no longer in
-    /// the lesson kept (dropped only by `promote` of everything). Damaged files are never written.
-    mutating func writeRecords() {
+    /// The record files that changed, as files to write: exercises in lesson order, entries of
+    /// exercises no longer in the lesson kept (dropped only by `promote` of everything). Damaged
+    /// files are never written. Nothing is written here: see `ExerciseReport.pendingRecords`.
+    mutating func prepareRecords() {
         let lessons = lessonSpecs
         for (url, var file) in records.sorted(by: { $0.key.path < $1.key.path }) where !damaged.contains(url) {
             let changed = updates[url] ?? [:]
@@ -308,13 +325,8 @@ struct PassState {
                 entries += orphans
             }
             file.entries = entries
-            do {
-                let lesson = (lessons[url]?.first?.input.file.lastPathComponent) ?? url.lastPathComponent
-                try file.write(lessonName: lesson)
-                report.recordFilesWritten.append(url)
-            } catch {
-                report.problems.append(ExerciseProblem(file: url, line: nil, message: "cannot write the record: \(error.localizedDescription)"))
-            }
+            let lesson = (lessons[url]?.first?.input.file.lastPathComponent) ?? url.lastPathComponent
+            report.pendingRecords.append(file.pending(lessonName: lesson))
         }
     }
 

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 
@@ -97,7 +98,12 @@ public struct RecordFile: Sendable {
     }
 
     public func write(lessonName: String) throws {
-        try AtomicFile.write(Data(encoded(lessonName: lessonName).utf8), to: url)
+        try AtomicFile.write(pending(lessonName: lessonName).data, to: url)
+    }
+
+    /// The file as it would be written, for a build to write together with its site.
+    public func pending(lessonName: String) -> PendingFile {
+        PendingFile(url: url, data: Data(encoded(lessonName: lessonName).utf8))
     }
 
     private static func encode(_ entry: RecordEntry) -> String {

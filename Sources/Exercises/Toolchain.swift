@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Common
 import Foundation
 
 /// The tools that build guests: nasm from PATH, and the Swift toolchain's own clang, ld.lld,
@@ -110,24 +111,5 @@ final class ToolVersions: @unchecked Sendable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         if let data = try? encoder.encode(known) { try? AtomicFile.write(data, to: file) }
         dirty = false
-    }
-}
-
-/// Files replaced in one step: written beside the target, then renamed over it, so a reader (or a
-/// killed build) never sees half a file.
-enum AtomicFile {
-    static func write(_ data: Data, to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try data.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        }
     }
 }

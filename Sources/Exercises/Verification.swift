@@ -7,7 +7,9 @@ struct Verified: Sendable {
     var hostDetail: String?
     /// Each vCPU's KVM counters from the first run, when read: shown, never compared.
     var kvmStats: [[String: UInt64]]?
+    /// The record key, and the inputs' key this machine's cache maps to it.
     var key: String
+    var inputsKey: String
     var includes: [String]
     var warnings: [String]
     /// Set instead when the runs disagree, the end is not the expected one, or a run failed.
@@ -71,15 +73,22 @@ final class ToolIdentities: @unchecked Sendable {
         return found
     }
 
-    /// The key, or nil when the tools cannot be asked (then no key can match). A vmm's key also
-    /// holds its guest's tools.
-    func key(_ spec: ExerciseSpec, includes: [String]) -> String? {
+    /// The inputs' key, or nil when the tools cannot be asked (then no key can match). A vmm's key
+    /// also holds its guest's tools.
+    func inputsKey(_ spec: ExerciseSpec, includes: [String]) -> String? {
         guard case .success(var tools) = identity(spec.language) else { return nil }
         if let guest = spec.guest?.spec {
             guard case .success(let guestTools) = identity(guest.language) else { return nil }
             tools += "\nguest tools: " + guestTools
         }
-        return ExerciseKey.compute(spec, tools: tools, includes: includes)
+        return ExerciseKey.inputs(spec, tools: tools, includes: includes)
+    }
+
+    /// Both keys of a built guest; empty when the tools cannot be asked. A vmm's program is a host
+    /// executable, not an image, so its record key follows its inputs.
+    func keys(_ spec: ExerciseSpec, built: BuiltGuest) -> (record: String, inputs: String) {
+        guard let inputs = inputsKey(spec, includes: built.includes) else { return ("", "") }
+        return (ExerciseKey.record(spec, image: built.image, inputs: inputs, followsInputs: built.program != nil), inputs)
     }
 }
 
@@ -87,7 +96,7 @@ extension ExerciseEngine {
     /// Checks two runs of one guest: both ran, they agree, and the end is the expected one.
     func verify(_ spec: ExerciseSpec, built: BuiltGuest, runs: [Result<ExerciseRun, RunFailure>], tools: ToolIdentities) -> Verified {
         var verified = Verified(result: RecordedResult(end: .halt, exits: [], output: [], trace: nil, traceTruncated: false, steps: nil),
-                                hostDetail: nil, key: "", includes: built.includes, warnings: built.warnings)
+                                hostDetail: nil, key: "", inputsKey: "", includes: built.includes, warnings: built.warnings)
         var results: [ExerciseRun] = []
         for run in runs {
             switch run {
@@ -112,7 +121,7 @@ extension ExerciseEngine {
             verified.problem = Self.expectationProblem(spec, verified.result, hostDetail: verified.hostDetail, recorded: false)
             return verified
         }
-        verified.key = tools.key(spec, includes: built.includes) ?? ""
+        (verified.key, verified.inputsKey) = tools.keys(spec, built: built)
         return verified
     }
 

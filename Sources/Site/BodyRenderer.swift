@@ -30,12 +30,15 @@ struct RenderedBody: Sendable {
     var files: [(contentPath: String, outputPath: String)]
     var exercises: [PendingExercise]
     var warnings: [SiteWarning]
+    /// Broken links: the page is still rendered (each as if external), so its ids, anchors and
+    /// exercises are checked in the same build, which then fails.
+    var errors: [SiteError]
     /// The exercises' whole sources, written next to the page (filled in with the exercises' results).
     var downloads: [ExerciseDownload] = []
 }
 
-/// A page whose links failed: its errors, and the anchors its good links still need checked, so
-/// one build reports a missing anchor beside a missing file.
+/// A page that could not be rendered at all (an include, a refused tree edit): its errors, and the
+/// anchors its good links still need checked.
 struct BodyFailure: Error {
     var errors: [SiteError]
     var anchorChecks: [LinkResolver.AnchorCheck]
@@ -58,6 +61,8 @@ struct BodyRenderer: Sendable {
         var warnings: [SiteWarning]
         /// Where each line of the parsed text was written.
         var map: SourceMap
+        /// Broken links, each at its line (their targets are `.external`).
+        var errors: [SiteError]
     }
 
     func render(_ job: BodyJob, index: Int) throws -> RenderedBody {
@@ -78,10 +83,11 @@ struct BodyRenderer: Sendable {
         }
         return RenderedBody(
             html: html, printHTML: printHTML, headings: doc.headings, sections: doc.sections, ids: ids,
-            anchorChecks: analysis.checks, files: analysis.files, exercises: analysis.exercises, warnings: analysis.warnings)
+            anchorChecks: analysis.checks, files: analysis.files, exercises: analysis.exercises, warnings: analysis.warnings,
+            errors: analysis.errors)
     }
 
-    /// Throws `BodyFailure` when links are broken.
+    /// Throws `BodyFailure` when the text cannot be read or parsed; broken links are in `errors`.
     func analyze(_ job: BodyJob, index: Int) throws -> Analysis {
         let (text, map) = try includes.expand(job.source)
         var exercises: [PendingExercise] = []
@@ -132,8 +138,8 @@ struct BodyRenderer: Sendable {
             }
         }
         warnings += Self.rawHTMLWarnings(doc, map: map)
-        guard errors.isEmpty else { throw BodyFailure(errors: errors, anchorChecks: checks) }
-        return Analysis(doc: doc, targets: targets, checks: checks, files: files, exercises: exercises, warnings: warnings, map: map)
+        return Analysis(doc: doc, targets: targets, checks: checks, files: files, exercises: exercises, warnings: warnings, map: map,
+                        errors: errors)
     }
 
     /// Images in the author's raw HTML that a screen reader cannot name.

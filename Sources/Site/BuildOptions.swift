@@ -49,6 +49,8 @@ public struct BuildSummary: Sendable, CustomStringConvertible {
     public var warnings: [SiteWarning]
     public var seconds: Double
     public var outputDirectory: URL
+    /// Files the build wrote into the content folder (exercise records), with the site.
+    public var contentFilesWritten: [URL] = []
 
     public var description: String {
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

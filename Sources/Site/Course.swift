@@ -7,6 +7,9 @@ public struct Course: Sendable {
     public var chapters: [Chapter]
     /// Draft lessons this build leaves out (links to them are errors that say so).
     public var draftsLeftOut: [URL] = []
+    /// Lessons that did not load (unreadable, bad front matter, a bad slug): errors of this build,
+    /// reported once; links to them are not reported again as broken.
+    public var failedToLoad: [URL] = []
     /// `content/_index.md`: an introduction shown on the home page between the title and the
     /// outline, when the course has one with a non-empty body; `homeTitle` is its optional heading.
     public var homeIntro: MarkdownSource?

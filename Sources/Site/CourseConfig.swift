@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Yams
 
@@ -123,19 +124,17 @@ public struct CourseConfig: Sendable, Hashable {
 }
 
 enum SourceFile {
-    /// Reads a UTF-8 text file, with a clear error for anything unreadable.
-    static func read(_ url: URL) throws -> String {
-        let data: Data
+    /// Reads a UTF-8 text file, with a clear error for anything else: a folder, a FIFO (never
+    /// waited on) or an unreadable file is an error at `place` (the line that named the file) or
+    /// else at the file; invalid UTF-8 is an error at the line of its first bad byte.
+    static func read(_ url: URL, namedAt place: (file: URL, line: Int)? = nil, as name: String? = nil) throws -> String {
         do {
-            data = try Data(contentsOf: url)
+            return try TextFile.read(url)
         } catch {
-            let reason = (error as NSError).localizedFailureReason ?? "cannot read it"
-            let detail = access(url.path, R_OK) != 0 ? String(cString: strerror(errno)) : reason
-            throw SiteError(file: url, "unreadable file: \(detail)")
+            let shown = name ?? url.lastPathComponent
+            if case .invalidUTF8(let line, _, _) = error { throw SiteError(file: url, line: line, error.message(shown)) }
+            guard let place else { throw SiteError(file: url, error.message(shown)) }
+            throw SiteError(file: place.file, line: place.line, error.message(shown))
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw SiteError(file: url, "unreadable file: not valid UTF-8 text")
-        }
-        return text
     }
 }

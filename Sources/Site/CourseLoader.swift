@@ -9,7 +9,9 @@ struct CourseLoader {
     static let reservedChapterSlugs: Set<String> = ["assets", "index.html", "print.html", "404.html", "search-index.js"]
 
     /// Loads every chapter and lesson; the content folder itself was checked by `SiteBuilder.loadCourse`.
-    func load(config: CourseConfig, warnings: inout [SiteWarning]) throws -> Course {
+    /// A lesson that does not load is an error in `errors` and is left out, so the rest of the
+    /// course is still checked in the same build; anything wrong with a chapter throws.
+    func load(config: CourseConfig, warnings: inout [SiteWarning], errors: inout [SiteError]) throws -> Course {
         let folders = try chapterFolders(config: config)
         for stray in (try? markdownFiles(in: contentRoot)) ?? [] where !stray.lastPathComponent.hasPrefix("_") {
             warnings.append(SiteWarning(file: stray, "Markdown outside a chapter folder is not a page; move it into a chapter"))
@@ -17,7 +19,8 @@ struct CourseLoader {
         guard !folders.isEmpty else {
             throw SiteError(file: contentRoot, "no chapters: a chapter is a folder of lesson .md files inside the content folder")
         }
-        let (chapterFiles, byURL) = try parseMarkdown(in: folders)
+        let (chapterFiles, byURL, failedToParse) = try parseMarkdown(in: folders, errors: &errors)
+        var failed = failedToParse
         var chapters: [Chapter] = []
         var draftsLeftOut: [URL] = []
         var chapterSlugs: [String: URL] = [:]
@@ -27,22 +30,22 @@ struct CourseLoader {
             }
             let intro = chapterFiles[index].intro.flatMap { byURL[$0] }
             var chapter = try self.chapter(folder, intro: intro, taken: &chapterSlugs, warnings: &warnings)
-            chapter.lessons = try lessons(chapterFiles[index].lessons, of: chapter, parsed: byURL,
-                                          draftsLeftOut: &draftsLeftOut, warnings: &warnings)
+            chapter.lessons = lessons(chapterFiles[index].lessons, of: chapter, parsed: byURL, draftsLeftOut: &draftsLeftOut,
+                                      warnings: &warnings, errors: &errors, failed: &failed)
             chapters.append(chapter)
         }
         if config.chapters == nil {
             chapters.sort { Self.precedes(($0.weight, $0.folder.lastPathComponent), ($1.weight, $1.folder.lastPathComponent)) }
         }
-        var course = Course(config: config, contentRoot: contentRoot, chapters: chapters, draftsLeftOut: draftsLeftOut)
+        var course = Course(config: config, contentRoot: contentRoot, chapters: chapters, draftsLeftOut: draftsLeftOut, failedToLoad: failed)
         try loadHomeIntro(into: &course, warnings: &warnings)
         return course
     }
 
     /// Every chapter's intro and lessons, read and their front matter parsed in parallel (order is
-    /// fixed later); every file that fails is reported at once.
-    private func parseMarkdown(in folders: [Folder]) throws
-        -> (chapterFiles: [(intro: URL?, lessons: [URL])], parsed: [URL: ParsedMarkdownFile]) {
+    /// fixed later); every file that fails is an error in `errors` and among the failed files.
+    private func parseMarkdown(in folders: [Folder], errors: inout [SiteError]) throws
+        -> (chapterFiles: [(intro: URL?, lessons: [URL])], parsed: [URL: ParsedMarkdownFile], failed: [URL]) {
         var jobFiles: [URL] = []
         var chapterFiles: [(intro: URL?, lessons: [URL])] = []
         for folder in folders {
@@ -54,11 +57,17 @@ struct CourseLoader {
         }
         let toParse = jobFiles
         let parsed = parallelMap(toParse.count) { i in try ParsedMarkdownFile(toParse[i]) }
-        let (files, errors) = try collectFailures(parsed)
-        guard errors.isEmpty else { throw BuildFailure(errors) }
         var byURL: [URL: ParsedMarkdownFile] = [:]
-        for file in files { byURL[file.file] = file }
-        return (chapterFiles, byURL)
+        var failed: [URL] = []
+        for (file, result) in zip(jobFiles, parsed) {
+            switch result {
+            case .success(let parsed): byURL[file] = parsed
+            case .failure(let error):
+                errors += try siteErrors(error)
+                failed.append(file)
+            }
+        }
+        return (chapterFiles, byURL, failed)
     }
 
     /// A chapter without its lessons: title, weight and slug from its `_index.md`, the folder name
@@ -95,17 +104,23 @@ struct CourseLoader {
     }
 
     /// A chapter's lessons in order (weight, then file name); drafts are left out unless asked for.
-    private func lessons(_ urls: [URL], of chapter: Chapter, parsed byURL: [URL: ParsedMarkdownFile],
-                         draftsLeftOut: inout [URL], warnings: inout [SiteWarning]) throws -> [Lesson] {
+    /// A lesson that does not load is an error in `errors`, is among the `failed` and is left out.
+    private func lessons(_ urls: [URL], of chapter: Chapter, parsed byURL: [URL: ParsedMarkdownFile], draftsLeftOut: inout [URL],
+                         warnings: inout [SiteWarning], errors: inout [SiteError], failed: inout [URL]) -> [Lesson] {
         var lessons: [Lesson] = []
         var lessonSlugs: [String: URL] = [:]
         for url in urls {
             guard let file = byURL[url] else { continue }
             warnings.append(contentsOf: file.warnings)
+            func leaveOut(_ error: SiteError) {
+                errors.append(error)
+                failed.append(url)
+            }
             guard let title = file.title else {
-                throw SiteError(file: url, line: 1, file.hasFrontMatter
+                leaveOut(SiteError(file: url, line: 1, file.hasFrontMatter
                     ? "front matter has no 'title' (required for every lesson)"
-                    : "lesson has no front matter; start the file with\n---\ntitle: Your title\n---")
+                    : "lesson has no front matter; start the file with\n---\ntitle: Your title\n---"))
+                continue
             }
             if file.draft, !includeDrafts {
                 draftsLeftOut.append(url)
@@ -115,13 +130,16 @@ struct CourseLoader {
             let slug = file.slug ?? Slug.make(Slug.stripOrderPrefix(stem))
             let slugLine = file.slug == nil ? 1 : file.slugLine
             if slug.isEmpty || !Slug.isValid(slug) {
-                throw SiteError(file: url, line: slugLine, "lesson slug '\(slug)' must use only a-z, 0-9, '-', '_' and '.'")
+                leaveOut(SiteError(file: url, line: slugLine, "lesson slug '\(slug)' must use only a-z, 0-9, '-', '_' and '.'"))
+                continue
             }
             if slug == "index" {
-                throw SiteError(file: url, line: slugLine, "lesson slug 'index' is reserved for the chapter page")
+                leaveOut(SiteError(file: url, line: slugLine, "lesson slug 'index' is reserved for the chapter page"))
+                continue
             }
             if let other = lessonSlugs[slug] {
-                throw SiteError(file: url, line: slugLine, "duplicate lesson slug '\(slug)' in chapter '\(chapter.slug)': \(DisplayPath.of(other)) has it too")
+                leaveOut(SiteError(file: url, line: slugLine, "duplicate lesson slug '\(slug)' in chapter '\(chapter.slug)': \(DisplayPath.of(other)) has it too"))
+                continue
             }
             lessonSlugs[slug] = url
             lessons.append(Lesson(

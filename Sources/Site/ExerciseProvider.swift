@@ -251,11 +251,27 @@ public struct Provenance: Sendable, Hashable {
     }
 }
 
+/// What a provider gives back for one build.
+public struct ExerciseResults: Sendable {
+    /// One per block, in the blocks' order.
+    public var views: [ExerciseView]
+    /// Files the provider wants in the content folder (the records of new or changed results).
+    /// The build writes them only when it succeeds, together with the site, so a failed build
+    /// leaves the content folder as it was.
+    public var contentFiles: [PendingFile]
+
+    public init(views: [ExerciseView], contentFiles: [PendingFile] = []) {
+        self.views = views
+        self.contentFiles = contentFiles
+    }
+}
+
 /// Builds and runs every exercise of a course. Site calls it once per build, with all blocks in
 /// course order, and expects one view per block in the same order. Problems come back as a
-/// `BuildFailure` of `SiteError`s, each at the lesson line it is about.
+/// `BuildFailure` of `SiteError`s, each at the lesson line it is about. It writes nothing into the
+/// content folder itself: see `ExerciseResults.contentFiles`.
 public protocol ExerciseProvider: Sendable {
-    func views(for blocks: [ExerciseBlock]) async throws -> [ExerciseView]
+    func results(for blocks: [ExerciseBlock]) async throws -> ExerciseResults
 }
 
 /// An exercise's whole source as built, hidden lines included: the page offers it to copy, and writes

@@ -149,7 +149,7 @@ struct IncludeExpander {
             throw SiteError(file: file, line: line, "include cycle: '\(path)' includes itself")
         }
         guard depth < 8 else { throw SiteError(file: file, line: line, "includes nested more than 8 deep") }
-        let text = try SourceFile.read(target)
+        let text = try SourceFile.read(target, namedAt: (file, line), as: path)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         var first = 1

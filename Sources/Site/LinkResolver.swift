@@ -34,17 +34,21 @@ struct LinkResolver: Sendable {
     let pages: [String: Page]
     /// Content-relative paths of draft lessons left out of this build.
     let drafts: Set<String>
+    /// Content-relative paths of lessons that did not load: already errors, so links to them are
+    /// not reported again (and not checked).
+    let failedToLoad: Set<String>
     /// First path component (chapter folder) → chapter slug, for copying files beside lessons.
     let chapterSlugs: [String: String]
     private let byPath: [String: Page]
     /// Made once: it resolves the root's symlinks.
     private let folder: ContentFolder
 
-    init(contentRoot: URL, pages: [String: Page], drafts: Set<String>, chapterSlugs: [String: String]) {
+    init(contentRoot: URL, pages: [String: Page], drafts: Set<String>, failedToLoad: Set<String> = [], chapterSlugs: [String: String]) {
         self.contentRoot = contentRoot
         self.folder = ContentFolder(contentRoot)
         self.pages = pages
         self.drafts = drafts
+        self.failedToLoad = failedToLoad
         self.chapterSlugs = chapterSlugs
         var byPath: [String: Page] = [:]
         for page in pages.values { byPath[page.path] = page }
@@ -78,6 +82,7 @@ struct LinkResolver: Sendable {
             return .page(path: page.path, fragment: fragment.flatMap { $0.isEmpty ? nil : $0 })
         }
         if normalized.hasSuffix(".md") {
+            if failedToLoad.contains(normalized) { return .external }
             if drafts.contains(normalized) {
                 throw SiteError(file: file, line: line, "link '\(destination)' points at a draft lesson, which this build leaves out (build with --drafts, or remove the link)")
             }
@@ -93,6 +98,11 @@ struct LinkResolver: Sendable {
         }
         if isDir.boolValue {
             throw SiteError(file: file, line: line, "link '\(destination)' points at a folder that is not a chapter")
+        }
+        // Copied into the site: a FIFO or a device would hang or never end the copy.
+        var info = stat()
+        if stat(target.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw SiteError(file: file, line: line, "link '\(destination)' points at something that is not a regular file (a FIFO, a device or a socket)")
         }
         // The file is copied into the site: it must really be inside the content folder.
         guard folder.contains(target) else {

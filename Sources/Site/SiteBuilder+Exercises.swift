@@ -10,24 +10,34 @@ struct ExerciseTally: Sendable {
     var cached = 0
     var sourceChanged = 0
     var warnings: [SiteWarning] = []
+    /// What the provider wants written into the content folder when the build succeeds.
+    var contentFiles: [PendingFile] = []
 }
 
 extension SiteBuilder {
     /// Stage 4: every exercise block of the course to the provider in one call, in course order,
     /// and each result's HTML (and shown source, in the search text) put in place of its
     /// placeholder, with its whole source to download beside the page. Without a provider, each
-    /// block shows a placeholder card.
+    /// block shows a placeholder card. The provider's errors join the pages' (it runs even when
+    /// earlier stages failed, so one build reports them all).
     func resolveExercises(in pages: inout RenderedPages, theme: Theme) async throws -> ExerciseTally {
         let pending = pages.rendered.compactMap { $0 }.flatMap(\.exercises)
         var tally = ExerciseTally(total: pending.count)
         guard !pending.isEmpty else { return tally }
         var views: [String: ExerciseView] = [:]
         if let exercises {
-            let results = try await exercises.views(for: pending.map(\.block))
-            guard results.count == pending.count else {
-                throw SiteError("the exercise runner returned \(results.count) results for \(pending.count) exercises")
+            let results: ExerciseResults
+            do {
+                results = try await exercises.results(for: pending.map(\.block))
+            } catch {
+                pages.errors += try siteErrors(error)
+                return tally
             }
-            for (item, view) in zip(pending, results) {
+            tally.contentFiles = results.contentFiles
+            guard results.views.count == pending.count else {
+                throw SiteError("the exercise runner returned \(results.views.count) results for \(pending.count) exercises")
+            }
+            for (item, view) in zip(pending, results.views) {
                 views[item.token] = view
                 tally.count(view, block: item.block)
             }

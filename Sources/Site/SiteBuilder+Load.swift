@@ -8,6 +8,8 @@ struct LoadedCourse: Sendable {
     var config: CourseConfig
     var course: Course
     var warnings: [SiteWarning]
+    /// Lessons that did not load (see `Course.failedToLoad`): the first errors of the build.
+    var errors: [SiteError]
 }
 
 extension SiteBuilder {
@@ -19,9 +21,10 @@ extension SiteBuilder {
             throw SiteError(file: root, "content folder not found (pass --content DIR)")
         }
         var warnings: [SiteWarning] = []
+        var errors: [SiteError] = []
         let config = try CourseConfig.load(contentRoot: root, warnings: &warnings)
-        let course = try CourseLoader(contentRoot: root, includeDrafts: options.includeDrafts).load(config: config, warnings: &warnings)
-        return LoadedCourse(root: root, config: config, course: course, warnings: warnings)
+        let course = try CourseLoader(contentRoot: root, includeDrafts: options.includeDrafts).load(config: config, warnings: &warnings, errors: &errors)
+        return LoadedCourse(root: root, config: config, course: course, warnings: warnings, errors: errors)
     }
 
     /// The theme a build renders with: its layers (see `themeLayers`), refused as a whole when the

@@ -8,10 +8,10 @@ struct RenderedPages: Sendable {
     /// Bodies in job order; nil where rendering failed.
     var rendered: [RenderedBody?]
     var jobs: [BodyJob]
-    /// Errors of the bodies that failed (broken links, includes, ...), in job order.
+    /// Every error found so far: the bodies' (broken links, includes, ...) in job order, then the
+    /// later stages'.
     var errors: [SiteError]
-    /// Anchors the good links of failed pages still need checked, so one build reports a missing
-    /// anchor beside a missing file.
+    /// Anchors the good links of pages that could not be rendered still need checked.
     var partialChecks: [LinkResolver.AnchorCheck]
 
     /// The rendered bodies by page path.
@@ -45,10 +45,12 @@ extension SiteBuilder {
             events(.progress(done: count, total: jobs.count, name: String(jobs[index].contentPath.dropLast(3))))
             return body
         }
-        var pages = RenderedPages(rendered: [], jobs: jobs, errors: [], partialChecks: [])
+        var pages = RenderedPages(rendered: [], jobs: jobs, errors: loaded.errors, partialChecks: [])
         for result in results {
             switch result {
-            case .success(let body): pages.rendered.append(body)
+            case .success(let body):
+                pages.rendered.append(body)
+                pages.errors += body.errors
             case .failure(let error):
                 pages.rendered.append(nil)
                 pages.errors += try siteErrors(error)
@@ -58,10 +60,10 @@ extension SiteBuilder {
         return pages
     }
 
-    /// Stage 3: every `#fragment` a link names must be an id on its page (pages that failed to
-    /// render are skipped). Throws the render errors and the broken anchors together.
-    func checkAnchors(_ pages: RenderedPages) throws {
-        var errors = pages.errors
+    /// Stage 3: every `#fragment` a link names must be an id on its page (pages that could not be
+    /// rendered are skipped). Returns the broken anchors, to join the other stages' errors.
+    func anchorErrors(_ pages: RenderedPages) -> [SiteError] {
+        var errors: [SiteError] = []
         let bodies = pages.bodies
         let failedPages = Set(zip(pages.jobs, pages.rendered).compactMap { job, body in body == nil ? job.page.path : nil })
         for check in pages.rendered.compactMap({ $0 }).flatMap(\.anchorChecks) + pages.partialChecks {
@@ -70,17 +72,18 @@ extension SiteBuilder {
             errors.append(SiteError(file: check.file, line: check.line,
                                     "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))
         }
-        guard errors.isEmpty else { throw BuildFailure(errors) }
+        return errors
     }
 
     /// Stages 1–2 as `check` and `promote` need them: each body parsed and its links resolved, no
     /// HTML rendered, and the exercise blocks collected in course order.
     func findExercises(in loaded: LoadedCourse) throws -> [ExerciseBlock] {
         let (jobs, renderer) = bodyRenderer(loaded, markdown: MarkdownOptions())
-        let results = parallelMap(jobs.count) { index in try renderer.analyze(jobs[index], index: index).exercises.map(\.block) }
+        let results = parallelMap(jobs.count) { index in try renderer.analyze(jobs[index], index: index) }
         let (found, errors) = try collectFailures(results)
-        guard errors.isEmpty else { throw BuildFailure(errors) }
-        return found.flatMap { $0 }
+        let all = loaded.errors + errors + found.flatMap(\.errors)
+        guard all.isEmpty else { throw BuildFailure(all) }
+        return found.flatMap { $0.exercises.map(\.block) }
     }
 
     /// One render job per lesson and chapter introduction, and a renderer whose link resolver knows
@@ -121,6 +124,7 @@ extension SiteBuilder {
             }
         }
         let drafts = Set(course.draftsLeftOut.map { contentPath($0, root: contentRoot) })
-        return (jobs, LinkResolver(contentRoot: contentRoot, pages: pages, drafts: drafts, chapterSlugs: chapterSlugs))
+        let failed = Set(course.failedToLoad.map { contentPath($0, root: contentRoot) })
+        return (jobs, LinkResolver(contentRoot: contentRoot, pages: pages, drafts: drafts, failedToLoad: failed, chapterSlugs: chapterSlugs))
     }
 }

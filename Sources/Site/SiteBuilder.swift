@@ -11,6 +11,9 @@ public struct SiteBuilder: Sendable {
     let events: @Sendable (BuildEvent) -> Void
     /// Deletes the replaced site after the swap; tests put a failing one here.
     var replacedSiteRemover: (@Sendable (URL) throws -> Void)?
+    /// Runs between writing the content files and swapping the site in; tests make it fail to see
+    /// the content files put back.
+    var beforeSwap: (@Sendable () throws -> Void)?
 
     public init(options: BuildOptions, exercises: (any ExerciseProvider)? = nil, events: @escaping @Sendable (BuildEvent) -> Void = { _ in }) {
         self.options = options
@@ -49,13 +52,16 @@ public struct SiteBuilder: Sendable {
         phases.mark("load")
         var pages = try renderBodies(loaded, theme: theme)
         phases.mark("markdown")
-        try checkAnchors(pages)
+        pages.errors += anchorErrors(pages)
         phases.mark("links")
+        // Exercises run even when pages have errors, so their problems are reported in the same run.
         let tally = try await resolveExercises(in: &pages, theme: theme)
+        guard pages.errors.isEmpty else { throw BuildFailure(pages.errors) }
         var warnings = loaded.warnings + pages.warnings + tally.warnings
         for warning in warnings { events(.warning(warning)) }
         phases.mark("exercises")
-        let (pageCount, swapWarning) = try write(pages, course: loaded, theme: theme, into: &output, phases: phases)
+        let (pageCount, swapWarning) = try write(pages, course: loaded, theme: theme, contentFiles: tally.contentFiles,
+                                                 into: &output, phases: phases)
         if let swapWarning {
             // The new site is in place; the old one is left behind. Said once, with the others.
             warnings.append(swapWarning)
@@ -65,7 +71,7 @@ public struct SiteBuilder: Sendable {
             pages: pageCount, chapters: loaded.course.chapters.count, lessons: loaded.course.lessonCount,
             exercises: tally.total, exercisesRun: tally.run, exercisesRecorded: tally.recorded, exercisesCached: tally.cached,
             exercisesSourceChanged: tally.sourceChanged, warnings: warnings, seconds: (clock.now - start).seconds,
-            outputDirectory: output.target)
+            outputDirectory: output.target, contentFilesWritten: tally.contentFiles.map(\.url))
     }
 
     /// The output folder, refused before anything is read when it is one the build must not replace
@@ -78,22 +84,37 @@ public struct SiteBuilder: Sendable {
         return output
     }
 
-    /// Writes every page into a staging folder and swaps it in; on failure the staging folder goes
-    /// and the previous site stays. Returns the page count and a warning when the old site could
-    /// not be deleted after the swap.
-    private func write(_ pages: RenderedPages, course loaded: LoadedCourse, theme: Theme, into output: inout OutputFolder,
-                       phases: PhaseTimer) throws -> (pages: Int, warning: SiteWarning?) {
+    /// Stage 5, one transaction: every page into a staging folder, then the content files (exercise
+    /// records) written, then the staging folder swapped in. On any failure the staging folder
+    /// goes, the content files are put back as they were, and the previous site stays. Returns the
+    /// page count and a warning when the old site could not be deleted after the swap.
+    private func write(_ pages: RenderedPages, course loaded: LoadedCourse, theme: Theme, contentFiles: [PendingFile],
+                       into output: inout OutputFolder, phases: PhaseTimer) throws -> (pages: Int, warning: SiteWarning?) {
         let staging = try output.makeStaging()
+        var written: PendingFileWrite?
         do {
             let writer = SiteWriter(course: loaded.course, theme: theme, bodies: pages.bodies, staging: staging, contentRoot: loaded.root)
             let count = try writer.write()
             phases.mark("pages")
+            written = try Self.writeContentFiles(contentFiles)
+            try beforeSwap?()
+            // `commit` throws only while the previous site is still in place, so undoing the
+            // content files leaves both as they were.
             let warning = try output.commit(staging)
             phases.mark("swap")
             return (count, warning)
         } catch {
+            written?.undo()
             output.discard(staging)
             throw error
+        }
+    }
+
+    private static func writeContentFiles(_ files: [PendingFile]) throws -> PendingFileWrite {
+        do {
+            return try PendingFileWrite.write(files)
+        } catch {
+            throw SiteError(file: error.url, "cannot write this file: \(error.reason); nothing was changed")
         }
     }
 }

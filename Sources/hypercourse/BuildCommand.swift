@@ -80,7 +80,12 @@ struct BuildCommand: AsyncParsableCommand {
         }
         console.finishProgress()
         if case .failure(let failure) = result { failure.errors.forEach { console.error($0.description) } }
-        exercises.lastReport?.consoleLines.forEach(console.error)
+        if var report = exercises.lastReport {
+            // Records are written with the site: all of them when the build succeeded, none otherwise.
+            let summary = try? result.get()
+            report.recordFilesWritten = summary?.contentFilesWritten ?? []
+            report.consoleLines(written: summary != nil).forEach(console.error)
+        }
         switch result {
         case .success(let summary): print(summary)
         case .failure(let failure): console.error(failure.closingLine(output: options.outputDirectory))

@@ -26,14 +26,15 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
     /// Forgets the last report, before a build that may fail before reaching the exercises.
     func reset() { lock.withLock { report = nil } }
 
-    func views(for blocks: [ExerciseBlock]) async throws -> [ExerciseView] {
+    func results(for blocks: [ExerciseBlock]) async throws -> ExerciseResults {
         let report = await engine.process(blocks, pass: pass)
         lock.withLock { self.report = report }
         guard report.problems.isEmpty else { throw BuildFailure(report.problems.map(Self.siteError)) }
-        return try zip(blocks, report.outcomes).map { block, outcome in
+        let views = try zip(blocks, report.outcomes).map { block, outcome in
             guard let outcome else { throw BuildFailure(SiteError(file: block.file, line: block.line, "exercise has no result")) }
             return Self.view(outcome)
         }
+        return ExerciseResults(views: views, contentFiles: report.pendingRecords)
     }
 
     static func siteError(_ problem: ExerciseProblem) -> SiteError {

@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(150))
             _ = watcher.changed()
             let result = await BuildCommand.build(options, exercises: provider, quiet: true)
-            watcher.absorb(provider.lastReport?.recordFilesWritten ?? [])
+            watcher.absorb((try? result.get())?.contentFilesWritten ?? [])
             fflush(nil)
             switch result {
             case .success: server.reload()

@@ -56,8 +56,19 @@ struct EngineTests {
         #expect(record.entry("inc-c")?.includes == ["ch/util.h"])
         #expect(course.process(inputs).cached == 2)
 
-        // Same result, new include text: rerun, key refreshed, result kept.
-        course.write("shared/print.inc", "; prints AL\nprint_char:\n    out dx, al\n    ret\n")
+        // Only comments edited in the included files: each reruns (its inputs changed), builds the
+        // same image, so its key stays and the record is not written.
+        let recordText = course.read("ch/lesson.exercises.json")
+        course.write("shared/print.inc", "; prints AL\nprint_char:\n    out dx, al   ; COM1\n    ret\n")
+        course.write("ch/util.h", "/* the greeting */\n#define GREETING \"one\" // said once\n")
+        let commented = course.process(inputs)
+        #expect(commented.problems.isEmpty && commented.ran == 2 && commented.refreshedKeys == 0, "\(commented.messages)")
+        #expect(commented.pendingRecords.isEmpty && commented.recordFilesWritten.isEmpty)
+        #expect(course.read("ch/lesson.exercises.json") == recordText)
+        #expect(course.process(inputs).cached == 2, "the cache knows the commented inputs' key")
+
+        // Same result, another image (an instruction that never runs): rerun, key refreshed, result kept.
+        course.write("shared/print.inc", "; prints AL\nprint_char:\n    out dx, al\n    ret\n    nop\n")
         let refreshed = course.process(inputs)
         #expect(refreshed.problems.isEmpty && refreshed.ran == 1 && refreshed.cached == 1 && refreshed.refreshedKeys == 1)
         #expect(try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entry("inc")?.key != record.entry("inc")?.key)
@@ -259,8 +270,10 @@ struct EngineTests {
         #expect(course.process(inputs, .promote(nil)).newRecords == 2)
         #expect(course.process(inputs, .check).problems.isEmpty)
 
-        // A stale key (the source changed, the result did not).
-        let edited = [course.block("id=one", Guests.hello(.real, "one") + "; a comment\n"), inputs[1]]
+        // A comment changes no key; another image with the same result is a stale key.
+        let commented = [course.block("id=one", "; a comment\n" + Guests.hello(.real, "one") + "; another\n"), inputs[1]]
+        #expect(course.process(commented, .check).problems.isEmpty)
+        let edited = [course.block("id=one", Guests.hello(.real, "one") + "nop\n"), inputs[1]]
         let stale = course.process(edited, .check)
         #expect(stale.problems.count == 1 && stale.problems[0].message.contains("key is stale"))
         // Promote by id refreshes only that one.

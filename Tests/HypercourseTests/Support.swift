@@ -59,6 +59,16 @@ final class FixtureCourse: @unchecked Sendable {
         write(path, after, sourceLocation: sourceLocation)
     }
 
+    /// Every record file of the course, by path, with its text.
+    func records() -> [String: String] {
+        var found: [String: String] = [:]
+        let walker = FileManager.default.enumerator(atPath: content.path)
+        while let path = walker?.nextObject() as? String {
+            if path.hasSuffix(".exercises.json") { found[path] = read("content/" + path) }
+        }
+        return found
+    }
+
     /// The built page that holds exercise `id`.
     func page(with id: String) -> String {
         let walker = FileManager.default.enumerator(at: output, includingPropertiesForKeys: nil)

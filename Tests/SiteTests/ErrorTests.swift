@@ -113,10 +113,47 @@ import Testing
     @Test func unreadableFiles() async throws {
         let content = course([:])
         try Data([0x2D, 0x2D, 0x2D, 0x0A, 0xFF, 0xFE, 0x0A]).write(to: content.appendingPathComponent("01-ch/02-bad.md"))
-        await single(content, file: "01-ch/02-bad.md", line: nil, "not valid UTF-8")
+        await single(content, file: "01-ch/02-bad.md", line: 2, "not valid UTF-8 text: byte 0xFF at column 1")
         try FileManager.default.removeItem(at: content.appendingPathComponent("01-ch/02-bad.md"))
         try FileManager.default.createSymbolicLink(atPath: content.appendingPathComponent("01-ch/03-gone.md").path, withDestinationPath: "/nonexistent/gone.md")
-        await single(content, file: "01-ch/03-gone.md", line: nil, "unreadable file")
+        await single(content, file: "01-ch/03-gone.md", line: nil, "cannot read '03-gone.md': No such file or directory")
+    }
+
+    /// Invalid UTF-8 anywhere in a lesson: the line (and column) of its first bad byte, also past
+    /// valid multi-byte text, and in an included file.
+    @Test func invalidUTF8IsReportedAtItsLine() async throws {
+        let content = course(["01-ch/03-inc.md": "---\ntitle: I\n---\n\n{{#include part.txt}}\n"])
+        var lesson = Data("---\ntitle: 虚拟化\n---\n\nGood text: é ü 中.\n".utf8)
+        lesson += Data("Then a Latin-1 byte: caf".utf8) + Data([0xE9]) + Data("\n".utf8)
+        try lesson.write(to: content.appendingPathComponent("01-ch/02-bad.md"))
+        try (Data("ok\nstill ok\n".utf8) + Data([0xC3, 0x28]) + Data("\n".utf8)).write(to: content.appendingPathComponent("01-ch/part.txt"))
+        let errors = await buildErrors(content, into: scratch)
+        let places = errors.map { "\($0.file!.split(separator: "/").last!):\($0.line ?? 0)" }
+        #expect(places == ["02-bad.md:6", "part.txt:3"], "\(errors)")
+        #expect(errors.first?.message.contains("byte 0xE9 at column 25") == true, "\(errors)")
+        #expect(errors.last?.message.contains("byte 0xC3 at column 1") == true, "\(errors)")
+    }
+
+    /// `{{#include .}}`, a folder, a FIFO (which must not be waited on) or a device: an error at the
+    /// directive's line. A link to a FIFO too (its copy would never end).
+    @Test(.timeLimit(.minutes(5)))
+    func includesAndLinksOfThingsThatAreNotFiles() async throws {
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n{{#include .}}\n"]), file: "01-ch/02-b.md", line: 5, "'.' is a folder, not a file")
+        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n```\n{{#include ../01-ch}}\n```\n"]), file: "01-ch/02-b.md", line: 5, "is a folder, not a file")
+        let fifo = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\ntext\n{{#include pipe.txt}}\n"])
+        #expect(mkfifo(fifo.appendingPathComponent("01-ch/pipe.txt").path, 0o644) == 0)
+        await single(fifo, file: "01-ch/02-b.md", line: 6, "'pipe.txt' is a FIFO (named pipe), not a file")
+        let device = course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include zero}}\n"])
+        try FileManager.default.createSymbolicLink(atPath: device.appendingPathComponent("01-ch/zero").path, withDestinationPath: "/dev/zero")
+        let errors = await buildErrors(device, into: scratch)
+        #expect(errors.map(\.line) == [4] && errors.first?.message.contains("outside the content folder") == true, "\(errors)")
+        let linked = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n[data](pipe.bin)\n"])
+        #expect(mkfifo(linked.appendingPathComponent("01-ch/pipe.bin").path, 0o644) == 0)
+        await single(linked, file: "01-ch/02-b.md", line: 5, "not a regular file")
+        // A FIFO named like a lesson: an error naming it, not a build that waits forever.
+        let lessonFIFO = course([:])
+        #expect(mkfifo(lessonFIFO.appendingPathComponent("01-ch/03-pipe.md").path, 0o644) == 0)
+        await single(lessonFIFO, file: "01-ch/03-pipe.md", line: nil, "is a FIFO (named pipe), not a file")
     }
 
     @Test func brokenLinks() async {
@@ -165,14 +202,17 @@ import Testing
         #expect(Set(errors.map { "\($0.file!.split(separator: "/").last!):\($0.line!)" }) == ["02-b.md:4", "03-c.md:5"])
     }
 
-    /// A page with a missing file still has its other links' anchors checked in the same build.
+    /// A page with a missing file still has its other links' anchors checked in the same build,
+    /// its own headings included, and links to it from other pages.
     @Test func aMissingAnchorIsReportedBesideAMissingFileOnTheSamePage() async {
         let content = course([
-            "01-ch/02-b.md": "---\ntitle: B\n---\n\n[gone](nope.md)\n\n[a](01-a.md#alhpa)\n\n[self](#nowhere)\n",
+            "01-ch/02-b.md": "---\ntitle: B\n---\n\n[gone](nope.md)\n\n[a](01-a.md#alhpa)\n\n[self](#nowhere)\n\n## Here\n\n[ok](#here)\n",
+            "01-ch/03-c.md": "---\ntitle: C\n---\n[b](02-b.md#here) [b](02-b.md#ther)\n",
         ])
         let errors = await buildErrors(content, into: scratch)
-        #expect(errors.map { "\($0.file!.split(separator: "/").last!):\($0.line!)" } == ["02-b.md:5", "02-b.md:7"], "\(errors)")
-        #expect(errors.last?.message.contains("did you mean '#alpha'?") == true)
+        #expect(errors.map { "\($0.file!.split(separator: "/").last!):\($0.line!)" } == ["02-b.md:5", "02-b.md:7", "02-b.md:9", "03-c.md:4"], "\(errors)")
+        #expect(errors[1].message.contains("did you mean '#alpha'?"))
+        #expect(errors.last?.message.contains("'ther'") == true)
     }
 
     @Test func courseYAMLErrors() async {

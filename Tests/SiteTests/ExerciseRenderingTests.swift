@@ -10,9 +10,9 @@ final class StubProvider: ExerciseProvider, @unchecked Sendable {
     let make: @Sendable (ExerciseBlock) throws -> ExerciseView
     init(_ make: @escaping @Sendable (ExerciseBlock) throws -> ExerciseView) { self.make = make }
     var calls: [[ExerciseBlock]] { lock.withLock { _calls } }
-    func views(for blocks: [ExerciseBlock]) async throws -> [ExerciseView] {
+    func results(for blocks: [ExerciseBlock]) async throws -> ExerciseResults {
         lock.withLock { _calls.append(blocks) }
-        return try blocks.map(make)
+        return ExerciseResults(views: try blocks.map(make))
     }
 }
 
