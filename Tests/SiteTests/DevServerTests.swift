@@ -62,7 +62,9 @@ func withServer<T>(
     @Test func openPagesHearReloadAndFailureEvents() async throws {
         _ = try await build(Repo.fixture, into: scratch)
         try await withServer(root: scratch.url.appendingPathComponent("out")) { server, http in
-            let fd = RawHTTP.connect(to: server.port, timeout: 5)
+            // A long receive timeout: it bounds only a failing run, and the server tests run beside
+            // 300 trickling connections on two cores, where 5 s was once not enough for an event.
+            let fd = RawHTTP.connect(to: server.port, timeout: 30)
             defer { close(fd) }
             RawHTTP.send(fd, "GET /__hypercourse/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             #expect(await RawHTTP.text(from: fd, until: ": connected").lowercased().contains("content-type: text/event-stream"))
