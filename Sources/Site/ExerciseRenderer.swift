@@ -13,15 +13,25 @@ struct ExerciseRenderer {
     /// about this many rows tall (the stylesheet's `.is-long`).
     static let rowsShownInFull = 16
 
-    /// The card as it appears on `page` (the lesson's own page or print.html), with a link to the
-    /// whole source when there is one.
-    func html(for view: ExerciseView, block: ExerciseBlock, download: ExerciseDownload? = nil, on page: String = "") -> String {
+    /// The card as it appears on the lesson's own `page` and on print.html, with a link to the whole
+    /// source when there is one. One context serves both: only that link differs, as it is relative
+    /// to the page that holds it.
+    func html(for view: ExerciseView, block: ExerciseBlock, download: ExerciseDownload?, on page: String) -> (onPage: String, inPrint: String) {
+        var context = context(for: view, block: block)
+        func render(from page: String) -> String {
+            if let download { context["download"] = download.context(from: page) }
+            return theme.render("partials/exercise", context)
+        }
+        return (render(from: page), render(from: "print.html"))
+    }
+
+    /// Everything the template needs about a view but the link to its whole source.
+    private func context(for view: ExerciseView, block: ExerciseBlock) -> [String: Any] {
         var context: [String: Any?] = base(id: view.id, language: view.language, source: view.displaySource)
         context["hasView"] = true
         // Tied to a prediction: the result stays closed (and the end out of the title) until opened.
         context["predict"] = block.option("predict").map { $0 != "false" } ?? false
         context["sourceName"] = view.sourceName
-        context["download"] = download?.context(from: page)
         let display = OutputDisplay.cut(view.output)
         context["output"] = OutputDisplay.visible(display.shown)
         context["outputEmpty"] = view.output.isEmpty
@@ -54,7 +64,7 @@ struct ExerciseRenderer {
         }
         context["recorded"] = !view.provenance.rerunThisBuild
         context["sourceChanged"] = view.provenance.sourceChangedSinceRecorded
-        return theme.render("partials/exercise", compact(context))
+        return compact(context)
     }
 
     /// The trace and step tables, each row linked to its source line.

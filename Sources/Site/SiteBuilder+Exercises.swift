@@ -75,8 +75,7 @@ extension SiteBuilder {
                 continue
             }
             let download = ExerciseDownload(view: view, page: page, strings: renderer.theme.string)
-            onPage[item.token] = renderer.html(for: view, block: item.block, download: download, on: page)
-            inPrint[item.token] = renderer.html(for: view, block: item.block, download: download, on: "print.html")
+            (onPage[item.token], inPrint[item.token]) = renderer.html(for: view, block: item.block, download: download, on: page)
             // Search finds what the page shows: the source without its hidden lines.
             searchText[item.token] = SearchSection.searchText(view.displaySource)
             if let download { downloads.append(download) }
