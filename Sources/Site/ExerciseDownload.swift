@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// An exercise's whole program as the page offers it: written next to the lesson's page as
@@ -32,7 +33,7 @@ struct ExerciseDownload: Sendable, Hashable {
         let folder = page.lastIndex(of: "/").map { String(page[...$0]) } ?? ""
         outputPath = folder + fileName
         includes = program.includes.map { Included(contentPath: $0.contentPath, besideFile: $0.besideProgram, outputPath: folder + $0.besideProgram) }
-        command = (["hypercourse", "run"] + program.runOptions + [fileName]).map(Self.shellWord).joined(separator: " ")
+        command = ShellWord.command(["hypercourse", "run"] + program.runOptions + [fileName])
         let source = program.text.hasSuffix("\n") ? program.text : program.text + "\n"
         hiddenLines = max(0, Self.lineCount(source) - Self.lineCount(view.displaySource))
         var header = [
@@ -58,12 +59,5 @@ struct ExerciseDownload: Sendable, Hashable {
 
     static func lineCount(_ text: String) -> Int {
         text.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + (text.isEmpty || text.hasSuffix("\n") ? 0 : 1)
-    }
-
-    /// A word as a POSIX shell reads it: quoted only when it holds something other than the
-    /// characters of file names and options.
-    static func shellWord(_ word: String) -> String {
-        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_./=:+,".unicodeScalars.contains($0)) }
-        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Common
 import Foundation
 import Site
 
@@ -21,17 +22,13 @@ struct NewCourseOptions: ParsableArguments {
             print("Started a course in \(place):")
             for path in written { print("  \(path)") }
             print("\nNext:")
-            if directory != "." { print("  cd \(Self.shellQuoted(directory))") }
+            if directory != "." { print("  cd \(ShellWord.quoted(directory))") }
             print("  hypercourse build     # runs the exercises on KVM, records their results, writes public/")
             print("  hypercourse serve     # http://127.0.0.1:8000, rebuilt on every save")
         } catch let error as SiteError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
-    }
-
-    static func shellQuoted(_ text: String) -> String {
-        text.allSatisfy { $0.isLetter || $0.isNumber || "-_./".contains($0) } ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 
