@@ -27,10 +27,9 @@ public enum Scaffold {
         if existing.contains(where: { Slug.stripOrderPrefix(String($0.dropLast(3))) == slug }) {
             throw SiteError(file: file, "a lesson with the slug '\(slug)' already exists in \(DisplayPath.of(folder))")
         }
-        let quoted = "\"" + trimmedTitle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         let text = """
             ---
-            title: \(quoted)
+            title: \(YAMLDocument.doubleQuoted(trimmedTitle))
             description: ""
             # objectives:
             #   - What a reader can do after this lesson

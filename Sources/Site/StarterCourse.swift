@@ -22,11 +22,6 @@ enum StarterCourse {
         ]
     }
 
-    /// `title` as a YAML double-quoted scalar.
-    static func yamlQuoted(_ title: String) -> String {
-        "\"" + title.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-
     static func readme(title: String) -> String {
         #"""
 # \#(title)
@@ -55,7 +50,7 @@ Commit the `*.exercises.json` files beside the lessons: they are the verified re
     static func courseYAML(title: String) -> String {
         #"""
 # The course's settings. Every key is optional.
-title: \#(yamlQuoted(title))
+title: \#(YAMLDocument.doubleQuoted(title))
 subtitle: "Guests that really run"
 description: >-
   One paragraph about the course, shown on the home page and in search results.

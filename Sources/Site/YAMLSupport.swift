@@ -18,6 +18,11 @@ struct YAMLDocument {
         }
     }
 
+    /// `text` as a YAML double-quoted scalar, for the files `init` and `new lesson` write.
+    static func doubleQuoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     static func siteError(_ error: YamlError, file: URL, firstLine: Int) -> SiteError {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
