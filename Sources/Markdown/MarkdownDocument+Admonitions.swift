@@ -5,7 +5,7 @@ import Foundation
 /// is wrapped in a titled `div`. `> [!PREDICT]` asks the reader to predict: its last nested block
 /// quote is the answer, hidden behind a `<details>` until opened (no script needed).
 extension MarkdownDocument {
-    private static let admonitionKinds: Set<String> = ["note", "tip", "important", "warning", "caution", "predict"]
+    private static let admonitionKinds = Set(MarkdownOptions.admonitionKinds)
 
     /// `[!NOTE]` alone on the first line of the first paragraph of a block quote.
     private static func admonitionKind(_ text: OpaquePointer) -> String? {

@@ -1,9 +1,12 @@
 /// Settings for parsing and rendering. The label strings come from the site's UI-string file so
 /// nothing English is baked into the renderer.
 public struct MarkdownOptions: Sendable {
+    /// The kinds of alert (`> [!NOTE]` ...) that become admonitions, each needing a title.
+    public static let admonitionKinds = ["note", "tip", "important", "warning", "caution", "predict"]
+
     /// Accessible label of the `#` link after every heading.
     public var anchorLabel: String
-    /// Titles for GitHub alerts, keyed by lowercased kind (`note`, `tip`, `important`, `warning`, `caution`).
+    /// Titles for GitHub alerts, keyed by lowercased kind (one of `admonitionKinds`).
     public var admonitionTitles: [String: String]
     /// The control that opens a prediction's answer.
     public var predictAnswerLabel: String

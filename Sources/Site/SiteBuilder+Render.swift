@@ -30,7 +30,7 @@ extension SiteBuilder {
     func renderBodies(_ loaded: LoadedCourse, theme: Theme) throws -> RenderedPages {
         let markdown = MarkdownOptions(
             anchorLabel: theme.string("heading_anchor"),
-            admonitionTitles: ["note", "tip", "important", "warning", "caution", "predict"].reduce(into: [:]) { $0[$1] = theme.string("admonition_\($1)") },
+            admonitionTitles: MarkdownOptions.admonitionKinds.reduce(into: [:]) { $0[$1] = theme.string("admonition_\($1)") },
             predictAnswerLabel: theme.string("predict_show_answer"),
             footnotesTitle: theme.string("footnotes_title"), footnoteBackLabel: theme.string("footnote_back"))
         let (jobs, renderer) = bodyRenderer(loaded, markdown: markdown)
