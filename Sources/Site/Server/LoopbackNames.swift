@@ -66,11 +66,9 @@ extension Character {
 }
 
 extension Response {
-    /// A short plain-text answer that also ends the connection: used for refusals, after which the
-    /// rest of the request (an oversized body, say) is not read.
-    static func plainText(_ status: HTTPResponse.Status, _ text: String, closing: Bool = false) -> Response {
-        var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"]
-        if closing { headers[.connection] = "close" }
+    /// A short plain-text answer: a refusal (wrong Host, method or path) or the reason for one.
+    static func plainText(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        let headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"]
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
