@@ -49,10 +49,6 @@ struct Theme {
         }
     }
 
-    init(layers: [URL], language: String, warnings: inout [SiteWarning]) throws {
-        try self.init(layers: layers.map { Layer(folder: $0) }, language: language, warnings: &warnings)
-    }
-
     init(layers: [Layer], language: String, warnings: inout [SiteWarning]) throws {
         var files: [String: ThemeFile] = [:]
         for layer in layers {
@@ -88,11 +84,12 @@ struct Theme {
             templateFiles[name] = file
         }
         // swift-mustache renders an unknown partial or string as nothing; a theme typo should fail.
+        let partialUse = Self.regex("\\{\\{>\\s*([^}\\s]+)\\s*\\}\\}"), stringUse = Self.regex("\\{\\{\\{?[#^/]?\\s*t\\.([A-Za-z0-9_]+)")
         for (name, (file, text)) in templateTexts {
-            for (line, partial) in Self.references(in: text, pattern: "\\{\\{>\\s*([^}\\s]+)\\s*\\}\\}") where templateTexts[partial] == nil {
+            for (line, partial) in Self.references(in: text, matching: partialUse) where templateTexts[partial] == nil {
                 throw SiteError(file: file.displayPath, line: line, "unknown template '\(partial)' used as a partial in \(name).mustache")
             }
-            for (line, key) in Self.references(in: text, pattern: "\\{\\{\\{?[#^/]?\\s*t\\.([A-Za-z0-9_]+)") where strings[key] == nil {
+            for (line, key) in Self.references(in: text, matching: stringUse) where strings[key] == nil {
                 throw SiteError(file: file.displayPath, line: line, "unknown UI string 't.\(key)': add it to i18n/en.yml")
             }
         }
@@ -175,9 +172,14 @@ struct Theme {
         return result
     }
 
-    /// (line, capture) for every match of `pattern` in `text`.
-    private static func references(in text: String, pattern: String) -> [(Int, String)] {
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+    /// A pattern written in this file, compiled once per theme rather than once per template.
+    private static func regex(_ pattern: String) -> NSRegularExpression {
+        // The patterns are constants of this file: one that does not compile is a programming error.
+        try! NSRegularExpression(pattern: pattern)
+    }
+
+    /// (line, capture) for every match of `regex` in `text`.
+    private static func references(in text: String, matching regex: NSRegularExpression) -> [(Int, String)] {
         var result: [(Int, String)] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let s = String(line)
