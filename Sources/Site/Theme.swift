@@ -152,8 +152,8 @@ struct Theme {
         guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return [] }
         var result: [String] = []
         for case let path as String in enumerator {
-            let name = (path as NSString).lastPathComponent
-            if name.hasPrefix(".") { continue }
+            // As the EmbedTheme plugin lists the built-in theme: nothing inside a hidden folder either.
+            if path.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDir), !isDir.boolValue {
                 result.append(path)
