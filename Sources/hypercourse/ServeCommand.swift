@@ -30,7 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
         Interrupts.install()
         let options = site.buildOptions
         let provider = BuildCommand.exerciseProvider(content: site.content)
+        // Watching starts before the first build, so an edit saved while it runs starts the next.
+        var watcher = ChangeWatcher(watching: options)
         let first = await BuildCommand.build(options, exercises: provider, quiet: true)
+        watcher.absorb((try? first.get())?.contentFilesWritten ?? [])
 
         let server = DevServer(root: options.outputDirectory, port: port)
         do {
@@ -43,7 +46,6 @@ struct ServeCommand: AsyncParsableCommand {
         print("Serving \(options.outputDirectory.path) on http://127.0.0.1:\(server.port)/ (rebuilds on change; Ctrl-C stops)")
         fflush(nil)
 
-        var watcher = ChangeWatcher(watching: options)
         while true {
             try await Task.sleep(for: .milliseconds(400))
             guard watcher.changed() else { continue }
