@@ -26,7 +26,7 @@ struct NewCourseOptions: ParsableArguments {
             print("  hypercourse build     # runs the exercises on KVM, records their results, writes public/")
             print("  hypercourse serve     # http://127.0.0.1:8000, rebuilt on every save")
         } catch let error as SiteError {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            printError(error.description)
             throw ExitCode(1)
         }
     }

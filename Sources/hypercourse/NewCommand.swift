@@ -57,7 +57,7 @@ struct NewLessonCommand: AsyncParsableCommand {
                 print("note: the title has no letters to name the file after; pass --slug NAME to choose its name")
             }
         } catch let error as SiteError {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            printError(error.description)
             throw ExitCode(1)
         }
     }
