@@ -109,10 +109,9 @@ struct ExerciseRenderer {
             }
             context["checkpointPages"] = checkpoints.reduce(0) { $0 + $1.pages }
             let bars = checkpoints.map { DirtyPageChart.Bar(label: "#\($0.number)", pages: $0.pages) }
-            let strings = theme.strings
             let description = checkpoints.map { "#\($0.number): \($0.pages)" }.joined(separator: ", ")
             context["dirtyChart"] = DirtyPageChart.svg(bars, id: "\(anchor)-dirty",
-                                                       title: strings["exercise_dirty_chart"] ?? "Pages written per checkpoint",
+                                                       title: theme.string("exercise_dirty_chart"),
                                                        description: description)
         }
         if let stats = view.kvmStats, !stats.rows.isEmpty {
