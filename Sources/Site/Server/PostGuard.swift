@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 
 /// The checks a `PostEndpoint` promises, as middleware in front of its handler (the Host check runs
-/// earlier, for every request). The handler finds the body already read and checked, in memory. Refusals are JSON `{"error": …}` and end the connection, so what is
-/// left of a refused body is never read.
+/// earlier, for every request). The handler finds the body already read and checked, in memory.
+/// Refusals are JSON `{"error": …}` and end the connection, so what is left of a refused body is
+/// never read.
 struct PostGuard<Context: RequestContext>: RouterMiddleware {
     let token: String
     /// The port the server listens on, known once it is bound.
@@ -69,7 +70,6 @@ struct PostGuard<Context: RequestContext>: RouterMiddleware {
             return first ?? .tooSlow
         }
     }
-
 
     static func refusal(_ status: HTTPResponse.Status, _ message: String) -> Response {
         let json = "{\"error\":\(SearchIndex.json(message))}\n"
