@@ -45,8 +45,8 @@ extension GuestBuilder {
                       work: URL, jail: Confinement?) throws(ExerciseFailure) {
         let depsFile = work.appendingPathComponent("link.d")
         let inputs = [object.path] + extra + GuestRuntime.linkInputs(in: runtime)
-        let link = try run(spec, "ld.lld", lld, GuestRuntime.linkFlags + [
-            "--no-dependent-libraries", "--dependency-file=\(depsFile.path)", "-T", script.path, "-o", elf.path,
+        let link = try run(spec, "ld.lld", lld, GuestRuntime.linkFlags + CCompilation.linkerFlags + [
+            "--dependency-file=\(depsFile.path)", "-T", script.path, "-o", elf.path,
             // The guest's code first, so its addresses (in traces and steps) do not move when the
             // runtime changes; the entry stub still comes first through the linker script.
         ] + inputs, confinement: jail)
@@ -98,6 +98,11 @@ struct CCompilation {
     /// Where included files may come from besides the content folder (their identity is in the key).
     let ignoring: [String]
     let jail: Confinement?
+
+    /// What every link of a compiled exercise gives ld.lld: dependent libraries (`.deplibs`, which
+    /// `#pragma comment(lib)` or an inline-assembly section can put in an object) are not read, so the
+    /// linker reads no file the source names (and prints none of it in an error).
+    static let linkerFlags = ["--no-dependent-libraries"]
 
     var name: String { GuestBuilder.sourceName(spec) }
     var searchPath: [String] {

@@ -43,7 +43,7 @@ extension GuestBuilder {
         let includes = try compiler.includes(listedIn: deps)
         // Linked apart from compiling: in one step clang would want a temporary file outside the
         // folders its confinement allows.
-        let link = try run(spec, "clang (link)", clang, VMMSupport.linkFlags + [object.path, "-o", program.path],
+        let link = try run(spec, "clang (link)", clang, VMMSupport.linkFlags + CCompilation.linkerFlags.map { "-Wl,\($0)" } + [object.path, "-o", program.path],
                            confinement: confinement(spec, tool: clang, work: work, also: Self.systemHeaderFolders, content: false))
         guard link.status == 0 else { throw ExerciseFailure([problem(spec, "link error: \(Self.linkErrors(link.output))")]) }
         return BuiltGuest(image: [], includes: Array(Set(includes + guestIncludes)).sorted(), symbols: .none, warnings: warnings,

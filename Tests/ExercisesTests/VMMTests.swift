@@ -182,6 +182,26 @@ struct VMMTests {
         #expect(report.output(0) == "connect refused\n")
     }
 
+    /// A `.deplibs` section written in inline assembly (which no `#pragma` check sees) names a file
+    /// for the linker to read; ld.lld would print its first line in the error. The vmm's link reads
+    /// only its inputs, confined or not.
+    @Test(arguments: [true, false])
+    func theLinkReadsNoDependentLibraryTheSourceNames(confined: Bool) throws {
+        let course = TestCourse()
+        let secret = try String(contentsOfFile: "/etc/hostname", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = Self.hostile("""
+                __asm__(".pushsection .deplibs,\\"MS\\",@llvm_dependent_libraries,1\\n.asciz \\"/etc/hostname\\"\\n.popsection");
+                printf("linked\\n");
+                return 0;
+            """)
+        var settings = ExerciseSettings(cacheDirectory: course.cache, confineTools: confined)
+        settings.allowUnconfinedVMM = !confined
+        let report = ExerciseEngine(settings: settings).process([vmm(course, "id=deplibs", body)], pass: .build(promote: false))
+        #expect(report.problems.isEmpty, "\(report.messages)")
+        #expect(!report.messages.contains("unknown directive: \(secret)"), "\(report.messages)")
+        #expect(report.output(0) == "linked\n")
+    }
+
     @Test func filesOutsideItsFolderCannotBeRead() throws {
         let course = TestCourse()
         let secret = course.write("ch/secret.txt", "the answer\n")
