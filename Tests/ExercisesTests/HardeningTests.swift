@@ -35,35 +35,19 @@ struct KVMOpenFailureTests {
 struct HostFileTests {
     static let secret = "/etc/hostname"
 
-    /// One build pass, its records written as a successful build writes them.
-    func process(_ course: TestCourse, _ inputs: [ExerciseBlock], confined: Bool) -> ExerciseReport {
-        var report = ExerciseEngine(settings: ExerciseSettings(cacheDirectory: course.cache, confineTools: confined)).process(inputs, pass: .build(promote: false))
-        if report.problems.isEmpty { report.writeRecords() }
-        return report
-    }
-
-    func expectRefused(_ report: ExerciseReport, _ course: TestCourse, mentioning words: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-        #expect(report.outcomes.allSatisfy { $0 == nil }, sourceLocation: sourceLocation)
-        #expect(report.problems.count == 1, "\(report.messages)", sourceLocation: sourceLocation)
-        #expect(words.contains { report.messages.contains($0) }, "\(report.messages)", sourceLocation: sourceLocation)
-        #expect(report.problems.first?.line == 10, sourceLocation: sourceLocation)
-        #expect(!FileManager.default.fileExists(atPath: course.content.appendingPathComponent("ch/lesson.exercises.json").path),
-                sourceLocation: sourceLocation)
-    }
-
     /// `incbin` spelled by token pasting: no text search of the source finds it; nasm -M does.
     @Test(arguments: [true, false])
     func tokenPastedIncbinOfAHostFileIsRefused(confined: Bool) {
         let course = TestCourse()
         let body = "bits 16\norg 0x7c00\n%define IB incb %+ in\nIB \"\(Self.secret)\"\nhlt\n"
-        let report = process(course, [course.block("id=leak", body)], confined: confined)
+        let report = course.process([course.block("id=leak", body)], confined: confined)
         expectRefused(report, course, mentioning: ["includes '\(Self.secret)', which is outside the content folder"])
     }
 
     @Test(arguments: [true, false])
     func includeOfAHostFileIsRefused(confined: Bool) {
         let course = TestCourse()
-        let report = process(course, [course.block("id=leak", "bits 16\n%include \"\(Self.secret)\"\n")], confined: confined)
+        let report = course.process([course.block("id=leak", "bits 16\n%include \"\(Self.secret)\"\n")], confined: confined)
         expectRefused(report, course, mentioning: ["includes '\(Self.secret)', which is outside the content folder"])
     }
 
@@ -79,15 +63,15 @@ struct HostFileTests {
             int main(void) { return 0; }
 
             """
-        let report = process(course, [course.cBlock("id=leak-c mode=long", body)], confined: confined)
+        let report = course.process([course.cBlock("id=leak-c mode=long", body)], confined: confined)
         expectRefused(report, course, mentioning: ["inline assembly uses .incbin"])
     }
 
     @Test(arguments: [true, false])
     func cIncludeOfAHostFileIsRefused(confined: Bool) {
         let course = TestCourse()
-        let report = process(course, [course.cBlock("id=leak-c mode=long", "#include \"\(Self.secret)\"\nint main(void) { return 0; }\n")],
-                             confined: confined)
+        let report = course.process([course.cBlock("id=leak-c mode=long", "#include \"\(Self.secret)\"\nint main(void) { return 0; }\n")],
+                                    confined: confined)
         expectRefused(report, course, mentioning: ["includes '\(Self.secret)', which is outside the content folder"])
     }
 
@@ -113,7 +97,7 @@ struct HostFileTests {
             msg: db SECRET, "|", 0
 
             """
-        let report = process(course, [course.block("id=env", body)], confined: true)
+        let report = course.process([course.block("id=env", body)], confined: true)
         #expect(report.problems.isEmpty, "\(report.messages)")
         #expect(report.output(0) == "|" && report.output(0)?.contains(home) == false)
     }
@@ -125,12 +109,12 @@ struct HostFileTests {
         course.write("ch/data.bin", "AB")
         let body = "bits 16\norg 0x7c00\nmov si, data\nmov dx, 0x3f8\nmov cx, 2\nrep outsb\nhlt\n%define IB incb %+ in\ndata: IB \"data.bin\"\n"
         let inputs = [course.block("id=data", body)]
-        let first = process(course, inputs, confined: true)
+        let first = course.process(inputs, confined: true)
         #expect(first.problems.isEmpty, "\(first.messages)")
         #expect(first.output(0) == "AB")
         #expect(try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entry("data")?.includes == ["ch/data.bin"])
         course.write("ch/data.bin", "CD")
-        let edited = process(course, inputs, confined: true)
+        let edited = course.process(inputs, confined: true)
         #expect(edited.cached == 0 && edited.problems.first?.message.contains("differs from the record") == true, "\(edited.messages)")
     }
 }

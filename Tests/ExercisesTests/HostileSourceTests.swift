@@ -8,28 +8,13 @@ import Testing
 /// the tools under Landlock and without it: the checks alone must hold. Real nasm, clang and ld.lld.
 @Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))
 struct HostileSourceTests {
-    func process(_ course: TestCourse, _ inputs: [ExerciseBlock], confined: Bool) -> ExerciseReport {
-        ExerciseEngine(settings: ExerciseSettings(cacheDirectory: course.cache, confineTools: confined)).process(inputs, pass: .build(promote: false))
-    }
-
-    func expectRefused(_ report: ExerciseReport, _ course: TestCourse, mentioning words: [String], line: Int = 10,
-                       sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-        #expect(report.outcomes.allSatisfy { $0 == nil }, sourceLocation: sourceLocation)
-        #expect(report.problems.count == 1, "\(report.messages)", sourceLocation: sourceLocation)
-        #expect(words.contains { report.messages.contains($0) }, "\(report.messages)", sourceLocation: sourceLocation)
-        #expect(report.problems.first?.line == line, "\(report.messages)", sourceLocation: sourceLocation)
-        #expect(!report.messages.contains("root:x:0:0"), sourceLocation: sourceLocation)
-        #expect(!FileManager.default.fileExists(atPath: course.content.appendingPathComponent("ch/lesson.exercises.json").path),
-                sourceLocation: sourceLocation)
-    }
-
     /// An `incbin` that only nasm's second pass sees is in no `nasm -M` list; with the pass fixed, the
     /// assembly's own list has it.
     @Test(arguments: [true, false])
     func anIncbinInTheSecondPassOnlyIsRefused(confined: Bool) {
         let course = TestCourse()
         let body = "bits 16\norg 0x7c00\n%if __?PASS?__ == 2\nincbin \"/etc/passwd\", 0, 60\n%endif\nhlt\n"
-        let report = process(course, [course.block("id=leak", body)], confined: confined)
+        let report = course.process([course.block("id=leak", body)], confined: confined)
         expectRefused(report, course, mentioning: ["includes '/etc/passwd', which is outside the content folder"])
     }
 
@@ -37,7 +22,7 @@ struct HostileSourceTests {
     func anIncludeInTheFirstPassOnlyIsRefused(confined: Bool) {
         let course = TestCourse()
         let body = "bits 16\n%if __?PASS?__ == 1\n%include \"/etc/hostname\"\n%endif\nhlt\n"
-        let report = process(course, [course.block("id=leak", body)], confined: confined)
+        let report = course.process([course.block("id=leak", body)], confined: confined)
         // With the pass fixed at 2 the branch is never taken: the guest builds, without the file.
         #expect(report.problems.isEmpty, "\(report.messages)")
     }
@@ -50,7 +35,7 @@ struct HostileSourceTests {
         for file in [nasm, "/etc/ld.so.cache"] where FileManager.default.fileExists(atPath: file) {
             let course = TestCourse()
             let body = "bits 16\norg 0x7c00\n%if __?PASS?__ == 2\nincbin \"\(file)\", 0, 16\n%endif\nhlt\n"
-            expectRefused(process(course, [course.block("id=leak", body)], confined: confined), course,
+            expectRefused(course.process([course.block("id=leak", body)], confined: confined), course,
                           mentioning: ["includes '\(file)', which is outside the content folder"])
         }
     }
@@ -61,7 +46,7 @@ struct HostileSourceTests {
         let course = TestCourse()
         let target = course.root.appendingPathComponent("written.map")
         let body = "bits 16\norg 0x7c00\n%if __?PASS?__ == 1\n[map all \(target.path)]\n%endif\n[MAP all \(target.path)]\nhlt\n"
-        let report = process(course, [course.block("id=map", body)], confined: confined)
+        let report = course.process([course.block("id=map", body)], confined: confined)
         // The block's lines start after the fence at line 10: `[MAP` is built line 6.
         expectRefused(report, course, mentioning: ["the directive [map] is not available to exercises"], line: 16)
         #expect(!FileManager.default.fileExists(atPath: target.path))
@@ -73,11 +58,11 @@ struct HostileSourceTests {
     func aFailingAssemblyIsCheckedBeforeItsMessagesAreShown(confined: Bool) {
         let course = TestCourse()
         let body = "bits 16\nincbin \"/etc/passwd\"\ntimes 3-($-$$) db 0\nnot-an-instruction\n"
-        expectRefused(process(course, [course.block("id=leak", body)], confined: confined), course,
+        expectRefused(course.process([course.block("id=leak", body)], confined: confined), course,
                       mentioning: ["includes '/etc/passwd', which is outside the content folder"])
         // Inside the content folder, the error itself is shown, at its line.
         course.write("ch/data.bin", "AB")
-        let inside = process(course, [course.block("id=ok", "bits 16\nincbin 'data.bin'\nnot-an-instruction\n")], confined: confined)
+        let inside = course.process([course.block("id=ok", "bits 16\nincbin 'data.bin'\nnot-an-instruction\n")], confined: confined)
         #expect(inside.problems.count == 1 && inside.problems.first?.line == 13 && inside.messages.contains("assembler error"), "\(inside.messages)")
     }
 
@@ -99,7 +84,7 @@ struct HostileSourceTests {
         let course = TestCourse()
         course.write("ch/data.bin", "AB")
         let body = "bits 16\norg 0x7c00\nstart:\nTIMES (start - $$) incbin \"data.bin\"\nhlt\n"
-        let report = process(course, [course.block("id=times", body)], confined: false)
+        let report = course.process([course.block("id=times", body)], confined: false)
         expectRefused(report, course, mentioning: ["incbin cannot be repeated with times"], line: 14)
     }
 
@@ -111,7 +96,7 @@ struct HostileSourceTests {
         course.write("ch/evil.ld", "TARGET(binary)\nINPUT(/etc/passwd)\n")
         for library in ["/etc/passwd", course.content.appendingPathComponent("ch/evil.ld").path, "evil.ld"] {
             let body = "#include \"hypercourse.h\"\n#pragma comment(lib, \"\(library)\")\nint main(void) { return 0; }\n"
-            let report = process(course, [course.cBlock("id=link mode=long", body)], confined: confined)
+            let report = course.process([course.cBlock("id=link mode=long", body)], confined: confined)
             expectRefused(report, course, mentioning: ["#pragma comment(lib, …) is not available to C exercises"])
         }
     }

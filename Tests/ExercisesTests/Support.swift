@@ -49,17 +49,34 @@ final class TestCourse: @unchecked Sendable {
         return ExerciseBlock(language: language, options: parsed, body: body, file: file, line: line, contentRoot: content)
     }
 
-    func engine(kvmDevice: String = KVMSystem.defaultDevicePath) -> ExerciseEngine {
-        ExerciseEngine(settings: ExerciseSettings(kvmDevice: kvmDevice, cacheDirectory: cache))
+    /// `confined` sets whether the tools run under Landlock (nil: as the environment says).
+    func engine(kvmDevice: String = KVMSystem.defaultDevicePath, confined: Bool? = nil) -> ExerciseEngine {
+        var settings = ExerciseSettings(kvmDevice: kvmDevice, cacheDirectory: cache)
+        if let confined { settings.confineTools = confined }
+        return ExerciseEngine(settings: settings)
     }
 
     /// One pass; for a build, the records are then written as a build that succeeds writes them
     /// (with its site), and not at all when it has problems.
-    func process(_ inputs: [ExerciseBlock], _ pass: ExercisePass = .build(promote: false), kvmDevice: String = KVMSystem.defaultDevicePath) -> ExerciseReport {
-        var report = engine(kvmDevice: kvmDevice).process(inputs, pass: pass)
+    func process(_ inputs: [ExerciseBlock], _ pass: ExercisePass = .build(promote: false), kvmDevice: String = KVMSystem.defaultDevicePath,
+                 confined: Bool? = nil) -> ExerciseReport {
+        var report = engine(kvmDevice: kvmDevice, confined: confined).process(inputs, pass: pass)
         if case .build = pass, report.problems.isEmpty { report.writeRecords() }
         return report
     }
+}
+
+/// A hostile source's build refused with one problem, at `line`, naming one of `words`: no outcome,
+/// no record written, and nothing of /etc/passwd in what it says.
+func expectRefused(_ report: ExerciseReport, _ course: TestCourse, mentioning words: [String], line: Int = 10,
+                   sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    #expect(report.outcomes.allSatisfy { $0 == nil }, sourceLocation: sourceLocation)
+    #expect(report.problems.count == 1, "\(report.messages)", sourceLocation: sourceLocation)
+    #expect(words.contains { report.messages.contains($0) }, "\(report.messages)", sourceLocation: sourceLocation)
+    #expect(report.problems.first?.line == line, "\(report.messages)", sourceLocation: sourceLocation)
+    #expect(!report.messages.contains("root:x:0:0"), sourceLocation: sourceLocation)
+    #expect(!FileManager.default.fileExists(atPath: course.content.appendingPathComponent("ch/lesson.exercises.json").path),
+            sourceLocation: sourceLocation)
 }
 
 extension ExerciseReport {
