@@ -1,51 +1,75 @@
 import Foundation
 import Hypervisor
 
-/// The guest C runtime, compiled once per runtime and clang version and shared by every C guest.
-extension GuestBuilder {
-    /// The runtime built once per runtime and clang version: in the cache folder, else in scratch.
-    func ensureRuntime(clang: String) -> Result<URL, ExerciseBuildError> {
-        lock.lock()
-        defer { lock.unlock() }
-        if let runtime { return runtime }
-        let version = versions.version(of: clang, arguments: ["--version"]) ?? clang
-        let name = String(SHA256.hash("runtime-object 3\n" + GuestRuntime.hash + "\n" + version).prefix(24))
-        let final = (cacheDirectory ?? scratch).appendingPathComponent("runtime/\(name)")
-        let result: Result<URL, ExerciseBuildError>
-        if (GuestRuntime.objects + GuestRuntime.libraryObjects).allSatisfy({ FileManager.default.fileExists(atPath: final.appendingPathComponent($0).path) }) {
-            result = .success(final)
-        } else {
-            do {
-                result = .success(try compileRuntime(clang: clang, into: final, name: name))
-            } catch {
-                result = .failure(error)
-            }
-        }
-        runtime = result
-        return result
-    }
+/// Support compiled once per its sources and clang's version and shared by every exercise: the
+/// guest C runtime, and the vmm header and launcher. Kept under `folder/<hash>` in the cache
+/// folder, else in scratch.
+struct SharedSupport {
+    /// The cache subfolder, and what its version is named by besides clang's (a recipe number and
+    /// the sources' hash).
+    let folder: String
+    let recipe: String
+    /// What is written into the folder before compiling, and what a whole copy holds.
+    let files: [(name: String, text: String)]
+    let products: [String]
+    /// What it is, for an error message ("the guest runtime").
+    let what: String
 
-    private func compileRuntime(clang: String, into final: URL, name: String) throws(ExerciseBuildError) -> URL {
-        let staging = final.deletingLastPathComponent().appendingPathComponent(".\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-            for file in GuestRuntime.files {
-                try Data(file.text.utf8).write(to: staging.appendingPathComponent(file.name))
-            }
-        } catch {
-            throw ExerciseBuildError("cannot write the guest runtime to \(staging.path): \(error.localizedDescription)")
-        }
-        do {
+    static let runtime = SharedSupport(folder: "runtime", recipe: "runtime-object 3\n" + GuestRuntime.hash, files: GuestRuntime.files,
+                                       products: GuestRuntime.objects + GuestRuntime.libraryObjects, what: "the guest runtime")
+    static let vmm = SharedSupport(folder: "vmm", recipe: "vmm-support 1\n" + VMMSupport.hash, files: VMMSupport.files,
+                                   products: [VMMSupport.launcherName], what: "the vmm support files")
+}
+
+extension GuestBuilder {
+    /// The runtime built once per runtime and clang version.
+    func ensureRuntime(clang: String) -> Result<URL, ExerciseBuildError> {
+        ensure(.runtime, clang: clang, memo: \.runtime) { staging, final throws(ExerciseBuildError) in
             for source in GuestRuntime.files.map(\.name) where source.hasSuffix(".c") {
                 try compileRuntimeFile(source, clang: clang, in: staging, final: final)
             }
-        } catch {
-            try? FileManager.default.removeItem(at: staging)
-            throw error
         }
-        // Another build may have won the race; either copy is the same.
-        if rename(staging.path, final.path) != 0 { try? FileManager.default.removeItem(at: staging) }
-        return final
+    }
+
+    /// `support`'s folder, found whole or built now (once per builder: the result, failure too, is
+    /// kept in `memo`). `compile` builds the products in the staging folder, which is then renamed
+    /// into place; a concurrent build may win the race, and either copy is the same.
+    func ensure(_ support: SharedSupport, clang: String, memo: ReferenceWritableKeyPath<GuestBuilder, Result<URL, ExerciseBuildError>?>,
+                compile: (_ staging: URL, _ final: URL) throws(ExerciseBuildError) -> Void) -> Result<URL, ExerciseBuildError> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built = self[keyPath: memo] { return built }
+        let version = versions.version(of: clang, arguments: ["--version"]) ?? clang
+        let name = String(SHA256.hash(support.recipe + "\n" + version).prefix(24))
+        let final = (cacheDirectory ?? scratch).appendingPathComponent("\(support.folder)/\(name)")
+        let result: Result<URL, ExerciseBuildError>
+        if support.products.allSatisfy({ FileManager.default.fileExists(atPath: final.appendingPathComponent($0).path) }) {
+            result = .success(final)
+        } else {
+            result = Result { () throws(ExerciseBuildError) -> URL in
+                let staging = final.deletingLastPathComponent().appendingPathComponent(".\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+                do throws(ExerciseBuildError) {
+                    try stage(support, in: staging)
+                    try compile(staging, final)
+                } catch {
+                    try? FileManager.default.removeItem(at: staging)
+                    throw error
+                }
+                if rename(staging.path, final.path) != 0 { try? FileManager.default.removeItem(at: staging) }
+                return final
+            }
+        }
+        self[keyPath: memo] = result
+        return result
+    }
+
+    private func stage(_ support: SharedSupport, in staging: URL) throws(ExerciseBuildError) {
+        do {
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            for file in support.files { try Data(file.text.utf8).write(to: staging.appendingPathComponent(file.name)) }
+        } catch {
+            throw ExerciseBuildError("cannot write \(support.what) to \(staging.path): \(error.localizedDescription)")
+        }
     }
 
     private func compileRuntimeFile(_ source: String, clang: String, in staging: URL, final: URL) throws(ExerciseBuildError) {

@@ -71,33 +71,12 @@ extension GuestBuilder {
         return length > 0 ? String(cString: buffer) : "unknown"
     }()
 
-    /// The header and the compiled launcher, once per support and clang version: in the cache
-    /// folder, else in scratch.
+    /// The header and the compiled launcher, once per support and clang version.
     func ensureVMMSupport(clang: String) -> Result<URL, ExerciseBuildError> {
-        lock.lock()
-        defer { lock.unlock() }
-        if let vmmSupport { return vmmSupport }
-        let version = versions.version(of: clang, arguments: ["--version"]) ?? clang
-        let name = String(SHA256.hash("vmm-support 1\n" + VMMSupport.hash + "\n" + version).prefix(24))
-        let final = (cacheDirectory ?? scratch).appendingPathComponent("vmm/\(name)")
-        let result: Result<URL, ExerciseBuildError>
-        if FileManager.default.isExecutableFile(atPath: final.appendingPathComponent(VMMSupport.launcherName).path) {
-            result = .success(final)
-        } else {
-            result = Result { () throws(ExerciseBuildError) -> URL in try compileVMMSupport(clang: clang, into: final, name: name) }
-        }
-        vmmSupport = result
-        return result
+        ensure(.vmm, clang: clang, memo: \.vmmSupport) { staging, _ throws(ExerciseBuildError) in try compileLauncher(clang: clang, in: staging) }
     }
 
-    private func compileVMMSupport(clang: String, into final: URL, name: String) throws(ExerciseBuildError) -> URL {
-        let staging = final.deletingLastPathComponent().appendingPathComponent(".\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-            for file in VMMSupport.files { try Data(file.text.utf8).write(to: staging.appendingPathComponent(file.name)) }
-        } catch {
-            throw ExerciseBuildError("cannot write the vmm support files to \(staging.path): \(error.localizedDescription)")
-        }
+    private func compileLauncher(clang: String, in staging: URL) throws(ExerciseBuildError) {
         let jail = confine ? Confinement(readable: toolReadable(clang) + Self.systemHeaderFolders, writable: [staging.path]) : nil
         let object = staging.appendingPathComponent(VMMSupport.launcherName + ".o").path
         for arguments in [VMMSupport.compileFlags + ["-c", staging.appendingPathComponent(VMMSupport.launcherName + ".c").path, "-o", object],
@@ -106,17 +85,12 @@ extension GuestBuilder {
             do {
                 outcome = try Subprocess.run(clang, arguments, limits: Subprocess.Limits(timeout: toolTimeout), confinement: jail)
             } catch {
-                try? FileManager.default.removeItem(at: staging)
                 throw ExerciseBuildError(error.description)
             }
             guard outcome.status == 0 else {
-                try? FileManager.default.removeItem(at: staging)
                 throw ExerciseBuildError("the vmm launcher does not build with \(clang) (are libc6-dev and linux-libc-dev installed?): \(outcome.output)")
             }
         }
-        // Another build may have won the race; either copy is the same.
-        if rename(staging.path, final.path) != 0 { try? FileManager.default.removeItem(at: staging) }
-        return final
     }
 }
 

@@ -61,8 +61,8 @@ enum GuestSymbols: Sendable {
 /// themselves (`nasm -M`, clang's `-MD`, a scan of the compiler's assembly for `.incbin`) and
 /// refused when it lies outside the content folder.
 final class GuestBuilder: @unchecked Sendable {
-    // unchecked Sendable: `runtime`, the only mutable field, is read and written only under `lock`
-    // (`ensureRuntime`); every other field is a constant of Sendable type.
+    // unchecked Sendable: `runtime` and `vmmSupport`, the only mutable fields, are read and written
+    // only under `lock` (`ensure(_:clang:memo:compile:)`); every other field is a constant of Sendable type.
     let toolchain: Toolchain
     let versions: ToolVersions
     let cacheDirectory: URL?
