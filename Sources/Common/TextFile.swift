@@ -32,9 +32,10 @@ public enum TextFile {
         throw invalidUTF8(in: data)
     }
 
-    /// The file's bytes: open with O_NONBLOCK (a FIFO without a writer opens at once instead of
-    /// waiting), then fstat the open file, so what is checked is what is read.
-    static func bytes(_ url: URL) throws(Problem) -> Data {
+    /// The file's bytes, for any file an author names (binary too: an image, a module): open with
+    /// O_NONBLOCK (a FIFO without a writer opens at once instead of waiting), then fstat the open
+    /// file, so what is checked is what is read.
+    public static func bytes(_ url: URL) throws(Problem) -> Data {
         let fd = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .unreadable(String(cString: strerror(errno))) }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)

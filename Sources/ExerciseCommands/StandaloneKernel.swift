@@ -1,3 +1,4 @@
+import Common
 import Exercises
 import Foundation
 import Hypervisor
@@ -43,7 +44,7 @@ extension StandaloneRun {
         var modules: [MultibootKernel.Module] = []
         for argument in initrds {
             let path = MultibootKernel.Module.fileName(of: argument)
-            guard !path.isEmpty, let data = FileManager.default.contents(atPath: path), !isFolder(path) else {
+            guard !path.isEmpty, let data = try? TextFile.bytes(URL(fileURLWithPath: path)) else {
                 return .failure(Failure(message: "\(path.isEmpty ? "--initrd" : path): error: cannot read the module "
                     + "(--initrd \"\(argument)\")", code: RunSummary.codeBadInput))
             }
@@ -51,10 +52,5 @@ extension StandaloneRun {
         }
         let kernel = MultibootKernel(file: image, name: file, appendText: appendText ?? "", modules: modules)
         return .success(.multiboot(kernel))
-    }
-
-    private func isFolder(_ path: String) -> Bool {
-        var folder: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
     }
 }

@@ -1,3 +1,4 @@
+import Common
 import Exercises
 import Foundation
 import Hypervisor
@@ -154,8 +155,12 @@ public struct StandaloneRun: Sendable {
             return .failure(Failure(message: "\(file): error: --content is for .asm and .c files, whose includes it resolves; "
                 + "this is an image", code: RunSummary.codeBadInput))
         }
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
+        let data: Data
+        do {
+            data = try TextFile.bytes(url)
+        } catch {
+            let reason = if case .notAFile(let kind) = error { "is \(kind), not a file" } else { "cannot read the file" }
+            return .failure(Failure(message: "\(file): error: \(reason)", code: RunSummary.codeBadInput))
         }
         guard !data.isEmpty else {
             return .failure(Failure(message: "\(file): error: the image is empty (0 bytes); the guest would run through zeroed memory", code: RunSummary.codeBadInput))

@@ -63,7 +63,7 @@ enum ExerciseKey {
         if spec.kernel != nil && spec.language == .c { text += "kernel runtime \(KernelRuntime.hash)\n" }
         for include in includes.sorted() {
             let url = spec.input.contentRoot.appendingPathComponent(include)
-            let digest = FileManager.default.contents(atPath: url.path).map { SHA256.hash([UInt8]($0)) } ?? "missing"
+            let digest = (try? TextFile.bytes(url)).map { SHA256.hash([UInt8]($0)) } ?? "missing"
             text += "include \(include) \(digest)\n"
         }
         for shadow in shadows(spec, includes: includes) { text += "shadow \(shadow)\n" }

@@ -110,7 +110,7 @@ extension MachineOptions {
         if let kernel {
             lines.append("kernel append \(kernel.appendText.debugDescription)")
             for module in kernel.modules {
-                let digest = FileManager.default.contents(atPath: module.file.path).map { SHA256.hash([UInt8]($0)) } ?? "missing"
+                let digest = (try? TextFile.bytes(module.file)).map { SHA256.hash([UInt8]($0)) } ?? "missing"
                 lines.append("kernel module \(module.string.debugDescription) \(module.contentPath) \(digest)")
             }
         }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Hypervisor
 import Multiboot
@@ -10,7 +11,7 @@ extension GuestBuilder {
         guard let boot = spec.kernel else { return built }
         var modules: [MultibootKernel.Module] = []
         for module in boot.modules {
-            guard let data = FileManager.default.contents(atPath: module.file.path) else {
+            guard let data = try? TextFile.bytes(module.file) else {
                 throw ExerciseFailure([problem(spec, "cannot read the initrd module '\(module.contentPath)'")])
             }
             modules.append(MultibootKernel.Module(bytes: [UInt8](data), string: module.string))

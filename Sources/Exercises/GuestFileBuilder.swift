@@ -34,11 +34,12 @@ public struct GuestFile: Sendable {
     /// by the run against the memory it asks for.
     func spec() throws(ExerciseFailure) -> ExerciseSpec {
         let block = ExerciseBlock(language: language.rawValue, options: [], body: "", file: file, line: 1, contentRoot: contentRoot)
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw ExerciseFailure([ExerciseProblem(file: file, line: nil, message: "cannot read the file")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ExerciseFailure([ExerciseProblem(file: file, line: nil, message: "is not UTF-8 text")])
+        let text: String
+        do {
+            text = try TextFile.read(file)
+        } catch {
+            let line: Int? = if case .invalidUTF8(let line, _, _) = error { line } else { nil }
+            throw ExerciseFailure([ExerciseProblem(file: file, line: line, message: error.message(file.lastPathComponent))])
         }
         let source: GuestSource
         do {

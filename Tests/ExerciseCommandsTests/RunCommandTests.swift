@@ -187,6 +187,27 @@ struct RunCommandTests {
         #expect(try run(["--memory", "0", "/nonexistent/guest.bin"]).status == 64)
     }
 
+    /// A FIFO named like a guest, an image or a module is refused at once, not read until a writer
+    /// comes. Should a read block, a writer comes after 20 s and closes (the reader then sees an
+    /// empty file), so the test fails instead of hanging.
+    @Test func aFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        let folder = try file("kernel.asm", RunCommandTests.kernel).deletingLastPathComponent()
+        for name in ["pipe.asm", "pipe.bin", "module.bin"] {
+            #expect(mkfifo(folder.appendingPathComponent(name).path, 0o644) == 0)
+            Thread.detachNewThread { [path = folder.appendingPathComponent(name).path] in
+                Thread.sleep(forTimeInterval: 20)
+                let fd = open(path, O_WRONLY | O_NONBLOCK)
+                if fd >= 0 { close(fd) }
+            }
+        }
+        for (arguments, fragment) in [(["pipe.asm"], "is a FIFO (named pipe), not a file"), (["pipe.bin"], "pipe.bin: error: is a FIFO (named pipe), not a file"),
+                                      (["--initrd", "module.bin", "kernel.asm"], "module.bin: error: cannot read the module")] {
+            let result = try run(arguments.map { $0.hasPrefix("-") ? $0 : folder.appendingPathComponent($0).path })
+            #expect(result.status != 0 && result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
     /// Nothing to run is an error, not a guest that wanders through zeroed memory to a `hlt`.
     @Test func aFolderOrAnEmptyImageIsRefused() throws {
         let empty = try file("empty.bin", "")
