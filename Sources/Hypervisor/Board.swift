@@ -79,12 +79,12 @@ final class Board: Sendable {
     /// Whether the run is over: a vCPU ended it, or failed on the host side.
     var isOver: Bool { state.withLock { $0.end != nil || $0.failure != nil } }
 
-    /// A probe found vCPU `cpu` idle or not; returns true when every vCPU has now been found idle
-    /// often enough in a row that the run can end as `halt`.
-    func reportProbe(cpu: Int, idle: Bool) -> Bool {
+    /// A probe found vCPU `cpu` idle or not; returns how many probes in a row have found every vCPU
+    /// idle (the fewest of any vCPU). At `idleConfirmations` the run can end as `halt`.
+    func reportProbe(cpu: Int, idle: Bool) -> Int {
         state.withLock { state in
             state.idleProbes[cpu] = idle ? state.idleProbes[cpu] + 1 : 0
-            return state.idleProbes.allSatisfy { $0 >= Self.idleConfirmations }
+            return state.idleProbes.min() ?? 0
         }
     }
 }

@@ -105,7 +105,8 @@ struct VCPULoop {
 
     /// A probe's kick: whether this vCPU is idle for good (halted with interrupts off, or an
     /// application processor still waiting for INIT and SIPI). Returns true when that made every
-    /// vCPU idle, so the run ended as `halt`.
+    /// vCPU idle, so the run ended as `halt`. When every vCPU looks idle but that is not confirmed
+    /// yet, the confirming probe comes after the first, shortest interval rather than the current one.
     private mutating func probe() throws(KVMError) -> Bool {
         let state = try vcpu.multiprocessingState()
         let idle: Bool
@@ -114,7 +115,12 @@ struct VCPULoop {
         case KVM_MP_STATE_UNINITIALIZED, KVM_MP_STATE_INIT_RECEIVED: idle = true
         default: idle = false
         }
-        guard board.reportProbe(cpu: index, idle: idle), board.finish(.halt, by: nil) else { return false }
+        let idleInARow = board.reportProbe(cpu: index, idle: idle)
+        guard idleInARow >= Board.idleConfirmations else {
+            if idleInARow > 0 { Watchdog.shared.probeSoon(alarm) }
+            return false
+        }
+        guard board.finish(.halt, by: nil) else { return false }
         Watchdog.shared.stop(alarm)
         return true
     }

@@ -45,13 +45,15 @@ final class Watchdog: @unchecked Sendable {
         fileprivate nonisolated(unsafe) var targets: [ObjectIdentifier: Target] = [:] // guarded by the watchdog's mutex
         fileprivate nonisolated(unsafe) var nextProbe = UInt64.max
         fileprivate nonisolated(unsafe) var probeInterval: UInt64 = 0
+        fileprivate let firstProbe: UInt64
         fileprivate let longestProbe: UInt64
 
         fileprivate init(deadline: UInt64, probes: Probes?) {
             self.deadline = deadline
+            firstProbe = probes.map { Watchdog.nanoseconds($0.first) } ?? 0
             longestProbe = probes.map { Watchdog.nanoseconds($0.longest) } ?? 0
-            if let probes {
-                probeInterval = Watchdog.nanoseconds(probes.first)
+            if probes != nil {
+                probeInterval = firstProbe
                 nextProbe = Watchdog.now() &+ probeInterval
             }
         }
@@ -144,6 +146,18 @@ final class Watchdog: @unchecked Sendable {
         alarm.stopped.store(true, ordering: .sequentiallyConsistent)
         kick(alarm, exiting: true)
         pthread_mutex_unlock(mutex)
+    }
+
+    /// Brings the alarm's next probe forward to its first interval from now: a probe found every vCPU
+    /// idle, and the probe that confirms it need not wait for the ever longer regular interval.
+    func probeSoon(_ alarm: Alarm) {
+        pthread_mutex_lock(mutex)
+        let soon = Self.now() &+ alarm.firstProbe
+        let wake = alarm.firstProbe > 0 && soon < alarm.nextProbe && alarms[ObjectIdentifier(alarm)] != nil
+        if wake { alarm.nextProbe = soon }
+        let earlier = wake && soon < nextWakeup
+        pthread_mutex_unlock(mutex)
+        if earlier { pthread_cond_signal(condition) }
     }
 
     func disarm(_ alarm: Alarm) {
