@@ -38,12 +38,11 @@ struct SegmentDescriptor: Sendable, Hashable {
     }
 }
 
-/// An interrupt or trap gate of a protected-mode (8-byte) or long-mode (16-byte) IDT.
+/// An interrupt or trap gate of a protected-mode (8-byte) or long-mode (16-byte) IDT: its first eight
+/// bytes, which hold what the privilege check needs (a long-mode gate's upper half is offset only).
 struct Gate: Sendable, Hashable {
-    let low: UInt64
-    let high: UInt64
+    let raw: UInt64
 
-    var present: Bool { low >> 47 & 1 == 1 }
-    var dpl: UInt8 { UInt8(low >> 45 & 3) }
-    var type: UInt8 { UInt8(low >> 40 & 0xF) }
+    var present: Bool { raw >> 47 & 1 == 1 }
+    var dpl: UInt8 { UInt8(raw >> 45 & 3) }
 }

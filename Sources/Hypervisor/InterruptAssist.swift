@@ -72,7 +72,7 @@ struct InterruptAssist {
         // the delivery, which faults on them as the CPU would.
         if UInt64(vector) * size + size - 1 <= UInt64(sregs.idt.limit),
            let raw = readLinear(sregs.idt.base &+ UInt64(vector) * size, count: 8, sregs: sregs) {
-            let gate = Gate(low: Self.word(raw, 0), high: 0)
+            let gate = Gate(raw: Self.value(raw, at: 0, size: 8))
             if gate.present && gate.dpl < cpl {
                 events.exception.injected = 1
                 events.exception.nr = 13
@@ -99,7 +99,7 @@ struct InterruptAssist {
         let mask: UInt64 = sregs.ss.db != 0 ? 0xFFFF_FFFF : 0xFFFF
         let stack = regs.rsp & mask
         guard let frame = readLinear(sregs.ss.base &+ stack, count: Int(size * 3), sregs: sregs) else { return false }
-        let item = { (i: Int) -> UInt64 in size == 4 ? UInt64(Self.word32(frame, i * 4)) : UInt64(Self.word16(frame, i * 2)) }
+        let item = { (i: Int) in Self.value(frame, at: i * Int(size), size: Int(size)) }
         let eip = item(0), selector = UInt16(truncatingIfNeeded: item(1)), popped = item(2)
         guard size == 2 || popped & Self.rflagsVM == 0 else { return false } // to virtual-8086 mode
         let cpl = UInt16(sregs.cs.selector & 3), rpl = selector & 3
@@ -113,8 +113,8 @@ struct InterruptAssist {
             // Back to an outer ring: ESP and SS come off the stack too, and data segments the new ring
             // may not use are nulled.
             guard let outer = readLinear(sregs.ss.base &+ ((stack &+ size * 3) & mask), count: Int(size * 2), sregs: sregs) else { return false }
-            let esp = size == 4 ? UInt64(Self.word32(outer, 0)) : UInt64(Self.word16(outer, 0))
-            let ssSelector = size == 4 ? UInt16(truncatingIfNeeded: Self.word32(outer, 4)) : Self.word16(outer, 2)
+            let esp = Self.value(outer, at: 0, size: Int(size))
+            let ssSelector = UInt16(truncatingIfNeeded: Self.value(outer, at: Int(size), size: Int(size)))
             guard ssSelector & 3 == rpl, let stackSegment = descriptor(ssSelector, sregs: sregs),
                   stackSegment.isWritableData, stackSegment.present, UInt16(stackSegment.dpl) == rpl else { return false }
             newSregs.ss = stackSegment.segment(selector: ssSelector)
@@ -156,7 +156,7 @@ struct InterruptAssist {
         let offset = UInt64(selector & ~7)
         guard selector & 4 == 0, offset > 0, offset + 7 <= UInt64(sregs.gdt.limit),
               let raw = readLinear(sregs.gdt.base &+ offset, count: 8, sregs: sregs) else { return nil }
-        return SegmentDescriptor(raw: Self.word(raw, 0))
+        return SegmentDescriptor(raw: Self.value(raw, at: 0, size: 8))
     }
 
     // MARK: guest memory
@@ -177,13 +177,8 @@ struct InterruptAssist {
         return bytes
     }
 
-    private static func word(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
-        (0..<8).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
-    }
-    private static func word32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
-    }
-    private static func word16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
-        UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+    /// The little-endian value of `size` bytes (at most 8) at `offset`.
+    private static func value(_ bytes: [UInt8], at offset: Int, size: Int) -> UInt64 {
+        (0..<size).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
     }
 }

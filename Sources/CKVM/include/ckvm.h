@@ -22,8 +22,6 @@ static const unsigned long CKVM_SET_TSS_ADDR = KVM_SET_TSS_ADDR;
 static const unsigned long CKVM_CREATE_VCPU = KVM_CREATE_VCPU;
 static const unsigned long CKVM_CREATE_IRQCHIP = KVM_CREATE_IRQCHIP;
 static const unsigned long CKVM_CREATE_PIT2 = KVM_CREATE_PIT2;
-static const unsigned long CKVM_GET_DIRTY_LOG = KVM_GET_DIRTY_LOG;
-static const unsigned long CKVM_SET_IDENTITY_MAP_ADDR = KVM_SET_IDENTITY_MAP_ADDR;
 
 // MARK: request numbers (vCPU fd)
 static const unsigned long CKVM_RUN = KVM_RUN;
@@ -39,7 +37,6 @@ static const unsigned long CKVM_TRANSLATE = KVM_TRANSLATE;
 static const unsigned long CKVM_GET_VCPU_EVENTS = KVM_GET_VCPU_EVENTS;
 static const unsigned long CKVM_SET_VCPU_EVENTS = KVM_SET_VCPU_EVENTS;
 static const unsigned long CKVM_GET_STATS_FD = KVM_GET_STATS_FD;
-static const unsigned long CKVM_INTERRUPT = KVM_INTERRUPT;
 
 // MARK: flag values whose macros are expressions
 static const unsigned long long CKVM_SYNC_X86_REGS = KVM_SYNC_X86_REGS;
