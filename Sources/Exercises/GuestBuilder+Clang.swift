@@ -173,8 +173,24 @@ struct CCompilation {
         }
         return ExerciseFailure(errors.map { diagnostic in
             let (file, line) = place(diagnostic)
-            return ExerciseProblem(file: file, line: line, message: "compiler error: \(diagnostic.message)")
+            return ExerciseProblem(file: file, line: line, message: "compiler error: \(diagnostic.message)\(libraryHint(diagnostic))")
         })
+    }
+
+    /// The C library's hosted headers (and POSIX's): a C guest has none of them.
+    private static let hostedHeaders: Set<String> = [
+        "assert.h", "complex.h", "ctype.h", "errno.h", "fenv.h", "inttypes.h", "locale.h", "math.h", "setjmp.h",
+        "signal.h", "stdio.h", "stdlib.h", "string.h", "threads.h", "time.h", "uchar.h", "wchar.h", "wctype.h",
+        "fcntl.h", "pthread.h", "unistd.h",
+    ]
+
+    /// For a C guest that includes a C library header: what it has instead. A vmm program is a host
+    /// program with the C library, so its missing header needs no such hint.
+    private func libraryHint(_ diagnostic: ClangDiagnostic) -> String {
+        guard spec.language == .c, let header = diagnostic.unopenedFile,
+              Self.hostedHeaders.contains(header) || header.hasPrefix("sys/") else { return "" }
+        return " (a C guest has no C library: #include \"hypercourse.h\", which declares printf, puts, putchar, "
+            + "exit and the mem*/strlen functions the runtime provides)"
     }
 }
 

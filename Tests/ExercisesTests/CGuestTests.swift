@@ -167,6 +167,22 @@ struct CGuestTests {
         #expect(report.messages.contains("cannot pass one through '...'"))
     }
 
+    /// A C guest that includes a C library header is told what it has instead; a missing header of
+    /// its own gets no such hint.
+    @Test func aCLibraryHeaderPointsToTheRuntimeHeader() {
+        let course = TestCourse()
+        let report = course.process([
+            course.cBlock("id=stdio", "#include <stdio.h>\nint main(void) { return 0; }\n", line: 10),
+            course.cBlock("id=own-header", "#include \"mine.h\"\nint main(void) { return 0; }\n", line: 20),
+        ])
+        #expect(report.problems.count == 2, "\(report.messages)")
+        let stdio = report.problems.first { $0.line == 11 }, own = report.problems.first { $0.line == 21 }
+        #expect(stdio?.message.contains("'stdio.h' file not found") == true, "\(report.messages)")
+        #expect(stdio?.message.contains("#include \"hypercourse.h\"") == true, "\(report.messages)")
+        #expect(own?.message.contains("'mine.h' file not found") == true, "\(report.messages)")
+        #expect(own?.message.contains("hypercourse.h") == false, "\(report.messages)")
+    }
+
     /// A C guest's crash names its C line, the instruction and its bytes, in the build's error and in
     /// the detail kept for the page.
     @Test func aCrashNamesItsLineAndBytes() throws {
