@@ -58,16 +58,9 @@ release_tool() {
     echo ".build/release/hypercourse"
 }
 
-# The tool for browser-check: the debug build, which `test` has just made before its browser check,
-# so bringing it up to date is a no-op of about a second. A release build of the
-# whole package only to render the site cost about 100 s (docs/benchmarks.md). SwiftPM decides what is
-# stale: file times cannot (an edit that compiles to the same object does not relink the binary).
-debug_tool() {
-    ensure_swift
-    ensure_debs "${BUILD_DEBS[@]}"
-    say "building hypercourse (debug; up to date after ./make.sh test)"
-    swift build --product hypercourse >&2
-    echo ".build/debug/hypercourse"
+# Whether content/ has an exercise fence (```asm exercise and the like).
+course_has_exercises() {
+    grep -rqE '^ {0,3}(```|~~~)+ *[A-Za-z0-9_-]+ +exercise' content --include='*.md' 2>/dev/null
 }
 
 task_site() {
@@ -78,23 +71,27 @@ task_site() {
 
 task_test() {
     ensure_swift
-    ensure_debs "${BUILD_DEBS[@]}"
+    # The browser check's packages too, so a fresh machine runs apt-get once.
+    ensure_debs "${BUILD_DEBS[@]}" "${BROWSER_DEBS[@]}"
     say "checking function lengths (scripts/long-functions.sh)"
     scripts/long-functions.sh
     say "running the test suite"
     swift test
+    # `swift test` has built the tool; this only makes sure of it (a no-op of about a second).
+    swift build --product hypercourse >&2
+    local tool=.build/debug/hypercourse
     # The course's exercises: every one rerun and compared with its verified record.
-    if grep -rqE '^ {0,3}(```|~~~)+ *[A-Za-z0-9_-]+ +exercise' content --include='*.md' 2>/dev/null; then
+    if course_has_exercises; then
         if [[ -e /dev/kvm ]]; then
             say "checking the course's exercises against their records"
-            swift build --product hypercourse >&2
-            .build/debug/hypercourse check --content content
+            "$tool" check --content content
         else
             say "skipping the exercise check: /dev/kvm is absent on this machine"
         fi
     fi
-    # The site as students see it, in Chromium through file://; reuses the debug build above.
-    task_browser_check
+    # The site as students see it, in Chromium through file://; `check` has filled the exercise
+    # cache, so building the site runs none of them again.
+    browser_check "$tool"
 }
 
 # Prints the path of axe.min.js, downloading the wheel and taking the file out of it the first time.
@@ -122,10 +119,21 @@ with zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0]) as wheel:
     echo "$script"
 }
 
+# The tool here is the debug build, which `test` has just made, so bringing it up to date is a
+# no-op of about a second; a release build of the whole package only to render the site cost about
+# 100 s (docs/benchmarks.md). SwiftPM decides what is stale: file times cannot (an edit that
+# compiles to the same object does not relink the binary).
 task_browser_check() {
-    ensure_debs "${BROWSER_DEBS[@]}"
-    local tool axe
-    tool=$(debug_tool)
+    ensure_swift
+    ensure_debs "${BUILD_DEBS[@]}" "${BROWSER_DEBS[@]}"
+    say "building hypercourse (debug; up to date after ./make.sh test)"
+    swift build --product hypercourse >&2
+    browser_check .build/debug/hypercourse
+}
+
+# The browser check with the given tool: the site in Chromium through file://, then live reload.
+browser_check() {
+    local tool=$1 axe
     axe=$(axe_script)
     # Until content/ has lessons, check_site.py builds the fixture course into public/ instead.
     if compgen -G "content/*/*.md" >/dev/null; then "$tool" build; fi
@@ -187,7 +195,7 @@ task_bench_exercises() {
     ensure_debs "${BUILD_DEBS[@]}" python3
     say "exercise benchmark: cold and warm builds against site-only and tools-only anchors (see docs/benchmarks.md)"
     local course=()
-    if grep -rqE '^ {0,3}(```|~~~)+ *[A-Za-z0-9_-]+ +exercise' content --include='*.md' 2>/dev/null; then course=(--course content); fi
+    if course_has_exercises; then course=(--course content); fi
     python3 bench/exercises/run.py "${course[@]}" "$@"
 }
 
@@ -205,7 +213,7 @@ task_bench_hypervisor() {
 }
 
 task="${1:-}"
-[[ -n $task ]] || { sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ -n $task ]] || { sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 shift
 case "$task" in
     site) task_site "$@" ;;
@@ -217,5 +225,5 @@ case "$task" in
     bench-site) task_bench_site "$@" ;;
     bench-qemu) task_bench_qemu "$@" ;;
     bench-exercises) task_bench_exercises "$@" ;;
-    *) echo "unknown task '$task'" >&2; sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) echo "unknown task '$task'" >&2; sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
