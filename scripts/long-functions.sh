@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lists Swift functions (func, init, deinit, subscript) longer than a limit, as `file:line: ...`,
-# and exits 1 when there is one. `./make.sh test` runs it over Sources/ with the house limit.
+# and exits 1 when there is one. `./make.sh test` runs it with the defaults below (the house limit).
 #
 #   scripts/long-functions.sh [--limit N] [PATH ...]     (default: --limit 60 Sources Tests bench)
 #
