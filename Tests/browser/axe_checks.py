@@ -15,6 +15,8 @@ import time
 from collections import deque
 from pathlib import Path
 
+from site_pages import site_pages
+
 WIDTHS = (1366, 375)
 THEMES = ("light", "dark")
 FAILING = ("critical", "serious")
@@ -57,11 +59,6 @@ def axe_source():
     if not match or int(match.group(1)) < 4:
         return None, f"{path} is not axe-core 4 or later (its header reads {text[:30]!r})"
     return text, None
-
-
-def site_pages(root):
-    """Every HTML page of the built site, in a stable order."""
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.html"))
 
 
 def jobs_for(pages):

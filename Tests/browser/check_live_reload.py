@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_site import REPO, check, fail, make_driver, say, the_tool  # noqa: E402  (re-runs under the system python3 first)
+from check_site import REPO, check, fail, make_driver, say, screenshot_folder, the_tool  # noqa: E402  (re-runs under the system python3 first)
 
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -97,12 +97,12 @@ def run(driver, base, lesson):
     message = error_panel(driver)
     check("no-such-lesson" in message and "what-is-a-vm.md" in message, f"the error panel says {message!r}")
     driver.set_window_size(1280, 800)
-    driver.save_screenshot(str(screens() / "live-reload-error.png"))
+    driver.save_screenshot(str(screenshot_folder() / "live-reload-error.png"))
     driver.set_window_size(375, 800)
     driver.get(base + "foundations/")
     later = error_panel(driver, seconds=20)
     check("no-such-lesson" in later, "a page opened after the failure does not show it")
-    driver.save_screenshot(str(screens() / "live-reload-error-375.png"))
+    driver.save_screenshot(str(screenshot_folder() / "live-reload-error-375.png"))
     driver.set_window_size(1280, 800)
     say("a broken edit shows the build error on the open page and on pages opened later (screenshots)")
 
@@ -112,12 +112,6 @@ def run(driver, base, lesson):
     wait_for_reload(driver, "the fix")
     check(not driver.execute_script("return document.getElementById('hc-build-error')"), "the error panel stayed after the fix")
     say("fixing it reloads the page without the error")
-
-
-def screens():
-    out = REPO / "screenshots"
-    out.mkdir(exist_ok=True)
-    return out
 
 
 if __name__ == "__main__":

@@ -35,9 +35,10 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
-    from axe_checks import accessibility, site_pages
+    from axe_checks import accessibility
     from download_checks import copy_buttons_clear_of_code, exercise_downloads
     from exercise_checks import exercise_cards, exercise_pages, predictions
+    from site_pages import site_pages
     from theme_checks import luminance, theme_details
 except ImportError:
     system = "/usr/bin/python3"
@@ -149,6 +150,13 @@ def make_driver():
     return driver
 
 
+def screenshot_folder():
+    """screenshots/ in the repository (git-ignored), made when missing."""
+    out = REPO / "screenshots"
+    out.mkdir(exist_ok=True)
+    return out
+
+
 class Site:
     def __init__(self, driver, root):
         self.d = driver
@@ -185,6 +193,10 @@ class Site:
             errors = []
         check(not errors, f"{self.current_path()}: console errors {errors}")
 
+    def sideways_overflow(self):
+        """How far the open page scrolls sideways, in CSS pixels."""
+        return self.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
     def click(self, element):
         """Scrolls the element to the middle of the window (clear of the sticky header) and clicks it."""
         self.js("arguments[0].scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'})", element)
@@ -192,8 +204,7 @@ class Site:
         element.click()
 
     def screenshot(self, name, limit=4000):
-        out = REPO / "screenshots"
-        out.mkdir(exist_ok=True)
+        out = screenshot_folder()
         height = min(self.js("return document.documentElement.scrollHeight"), limit)
         width = self.js("return window.innerWidth")
         self.d.set_window_size(width, max(height, 700))
@@ -361,7 +372,7 @@ def run(site):
     for width in (375, 360):
         d.set_window_size(width, 800)
         site.open(lesson_urls[0])
-        overflow = site.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = site.sideways_overflow()
         check(overflow <= 1, f"{width} px: page scrolls sideways by {overflow} px")
     d.set_window_size(375, 812)
     site.open(lesson_urls[0])

@@ -5,15 +5,15 @@ the most exercises."""
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from site_pages import page_texts
+
 
 def exercise_pages(root):
     """Pages with exercise cards, most cards first: (count, path, has a trace, has steps)."""
     pages = []
-    for html in sorted(root.rglob("*.html")):
-        path = html.relative_to(root).as_posix()
+    for path, text in page_texts(root).items():
         if path in ("print.html", "index.html", "404.html"):
             continue
-        text = html.read_text(encoding="utf-8")
         count = text.count('<figure class="exercise')
         if count:
             pages.append((count, path, 'class="exercise-trace"' in text, 'class="exercise-steps"' in text))
@@ -84,7 +84,7 @@ def exercise_cards(site, say, check):
         for width in (375, 360):
             d.set_window_size(width, 800)
             site.open(trace_page)
-            overflow = site.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            overflow = site.sideways_overflow()
             check(overflow <= 1, f"{trace_page} at {width} px: the page scrolls sideways by {overflow} px")
             problems = site.js(CARD_PROBLEMS)
             check(not problems, f"{trace_page} at {width} px: {problems[:5]}")
@@ -158,8 +158,8 @@ def predictions(site, say, check):
     """Predictions hide their answers, and tied exercises their results, until the reader opens them,
     with the page's scripts disabled (a `<details>` needs none); the print page shows them open."""
     d = site.d
-    pages = [html.relative_to(site.root).as_posix() for html in sorted(site.root.rglob("*.html"))
-             if html.name != "print.html" and 'class="predict-answer"' in html.read_text(encoding="utf-8")]
+    pages = [path for path, text in page_texts(site.root).items()
+             if path.rsplit("/", 1)[-1] != "print.html" and 'class="predict-answer"' in text]
     if not pages:
         say("predictions: none in this course")
         return

@@ -3,6 +3,8 @@ inside the column; an exercise card's Copy button sits in the card's header, cle
 the stylesheet is one file."""
 import re
 
+from site_pages import page_texts
+
 
 def luminance(css):
     values = [int(v) for v in re.findall(r"\d+", css)[:3]]
@@ -45,11 +47,9 @@ return problems;
 def code_pages(root, count=4):
     """The pages with the most short inline code, and the page with the most exercise cards."""
     scored = []
-    for html in sorted(root.rglob("*.html")):
-        path = html.relative_to(root).as_posix()
+    for path, text in page_texts(root).items():
         if path in ("print.html", "404.html"):
             continue
-        text = html.read_text(encoding="utf-8")
         scored.append((text.count('class="nowrap"'), text.count('<figure class="exercise'), path))
     by_code = [p for n, _, p in sorted(scored, key=lambda s: (-s[0], s[2])) if n][:count]
     by_cards = [p for _, n, p in sorted(scored, key=lambda s: (-s[1], s[2])) if n][:1]
