@@ -110,6 +110,13 @@ public struct StandaloneRun: Sendable {
         let flat: Bool
         if case .flat = image { flat = true } else { flat = false }
         let map = built.flatMap { built in flat ? source?.addressMap(built, for: result) : nil } ?? .empty
+        report(result, elapsed: elapsed, config: config, map: map, into: &outcome)
+        outcome.exitCode = RunSummary.exitCode(for: result.end)
+        return outcome
+    }
+
+    /// Writes the guest's output, its trace and step tables, and the summary line (or the JSON report).
+    private func report(_ result: RunResult, elapsed: [Double], config: MachineConfig, map: AddressMap, into outcome: inout Outcome) {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -129,8 +136,6 @@ public struct StandaloneRun: Sendable {
         let unterminated = !json && result.output.last.map { $0 != 0x0A } ?? false
         let tablesPrinted = outcome.writes.last?.stream == .standardError
         outcome.err((unterminated && !tablesPrinted ? "\n" : "") + RunSummary.line(for: result, elapsedMicros: elapsed, map: map, mode: config.mode) + "\n")
-        outcome.exitCode = RunSummary.exitCode(for: result.end)
-        return outcome
     }
 
     struct Failure: Error {

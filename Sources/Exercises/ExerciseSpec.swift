@@ -99,18 +99,7 @@ public struct ExerciseSpec: Sendable, Hashable {
             throw fail("exercise id '\(id)' must be lowercase letters and digits joined by single '-' (e.g. hello-real)")
         }
         let machineOptions = try MachineOptions.parse(values, input: input, language: language, fail)
-        let mode: GuestMode
-        if machineOptions.kernel != nil {
-            mode = .protected
-        } else if let text = values["mode"] {
-            guard let parsed = GuestMode(rawValue: text) else {
-                throw fail("unknown mode '\(text)' (use real, protected, long or user)")
-            }
-            mode = parsed
-        } else {
-            mode = language.defaultMode
-        }
-        if machineOptions.kernel == nil, let reason = language.unsupported(mode) { throw fail(reason) }
+        let mode = try guestMode(values["mode"], language: language, kernel: machineOptions.kernel != nil, fail)
         let memory = try integer(values["memory"], name: "memory",
                                  default: machineOptions.kernel != nil ? MachineConfig.defaultKernelMemoryMiB
                                      : language.isGuest ? MachineConfig.defaultMemoryMiB : defaultVMMMemoryMiB,
@@ -118,13 +107,7 @@ public struct ExerciseSpec: Sendable, Hashable {
         let timeout = try timeoutNanoseconds(values["timeout"], fail)
         let expect = try expectation(values["expect"], fail)
         let trace = try flag(values["trace"], name: "trace", fail)
-        let steps = try integer(values["steps"], name: "steps", default: 0, range: 1...maxSteps, unit: "", fail)
-        if steps > 0 && machineOptions.cpus > 1 {
-            throw fail("steps= needs one vCPU: single-stepping follows one instruction stream, and this machine has \(machineOptions.cpus)")
-        }
-        if steps > 0 && mode == .user {
-            throw fail("steps= cannot be used in user mode: single-stepping ring-3 code does not work on PVM hosts; step a long-mode guest instead")
-        }
+        let steps = try stepCount(values["steps"], mode: mode, cpus: machineOptions.cpus, fail)
         let outputLimit = try integer(values["output-limit"], name: "output-limit", default: MachineConfig.defaultOutputLimit,
                                       range: MachineConfig.outputLimitRange, unit: " bytes", fail)
         let exitLimit = try integer(values["exit-limit"], name: "exit-limit", default: MachineConfig.defaultExitLimit,
@@ -144,6 +127,37 @@ public struct ExerciseSpec: Sendable, Hashable {
             source: source, input: input, machineOptions: machineOptions, guest: values["guest"].map(GuestLink.named))
         spec.measure = try integer(values["measure"], name: "measure", default: 0, range: measureRange, unit: " runs", fail)
         return spec
+    }
+
+    /// The mode: a kernel always starts in protected mode (Multiboot's entry state); otherwise the
+    /// option's value, or the language's default, if the language can run in it.
+    static func guestMode(_ text: String?, language: GuestLanguage, kernel: Bool,
+                          _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> GuestMode {
+        if kernel { return .protected }
+        let mode: GuestMode
+        if let text {
+            guard let parsed = GuestMode(rawValue: text) else {
+                throw fail("unknown mode '\(text)' (use real, protected, long or user)")
+            }
+            mode = parsed
+        } else {
+            mode = language.defaultMode
+        }
+        if let reason = language.unsupported(mode) { throw fail(reason) }
+        return mode
+    }
+
+    /// `steps=`: single-stepping follows one instruction stream, and does not work on ring-3 code under PVM.
+    static func stepCount(_ text: String?, mode: GuestMode, cpus: Int,
+                          _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> Int {
+        let steps = try integer(text, name: "steps", default: 0, range: 1...maxSteps, unit: "", fail)
+        if steps > 0 && cpus > 1 {
+            throw fail("steps= needs one vCPU: single-stepping follows one instruction stream, and this machine has \(cpus)")
+        }
+        if steps > 0 && mode == .user {
+            throw fail("steps= cannot be used in user mode: single-stepping ring-3 code does not work on PVM hosts; step a long-mode guest instead")
+        }
+        return steps
     }
 
     /// The options by name: each known, given once, written `key=value`, and one that applies to

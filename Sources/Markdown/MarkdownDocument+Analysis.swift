@@ -24,23 +24,11 @@ extension MarkdownDocument {
             case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
                 if walk.headingDepth > 0 { walk.headingText.append(0x20) } else if walk.imageDepth > 0 { walk.imageAlt.append(0x20) } else { allText.append(0x20) }
             case CMARK_NODE_CODE_BLOCK:
-                let block = Self.codeBlock(node)
-                // The caller's hook runs in document order.
-                let replacement = replacingCodeBlock(block)
-                codeBlocks.append(block)
-                walk.edits.codeNodes.append(node)
-                walk.edits.codeHTML.append(replacement?.html)
-                allText.append(contentsOf: (replacement?.searchText ?? block.literal).utf8)
-                allText.append(0x20)
+                visitCodeBlock(node, replacing: replacingCodeBlock, &walk)
             case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
                 visitLink(node, image: type == CMARK_NODE_IMAGE, entering: entering, &walk)
             case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
-                if let literal = cmark_node_get_literal(node) {
-                    // One copy of the node's bytes serves every scan of it. Safe: libcmark-gfm's
-                    // literal is a NUL-terminated string that lives as long as the node.
-                    let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal)))
-                    scanRawHTML(bytes, node: node, line: Int(cmark_node_get_start_line(node)), column: Int(cmark_node_get_start_column(node)))
-                }
+                visitRawHTML(node)
             case CMARK_NODE_BLOCK_QUOTE:
                 if entering {
                     walk.edits.blockQuotes.append(node)
@@ -62,6 +50,27 @@ extension MarkdownDocument {
 
         // Tree edits happen after the walk so the iterator never sees a half-edited tree.
         try apply(walk.edits)
+    }
+
+    /// A code block: the caller's hook may replace it (an exercise); its search text is the
+    /// replacement's or the block's own.
+    private func visitCodeBlock(_ node: OpaquePointer, replacing: (CodeBlock) -> CodeBlockReplacement?, _ walk: inout AnalysisWalk) {
+        let block = Self.codeBlock(node)
+        // The caller's hook runs in document order.
+        let replacement = replacing(block)
+        codeBlocks.append(block)
+        walk.edits.codeNodes.append(node)
+        walk.edits.codeHTML.append(replacement?.html)
+        allText.append(contentsOf: (replacement?.searchText ?? block.literal).utf8)
+        allText.append(0x20)
+    }
+
+    private func visitRawHTML(_ node: OpaquePointer) {
+        guard let literal = cmark_node_get_literal(node) else { return }
+        // One copy of the node's bytes serves every scan of it. Safe: libcmark-gfm's
+        // literal is a NUL-terminated string that lives as long as the node.
+        let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal)))
+        scanRawHTML(bytes, node: node, line: Int(cmark_node_get_start_line(node)), column: Int(cmark_node_get_start_column(node)))
     }
 
     /// A heading's text is gathered while inside it; on leaving, it gets its id, and an h1-h3 starts

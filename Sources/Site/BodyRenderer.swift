@@ -109,37 +109,50 @@ struct BodyRenderer: Sendable {
             throw BodyFailure(errors: [Self.siteError(error, map: map)], anchorChecks: [])
         }
 
-        var warnings: [SiteWarning] = []
+        var links = try analyzeLinks(doc, job: job, map: map)
+        errors += links.errors
+        links.warnings += Self.rawHTMLWarnings(doc, map: map)
+        return Analysis(doc: doc, targets: links.targets, checks: links.checks, files: links.files, exercises: exercises,
+                        warnings: links.warnings, map: map, errors: errors)
+    }
+
+    /// What a page's links resolve to, the anchors to check once every page is known, the files
+    /// they publish, and their problems.
+    struct LinkAnalysis {
         var targets: [LinkResolver.Target] = []
         var checks: [LinkResolver.AnchorCheck] = []
         var files: [(String, String)] = []
+        var warnings: [SiteWarning] = []
+        var errors: [SiteError] = []
+    }
+
+    func analyzeLinks(_ doc: MarkdownDocument, job: BodyJob, map: SourceMap) throws -> LinkAnalysis {
+        var result = LinkAnalysis()
         for link in doc.links {
             let origin = map.location(link.line)
             let fromPath = origin.file == job.source.file ? job.contentPath : relativeContentPath(origin.file)
             do {
                 let target = try resolver.resolve(link.destination, from: origin.file, fromPath: fromPath, line: origin.line)
-                targets.append(target)
+                result.targets.append(target)
                 switch target {
                 case .page(let path, let fragment?):
-                    checks.append(.init(file: origin.file, line: origin.line, written: link.destination, path: path, fragment: fragment))
+                    result.checks.append(.init(file: origin.file, line: origin.line, written: link.destination, path: path, fragment: fragment))
                 case .samePage(let fragment) where !fragment.isEmpty:
-                    checks.append(.init(file: origin.file, line: origin.line, written: link.destination, path: job.page.path, fragment: fragment))
+                    result.checks.append(.init(file: origin.file, line: origin.line, written: link.destination, path: job.page.path, fragment: fragment))
                 case .file(let contentPath, let outputPath):
-                    files.append((contentPath, outputPath))
+                    result.files.append((contentPath, outputPath))
                 default:
                     break
                 }
             } catch let error as SiteError {
-                errors.append(error)
-                targets.append(.external)
+                result.errors.append(error)
+                result.targets.append(.external)
             }
             if link.kind == .image, link.altText.trimmingCharacters(in: .whitespaces).isEmpty {
-                warnings.append(SiteWarning(file: origin.file, line: origin.line, "image '\(link.destination)' has no alt text; describe it in ![...] for readers who cannot see it"))
+                result.warnings.append(SiteWarning(file: origin.file, line: origin.line, "image '\(link.destination)' has no alt text; describe it in ![...] for readers who cannot see it"))
             }
         }
-        warnings += Self.rawHTMLWarnings(doc, map: map)
-        return Analysis(doc: doc, targets: targets, checks: checks, files: files, exercises: exercises, warnings: warnings, map: map,
-                        errors: errors)
+        return result
     }
 
     /// Images in the author's raw HTML that a screen reader cannot name.

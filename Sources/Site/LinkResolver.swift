@@ -91,6 +91,11 @@ struct LinkResolver: Sendable {
                 ? "link '\(destination)' points at a Markdown file that is not a lesson or chapter page"
                 : "broken link '\(destination)': \(normalized) does not exist")
         }
+        return try fileTarget(normalized, written: destination, in: file, line: line)
+    }
+
+    /// A link to a file that is copied into the site: it must be a regular file inside the content folder.
+    private func fileTarget(_ normalized: String, written destination: String, in file: URL, line: Int) throws -> Target {
         var isDir: ObjCBool = false
         let target = contentRoot.appendingPathComponent(normalized)
         guard !normalized.isEmpty, FileManager.default.fileExists(atPath: target.path, isDirectory: &isDir) else {

@@ -82,6 +82,21 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         // End vs expected.
         #expect(figure.contains("<span class=\"exercise-end is-ok\">halt</span>"))
         #expect(figure.contains("<dt>Expected</dt><dd><code>halt</code> <span class=\"is-ok\">✓ as expected</span>"))
+        Self.expectTables(in: figure)
+        // Provenance; this one was rerun, so no "recorded" marker.
+        #expect(figure.contains("Recorded <time datetime=\"2026-01-02T03:04:05Z\">2026-01-02T03:04:05Z</time> on PVM (kvm_pvm) · hypervisor hc-vm 1"))
+        #expect(!figure.contains("badge-recorded"))
+        // The other exercise came from the record and says so.
+        let second = scratch.read("out/intro/second.html")
+        #expect(second.contains("<figure class=\"exercise is-recorded\" id=\"exercise-second\""))
+        #expect(second.contains("<span class=\"badge badge-recorded\" title=\"This build could not run guests, so it shows the verified record.\">Recorded, not rerun in this build</span>"))
+        // The same HTML appears in print.html.
+        #expect(scratch.read("out/print.html").contains("id=\"exercise-hello\""))
+        #expect(page.contains("<a href=\"#exercise-hello\">see it</a>"))
+    }
+
+    /// The exit counts, the trace timeline and the step-through table of the sample view.
+    static func expectTables(in figure: String) {
         // Exit counts.
         #expect(figure.contains("<tr><td><code>io-out</code></td><td class=\"num\">3</td></tr>"))
         #expect(figure.contains("<tfoot><tr><th scope=\"row\">Total</th><td class=\"num\">4</td></tr></tfoot>"))
@@ -94,16 +109,6 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         // Step-through table.
         #expect(figure.contains("<tr data-line=\"1\"><td class=\"num\">1</td><td><a href=\"#exercise-hello-L1\">1</a></td><td><code>mov dx, 0x3f8</code> <span class=\"muted rip\">0x7c00</span></td><td><ul class=\"reg-changes\"><li><code>rdx</code> <span class=\"before\">0x0</span> → <span class=\"after\">0x3f8</span></li></ul></td><td></td></tr>"))
         #expect(figure.contains("<td><span class=\"kind\">io-out 0x3f8 &lt;- 0x48</span></td>"))
-        // Provenance; this one was rerun, so no "recorded" marker.
-        #expect(figure.contains("Recorded <time datetime=\"2026-01-02T03:04:05Z\">2026-01-02T03:04:05Z</time> on PVM (kvm_pvm) · hypervisor hc-vm 1"))
-        #expect(!figure.contains("badge-recorded"))
-        // The other exercise came from the record and says so.
-        let second = scratch.read("out/intro/second.html")
-        #expect(second.contains("<figure class=\"exercise is-recorded\" id=\"exercise-second\""))
-        #expect(second.contains("<span class=\"badge badge-recorded\" title=\"This build could not run guests, so it shows the verified record.\">Recorded, not rerun in this build</span>"))
-        // The same HTML appears in print.html.
-        #expect(scratch.read("out/print.html").contains("id=\"exercise-hello\""))
-        #expect(page.contains("<a href=\"#exercise-hello\">see it</a>"))
     }
 
     @Test func tablesLongerThanSixteenRowsScrollInTheirBox() async throws {
