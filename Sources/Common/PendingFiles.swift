@@ -3,13 +3,23 @@ import Glibc
 #endif
 import Foundation
 
-/// Files replaced in one step: written beside the target, then renamed over it, so a reader (or a
-/// killed build) never sees half a file.
+/// Files replaced in one step: written to a temporary, then renamed over the target, so a reader
+/// (or a killed build) never sees half a file. The temporary goes in `staging` (a build's scratch
+/// folder) when that is on the target's file system, else beside the target; either way its name
+/// (`.<name>.tmp-<pid>-<random>`) lets a later run remove it if this process is killed first.
 public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
+    public static func write(_ data: Data, to url: URL, staging: URL? = nil) throws {
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let name = ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        if let staging, (try? FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)) != nil,
+           (try? place(data, staged: staging.appendingPathComponent(name), at: url)) != nil {
+            return
+        }
+        try place(data, staged: directory.appendingPathComponent(name), at: url)
+    }
+
+    private static func place(_ data: Data, staged temporary: URL, at url: URL) throws {
         do {
             try data.write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else {

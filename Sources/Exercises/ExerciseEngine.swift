@@ -16,6 +16,8 @@ public struct ExerciseEngine: Sendable {
     public func process(_ inputs: [ExerciseBlock], pass: ExercisePass) -> ExerciseReport {
         let profile = PhaseTimer(label: "profile exercises")
         defer { profile.report(summing: GuestLanguage.allCases.map(\.buildTool) + ["vm", "verify"], slowestTitle: "slowest guests (one run)") }
+        // A build or promote killed while writing a record leaves its temporary; this one removes it.
+        for root in Set(inputs.map(\.contentRoot)) { ScratchFolders.sweepTemporaries(under: root) }
         var state = PassState(inputs: inputs, pass: pass, promoteCommand: settings.promoteCommand)
         state.parse()
         profile.mark("parse")
@@ -59,7 +61,7 @@ public struct ExerciseEngine: Sendable {
         var report = state.finish()
         // `promote` is about records only, so it writes them now; a build writes them with its
         // site, and only when everything succeeded.
-        if case .promote = pass { report.writeRecords() }
+        if case .promote = pass { report.writeRecords(staging: builder.scratch) }
         profile.mark("write")
         return report
     }

@@ -118,11 +118,12 @@ public struct ExerciseReport: Sendable {
     public var pendingRecords: [PendingFile] = []
     public var recordFilesWritten: [URL] = []
 
-    /// Writes the pending records, each atomically; a file that cannot be written is a problem.
-    public mutating func writeRecords() {
+    /// Writes the pending records, each atomically (temporaries in `staging` where it can be); a
+    /// file that cannot be written is a problem.
+    public mutating func writeRecords(staging: URL? = nil) {
         for file in pendingRecords {
             do {
-                try AtomicFile.write(file.data, to: file.url)
+                try AtomicFile.write(file.data, to: file.url, staging: staging)
                 recordFilesWritten.append(file.url)
             } catch {
                 problems.append(ExerciseProblem(file: file.url, line: nil, message: "cannot write the record: \(error.localizedDescription)"))

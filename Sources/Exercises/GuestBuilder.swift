@@ -84,8 +84,12 @@ final class GuestBuilder: @unchecked Sendable {
         self.toolTimeout = toolTimeout
         self.confine = confine
         self.standalone = standalone
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hypercourse-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        ScratchFolders.add(scratch)
+        // In the cache folder when there is one, beside what the build keeps; scratch a killed
+        // build left there (or in the temp folder) goes now.
+        let parent = cacheDirectory?.appendingPathComponent("scratch") ?? FileManager.default.temporaryDirectory
+        ScratchFolders.sweep(parent)
+        ScratchFolders.sweep(FileManager.default.temporaryDirectory)
+        scratch = ScratchFolders.temporary("build", in: parent)
     }
 
     /// Why the tools run unconfined although confinement was asked for, or nil.

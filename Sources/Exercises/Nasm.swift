@@ -32,7 +32,7 @@ public struct Nasm: Sendable {
     /// Assembles source text as if it were the file `fileName` (the name nasm's messages use).
     public func assemble(source: String, fileName: String = "guest.asm", listing: Bool = false,
                          includePaths: [URL] = []) throws(NasmError) -> Assembly {
-        let scratch = ScratchFolders.temporary("hypercourse-nasm")
+        let scratch = ScratchFolders.temporary("nasm")
         defer { ScratchFolders.discard(scratch) }
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -44,7 +44,7 @@ public struct Nasm: Sendable {
     }
 
     private func run(input: String, in directory: URL, listing: Bool, includePaths: [URL]) throws(NasmError) -> Assembly {
-        let scratch = ScratchFolders.temporary("hypercourse-nasm-out")
+        let scratch = ScratchFolders.temporary("nasm-out")
         defer { ScratchFolders.discard(scratch) }
         let image = scratch.appendingPathComponent("image.bin"), list = scratch.appendingPathComponent("image.lst")
         var arguments = ["-f", "bin", "-o", image.path]

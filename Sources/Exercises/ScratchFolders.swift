@@ -1,8 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// The scratch folders this process has made and not yet removed, so that an interrupted command
 /// (Ctrl-C, SIGTERM) can remove them before it dies instead of leaving them in the temp folder.
 /// Only folders this process created are ever listed here.
+///
+/// A process killed with SIGKILL removes nothing, so every scratch name carries its PID
+/// (`hypercourse-<pid>-<tag>-<random>`), and the next run removes those of processes that are gone
+/// (`sweep`), as it does with `AtomicFile`'s temporaries (`.<name>.tmp-<pid>-<random>`).
 public enum ScratchFolders {
     nonisolated(unsafe) private static var folders = Set<URL>()
     private static let lock = NSLock()
@@ -10,9 +17,9 @@ public enum ScratchFolders {
     static func add(_ url: URL) { lock.withLock { _ = folders.insert(url) } }
     static func remove(_ url: URL) { lock.withLock { _ = folders.remove(url) } }
 
-    /// A new name in the temp folder (`prefix-UUID`), listed until `discard`; created by the caller.
-    static func temporary(_ prefix: String) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
+    /// A new name in `parent` (the temp folder by default), listed until `discard`; created by the caller.
+    static func temporary(_ tag: String, in parent: URL = FileManager.default.temporaryDirectory) -> URL {
+        let url = parent.appendingPathComponent("hypercourse-\(getpid())-\(tag)-\(UInt32.random(in: 0...UInt32.max))", isDirectory: true)
         add(url)
         return url
     }
@@ -30,5 +37,32 @@ public enum ScratchFolders {
             return folders
         }
         for url in all { try? FileManager.default.removeItem(at: url) }
+    }
+
+    /// Removes the scratch folders in `parent` whose process is gone.
+    public static func sweep(_ parent: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
+        for name in names where name.hasPrefix("hypercourse-") {
+            guard let pid = Int32(name.dropFirst("hypercourse-".count).prefix { $0.isNumber }), isGone(pid) else { continue }
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
+    }
+
+    /// Removes `AtomicFile` temporaries under `folder` (a content folder) whose process is gone.
+    public static func sweepTemporaries(under folder: URL) {
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return }
+        for case let url as URL in walker {
+            let name = url.lastPathComponent
+            guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards) else { continue }
+            let fields = name[marker.upperBound...].split(separator: "-")
+            guard fields.count == 2, let pid = Int32(fields[0]), UInt32(fields[1]) != nil, isGone(pid) else { continue }
+            try? FileManager.default.removeItem(at: url)
+        }
+    }
+
+    /// True when no process has this PID (a PID reused since only delays the removal).
+    static func isGone(_ pid: Int32) -> Bool {
+        guard pid > 0, pid != getpid() else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 }

@@ -11,7 +11,7 @@ import Foundation
 /// output and fixed environment would fit, and RLIMIT_FSIZE could still be set with `prlimit` on its
 /// process identifier, but Landlock cannot be expressed through it. `landlock_restrict_self` binds
 /// the calling thread and its future children for good, and rules only ever narrow, so each spawn
-/// must happen on a thread made for it (`onFreshThread`) with that exercise's own rules.
+/// must happen on a thread made for it (`SpawnThread`) with that exercise's own rules.
 /// swift-subprocess runs no code of ours in the child before `exec`, and makes every spawn on one
 /// shared worker thread of its own: confining that thread once would hold every later tool to the
 /// first exercise's folders. Its tools version (6.2) would also raise the toolchain this package
@@ -20,7 +20,9 @@ import Foundation
 /// Guest sources are untrusted input to these tools, so every run has limits: a deadline after which
 /// the tool is killed (a runaway `%rep`), a largest file it may write (`times 1<<30 db 0`), a cap on
 /// what it prints, and, when `confinement` is given and the kernel has Landlock, a file system it can
-/// only partly see (see `Landlock`).
+/// only partly see (see `Landlock`). Tools do not outlive this process: each gets a CPU-time limit
+/// (RLIMIT_CPU, just past its deadline) and, through util-linux's `setpriv --pdeathsig`, is killed
+/// when the thread that started it ends, however this process dies (even by SIGKILL).
 struct Subprocess {
     struct Limits: Sendable, Hashable {
         /// Wall clock for one run of the tool; then it is killed.
@@ -37,7 +39,14 @@ struct Subprocess {
         }
 
         static let defaultTimeout = Duration.seconds(30)
+
+        /// RLIMIT_CPU: a second past the deadline, for a tool whose waiting parent is gone.
+        var cpuSeconds: Int { Int(timeout.components.seconds) + 2 }
     }
+
+    /// util-linux's setpriv (Debian's essential util-linux has it), which sets the parent-death
+    /// signal and then runs the tool; nil where it is missing, and then tools may outlive a killed build.
+    static let deathSignal: String? = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     struct Outcome {
         var status: Int32
@@ -90,7 +99,10 @@ struct Subprocess {
         let deadline = ContinuousClock.now + limits.timeout
         var pipe: [Int32] = [0, 0]
         guard pipe2(&pipe, O_CLOEXEC) == 0 else { throw LaunchError(executable: executable, errno: Glibc.errno) }
-        let spawned = Self.spawnConfined(executable, arguments, in: directory, output: pipe[1], confinement: confinement)
+        let (spawned, spawner) = Self.spawnConfined(executable, arguments, in: directory, output: pipe[1], confinement: confinement)
+        // The tool's parent-death signal follows the thread that started it: that thread ends only
+        // once the tool is reaped.
+        defer { spawner?.end() }
         close(pipe[1])
         let pid: pid_t
         switch spawned {
@@ -99,43 +111,49 @@ struct Subprocess {
             close(pipe[0])
             throw error
         }
+        // Right after the exec: the tools this runs read all their input before they write, and
+        // none starts children first. (posix_spawn has no rlimit attribute, and a limit on this
+        // process would bind its other threads too.)
         if let bytes = limits.maxFileBytes {
-            // Right after the exec: the tools this runs read all their input before they write, and
-            // none starts children first. (posix_spawn has no rlimit attribute, and a limit on this
-            // process would bind its other threads too.)
             var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
             _ = prlimit(pid, Int32(RLIMIT_FSIZE.rawValue), &limit, nil)
         }
+        var cpu = rlimit(rlim_cur: rlim_t(limits.cpuSeconds), rlim_max: rlim_t(limits.cpuSeconds + 1))
+        _ = prlimit(pid, Int32(RLIMIT_CPU.rawValue), &cpu, nil)
 
         let (collected, dropped, timedOut) = Self.collect(from: pipe[0], of: pid, until: deadline, keeping: limits.maxOutputBytes)
         close(pipe[0])
         let status = timedOut ? Self.reap(pid) : Self.reap(pid, until: deadline)
         var outcome = Outcome(status: status.code, output: String(decoding: collected, as: UTF8.self))
         if dropped > 0 { outcome.output += "\n[\(dropped) more bytes of output dropped]" }
-        outcome.timedOut = timedOut || status.timedOut
+        outcome.timedOut = timedOut || status.timedOut || status.code == 128 + SIGXCPU
         outcome.fileTooLarge = status.code == 128 + SIGXFSZ
         return outcome
     }
 
     /// Starts the tool with its output on `output`: under `confinement` when given and the kernel
-    /// has Landlock, else as it is.
+    /// has Landlock, else as it is. A confined tool is started by a thread made for it, returned
+    /// so the caller ends it after reaping the tool.
     private static func spawnConfined(_ executable: String, _ arguments: [String], in directory: URL?, output: Int32,
-                                      confinement: Confinement?) -> Result<pid_t, LaunchError> {
-        if let confinement, Landlock.isAvailable {
-            // Landlock confines the calling thread and what it starts from then on, for good: so a
-            // thread made for this one spawn takes it on, and ends.
-            return Self.onFreshThread { () -> Result<pid_t, LaunchError> in
-                do throws(LandlockError) {
-                    try Landlock.restrictThisThread(confinement)
-                } catch {
-                    return .failure(LaunchError(executable: executable, errno: error.errno,
-                                                detail: "\(error); HYPERCOURSE_UNCONFINED=1 runs the tools without Landlock"))
-                }
-                return Self.spawn(executable, arguments, in: directory, output: output)
-            } ?? .failure(LaunchError(executable: executable, errno: EAGAIN, detail: "cannot start a thread to confine it"))
-        } else {
+                                      confinement: Confinement?) -> (Result<pid_t, LaunchError>, SpawnThread?) {
+        guard var confinement, Landlock.isAvailable else {
+            return (Self.spawn(executable, arguments, in: directory, output: output), nil)
+        }
+        // Landlock confines the calling thread and what it starts from then on, for good: so a
+        // thread made for this one spawn takes it on, and lives until the tool is reaped.
+        if let deathSignal = Self.deathSignal { confinement.readable.append(deathSignal) }
+        let frozen = confinement
+        let spawner = SpawnThread { () -> Result<pid_t, LaunchError> in
+            do throws(LandlockError) {
+                try Landlock.restrictThisThread(frozen)
+            } catch {
+                return .failure(LaunchError(executable: executable, errno: error.errno,
+                                            detail: "\(error); HYPERCOURSE_UNCONFINED=1 runs the tools without Landlock"))
+            }
             return Self.spawn(executable, arguments, in: directory, output: output)
         }
+        let result = spawner.result ?? .failure(LaunchError(executable: executable, errno: EAGAIN, detail: "cannot start a thread to confine it"))
+        return (result, spawner)
     }
 
     /// Reads the tool's output until it closes it or `deadline` passes (then kills it), keeping at
@@ -201,6 +219,7 @@ struct Subprocess {
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGPIPE)
         sigaddset(&defaults, SIGXFSZ)
+        sigaddset(&defaults, SIGXCPU)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
         if newProcessGroup {
@@ -209,11 +228,12 @@ struct Subprocess {
         }
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let command = Self.deathSignal.map { [$0, "--pdeathsig", "KILL", "--", executable] } ?? [executable]
+        let argv = (command + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
         guard spawned == 0 else { return .failure(LaunchError(executable: executable, errno: spawned)) }
         return .success(pid)
     }
@@ -255,31 +275,40 @@ struct Subprocess {
         let (seconds, attoseconds) = duration.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1
     }
-
-    /// Runs `body` on a new thread and waits for it; nil when no thread can be made.
-    private static func onFreshThread(_ body: @escaping () -> Result<pid_t, LaunchError>) -> Result<pid_t, LaunchError>? {
-        let box = SpawnBox(body)
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(box).toOpaque()
-        let created = pthread_create(&thread, nil, { context in
-            let box = Unmanaged<SpawnBox>.fromOpaque(context!).takeRetainedValue()
-            box.result = box.body()
-            return nil
-        }, context)
-        guard created == 0 else {
-            Unmanaged<SpawnBox>.fromOpaque(context).release()
-            return nil
-        }
-        pthread_join(thread, nil)
-        return box.result
-    }
 }
 
-/// A spawn and its result, handed to a pthread (joined before the result is read).
-private final class SpawnBox: @unchecked Sendable {
-    // unchecked Sendable: `result` is written once by the spawned thread and read only after
-    // `pthread_join` returns, which orders the write before the read.
-    let body: () -> Result<pid_t, Subprocess.LaunchError>
-    var result: Result<pid_t, Subprocess.LaunchError>?
-    init(_ body: @escaping () -> Result<pid_t, Subprocess.LaunchError>) { self.body = body }
+/// A thread made for one spawn: it runs `body` (which may confine it for good), hands over the
+/// result, and stays alive until `end()`, so the tool's parent-death signal does not fire early.
+/// @unchecked Sendable: `outcome` is written by the thread before `spawned` is signalled and read
+/// only after the wait; `started` only by the owning caller.
+private final class SpawnThread: @unchecked Sendable {
+    private let body: () -> Result<pid_t, Subprocess.LaunchError>
+    private var outcome: Result<pid_t, Subprocess.LaunchError>?
+    private let spawned = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+    private var thread = pthread_t()
+    private var started = false
+
+    init(_ body: @escaping () -> Result<pid_t, Subprocess.LaunchError>) {
+        self.body = body
+        let context = Unmanaged.passRetained(self).toOpaque()
+        started = pthread_create(&thread, nil, { context in
+            let box = Unmanaged<SpawnThread>.fromOpaque(context!).takeRetainedValue()
+            box.outcome = box.body()
+            box.spawned.signal()
+            box.release.wait()
+            return nil
+        }, context) == 0
+        if started { spawned.wait() } else { Unmanaged<SpawnThread>.fromOpaque(context).release() }
+    }
+
+    /// The spawn's result; nil when no thread could be made.
+    var result: Result<pid_t, Subprocess.LaunchError>? { started ? outcome : nil }
+
+    /// Lets the thread end (after the tool is reaped) and waits for it.
+    func end() {
+        guard started else { return }
+        started = false
+        release.signal()
+        pthread_join(thread, nil)
+    }
 }
