@@ -44,6 +44,10 @@ extension StandaloneRun {
         var modules: [MultibootKernel.Module] = []
         for argument in initrds {
             let path = MultibootKernel.Module.fileName(of: argument)
+            if let size = FileSize.of(path), size > Int64(MachineConfig.memoryRangeMiB.upperBound) << 20 {
+                return .failure(Failure(message: "\(path): error: the module is \(FileSize.mebibytes(size)), more than the largest guest RAM "
+                    + "(\(MachineConfig.memoryRangeMiB.upperBound) MiB)", code: RunSummary.codeBadInput))
+            }
             guard !path.isEmpty, let data = try? TextFile.bytes(URL(fileURLWithPath: path)) else {
                 return .failure(Failure(message: "\(path.isEmpty ? "--initrd" : path): error: cannot read the module "
                     + "(--initrd \"\(argument)\")", code: RunSummary.codeBadInput))

@@ -160,6 +160,12 @@ public struct StandaloneRun: Sendable {
             return .failure(Failure(message: "\(file): error: --content is for .asm and .c files, whose includes it resolves; "
                 + "this is an image", code: RunSummary.codeBadInput))
         }
+        // Judged by its size before it is read: a 2 GB file is not loaded to find it does not fit.
+        let largest = Int64(MachineConfig.memoryRangeMiB.upperBound) << 20
+        if let size = FileSize.of(url.path), size > largest {
+            return .failure(Failure(message: "\(file): error: the image is \(FileSize.mebibytes(size)), more than the largest guest RAM "
+                + "(\(MachineConfig.memoryRangeMiB.upperBound) MiB)", code: RunSummary.codeBadInput))
+        }
         let data: Data
         do {
             data = try TextFile.bytes(url)

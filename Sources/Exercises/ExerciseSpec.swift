@@ -230,6 +230,9 @@ public struct ExerciseSpec: Sendable, Hashable {
         case .failure(.outside), .failure(.symlinkOutside): throw fail("src path '\(src)' leads outside the content folder")
         case .failure(.missing): throw notFound
         }
+        if let size = FileSize.of(file.path), size > FileSize.maxText {
+            throw fail("source file '\(src)' is \(FileSize.mebibytes(size)); the largest source is \(FileSize.maxText >> 20) MiB")
+        }
         do {
             return (try TextFile.read(file), file)
         } catch {

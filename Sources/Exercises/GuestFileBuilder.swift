@@ -34,6 +34,9 @@ public struct GuestFile: Sendable {
     /// by the run against the memory it asks for.
     func spec() throws(ExerciseFailure) -> ExerciseSpec {
         let block = ExerciseBlock(language: language.rawValue, options: [], body: "", file: file, line: 1, contentRoot: contentRoot)
+        if let size = FileSize.of(file.path), size > FileSize.maxText {
+            throw ExerciseFailure([ExerciseProblem(file: file, line: nil, message: "is \(FileSize.mebibytes(size)); the largest source is \(FileSize.maxText >> 20) MiB")])
+        }
         let text: String
         do {
             text = try TextFile.read(file)

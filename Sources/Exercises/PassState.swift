@@ -111,7 +111,7 @@ struct PassState {
         for (url, slots) in byRecord.sorted(by: { $0.key.path < $1.key.path }) {
             let lesson = specs[slots[0]]!.input.file
             do {
-                records[url] = try RecordFile.load(url) ?? RecordFile(url: url, entries: [])
+                records[url] = try RecordFile.load(url, inside: ContentFolder(specs[slots[0]]!.input.contentRoot)) ?? RecordFile(url: url, entries: [])
             } catch {
                 records[url] = RecordFile(url: url, entries: [])
                 if case .promote = pass, slots.allSatisfy(selected.contains) {

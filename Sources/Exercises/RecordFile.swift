@@ -64,7 +64,11 @@ public struct RecordFile: Sendable {
 
     /// Reads a record; nil when there is none. A damaged file is an error naming it, at the line of
     /// a merge-conflict marker when that is what damaged it.
-    public static func load(_ url: URL) throws(ExerciseProblem) -> RecordFile? {
+    /// With `content`, a record that links outside the content folder is refused, not read.
+    public static func load(_ url: URL, inside content: ContentFolder? = nil) throws(ExerciseProblem) -> RecordFile? {
+        if let content, FileManager.default.fileExists(atPath: url.path), !content.contains(url) {
+            throw ExerciseProblem(file: url, line: nil, message: "the record is a symlink to a file outside the content folder; the build reads only files inside it")
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         do {
             let mirror = try JSONDecoder().decode(FileMirror.self, from: data)

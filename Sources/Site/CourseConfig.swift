@@ -46,7 +46,7 @@ public struct CourseConfig: Sendable, Hashable {
         var config = CourseConfig(title: Slug.title(fromFolder: contentRoot.lastPathComponent))
         guard FileManager.default.fileExists(atPath: file.path) else { return config }
         config.file = file
-        let text = try SourceFile.read(file)
+        let text = try SourceFile.read(file, inside: ContentFolder(contentRoot))
         let yaml = try YAMLDocument(text: text, file: file, firstLine: 1)
         var sawTitle = false
         for (key, keyNode, value) in try yaml.mapping(what: "course.yml") {
@@ -124,10 +124,23 @@ public struct CourseConfig: Sendable, Hashable {
 }
 
 enum SourceFile {
+    /// The largest Markdown or YAML file a course may hold, refused before it is read.
+    static let maxBytes = FileSize.maxText
+
     /// Reads a UTF-8 text file, with a clear error for anything else: a folder, a FIFO (never
     /// waited on) or an unreadable file is an error at `place` (the line that named the file) or
     /// else at the file; invalid UTF-8 is an error at the line of its first bad byte.
-    static func read(_ url: URL, namedAt place: (file: URL, line: Int)? = nil, as name: String? = nil) throws -> String {
+    /// With `content`, the file must be inside the content folder once symlinks are followed: a
+    /// lesson, `_index.md` or `course.yml` that links outside is refused, not published. A file
+    /// over `maxBytes` is refused before it is read.
+    static func read(_ url: URL, namedAt place: (file: URL, line: Int)? = nil, as name: String? = nil,
+                     inside content: ContentFolder? = nil) throws -> String {
+        if let content, FileManager.default.fileExists(atPath: url.path), !content.contains(url) {
+            throw SiteError(file: url, "is a symlink to a file outside the content folder; the build reads only files inside it")
+        }
+        if let size = FileSize.of(url.path), size > maxBytes {
+            throw SiteError(file: url, "is \(FileSize.mebibytes(size)); the largest file a course may hold is \(maxBytes >> 20) MiB (split the lesson)")
+        }
         do {
             return try TextFile.read(url)
         } catch {

@@ -12,7 +12,7 @@ struct CourseLoader {
     /// A lesson that does not load is an error in `errors` and is left out, so the rest of the
     /// course is still checked in the same build; anything wrong with a chapter throws.
     func load(config: CourseConfig, warnings: inout [SiteWarning], errors: inout [SiteError]) throws -> Course {
-        let folders = try chapterFolders(config: config)
+        let folders = try chapterFolders(config: config, warnings: &warnings)
         for stray in (try? markdownFiles(in: contentRoot)) ?? [] where !stray.lastPathComponent.hasPrefix("_") {
             warnings.append(SiteWarning(file: stray, "Markdown outside a chapter folder is not a page; move it into a chapter"))
         }
@@ -56,7 +56,8 @@ struct CourseLoader {
             jobFiles += (intro.map { [$0] } ?? []) + lessons
         }
         let toParse = jobFiles
-        let parsed = parallelMap(toParse.count) { i in try ParsedMarkdownFile(toParse[i]) }
+        let boundary = ContentFolder(contentRoot)
+        let parsed = parallelMap(toParse.count) { i in try ParsedMarkdownFile(toParse[i], inside: boundary) }
         var byURL: [URL: ParsedMarkdownFile] = [:]
         var failed: [URL] = []
         for (file, result) in zip(jobFiles, parsed) {
@@ -153,7 +154,7 @@ struct CourseLoader {
     private func loadHomeIntro(into course: inout Course, warnings: inout [SiteWarning]) throws {
         let file = contentRoot.appendingPathComponent("_index.md")
         guard FileManager.default.fileExists(atPath: file.path) else { return }
-        let home = try ParsedMarkdownFile(file)
+        let home = try ParsedMarkdownFile(file, inside: ContentFolder(contentRoot))
         warnings.append(contentsOf: home.warnings)
         for (key, used) in [("weight", home.weight != nil), ("slug", home.slug != nil), ("draft", home.draft), ("objectives", !home.objectives.isEmpty)] where used {
             warnings.append(SiteWarning(file: file, line: 1, "front matter key '\(key)' has no effect on the home page introduction"))
@@ -176,16 +177,22 @@ struct CourseLoader {
 
     /// Chapter folders: those listed in course.yml (in that order), then any other folder holding
     /// Markdown files (with a warning, so nothing is silently left out).
-    private func chapterFolders(config: CourseConfig) throws -> [Folder] {
+    private func chapterFolders(config: CourseConfig, warnings: inout [SiteWarning]) throws -> [Folder] {
         let fm = FileManager.default
-        let entries = try fm.contentsOfDirectory(at: contentRoot, includingPropertiesForKeys: [.isDirectoryKey])
+        let entries = try fm.contentsOfDirectory(at: contentRoot, includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey])
             .filter { url in
                 let name = url.lastPathComponent
                 guard !name.hasPrefix("."), !name.hasPrefix("_"), name != config.templates?.trimmingCharacters(in: CharacterSet(charactersIn: "/")) else { return false }
-                return (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true
+                return (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true || isLinkedFolder(url)
             }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
-        let withMarkdown = try entries.filter { try !markdownFiles(in: $0).isEmpty }
+        // A linked folder is not followed (its lessons could be anywhere); saying so beats a
+        // chapter that silently is not there.
+        for linked in entries where isLinkedFolder(linked) {
+            warnings.append(SiteWarning(file: linked, "chapter folder '\(linked.lastPathComponent)' is a symlink and is left out: the course is what is inside the content folder (move the folder in)"))
+        }
+        let plainFolders = entries.filter { !isLinkedFolder($0) }
+        let withMarkdown = try plainFolders.filter { try !markdownFiles(in: $0).isEmpty }
         guard let listed = config.chapters else { return withMarkdown.map { Folder(url: $0, title: nil) } }
 
         var folders: [Folder] = []
@@ -197,6 +204,9 @@ struct CourseLoader {
             guard !path.contains(".."), !path.contains("/"), fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
                 throw SiteError(file: config.file ?? contentRoot, line: entry.line, "chapter folder '\(entry.path)' not found in \(DisplayPath.of(contentRoot))")
             }
+            if isLinkedFolder(url) {
+                throw SiteError(file: config.file ?? contentRoot, line: entry.line, "chapter folder '\(entry.path)' is a symlink; the course is what is inside the content folder (move the folder in)")
+            }
             guard seen.insert(path).inserted else {
                 throw SiteError(file: config.file ?? contentRoot, line: entry.line, "chapter '\(entry.path)' is listed twice")
             }
@@ -206,6 +216,12 @@ struct CourseLoader {
             folders.append(Folder(url: url.standardizedFileURL, title: nil, listed: false))
         }
         return folders
+    }
+
+    /// A symlink to a folder (wherever it leads).
+    private func isLinkedFolder(_ url: URL) -> Bool {
+        var info = stat(), target = stat()
+        return lstat(url.path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK && stat(url.path, &target) == 0 && target.st_mode & S_IFMT == S_IFDIR
     }
 
     private func markdownFiles(in folder: URL) throws -> [URL] {
@@ -236,9 +252,9 @@ struct ParsedMarkdownFile {
     var source: MarkdownSource
     var warnings: [SiteWarning] = []
 
-    init(_ file: URL) throws {
+    init(_ file: URL, inside content: ContentFolder) throws {
         self.file = file
-        let text = try SourceFile.read(file)
+        let text = try SourceFile.read(file, inside: content)
         let split = try FrontMatterSplit(text, file: file)
         source = MarkdownSource(file: file, body: split.body, firstLine: split.bodyFirstLine)
         hasFrontMatter = split.yaml != nil

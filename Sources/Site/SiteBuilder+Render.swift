@@ -60,15 +60,25 @@ extension SiteBuilder {
         return pages
     }
 
+    /// Most broken anchors of one build that get a "did you mean" (each costs up to
+    /// `closestMatchMaxCompared` edit distances); the others are reported without one.
+    static let maxAnchorHints = 100
+
     /// Stage 3: every `#fragment` a link names must be an id on its page (pages that could not be
     /// rendered are skipped). Returns the broken anchors, to join the other stages' errors.
     func anchorErrors(_ pages: RenderedPages) -> [SiteError] {
         var errors: [SiteError] = []
         let bodies = pages.bodies
         let failedPages = Set(zip(pages.jobs, pages.rendered).compactMap { job, body in body == nil ? job.page.path : nil })
+        // Each page's ids sorted once, not once per broken link (a page may have thousands of both);
+        // and only the first `maxAnchorHints` broken links get a suggestion, so the cost is bounded.
+        var sortedIDs: [String: [String]] = [:]
+        var hinted = 0
         for check in pages.rendered.compactMap({ $0 }).flatMap(\.anchorChecks) + pages.partialChecks {
             guard !failedPages.contains(check.path), !(bodies[check.path]?.ids.contains(check.fragment) ?? false) else { continue }
-            let hint = didYouMean(check.fragment, in: (bodies[check.path]?.ids ?? []).sorted(), prefix: "#")
+            if sortedIDs[check.path] == nil { sortedIDs[check.path] = (bodies[check.path]?.ids ?? []).sorted() }
+            hinted += 1
+            let hint = hinted <= Self.maxAnchorHints ? didYouMean(check.fragment, in: sortedIDs[check.path] ?? [], prefix: "#") : ""
             errors.append(SiteError(file: check.file, line: check.line,
                                     "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))
         }

@@ -36,8 +36,25 @@ import Testing
     }
 
     @Test func editDistanceCountsEdits() {
-        #expect(editDistance(Array("kitten"), Array("sitting")) == 3)
-        #expect(editDistance([], Array("abc")) == 3)
-        #expect(editDistance(Array("abc"), []) == 3)
+        #expect(editDistance(scalars("kitten"), scalars("sitting")) == 3)
+        #expect(editDistance([], scalars("abc")) == 3)
+        #expect(editDistance(scalars("abc"), []) == 3)
+        // With a limit it gives up as soon as the distance must exceed it.
+        #expect(editDistance(scalars("kitten"), scalars("sitting"), atMost: 2) == nil)
+        #expect(editDistance(scalars("kitten"), scalars("sitting"), atMost: 3) == 3)
+    }
+
+    /// The bounds keep the answers: the earliest of equally close candidates, nothing for words
+    /// too long or too far, and a close match past thousands of far ones of another length.
+    @Test func boundedSearchKeepsItsAnswers() {
+        #expect(closestMatch(to: "alpah", in: ["alpha-long-heading", "alpah-x", "alpha", "alphx"]) == "alpah-x")
+        #expect(closestMatch(to: String(repeating: "a", count: closestMatchMaxLength + 1), in: [String(repeating: "a", count: closestMatchMaxLength + 1)]) == nil)
+        let far = (0..<50_000).map { "heading-number-\($0)-of-a-long-page" }
+        #expect(closestMatch(to: "setup", in: far + ["set-up"]) == "set-up")
+        // Past the cap of compared candidates of a fitting length, nothing more is looked at.
+        let near = (0..<closestMatchMaxCompared).map { "zz\($0 % 10)zz" }
+        #expect(closestMatch(to: "abcde", in: near + ["abcdf"]) == nil)
     }
 }
+
+private func scalars(_ text: String) -> [UInt32] { text.unicodeScalars.map(\.value) }

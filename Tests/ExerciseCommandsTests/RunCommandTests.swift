@@ -221,4 +221,27 @@ struct RunCommandTests {
             #expect(result.stdout.isEmpty)
         }
     }
+
+    /// A 2 GiB file (sparse: no disk used) is refused by its size, before it is read: at once, and
+    /// without the memory reading it would take. A huge .asm source, likewise.
+    @Test func aHugeFileIsRefusedBeforeItIsRead() throws {
+        let image = try file("huge.bin", "")
+        let source = image.deletingLastPathComponent().appendingPathComponent("huge.asm")
+        for url in [image, source] {
+            if url == source { FileManager.default.createFile(atPath: url.path, contents: nil) }
+            let handle = try FileHandle(forWritingTo: url)
+            try handle.truncate(atOffset: 2 << 30)
+            try handle.close()
+        }
+        let small = try run([try file("small.bin", "\u{F4}").path])
+        let started = ContinuousClock.now
+        let result = try run([image.path])
+        let elapsed = ContinuousClock.now - started
+        #expect(result.status == 12 && result.stderr.contains("the image is 2048 MiB, more than the largest guest RAM"), "\(result.stderr)")
+        let asm = try run([source.path])
+        #expect(asm.status != 0 && asm.stderr.contains("is 2048 MiB; the largest source is 4 MiB"), "\(asm.stderr)")
+        // Reading 2 GiB takes seconds; a refusal by size costs about what a tiny run does.
+        #expect(small.stderr.isEmpty || small.status != 12, "\(small.stderr)")
+        #expect(elapsed < .seconds(3), "\(elapsed)")
+    }
 }
