@@ -64,7 +64,7 @@ extension GuestBuilder {
                             jail: Confinement?) throws(ExerciseFailure) -> (text: String, includes: [String]) {
         let output = files.work.appendingPathComponent("guest.i"), depsFile = files.work.appendingPathComponent("guest.i.d")
         let name = Self.sourceName(spec)
-        let outcome = try run(spec, "nasm", nasm, common + ["-E", "-MD", depsFile.path, "-o", output.path, name],
+        let outcome = try run(spec, "nasm -E", nasm, common + ["-E", "-MD", depsFile.path, "-o", output.path, name],
                               in: files.folder, confinement: jail)
         if outcome.status == 0, let deps = try? String(contentsOf: depsFile, encoding: .utf8) {
             let includes = MakeDependencies.parse(deps)
@@ -74,7 +74,7 @@ extension GuestBuilder {
             }
             return (String(decoding: text, as: UTF8.self), includes)
         }
-        let listed = try run(spec, "nasm", nasm, common + ["-M", name], in: files.folder, confinement: jail)
+        let listed = try run(spec, "nasm -M", nasm, common + ["-M", name], in: files.folder, confinement: jail)
         guard listed.status == 0 else {
             throw ExerciseFailure([problem(spec, "nasm -M cannot list the files this exercise includes: \(listed.output.trimmingCharacters(in: .whitespacesAndNewlines))")])
         }
