@@ -151,10 +151,13 @@ struct KilledBuildTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let scratchPrefix = "hypercourse-\(process.processIdentifier)-"
-        let temporary = FileManager.default.temporaryDirectory
+        // Scratch is in the cache folder (the temp folder where there is no cache).
+        let parents = [course.root.appendingPathComponent(".hypercourse-cache/scratch"), FileManager.default.temporaryDirectory]
         defer {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] where name.hasPrefix(scratchPrefix) {
-                try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+            for parent in parents {
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(scratchPrefix) {
+                    try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+                }
             }
         }
         // Wait until the slow guest is built (its image is in the build's scratch folder), so the
@@ -162,14 +165,13 @@ struct KilledBuildTests {
         let deadline = ContinuousClock.now + .seconds(60)
         var built = false
         while !built, ContinuousClock.now < deadline, process.isRunning {
-            let scratch = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path))?.first { $0.hasPrefix(scratchPrefix) }
-            if let scratch, let slots = try? FileManager.default.contentsOfDirectory(atPath: temporary.appendingPathComponent(scratch).path),
-               let slot = slots.first(where: { $0.hasSuffix("-slow") }),
-               FileManager.default.fileExists(atPath: temporary.appendingPathComponent("\(scratch)/\(slot)/guest.bin").path) {
-                built = true
-            } else {
-                usleep(10_000)
+            built = parents.contains { parent in
+                guard let scratch = (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.first(where: { $0.hasPrefix(scratchPrefix) }),
+                      let slots = try? FileManager.default.contentsOfDirectory(atPath: parent.appendingPathComponent(scratch).path),
+                      let slot = slots.first(where: { $0.hasSuffix("-slow") }) else { return false }
+                return FileManager.default.fileExists(atPath: parent.appendingPathComponent("\(scratch)/\(slot)/guest.bin").path)
             }
+            if !built { usleep(10_000) }
         }
         #expect(built && process.isRunning, "the build did not reach the slow guest")
         usleep(300_000)
