@@ -127,7 +127,7 @@ extension ExerciseEngine {
 
     /// The runs as the record keeps them: a guest's resolved to its source through its symbols; a
     /// host program's end and output as they are (it has no exits, trace or steps of its own).
-    private func record(_ runs: [ExerciseRun], spec: ExerciseSpec, built: BuiltGuest) -> [(result: RecordedResult, hostDetail: String?)] {
+    func record(_ runs: [ExerciseRun], spec: ExerciseSpec, built: BuiltGuest) -> [(result: RecordedResult, hostDetail: String?)] {
         let guests = runs.compactMap { run -> RunResult? in
             if case .guest(let result) = run { result } else { nil }
         }

@@ -51,6 +51,8 @@ public struct BuildSummary: Sendable, CustomStringConvertible {
     public var outputDirectory: URL
     /// Files the build wrote into the content folder (exercise records), with the site.
     public var contentFilesWritten: [URL] = []
+    /// The exercises and theme of this build, for `serve`'s playground.
+    public var served: ServedExercises? = nil
 
     public var description: String {
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

@@ -50,6 +50,8 @@ public struct ExerciseView: Sendable, Hashable {
     /// KVM's own counters per vCPU, when the run read them. They vary between hosts and runs:
     /// shown, never verified.
     public var kvmStats: KVMStatsTable? = nil
+    /// Set for a student's run in `serve`'s playground: the card says so instead of naming a record.
+    public var playgroundRun = false
 
     public init(
         id: String, language: String, displaySource: String, sourceName: String? = nil,

@@ -25,6 +25,11 @@ struct ExerciseRenderer {
         return (render(from: page), render(from: "print.html"))
     }
 
+    /// The card without the link to its whole source: the playground's answer to a run.
+    func html(for view: ExerciseView, block: ExerciseBlock) -> String {
+        theme.render("partials/exercise", context(for: view, block: block))
+    }
+
     /// Everything the template needs about a view but the link to its whole source.
     private func context(for view: ExerciseView, block: ExerciseBlock) -> [String: Any] {
         var context: [String: Any?] = base(id: view.id, language: view.language, source: view.displaySource)
@@ -63,6 +68,7 @@ struct ExerciseRenderer {
             ])
         }
         context["recorded"] = !view.provenance.rerunThisBuild
+        context["playgroundRun"] = view.playgroundRun
         context["sourceChanged"] = view.provenance.sourceChangedSinceRecorded
         return compact(context)
     }

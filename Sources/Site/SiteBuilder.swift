@@ -67,11 +67,13 @@ public struct SiteBuilder: Sendable {
             warnings.append(swapWarning)
             events(.warning(swapWarning))
         }
-        return BuildSummary(
+        var summary = BuildSummary(
             pages: pageCount, chapters: loaded.course.chapters.count, lessons: loaded.course.lessonCount,
             exercises: tally.total, exercisesRun: tally.run, exercisesRecorded: tally.recorded, exercisesCached: tally.cached,
             exercisesSourceChanged: tally.sourceChanged, warnings: warnings, seconds: (clock.now - start).seconds,
             outputDirectory: output.target, contentFilesWritten: tally.contentFiles.map(\.url))
+        summary.served = ServedExercises(theme: theme, blocks: pages.rendered.compactMap { $0 }.flatMap(\.exercises).map(\.block))
+        return summary
     }
 
     /// The output folder, refused before anything is read when it is one the build must not replace

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Exercises
 import Foundation
 import Site
 
@@ -12,6 +13,10 @@ struct ServeCommand: AsyncParsableCommand {
             Serves the output folder on the loopback interface only. When a lesson, course.yml or a \
             template changes, the site is rebuilt and open pages reload themselves; a failed rebuild \
             keeps the last good site and shows the error on the page.
+
+            Served pages have a playground: each exercise card can be edited and run on this \
+            machine (Edit, Run, Reset, Compare), built and run as the build does it. Nothing it \
+            does is written to the course, its records or the output folder.
 
             Examples:
               hypercourse serve
@@ -35,7 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
         let first = await BuildCommand.build(options, exercises: provider, quiet: true)
         watcher.absorb((try? first.get())?.contentFilesWritten ?? [])
 
-        let server = DevServer(root: options.outputDirectory, port: port)
+        // The playground runs a student's edit of a card with the exercises of the site being served.
+        let playground = PlaygroundEndpoint(playground: PlaygroundAdapter(playground: Playground(engine: provider.engine)))
+        playground.serve((try? first.get())?.served)
+        let server = DevServer(root: options.outputDirectory, port: port, endpoints: [playground.endpoint])
         do {
             try await server.start()
         } catch let error as SiteError {
@@ -56,7 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
             watcher.absorb((try? result.get())?.contentFilesWritten ?? [])
             fflush(nil)
             switch result {
-            case .success: server.reload()
+            case .success(let summary):
+                playground.serve(summary.served)
+                server.reload()
             case .failure(let failure): server.showFailure(failure.description)
             }
         }
