@@ -141,6 +141,8 @@ browser_check() {
     HYPERCOURSE_TOOL="$tool" HC_AXE_JS="$axe" python3 Tests/browser/check_site.py public
     say "live reload: hypercourse serve in Chromium"
     HYPERCOURSE_TOOL="$tool" python3 Tests/browser/check_live_reload.py
+    say "playground: edit and run a card through hypercourse serve in Chromium"
+    HYPERCOURSE_TOOL="$tool" HC_AXE_JS="$axe" python3 Tests/browser/check_playground.py
 }
 
 task_bench_site() {
@@ -199,6 +201,13 @@ task_bench_exercises() {
     python3 bench/exercises/run.py "${course[@]}" "$@"
 }
 
+task_bench_playground() {
+    ensure_swift
+    ensure_debs "${BUILD_DEBS[@]}" python3
+    say "playground latency: Run to the updated card through hypercourse serve, against hypercourse run (see docs/benchmarks.md)"
+    python3 bench/playground/run.py "$@"
+}
+
 task_bench_qemu() {
     ensure_swift
     ensure_debs "${BUILD_DEBS[@]}" python3 qemu-system-x86
@@ -224,6 +233,7 @@ case "$task" in
     bench-hypervisor) task_bench_hypervisor "$@" ;;
     bench-site) task_bench_site "$@" ;;
     bench-qemu) task_bench_qemu "$@" ;;
+    bench-playground) task_bench_playground "$@" ;;
     bench-exercises) task_bench_exercises "$@" ;;
     *) echo "unknown task '$task'" >&2; sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -139,7 +139,7 @@
   if (printButton) { show(printButton); printButton.addEventListener("click", function () { window.print(); }); }
 
   // ---- Exercise step-through: reveal one instruction at a time, marking its source line ----
-  document.querySelectorAll(".exercise-steps").forEach(function (details) {
+  function enhanceSteps(details) {
     var rows = Array.prototype.slice.call(details.querySelectorAll("tbody tr"));
     if (rows.length < 2) return;
     var figure = details.closest(".exercise");
@@ -191,7 +191,178 @@
     });
     all.addEventListener("click", function () { position = rows.length - 1; render(true); });
     render(true);
-  });
+  }
+  document.querySelectorAll(".exercise-steps").forEach(enhanceSteps);
+
+  // ---- Playground (only in pages `hypercourse serve` serves: it adds #hc-live with its token) ----
+  // Edit turns the shown source into a textarea; Run posts it to the server, which builds and runs it
+  // as the build does and answers with the card rendered by the build's own template; Reset goes
+  // back to the lesson's version; Compare shows what differs from it. Without the server's token
+  // the card keeps its one-line hint.
+  var live = document.getElementById("hc-live");
+  var token = live && live.getAttribute("data-token");
+  if (token && window.fetch) document.querySelectorAll(".exercise[data-exercise]").forEach(playground);
+
+  function playground(card) {
+    var id = card.getAttribute("data-exercise");
+    var source = card.querySelector(".exercise-source");
+    var hint = card.querySelector(".exercise-playground-hint");
+    if (!source || !hint) return;
+    var original = { source: source.innerHTML, body: part(card, ".exercise-body"), end: part(card, ".exercise-end") };
+    var originalText = source.querySelector("pre").textContent.replace(/\n$/, "");
+    var bar = el("div", "playground-bar"), status = el("p", "playground-status muted");
+    status.setAttribute("role", "status");
+    var edit = button("playground_edit"), run = button("playground_run"), reset = button("playground_reset"), compare = button("playground_compare");
+    run.classList.add("button-primary");
+    compare.setAttribute("aria-expanded", "false");
+    bar.append(edit, run, reset, compare);
+    hint.replaceWith(bar);
+    var editor = el("div", "playground-editor"), gutter = el("pre", "playground-gutter"), area = el("textarea", "playground-text");
+    gutter.setAttribute("aria-hidden", "true");
+    area.setAttribute("aria-label", t("playground_editor") + " " + id);
+    area.spellcheck = false;
+    area.wrap = "off";
+    area.value = originalText;
+    editor.append(gutter, area);
+    editor.hidden = true;
+    source.after(editor);
+    var errors = el("ol", "playground-errors"), diff = el("div", "playground-diff");
+    errors.hidden = diff.hidden = true;
+    editor.after(errors, diff);
+    bar.after(status);
+    var lastOutput = null;
+
+    function numbers(bad) {
+      var count = area.value.split("\n").length, lines = [];
+      for (var i = 1; i <= count; i++) lines.push(bad && bad[i] ? "<span class=\"is-error\">" + i + "</span>" : String(i));
+      gutter.innerHTML = lines.join("\n");
+    }
+    function open() {
+      if (!editor.hidden) return;
+      editor.hidden = false;
+      source.hidden = true;
+      numbers();
+      area.rows = Math.min(30, area.value.split("\n").length + 1);
+      area.focus();
+    }
+    area.addEventListener("input", function () { numbers(); });
+    area.addEventListener("scroll", function () { gutter.scrollTop = area.scrollTop; });
+    var tabLeaves = false;
+    area.addEventListener("keydown", function (e) {
+      // Tab indents; after Escape, Tab leaves the editor as it leaves any other field.
+      if (e.key === "Escape") { tabLeaves = true; return; }
+      if (e.key !== "Tab" || tabLeaves || e.shiftKey) { tabLeaves = tabLeaves && e.key === "Tab"; return; }
+      e.preventDefault();
+      area.setRangeText("    ", area.selectionStart, area.selectionEnd, "end");
+      numbers();
+    });
+    edit.addEventListener("click", open);
+    run.addEventListener("click", function () {
+      open();
+      run.disabled = true;
+      status.textContent = t("playground_running");
+      fetch("/__hypercourse/run", {
+        method: "POST", headers: { "Content-Type": "application/json", "X-Hypercourse-Token": token },
+        body: JSON.stringify({ id: id, source: area.value + "\n" })
+      }).then(function (response) {
+        return response.json().then(function (answer) { shown(response.status, answer); });
+      }).catch(function () { status.textContent = t("playground_unreachable"); })
+        .then(function () { run.disabled = false; });
+    });
+    function shown(code, answer) {
+      errors.hidden = true;
+      numbers();
+      if (code === 200) {
+        var fresh = document.createElement("template");
+        fresh.innerHTML = answer.html;
+        source.innerHTML = fresh.content.querySelector(".exercise-source").innerHTML;
+        swap(card, ".exercise-body", fresh.content);
+        swap(card, ".exercise-end", fresh.content);
+        var reveal = card.querySelector(".exercise-reveal");
+        if (reveal) reveal.open = true;
+        card.querySelectorAll(".exercise-body .exercise-steps").forEach(enhanceSteps);
+        var samp = card.querySelector(".exercise-body .guest-output samp");
+        lastOutput = samp ? samp.textContent : "";
+        status.textContent = t("playground_ran") + " " + answer.end;
+      } else if (answer.errors) {
+        var bad = {};
+        errors.innerHTML = "";
+        answer.errors.forEach(function (problem) {
+          var item = el("li", "");
+          item.textContent = (problem.line ? t("playground_line") + " " + problem.line + ": " : problem.place ? problem.place + ": " : "") + problem.message;
+          if (problem.line) bad[problem.line] = true;
+          errors.appendChild(item);
+        });
+        errors.hidden = false;
+        numbers(bad);
+        status.textContent = t("playground_failed") + " " + errors.firstChild.textContent;
+      } else {
+        status.textContent = code === 429 ? t("playground_busy") : answer.error || String(code);
+      }
+      if (!diff.hidden) showDiff();
+    }
+    reset.addEventListener("click", function () {
+      area.value = originalText;
+      source.innerHTML = original.source;
+      restore(card, ".exercise-body", original.body);
+      restore(card, ".exercise-end", original.end);
+      card.querySelectorAll(".exercise-body .exercise-steps").forEach(enhanceSteps);
+      lastOutput = null;
+      errors.hidden = true;
+      numbers();
+      status.textContent = t("playground_reset_done");
+      if (!diff.hidden) showDiff();
+    });
+    compare.addEventListener("click", function () {
+      diff.hidden = !diff.hidden;
+      compare.setAttribute("aria-expanded", diff.hidden ? "false" : "true");
+      if (!diff.hidden) showDiff();
+    });
+    function showDiff() {
+      diff.innerHTML = "";
+      var recorded = original.body && original.body.querySelector(".guest-output samp");
+      var pairs = [["playground_diff_source", originalText, area.value]];
+      if (lastOutput !== null) pairs.push(["playground_diff_output", recorded ? recorded.textContent : "", lastOutput]);
+      pairs.forEach(function (pair) {
+        var title = el("p", "exercise-subtitle"), pre = el("pre", "playground-diff-lines");
+        title.textContent = t(pair[0]);
+        pre.tabIndex = 0;
+        var lines = lineDiff(pair[1].replace(/\n$/, "").split("\n"), pair[2].replace(/\n$/, "").split("\n"));
+        if (!lines.some(function (l) { return l[0] !== " "; })) lines = [[" ", t("playground_no_diff")]];
+        lines.forEach(function (l) {
+          var line = el("span", l[0] === "+" ? "is-added" : l[0] === "-" ? "is-removed" : "");
+          line.textContent = l[0] + " " + l[1] + "\n";
+          pre.appendChild(line);
+        });
+        diff.append(title, pre);
+      });
+    }
+  }
+  function el(tag, className) { var e = document.createElement(tag); if (className) e.className = className; return e; }
+  function button(key) { var b = el("button", "button playground-" + key.split("_")[1]); b.type = "button"; b.textContent = t(key); return b; }
+  function part(card, selector) { var found = card.querySelector(selector); return found && found.cloneNode(true); }
+  function swap(card, selector, fresh) {
+    var old = card.querySelector(selector), next = fresh.querySelector(selector);
+    if (old && next) old.replaceWith(document.importNode(next, true));
+  }
+  function restore(card, selector, saved) {
+    var old = card.querySelector(selector);
+    if (old && saved) old.replaceWith(saved.cloneNode(true));
+  }
+  // Lines of `a` and `b` as " ", "-" and "+" rows, from their longest common subsequence.
+  function lineDiff(a, b) {
+    var n = a.length, m = b.length, table = [], i, j;
+    for (i = 0; i <= n; i++) { table.push(new Array(m + 1).fill(0)); }
+    for (i = n - 1; i >= 0; i--) for (j = m - 1; j >= 0; j--)
+      table[i][j] = a[i] === b[j] ? table[i + 1][j + 1] + 1 : Math.max(table[i + 1][j], table[i][j + 1]);
+    var rows = [];
+    for (i = 0, j = 0; i < n || j < m;) {
+      if (i < n && j < m && a[i] === b[j]) { rows.push([" ", a[i]]); i++; j++; }
+      else if (i < n && (j === m || table[i + 1][j] >= table[i][j + 1])) { rows.push(["-", a[i]]); i++; }
+      else { rows.push(["+", b[j]]); j++; }
+    }
+    return rows;
+  }
 
   // ---- Search ----
   var search = document.querySelector(".search");
