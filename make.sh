@@ -131,7 +131,8 @@ task_browser_check() {
     browser_check .build/debug/hypercourse
 }
 
-# The browser check with the given tool: the site in Chromium through file://, then live reload.
+# The browser check with the given tool: the site in Chromium through file://, then live reload and
+# the playground through hypercourse serve.
 browser_check() {
     local tool=$1 axe
     axe=$(axe_script)

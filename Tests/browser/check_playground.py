@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_live_reload import screens, start_server  # noqa: E402
-from check_site import REPO, check, fail, make_driver, say, the_tool  # noqa: E402
+from check_live_reload import start_server  # noqa: E402
+from check_site import REPO, check, fail, make_driver, say, screenshot_folder, the_tool  # noqa: E402
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -92,7 +92,7 @@ def run(driver, base):
     check("halt" in status, f"the status after Run says {status!r}")
     check("Your version" in card_text(driver, ".exercise-provenance"), "the card does not say the result is the student's")
     check(card_text(driver, ".exit-counts") and "io-out" in card_text(driver, ".exit-counts"), "no exit counts after Run")
-    driver.save_screenshot(str(screens() / "playground-run.png"))
+    driver.save_screenshot(str(screenshot_folder() / "playground-run.png"))
     say("Run: the card shows the new output (escaped), end and exit counts (screenshot)")
 
     press(driver, "compare")
@@ -113,7 +113,7 @@ def run(driver, base):
     axe(driver)
     driver.set_window_size(375, 900)
     driver.execute_script(f"document.querySelector('{CARD}').scrollIntoView()")
-    driver.save_screenshot(str(screens() / "playground-error-375.png"))
+    driver.save_screenshot(str(screenshot_folder() / "playground-error-375.png"))
     driver.set_window_size(1280, 900)
     say("an assembler error at the student's line, marked in the gutter (screenshot at 375 px)")
 
