@@ -57,10 +57,10 @@ def wait(driver, script, what, seconds=120):
 
 
 def press(driver, name):
-    """Clicks the card's button `name`, brought to the middle of the window first (the sticky header
-    would cover it at the top)."""
+    """Clicks the card's button `name` in the middle of the window (the sticky header would cover it
+    at the top), scrolled there at once: the page scrolls smoothly, and a click mid-scroll misses."""
     button = driver.find_element(By.CSS_SELECTOR, f"{CARD} .playground-{name}")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", button)
     button.click()
 
 
