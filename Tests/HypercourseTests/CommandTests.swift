@@ -162,6 +162,19 @@ struct KilledBuildTests {
         }
         // Wait until the slow guest is built (its image is in the build's scratch folder), so the
         // kill lands while it runs; then kill.
+        let built = Self.waitForSlowGuestImage(scratchPrefix: scratchPrefix, in: parents, while: process)
+        #expect(built && process.isRunning, "the build did not reach the slow guest")
+        usleep(300_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+
+        #expect(try Self.snapshot(course.output) == before)
+        #expect(!FileManager.default.fileExists(atPath: course.content.appendingPathComponent("01-modes/03-slow.exercises.json").path))
+    }
+
+    /// Waits (up to 60 s) until one of the scratch folders' parents holds the slow guest's image.
+    static func waitForSlowGuestImage(scratchPrefix: String, in parents: [URL], while process: Process) -> Bool {
         let deadline = ContinuousClock.now + .seconds(60)
         var built = false
         while !built, ContinuousClock.now < deadline, process.isRunning {
@@ -173,14 +186,7 @@ struct KilledBuildTests {
             }
             if !built { usleep(10_000) }
         }
-        #expect(built && process.isRunning, "the build did not reach the slow guest")
-        usleep(300_000)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
-
-        #expect(try Self.snapshot(course.output) == before)
-        #expect(!FileManager.default.fileExists(atPath: course.content.appendingPathComponent("01-modes/03-slow.exercises.json").path))
+        return built
     }
 
     /// Every file under `folder` with its bytes.
