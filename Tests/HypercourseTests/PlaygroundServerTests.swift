@@ -7,8 +7,12 @@ import Testing
 
 /// The playground's run endpoint as `serve` wires it: the fixture course built with the real engine,
 /// served by the real server, and every request real HTTP over a socket, as a page (or any other page
-/// the student has open) would send it.
-@Suite(.serialized) struct PlaygroundServerTests {
+/// the student has open) would send it. One course and server serve every test (a build of the
+/// fixture runs 14 guests; the suite runs beside timing-sensitive server tests); the server runs
+/// until the test process ends, and its course is removed then (`Served.deinit` never runs).
+@Suite(.serialized, .enabled(if: kvmPresent, "needs /dev/kvm: the fixture course builds by running its exercises"))
+struct PlaygroundServerTests {
+    static let shared = Task { try await Served.start() }
     /// A built fixture course and `serve`'s server with the playground, started on a free port.
     final class Served: @unchecked Sendable {
         // unchecked Sendable: every field is set once in `start` and only read afterwards.
@@ -18,6 +22,8 @@ import Testing
 
         static func start() async throws -> Served {
             let served = Served()
+            atexit { ScratchCourses.removeAll() }
+            ScratchCourses.add(served.course.root)
             let summary = try await served.course.build()
             let engine = BuildCommand.exerciseProvider(content: served.course.content.path).engine
             let playground = PlaygroundEndpoint(playground: PlaygroundAdapter(playground: Playground(engine: engine)))
@@ -54,9 +60,8 @@ import Testing
 
     static let protectedShown = "    mov al, 'P'\n    call putc\n    mov al, 10\n    call putc\n    hlt\n"
 
-    @Test(.enabled(if: kvmPresent, "needs /dev/kvm")) func anEditRunsWithItsHiddenLinesAndChangesNothingOnDisk() async throws {
-        let served = try await Served.start()
-        defer { Task { await served.server.stop() } }
+    @Test func anEditRunsWithItsHiddenLinesAndChangesNothingOnDisk() async throws {
+        let served = try await Self.shared.value
         let before = served.files()
         // The hidden head (bits, org) and tail (%include of putc) go back around the edit.
         let edited = Self.protectedShown.replacingOccurrences(of: "'P'", with: "'<'")
@@ -71,9 +76,8 @@ import Testing
         #expect(served.files() == before, "the playground wrote into content/ or public/")
     }
 
-    @Test(.enabled(if: kvmPresent, "needs /dev/kvm")) func theLessonsVersionGivesTheRecordedResultWithTraceAndSteps() async throws {
-        let served = try await Served.start()
-        defer { Task { await served.server.stop() } }
+    @Test func theLessonsVersionGivesTheRecordedResultWithTraceAndSteps() async throws {
+        let served = try await Self.shared.value
         // What Reset goes back to is the lesson's version: run as it is, it gives what the page shows.
         let figure = served.course.figure("fx-real")
         let shown = "    mov dx, 0x3f8        ; COM1\n    mov al, 'R'\n    out dx, al           ; one exit\n    mov al, 10\n    out dx, al\n    hlt\n"
@@ -86,9 +90,8 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: kvmPresent, "needs /dev/kvm")) func assemblerAndCompilerErrorsComeAtTheStudentsLine() async throws {
-        let served = try await Served.start()
-        defer { Task { await served.server.stop() } }
+    @Test func assemblerAndCompilerErrorsComeAtTheStudentsLine() async throws {
+        let served = try await Self.shared.value
         let broken = Self.protectedShown.replacingOccurrences(of: "mov al, 10", with: "mov al, nowhere")
         let reply = try #require(await served.run("fx-protected", broken))
         #expect(reply.status == 422)
@@ -113,8 +116,7 @@ import Testing
     }
 
     @Test func refusalsComeBeforeAnythingRuns() async throws {
-        let served = try await Served.start()
-        defer { Task { await served.server.stop() } }
+        let served = try await Self.shared.value
         let body = "{\"id\":\"fx-real\",\"source\":\"hlt\\n\"}"
         #expect(await served.post(body, token: .some(nil))?.status == 403)
         #expect(await served.post(body, token: "0123")?.status == 403)
@@ -136,9 +138,8 @@ import Testing
         #expect(page?.body.contains("id=\"hc-live\" data-token=\"\(served.server.token)\"") == true)
     }
 
-    @Test(.enabled(if: kvmPresent, "needs /dev/kvm")) func aBurstOfAHundredRunsIsBoundedNotQueuedWithoutEnd() async throws {
-        let served = try await Served.start()
-        defer { Task { await served.server.stop() } }
+    @Test func aBurstOfAHundredRunsIsBoundedNotQueuedWithoutEnd() async throws {
+        let served = try await Self.shared.value
         let statuses = await withTaskGroup(of: Int.self) { group in
             for _ in 0..<100 {
                 group.addTask { await served.run("fx-protected", Self.protectedShown)?.status ?? 0 }
@@ -199,5 +200,14 @@ enum PlainHTTP {
         let text = String(decoding: received, as: UTF8.self)
         guard let split = text.range(of: "\r\n\r\n"), let status = Int(text.split(separator: " ").dropFirst().first ?? "") else { return nil }
         return Reply(status: status, body: String(text[split.upperBound...]))
+    }
+}
+
+/// The shared server's course folders, removed when the test process exits.
+enum ScratchCourses {
+    static let folders = Locked<[URL]>([])
+    static func add(_ url: URL) { folders.withLock { $0.append(url) } }
+    static func removeAll() {
+        for url in folders.withLock({ $0 }) { try? FileManager.default.removeItem(at: url) }
     }
 }

@@ -6,7 +6,8 @@ Serves a copy of the runner's fixture course and, as the page's Run button does,
 source to the run endpoint with the page's token and Origin, timing each request until the whole
 answer (the card's HTML) has arrived. Each try changes a character, so nothing can be reused:
   - asm: fx-protected (32-bit protected mode, hidden lines and an %include put back by the server);
-  - C:   fx-c-long (long mode, the guest runtime linked in).
+  - C:   fx-c-user (ring 3, the guest runtime linked in), and fx-c-long (long mode with `trace`,
+         whose exits are placed at source lines through the ELF's line tables, llvm-symbolizer).
 Anchor: `hypercourse run` on the same whole program (as the card's download gives it), a fresh
 process that builds and runs it once; alternated with the playground so both see the same noise.
 
@@ -34,7 +35,8 @@ OUT = REPO / "bench/out/playground"
 PAGE = "modes/assembly.html"
 CASES = {
     "asm": ("fx-protected", "    mov al, '{ch}'\n    call putc\n    mov al, 10\n    call putc\n    hlt\n", "asm"),
-    "C": ("fx-c-long", None, "c"),
+    "C": ("fx-c-user", None, "c"),
+    "C with trace": ("fx-c-long", None, "c"),
 }
 
 
@@ -59,7 +61,7 @@ def fetch(port, method, path, body=None, headers=None):
 
 def shown_source(port, exercise):
     """The card's shown source, as the page's editor starts with it."""
-    status, page = fetch(port, "GET", "/modes/c.html" if exercise == "fx-c-long" else "/" + PAGE)
+    status, page = fetch(port, "GET", "/modes/c.html" if exercise.startswith("fx-c-") else "/" + PAGE)
     html = page.decode()
     start = html.index(f'id="exercise-{exercise}"')
     pre = html.index("<pre", start)
@@ -129,13 +131,13 @@ def main():
 def measure(tool, port, content, out, rounds):
     _, page = fetch(port, "GET", "/" + PAGE)
     token = re.search(r'id="hc-live" data-token="([0-9a-f]+)"', page.decode()).group(1)
-    c_source = shown_source(port, "fx-c-long")
+    shown = {exercise: shown_source(port, exercise) for exercise, template, _ in CASES.values() if not template}
     results = {name: {"playground": [], "cli": []} for name in CASES}
     for name, (exercise, template, extension) in CASES.items():
         program = whole_program(out, exercise, extension)
         for i in range(rounds + 2):
             ch = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i % 26]
-            source = template.format(ch=ch) if template else c_source.replace("return", f"/* {i} */ return", 1)
+            source = template.format(ch=ch) if template else shown[exercise].replace("return", f"/* {i} */ return", 1)
             elapsed, html = run_once(port, token, exercise, source)
             if template and f"<samp>{ch}\n</samp>" not in html:
                 sys.exit(f"the card after Run does not show {ch!r}")
@@ -147,7 +149,7 @@ def measure(tool, port, content, out, rounds):
 
 
 def report(results, rounds, tool):
-    goals = {"asm": 0.250, "C": 0.600}
+    goals = {"asm": 0.250, "C": 0.600, "C with trace": 0.600}
     lines = [f"Playground latency, {rounds} tries each, {platform.node()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, tool {tool}",
              "", "| exercise | Run → card median (ms) | p90 (ms) | `hypercourse run` median (ms) | playground / run | goal (ms) | met |",
              "|---|---:|---:|---:|---:|---:|---|"]
