@@ -1,4 +1,5 @@
-/* myvmm.h: the VMM of "A minimal VMM" (chapter "Write your own VMM"), step 3, without its main:
+/* myvmm.h: the VMM of "A minimal VMM" (chapter "Write your own VMM"), step 3, without its main (its
+ * functions inline, so a program that uses only some of them compiles without warnings):
  * a VM with RAM at guest-physical 0, one vCPU, and the guest entered in 32-bit protected mode. */
 #include "hypercourse-vmm.h"
 
@@ -9,7 +10,7 @@ struct vm {
     struct kvm_run *run;
 };
 
-static struct vm vm_create(size_t ram_size) {
+static inline struct vm vm_create(size_t ram_size) {
     struct vm vm = {.kvm = HC_KVM_FD, .ram_size = ram_size};
     vm.fd = HC_IOCTL(vm.kvm, KVM_CREATE_VM, 0);
     if (ioctl(vm.kvm, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0)
@@ -25,7 +26,7 @@ static struct vm vm_create(size_t ram_size) {
     return vm;
 }
 
-static void vm_load(struct vm *vm, const char *path, uint64_t address) {
+static inline void vm_load(struct vm *vm, const char *path, uint64_t address) {
     size_t size;
     uint8_t *image = hc_read_file(path, &size);
     if (address + size > vm->ram_size) {
@@ -36,7 +37,7 @@ static void vm_load(struct vm *vm, const char *path, uint64_t address) {
 }
 
 /* 32-bit protected mode, paging off: flat code and data segments, CR0.PE set. */
-static void vm_enter_protected_mode(struct vm *vm, uint32_t entry) {
+static inline void vm_enter_protected_mode(struct vm *vm, uint32_t entry) {
     struct kvm_sregs sregs;
     HC_IOCTL(vm->vcpu, KVM_GET_SREGS, &sregs);
     struct kvm_segment code = {
