@@ -25,9 +25,10 @@ enum TestKernels {
     private static let cache = Locked<[String: Built]>([:])
 
     /// Links the named sources (`.asm` and `.c` files in `Kernels/`) into an ELF kernel. `wide` makes it
-    /// ELF64 (32-bit entry code in a 64-bit file, as kernels that enter long mode themselves are built).
-    static func build(_ sources: [String], wide: Bool = false, defines: [String] = []) throws -> Built {
-        let key = sources.joined(separator: "+") + (wide ? "/64" : "/32") + defines.joined(separator: ",")
+    /// ELF64 (32-bit entry code in a 64-bit file, as kernels that enter long mode themselves are built),
+    /// with C compiled for long mode; `elf32` then converts the file to ELF32, the only kind QEMU boots.
+    static func build(_ sources: [String], wide: Bool = false, elf32: Bool = false, defines: [String] = []) throws -> Built {
+        let key = sources.joined(separator: "+") + (wide ? "/64" : "/32") + (elf32 ? "/elf32" : "") + defines.joined(separator: ",")
         if let built = cache.withLock({ $0[key] }) { return built }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hv-kernel-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -37,19 +38,26 @@ enum TestKernels {
             if source.hasSuffix(".asm") {
                 try run(tool("nasm"), ["-f", wide ? "elf64" : "elf32", "-o", object] + defines.map { "-D" + $0 } + [input])
             } else {
-                guard !wide else { throw TestKVM.AssemblyFailed(message: "C test kernels are 32-bit") }
-                try run(tool("clang"), ["--target=i386-unknown-none-elf", "-ffreestanding",
-                                        "-fno-pic", "-fno-stack-protector", "-mno-sse", "-mno-mmx", "-O2", "-c",
-                                        "-I", folder.path, "-o", object] + defines.map { "-D" + $0 } + [input])
+                try run(tool("clang"), cFlags(wide: wide) + ["-I", folder.path, "-o", object] + defines.map { "-D" + $0 } + [input])
             }
             objects.append(object)
         }
         let output = directory.appendingPathComponent("kernel.elf").path
         try run(tool("ld.lld"), ["-m", wide ? "elf_x86_64" : "elf_i386", "-T", folder.appendingPathComponent("kernel.ld").path,
                                  "-o", output] + objects)
+        if elf32 { try run(tool("llvm-objcopy"), ["-O", "elf32-i386", output]) }
         let built = Built(elf: [UInt8](try Data(contentsOf: URL(fileURLWithPath: output))), path: output)
         cache.withLock { $0[key] = built }
         return built
+    }
+
+    /// Freestanding, no SSE or x87 (ring-0 code runs in KVM's emulator on PVM hosts, which has none);
+    /// in long mode also no red zone, which interrupt frames would overwrite.
+    private static func cFlags(wide: Bool) -> [String] {
+        let common = ["-ffreestanding", "-fno-pic", "-fno-stack-protector", "-O2", "-c"]
+        return wide ? ["--target=x86_64-unknown-none-elf", "-mgeneral-regs-only", "-mno-red-zone",
+                       "-fno-asynchronous-unwind-tables"] + common
+                    : ["--target=i386-unknown-none-elf", "-mno-sse", "-mno-mmx"] + common
     }
 
     /// Assembles a file in `Kernels/` with `nasm -f bin` into a flat image.
