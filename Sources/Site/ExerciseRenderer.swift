@@ -109,9 +109,11 @@ struct ExerciseRenderer {
         context["machine"] = view.machine
         if let checkpoints = view.checkpoints {
             context["hasCheckpoints"] = true
+            context["noCheckpoints"] = checkpoints.isEmpty
             context["checkpointsAreLong"] = checkpoints.count > Self.rowsShownInFull
             context["checkpoints"] = checkpoints.map { row -> [String: Any] in
-                ["number": row.number, "cpu": row.cpu, "pages": row.pages, "ranges": row.ranges, "hasRanges": !row.ranges.isEmpty]
+                ["number": row.number, "cpu": row.cpu, "pages": row.pages, "ranges": row.ranges.map(Self.rangeParts),
+                 "hasRanges": !row.ranges.isEmpty]
             }
             context["checkpointPages"] = checkpoints.reduce(0) { $0 + $1.pages }
             let bars = checkpoints.map { DirtyPageChart.Bar(label: "#\($0.number)", pages: $0.pages) }
@@ -125,6 +127,13 @@ struct ExerciseRenderer {
             context["kvmStatCPUs"] = stats.cpus
             context["kvmStats"] = stats.rows.map { ["name": $0.name, "values": $0.values] as [String: Any] }
         }
+    }
+
+    /// A range (`0x200000-0x202000`) as its two ends, so the card can offer a line break after the
+    /// dash: on a phone a range then takes two short lines instead of widening the table.
+    static func rangeParts(_ range: String) -> [String: String] {
+        guard let dash = range.firstIndex(of: "-") else { return ["start": range] }
+        return ["start": String(range[..<dash]), "end": String(range[range.index(after: dash)...])]
     }
 
     /// Without a provider: the highlighted source and a note that results appear when the course

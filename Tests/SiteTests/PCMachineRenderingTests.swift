@@ -40,8 +40,8 @@ import Testing
         #expect(svg.contains("height=\"0\"><title>#1: 0 pages</title>"))
         #expect(svg.contains("y=\"22\" width=\"89.6\" height=\"110\"><title>#2: 3 pages</title>"))
         #expect(!svg.contains("<script"))
-        // The table, with the ranges and a total.
-        #expect(figure.contains("<tr><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">3</td><td><ul class=\"dirty-ranges\"><li><code>0x200000-0x202000</code></li><li><code>0x300000-0x301000</code></li></ul></td></tr>"))
+        // The table, with the ranges (a line break offered after the dash, for phones) and a total.
+        #expect(figure.contains("<tr><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">3</td><td><ul class=\"dirty-ranges\"><li><code>0x200000-<wbr>0x202000</code></li><li><code>0x300000-<wbr>0x301000</code></li></ul></td></tr>"))
         #expect(figure.contains("<tr><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td><td><span class=\"muted\">none</span></td></tr>"))
         #expect(figure.contains("<tfoot><tr><th scope=\"row\" colspan=\"2\">Total</th><td class=\"num\">4</td><td></td></tr></tfoot>"))
         // The machine in the provenance line.
@@ -59,6 +59,19 @@ import Testing
         #expect(figure.contains("<tr><td><code>exits</code></td><td class=\"num\">12</td><td class=\"num\">3</td></tr>"))
         // No checkpoints, no chart; the lesson machine names no machine.
         #expect(!figure.contains("<svg") && !figure.contains(" · machine "))
+    }
+
+    /// A dirty log with no checkpoint says so, rather than showing an empty table and no chart.
+    @Test func aLogWithoutCheckpointsSaysSo() async throws {
+        let figure = try await page { view in view.checkpoints = [] }
+        #expect(figure.contains("<details class=\"exercise-dirty\" open>"))
+        #expect(figure.contains("No checkpoints: the guest never wrote a checkpoint number to port 0x508."))
+        #expect(!figure.contains("dirty-table") && !figure.contains("<svg"))
+    }
+
+    @Test func aRangeWithoutADashIsShownWhole() {
+        #expect(ExerciseRenderer.rangeParts("0x1000-0x2000") == ["start": "0x1000", "end": "0x2000"])
+        #expect(ExerciseRenderer.rangeParts("odd") == ["start": "odd"])
     }
 
     @Test func chartLabelsAreEscapedAndLongLogsThinTheirLabels() {
