@@ -46,6 +46,28 @@ final class VCPU {
         guard result == 0 else { throw .systemCall("KVM_SET_CPUID2", .current) }
     }
 
+    /// IA32_TIME_STAMP_COUNTER, the MSR behind `rdtsc`.
+    static let timeStampCounterMSR: UInt32 = 0x10
+
+    /// Sets the guest's time-stamp counter. A host-initiated write of MSR_IA32_TSC sets the vCPU's
+    /// TSC offset; writes of 0 to a VM's vCPUs before they run are matched by KVM, so the counters
+    /// start together. (Hardware KVM honours it; PVM keeps the host's counter, see guest-machine.md.)
+    func setTimeStampCounter(_ value: UInt64) throws(KVMError) {
+        var request = ckvm_one_msr(nmsrs: 1, pad: 0, entry: kvm_msr_entry(index: Self.timeStampCounterMSR, reserved: 0, data: value))
+        // Safe: ckvm_one_msr is a kvm_msrs header followed by exactly the one entry nmsrs counts.
+        let written = ckvm_ioctl_pointer(fd, CKVM_SET_MSRS, &request)
+        guard written == 1 else { throw .systemCall("KVM_SET_MSRS (IA32_TSC)", written < 0 ? .current : Errno(rawValue: EINVAL)) }
+    }
+
+    /// The guest's time-stamp counter as KVM computes it now (the host's counter plus the offset).
+    func timeStampCounter() throws(KVMError) -> UInt64 {
+        var request = ckvm_one_msr(nmsrs: 1, pad: 0, entry: kvm_msr_entry(index: Self.timeStampCounterMSR, reserved: 0, data: 0))
+        // Safe: as in setTimeStampCounter; KVM fills in the entry's data.
+        let read = ckvm_ioctl_pointer(fd, CKVM_GET_MSRS, &request)
+        guard read == 1 else { throw .systemCall("KVM_GET_MSRS (IA32_TSC)", read < 0 ? .current : Errno(rawValue: EINVAL)) }
+        return request.entry.data
+    }
+
     func specialRegisters() throws(KVMError) -> kvm_sregs {
         var sregs = kvm_sregs()
         guard ckvm_ioctl_pointer(fd, CKVM_GET_SREGS, &sregs) == 0 else { throw .systemCall("KVM_GET_SREGS", .current) }

@@ -37,6 +37,18 @@ static const unsigned long CKVM_TRANSLATE = KVM_TRANSLATE;
 static const unsigned long CKVM_GET_VCPU_EVENTS = KVM_GET_VCPU_EVENTS;
 static const unsigned long CKVM_SET_VCPU_EVENTS = KVM_SET_VCPU_EVENTS;
 static const unsigned long CKVM_GET_STATS_FD = KVM_GET_STATS_FD;
+static const unsigned long CKVM_GET_MSRS = KVM_GET_MSRS;
+static const unsigned long CKVM_SET_MSRS = KVM_SET_MSRS;
+
+// MARK: structures
+
+/// The argument of KVM_GET_MSRS / KVM_SET_MSRS for one MSR: `struct kvm_msrs` ends in a flexible
+/// array, which Swift cannot size, so its header fields are spelled out before the one entry.
+struct ckvm_one_msr {
+    __u32 nmsrs;
+    __u32 pad;
+    struct kvm_msr_entry entry;
+};
 
 // MARK: flag values whose macros are expressions
 static const unsigned long long CKVM_SYNC_X86_REGS = KVM_SYNC_X86_REGS;
@@ -46,6 +58,10 @@ static const unsigned int CKVM_GUESTDBG_SINGLESTEP = KVM_GUESTDBG_SINGLESTEP;
 
 /// The first real-time signal glibc leaves to applications (SIGRTMIN is a function call in glibc).
 static inline int ckvm_sigrtmin(void) { return SIGRTMIN; }
+
+/// The host's time-stamp counter (`rdtsc` is a compiler intrinsic Swift cannot call), to compare
+/// with what a guest reads.
+static inline unsigned long long ckvm_host_tsc(void) { return __builtin_ia32_rdtsc(); }
 
 // MARK: ioctl wrappers, one per argument kind
 
