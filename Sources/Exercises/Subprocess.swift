@@ -228,6 +228,8 @@ struct Subprocess {
         }
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
+        // Through setpriv a missing tool would be setpriv's error: said here as the tool's own.
+        guard access(executable, X_OK) == 0 else { return .failure(LaunchError(executable: executable, errno: Glibc.errno)) }
         let command = Self.deathSignal.map { [$0, "--pdeathsig", "KILL", "--", executable] } ?? [executable]
         let argv = (command + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]

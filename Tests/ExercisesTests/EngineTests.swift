@@ -300,6 +300,23 @@ struct EngineTests {
         #expect(FileManager.default.fileExists(atPath: course.content.appendingPathComponent("ch/b.exercises.json").path))
     }
 
+    /// A record that links outside the content folder is refused before it is read: nothing of the
+    /// file it leads to reaches a message, and it is not written through.
+    @Test func aRecordLinkedOutsideTheContentFolderIsRefused() throws {
+        let course = TestCourse()
+        let outside = course.root.appendingPathComponent("outside.json")
+        let secret = "{ \"format\": 1, \"exercises\": [], \"SECRET-OUTSIDE\": true }"
+        try secret.write(to: outside, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: course.content.appendingPathComponent("ch"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: course.content.appendingPathComponent("ch/lesson.exercises.json"), withDestinationURL: outside)
+        let report = course.process([course.block("id=keep", Guests.hello(.real, "kept"))])
+        #expect(report.problems.count == 1 && report.problems.first?.file?.lastPathComponent == "lesson.exercises.json", "\(report.messages)")
+        #expect(report.problems.first?.message.contains("symlink to a file outside the content folder") == true, "\(report.messages)")
+        #expect(!report.messages.contains("SECRET-OUTSIDE") && !report.warnings.joined().contains("SECRET-OUTSIDE"))
+        #expect(report.pendingRecords.isEmpty && report.recordFilesWritten.isEmpty)
+        #expect(try String(contentsOf: outside, encoding: .utf8) == secret)
+    }
+
     @Test func aDamagedRecordIsReportedAndNeverOverwritten() throws {
         let course = TestCourse()
         let input = course.block("id=keep", Guests.hello(.real, "kept"))

@@ -22,12 +22,14 @@ struct InterruptTests {
 
         func write(_ body: String) throws { try ("---\ntitle: Spin\n---\n\n" + body).write(to: lesson, atomically: true, encoding: .utf8) }
 
-        func start(_ arguments: [String]) throws -> Process {
+        func start(_ arguments: [String], unconfined: Bool = false) throws -> Process {
             let process = Process()
             process.executableURL = try #require(Repo.tool, "the hypercourse binary was not built")
             process.arguments = arguments
             process.currentDirectoryURL = root
-            process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": temporary.path]) { $1 }
+            var environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": temporary.path]) { $1 }
+            environment["HYPERCOURSE_UNCONFINED"] = unconfined ? "1" : nil
+            process.environment = environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -72,13 +74,13 @@ struct InterruptTests {
         #expect(!FileManager.default.fileExists(atPath: course.root.appendingPathComponent("public").path))
     }
 
-    /// Killed while nasm works: nasm dies with the build (whatever the signal), and what the build
-    /// left is gone after the next run.
-    @Test(arguments: [SIGKILL, SIGTERM, SIGINT])
-    func aToolDiesWithItsBuild(signal: Int32) throws {
+    /// Killed while nasm works: nasm dies with the build (whatever the signal, with Landlock or
+    /// without), and what the build left is gone after the next run.
+    @Test(arguments: [SIGKILL, SIGTERM, SIGINT], [false, true])
+    func aToolDiesWithItsBuild(signal: Int32, unconfined: Bool) throws {
         let course = try Course(Self.spinningNasm)
         defer { try? FileManager.default.removeItem(at: course.root) }
-        let process = try course.start(["build", "-q"])
+        let process = try course.start(["build", "-q"], unconfined: unconfined)
         let pid = process.processIdentifier
         let started = Date()
         var tool: Int32?
