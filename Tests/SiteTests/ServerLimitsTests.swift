@@ -40,8 +40,8 @@ import Testing
         }
     }
 
-    /// Issue 11's attack: 300 connections trickling a header byte every 2 s. A normal client keeps
-    /// getting pages, each well within the header timeout (the time a trickler may hold its place).
+    /// The slow-connections attack: 300 connections trickling a header byte every 2 s. A normal client
+    /// keeps getting pages, each within the header timeout (the time a trickler may hold its place).
     @Test func tricklingConnectionsDoNotStallOtherClients() async throws {
         _ = try await build(Repo.fixture, into: scratch)
         try await withServer(root: scratch.url.appendingPathComponent("out")) { server, http in
@@ -58,8 +58,9 @@ import Testing
             }
             await tricklers.stop()
             let limits = ServerLimits.standard
-            // A stalled server answers only once tricklers time out; this one answers at once.
-            #expect(slowest < limits.headerTimeout / 2, "slowest request took \(slowest)")
+            // A stalled request is answered only once a trickler is dropped at the header timeout, so
+            // any answer before it was not stalled (on a loaded 2-core machine an answer took 5.8 s).
+            #expect(slowest < limits.headerTimeout, "slowest request took \(slowest)")
             let counts = server.ledger.counts
             #expect(counts.peak <= limits.maxConnections)
             #expect(counts.evicted > 0)
