@@ -129,8 +129,8 @@ extension GuestLayout {
 /// observe changes: layout, entry state, CPUID, devices, limits' semantics. It goes into exercise cache
 /// keys and provenance lines.
 public enum GuestMachine {
-    public static let version = "1"
+    public static let version = "2"
     /// The `pc` machine's contract (devices, CPU model, Multiboot entry), versioned apart from the
     /// lesson machine's so that changing one never invalidates the other's records.
-    public static let pcVersion = "pc-1"
+    public static let pcVersion = "pc-2"
 }

@@ -52,6 +52,25 @@ struct RecordGoldenTests {
             #4 line 6 jz done @0x10000e
             #5 line 7 out dx, al @0x100010 | io-out 0x3f8 0x48 'H'
             """#,
+        "hypercourse-exercise-key 2 / machine 2": #"""
+            end: halt
+            exits: io-out 3, mmio-write 1, hlt 1
+            output: 3 bytes
+            | Hi
+            trace: 5 exits
+            #0 line 7 io-out 0x3f8 size 1 value 0x48 'H' @0x100010
+            #1 line 7 io-out 0x3f8 size 1 value 0x69 'i' @0x100010
+            #2 line 7 io-out 0x3f8 size 1 value 0xa '\n' @0x100010
+            #3 line 10 mmio-write 0x40000000 size 1 value 0x1 @0x10001b
+            #4 line 11 hlt @0x10001b
+            steps: 6
+            #0 line 1 mov dx, 0x3f8 @0x100000 | rdx 0x0→0x3f8
+            #1 line 2 lea rsi, [rel msg] @0x100004 | rsi 0x0→0x10001c
+            #2 line 4 lodsb @0x10000b | rax 0x0→0x48 rsi 0x10001c→0x10001d
+            #3 line 5 test al, al @0x10000c | rflags 0x2→0x6
+            #4 line 6 jz done @0x10000e
+            #5 line 7 out dx, al @0x100010 | io-out 0x3f8 0x48 'H'
+            """#,
     ]
 
     static let source = """
