@@ -10,7 +10,7 @@ import PackageDescription
 let package = Package(
     name: "Hypercourse",
     products: [
-        .executable(name: "hypercourse", targets: ["hypercourse"]),
+        .executable(name: "hypercourse", targets: ["hypercourse"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,7 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0")
     ],
     targets: [
         // MARK: Below both sides
@@ -57,7 +57,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ],
             plugins: ["EmbedTheme"]
         ),
@@ -71,7 +71,7 @@ let package = Package(
             name: "hypercourse",
             dependencies: [
                 "Hypervisor", "Exercises", "ExerciseCommands", "Site", "Common",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
 
@@ -87,6 +87,7 @@ let package = Package(
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor", "Common"]),
         .testTarget(name: "ExerciseCommandsTests", dependencies: ["ExerciseCommands", "Exercises", "Hypervisor"]),
         // End to end: Site + the exercise provider + the CLI's adapter, into HTML, and the built binary.
-        .testTarget(name: "HypercourseTests", dependencies: ["hypercourse", "Exercises", "Site", "Hypervisor", "Common"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "HypercourseTests", dependencies: ["hypercourse", "Exercises", "Site", "Hypervisor", "Common"], exclude: ["Fixtures"])
     ]
 )

@@ -3,7 +3,7 @@
 # toolchain has no `make` and no python3, and these commands must work there as they are.
 #
 #   ./make.sh site            install what is missing, build the tool, build the course into public/
-#   ./make.sh test            install what is missing, check function lengths, run every test, check the course's exercises (hypercourse check),
+#   ./make.sh test            install what is missing, lint (format, function lengths), run every test, check the course's exercises (hypercourse check),
 #                             then the browser check; this is what CI runs (.ci/run)
 #   ./make.sh browser-check   only the browser check: the built site in headless Chromium through file://,
 #                             axe-core 4 on every page
@@ -73,7 +73,8 @@ task_test() {
     ensure_swift
     # The browser check's packages too, so a fresh machine runs apt-get once.
     ensure_debs "${BUILD_DEBS[@]}" "${BROWSER_DEBS[@]}"
-    say "checking function lengths (scripts/long-functions.sh)"
+    say "checking the format (swift format lint, .swift-format) and function lengths"
+    swift format lint --strict --parallel --recursive Sources Tests bench Package.swift
     scripts/long-functions.sh
     say "running the test suite"
     swift test

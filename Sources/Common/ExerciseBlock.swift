@@ -38,8 +38,10 @@ public struct ExerciseBlock: Sendable, Hashable {
         }
     }
 
-    public init(language: String, options: [Option], body: String, file: URL, line: Int, contentRoot: URL,
-                bodyLineOrigins: [LineOrigin]? = nil) {
+    public init(
+        language: String, options: [Option], body: String, file: URL, line: Int, contentRoot: URL,
+        bodyLineOrigins: [LineOrigin]? = nil
+    ) {
         self.language = language
         self.options = options
         self.body = body

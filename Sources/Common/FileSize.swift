@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Sizes checked before a file is read, so a huge file is refused at once instead of filling memory.

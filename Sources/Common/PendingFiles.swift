@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Files replaced in one step: written to a temporary, then renamed over the target, so a reader
 /// (or a killed build) never sees half a file. The temporary goes in `staging` (a build's scratch
@@ -13,7 +14,8 @@ public enum AtomicFile {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let name = ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         if let staging, (try? FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)) != nil,
-           (try? place(data, staged: staging.appendingPathComponent(name), at: url)) != nil {
+            (try? place(data, staged: staging.appendingPathComponent(name), at: url)) != nil
+        {
             return
         }
         try place(data, staged: directory.appendingPathComponent(name), at: url)
@@ -23,7 +25,9 @@ public enum AtomicFile {
         do {
             try data.write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+                throw CocoaError(
+                    .fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path, NSLocalizedDescriptionKey: String(cString: strerror(errno))]
+                )
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Reads a text file an author wrote (a lesson, an include, an exercise's `src=`): only a regular
 /// file, opened without blocking so a FIFO or a device named like a lesson cannot hang the build,

@@ -48,21 +48,27 @@ extension ExerciseReport {
     /// `check`'s last line: all matched, or how many problems in how many places.
     public func checkSummary(seconds: Double) -> String {
         guard !problems.isEmpty else {
-            let what = ran == 1 ? "the 1 exercise matches its record (run twice)" : "all \(ran) exercises match their records (each run twice)"
+            let what =
+                ran == 1 ? "the 1 exercise matches its record (run twice)" : "all \(ran) exercises match their records (each run twice)"
             return "check: \(what) in \(Self.seconds(seconds))"
         }
         // One exercise can have several problems (a diff and a stale key); places count exercises.
         let places = Set(problems.map { "\($0.file?.path ?? ""):\($0.line ?? 0)" }).count
-        return "check failed: \(problems.count) problem\(plural(problems.count)) in \(places) place\(plural(places)) (of \(outcomes.count) exercise\(plural(outcomes.count)))"
+        return
+            "check failed: \(problems.count) problem\(plural(problems.count)) in \(places) place\(plural(places)) (of \(outcomes.count) exercise\(plural(outcomes.count)))"
     }
 
     /// `promote`'s summary line, and when anything failed, the line that says nothing was written.
     public func promoteSummary(seconds: Double) -> [String] {
         let unchanged = ran - promoted - newRecords - refreshedKeys
-        let summary = "promote: \(ran) exercise\(plural(ran)) run twice; \(promoted) changed, "
+        let summary =
+            "promote: \(ran) exercise\(plural(ran)) run twice; \(promoted) changed, "
             + "\(newRecords) new, \(refreshedKeys) key\(plural(refreshedKeys)) refreshed, \(unchanged) unchanged in \(Self.seconds(seconds))"
         guard !problems.isEmpty else { return [summary] }
-        return [summary, "promote failed: \(problems.count) problem\(plural(problems.count)); the records of the exercises above were left as they were"]
+        return [
+            summary,
+            "promote failed: \(problems.count) problem\(plural(problems.count)); the records of the exercises above were left as they were"
+        ]
     }
 
     static func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }

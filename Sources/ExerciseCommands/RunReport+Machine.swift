@@ -39,15 +39,17 @@ extension RunReport {
     }
 
     static func vcpuItem(_ vcpu: VCPUResult) -> VCPUItem {
-        VCPUItem(index: vcpu.index, started: vcpu.started,
-                 registers: Dictionary(uniqueKeysWithValues: vcpu.registers.named.map { ($0.name, hex64($0.value)) }),
-                 exitCounts: Dictionary(uniqueKeysWithValues: vcpu.exitCounts.nonZero.map { ($0.kind.rawValue, $0.count) }),
-                 kvmStats: vcpu.kvmStats)
+        VCPUItem(
+            index: vcpu.index, started: vcpu.started,
+            registers: Dictionary(uniqueKeysWithValues: vcpu.registers.named.map { ($0.name, hex64($0.value)) }),
+            exitCounts: Dictionary(uniqueKeysWithValues: vcpu.exitCounts.nonZero.map { ($0.kind.rawValue, $0.count) }),
+            kvmStats: vcpu.kvmStats)
     }
 
     static func checkpointItem(_ checkpoint: Checkpoint) -> CheckpointItem {
-        CheckpointItem(number: checkpoint.number, cpu: checkpoint.cpu, exit: checkpoint.exitNumber, pages: checkpoint.pages,
-                       ranges: checkpoint.ranges.map { RangeItem(start: hex($0.start), end: hex($0.end)) })
+        CheckpointItem(
+            number: checkpoint.number, cpu: checkpoint.cpu, exit: checkpoint.exitNumber, pages: checkpoint.pages,
+            ranges: checkpoint.ranges.map { RangeItem(start: hex($0.start), end: hex($0.end)) })
     }
 
     static func removedItem(_ removed: RemovedCPUIDBits) -> RemovedBitsItem {

@@ -84,8 +84,9 @@ public struct RunReport: Encodable, Sendable {
         let place = ResultRecorder.placer(map: map, mode: mode, shownLine: { $0 })
         trace = last.trace.map { $0.entries.map { Self.item($0, place: place($0.csBase, $0.rip, $0.ripFollowsInstruction)) } }
         steps = last.steps.map { ResultRecorder.recordedSteps($0, mode: mode, keep: { _ in true }, place: place) }
-        timing = Timing(runs: elapsedMicros.count, medianMicros: Self.percentile(elapsedMicros, 0.5),
-                        p90Micros: Self.percentile(elapsedMicros, 0.9))
+        timing = Timing(
+            runs: elapsedMicros.count, medianMicros: Self.percentile(elapsedMicros, 0.5),
+            p90Micros: Self.percentile(elapsedMicros, 0.9))
         machine = last.machine.rawValue
         cpus = last.vcpus.count
         endedBy = last.endedBy
@@ -98,10 +99,11 @@ public struct RunReport: Encodable, Sendable {
     }
 
     static func item(_ entry: TraceEntry, place: ResultRecorder.Place) -> TraceItem {
-        TraceItem(index: entry.index, exit: entry.exitNumber, kind: entry.kind.rawValue, port: entry.port.map { hex($0) },
-                  address: entry.address.map { hex($0) }, size: entry.size, value: entry.value.map { hex($0) },
-                  rip: hex(entry.rip), ripFollowsInstruction: entry.ripFollowsInstruction, csBase: hex(entry.csBase),
-                  cpu: entry.cpu, line: place.line, at: place.line == nil ? place.at : nil, text: place.text)
+        TraceItem(
+            index: entry.index, exit: entry.exitNumber, kind: entry.kind.rawValue, port: entry.port.map { hex($0) },
+            address: entry.address.map { hex($0) }, size: entry.size, value: entry.value.map { hex($0) },
+            rip: hex(entry.rip), ripFollowsInstruction: entry.ripFollowsInstruction, csBase: hex(entry.csBase),
+            cpu: entry.cpu, line: place.line, at: place.line == nil ? place.at : nil, text: place.text)
     }
 
     /// Registers print at full width, so columns of them line up.

@@ -16,7 +16,8 @@ public enum RunSummary {
         if let crash = result.end.crash { end += " (\(crash.kind))" }
         let counts = countsShown(result)
         let total = counts.reduce(0) { $0 + $1.count }
-        let exits = "\(total) exit\(total == 1 ? "" : "s")"
+        let exits =
+            "\(total) exit\(total == 1 ? "" : "s")"
             + (total > 0 ? " (" + counts.map { "\($0.kind) \($0.count)" }.joined(separator: ", ") + ")" : "")
         let time: String
         if elapsedMicros.count > 1 {
@@ -31,7 +32,8 @@ public enum RunSummary {
     /// `line 3 (ud2)`, `in shared/serial.inc:4 (out dx, al)`, or nil when the map does not know RIP.
     static func crashPlace(_ crash: CrashDetail, map: AddressMap, mode: GuestMode) -> String? {
         guard let rip = crash.rip, let csBase = crash.csBase,
-              let location = map.location(atOffset: ResultRecorder.offset(csBase, rip, mode)) else { return nil }
+            let location = map.location(atOffset: ResultRecorder.offset(csBase, rip, mode))
+        else { return nil }
         let place = location.builtLine.map { "line \($0)" } ?? location.elsewhere.map { "in \($0)" } ?? "at an unknown place"
         return "\(place) (\(location.instruction))"
     }

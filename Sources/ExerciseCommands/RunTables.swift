@@ -26,7 +26,7 @@ public struct RunTables: Sendable {
                 entry.size > 0 ? String(entry.size) : "",
                 entry.value.map { ResultRecorder.formatValue(entry.kind, $0, size: entry.size) } ?? "",
                 ResultRecorder.formatRIP(entry.csBase, entry.rip, mode) + (entry.ripFollowsInstruction ? " (after)" : ""),
-                source(csBase: entry.csBase, rip: entry.rip, ending: entry.ripFollowsInstruction, lineText: true),
+                source(csBase: entry.csBase, rip: entry.rip, ending: entry.ripFollowsInstruction, lineText: true)
             ])
         }
         let count = trace.entries.count
@@ -50,7 +50,7 @@ public struct RunTables: Sendable {
             if !step.completed { exits += exits.isEmpty ? "(did not complete)" : " (did not complete)" }
             rows.append([
                 String(step.index), ResultRecorder.formatRIP(step.csBase, step.rip, mode),
-                source(csBase: step.csBase, rip: step.rip, ending: false), changes.joined(separator: " "), exits,
+                source(csBase: step.csBase, rip: step.rip, ending: false), changes.joined(separator: " "), exits
             ])
         }
         let count = recording.steps.count

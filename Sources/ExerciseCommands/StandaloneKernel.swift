@@ -28,29 +28,39 @@ extension StandaloneRun {
     func guest(_ image: [UInt8]) -> Result<GuestImage, Failure> {
         guard MultibootKernel.isKernel(image) else {
             if ELFFile.hasMagic(image) {
-                return .failure(Failure(message: "\(file): error: an ELF file without a Multiboot header in its first 8 KiB; "
-                    + "only Multiboot kernels boot from ELF", code: RunSummary.codeBadInput))
+                return .failure(
+                    Failure(
+                        message: "\(file): error: an ELF file without a Multiboot header in its first 8 KiB; "
+                            + "only Multiboot kernels boot from ELF", code: RunSummary.codeBadInput))
             }
             if appendText != nil || !initrds.isEmpty {
-                return .failure(Failure(message: "\(file): error: --append and --initrd are for Multiboot kernels; "
-                    + "this is a flat image", code: RunSummary.codeBadInput))
+                return .failure(
+                    Failure(
+                        message: "\(file): error: --append and --initrd are for Multiboot kernels; "
+                            + "this is a flat image", code: RunSummary.codeBadInput))
             }
             return .success(.flat(image))
         }
         if let mode {
-            return .failure(Failure(message: "\(file): error: --mode \(mode) does not apply to a Multiboot kernel, which "
-                + "starts in 32-bit protected mode", code: RunSummary.codeBadInput))
+            return .failure(
+                Failure(
+                    message: "\(file): error: --mode \(mode) does not apply to a Multiboot kernel, which "
+                        + "starts in 32-bit protected mode", code: RunSummary.codeBadInput))
         }
         var modules: [MultibootKernel.Module] = []
         for argument in initrds {
             let path = MultibootKernel.Module.fileName(of: argument)
             if let size = FileSize.of(path), size > Int64(MachineConfig.memoryRangeMiB.upperBound) << 20 {
-                return .failure(Failure(message: "\(path): error: the module is \(FileSize.mebibytes(size)), more than the largest guest RAM "
-                    + "(\(MachineConfig.memoryRangeMiB.upperBound) MiB)", code: RunSummary.codeBadInput))
+                return .failure(
+                    Failure(
+                        message: "\(path): error: the module is \(FileSize.mebibytes(size)), more than the largest guest RAM "
+                            + "(\(MachineConfig.memoryRangeMiB.upperBound) MiB)", code: RunSummary.codeBadInput))
             }
             guard !path.isEmpty, let data = try? TextFile.bytes(URL(fileURLWithPath: path)) else {
-                return .failure(Failure(message: "\(path.isEmpty ? "--initrd" : path): error: cannot read the module "
-                    + "(--initrd \"\(argument)\")", code: RunSummary.codeBadInput))
+                return .failure(
+                    Failure(
+                        message: "\(path.isEmpty ? "--initrd" : path): error: cannot read the module "
+                            + "(--initrd \"\(argument)\")", code: RunSummary.codeBadInput))
             }
             modules.append(MultibootKernel.Module(bytes: [UInt8](data), string: argument))
         }

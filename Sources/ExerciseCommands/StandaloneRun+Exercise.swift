@@ -38,14 +38,16 @@ extension StandaloneRun {
     /// path in the content folder (`%include "shared/serial.inc"` finds `shared/serial.inc`).
     public static func includesBeside(_ spec: ExerciseSpec, includes: [String]) -> [(contentPath: String, besideProgram: String)] {
         let content = ContentFolder(spec.input.contentRoot)
-        let folder = content.realRelativePath(of: spec.sourceFile ?? spec.input.file)
+        let folder =
+            content.realRelativePath(of: spec.sourceFile ?? spec.input.file)
             .map { ($0 as NSString).deletingLastPathComponent } ?? ""
         let prefix = folder.isEmpty ? "" : folder + "/"
         return includes.sorted().compactMap { listed in
             // The list may come from a record, a file in the content folder like any other: a path
             // that leaves the folder (or is missing) is left out rather than copied into the site.
             guard case .success(let file) = content.resolve(listed, from: content.root),
-                  let path = ContentFolder.relativePath(of: file, in: content.root) else { return nil }
+                let path = ContentFolder.relativePath(of: file, in: content.root)
+            else { return nil }
             return (path, !prefix.isEmpty && path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path)
         }
     }

@@ -50,7 +50,9 @@ public struct StandaloneRun: Sendable {
         mutating func err(_ text: String) { writes.append((.standardError, Data(text.utf8))) }
 
         public var stdout: Data { writes.filter { $0.stream == .standardOutput }.reduce(Data()) { $0 + $1.data } }
-        public var stderr: String { String(decoding: writes.filter { $0.stream == .standardError }.reduce(Data()) { $0 + $1.data }, as: UTF8.self) }
+        public var stderr: String {
+            String(decoding: writes.filter { $0.stream == .standardError }.reduce(Data()) { $0 + $1.data }, as: UTF8.self)
+        }
     }
 
     /// The first option out of range, worded for the command line, or nil. Every numeric option is
@@ -58,7 +60,9 @@ public struct StandaloneRun: Sendable {
     /// conversion that could trap.
     public func invalidOption() -> String? {
         func range<T>(_ range: ClosedRange<T>) -> String { "\(range.lowerBound) to \(range.upperBound)" }
-        if let memoryMiB, !MachineConfig.memoryRangeMiB.contains(memoryMiB) { return "--memory must be \(range(MachineConfig.memoryRangeMiB)) (MiB)" }
+        if let memoryMiB, !MachineConfig.memoryRangeMiB.contains(memoryMiB) {
+            return "--memory must be \(range(MachineConfig.memoryRangeMiB)) (MiB)"
+        }
         if MachineConfig.timeout(seconds: timeoutSeconds) == nil {
             return "--timeout must be a number of seconds \(MachineConfig.timeoutRangeText)"
         }
@@ -80,7 +84,9 @@ public struct StandaloneRun: Sendable {
             outcome.exitCode = RunSummary.codeBadInput
             return outcome
         }
-        let source = GuestFile.language(of: URL(fileURLWithPath: file)).map { _ in GuestFileBuilder(toolchain: toolchain, cacheDirectory: Self.userCache()) }
+        let source = GuestFile.language(of: URL(fileURLWithPath: file)).map { _ in
+            GuestFileBuilder(toolchain: toolchain, cacheDirectory: Self.userCache())
+        }
         defer { source?.finish() }
         let image: GuestImage, built: BuiltGuestFile?
         switch load(with: source, warnings: &outcome).flatMap({ loaded in guest(loaded.image).map { ($0, loaded.built) } }) {
@@ -121,7 +127,9 @@ public struct StandaloneRun: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             // A report of plain strings and numbers always encodes.
-            outcome.out(((try? encoder.encode(RunReport(last: result, elapsedMicros: elapsed, mode: config.mode, map: map))) ?? Data()) + Data("\n".utf8))
+            outcome.out(
+                ((try? encoder.encode(RunReport(last: result, elapsedMicros: elapsed, mode: config.mode, map: map))) ?? Data())
+                    + Data("\n".utf8))
         } else {
             outcome.out(Data(result.output))
             let tables = RunTables(mode: config.mode, map: map)
@@ -135,7 +143,9 @@ public struct StandaloneRun: Sendable {
         // Output without a final newline would run into the summary on a terminal.
         let unterminated = !json && result.output.last.map { $0 != 0x0A } ?? false
         let tablesPrinted = outcome.writes.last?.stream == .standardError
-        outcome.err((unterminated && !tablesPrinted ? "\n" : "") + RunSummary.line(for: result, elapsedMicros: elapsed, map: map, mode: config.mode) + "\n")
+        outcome.err(
+            (unterminated && !tablesPrinted ? "\n" : "") + RunSummary.line(for: result, elapsedMicros: elapsed, map: map, mode: config.mode)
+                + "\n")
     }
 
     struct Failure: Error {
@@ -144,11 +154,13 @@ public struct StandaloneRun: Sendable {
     }
 
     /// The image: read from a binary file, or built from a `.asm` or `.c` file by `builder`.
-    private func load(with builder: GuestFileBuilder?, warnings: inout Outcome) -> Result<(image: [UInt8], built: BuiltGuestFile?), Failure> {
+    private func load(with builder: GuestFileBuilder?, warnings: inout Outcome) -> Result<(image: [UInt8], built: BuiltGuestFile?), Failure>
+    {
         let url = URL(fileURLWithPath: file)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return .failure(Failure(message: "\(file): error: is a folder, not a .asm or .c file or a .bin image", code: RunSummary.codeBadInput))
+            return .failure(
+                Failure(message: "\(file): error: is a folder, not a .asm or .c file or a .bin image", code: RunSummary.codeBadInput))
         }
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             return .failure(Failure(message: "\(file): error: cannot read the file", code: RunSummary.codeBadInput))
@@ -157,14 +169,18 @@ public struct StandaloneRun: Sendable {
             return build(language, with: builder, warnings: &warnings).map { ($0.image, $0) }
         }
         if content != nil {
-            return .failure(Failure(message: "\(file): error: --content is for .asm and .c files, whose includes it resolves; "
-                + "this is an image", code: RunSummary.codeBadInput))
+            return .failure(
+                Failure(
+                    message: "\(file): error: --content is for .asm and .c files, whose includes it resolves; "
+                        + "this is an image", code: RunSummary.codeBadInput))
         }
         // Judged by its size before it is read: a 2 GB file is not loaded to find it does not fit.
         let largest = Int64(MachineConfig.memoryRangeMiB.upperBound) << 20
         if let size = FileSize.of(url.path), size > largest {
-            return .failure(Failure(message: "\(file): error: the image is \(FileSize.mebibytes(size)), more than the largest guest RAM "
-                + "(\(MachineConfig.memoryRangeMiB.upperBound) MiB)", code: RunSummary.codeBadInput))
+            return .failure(
+                Failure(
+                    message: "\(file): error: the image is \(FileSize.mebibytes(size)), more than the largest guest RAM "
+                        + "(\(MachineConfig.memoryRangeMiB.upperBound) MiB)", code: RunSummary.codeBadInput))
         }
         let data: Data
         do {
@@ -174,7 +190,10 @@ public struct StandaloneRun: Sendable {
             return .failure(Failure(message: "\(file): error: \(reason)", code: RunSummary.codeBadInput))
         }
         guard !data.isEmpty else {
-            return .failure(Failure(message: "\(file): error: the image is empty (0 bytes); the guest would run through zeroed memory", code: RunSummary.codeBadInput))
+            return .failure(
+                Failure(
+                    message: "\(file): error: the image is empty (0 bytes); the guest would run through zeroed memory",
+                    code: RunSummary.codeBadInput))
         }
         return .success(([UInt8](data), nil))
     }

@@ -28,20 +28,25 @@ extension StandaloneRun {
         }
         let folder = base.appendingPathComponent("hypercourse")
         guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil,
-              FileManager.default.isWritableFile(atPath: folder.path) else { return nil }
+            FileManager.default.isWritableFile(atPath: folder.path)
+        else { return nil }
         return folder
     }
 
     func build(_ language: GuestLanguage, with builder: GuestFileBuilder, warnings: inout Outcome) -> Result<BuiltGuestFile, Failure> {
         if language == .c, let mode, mode == .real || mode == .protected {
-            return .failure(Failure(message: "\(file): error: --mode \(mode) does not apply to a C guest, which runs in long or "
-                + "user mode (the runtime is 64-bit)", code: RunSummary.codeBadInput))
+            return .failure(
+                Failure(
+                    message: "\(file): error: --mode \(mode) does not apply to a C guest, which runs in long or "
+                        + "user mode (the runtime is 64-bit)", code: RunSummary.codeBadInput))
         }
         if let content {
             var folder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: content, isDirectory: &folder), folder.boolValue else {
-                return .failure(Failure(message: "\(content): error: --content must name a folder (the course's content folder)",
-                                        code: RunSummary.codeBadInput))
+                return .failure(
+                    Failure(
+                        message: "\(content): error: --content must name a folder (the course's content folder)",
+                        code: RunSummary.codeBadInput))
             }
         }
         if let missing = builder.missingTool(for: language) {
@@ -52,8 +57,11 @@ extension StandaloneRun {
             let built = try builder.build(guest)
             for warning in built.warnings { warnings.err(warning + "\n") }
             guard !built.image.isEmpty else {
-                return .failure(Failure(message: "\(file): error: \(language == .asm ? "assembles" : "compiles") to nothing (0 bytes); the guest would run through zeroed memory",
-                                        code: RunSummary.codeBadInput))
+                return .failure(
+                    Failure(
+                        message:
+                            "\(file): error: \(language == .asm ? "assembles" : "compiles") to nothing (0 bytes); the guest would run through zeroed memory",
+                        code: RunSummary.codeBadInput))
             }
             return .success(built)
         } catch {

@@ -75,10 +75,13 @@ package enum NasmListing {
         var continuing = false
         for raw in listing.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = Array(raw.utf8)
-            guard line.count >= 6, let number = Int(String(decoding: line[0..<6], as: UTF8.self).trimmingCharacters(in: .whitespaces)) else { continue }
+            guard line.count >= 6, let number = Int(String(decoding: line[0..<6], as: UTF8.self).trimmingCharacters(in: .whitespaces))
+            else { continue }
             let address = line.count >= 15 ? UInt64(String(decoding: line[7..<15], as: UTF8.self), radix: 16) : nil
-            let bytesField = line.count > 16 ? String(decoding: line[16..<min(34, line.count)], as: UTF8.self).trimmingCharacters(in: .whitespaces) : ""
-            let marker = line.count > 36 ? String(decoding: line[36..<min(40, line.count)], as: UTF8.self).trimmingCharacters(in: .whitespaces) : ""
+            let bytesField =
+                line.count > 16 ? String(decoding: line[16..<min(34, line.count)], as: UTF8.self).trimmingCharacters(in: .whitespaces) : ""
+            let marker =
+                line.count > 36 ? String(decoding: line[36..<min(40, line.count)], as: UTF8.self).trimmingCharacters(in: .whitespaces) : ""
             let text = line.count > 40 ? String(decoding: line[40...], as: UTF8.self) : ""
             let nested = marker.hasPrefix("<")
             if continuing, let address, let last = entries.last, last.offset + last.size == address {
@@ -99,7 +102,8 @@ package enum NasmListing {
             if !nested {
                 location = SourceLocation(builtLine: number, elsewhere: nil, instruction: instruction, lineText: instruction)
             } else if let includeName {
-                location = SourceLocation(builtLine: nil, elsewhere: "\(includeName):\(number)", instruction: instruction, lineText: instruction)
+                location = SourceLocation(
+                    builtLine: nil, elsewhere: "\(includeName):\(number)", instruction: instruction, lineText: instruction)
             } else {
                 location = SourceLocation(builtLine: topLine, elsewhere: nil, instruction: instruction, lineText: topText)
             }

@@ -12,11 +12,14 @@ enum ElfSymbols {
 
     /// An address map covering every instruction; `requests` (image offsets; `ending` for an address
     /// just past the instruction) also get source lines.
-    static func addressMap(elf: URL, source: String, runtimeDirectory: String, toolchain: Toolchain,
-                           requests: [(offset: UInt64, ending: Bool)]) -> AddressMap {
+    static func addressMap(
+        elf: URL, source: String, runtimeDirectory: String, toolchain: Toolchain,
+        requests: [(offset: UInt64, ending: Bool)]
+    ) -> AddressMap {
         guard let objdump = toolchain.objdump, let symbolizer = toolchain.symbolizer,
-              let listing = try? Subprocess.run(objdump, ["-d", "-M", "intel", "--no-show-raw-insn", elf.path]),
-              listing.status == 0 else { return .empty }
+            let listing = try? Subprocess.run(objdump, ["-d", "-M", "intel", "--no-show-raw-insn", elf.path]),
+            listing.status == 0
+        else { return .empty }
         let base = GuestMode.long.loadAddress
         let instructions = disassembly(listing.output)
         var sizes: [UInt64: UInt64] = [:]
@@ -39,10 +42,15 @@ enum ElfSymbols {
         var lines: [UInt64: Place] = [:]
         let ordered = wanted.sorted()
         if !ordered.isEmpty,
-           let symbolized = try? Subprocess.run(symbolizer, ["--obj=\(elf.path)", "--inlining", "--functions=short"]
-                                                 + ordered.map { "0x" + String($0, radix: 16) }),
-           symbolized.status == 0 {
-            let blocks = symbolized.output.components(separatedBy: "\n\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+            let symbolized = try? Subprocess.run(
+                symbolizer,
+                ["--obj=\(elf.path)", "--inlining", "--functions=short"]
+                    + ordered.map { "0x" + String($0, radix: 16) }),
+            symbolized.status == 0
+        {
+            let blocks = symbolized.output.components(separatedBy: "\n\n").filter {
+                !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            }
             for (address, block) in zip(ordered, blocks) {
                 lines[address] = place(block, source: source, runtimeDirectory: runtimeDirectory)
             }
@@ -52,8 +60,9 @@ enum ElfSymbols {
             let found = lines[instruction.address]
             // Code without line tables (the runtime's entry stub) is named by its symbol.
             let symbol = instruction.function == "_start" ? "_start (runtime)" : instruction.function
-            let location = SourceLocation(builtLine: found?.builtLine, elsewhere: found?.builtLine == nil ? found?.elsewhere ?? symbol : nil,
-                                          instruction: instruction.text, lineText: found.flatMap { texts.line($0.line, of: $0.file) })
+            let location = SourceLocation(
+                builtLine: found?.builtLine, elsewhere: found?.builtLine == nil ? found?.elsewhere ?? symbol : nil,
+                instruction: instruction.text, lineText: found.flatMap { texts.line($0.line, of: $0.file) })
             return AddressMap.Entry(offset: instruction.address &- base, size: sizes[instruction.address] ?? 1, location: location)
         }
         return AddressMap(entries: entries)

@@ -15,8 +15,10 @@ extension ExerciseEngine {
     /// its source builds now, to tell whether the record still belongs to it. From this machine's
     /// cache where the same inputs were built before, else by building the guest (on all cores;
     /// nothing runs).
-    func currentRecordKeys(_ recorded: [(slot: Int, spec: ExerciseSpec, includes: [String])], builder: GuestBuilder,
-                           tools: ToolIdentities, cache: ResultCache) -> [Int: CurrentRecordKey] {
+    func currentRecordKeys(
+        _ recorded: [(slot: Int, spec: ExerciseSpec, includes: [String])], builder: GuestBuilder,
+        tools: ToolIdentities, cache: ResultCache
+    ) -> [Int: CurrentRecordKey] {
         let found = Locked<[Int: CurrentRecordKey]>([:])
         let pool = WorkPool()
         var building = false

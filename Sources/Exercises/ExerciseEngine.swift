@@ -15,7 +15,9 @@ public struct ExerciseEngine: Sendable {
     /// compare with the records, prepare the records that changed (`promote` writes them).
     public func process(_ inputs: [ExerciseBlock], pass: ExercisePass) -> ExerciseReport {
         let profile = PhaseTimer(label: "profile exercises")
-        defer { profile.report(summing: GuestLanguage.allCases.map(\.buildTool) + ["vm", "verify"], slowestTitle: "slowest guests (one run)") }
+        defer {
+            profile.report(summing: GuestLanguage.allCases.map(\.buildTool) + ["vm", "verify"], slowestTitle: "slowest guests (one run)")
+        }
         // A build or promote killed while writing a record leaves its temporary; this one removes it.
         for root in Set(inputs.map(\.contentRoot)) { ScratchFolders.sweepTemporaries(under: root) }
         var state = PassState(inputs: inputs, pass: pass, promoteCommand: settings.promoteCommand)
@@ -40,7 +42,8 @@ public struct ExerciseEngine: Sendable {
             let builder = makeBuilder()
             defer { builder.finish() }
             let tools = ToolIdentities(builder: builder)
-            let keys = currentRecordKeys(state.recordedSlots, builder: builder, tools: tools, cache: ResultCache(directory: settings.cacheDirectory))
+            let keys = currentRecordKeys(
+                state.recordedSlots, builder: builder, tools: tools, cache: ResultCache(directory: settings.cacheDirectory))
             state.showRecords(tools: tools, keys: keys)
             return state.finish()
         }
@@ -86,13 +89,16 @@ public struct ExerciseEngine: Sendable {
     }
 
     private func makeBuilder() -> GuestBuilder {
-        GuestBuilder(toolchain: settings.toolchain, versions: ToolVersions(cacheDirectory: settings.cacheDirectory),
-                     cacheDirectory: settings.cacheDirectory, toolTimeout: settings.toolTimeout, confine: settings.confineTools)
+        GuestBuilder(
+            toolchain: settings.toolchain, versions: ToolVersions(cacheDirectory: settings.cacheDirectory),
+            cacheDirectory: settings.cacheDirectory, toolTimeout: settings.toolTimeout, confine: settings.confineTools)
     }
 
     /// Builds each exercise, then runs it twice, on all cores; the second run to finish verifies both.
-    private func buildAndRun(_ slots: [Int], specs: [ExerciseSpec?], builder: GuestBuilder, system: KVMSystem,
-                             tools: ToolIdentities, profile: PhaseTimer) -> ConcurrentRuns {
+    private func buildAndRun(
+        _ slots: [Int], specs: [ExerciseSpec?], builder: GuestBuilder, system: KVMSystem,
+        tools: ToolIdentities, profile: PhaseTimer
+    ) -> ConcurrentRuns {
         let runs = ConcurrentRuns(count: specs.count)
         let pool = WorkPool()
         for slot in slots {
@@ -126,16 +132,18 @@ public struct ExerciseEngine: Sendable {
                 }
             }
         }
-        if !slots.isEmpty { pool.drain(threads: settings.threads) }  // a warm build starts no threads
+        if !slots.isEmpty { pool.drain(threads: settings.threads) } // a warm build starts no threads
         return runs
     }
 
     /// One run: a guest on the hypervisor, or a vmm's program, confined, as a child process.
     func runOnce(_ spec: ExerciseSpec, built: BuiltGuest, system: KVMSystem) -> Result<ExerciseRun, RunFailure> {
         if let program = built.program {
-            let runner = VMMRunner(launcher: program.launcher, kvmDevice: settings.kvmDevice, requireConfinement: !settings.allowUnconfinedVMM)
-            let limits = VMMRunner.Limits(timeout: .nanoseconds(spec.timeoutNanoseconds), memoryBytes: UInt64(spec.memoryMiB) << 20,
-                                          outputLimit: spec.outputLimit)
+            let runner = VMMRunner(
+                launcher: program.launcher, kvmDevice: settings.kvmDevice, requireConfinement: !settings.allowUnconfinedVMM)
+            let limits = VMMRunner.Limits(
+                timeout: .nanoseconds(spec.timeoutNanoseconds), memoryBytes: UInt64(spec.memoryMiB) << 20,
+                outputLimit: spec.outputLimit)
             return Result { () throws(VMMRunner.Failure) -> ExerciseRun in
                 .host(try runner.run(program: program.executable, guestImage: program.guestImage, limits: limits))
             }.mapError { RunFailure(description: $0.message) }

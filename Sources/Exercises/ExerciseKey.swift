@@ -79,8 +79,12 @@ enum ExerciseKey {
     static func shadows(_ spec: ExerciseSpec, includes: [String]) -> [String] {
         let root = spec.input.contentRoot.standardizedFileURL
         // The folder as a content-relative path ("" for the root itself).
-        guard let lesson = ContentFolder(root).realRelativePath(of: (spec.sourceFile ?? spec.input.file).deletingLastPathComponent().appendingPathComponent("_"))
-            .map({ ($0 as NSString).deletingLastPathComponent }) else { return [] }
+        guard
+            let lesson = ContentFolder(root).realRelativePath(
+                of: (spec.sourceFile ?? spec.input.file).deletingLastPathComponent().appendingPathComponent("_")
+            )
+            .map({ ($0 as NSString).deletingLastPathComponent })
+        else { return [] }
         var folders = [lesson, ""]
         var names = includes
         if spec.language.searchesIncludersFolders {
@@ -124,7 +128,9 @@ final class ResultCache: Sendable {
 
     /// The record key a build of these inputs gave on this machine.
     func recordKey(forInputs inputs: String) -> String? {
-        guard let keysDirectory, let data = FileManager.default.contents(atPath: keysDirectory.appendingPathComponent(inputs).path) else { return nil }
+        guard let keysDirectory, let data = FileManager.default.contents(atPath: keysDirectory.appendingPathComponent(inputs).path) else {
+            return nil
+        }
         let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return key.count == 64 ? key : nil
     }

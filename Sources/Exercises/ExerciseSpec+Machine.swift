@@ -38,8 +38,10 @@ struct MachineOptions: Sendable, Hashable {
     static let names = ["machine", "cpus", "dirty-log", "kernel", "append", "initrd"]
 
     /// Checks the options in `values` (already known to be known and unique).
-    static func parse(_ values: [String: String], input: ExerciseBlock, language: GuestLanguage,
-                      _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> MachineOptions {
+    static func parse(
+        _ values: [String: String], input: ExerciseBlock, language: GuestLanguage,
+        _ fail: (String) -> ExerciseProblem
+    ) throws(ExerciseProblem) -> MachineOptions {
         var options = MachineOptions()
         let isKernel = try ExerciseSpec.flag(values["kernel"], name: "kernel", fail)
         if let text = values["machine"] {
@@ -59,8 +61,9 @@ struct MachineOptions: Sendable, Hashable {
             if values["mode"] != nil {
                 throw fail("mode= does not apply to a kernel, which starts in 32-bit protected mode as a Multiboot loader starts it")
             }
-            options.kernel = KernelBoot(appendText: values["append"] ?? "",
-                                        modules: try modules(values["initrd"], input: input, fail))
+            options.kernel = KernelBoot(
+                appendText: values["append"] ?? "",
+                modules: try modules(values["initrd"], input: input, fail))
         } else {
             for name in ["append", "initrd"] where values[name] != nil {
                 throw fail("\(name)= is for kernels: add the option kernel (the source is then a Multiboot kernel)")
@@ -75,7 +78,9 @@ extension MachineOptions {
     /// `initrd="FILE ARGS,FILE2"` as QEMU's `-initrd` reads it: modules separated by commas, each
     /// the file name up to its first space, then the module's arguments. Files are found beside the
     /// lesson and must stay inside the content folder.
-    static func modules(_ text: String?, input: ExerciseBlock, _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> [KernelBoot.Module] {
+    static func modules(
+        _ text: String?, input: ExerciseBlock, _ fail: (String) -> ExerciseProblem
+    ) throws(ExerciseProblem) -> [KernelBoot.Module] {
         guard let text else { return [] }
         var modules: [KernelBoot.Module] = []
         let folder = input.file.deletingLastPathComponent()
@@ -88,11 +93,13 @@ extension MachineOptions {
             case .success(let url): file = url
             case .failure(.absolute): throw fail("initrd module '\(name)' must be relative to the lesson's folder")
             case .failure(.outside), .failure(.symlinkOutside): throw fail("initrd module '\(name)' leads outside the content folder")
-            case .failure(.missing): throw fail("initrd module '\(name)' not found (looked for \(DisplayPath.of(folder.appendingPathComponent(name))))")
+            case .failure(.missing):
+                throw fail("initrd module '\(name)' not found (looked for \(DisplayPath.of(folder.appendingPathComponent(name))))")
             }
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder), !isFolder.boolValue,
-                  let path = content.realRelativePath(of: file) else {
+                let path = content.realRelativePath(of: file)
+            else {
                 throw fail("initrd module '\(name)' is not a readable file")
             }
             modules.append(KernelBoot.Module(file: file, contentPath: path, string: entry))

@@ -54,7 +54,8 @@ public struct ExerciseSpec: Sendable, Hashable {
         }
     }
 
-    public static let knownOptions = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src", "guest", "predict", "measure"]
+    public static let knownOptions =
+        ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src", "guest", "predict", "measure"]
         + MachineOptions.names
     /// Options that shape a guest's run on the hypervisor, which a vmm exercise (a host program) does not have.
     static let guestOnlyOptions = ["mode", "trace", "steps", "exit-limit"] + MachineOptions.names
@@ -100,18 +101,22 @@ public struct ExerciseSpec: Sendable, Hashable {
         }
         let machineOptions = try MachineOptions.parse(values, input: input, language: language, fail)
         let mode = try guestMode(values["mode"], language: language, kernel: machineOptions.kernel != nil, fail)
-        let memory = try integer(values["memory"], name: "memory",
-                                 default: machineOptions.kernel != nil ? MachineConfig.defaultKernelMemoryMiB
-                                     : language.isGuest ? MachineConfig.defaultMemoryMiB : defaultVMMMemoryMiB,
-                                 range: MachineConfig.memoryRangeMiB, unit: " MiB", fail)
+        let memory = try integer(
+            values["memory"], name: "memory",
+            default: machineOptions.kernel != nil
+                ? MachineConfig.defaultKernelMemoryMiB
+                : language.isGuest ? MachineConfig.defaultMemoryMiB : defaultVMMMemoryMiB,
+            range: MachineConfig.memoryRangeMiB, unit: " MiB", fail)
         let timeout = try timeoutNanoseconds(values["timeout"], fail)
         let expect = try expectation(values["expect"], fail)
         let trace = try flag(values["trace"], name: "trace", fail)
         let steps = try stepCount(values["steps"], mode: mode, cpus: machineOptions.cpus, fail)
-        let outputLimit = try integer(values["output-limit"], name: "output-limit", default: MachineConfig.defaultOutputLimit,
-                                      range: MachineConfig.outputLimitRange, unit: " bytes", fail)
-        let exitLimit = try integer(values["exit-limit"], name: "exit-limit", default: MachineConfig.defaultExitLimit,
-                                    range: MachineConfig.exitLimitRange, unit: "", fail)
+        let outputLimit = try integer(
+            values["output-limit"], name: "output-limit", default: MachineConfig.defaultOutputLimit,
+            range: MachineConfig.outputLimitRange, unit: " bytes", fail)
+        let exitLimit = try integer(
+            values["exit-limit"], name: "exit-limit", default: MachineConfig.defaultExitLimit,
+            range: MachineConfig.exitLimitRange, unit: "", fail)
 
         let (text, sourceFile) = try sourceText(src: values["src"], input: input, id: id, fail)
         let source: GuestSource
@@ -131,8 +136,10 @@ public struct ExerciseSpec: Sendable, Hashable {
 
     /// The mode: a kernel always starts in protected mode (Multiboot's entry state); otherwise the
     /// option's value, or the language's default, if the language can run in it.
-    static func guestMode(_ text: String?, language: GuestLanguage, kernel: Bool,
-                          _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> GuestMode {
+    static func guestMode(
+        _ text: String?, language: GuestLanguage, kernel: Bool,
+        _ fail: (String) -> ExerciseProblem
+    ) throws(ExerciseProblem) -> GuestMode {
         if kernel { return .protected }
         let mode: GuestMode
         if let text {
@@ -148,22 +155,28 @@ public struct ExerciseSpec: Sendable, Hashable {
     }
 
     /// `steps=`: single-stepping follows one instruction stream, and does not work on ring-3 code under PVM.
-    static func stepCount(_ text: String?, mode: GuestMode, cpus: Int,
-                          _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> Int {
+    static func stepCount(
+        _ text: String?, mode: GuestMode, cpus: Int,
+        _ fail: (String) -> ExerciseProblem
+    ) throws(ExerciseProblem) -> Int {
         let steps = try integer(text, name: "steps", default: 0, range: 1...maxSteps, unit: "", fail)
         if steps > 0 && cpus > 1 {
             throw fail("steps= needs one vCPU: single-stepping follows one instruction stream, and this machine has \(cpus)")
         }
         if steps > 0 && mode == .user {
-            throw fail("steps= cannot be used in user mode: single-stepping ring-3 code does not work on PVM hosts; step a long-mode guest instead")
+            throw fail(
+                "steps= cannot be used in user mode: single-stepping ring-3 code does not work on PVM hosts; step a long-mode guest instead"
+            )
         }
         return steps
     }
 
     /// The options by name: each known, given once, written `key=value`, and one that applies to
     /// the language (`guest=` for vmm exercises only, machine options for guests only).
-    static func optionValues(_ options: [ExerciseBlock.Option], language: GuestLanguage,
-                             _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> [String: String] {
+    static func optionValues(
+        _ options: [ExerciseBlock.Option], language: GuestLanguage,
+        _ fail: (String) -> ExerciseProblem
+    ) throws(ExerciseProblem) -> [String: String] {
         var values: [String: String] = [:]
         for (index, option) in options.enumerated() {
             if let fix = colonSpelling(options, at: index) {
@@ -177,7 +190,9 @@ public struct ExerciseSpec: Sendable, Hashable {
             values[option.key] = option.value
         }
         if language == .vmm, let option = guestOnlyOptions.first(where: { values[$0] != nil }) {
-            throw fail("option '\(option)' does not apply to vmm exercises: a vmm is a host program; its guest's options are in the guest's own block")
+            throw fail(
+                "option '\(option)' does not apply to vmm exercises: a vmm is a host program; its guest's options are in the guest's own block"
+            )
         }
         if language.isGuest, values["guest"] != nil {
             throw fail("option 'guest' is for vmm exercises: it names the guest a vmm runs")
@@ -209,8 +224,10 @@ public struct ExerciseSpec: Sendable, Hashable {
 
     /// The source: the block's body, or the file `src=` names (inside the content folder, with an
     /// empty body), and that file.
-    static func sourceText(src: String?, input: ExerciseBlock, id: String,
-                           _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> (text: String, file: URL?) {
+    static func sourceText(
+        src: String?, input: ExerciseBlock, id: String,
+        _ fail: (String) -> ExerciseProblem
+    ) throws(ExerciseProblem) -> (text: String, file: URL?) {
         guard let src else {
             guard !isBlank(input.body) else {
                 throw fail("exercise '\(id)' has no source: write it in the block or name a file with src=")
@@ -246,7 +263,8 @@ public struct ExerciseSpec: Sendable, Hashable {
     static func colonSpelling(_ options: [ExerciseBlock.Option], at index: Int) -> (wrong: String, right: String)? {
         let option = options[index]
         guard option.value.isEmpty, let colon = option.key.firstIndex(of: ":"),
-              knownOptions.contains(String(option.key[..<colon])) else { return nil }
+            knownOptions.contains(String(option.key[..<colon]))
+        else { return nil }
         let name = String(option.key[..<colon])
         var value = String(option.key[option.key.index(after: colon)...])
         var wrong = option.key
@@ -257,8 +275,10 @@ public struct ExerciseSpec: Sendable, Hashable {
         return (wrong, value.isEmpty ? "\(name)=VALUE" : "\(name)=\(value)")
     }
 
-    static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>, unit: String,
-                        _ fail: (String) -> ExerciseProblem) throws(ExerciseProblem) -> Int {
+    static func integer(
+        _ text: String?, name: String, default value: Int, range: ClosedRange<Int>, unit: String,
+        _ fail: (String) -> ExerciseProblem
+    ) throws(ExerciseProblem) -> Int {
         guard let text else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw fail("\(name) '\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)\(unit)")
@@ -271,7 +291,9 @@ public struct ExerciseSpec: Sendable, Hashable {
     }
 
     static func isKebabCase(_ id: String) -> Bool {
-        guard let first = id.utf8.first, let last = id.utf8.last, first != UInt8(ascii: "-"), last != UInt8(ascii: "-") else { return false }
+        guard let first = id.utf8.first, let last = id.utf8.last, first != UInt8(ascii: "-"), last != UInt8(ascii: "-") else {
+            return false
+        }
         var previousDash = false
         for byte in id.utf8 {
             switch byte {

@@ -45,10 +45,12 @@ public struct ExerciseSettings: Sendable {
     /// (`hypercourse promote --content course/` for a course outside `content/`).
     public var promoteCommand = "hypercourse promote"
 
-    public init(kvmDevice: String = KVMSystem.defaultDevicePath, cacheDirectory: URL?,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, toolchain: Toolchain = .locate(),
-                toolTimeout: Duration = .seconds(30),
-                confineTools: Bool = ProcessInfo.processInfo.environment["HYPERCOURSE_UNCONFINED"] == nil) {
+    public init(
+        kvmDevice: String = KVMSystem.defaultDevicePath, cacheDirectory: URL?,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, toolchain: Toolchain = .locate(),
+        toolTimeout: Duration = .seconds(30),
+        confineTools: Bool = ProcessInfo.processInfo.environment["HYPERCOURSE_UNCONFINED"] == nil
+    ) {
         self.kvmDevice = kvmDevice
         self.cacheDirectory = cacheDirectory
         self.threads = threads
@@ -126,7 +128,8 @@ public struct ExerciseReport: Sendable {
                 try AtomicFile.write(file.data, to: file.url, staging: staging)
                 recordFilesWritten.append(file.url)
             } catch {
-                problems.append(ExerciseProblem(file: file.url, line: nil, message: "cannot write the record: \(error.localizedDescription)"))
+                problems.append(
+                    ExerciseProblem(file: file.url, line: nil, message: "cannot write the record: \(error.localizedDescription)"))
             }
         }
         pendingRecords = []

@@ -16,9 +16,10 @@ extension GuestBuilder {
         }
         let object = work.appendingPathComponent("guest.o"), deps = work.appendingPathComponent("guest.d")
         let elf = work.appendingPathComponent("guest.elf"), image = work.appendingPathComponent("guest.bin")
-        let compiler = CCompilation(builder: self, spec: spec, clang: clang, flags: GuestRuntime.compileFlags, files: files,
-                                    headers: runtimeDirectory, headersName: "hypercourse-runtime/", ignoring: [runtimeDirectory.path, toolchainRoot],
-                                    jail: confinement(spec, tool: clang, work: work, also: [runtimeDirectory.path]))
+        let compiler = CCompilation(
+            builder: self, spec: spec, clang: clang, flags: GuestRuntime.compileFlags, files: files,
+            headers: runtimeDirectory, headersName: "hypercourse-runtime/", ignoring: [runtimeDirectory.path, toolchainRoot],
+            jail: confinement(spec, tool: clang, work: work, also: [runtimeDirectory.path]))
         try compiler.checkInlineAssembly()
         let warnings = try compiler.compile(["-MD", "-MF", deps.path, "-c", name, "-o", object.path])
         let toolJail = confinement(spec, tool: lld, work: work, also: [runtimeDirectory.path], content: false)
@@ -26,30 +27,37 @@ extension GuestBuilder {
         if spec.kernel != nil {
             (script, kernelObjects) = try buildKernelEntry(spec, clang: clang, runtimeDirectory: runtimeDirectory, work: work)
         }
-        try link(spec, lld: lld, object: object, runtime: runtimeDirectory, script: script, extra: kernelObjects, elf: elf, work: work, jail: toolJail)
+        try link(
+            spec, lld: lld, object: object, runtime: runtimeDirectory, script: script, extra: kernelObjects, elf: elf, work: work,
+            jail: toolJail)
         let flatten = try run(spec, "llvm-objcopy", objcopy, ["-O", "binary", elf.path, image.path], confinement: toolJail)
         guard flatten.status == 0 else {
             throw ExerciseFailure([problem(spec, "llvm-objcopy failed: \(flatten.output)")])
         }
         let bytes = try readImage(spec, image)
         let includes = try compiler.includes(listedIn: deps)
-        return BuiltGuest(image: bytes, includes: includes,
-                          symbols: .elf(elf, source: source.standardizedFileURL.path, runtimeDirectory: runtimeDirectory.path),
-                          warnings: warnings)
+        return BuiltGuest(
+            image: bytes, includes: includes,
+            symbols: .elf(elf, source: source.standardizedFileURL.path, runtimeDirectory: runtimeDirectory.path),
+            warnings: warnings)
     }
 
     /// Links the guest's object with the runtime. The linker reads only what it is given: dependent
     /// libraries (`.deplibs`, from `#pragma comment(lib)`) are ignored, and its own list of the files
     /// it read is checked against what it was given, whatever the confinement.
-    private func link(_ spec: ExerciseSpec, lld: String, object: URL, runtime: URL, script: URL, extra: [String], elf: URL,
-                      work: URL, jail: Confinement?) throws(ExerciseFailure) {
+    private func link(
+        _ spec: ExerciseSpec, lld: String, object: URL, runtime: URL, script: URL, extra: [String], elf: URL,
+        work: URL, jail: Confinement?
+    ) throws(ExerciseFailure) {
         let depsFile = work.appendingPathComponent("link.d")
         let inputs = [object.path] + extra + GuestRuntime.linkInputs(in: runtime)
-        let link = try run(spec, "ld.lld", lld, GuestRuntime.linkFlags + CCompilation.linkerFlags + [
-            "--dependency-file=\(depsFile.path)", "-T", script.path, "-o", elf.path,
-            // The guest's code first, so its addresses (in traces and steps) do not move when the
-            // runtime changes; the entry stub still comes first through the linker script.
-        ] + inputs, confinement: jail)
+        let link = try run(
+            spec, "ld.lld", lld,
+            GuestRuntime.linkFlags + CCompilation.linkerFlags + [
+                "--dependency-file=\(depsFile.path)", "-T", script.path, "-o", elf.path
+                    // The guest's code first, so its addresses (in traces and steps) do not move when the
+                    // runtime changes; the entry stub still comes first through the linker script.
+            ] + inputs, confinement: jail)
         if let deps = try? String(contentsOf: depsFile, encoding: .utf8) {
             let given = Set(inputs + [script.path])
             if let stray = MakeDependencies.parse(deps).first(where: { !given.contains($0) }) {
@@ -59,7 +67,9 @@ extension GuestBuilder {
             throw ExerciseFailure([problem(spec, "ld.lld wrote no list of the files it read")])
         }
         guard link.status == 0 else {
-            throw ExerciseFailure([problem(spec, "link error: \(Self.linkErrors(link.output)) (the runtime provides what hypercourse.h declares)")])
+            throw ExerciseFailure([
+                problem(spec, "link error: \(Self.linkErrors(link.output)) (the runtime provides what hypercourse.h declares)")
+            ])
         }
     }
 
@@ -116,18 +126,28 @@ struct CCompilation {
     /// also reads every file a C error can come from, so errors show here first.
     func checkInlineAssembly() throws(ExerciseFailure) {
         let ir = files.work.appendingPathComponent("check.ll")
-        let listed = try builder.run(spec, "clang -emit-llvm", clang, flags + searchPath
-                                         + ["-g0", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-S", name, "-o", ir.path],
-                                     in: files.folder, confinement: jail)
+        let listed = try builder.run(
+            spec, "clang -emit-llvm", clang,
+            flags + searchPath
+                + ["-g0", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-S", name, "-o", ir.path],
+            in: files.folder, confinement: jail)
         guard listed.status == 0 else { throw try failure(listed.output) }
         guard let text = try? String(contentsOf: ir, encoding: .utf8) else {
             throw ExerciseFailure([builder.problem(spec, "clang wrote no IR to check the inline assembly in")])
         }
         if let directive = InlineAssembly.strings(inIR: text).lazy.compactMap(InlineAssembly.fileDirective(in:)).first {
-            throw ExerciseFailure([builder.problem(spec, "inline assembly uses \(directive), which C exercises may not: a C program reads no files but its #includes")])
+            throw ExerciseFailure([
+                builder.problem(
+                    spec, "inline assembly uses \(directive), which C exercises may not: a C program reads no files but its #includes")
+            ])
         }
         if text.contains("!llvm.dependent-libraries") {
-            throw ExerciseFailure([builder.problem(spec, "#pragma comment(lib, …) is not available to C exercises: the linker would read the file it names; a C program reads no files but its #includes")])
+            throw ExerciseFailure([
+                builder.problem(
+                    spec,
+                    "#pragma comment(lib, …) is not available to C exercises: the linker would read the file it names; a C program reads no files but its #includes"
+                )
+            ])
         }
     }
 
@@ -169,26 +189,30 @@ struct CCompilation {
         }
         guard !errors.isEmpty else {
             let linker = output.contains("ld.lld: error:") ? "link error: \(GuestBuilder.linkErrors(output))" : nil
-            return ExerciseFailure([builder.problem(spec, linker ?? "clang failed: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")])
+            return ExerciseFailure([
+                builder.problem(spec, linker ?? "clang failed: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            ])
         }
-        return ExerciseFailure(errors.map { diagnostic in
-            let (file, line) = place(diagnostic)
-            return ExerciseProblem(file: file, line: line, message: "compiler error: \(diagnostic.message)\(libraryHint(diagnostic))")
-        })
+        return ExerciseFailure(
+            errors.map { diagnostic in
+                let (file, line) = place(diagnostic)
+                return ExerciseProblem(file: file, line: line, message: "compiler error: \(diagnostic.message)\(libraryHint(diagnostic))")
+            })
     }
 
     /// The C library's hosted headers (and POSIX's): a C guest has none of them.
     private static let hostedHeaders: Set<String> = [
         "assert.h", "complex.h", "ctype.h", "errno.h", "fenv.h", "inttypes.h", "locale.h", "math.h", "setjmp.h",
         "signal.h", "stdio.h", "stdlib.h", "string.h", "threads.h", "time.h", "uchar.h", "wchar.h", "wctype.h",
-        "fcntl.h", "pthread.h", "unistd.h",
+        "fcntl.h", "pthread.h", "unistd.h"
     ]
 
     /// For a C guest that includes a C library header: what it has instead. A vmm program is a host
     /// program with the C library, so its missing header needs no such hint.
     private func libraryHint(_ diagnostic: ClangDiagnostic) -> String {
         guard spec.language == .c, let header = diagnostic.unopenedFile,
-              Self.hostedHeaders.contains(header) || header.hasPrefix("sys/") else { return "" }
+            Self.hostedHeaders.contains(header) || header.hasPrefix("sys/")
+        else { return "" }
         return " (a C guest has no C library: #include \"hypercourse.h\", which declares printf, puts, putchar, "
             + "exit and the mem*/strlen functions the runtime provides)"
     }
@@ -197,8 +221,10 @@ struct CCompilation {
 extension GuestBuilder {
     /// A C kernel's Multiboot header and 32-bit entry (`KernelRuntime`), compiled in the exercise's
     /// scratch folder: the linker script and the objects to link.
-    func buildKernelEntry(_ spec: ExerciseSpec, clang: String, runtimeDirectory: URL, work: URL) throws(ExerciseFailure) -> (URL, [String]) {
-        let source = work.appendingPathComponent(KernelRuntime.entryName), script = work.appendingPathComponent(KernelRuntime.linkerScriptName)
+    func buildKernelEntry(_ spec: ExerciseSpec, clang: String, runtimeDirectory: URL, work: URL) throws(ExerciseFailure) -> (URL, [String])
+    {
+        let source = work.appendingPathComponent(KernelRuntime.entryName),
+            script = work.appendingPathComponent(KernelRuntime.linkerScriptName)
         let object = work.appendingPathComponent("multiboot_entry.o")
         do {
             try Data(KernelRuntime.entrySource.utf8).write(to: source)

@@ -16,8 +16,9 @@ extension GuestBuilder {
             }
             modules.append(MultibootKernel.Module(bytes: [UInt8](data), string: module.string))
         }
-        let kernel = MultibootKernel(file: built.image, name: KernelBoot.fileName(id: spec.id, language: spec.language),
-                                     appendText: boot.appendText, modules: modules)
+        let kernel = MultibootKernel(
+            file: built.image, name: KernelBoot.fileName(id: spec.id, language: spec.language),
+            appendText: boot.appendText, modules: modules)
         let header: MultibootHeader
         do {
             _ = try MultibootLoader.plan(kernel, ramBytes: spec.machineConfig.memoryBytes)

@@ -17,7 +17,7 @@ extension GuestBuilder {
     static let nasmFixedMacros: [String] = [
         "__?PASS?__=2", "__?POSIX_TIME?__=0",
         "__?DATE?__=\"1970-01-01\"", "__?TIME?__=\"00:00:00\"", "__?DATE_NUM?__=19700101", "__?TIME_NUM?__=0",
-        "__?UTC_DATE?__=\"1970-01-01\"", "__?UTC_TIME?__=\"00:00:00\"", "__?UTC_DATE_NUM?__=19700101", "__?UTC_TIME_NUM?__=0",
+        "__?UTC_DATE?__=\"1970-01-01\"", "__?UTC_TIME?__=\"00:00:00\"", "__?UTC_DATE_NUM?__=19700101", "__?UTC_TIME_NUM?__=0"
     ].map { "-D" + $0 }
 
     func buildAssembly(_ spec: ExerciseSpec, _ files: GuestFiles) throws(ExerciseFailure) -> BuiltGuest {
@@ -28,13 +28,16 @@ extension GuestBuilder {
         let (text, included) = try preprocess(spec, files, nasm: nasm, common: common, jail: jail)
         if let refused = NasmText.refusal(in: text) {
             let (file, line) = place(spec, files, NasmDiagnostic(file: refused.file, line: refused.line, severity: "error", message: ""))
-            throw ExerciseFailure([ExerciseProblem(file: file, line: line ?? spec.input.line, message: "exercise '\(spec.id)': \(refused.message)")])
+            throw ExerciseFailure([
+                ExerciseProblem(file: file, line: line ?? spec.input.line, message: "exercise '\(spec.id)': \(refused.message)")
+            ])
         }
 
         let image = files.work.appendingPathComponent("guest.bin"), listing = files.work.appendingPathComponent("guest.lst")
         let depsFile = files.work.appendingPathComponent("guest.d")
-        let outcome = try run(spec, "nasm", nasm, common + ["-MD", depsFile.path, "-l", listing.path, "-o", image.path, name],
-                              in: files.folder, confinement: jail)
+        let outcome = try run(
+            spec, "nasm", nasm, common + ["-MD", depsFile.path, "-l", listing.path, "-o", image.path, name],
+            in: files.folder, confinement: jail)
         guard outcome.status == 0 else {
             // A failed assembly writes no list: the files its incbins name are checked before its
             // messages (a size can show in one) are shown.
@@ -60,12 +63,15 @@ extension GuestBuilder {
     /// nasm's preprocessor alone: the text every pass of the assembly will see, and the files it
     /// included, checked before any of its messages is shown (an included file's lines can be made
     /// into an `%error`). A failed `-E` writes no list; `-M`, the same preprocessing, then gives it.
-    private func preprocess(_ spec: ExerciseSpec, _ files: GuestFiles, nasm: String, common: [String],
-                            jail: Confinement?) throws(ExerciseFailure) -> (text: String, includes: [String]) {
+    private func preprocess(
+        _ spec: ExerciseSpec, _ files: GuestFiles, nasm: String, common: [String],
+        jail: Confinement?
+    ) throws(ExerciseFailure) -> (text: String, includes: [String]) {
         let output = files.work.appendingPathComponent("guest.i"), depsFile = files.work.appendingPathComponent("guest.i.d")
         let name = Self.sourceName(spec)
-        let outcome = try run(spec, "nasm -E", nasm, common + ["-E", "-MD", depsFile.path, "-o", output.path, name],
-                              in: files.folder, confinement: jail)
+        let outcome = try run(
+            spec, "nasm -E", nasm, common + ["-E", "-MD", depsFile.path, "-o", output.path, name],
+            in: files.folder, confinement: jail)
         if outcome.status == 0, let deps = try? String(contentsOf: depsFile, encoding: .utf8) {
             let includes = MakeDependencies.parse(deps)
             _ = try confine(spec, includes, files, ignoring: [])
@@ -76,7 +82,12 @@ extension GuestBuilder {
         }
         let listed = try run(spec, "nasm -M", nasm, common + ["-M", name], in: files.folder, confinement: jail)
         guard listed.status == 0 else {
-            throw ExerciseFailure([problem(spec, "nasm -M cannot list the files this exercise includes: \(listed.output.trimmingCharacters(in: .whitespacesAndNewlines))")])
+            throw ExerciseFailure([
+                problem(
+                    spec,
+                    "nasm -M cannot list the files this exercise includes: \(listed.output.trimmingCharacters(in: .whitespacesAndNewlines))"
+                )
+            ])
         }
         _ = try confine(spec, MakeDependencies.parse(listed.output), files, ignoring: [])
         throw nasmFailure(spec, files, outcome.output)
@@ -88,7 +99,9 @@ extension GuestBuilder {
         switch NasmText.incbinNames(in: text) {
         case .failure(let refused):
             let (file, line) = place(spec, files, NasmDiagnostic(file: refused.file, line: refused.line, severity: "error", message: ""))
-            throw ExerciseFailure([ExerciseProblem(file: file, line: line ?? spec.input.line, message: "exercise '\(spec.id)': \(refused.message)")])
+            throw ExerciseFailure([
+                ExerciseProblem(file: file, line: line ?? spec.input.line, message: "exercise '\(spec.id)': \(refused.message)")
+            ])
         case .success(let names):
             let prefixes = [files.folder, files.directory, spec.input.contentRoot]
             return names.map { name in
@@ -104,10 +117,12 @@ extension GuestBuilder {
         guard !errors.isEmpty else {
             return ExerciseFailure([problem(spec, "nasm failed: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")])
         }
-        return ExerciseFailure(errors.map { diagnostic in
-            let (file, line) = place(spec, files, diagnostic)
-            return ExerciseProblem(file: file, line: line ?? spec.input.line, message: "assembler \(diagnostic.severity): \(diagnostic.message)")
-        })
+        return ExerciseFailure(
+            errors.map { diagnostic in
+                let (file, line) = place(spec, files, diagnostic)
+                return ExerciseProblem(
+                    file: file, line: line ?? spec.input.line, message: "assembler \(diagnostic.severity): \(diagnostic.message)")
+            })
     }
 
     /// Where a nasm message points: the built source's lines map back to the lesson (or `src=` file).
@@ -124,7 +139,7 @@ enum NasmText {
     /// else is refused, `[map]` first of all (nasm writes a map file wherever it says).
     static let allowedDirectives: Set<String> = [
         "bits", "use16", "use32", "use64", "org", "section", "segment", "absolute", "default", "cpu", "float",
-        "warning", "list", "sectalign", "global", "extern", "common", "static", "required",
+        "warning", "list", "sectalign", "global", "extern", "common", "static", "required"
     ]
 
     struct Refusal: Error, Equatable {
@@ -153,7 +168,8 @@ enum NasmText {
         walk(text) { content, file, line in
             guard content.lowercased().contains("incbin") else { return false }
             guard let name = incbinName(in: content) else {
-                refusal = Refusal(file: file, line: line, message: "cannot tell which file this incbin reads; write its name in plain quotes")
+                refusal = Refusal(
+                    file: file, line: line, message: "cannot tell which file this incbin reads; write its name in plain quotes")
                 return true
             }
             names.append(name)
@@ -205,7 +221,8 @@ enum NasmText {
         }
         let lowered = line.lowercased()
         if lowered.contains("incbin") && lowered.contains("times") {
-            return "incbin cannot be repeated with times in an exercise (a count that changes between passes hides what it reads); repeat it with %rep"
+            return
+                "incbin cannot be repeated with times in an exercise (a count that changes between passes hides what it reads); repeat it with %rep"
         }
         return nil
     }

@@ -15,10 +15,12 @@ struct SharedSupport {
     /// What it is, for an error message ("the guest runtime").
     let what: String
 
-    static let runtime = SharedSupport(folder: "runtime", recipe: "runtime-object 3\n" + GuestRuntime.hash, files: GuestRuntime.files,
-                                       products: GuestRuntime.objects + GuestRuntime.libraryObjects, what: "the guest runtime")
-    static let vmm = SharedSupport(folder: "vmm", recipe: "vmm-support 1\n" + VMMSupport.hash, files: VMMSupport.files,
-                                   products: [VMMSupport.launcherName], what: "the vmm support files")
+    static let runtime = SharedSupport(
+        folder: "runtime", recipe: "runtime-object 3\n" + GuestRuntime.hash, files: GuestRuntime.files,
+        products: GuestRuntime.objects + GuestRuntime.libraryObjects, what: "the guest runtime")
+    static let vmm = SharedSupport(
+        folder: "vmm", recipe: "vmm-support 1\n" + VMMSupport.hash, files: VMMSupport.files,
+        products: [VMMSupport.launcherName], what: "the vmm support files")
 }
 
 extension GuestBuilder {
@@ -34,8 +36,10 @@ extension GuestBuilder {
     /// `support`'s folder, found whole or built now (once per builder: the result, failure too, is
     /// kept in `memo`). `compile` builds the products in the staging folder, which is then renamed
     /// into place; a concurrent build may win the race, and either copy is the same.
-    func ensure(_ support: SharedSupport, clang: String, memo: ReferenceWritableKeyPath<GuestBuilder, Result<URL, ExerciseBuildError>?>,
-                compile: (_ staging: URL, _ final: URL) throws(ExerciseBuildError) -> Void) -> Result<URL, ExerciseBuildError> {
+    func ensure(
+        _ support: SharedSupport, clang: String, memo: ReferenceWritableKeyPath<GuestBuilder, Result<URL, ExerciseBuildError>?>,
+        compile: (_ staging: URL, _ final: URL) throws(ExerciseBuildError) -> Void
+    ) -> Result<URL, ExerciseBuildError> {
         lock.lock()
         defer { lock.unlock() }
         if let built = self[keyPath: memo] { return built }
@@ -47,7 +51,8 @@ extension GuestBuilder {
             result = .success(final)
         } else {
             result = Result { () throws(ExerciseBuildError) -> URL in
-                let staging = final.deletingLastPathComponent().appendingPathComponent(".\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+                let staging = final.deletingLastPathComponent().appendingPathComponent(
+                    ".\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
                 do throws(ExerciseBuildError) {
                     try stage(support, in: staging)
                     try compile(staging, final)
@@ -76,12 +81,14 @@ extension GuestBuilder {
         let outcome: Subprocess.Outcome
         do {
             // The debug info names the final folder, where the symbolizer will find the runtime.
-            outcome = try Subprocess.run(clang, GuestRuntime.compileFlags + [
-                "-fdebug-prefix-map=\(staging.path)=\(final.path)",
-                "-I", staging.path, "-c", staging.appendingPathComponent(source).path,
-                "-o", staging.appendingPathComponent(String(source.dropLast(2)) + ".o").path,
-            ], limits: Subprocess.Limits(timeout: toolTimeout),
-               confinement: confine ? Confinement(readable: toolReadable(clang), writable: [staging.path]) : nil)
+            outcome = try Subprocess.run(
+                clang,
+                GuestRuntime.compileFlags + [
+                    "-fdebug-prefix-map=\(staging.path)=\(final.path)",
+                    "-I", staging.path, "-c", staging.appendingPathComponent(source).path,
+                    "-o", staging.appendingPathComponent(String(source.dropLast(2)) + ".o").path
+                ], limits: Subprocess.Limits(timeout: toolTimeout),
+                confinement: confine ? Confinement(readable: toolReadable(clang), writable: [staging.path]) : nil)
         } catch {
             throw ExerciseBuildError(error.description)
         }

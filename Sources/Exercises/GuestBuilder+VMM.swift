@@ -27,27 +27,34 @@ extension GuestBuilder {
         if let guestSpec = spec.guest?.spec {
             let guest = try build(guestSpec, slot: "\(work.lastPathComponent)-guest")
             let image = folder.appendingPathComponent("guest.bin")
-            guard FileManager.default.createFile(atPath: image.path, contents: Data(guest.image), attributes: [.posixPermissions: 0o644]) else {
+            guard FileManager.default.createFile(atPath: image.path, contents: Data(guest.image), attributes: [.posixPermissions: 0o644])
+            else {
                 throw ExerciseFailure([problem(spec, "cannot write the guest's image to scratch")])
             }
             guestIncludes = guest.includes
             guestImage = image
         }
-        let program = folder.appendingPathComponent("vmm"), deps = work.appendingPathComponent("vmm.d"), object = work.appendingPathComponent("vmm.o")
+        let program = folder.appendingPathComponent("vmm"), deps = work.appendingPathComponent("vmm.d"),
+            object = work.appendingPathComponent("vmm.o")
         let ignoring = [support.path, toolchainRoot] + Self.systemHeaderFolders
-        let compiler = CCompilation(builder: self, spec: spec, clang: clang, flags: VMMSupport.compileFlags, files: files,
-                                    headers: support, headersName: "hypercourse-vmm/", ignoring: ignoring,
-                                    jail: confinement(spec, tool: clang, work: work, also: [support.path] + Self.systemHeaderFolders))
+        let compiler = CCompilation(
+            builder: self, spec: spec, clang: clang, flags: VMMSupport.compileFlags, files: files,
+            headers: support, headersName: "hypercourse-vmm/", ignoring: ignoring,
+            jail: confinement(spec, tool: clang, work: work, also: [support.path] + Self.systemHeaderFolders))
         try compiler.checkInlineAssembly()
         let warnings = try compiler.compile(["-MD", "-MF", deps.path, "-c", compiler.name, "-o", object.path])
         let includes = try compiler.includes(listedIn: deps)
         // Linked apart from compiling: in one step clang would want a temporary file outside the
         // folders its confinement allows.
-        let link = try run(spec, "clang (link)", clang, VMMSupport.linkFlags + CCompilation.linkerFlags.map { "-Wl,\($0)" } + [object.path, "-o", program.path],
-                           confinement: confinement(spec, tool: clang, work: work, also: Self.systemHeaderFolders, content: false))
+        let link = try run(
+            spec, "clang (link)", clang,
+            VMMSupport.linkFlags + CCompilation.linkerFlags.map { "-Wl,\($0)" } + [object.path, "-o", program.path],
+            confinement: confinement(spec, tool: clang, work: work, also: Self.systemHeaderFolders, content: false))
         guard link.status == 0 else { throw ExerciseFailure([problem(spec, "link error: \(Self.linkErrors(link.output))")]) }
-        return BuiltGuest(image: [], includes: Array(Set(includes + guestIncludes)).sorted(), symbols: .none, warnings: warnings,
-                          program: HostProgram(executable: program, guestImage: guestImage, launcher: support.appendingPathComponent(VMMSupport.launcherName)))
+        return BuiltGuest(
+            image: [], includes: Array(Set(includes + guestIncludes)).sorted(), symbols: .none, warnings: warnings,
+            program: HostProgram(
+                executable: program, guestImage: guestImage, launcher: support.appendingPathComponent(VMMSupport.launcherName)))
     }
 
     /// Where the host's C headers and libraries are: their identity enters the key as the digests of
@@ -60,9 +67,14 @@ extension GuestBuilder {
     static func vmmSystemIdentity() -> Result<String, ExerciseBuildError> {
         let header = "/usr/include/linux/kvm.h", library = "/usr/lib/x86_64-linux-gnu/libc.a"
         guard let data = FileManager.default.contents(atPath: header), FileManager.default.fileExists(atPath: library) else {
-            return .failure(ExerciseBuildError("\(header) or \(library) is missing: vmm exercises need the C library and the kernel headers (apt-get install libc6-dev linux-libc-dev)"))
+            return .failure(
+                ExerciseBuildError(
+                    "\(header) or \(library) is missing: vmm exercises need the C library and the kernel headers (apt-get install libc6-dev linux-libc-dev)"
+                ))
         }
-        return .success(["\(header): \(SHA256.hash([UInt8](data)))", "glibc: \(glibcVersion)", "vmm support: \(VMMSupport.hash)"].joined(separator: "\n"))
+        return .success(
+            ["\(header): \(SHA256.hash([UInt8](data)))", "glibc: \(glibcVersion)", "vmm support: \(VMMSupport.hash)"].joined(
+                separator: "\n"))
     }
 
     private static let glibcVersion: String = {
@@ -73,14 +85,18 @@ extension GuestBuilder {
 
     /// The header and the compiled launcher, once per support and clang version.
     func ensureVMMSupport(clang: String) -> Result<URL, ExerciseBuildError> {
-        ensure(.vmm, clang: clang, memo: \.vmmSupport) { staging, _ throws(ExerciseBuildError) in try compileLauncher(clang: clang, in: staging) }
+        ensure(.vmm, clang: clang, memo: \.vmmSupport) { staging, _ throws(ExerciseBuildError) in
+            try compileLauncher(clang: clang, in: staging)
+        }
     }
 
     private func compileLauncher(clang: String, in staging: URL) throws(ExerciseBuildError) {
         let jail = confine ? Confinement(readable: toolReadable(clang) + Self.systemHeaderFolders, writable: [staging.path]) : nil
         let object = staging.appendingPathComponent(VMMSupport.launcherName + ".o").path
-        for arguments in [VMMSupport.compileFlags + ["-c", staging.appendingPathComponent(VMMSupport.launcherName + ".c").path, "-o", object],
-                          VMMSupport.linkFlags + [object, "-o", staging.appendingPathComponent(VMMSupport.launcherName).path]] {
+        for arguments in [
+            VMMSupport.compileFlags + ["-c", staging.appendingPathComponent(VMMSupport.launcherName + ".c").path, "-o", object],
+            VMMSupport.linkFlags + [object, "-o", staging.appendingPathComponent(VMMSupport.launcherName).path]
+        ] {
             let outcome: Subprocess.Outcome
             do {
                 outcome = try Subprocess.run(clang, arguments, limits: Subprocess.Limits(timeout: toolTimeout), confinement: jail)
@@ -88,7 +104,8 @@ extension GuestBuilder {
                 throw ExerciseBuildError(error.description)
             }
             guard outcome.status == 0 else {
-                throw ExerciseBuildError("the vmm launcher does not build with \(clang) (are libc6-dev and linux-libc-dev installed?): \(outcome.output)")
+                throw ExerciseBuildError(
+                    "the vmm launcher does not build with \(clang) (are libc6-dev and linux-libc-dev installed?): \(outcome.output)")
             }
         }
     }

@@ -76,8 +76,10 @@ final class GuestBuilder: @unchecked Sendable {
     var runtime: Result<URL, ExerciseBuildError>?
     var vmmSupport: Result<URL, ExerciseBuildError>?
 
-    init(toolchain: Toolchain, versions: ToolVersions, cacheDirectory: URL?, toolTimeout: Duration = Subprocess.Limits.defaultTimeout,
-         confine: Bool = true, standalone: Bool = false) {
+    init(
+        toolchain: Toolchain, versions: ToolVersions, cacheDirectory: URL?, toolTimeout: Duration = Subprocess.Limits.defaultTimeout,
+        confine: Bool = true, standalone: Bool = false
+    ) {
         self.toolchain = toolchain
         self.versions = versions
         self.cacheDirectory = cacheDirectory
@@ -95,7 +97,8 @@ final class GuestBuilder: @unchecked Sendable {
     /// Why the tools run unconfined although confinement was asked for, or nil.
     var confinementWarning: String? {
         guard confine, let reason = Landlock.unavailableReason else { return nil }
-        return "warning: nasm and clang run unconfined: \(reason); what guests include is still checked through the tools' own dependency lists"
+        return
+            "warning: nasm and clang run unconfined: \(reason); what guests include is still checked through the tools' own dependency lists"
     }
 
     /// At the end of a pass: the tool versions learnt are kept for the next, the scratch folder
@@ -180,8 +183,10 @@ final class GuestBuilder: @unchecked Sendable {
 
     /// Runs one tool on an exercise's files, with the exercise's limits. A tool stopped at the deadline
     /// or for writing too much is an error here; any other exit status is the caller's to judge.
-    func run(_ spec: ExerciseSpec, _ name: String, _ executable: String, _ arguments: [String], in directory: URL? = nil,
-             confinement: Confinement?) throws(ExerciseFailure) -> Subprocess.Outcome {
+    func run(
+        _ spec: ExerciseSpec, _ name: String, _ executable: String, _ arguments: [String], in directory: URL? = nil,
+        confinement: Confinement?
+    ) throws(ExerciseFailure) -> Subprocess.Outcome {
         let limits = Subprocess.Limits(timeout: toolTimeout, maxFileBytes: Self.fileLimit(spec))
         let outcome: Subprocess.Outcome
         do {
@@ -190,10 +195,18 @@ final class GuestBuilder: @unchecked Sendable {
             throw ExerciseFailure([problem(spec, error.description)])
         }
         if outcome.timedOut {
-            throw ExerciseFailure([problem(spec, "\(name) did not finish within \(Self.seconds(toolTimeout)) and was stopped (a runaway %rep, times or macro?)")])
+            throw ExerciseFailure([
+                problem(
+                    spec, "\(name) did not finish within \(Self.seconds(toolTimeout)) and was stopped (a runaway %rep, times or macro?)")
+            ])
         }
         if outcome.fileTooLarge {
-            throw ExerciseFailure([problem(spec, "\(name) was stopped for writing a file over \(Self.fileLimit(spec) >> 20) MiB; the guest's image must fit in its \(spec.memoryMiB) MiB of RAM")])
+            throw ExerciseFailure([
+                problem(
+                    spec,
+                    "\(name) was stopped for writing a file over \(Self.fileLimit(spec) >> 20) MiB; the guest's image must fit in its \(spec.memoryMiB) MiB of RAM"
+                )
+            ])
         }
         return outcome
     }

@@ -35,7 +35,10 @@ public struct GuestFile: Sendable {
     func spec() throws(ExerciseFailure) -> ExerciseSpec {
         let block = ExerciseBlock(language: language.rawValue, options: [], body: "", file: file, line: 1, contentRoot: contentRoot)
         if let size = FileSize.of(file.path), size > FileSize.maxText {
-            throw ExerciseFailure([ExerciseProblem(file: file, line: nil, message: "is \(FileSize.mebibytes(size)); the largest source is \(FileSize.maxText >> 20) MiB")])
+            throw ExerciseFailure([
+                ExerciseProblem(
+                    file: file, line: nil, message: "is \(FileSize.mebibytes(size)); the largest source is \(FileSize.maxText >> 20) MiB")
+            ])
         }
         let text: String
         do {
@@ -72,10 +75,13 @@ public final class GuestFileBuilder: Sendable {
     private let builder: GuestBuilder
 
     /// `cacheDirectory` keeps the compiled C runtime between runs; nil compiles it for each builder.
-    public init(toolchain: Toolchain = .locate(), cacheDirectory: URL?,
-                confine: Bool = ProcessInfo.processInfo.environment["HYPERCOURSE_UNCONFINED"] == nil) {
-        builder = GuestBuilder(toolchain: toolchain, versions: ToolVersions(cacheDirectory: cacheDirectory),
-                               cacheDirectory: cacheDirectory, confine: confine, standalone: true)
+    public init(
+        toolchain: Toolchain = .locate(), cacheDirectory: URL?,
+        confine: Bool = ProcessInfo.processInfo.environment["HYPERCOURSE_UNCONFINED"] == nil
+    ) {
+        builder = GuestBuilder(
+            toolchain: toolchain, versions: ToolVersions(cacheDirectory: cacheDirectory),
+            cacheDirectory: cacheDirectory, confine: confine, standalone: true)
     }
 
     /// What is missing to build `language`, worded with what to install, or nil.
@@ -101,8 +107,9 @@ public final class GuestFileBuilder: Sendable {
         case .elf(let elf, let source, let runtimeDirectory):
             let requests = ResultRecorder.requests(result, base: built.mode.loadAddress)
             guard !requests.isEmpty else { return .empty }
-            return ElfSymbols.addressMap(elf: elf, source: source, runtimeDirectory: runtimeDirectory,
-                                         toolchain: builder.toolchain, requests: requests)
+            return ElfSymbols.addressMap(
+                elf: elf, source: source, runtimeDirectory: runtimeDirectory,
+                toolchain: builder.toolchain, requests: requests)
         }
     }
 

@@ -28,10 +28,13 @@ public struct GuestSource: Sendable, Hashable {
         for (index, raw) in lines.enumerated() {
             let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : raw
             // Only lines with a bracket can be markers (Foundation's trimming is slow on Linux).
-            let marker = line.utf8.contains(UInt8(ascii: "[")) ? String(line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) : ""
+            let marker =
+                line.utf8.contains(UInt8(ascii: "["))
+                ? String(line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) : ""
             if marker == hide {
                 if let start = hiddenSince {
-                    throw MarkerError(line: index + 1, message: "'\(hide)' inside a hidden part (opened at line \(start)); close it with '\(show)' first")
+                    throw MarkerError(
+                        line: index + 1, message: "'\(hide)' inside a hidden part (opened at line \(start)); close it with '\(show)' first")
                 }
                 hiddenSince = index + 1
                 map.append(nil)

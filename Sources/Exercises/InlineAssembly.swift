@@ -16,7 +16,9 @@ enum InlineAssembly {
             } else if let call = text.range(of: " asm ") {
                 // `asm [sideeffect] [alignstack] [inteldialect] [unwind] "template", "constraints"`
                 var rest = text[call.upperBound...]
-                while let word = rest.split(separator: " ", maxSplits: 1).first, ["sideeffect", "alignstack", "inteldialect", "unwind"].contains(word) {
+                while let word = rest.split(separator: " ", maxSplits: 1).first,
+                    ["sideeffect", "alignstack", "inteldialect", "unwind"].contains(word)
+                {
                     rest = rest.dropFirst(word.count).drop { $0 == " " }
                 }
                 start = rest.first == "\"" ? rest.index(after: rest.startIndex) : nil
@@ -35,7 +37,9 @@ enum InlineAssembly {
         var bytes: [UInt8] = []
         var utf8 = Array(text.utf8)[...]
         while let byte = utf8.first {
-            if byte == UInt8(ascii: "\\"), utf8.count >= 3, let value = UInt8(String(decoding: utf8.dropFirst().prefix(2), as: UTF8.self), radix: 16) {
+            if byte == UInt8(ascii: "\\"), utf8.count >= 3,
+                let value = UInt8(String(decoding: utf8.dropFirst().prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
                 utf8 = utf8.dropFirst(3)
             } else {
@@ -56,7 +60,8 @@ enum InlineAssembly {
                 var rest = statement.drop { $0 == " " || $0 == "\t" }
                 // Labels before the directive: `1:`, `name:`.
                 while let colon = rest.firstIndex(of: ":"),
-                      rest[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "_.$".contains($0) }), colon != rest.startIndex {
+                    rest[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "_.$".contains($0) }), colon != rest.startIndex
+                {
                     rest = rest[rest.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
                 }
                 let word = rest.prefix { !($0 == " " || $0 == "\t" || $0 == "\"" || $0 == "'" || $0 == ",") }.lowercased()

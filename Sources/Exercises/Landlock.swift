@@ -1,8 +1,9 @@
 import Common
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What a confined tool may touch: read and execute beneath `readable`, and also write, create and
 /// delete beneath `writable`. Everything else on the file system cannot be opened at all (stat still
@@ -35,14 +36,18 @@ enum Landlock {
     /// The kernel's Landlock ABI version, or why there is none.
     static let support: Result<Int, LandlockError> = {
         #if !arch(x86_64)
-        return .failure(LandlockError(errno: ENOSYS, "Landlock is only wired up for x86-64 hosts"))
+            return .failure(LandlockError(errno: ENOSYS, "Landlock is only wired up for x86-64 hosts"))
         #endif
         let version = call(Number.createRuleset, 0, 0, 1 /* LANDLOCK_CREATE_RULESET_VERSION */)
         guard version > 0 else {
             let error = Glibc.errno
             switch error {
-            case ENOSYS: return .failure(LandlockError(errno: error, "this kernel has no Landlock (Linux 5.13 or later, CONFIG_SECURITY_LANDLOCK)"))
-            case EOPNOTSUPP: return .failure(LandlockError(errno: error, "Landlock is built into this kernel but not enabled (add landlock to the lsm= boot parameter)"))
+            case ENOSYS:
+                return .failure(LandlockError(errno: error, "this kernel has no Landlock (Linux 5.13 or later, CONFIG_SECURITY_LANDLOCK)"))
+            case EOPNOTSUPP:
+                return .failure(
+                    LandlockError(
+                        errno: error, "Landlock is built into this kernel but not enabled (add landlock to the lsm= boot parameter)"))
             default: return .failure(LandlockError(errno: error, "Landlock does not answer: \(String(cString: strerror(error)))"))
             }
         }
@@ -75,17 +80,22 @@ enum Landlock {
         var attribute: [UInt64] = [handled]
         if denyNetwork && version >= 4 { attribute.append(Access.bindTCP | Access.connectTCP) }
         if denyNetwork && version >= 6 { attribute.append(Access.scopeAbstractUnixSocket | Access.scopeSignal) }
-        let ruleset = Int32(truncatingIfNeeded: attribute.withUnsafeBytes {
-            call(Number.createRuleset, Int(bitPattern: $0.baseAddress), $0.count, 0)
-        })
+        let ruleset = Int32(
+            truncatingIfNeeded: attribute.withUnsafeBytes {
+                call(Number.createRuleset, Int(bitPattern: $0.baseAddress), $0.count, 0)
+            })
         guard ruleset >= 0 else { throw LandlockError(errno: Glibc.errno, "cannot create a Landlock ruleset") }
         do throws(LandlockError) {
             let read = Access.execute | Access.readFile | Access.readDirectory
             for path in confinement.readable { try allow(path, read & handled, in: ruleset) }
             for path in confinement.writable { try allow(path, handled, in: ruleset) }
-            for path in confinement.devices { try allow(path, (Access.readFile | Access.writeFile | Access.ioctlDevice) & handled, in: ruleset) }
+            for path in confinement.devices {
+                try allow(path, (Access.readFile | Access.writeFile | Access.ioctlDevice) & handled, in: ruleset)
+            }
             // The child's stdin, opened after the fork, and where tools send what they throw away.
-            if confinement.nullDevice { try allow("/dev/null", (Access.readFile | Access.writeFile | Access.ioctlDevice | Access.truncate) & handled, in: ruleset) }
+            if confinement.nullDevice {
+                try allow("/dev/null", (Access.readFile | Access.writeFile | Access.ioctlDevice | Access.truncate) & handled, in: ruleset)
+            }
         } catch {
             close(ruleset)
             throw error
@@ -122,7 +132,9 @@ enum Landlock {
         var rule = [UInt8](repeating: 0, count: 12)
         withUnsafeBytes(of: allowed.littleEndian) { rule.replaceSubrange(0..<8, with: $0) }
         withUnsafeBytes(of: fd.littleEndian) { rule.replaceSubrange(8..<12, with: $0) }
-        let added = rule.withUnsafeBytes { call(Number.addRule, Int(ruleset), 1 /* LANDLOCK_RULE_PATH_BENEATH */, Int(bitPattern: $0.baseAddress), 0) }
+        let added = rule.withUnsafeBytes {
+            call(Number.addRule, Int(ruleset), 1 /* LANDLOCK_RULE_PATH_BENEATH */, Int(bitPattern: $0.baseAddress), 0)
+        }
         guard added == 0 else { throw LandlockError(errno: Glibc.errno, "cannot add a Landlock rule for \(path)") }
     }
 
@@ -170,8 +182,10 @@ enum Landlock {
     /// Unused arguments are passed as zero: prctl, for one, insists on it. Without `syscall(2)` in the
     /// C library every call fails with ENOSYS, which reads as "no Landlock" (tools run unconfined,
     /// with the warning that says so) rather than a crash.
-    static func call(_ number: Int, _ a: Int, _ b: Int, _ c: Int, _ d: Int = 0, _ e: Int = 0,
-                     through function: Syscall? = syscallFunction) -> Int {
+    static func call(
+        _ number: Int, _ a: Int, _ b: Int, _ c: Int, _ d: Int = 0, _ e: Int = 0,
+        through function: Syscall? = syscallFunction
+    ) -> Int {
         guard let function else {
             errno = ENOSYS
             return -1

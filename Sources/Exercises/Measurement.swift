@@ -24,8 +24,9 @@ public struct Measurement: Sendable, Hashable, Codable {
             guard let exits = sample.exits, exits > 0 else { return nil }
             return (Double(sample.elapsed.components.seconds) + Double(sample.elapsed.components.attoseconds) / 1e18) / Double(exits)
         }
-        return Measurement(runs: samples.count, medianSeconds: median(seconds), minSeconds: seconds.min()!, maxSeconds: seconds.max()!,
-                           medianPerExitSeconds: perExit.count == samples.count ? median(perExit) : nil, host: host, measuredAt: time)
+        return Measurement(
+            runs: samples.count, medianSeconds: median(seconds), minSeconds: seconds.min()!, maxSeconds: seconds.max()!,
+            medianPerExitSeconds: perExit.count == samples.count ? median(perExit) : nil, host: host, measuredAt: time)
     }
 
     static func median(_ values: [Double]) -> Double {
@@ -42,7 +43,8 @@ final class MeasurementCache: Sendable {
     init(directory: URL?) { self.directory = directory?.appendingPathComponent("measurements") }
 
     func load(key: String, runs: Int) -> Measurement? {
-        guard let directory, let data = FileManager.default.contents(atPath: directory.appendingPathComponent("\(key)-\(runs).json").path) else { return nil }
+        guard let directory, let data = FileManager.default.contents(atPath: directory.appendingPathComponent("\(key)-\(runs).json").path)
+        else { return nil }
         return try? JSONDecoder().decode(Measurement.self, from: data)
     }
 

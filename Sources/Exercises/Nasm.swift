@@ -25,13 +25,16 @@ public struct Nasm: Sendable {
     /// nasm's working directory, which defaults to the file's own folder so `%include` finds neighbours).
     public func assemble(file: URL, listing: Bool = false, includePaths: [URL] = []) throws(NasmError) -> Assembly {
         let directory = file.deletingLastPathComponent()
-        return try run(input: file.lastPathComponent, in: directory, listing: listing,
-                       includePaths: [directory] + includePaths)
+        return try run(
+            input: file.lastPathComponent, in: directory, listing: listing,
+            includePaths: [directory] + includePaths)
     }
 
     /// Assembles source text as if it were the file `fileName` (the name nasm's messages use).
-    public func assemble(source: String, fileName: String = "guest.asm", listing: Bool = false,
-                         includePaths: [URL] = []) throws(NasmError) -> Assembly {
+    public func assemble(
+        source: String, fileName: String = "guest.asm", listing: Bool = false,
+        includePaths: [URL] = []
+    ) throws(NasmError) -> Assembly {
         let scratch = ScratchFolders.temporary("nasm")
         defer { ScratchFolders.discard(scratch) }
         do {
@@ -71,8 +74,13 @@ public struct Nasm: Sendable {
         let text = outcome.output
         let diagnostics = NasmDiagnostic.parse(text)
         guard outcome.status == 0 else {
-            throw .failed(diagnostics.isEmpty ? [NasmDiagnostic(file: input, line: nil, severity: "error",
-                                                                message: text.isEmpty ? "nasm failed" : text)] : diagnostics)
+            throw .failed(
+                diagnostics.isEmpty
+                    ? [
+                        NasmDiagnostic(
+                            file: input, line: nil, severity: "error",
+                            message: text.isEmpty ? "nasm failed" : text)
+                    ] : diagnostics)
         }
         guard let bytes = try? Data(contentsOf: image) else { throw .io("nasm produced no output file") }
         let listingText = listing ? (try? String(contentsOf: list, encoding: .utf8)) : nil
@@ -122,16 +130,18 @@ public struct NasmDiagnostic: Sendable, Hashable, CustomStringConvertible {
             let parts = line.components(separatedBy: ": ")
             guard parts.count >= 3 else { return nil }
             if parts[0] == "nasm", severities.contains(parts[1]) {
-                return NasmDiagnostic(file: "nasm", line: nil, severity: parts[1],
-                                      message: parts[2...].joined(separator: ": "))
+                return NasmDiagnostic(
+                    file: "nasm", line: nil, severity: parts[1],
+                    message: parts[2...].joined(separator: ": "))
             }
             guard severities.contains(parts[1]) else { return nil }
             let location = parts[0]
             guard let colon = location.lastIndex(of: ":"), let number = Int(location[location.index(after: colon)...]) else {
                 return NasmDiagnostic(file: location, line: nil, severity: parts[1], message: parts[2...].joined(separator: ": "))
             }
-            return NasmDiagnostic(file: String(location[..<colon]), line: number, severity: parts[1],
-                                  message: parts[2...].joined(separator: ": "))
+            return NasmDiagnostic(
+                file: String(location[..<colon]), line: number, severity: parts[1],
+                message: parts[2...].joined(separator: ": "))
         }
     }
 }

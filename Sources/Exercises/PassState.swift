@@ -43,8 +43,13 @@ struct PassState {
             do {
                 let spec = try ExerciseSpec.parse(input)
                 if let first = firstUse[spec.id] {
-                    fail(slot, ExerciseProblem(file: input.file, line: input.line,
-                        message: "duplicate exercise id '\(spec.id)' (first used at \(DisplayPath.of(first.file)):\(first.line)); ids must be unique in the course"))
+                    fail(
+                        slot,
+                        ExerciseProblem(
+                            file: input.file, line: input.line,
+                            message:
+                                "duplicate exercise id '\(spec.id)' (first used at \(DisplayPath.of(first.file)):\(first.line)); ids must be unique in the course"
+                        ))
                     specs.append(nil)
                 } else {
                     firstUse[spec.id] = input
@@ -96,7 +101,8 @@ struct PassState {
             let path = lesson.standardizedFileURL.resolvingSymlinksInPath().path
             let hits = specs.indices.filter { specs[$0]?.input.file.standardizedFileURL.resolvingSymlinksInPath().path == path }
             if hits.isEmpty {
-                report.problems.append(ExerciseProblem(file: lesson, line: nil, message: "no exercises in this file (or it is not a lesson of the course)"))
+                report.problems.append(
+                    ExerciseProblem(file: lesson, line: nil, message: "no exercises in this file (or it is not a lesson of the course)"))
             }
             chosen.formUnion(hits)
         }
@@ -111,11 +117,13 @@ struct PassState {
         for (url, slots) in byRecord.sorted(by: { $0.key.path < $1.key.path }) {
             let lesson = specs[slots[0]]!.input.file
             do {
-                records[url] = try RecordFile.load(url, inside: ContentFolder(specs[slots[0]]!.input.contentRoot)) ?? RecordFile(url: url, entries: [])
+                records[url] =
+                    try RecordFile.load(url, inside: ContentFolder(specs[slots[0]]!.input.contentRoot)) ?? RecordFile(url: url, entries: [])
             } catch {
                 records[url] = RecordFile(url: url, entries: [])
                 if case .promote = pass, slots.allSatisfy(selected.contains) {
-                    report.warnings.append(Diagnostic.format(file: url, line: nil, .warning, "\(error.message); regenerating it from this run"))
+                    report.warnings.append(
+                        Diagnostic.format(file: url, line: nil, .warning, "\(error.message); regenerating it from this run"))
                     continue
                 }
                 var problem = error
@@ -143,8 +151,13 @@ struct PassState {
         for slot in selected.sorted() {
             guard let spec = specs[slot] else { continue }
             guard let entry = recordEntry(spec) else {
-                fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line,
-                    message: "exercise '\(spec.id)' has no verified record, and it cannot run here: \(report.kvmUnavailable ?? "KVM is unavailable"); run `\(promoteCommand) \(spec.id)` on a machine with KVM"))
+                fail(
+                    slot,
+                    ExerciseProblem(
+                        file: spec.input.file, line: spec.input.line,
+                        message:
+                            "exercise '\(spec.id)' has no verified record, and it cannot run here: \(report.kvmUnavailable ?? "KVM is unavailable"); run `\(promoteCommand) \(spec.id)` on a machine with KVM"
+                    ))
                 continue
             }
             var changed = false
@@ -157,7 +170,8 @@ struct PassState {
                 // Without the tools the key cannot be recomputed: say so once, rather than call
                 // every record stale.
                 if case .failure(let error) = tools.identity(spec.language), warnedAbout.insert(spec.language).inserted {
-                    report.warnings.append("warning: cannot tell whether \(spec.language) exercises changed since recorded: \(error.message)")
+                    report.warnings.append(
+                        "warning: cannot tell whether \(spec.language) exercises changed since recorded: \(error.message)")
                 }
             }
             if !spec.expect.accepts(entry.result.end) {
@@ -173,8 +187,11 @@ struct PassState {
     /// `check` and `promote` without KVM: one clear line; nothing else matters until guests can run.
     mutating func refuseWithoutKVM() {
         let verb = pass == .check ? "check" : "promote"
-        report.problems = [ExerciseProblem(file: nil, line: nil,
-            message: "\(verb) needs KVM to run the exercises, and it is unavailable: \(report.kvmUnavailable ?? "unknown reason")")]
+        report.problems = [
+            ExerciseProblem(
+                file: nil, line: nil,
+                message: "\(verb) needs KVM to run the exercises, and it is unavailable: \(report.kvmUnavailable ?? "unknown reason")")
+        ]
     }
 
     // MARK: cache, compare, write
@@ -186,8 +203,10 @@ struct PassState {
         for slot in selected.sorted() {
             guard let spec = specs[slot] else { continue }
             if case .build = pass, let entry = recordEntry(spec),
-               let inputs = tools.inputsKey(spec, includes: entry.includes), let key = cache.recordKey(forInputs: inputs), key == entry.key,
-               cache.digest(for: key) == entry.result.digest, spec.expect.accepts(entry.result.end) {
+                let inputs = tools.inputsKey(spec, includes: entry.includes), let key = cache.recordKey(forInputs: inputs),
+                key == entry.key,
+                cache.digest(for: key) == entry.result.digest, spec.expect.accepts(entry.result.end)
+            {
                 // Timings asked for but never taken on this machine: the exercise runs again for them.
                 let measurement = spec.measure > 0 ? cache.measurements.load(key: key, runs: spec.measure) : nil
                 if spec.measure == 0 || measurement != nil {
@@ -216,8 +235,9 @@ struct PassState {
                 continue
             }
             report.warnings += fresh.warnings
-            var newEntry = RecordEntry(id: spec.id, key: fresh.key, includes: fresh.includes, recordedAt: now,
-                                       host: host.rawValue, machine: spec.machine.version, hostDetail: fresh.hostDetail, result: fresh.result)
+            var newEntry = RecordEntry(
+                id: spec.id, key: fresh.key, includes: fresh.includes, recordedAt: now,
+                host: host.rawValue, machine: spec.machine.version, hostDetail: fresh.hostDetail, result: fresh.result)
             newEntry.cpus = spec.machine == .lesson ? nil : spec.cpus
             newEntry.kvmStats = fresh.kvmStats
             guard let shown = decide(slot, spec, fresh: fresh, newEntry: newEntry) else { continue }
@@ -239,8 +259,11 @@ struct PassState {
         }
         switch (pass, recordEntry(spec)) {
         case (.check, nil):
-            fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line,
-                message: "exercise '\(spec.id)' has no record in \(name); run `\(promoteCommand) \(spec.id)` to record it"))
+            fail(
+                slot,
+                ExerciseProblem(
+                    file: spec.input.file, line: spec.input.line,
+                    message: "exercise '\(spec.id)' has no record in \(name); run `\(promoteCommand) \(spec.id)` to record it"))
             return nil
         case (.check, let old?):
             if old.result != fresh.result {
@@ -248,8 +271,13 @@ struct PassState {
                 return nil
             }
             if old.key != fresh.key {
-                fail(slot, ExerciseProblem(file: spec.input.file, line: spec.input.line,
-                    message: "exercise '\(spec.id)': the record's key is stale (the source, an include, the toolchain or an option changed since it was recorded; the result is the same); run `\(promoteCommand) \(spec.id)` to refresh it"))
+                fail(
+                    slot,
+                    ExerciseProblem(
+                        file: spec.input.file, line: spec.input.line,
+                        message:
+                            "exercise '\(spec.id)': the record's key is stale (the source, an include, the toolchain or an option changed since it was recorded; the result is the same); run `\(promoteCommand) \(spec.id)` to refresh it"
+                    ))
                 return nil
             }
             return old
@@ -275,8 +303,10 @@ struct PassState {
 
     /// The same result as the record: the record is kept (when and where it was first recorded, so
     /// records do not churn), with its key, includes or crash detail refreshed when those changed.
-    private mutating func sameResult(_ spec: ExerciseSpec, old: RecordEntry, fresh: Verified, newEntry: RecordEntry,
-                                     recordURL: URL, name: String) -> RecordEntry {
+    private mutating func sameResult(
+        _ spec: ExerciseSpec, old: RecordEntry, fresh: Verified, newEntry: RecordEntry,
+        recordURL: URL, name: String
+    ) -> RecordEntry {
         // Same result: keep when and where it was first recorded, so records do not churn.
         var shown = old
         // A crash's detail is the same on every host of one kind: refresh it there (it
@@ -320,7 +350,9 @@ struct PassState {
             guard !changed.isEmpty || (dropsOrphans && !orphans.isEmpty) else { continue }
             var entries = ids.compactMap { changed[$0] ?? file.entry($0) }
             if dropsOrphans {
-                for orphan in orphans { report.notes.append("removed the record of '\(orphan.id)' from \(DisplayPath.of(url)) (no such exercise any more)") }
+                for orphan in orphans {
+                    report.notes.append("removed the record of '\(orphan.id)' from \(DisplayPath.of(url)) (no such exercise any more)")
+                }
             } else {
                 entries += orphans
             }
@@ -340,14 +372,20 @@ struct PassState {
             for (url, file) in records.sorted(by: { $0.key.path < $1.key.path }) {
                 let ids = Set((lessons[url] ?? []).map(\.id))
                 for orphan in file.entries where !ids.contains(orphan.id) {
-                    report.warnings.append(Diagnostic.format(file: url, line: nil, .warning, "record of '\(orphan.id)', which is no longer in the lesson (`\(promoteCommand)` removes it)"))
+                    report.warnings.append(
+                        Diagnostic.format(
+                            file: url, line: nil, .warning,
+                            "record of '\(orphan.id)', which is no longer in the lesson (`\(promoteCommand)` removes it)"))
                 }
             }
         }
         if let root = inputs.first?.contentRoot {
             let known = Set(records.keys.map { $0.standardizedFileURL.path })
             for url in ExerciseEngine.recordFiles(under: root) where !known.contains(url.standardizedFileURL.path) {
-                report.warnings.append(Diagnostic.format(file: url, line: nil, .warning, "no exercise of the course uses this record any more; delete the file if its lesson is gone"))
+                report.warnings.append(
+                    Diagnostic.format(
+                        file: url, line: nil, .warning,
+                        "no exercise of the course uses this record any more; delete the file if its lesson is gone"))
             }
         }
     }

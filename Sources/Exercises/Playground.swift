@@ -14,8 +14,9 @@ public final class Playground: Sendable {
     public init(engine: ExerciseEngine) {
         self.engine = engine
         let settings = engine.settings
-        builder = GuestBuilder(toolchain: settings.toolchain, versions: ToolVersions(cacheDirectory: settings.cacheDirectory),
-                               cacheDirectory: settings.cacheDirectory, toolTimeout: settings.toolTimeout, confine: settings.confineTools)
+        builder = GuestBuilder(
+            toolchain: settings.toolchain, versions: ToolVersions(cacheDirectory: settings.cacheDirectory),
+            cacheDirectory: settings.cacheDirectory, toolTimeout: settings.toolTimeout, confine: settings.confineTools)
     }
 
     deinit { builder.finish() }
@@ -54,8 +55,9 @@ public final class Playground: Sendable {
             return .failed([PlaygroundProblem(message: "exercise '\(spec.id)' cannot run: \(failure)")])
         case .success(let run):
             let recorded = engine.record([run], spec: spec, built: built)[0]
-            var entry = RecordEntry(id: spec.id, key: "", includes: built.includes, recordedAt: ExerciseEngine.timestamp(),
-                                    host: system.host.rawValue, machine: spec.machine.version, hostDetail: recorded.hostDetail, result: recorded.result)
+            var entry = RecordEntry(
+                id: spec.id, key: "", includes: built.includes, recordedAt: ExerciseEngine.timestamp(),
+                host: system.host.rawValue, machine: spec.machine.version, hostDetail: recorded.hostDetail, result: recorded.result)
             entry.cpus = spec.machine == .lesson ? nil : spec.cpus
             if case .guest(let result) = run { entry.kvmStats = ResultRecorder.statistics(result) }
             spec.measure = 0
@@ -83,8 +85,11 @@ public final class Playground: Sendable {
             return .failure(PlaygroundProblem(message: "the lesson's exercise does not load: \(error.message)"))
         }
         if case .named(let id)? = spec.guest {
-            guard let guestBlock = course.first(where: { $0.option("id") == id }), let guest = try? ExerciseSpec.parse(guestBlock), guest.language.isGuest else {
-                return .failure(PlaygroundProblem(message: "exercise '\(spec.id)': its guest '\(id)' is not a working exercise of this course"))
+            guard let guestBlock = course.first(where: { $0.option("id") == id }), let guest = try? ExerciseSpec.parse(guestBlock),
+                guest.language.isGuest
+            else {
+                return .failure(
+                    PlaygroundProblem(message: "exercise '\(spec.id)': its guest '\(id)' is not a working exercise of this course"))
             }
             spec.guest = .resolved(guest)
         }

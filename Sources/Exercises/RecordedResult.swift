@@ -120,8 +120,9 @@ public struct RecordedCheckpoint: Sendable, Hashable, Codable {
     }
 
     public init(_ checkpoint: Checkpoint) {
-        self.init(number: checkpoint.number, cpu: checkpoint.cpu, pages: checkpoint.pages,
-                  ranges: checkpoint.ranges.map { hex($0.start) + "-" + hex($0.end) })
+        self.init(
+            number: checkpoint.number, cpu: checkpoint.cpu, pages: checkpoint.pages,
+            ranges: checkpoint.ranges.map { hex($0.start) + "-" + hex($0.end) })
     }
 
     /// `#2 vcpu 0: 3 pages 0x200000-0x202000 0x300000-0x301000`: the canonical line.
@@ -149,7 +150,8 @@ public struct RecordedResult: Sendable, Hashable {
         public var count: Int
     }
 
-    public init(end: RecordedEnd, exits: [ExitCount], output: [UInt8], trace: [RecordedExit]?, traceTruncated: Bool, steps: [RecordedStep]?) {
+    public init(end: RecordedEnd, exits: [ExitCount], output: [UInt8], trace: [RecordedExit]?, traceTruncated: Bool, steps: [RecordedStep]?)
+    {
         self.end = end
         self.exits = exits
         self.output = output

@@ -17,7 +17,9 @@ public enum RegisterNames {
     /// A change as shown for `mode`: the mode's own name and width, unless the change touches bits
     /// above that width, in which case the narrowest wider name that holds it (a real-mode guest that
     /// sets EAX's top half shows `eax`). Values are masked to the chosen width.
-    public static func display(name: String, before: UInt64, after: UInt64, mode: GuestMode) -> (name: String, before: String, after: String) {
+    public static func display(
+        name: String, before: UInt64, after: UInt64, mode: GuestMode
+    ) -> (name: String, before: String, after: String) {
         let changed = before ^ after
         var width = self.width(of: mode)
         while width < 64 && changed >> UInt64(width) != 0 { width *= 2 }

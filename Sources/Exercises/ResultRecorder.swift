@@ -50,8 +50,11 @@ package enum ResultRecorder {
     /// Locates addresses with `map`, turning a line of the built source into the line the reader
     /// sees with `shownLine` (nil: a hidden line).
     /// `base` is where the image's first byte is, when not at the mode's load address (a kernel).
-    package static func placer(map: AddressMap, mode: GuestMode, base: UInt64? = nil, shownLine: @escaping (Int) -> Int?)
-        -> (_ csBase: UInt64, _ rip: UInt64, _ ending: Bool) -> Place {
+    package static func placer(
+        map: AddressMap, mode: GuestMode, base: UInt64? = nil, shownLine: @escaping (Int) -> Int?
+    )
+        -> (_ csBase: UInt64, _ rip: UInt64, _ ending: Bool) -> Place
+    {
         let base = base ?? mode.loadAddress
         return { csBase, rip, ending in
             guard let location = map.location(atOffset: offset(csBase, rip, base: base), ending: ending) else { return .unknown }
@@ -64,25 +67,30 @@ package enum ResultRecorder {
     }
 
     /// The recorded result and the host detail kept beside it (a crash's raw KVM exit).
-    static func record(_ run: RunResult, spec: ExerciseSpec, map: AddressMap, base: UInt64) -> (result: RecordedResult, hostDetail: String?) {
+    static func record(_ run: RunResult, spec: ExerciseSpec, map: AddressMap, base: UInt64) -> (result: RecordedResult, hostDetail: String?)
+    {
         let end = RecordedEnd(run.end)
         func keep(_ kind: ExitKind) -> Bool { countsTowardTheRecord(kind, end: run.end) }
-        let exits = run.exitCounts.nonZero.filter { keep($0.kind) }.map { RecordedResult.ExitCount(kind: $0.kind.rawValue, count: $0.count) }
+        let exits = run.exitCounts.nonZero.filter { keep($0.kind) }.map {
+            RecordedResult.ExitCount(kind: $0.kind.rawValue, count: $0.count)
+        }
         let place = placer(map: map, mode: spec.mode, base: base, shownLine: spec.source.shownLine)
         let trace = run.trace.map { trace in
             trace.entries.filter { keep($0.kind) }.map { entry -> RecordedExit in
                 let location = place(entry.csBase, entry.rip, entry.ripFollowsInstruction)
                 return RecordedExit(
                     index: entry.index, kind: entry.kind.rawValue, target: target(entry), size: entry.size > 0 ? entry.size : nil,
-                    value: entry.value.map { formatValue(entry.kind, $0, size: entry.size) }, rip: formatRIP(entry.csBase, entry.rip, spec.mode),
+                    value: entry.value.map { formatValue(entry.kind, $0, size: entry.size) },
+                    rip: formatRIP(entry.csBase, entry.rip, spec.mode),
                     line: location.line, at: location.line == nil ? location.at : nil,
                     text: location.line == nil && location.at != nil ? location.text : nil)
             }
         }
         let steps = run.steps.map { recordedSteps($0, mode: spec.mode, keep: keep, place: place) }
         let detail = run.end.crash.map { crashDetail($0, mode: spec.mode, place: place) }
-        var result = RecordedResult(end: end, exits: exits, output: run.output, trace: trace,
-                                    traceTruncated: run.trace?.truncated ?? false, steps: steps)
+        var result = RecordedResult(
+            end: end, exits: exits, output: run.output, trace: trace,
+            traceTruncated: run.trace?.truncated ?? false, steps: steps)
         result.checkpoints = run.checkpoints?.map(RecordedCheckpoint.init)
         return (result, detail)
     }
@@ -91,7 +99,7 @@ package enum ResultRecorder {
     /// interrupts, halts and exits talks about.
     package static let shownStatistics = [
         "exits", "io_exits", "mmio_exits", "halt_exits", "halt_wakeup", "irq_injections", "irq_exits",
-        "irq_window_exits", "nmi_injections", "insn_emulation", "signal_exits", "request_irq_exits", "hypercalls",
+        "irq_window_exits", "nmi_injections", "insn_emulation", "signal_exits", "request_irq_exits", "hypercalls"
     ]
 
     /// Each vCPU's shown counters, or nil when the run read none (they vary between hosts and runs:
@@ -103,8 +111,10 @@ package enum ResultRecorder {
     }
 
     /// The step rows as a record keeps them (also `hypercourse run --json`'s), with the exits `keep` allows.
-    package static func recordedSteps(_ recording: StepRecording, mode: GuestMode, keep: (ExitKind) -> Bool,
-                                      place: (UInt64, UInt64, Bool) -> Place) -> [RecordedStep] {
+    package static func recordedSteps(
+        _ recording: StepRecording, mode: GuestMode, keep: (ExitKind) -> Bool,
+        place: (UInt64, UInt64, Bool) -> Place
+    ) -> [RecordedStep] {
         var previous = recording.initialRegisters
         return recording.steps.map { step in
             let changes = step.registers.changes(since: previous).filter { $0.name != "rip" }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The scratch folders this process has made and not yet removed, so that an interrupted command
 /// (Ctrl-C, SIGTERM) can remove them before it dies instead of leaving them in the temp folder.

@@ -1,8 +1,9 @@
 import Common
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs a tool (nasm, clang, ...) and collects what it printed. A non-zero exit is a normal result.
 /// `posix_spawn` directly: a cold course build starts a hundred of these, from several threads.
@@ -90,11 +91,14 @@ struct Subprocess {
             .first { $0.1 }?.0
     }
 
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, limits: Limits = Limits(),
-                    confinement: Confinement? = nil) throws(LaunchError) -> Outcome {
+    static func run(
+        _ executable: String, _ arguments: [String], in directory: URL? = nil, limits: Limits = Limits(),
+        confinement: Confinement? = nil
+    ) throws(LaunchError) -> Outcome {
         guard let pipe2 = Self.pipe2, let prlimit = Self.prlimit, Self.addChdir != nil else {
-            throw LaunchError(executable: executable, errno: ENOSYS,
-                              detail: "this C library has no \(Self.missingSymbol ?? "?")() (glibc 2.29 or later is needed)")
+            throw LaunchError(
+                executable: executable, errno: ENOSYS,
+                detail: "this C library has no \(Self.missingSymbol ?? "?")() (glibc 2.29 or later is needed)")
         }
         let deadline = ContinuousClock.now + limits.timeout
         var pipe: [Int32] = [0, 0]
@@ -134,8 +138,10 @@ struct Subprocess {
     /// Starts the tool with its output on `output`: under `confinement` when given and the kernel
     /// has Landlock, else as it is. A confined tool is started by a thread made for it, returned
     /// so the caller ends it after reaping the tool.
-    private static func spawnConfined(_ executable: String, _ arguments: [String], in directory: URL?, output: Int32,
-                                      confinement: Confinement?) -> (Result<pid_t, LaunchError>, SpawnThread?) {
+    private static func spawnConfined(
+        _ executable: String, _ arguments: [String], in directory: URL?, output: Int32,
+        confinement: Confinement?
+    ) -> (Result<pid_t, LaunchError>, SpawnThread?) {
         guard var confinement, Landlock.isAvailable else {
             return (Self.spawn(executable, arguments, in: directory, output: output), nil)
         }
@@ -147,19 +153,24 @@ struct Subprocess {
             do throws(LandlockError) {
                 try Landlock.restrictThisThread(frozen)
             } catch {
-                return .failure(LaunchError(executable: executable, errno: error.errno,
-                                            detail: "\(error); HYPERCOURSE_UNCONFINED=1 runs the tools without Landlock"))
+                return .failure(
+                    LaunchError(
+                        executable: executable, errno: error.errno,
+                        detail: "\(error); HYPERCOURSE_UNCONFINED=1 runs the tools without Landlock"))
             }
             return Self.spawn(executable, arguments, in: directory, output: output)
         }
-        let result = spawner.result ?? .failure(LaunchError(executable: executable, errno: EAGAIN, detail: "cannot start a thread to confine it"))
+        let result =
+            spawner.result ?? .failure(LaunchError(executable: executable, errno: EAGAIN, detail: "cannot start a thread to confine it"))
         return (result, spawner)
     }
 
     /// Reads the tool's output until it closes it or `deadline` passes (then kills it), keeping at
     /// most `maxBytes`; returns what was kept, how many bytes were dropped, and whether it was killed.
-    private static func collect(from reader: Int32, of pid: pid_t, until deadline: ContinuousClock.Instant,
-                                keeping maxBytes: Int) -> (bytes: [UInt8], dropped: Int, timedOut: Bool) {
+    private static func collect(
+        from reader: Int32, of pid: pid_t, until deadline: ContinuousClock.Instant,
+        keeping maxBytes: Int
+    ) -> (bytes: [UInt8], dropped: Int, timedOut: Bool) {
         var collected: [UInt8] = []
         var dropped = 0
         var timedOut = false
@@ -193,9 +204,11 @@ struct Subprocess {
     /// Starts `executable` with stdin from /dev/null and stdout and stderr on `output`.
     /// `descriptors` are also handed over, each `source` (which must not be one of the targets) at
     /// its `target`, and `close` closed; `newProcessGroup` makes the child lead a group of its own.
-    static func spawn(_ executable: String, _ arguments: [String], in directory: URL? = nil, output: Int32,
-                      descriptors: [(source: Int32, target: Int32)] = [], close: [Int32] = [],
-                      newProcessGroup: Bool = false) -> Result<pid_t, LaunchError> {
+    static func spawn(
+        _ executable: String, _ arguments: [String], in directory: URL? = nil, output: Int32,
+        descriptors: [(source: Int32, target: Int32)] = [], close: [Int32] = [],
+        newProcessGroup: Bool = false
+    ) -> Result<pid_t, LaunchError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -293,13 +306,16 @@ private final class SpawnThread: @unchecked Sendable {
     init(_ body: @escaping () -> Result<pid_t, Subprocess.LaunchError>) {
         self.body = body
         let context = Unmanaged.passRetained(self).toOpaque()
-        started = pthread_create(&thread, nil, { context in
-            let box = Unmanaged<SpawnThread>.fromOpaque(context!).takeRetainedValue()
-            box.outcome = box.body()
-            box.spawned.signal()
-            box.release.wait()
-            return nil
-        }, context) == 0
+        started =
+            pthread_create(
+                &thread, nil,
+                { context in
+                    let box = Unmanaged<SpawnThread>.fromOpaque(context!).takeRetainedValue()
+                    box.outcome = box.body()
+                    box.spawned.signal()
+                    box.release.wait()
+                    return nil
+                }, context) == 0
         if started { spawned.wait() } else { Unmanaged<SpawnThread>.fromOpaque(context).release() }
     }
 

@@ -43,7 +43,8 @@ struct ClangDiagnostic: Sendable, Hashable {
     /// The file named by "cannot open file 'X'", "'X' file not found" or "Could not find incbin file 'X'".
     var unopenedFile: String? {
         guard message.contains("cannot open file") || message.contains("file not found") || message.contains("incbin file"),
-              let open = message.firstIndex(of: "'"), let close = message[message.index(after: open)...].firstIndex(of: "'") else { return nil }
+            let open = message.firstIndex(of: "'"), let close = message[message.index(after: open)...].firstIndex(of: "'")
+        else { return nil }
         return String(message[message.index(after: open)..<close])
     }
 

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Common
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The tools that build guests: nasm from PATH, and the Swift toolchain's own clang, ld.lld,
 /// llvm-objcopy and llvm-objdump (never a distribution's LLVM, which a fresh machine does not have

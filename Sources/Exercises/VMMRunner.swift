@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs a built vmm program once, confined (see `VMMSupport.launcher` and docs/exercises.md, "vmm
 /// exercises"): `/dev/kvm` is opened here and handed over, the program's own folder and the guest's
@@ -64,8 +65,10 @@ public struct VMMRunner: Sendable {
             throw Failure("cannot make a pipe: \(String(cString: strerror(errno)))")
         }
         [output.read, output.write, report.read, report.write].forEach { _ = keep($0) }
-        var handed = [(source: keep(Self.above(kvm)), target: VMMSupport.kvmDescriptor),
-                      (source: keep(Self.above(report.write)), target: VMMSupport.reportDescriptor)]
+        var handed = [
+            (source: keep(Self.above(kvm)), target: VMMSupport.kvmDescriptor),
+            (source: keep(Self.above(report.write)), target: VMMSupport.reportDescriptor)
+        ]
         if let ruleset = try ruleset(program: program, guestImage: guestImage) {
             handed.append((source: keep(Self.above(ruleset)), target: VMMSupport.rulesetDescriptor))
             Glibc.close(ruleset)
@@ -76,13 +79,18 @@ public struct VMMRunner: Sendable {
         guard guestImage.map({ $0.deletingLastPathComponent().standardizedFileURL == folder.standardizedFileURL }) ?? true else {
             throw Failure("the guest's image must be in the program's folder")
         }
-        let arguments = ["\(cpuSeconds)", "\(limits.memoryBytes)", "\(limits.processes)", requireConfinement ? "1" : "0", folder.path,
-                         program.lastPathComponent] + (guestImage.map { [$0.lastPathComponent] } ?? [])
+        let arguments =
+            [
+                "\(cpuSeconds)", "\(limits.memoryBytes)", "\(limits.processes)", requireConfinement ? "1" : "0", folder.path,
+                program.lastPathComponent
+            ] + (guestImage.map { [$0.lastPathComponent] } ?? [])
         let started = ContinuousClock.now
         let pid: pid_t
-        switch Subprocess.spawn(launcher.path, arguments, output: output.write, descriptors: handed,
-                                close: handed.contains { $0.target == VMMSupport.rulesetDescriptor } ? [] : [VMMSupport.rulesetDescriptor],
-                                newProcessGroup: true) {
+        switch Subprocess.spawn(
+            launcher.path, arguments, output: output.write, descriptors: handed,
+            close: handed.contains { $0.target == VMMSupport.rulesetDescriptor } ? [] : [VMMSupport.rulesetDescriptor],
+            newProcessGroup: true)
+        {
         case .success(let child): pid = child
         case .failure(let error): throw Failure(error.description)
         }
@@ -97,8 +105,9 @@ public struct VMMRunner: Sendable {
         let elapsed = ContinuousClock.now - started
         let lines = String(decoding: Self.readAll(report.read), as: UTF8.self).split(separator: "\n").map(String.init)
         let warnings = lines.filter { $0.hasPrefix("warning: ") }
-        let end = try Self.end(overLimit: collected.overLimit, timedOut: collected.timedOut || status.timedOut,
-                               status: status.code, report: lines)
+        let end = try Self.end(
+            overLimit: collected.overLimit, timedOut: collected.timedOut || status.timedOut,
+            status: status.code, report: lines)
         return Outcome(end: end, output: collected.bytes, warnings: warnings, elapsed: elapsed)
     }
 
@@ -119,12 +128,15 @@ public struct VMMRunner: Sendable {
 
     /// The Landlock ruleset for a run, or nil when the kernel has none and confinement is optional.
     private func ruleset(program: URL, guestImage: URL?) throws(Failure) -> Int32? {
-        let confinement = Confinement(readable: [program.deletingLastPathComponent().path] + (guestImage.map { [$0.path] } ?? []),
-                                      writable: [], devices: [kvmDevice], nullDevice: false)
+        let confinement = Confinement(
+            readable: [program.deletingLastPathComponent().path] + (guestImage.map { [$0.path] } ?? []),
+            writable: [], devices: [kvmDevice], nullDevice: false)
         do {
             return try Landlock.makeRuleset(confinement, denyNetwork: true)
         } catch {
-            if requireConfinement { throw Failure("vmm exercises run only confined, and Landlock is unavailable: \(error)\(Self.optInHint)") }
+            if requireConfinement {
+                throw Failure("vmm exercises run only confined, and Landlock is unavailable: \(error)\(Self.optInHint)")
+            }
             return nil
         }
     }
@@ -133,7 +145,9 @@ public struct VMMRunner: Sendable {
 
     /// The output, read until every writer is gone, the deadline passes (then the whole process
     /// group is killed), or it exceeds `limit` (killed too; kept up to the limit).
-    private static func collect(_ pipe: Int32, pid: pid_t, deadline: ContinuousClock.Instant, limit: Int) -> (bytes: [UInt8], timedOut: Bool, overLimit: Bool) {
+    private static func collect(
+        _ pipe: Int32, pid: pid_t, deadline: ContinuousClock.Instant, limit: Int
+    ) -> (bytes: [UInt8], timedOut: Bool, overLimit: Bool) {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {

@@ -95,14 +95,16 @@ final class ToolIdentities: @unchecked Sendable {
 extension ExerciseEngine {
     /// Checks two runs of one guest: both ran, they agree, and the end is the expected one.
     func verify(_ spec: ExerciseSpec, built: BuiltGuest, runs: [Result<ExerciseRun, RunFailure>], tools: ToolIdentities) -> Verified {
-        var verified = Verified(result: RecordedResult(end: .halt, exits: [], output: [], trace: nil, traceTruncated: false, steps: nil),
-                                hostDetail: nil, key: "", inputsKey: "", includes: built.includes, warnings: built.warnings)
+        var verified = Verified(
+            result: RecordedResult(end: .halt, exits: [], output: [], trace: nil, traceTruncated: false, steps: nil),
+            hostDetail: nil, key: "", inputsKey: "", includes: built.includes, warnings: built.warnings)
         var results: [ExerciseRun] = []
         for run in runs {
             switch run {
             case .success(let result): results.append(result)
             case .failure(let error):
-                verified.problem = ExerciseProblem(file: spec.input.file, line: spec.input.line, message: "exercise '\(spec.id)' cannot run: \(error)")
+                verified.problem = ExerciseProblem(
+                    file: spec.input.file, line: spec.input.line, message: "exercise '\(spec.id)' cannot run: \(error)")
                 return verified
             }
         }
@@ -112,9 +114,13 @@ extension ExerciseEngine {
         verified.hostDetail = recorded[0].hostDetail
         if case .guest(let first)? = results.first { verified.kvmStats = ResultRecorder.statistics(first) }
         if recorded.count == 2, recorded[0].result != recorded[1].result {
-            let diff = UnifiedDiff.diff(recorded[0].result.canonicalLines, recorded[1].result.canonicalLines, oldLabel: "run 1", newLabel: "run 2")
-            verified.problem = ExerciseProblem(file: spec.input.file, line: spec.input.line,
-                message: "exercise '\(spec.id)' is non-deterministic: two runs of the same guest gave different results (rdtsc, timing or uninitialised memory?):\n\(diff)")
+            let diff = UnifiedDiff.diff(
+                recorded[0].result.canonicalLines, recorded[1].result.canonicalLines, oldLabel: "run 1", newLabel: "run 2")
+            verified.problem = ExerciseProblem(
+                file: spec.input.file, line: spec.input.line,
+                message:
+                    "exercise '\(spec.id)' is non-deterministic: two runs of the same guest gave different results (rdtsc, timing or uninitialised memory?):\n\(diff)"
+            )
             return verified
         }
         guard spec.expect.accepts(verified.result.end) else {
@@ -137,8 +143,12 @@ extension ExerciseEngine {
         case .none: map = .empty
         case .elf(let elf, let source, let runtimeDirectory):
             let requests = guests.flatMap { ResultRecorder.requests($0, base: built.imageBase) }
-            map = requests.isEmpty ? .empty : ElfSymbols.addressMap(elf: elf, source: source, runtimeDirectory: runtimeDirectory,
-                                                                    toolchain: settings.toolchain, requests: requests)
+            map =
+                requests.isEmpty
+                ? .empty
+                : ElfSymbols.addressMap(
+                    elf: elf, source: source, runtimeDirectory: runtimeDirectory,
+                    toolchain: settings.toolchain, requests: requests)
         }
         return runs.map { run in
             switch run {
@@ -157,22 +167,33 @@ extension ExerciseEngine {
         if result.end == .crash, let hostDetail { message += " (\(hostDetail))" }
         message += ", but the lesson expects '\(spec.expect)'"
         if result.end == .crash || spec.expect == .haltOrExitZero { message += " (set expect= to what the guest should do)" }
-        message += shown.isEmpty ? "; it printed nothing" : "; output so far\(lines.count > shown.count ? " (last \(shown.count) lines)" : ""):\n" + shown.map { "  | " + $0 }.joined(separator: "\n")
+        message +=
+            shown.isEmpty
+            ? "; it printed nothing"
+            : "; output so far\(lines.count > shown.count ? " (last \(shown.count) lines)" : ""):\n"
+                + shown.map { "  | " + $0 }.joined(separator: "\n")
         return ExerciseProblem(file: spec.input.file, line: spec.input.line, message: message)
     }
 
     /// The result differs from the record: a unified diff, with the hosts named.
-    static func mismatch(_ spec: ExerciseSpec, old: RecordEntry, new: RecordEntry, recordName: String, promoteCommand: String) -> ExerciseProblem {
-        ExerciseProblem(file: spec.input.file, line: spec.input.line,
-                        message: "exercise '\(spec.id)': the result differs from the record in \(recordName) (if the new result is right, accept it with `\(promoteCommand) \(spec.id)`):\n" + diffText(old: old, new: new))
+    static func mismatch(
+        _ spec: ExerciseSpec, old: RecordEntry, new: RecordEntry, recordName: String, promoteCommand: String
+    ) -> ExerciseProblem {
+        ExerciseProblem(
+            file: spec.input.file, line: spec.input.line,
+            message:
+                "exercise '\(spec.id)': the result differs from the record in \(recordName) (if the new result is right, accept it with `\(promoteCommand) \(spec.id)`):\n"
+                + diffText(old: old, new: new))
     }
 
     static func diffText(old: RecordEntry, new: RecordEntry) -> String {
-        var text = UnifiedDiff.diff(old.result.canonicalLines, new.result.canonicalLines,
-                                    oldLabel: "record (recorded \(old.recordedAt) on \(old.hostDescription), machine \(old.machine))",
-                                    newLabel: "this run (on \(new.hostDescription), machine \(new.machine))")
+        var text = UnifiedDiff.diff(
+            old.result.canonicalLines, new.result.canonicalLines,
+            oldLabel: "record (recorded \(old.recordedAt) on \(old.hostDescription), machine \(old.machine))",
+            newLabel: "this run (on \(new.hostDescription), machine \(new.machine))")
         if old.host != new.host {
-            text += "\nnote: the record was made on \(old.hostDescription) and this run is on \(new.hostDescription); some guests legitimately behave differently there (docs/guest-machine.md, \"Host differences\")"
+            text +=
+                "\nnote: the record was made on \(old.hostDescription) and this run is on \(new.hostDescription); some guests legitimately behave differently there (docs/guest-machine.md, \"Host differences\")"
         }
         if old.machine != new.machine {
             text += "\nnote: the guest machine changed from version \(old.machine) to \(new.machine)"

@@ -38,7 +38,7 @@ public enum CPUIDTable {
             Entry(function: 7, indexIsSignificant: true), // no structured extended features
             Entry(function: 0x4000_0000, eax: 0x4000_0000, ebx: vb, ecx: vc, edx: vd),
             Entry(function: 0x8000_0000, eax: 0x8000_0008),
-            Entry(function: 0x8000_0001, ecx: 1, edx: extendedEDX),
+            Entry(function: 0x8000_0001, ecx: 1, edx: extendedEDX)
         ]
         list += brandEntries(brand)
         list.append(Entry(function: 0x8000_0008, eax: 0x3024)) // 36 physical, 48 linear address bits
@@ -88,9 +88,10 @@ public enum CPUIDTable {
             guard header + count * stride <= raw.count else { return [] }
             return (0..<count).map { i in
                 let e = raw.loadUnaligned(fromByteOffset: header + i * stride, as: kvm_cpuid_entry2.self)
-                return Entry(function: e.function, index: e.index, eax: e.eax, ebx: e.ebx, ecx: e.ecx, edx: e.edx,
-                             indexIsSignificant: e.flags & UInt32(KVM_CPUID_FLAG_SIGNIFCANT_INDEX) != 0,
-                             kvmFlags: e.flags & ~UInt32(KVM_CPUID_FLAG_SIGNIFCANT_INDEX))
+                return Entry(
+                    function: e.function, index: e.index, eax: e.eax, ebx: e.ebx, ecx: e.ecx, edx: e.edx,
+                    indexIsSignificant: e.flags & UInt32(KVM_CPUID_FLAG_SIGNIFCANT_INDEX) != 0,
+                    kvmFlags: e.flags & ~UInt32(KVM_CPUID_FLAG_SIGNIFCANT_INDEX))
             }
         }
     }

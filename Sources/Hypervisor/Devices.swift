@@ -68,7 +68,9 @@ public enum ParavirtualConsole {
     }
 
     /// Validates a request with overflow-checked arithmetic and returns the block to append, or why not.
-    static func request(at address: UInt32, memory: GuestRAM, outputCount: Int, outputLimit: Int)
+    static func request(
+        at address: UInt32, memory: GuestRAM, outputCount: Int, outputLimit: Int
+    )
         -> Result<UnsafeRawBufferPointer, Status>
     {
         let header = UInt64(address)

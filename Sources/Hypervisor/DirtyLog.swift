@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CKVM
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The pages a guest wrote between two checkpoints, from KVM's dirty log (RAM registered with
 /// KVM_MEM_LOG_DIRTY_PAGES). KVM_GET_DIRTY_LOG returns the bitmap and clears it in one call, so each

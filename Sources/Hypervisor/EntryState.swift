@@ -40,21 +40,25 @@ enum EntryState {
             regs.rsp = GuestLayout.realModeLoadAddress
             return regs
         case .protected:
-            setSegments(&sregs, code: segment(GuestLayout.code32Selector, type: 0xB, dpl: 0, long: false),
-                        data: segment(GuestLayout.data32Selector, type: 0x3, dpl: 0, long: false))
+            setSegments(
+                &sregs, code: segment(GuestLayout.code32Selector, type: 0xB, dpl: 0, long: false),
+                data: segment(GuestLayout.data32Selector, type: 0x3, dpl: 0, long: false))
             sregs.cr0 = cr0ProtectionEnable | cr0MonitorCoprocessor | cr0ExtensionType | cr0NumericError
             sregs.cr4 = cr4OSFXSR | cr4OSXMMEXCPT
             sregs.efer = 0
         case .long, .user:
             let user = mode == .user
-            let code = user
+            let code =
+                user
                 ? segment(GuestLayout.userCode64Selector, type: 0xB, dpl: 3, long: true)
                 : segment(GuestLayout.code64Selector, type: 0xB, dpl: 0, long: true)
-            let data = user
+            let data =
+                user
                 ? segment(GuestLayout.userDataSelector, type: 0x3, dpl: 3, long: false)
                 : segment(GuestLayout.data64Selector, type: 0x3, dpl: 0, long: false)
             setSegments(&sregs, code: code, data: data)
-            sregs.cr0 = cr0ProtectionEnable | cr0MonitorCoprocessor | cr0ExtensionType | cr0NumericError
+            sregs.cr0 =
+                cr0ProtectionEnable | cr0MonitorCoprocessor | cr0ExtensionType | cr0NumericError
                 | cr0WriteProtect | cr0Paging
             sregs.cr3 = GuestLayout.pml4Address
             sregs.cr4 = cr4PAE | cr4OSFXSR | cr4OSXMMEXCPT
@@ -112,8 +116,9 @@ extension EntryState {
     /// 0x08 and the data segments 0x10, all flat; EAX the boot magic, EBX the information structure,
     /// interrupts off. The GDT is the loader's (`GuestLayout.writeMultibootGDT`); there is no IDT.
     static func multiboot(entry: UInt32, info: UInt32, to sregs: inout kvm_sregs) -> kvm_regs {
-        setSegments(&sregs, code: segment(GuestLayout.code32Selector, type: 0xB, dpl: 0, long: false),
-                    data: segment(GuestLayout.data32Selector, type: 0x3, dpl: 0, long: false))
+        setSegments(
+            &sregs, code: segment(GuestLayout.code32Selector, type: 0xB, dpl: 0, long: false),
+            data: segment(GuestLayout.data32Selector, type: 0x3, dpl: 0, long: false))
         sregs.cr0 = cr0Multiboot
         sregs.cr4 = 0
         sregs.efer = 0

@@ -27,8 +27,10 @@ struct ExitDispatcher {
     private(set) var uart = UART()
     private(set) var consoleStatus = ParavirtualConsole.Status.noRequest
 
-    init(memory: GuestRAM, outputLimit: Int, exitLimit: Int, recordsAccesses: Bool,
-         firmware: FirmwareConfig? = nil, checkpoints: Bool = false) {
+    init(
+        memory: GuestRAM, outputLimit: Int, exitLimit: Int, recordsAccesses: Bool,
+        firmware: FirmwareConfig? = nil, checkpoints: Bool = false
+    ) {
         self.memory = memory
         self.outputLimit = outputLimit
         self.exitLimit = exitLimit
@@ -72,8 +74,11 @@ struct ExitDispatcher {
         case .shutdown:
             return crash(.shutdown, 0, "KVM_EXIT_SHUTDOWN: triple fault, or an exception the guest could not take")
         case .internalError(let suberror):
-            let what = [1: "emulation failure", 2: "exception while delivering an exception",
-                        3: "failed event delivery", 4: "unexpected exit reason"][suberror] ?? "unknown suberror"
+            let what =
+                [
+                    1: "emulation failure", 2: "exception while delivering an exception",
+                    3: "failed event delivery", 4: "unexpected exit reason"
+                ][suberror] ?? "unknown suberror"
             return crash(.internalError, UInt64(suberror), "KVM_EXIT_INTERNAL_ERROR: \(what) (suberror \(suberror))")
         case .failEntry(let reason):
             return crash(.failEntry, reason, "KVM_EXIT_FAIL_ENTRY: the CPU refused the guest state (reason \(hex(reason)))")
@@ -94,8 +99,10 @@ struct ExitDispatcher {
 
     // MARK: port I/O
 
-    private mutating func handlePorts(_ access: PortAccess, data: UnsafeMutableRawBufferPointer,
-                                      accesses: inout [Access]) -> DispatchAction {
+    private mutating func handlePorts(
+        _ access: PortAccess, data: UnsafeMutableRawBufferPointer,
+        accesses: inout [Access]
+    ) -> DispatchAction {
         let size = access.size
         guard size > 0, access.count > 0, size * access.count <= data.count else {
             return crash(.other, 0, "malformed port I/O exit (size \(size), count \(access.count))")
@@ -116,8 +123,10 @@ struct ExitDispatcher {
         return .resume
     }
 
-    private mutating func portWrite(_ port: UInt16, size: Int, value: UInt64,
-                                    data: UnsafeMutableRawBufferPointer, offset: Int) -> DispatchAction {
+    private mutating func portWrite(
+        _ port: UInt16, size: Int, value: UInt64,
+        data: UnsafeMutableRawBufferPointer, offset: Int
+    ) -> DispatchAction {
         switch port {
         case GuestLayout.exitPort:
             return .end(.exited(status: UInt8(truncatingIfNeeded: value)))
@@ -131,8 +140,10 @@ struct ExitDispatcher {
                 consoleStatus = .badAccessSize
                 return .resume
             }
-            switch ParavirtualConsole.request(at: UInt32(truncatingIfNeeded: value), memory: memory,
-                                              outputCount: output.count, outputLimit: outputLimit) {
+            switch ParavirtualConsole.request(
+                at: UInt32(truncatingIfNeeded: value), memory: memory,
+                outputCount: output.count, outputLimit: outputLimit)
+            {
             case .success(let block):
                 output.append(contentsOf: block)
                 consoleStatus = .ok
@@ -181,8 +192,10 @@ struct ExitDispatcher {
 
     // MARK: recording
 
-    private func record(_ kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil, size: Int, value: UInt64?,
-                        into accesses: inout [Access]) {
+    private func record(
+        _ kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil, size: Int, value: UInt64?,
+        into accesses: inout [Access]
+    ) {
         guard recordsAccesses else { return }
         accesses.append(Access(kind: kind, port: port, address: address, size: size, value: value))
     }

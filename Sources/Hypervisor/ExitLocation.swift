@@ -28,7 +28,8 @@ struct ExitLocation {
             for length in 1...15 where rip >= UInt64(length) {
                 let start = csBase &+ rip &- UInt64(length)
                 if let found = portInstruction(at: start, isOut: isOut, size: access.size, port: port, rdx: rdx),
-                   found.length == length, !found.isString {
+                    found.length == length, !found.isString
+                {
                     before = UInt64(length)
                     break
                 }
@@ -67,16 +68,19 @@ struct ExitLocation {
             case 0xF0, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65, 0x67: break
             case 0x40...0x4F where longMode: break // REX (W does not change I/O operand size)
             default:
-                return decodeOpcode(byte, at: address &+ offset, prefixLength: Int(offset), isOut: isOut, size: size,
-                                    port: port, rdx: rdx, override: operandSizeOverride)
+                return decodeOpcode(
+                    byte, at: address &+ offset, prefixLength: Int(offset), isOut: isOut, size: size,
+                    port: port, rdx: rdx, override: operandSizeOverride)
             }
             offset += 1
         }
         return nil
     }
 
-    private func decodeOpcode(_ opcode: UInt8, at address: UInt64, prefixLength: Int, isOut: Bool, size: Int,
-                              port: UInt16, rdx: UInt64, override: Bool) -> PortInstruction? {
+    private func decodeOpcode(
+        _ opcode: UInt8, at address: UInt64, prefixLength: Int, isOut: Bool, size: Int,
+        port: UInt16, rdx: UInt64, override: Bool
+    ) -> PortInstruction? {
         let wide = override ? (defaultOperandSize == 2 ? 4 : 2) : defaultOperandSize
         let opcodeOut: Bool, opcodeSize: Int, immediate: Bool, string: Bool
         switch opcode {

@@ -31,7 +31,7 @@ struct FirmwareConfig: Sendable, Hashable {
             Key.noGraphic.rawValue: Self.littleEndian(UInt64(1), count: 2),
             Key.cpuCount.rawValue: Self.littleEndian(UInt64(cpus), count: 2),
             Key.maxCPUs.rawValue: Self.littleEndian(UInt64(cpus), count: 2),
-            Key.fileDirectory.rawValue: [0, 0, 0, 0], // a big-endian count of zero files
+            Key.fileDirectory.rawValue: [0, 0, 0, 0] // a big-endian count of zero files
         ]
     }
 

@@ -50,7 +50,7 @@ public enum GuestLayout {
         0x00AF_FB00_0000_FFFF, // 0x28 code, 64-bit, ring 3
         0x00CF_F300_0000_FFFF, // 0x30 data, ring 3
         tssDescriptorLow, // 0x38 TSS (busy), low half
-        tssAddress >> 32, //      TSS, high half
+        tssAddress >> 32 //      TSS, high half
     ]
     static var gdtLimit: UInt16 { UInt16(gdtEntries.count * 8 - 1) }
 
@@ -115,7 +115,7 @@ extension GuestLayout {
     /// QEMU's Multiboot loader's GDT: null, 0x08 flat 32-bit code, 0x10 flat data, 0x18 16-bit code,
     /// 0x20 16-bit data. Kernels load their own; these are only what CS and the data segments came from.
     static let multibootGDTEntries: [UInt64] = [
-        0, 0x00CF_9A00_0000_FFFF, 0x00CF_9200_0000_FFFF, 0x0000_9E00_0000_FFFF, 0x0000_9200_0000_FFFF,
+        0, 0x00CF_9A00_0000_FFFF, 0x00CF_9200_0000_FFFF, 0x0000_9E00_0000_FFFF, 0x0000_9200_0000_FFFF
     ]
 
     static func writeMultibootGDT(into ram: GuestRAM) {

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CKVM
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One run, from KVM_CREATE_VM to the last unmap: sets the machine up, runs each vCPU's KVM_RUN loop
 /// (`VCPULoop`) on its own thread (the bootstrap processor's on the calling thread), and gathers what
@@ -44,16 +45,18 @@ struct GuestRun {
         try vcpus[0].setSpecialRegisters(sregs)
         try vcpus[0].setRegisters(entry)
 
-        let board = Board(dispatcher: ExitDispatcher(
-            memory: vm.ram, outputLimit: config.outputLimit, exitLimit: config.exitLimit, recordsAccesses: config.observesExits,
-            firmware: config.machine == .pc ? FirmwareConfig(ramBytes: config.memoryBytes, cpus: config.cpus) : nil,
-            checkpoints: config.dirtyLog), trace: Trace(limit: config.traceLimit), cpus: config.cpus,
+        let board = Board(
+            dispatcher: ExitDispatcher(
+                memory: vm.ram, outputLimit: config.outputLimit, exitLimit: config.exitLimit, recordsAccesses: config.observesExits,
+                firmware: config.machine == .pc ? FirmwareConfig(ramBytes: config.memoryBytes, cpus: config.cpus) : nil,
+                checkpoints: config.dirtyLog), trace: Trace(limit: config.traceLimit), cpus: config.cpus,
             dirtyLog: config.dirtyLog ? DirtyLog(vmFD: vm.fd, memoryBytes: config.memoryBytes) : nil)
         let alarm = Watchdog.shared.arm(after: config.timeout, probes: config.machine == .pc ? Self.probes : nil)
         defer { Watchdog.shared.disarm(alarm) }
         let loops = vcpus.map { vcpu in
-            var loop = VCPULoop(config: config, vcpu: vcpu, memory: vm.ram, host: system.host, syncs: system.hasSyncRegisters,
-                                hostPageTables: boot.trustsHostPageTables, board: board, alarm: alarm)
+            var loop = VCPULoop(
+                config: config, vcpu: vcpu, memory: vm.ram, host: system.host, syncs: system.hasSyncRegisters,
+                hostPageTables: boot.trustsHostPageTables, board: board, alarm: alarm)
             loop.injectFault = injectFault
             return loop
         }
@@ -66,8 +69,10 @@ struct GuestRun {
 
     /// Runs every vCPU to the end: application processors on their own threads, the bootstrap
     /// processor on this one. Returns when all are back.
-    private func runAll(_ loops: [VCPULoop], entry: kvm_regs, csBase: UInt64, board: Board,
-                        alarm: Watchdog.Alarm) throws(KVMError) -> [VCPUOutcome] {
+    private func runAll(
+        _ loops: [VCPULoop], entry: kvm_regs, csBase: UInt64, board: Board,
+        alarm: Watchdog.Alarm
+    ) throws(KVMError) -> [VCPUOutcome] {
         let slots = OutcomeSlots(count: loops.count)
         var threads: [VCPUThread] = []
         for (index, loop) in loops.enumerated().dropFirst() {
@@ -87,8 +92,10 @@ struct GuestRun {
 
     /// One vCPU's whole life on its thread: the signal set-up, the loop, completing the last access,
     /// and reading its final state. A host-side failure is put on the board and stops the others.
-    private static func drive(_ loop: VCPULoop, rip: UInt64, csBase: UInt64, board: Board,
-                              alarm: Watchdog.Alarm) -> VCPUOutcome? {
+    private static func drive(
+        _ loop: VCPULoop, rip: UInt64, csBase: UInt64, board: Board,
+        alarm: Watchdog.Alarm
+    ) -> VCPUOutcome? {
         var loop = loop
         let vcpu = loop.vcpu
         let signals = SignalBlock()
@@ -112,10 +119,12 @@ struct GuestRun {
             let registers = Registers(try vcpu.registers())
             var started = true
             if loop.config.machine == .pc { started = try Self.hasStarted(vcpu) }
-            let stats = loop.config.kvmStatistics ? vcpu.statisticsFile().map { fd in
-                defer { close(fd) }
-                return KVMStatistics.read(fd: fd)
-            } : nil
+            let stats =
+                loop.config.kvmStatistics
+                ? vcpu.statisticsFile().map { fd in
+                    defer { close(fd) }
+                    return KVMStatistics.read(fd: fd)
+                } : nil
             _ = consume signals // the thread's mask comes back only once the watchdog can no longer signal it
             return VCPUOutcome(loop: loop, registers: registers, started: started, kvmStats: stats)
         } catch {
@@ -143,8 +152,9 @@ struct GuestRun {
             host: system.host, machineVersion: config.machine.version, elapsed: .zero)
         result.machine = config.machine
         result.vcpus = outcomes.map {
-            VCPUResult(index: $0.loop.index, registers: $0.registers, exitCounts: $0.loop.counts, started: $0.started,
-                       kvmStats: $0.kvmStats)
+            VCPUResult(
+                index: $0.loop.index, registers: $0.registers, exitCounts: $0.loop.counts, started: $0.started,
+                kvmStats: $0.kvmStats)
         }
         result.endedBy = end == .timeout ? nil : final.endedBy
         result.checkpoints = config.dirtyLog ? final.checkpoints : nil
@@ -190,10 +200,12 @@ final class VCPUThread {
 
     init(_ body: @escaping () -> Void) throws(KVMError) {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
-        let created = pthread_create(&thread, nil, { context in
-            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context)
+        let created = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+                return nil
+            }, context)
         guard created == 0 else {
             Unmanaged<Body>.fromOpaque(context).release()
             throw .systemCall("pthread_create for a vCPU", Errno(rawValue: created))

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which kind of KVM produced a result. Recorded with every result, because some guest behaviour

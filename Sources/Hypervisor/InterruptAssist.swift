@@ -62,8 +62,10 @@ struct InterruptAssist {
 
     // MARK: software interrupts
 
-    private func softwareInterrupt(_ vector: UInt8, resumeAt next: UInt64, regs: kvm_regs, sregs: kvm_sregs,
-                                   longMode: Bool) throws(KVMError) -> Kind {
+    private func softwareInterrupt(
+        _ vector: UInt8, resumeAt next: UInt64, regs: kvm_regs, sregs: kvm_sregs,
+        longMode: Bool
+    ) throws(KVMError) -> Kind {
         var events = try vcpu.events()
         let size: UInt64 = longMode ? 16 : 8
         let cpl = sregs.cs.dpl
@@ -71,7 +73,8 @@ struct InterruptAssist {
         // (as for a hardware interrupt) does not, so it is checked here. Limit and presence are left to
         // the delivery, which faults on them as the CPU would.
         if UInt64(vector) * size + size - 1 <= UInt64(sregs.idt.limit),
-           let raw = readLinear(sregs.idt.base &+ UInt64(vector) * size, count: 8, sregs: sregs) {
+            let raw = readLinear(sregs.idt.base &+ UInt64(vector) * size, count: 8, sregs: sregs)
+        {
             let gate = Gate(raw: Self.value(raw, at: 0, size: 8))
             if gate.present && gate.dpl < cpl {
                 events.exception.injected = 1
@@ -112,11 +115,14 @@ struct InterruptAssist {
         if rpl > cpl {
             // Back to an outer ring: ESP and SS come off the stack too, and data segments the new ring
             // may not use are nulled.
-            guard let outer = readLinear(sregs.ss.base &+ ((stack &+ size * 3) & mask), count: Int(size * 2), sregs: sregs) else { return false }
+            guard let outer = readLinear(sregs.ss.base &+ ((stack &+ size * 3) & mask), count: Int(size * 2), sregs: sregs) else {
+                return false
+            }
             let esp = Self.value(outer, at: 0, size: Int(size))
             let ssSelector = UInt16(truncatingIfNeeded: Self.value(outer, at: Int(size), size: Int(size)))
             guard ssSelector & 3 == rpl, let stackSegment = descriptor(ssSelector, sregs: sregs),
-                  stackSegment.isWritableData, stackSegment.present, UInt16(stackSegment.dpl) == rpl else { return false }
+                stackSegment.isWritableData, stackSegment.present, UInt16(stackSegment.dpl) == rpl
+            else { return false }
             newSregs.ss = stackSegment.segment(selector: ssSelector)
             newRegs.rsp = esp
             for keyPath in [\kvm_sregs.ds, \.es, \.fs, \.gs] where Self.inaccessible(newSregs[keyPath: keyPath], from: rpl) {
@@ -155,7 +161,8 @@ struct InterruptAssist {
     private func descriptor(_ selector: UInt16, sregs: kvm_sregs) -> SegmentDescriptor? {
         let offset = UInt64(selector & ~7)
         guard selector & 4 == 0, offset > 0, offset + 7 <= UInt64(sregs.gdt.limit),
-              let raw = readLinear(sregs.gdt.base &+ offset, count: 8, sregs: sregs) else { return nil }
+            let raw = readLinear(sregs.gdt.base &+ offset, count: 8, sregs: sregs)
+        else { return nil }
         return SegmentDescriptor(raw: Self.value(raw, at: 0, size: 8))
     }
 
@@ -170,7 +177,8 @@ struct InterruptAssist {
         while bytes.count < count {
             let chunk = min(UInt64(count - bytes.count), (at | 0xFFF) &+ 1 &- at)
             guard let physical = paging ? vcpu.translate(at) : at,
-                  let block = memory.bytes(at: physical, count: chunk) else { return nil }
+                let block = memory.bytes(at: physical, count: chunk)
+            else { return nil }
             bytes += block
             at &+= chunk
         }

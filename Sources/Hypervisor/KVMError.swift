@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Multiboot
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An errno value, typed (as swift-system's `Errno`, without the dependency).
 public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {

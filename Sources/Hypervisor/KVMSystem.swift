@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CKVM
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The KVM device (`/dev/kvm`): opened once, checked once, shared by every run.
 ///
@@ -42,9 +43,11 @@ public final class KVMSystem: Sendable {
         }
         guard version == Self.apiVersion else { throw fail(.wrongAPIVersion(path: devicePath, found: version)) }
         func has(_ capability: Int32) -> Bool { ckvm_ioctl_value(fd, CKVM_CHECK_EXTENSION, UInt(capability)) > 0 }
-        for (capability, name) in [(KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"),
-                                   (KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"),
-                                   (KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID")] where !has(capability) {
+        for (capability, name) in [
+            (KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"),
+            (KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"),
+            (KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID")
+        ] where !has(capability) {
             throw fail(.unsupported(path: devicePath, reason: "KVM lacks \(name)"))
         }
         let mapSize = ckvm_ioctl_value(fd, CKVM_GET_VCPU_MMAP_SIZE, 0)
@@ -95,8 +98,9 @@ public final class KVMSystem: Sendable {
         if config.stepping && config.mode == .user && host == .pvm {
             // Measured: PVM runs ring-3 code natively and reflects the single-step #DB into the guest,
             // which has no IDT, so the guest shuts down after one instruction instead of KVM exiting.
-            throw .notSupportedOnHost("single-stepping a user-mode guest does not work on PVM hosts (the ring-3 "
-                + "debug trap goes to the guest, not to KVM); step a long-mode guest instead")
+            throw .notSupportedOnHost(
+                "single-stepping a user-mode guest does not work on PVM hosts (the ring-3 "
+                    + "debug trap goes to the guest, not to KVM); step a long-mode guest instead")
         }
         return try GuestRun(system: self, config: config).execute(boot)
     }

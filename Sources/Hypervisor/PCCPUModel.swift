@@ -35,8 +35,9 @@ enum PCCPUModel {
         let leaf1EBX = UInt32(index) << 24 | UInt32(cpus) << 16 | 0x0800
         var list: [CPUIDTable.Entry] = [
             .init(function: 0, eax: maxBasicLeaf, ebx: vb, ecx: vd, edx: vc),
-            .init(function: 1, eax: signature, ebx: leaf1EBX, ecx: leaf1ECX,
-                  edx: leaf1EDX | (cpus > 1 ? hyperThreading : 0)),
+            .init(
+                function: 1, eax: signature, ebx: leaf1EBX, ecx: leaf1ECX,
+                edx: leaf1EDX | (cpus > 1 ? hyperThreading : 0))
         ]
         for leaf in UInt32(2)...6 { list.append(.init(function: leaf)) }
         list.append(.init(function: 7, indexIsSignificant: true))

@@ -13,7 +13,7 @@ public struct Registers: Sendable, Hashable, Codable {
     /// Register names in their display order (the order of `named`).
     public static let names = [
         "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp",
-        "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags",
+        "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags"
     ]
 
     /// Every register with its name, in `names` order.

@@ -108,7 +108,8 @@ public struct CrashDetail: Sendable, Hashable, Codable, CustomStringConvertible 
     /// tables the hypervisor did not build, or lie outside RAM.
     public var instructionBytes: [UInt8]?
 
-    public init(kind: CrashKind, code: UInt64, message: String, rip: UInt64? = nil, csBase: UInt64? = nil, instructionBytes: [UInt8]? = nil) {
+    public init(kind: CrashKind, code: UInt64, message: String, rip: UInt64? = nil, csBase: UInt64? = nil, instructionBytes: [UInt8]? = nil)
+    {
         self.kind = kind
         self.code = code
         self.message = message
@@ -165,8 +166,10 @@ public struct TraceEntry: Sendable, Hashable, Codable {
     /// The vCPU that took the exit (0 on a one-vCPU machine).
     public var cpu: Int
 
-    public init(index: Int, exitNumber: Int, kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil,
-                size: Int, value: UInt64?, rip: UInt64, ripFollowsInstruction: Bool = false, csBase: UInt64, cpu: Int = 0) {
+    public init(
+        index: Int, exitNumber: Int, kind: ExitKind, port: UInt16? = nil, address: UInt64? = nil,
+        size: Int, value: UInt64?, rip: UInt64, ripFollowsInstruction: Bool = false, csBase: UInt64, cpu: Int = 0
+    ) {
         self.index = index
         self.exitNumber = exitNumber
         self.kind = kind
@@ -278,9 +281,11 @@ public struct RunResult: Sendable, Hashable, Codable {
     /// by kind (`iret`, `int`). Only PVM hosts need these, so they are shown, never verified.
     public var assists: [String: Int] = [:]
 
-    public init(output: [UInt8], end: EndReason, exitCounts: ExitCounts, registers: Registers, trace: Trace? = nil,
-                steps: StepRecording? = nil, host: HostKind, machineVersion: String = GuestMachine.version,
-                elapsed: Duration) {
+    public init(
+        output: [UInt8], end: EndReason, exitCounts: ExitCounts, registers: Registers, trace: Trace? = nil,
+        steps: StepRecording? = nil, host: HostKind, machineVersion: String = GuestMachine.version,
+        elapsed: Duration
+    ) {
         self.output = output
         self.end = end
         self.exitCounts = exitCounts

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CKVM
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One vCPU: its fd and its mapped kvm_run page. Every KVM_RUN, register access and debug setting
 /// goes through here, and `decodeExit` is the one place the kvm_run union is read.
@@ -194,8 +195,9 @@ final class VCPU {
             }
             // Safe: the range is inside the kvm_run mapping (checked above).
             let data = UnsafeMutableRawBufferPointer(start: ckvm_run_io_data(run), count: size * count)
-            let access = PortAccess(port: r.io.port, size: size, count: count,
-                                    isWrite: r.io.direction == UInt8(KVM_EXIT_IO_OUT))
+            let access = PortAccess(
+                port: r.io.port, size: size, count: count,
+                isWrite: r.io.direction == UInt8(KVM_EXIT_IO_OUT))
             return .io(access, data: data)
         case KVM_EXIT_MMIO:
             // Safe: mmio.data is an 8-byte array inside kvm_run.

@@ -41,8 +41,10 @@ struct VCPULoop {
     /// Whether exits need their location (RIP, CS) read: for the trace and the step table.
     private var observes: Bool { config.observesExits }
 
-    init(config: MachineConfig, vcpu: VCPU, memory: GuestRAM, host: HostKind, syncs: Bool, hostPageTables: Bool,
-         board: Board, alarm: Watchdog.Alarm) {
+    init(
+        config: MachineConfig, vcpu: VCPU, memory: GuestRAM, host: HostKind, syncs: Bool, hostPageTables: Bool,
+        board: Board, alarm: Watchdog.Alarm
+    ) {
         self.config = config
         self.vcpu = vcpu
         self.memory = memory
@@ -163,9 +165,10 @@ struct VCPULoop {
         let entries = found.map { access in
             let (located, follows) = locator.locate(access, rip: rip, csBase: csBase, rdx: state.regs.rdx)
             return { (index: Int) in
-                TraceEntry(index: index, exitNumber: number, kind: access.kind, port: access.port, address: access.address,
-                           size: access.size, value: access.value, rip: located, ripFollowsInstruction: follows,
-                           csBase: csBase, cpu: cpu)
+                TraceEntry(
+                    index: index, exitNumber: number, kind: access.kind, port: access.port, address: access.address,
+                    size: access.size, value: access.value, rip: located, ripFollowsInstruction: follows,
+                    csBase: csBase, cpu: cpu)
             }
         }
         if config.trace { board.appendTrace(entries) }
@@ -193,8 +196,10 @@ struct VCPULoop {
     }
 
     private mutating func closeStep(registers: Registers, nextCSBase: UInt64, completed: Bool) {
-        steps.append(Step(index: steps.count, rip: stepRIP, csBase: stepCSBase, registers: registers,
-                          exits: stepExits, completed: completed))
+        steps.append(
+            Step(
+                index: steps.count, rip: stepRIP, csBase: stepCSBase, registers: registers,
+                exits: stepExits, completed: completed))
         stepExits = []
         stepRIP = registers.rip
         stepCSBase = nextCSBase
@@ -221,7 +226,8 @@ struct VCPULoop {
         located.csBase = sregs.cs.base
         let linear = sregs.cs.base &+ regs.rip
         if isIdentityMapped(sregs), linear < memory.size,
-           let bytes = memory.bytes(at: linear, count: min(15, memory.size - linear)) {
+            let bytes = memory.bytes(at: linear, count: min(15, memory.size - linear))
+        {
             located.instructionBytes = Array(bytes)
         }
         return located

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CKVM
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One VM: its file descriptor and its RAM, mapped at guest-physical 0 in memory slot 0.
 /// Created fresh for every run and torn down (fd closed, RAM unmapped) when released.
@@ -15,8 +16,10 @@ final class VirtualMachine {
         let fd = ckvm_ioctl_value(system.fd, CKVM_CREATE_VM, 0)
         guard fd >= 0 else { throw .systemCall("KVM_CREATE_VM", .current) }
         // NORESERVE and anonymous: pages are zero-filled and cost nothing until the guest touches them.
-        guard let base = mmap(nil, Int(memoryBytes), PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+        guard
+            let base = mmap(
+                nil, Int(memoryBytes), PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
             base != MAP_FAILED
         else {
             let error = Errno.current

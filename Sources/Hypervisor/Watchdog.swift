@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CKVM
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Stops guests that never leave the CPU. One thread for the process keeps the deadlines of all runs in
 /// flight; when one passes, it sets `kvm_run.immediate_exit` of each of the run's vCPUs and then
@@ -87,9 +88,11 @@ final class Watchdog: @unchecked Sendable {
 
         var thread = pthread_t()
         // The watchdog is never deallocated (it is the process-wide `shared`), so an unretained pointer is safe.
-        let created = pthread_create(&thread, nil, { context in
-            Unmanaged<Watchdog>.fromOpaque(context!).takeUnretainedValue().watch()
-        }, Unmanaged.passUnretained(self).toOpaque())
+        let created = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<Watchdog>.fromOpaque(context!).takeUnretainedValue().watch()
+            }, Unmanaged.passUnretained(self).toOpaque())
         precondition(created == 0, "cannot start the hypervisor watchdog thread")
         pthread_detach(thread)
     }

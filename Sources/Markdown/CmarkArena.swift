@@ -60,19 +60,20 @@ final class CmarkArena {
     nonisolated(unsafe) static let memory: UnsafeMutablePointer<cmark_mem> = {
         // Never freed: libcmark-gfm keeps this pointer in every parser for the program's lifetime.
         let mem = UnsafeMutablePointer<cmark_mem>.allocate(capacity: 1)
-        mem.initialize(to: cmark_mem(
-            calloc: { count, size in CmarkArena.current.pointee.allocate(count * size) },
-            realloc: { pointer, size in CmarkArena.current.pointee.reallocate(pointer, size) },
-            free: { pointer in CmarkArena.current.pointee.release(pointer) }
-        ))
+        mem.initialize(
+            to: cmark_mem(
+                calloc: { count, size in CmarkArena.current.pointee.allocate(count * size) },
+                realloc: { pointer, size in CmarkArena.current.pointee.reallocate(pointer, size) },
+                free: { pointer in CmarkArena.current.pointee.release(pointer) }
+            ))
         return mem
     }()
 }
 
 struct ArenaState {
-    private static let header = 16  // keeps 16-byte alignment; holds the block's usable size
+    private static let header = 16 // keeps 16-byte alignment; holds the block's usable size
     static let maxChunk = HugeChunk.size
-    private static let smallLimit = 1024  // blocks up to this size are recycled by size class
+    private static let smallLimit = 1024 // blocks up to this size are recycled by size class
     private static let classes = smallLimit / 16 + 1
 
     /// Chunks start small (most lessons need little) and double for big documents.
@@ -213,7 +214,7 @@ struct ArenaState {
 final class ChunkPool: @unchecked Sendable {
     // unchecked Sendable: `chunks`, the only mutable field, is read and written only under `lock`.
     static let shared = ChunkPool()
-    private static let limit = 32  // chunks (64 MB)
+    private static let limit = 32 // chunks (64 MB)
     private let lock = NSLock()
     private var chunks: [UnsafeMutableRawPointer] = []
 

@@ -42,7 +42,9 @@ enum CmarkRuntime {
     /// HTML for `node` with the parser's extensions (so tables, task lists and the tag filter
     /// render). The buffer is in the document's arena, which frees it with the document.
     static func render(_ node: OpaquePointer, parser: OpaquePointer) -> String {
-        guard let cString = cmark_render_html_with_mem(node, options, cmark_parser_get_syntax_extensions(parser), CmarkArena.memory) else { return "" }
+        guard let cString = cmark_render_html_with_mem(node, options, cmark_parser_get_syntax_extensions(parser), CmarkArena.memory) else {
+            return ""
+        }
         return String(cString: cString)
     }
 

@@ -28,11 +28,15 @@ struct FootnoteDecorator {
                     continue
                 }
                 let after = index + 1
-                if !prefix.isEmpty, Self.before(bytes, index, is: Self.id), Self.at(bytes, after, is: Self.footnoteID) || Self.at(bytes, after, is: Self.referenceID) {
+                if !prefix.isEmpty, Self.before(bytes, index, is: Self.id),
+                    Self.at(bytes, after, is: Self.footnoteID) || Self.at(bytes, after, is: Self.referenceID)
+                {
                     output.append(contentsOf: bytes[copied..<after + 1])
                     output.append(contentsOf: prefix)
                     copied = after + 1
-                } else if !prefix.isEmpty, Self.before(bytes, index, is: Self.href), Self.at(bytes, after, is: Self.footnoteLink) || Self.at(bytes, after, is: Self.referenceLink) {
+                } else if !prefix.isEmpty, Self.before(bytes, index, is: Self.href),
+                    Self.at(bytes, after, is: Self.footnoteLink) || Self.at(bytes, after, is: Self.referenceLink)
+                {
                     output.append(contentsOf: bytes[copied..<after + 2])
                     output.append(contentsOf: prefix)
                     copied = after + 2
@@ -68,8 +72,9 @@ struct FootnoteDecorator {
             return Array("<section class=\"footnotes footnotes-headed\" data-footnotes aria-labelledby=\"\(headingID)\">\n<ol>".utf8)
         }
         let titleID = HTMLEscaping.escape(idPrefix) + "hc-footnotes"
-        return Array(("<section class=\"footnotes\" data-footnotes aria-labelledby=\"\(titleID)\">\n"
-            + "<h2 class=\"footnotes-title\" id=\"\(titleID)\">\(HTMLEscaping.escape(title))</h2>\n<ol>").utf8)
+        return Array(
+            ("<section class=\"footnotes\" data-footnotes aria-labelledby=\"\(titleID)\">\n"
+                + "<h2 class=\"footnotes-title\" id=\"\(titleID)\">\(HTMLEscaping.escape(title))</h2>\n<ol>").utf8)
     }
 
     /// The id of a heading that ends right before `end` (only whitespace between), or nil: the
@@ -79,8 +84,8 @@ struct FootnoteDecorator {
         while close > 0, bytes[close - 1] == 0x0A || bytes[close - 1] == 0x20 { close -= 1 }
         // `</hN>`
         guard close >= 5, bytes[close - 1] == UInt8(ascii: ">"), bytes[close - 5] == UInt8(ascii: "<"),
-              bytes[close - 4] == UInt8(ascii: "/"), bytes[close - 3] == UInt8(ascii: "h"),
-              (UInt8(ascii: "1")...UInt8(ascii: "6")).contains(bytes[close - 2])
+            bytes[close - 4] == UInt8(ascii: "/"), bytes[close - 3] == UInt8(ascii: "h"),
+            (UInt8(ascii: "1")...UInt8(ascii: "6")).contains(bytes[close - 2])
         else { return nil }
         // Back to its `<hN id="`, which starts a line (headings are blocks).
         let opening = Array("<h".utf8) + [bytes[close - 2]] + Array(" id=\"".utf8)
@@ -88,7 +93,8 @@ struct FootnoteDecorator {
         while start > 0 {
             start -= 1
             guard bytes[start] == UInt8(ascii: "<"), start == 0 || bytes[start - 1] == 0x0A,
-                  at(bytes, start, is: opening) else { continue }
+                at(bytes, start, is: opening)
+            else { continue }
             let idStart = start + opening.count
             guard let quote = bytes[idStart..<close].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
             return String(decoding: bytes[idStart..<quote], as: UTF8.self)

@@ -58,11 +58,14 @@ extension MarkdownDocument {
             child = cmark_node_next(node)
         }
         guard let answer else {
-            throw MarkdownError(line: line, message: "a [!PREDICT] block needs its answer in a nested block quote (a last paragraph written as '> > the answer')")
+            throw MarkdownError(
+                line: line,
+                message: "a [!PREDICT] block needs its answer in a nested block quote (a last paragraph written as '> > the answer')")
         }
         let summary = HTMLEscaping.escape(options.predictAnswerLabel)
         let custom = try replaceWithCustomBlock(answer)
-        try CmarkTree.setOnEnter(custom, "<details class=\"predict-answer\"><summary>\(summary)</summary><div class=\"predict-answer-body\">")
+        try CmarkTree.setOnEnter(
+            custom, "<details class=\"predict-answer\"><summary>\(summary)</summary><div class=\"predict-answer-body\">")
         try CmarkTree.setOnExit(custom, "</div></details>")
     }
 }

@@ -22,7 +22,13 @@ extension MarkdownDocument {
             case CMARK_NODE_TEXT, CMARK_NODE_CODE:
                 visitText(node, type: type, &walk)
             case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
-                if walk.headingDepth > 0 { walk.headingText.append(0x20) } else if walk.imageDepth > 0 { walk.imageAlt.append(0x20) } else { allText.append(0x20) }
+                if walk.headingDepth > 0 {
+                    walk.headingText.append(0x20)
+                } else if walk.imageDepth > 0 {
+                    walk.imageAlt.append(0x20)
+                } else {
+                    allText.append(0x20)
+                }
             case CMARK_NODE_CODE_BLOCK:
                 visitCodeBlock(node, replacing: replacingCodeBlock, &walk)
             case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
@@ -108,9 +114,13 @@ extension MarkdownDocument {
         // Safe: libcmark-gfm's literal is a NUL-terminated string that lives as long as the node.
         let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
         if walk.quoteDepth > 0, type == CMARK_NODE_TEXT, Self.isAdmonitionMarker(node) { return }
-        if walk.headingDepth > 0 { walk.headingText.append(contentsOf: bytes) }
-        else if walk.imageDepth > 0 { walk.imageAlt.append(contentsOf: bytes) }
-        else { allText.append(contentsOf: bytes) }
+        if walk.headingDepth > 0 {
+            walk.headingText.append(contentsOf: bytes)
+        } else if walk.imageDepth > 0 {
+            walk.imageAlt.append(contentsOf: bytes)
+        } else {
+            allText.append(contentsOf: bytes)
+        }
         if type == CMARK_NODE_CODE, walk.headingDepth == 0, walk.imageDepth == 0, Self.isShortCodeSpan(bytes) {
             walk.edits.shortCodeSpans.append(node)
         }
@@ -123,14 +133,15 @@ extension MarkdownDocument {
         }
         guard !entering else { return }
         let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
-        links.append(LinkReference(
-            index: links.count,
-            kind: image ? .image : .link,
-            destination: url,
-            altText: image ? String(decoding: walk.imageAlt, as: UTF8.self) : "",
-            line: Int(cmark_node_get_start_line(node)),
-            column: Int(cmark_node_get_start_column(node))
-        ))
+        links.append(
+            LinkReference(
+                index: links.count,
+                kind: image ? .image : .link,
+                destination: url,
+                altText: image ? String(decoding: walk.imageAlt, as: UTF8.self) : "",
+                line: Int(cmark_node_get_start_line(node)),
+                column: Int(cmark_node_get_start_column(node))
+            ))
         linkNodes.append((node, links.count - 1))
     }
 
@@ -166,7 +177,9 @@ extension MarkdownDocument {
         let bytes = Array(CmarkRuntime.render(heading, parser: parser).utf8)
         guard let open = bytes.firstIndex(of: 0x3E) else { return "" }
         var end = bytes.count
-        while end > open + 1, !(bytes[end - 1] == 0x3E && end >= 5 && bytes[end - 5] == 0x3C && bytes[end - 4] == 0x2F && bytes[end - 3] == 0x68) { end -= 1 }
+        while end > open + 1,
+            !(bytes[end - 1] == 0x3E && end >= 5 && bytes[end - 5] == 0x3C && bytes[end - 4] == 0x2F && bytes[end - 3] == 0x68)
+        { end -= 1 }
         var inner = Array(bytes[(open + 1)..<max(open + 1, end - 5)])
         if inner.contains(0x3C) { inner = stripAnchors(inner) }
         return String(decoding: inner, as: UTF8.self)
@@ -178,7 +191,10 @@ extension MarkdownDocument {
         out.reserveCapacity(b.count)
         var i = 0
         while i < b.count {
-            if b[i] == 0x3C, i + 2 < b.count, (b[i + 1] == 0x61 && (b[i + 2] == 0x20 || b[i + 2] == 0x3E)) || (b[i + 1] == 0x2F && b[i + 2] == 0x61 && i + 3 < b.count && b[i + 3] == 0x3E) {
+            if b[i] == 0x3C, i + 2 < b.count,
+                (b[i + 1] == 0x61 && (b[i + 2] == 0x20 || b[i + 2] == 0x3E))
+                    || (b[i + 1] == 0x2F && b[i + 2] == 0x61 && i + 3 < b.count && b[i + 3] == 0x3E)
+            {
                 while i < b.count, b[i] != 0x3E { i += 1 }
                 i += 1
                 continue
@@ -204,7 +220,6 @@ extension MarkdownDocument {
         while let l = slice.last, l == 0x20 || l == 0x09 { slice = slice.dropLast() }
         return slice
     }
-
 
     private func scanRawHTML(_ html: [UInt8], node: OpaquePointer, line: Int, column: Int) {
         rawHTMLIDs.append(contentsOf: RawHTMLScanner.ids(in: html))

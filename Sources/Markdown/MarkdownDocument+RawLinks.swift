@@ -9,7 +9,9 @@ extension MarkdownDocument {
         var entries: [(url: RawHTMLURL, link: Int)] = []
         for url in urls {
             entries.append((url, links.count))
-            links.append(LinkReference(index: links.count, kind: .rawHTML, destination: url.value, altText: "", line: line + url.lineOffset, column: column))
+            links.append(
+                LinkReference(
+                    index: links.count, kind: .rawHTML, destination: url.value, altText: "", line: line + url.lineOffset, column: column))
         }
         rawLinkNodes.append((node, bytes, entries))
     }

@@ -57,8 +57,10 @@ public final class MarkdownDocument {
     /// of a code block (exercise blocks, say); nil keeps the default highlighted rendering. Throws
     /// when libcmark-gfm refuses one of the tree edits that put ids, highlighting and admonitions
     /// in place (none of GFM's containers does today: this is a guard, not an expected path).
-    public init(_ markdown: String, options: MarkdownOptions = MarkdownOptions(),
-                replacingCodeBlock: (CodeBlock) -> CodeBlockReplacement? = { _ in nil }) throws(MarkdownError) {
+    public init(
+        _ markdown: String, options: MarkdownOptions = MarkdownOptions(),
+        replacingCodeBlock: (CodeBlock) -> CodeBlockReplacement? = { _ in nil }
+    ) throws(MarkdownError) {
         self.options = options
         let arena = self.arena
         let (parser, root) = arena.withArena { () -> (OpaquePointer, OpaquePointer) in
@@ -94,7 +96,7 @@ public final class MarkdownDocument {
             let level = UInt8(0x30 + heading.level)
             let id = prefix + Array(HTMLEscaping.escape(heading.id).utf8)
             buffer.removeAll(keepingCapacity: true)
-            buffer += [0x3C, 0x68, level]  // <hN
+            buffer += [0x3C, 0x68, level] // <hN
             buffer += Array(" id=\"".utf8) + id + [0x22, 0x3E, 0x00]
             try CmarkTree.setOnEnter(node, nulTerminated: buffer)
             buffer.removeAll(keepingCapacity: true)

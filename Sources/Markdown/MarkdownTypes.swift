@@ -21,7 +21,7 @@ public struct MarkdownOptions: Sendable {
         anchorLabel: String = "Link to this section",
         admonitionTitles: [String: String] = [
             "note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning", "caution": "Caution",
-            "predict": "Predict",
+            "predict": "Predict"
         ],
         predictAnswerLabel: String = "Show the answer",
         footnotesTitle: String = "Notes",

@@ -9,7 +9,8 @@ enum RawHTMLScanner {
         var i = 0
         while i + 4 < b.count {
             // ` id=` preceded by whitespace, so `data-id=` and `grid=` do not count.
-            if (b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x09), Bytes.lower(b[i + 1]) == 0x69, Bytes.lower(b[i + 2]) == 0x64, b[i + 3] == 0x3D {
+            if b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x09, Bytes.lower(b[i + 1]) == 0x69, Bytes.lower(b[i + 2]) == 0x64, b[i + 3] == 0x3D
+            {
                 var j = i + 4
                 let quote = b[j]
                 if quote == 0x22 || quote == 0x27 {
@@ -41,7 +42,9 @@ enum RawHTMLScanner {
     static func svgImagesWithoutName(in b: [UInt8]) -> [Int] {
         startTags(named: "svg", in: b).filter { tag in
             let isImage = [" role=\"img\"", " role='img'", " role=img "].contains { tag.attributes.contains($0) }
-            let named = [" aria-label=\"\"", " aria-label=''"].allSatisfy { !tag.attributes.contains($0) } && tag.attributes.contains(" aria-label=")
+            let named =
+                [" aria-label=\"\"", " aria-label=''"].allSatisfy { !tag.attributes.contains($0) }
+                && tag.attributes.contains(" aria-label=")
             return isImage && !named && !tag.attributes.contains(" aria-labelledby=")
         }.map(\.line)
     }
@@ -57,11 +60,12 @@ enum RawHTMLScanner {
             if b[i] == 0x0A { line += 1 }
             let after = i + opening.count
             guard after < b.count, b[i] == 0x3C, zip(b[i..<after], opening).allSatisfy({ Bytes.lower($0) == $1 }),
-                  Bytes.isSpace(b[after]) || b[after] == 0x0A || b[after] == 0x2F || b[after] == 0x3E
+                Bytes.isSpace(b[after]) || b[after] == 0x0A || b[after] == 0x2F || b[after] == 0x3E
             else { i += 1; continue }
             var j = after
             while j < b.count, b[j] != 0x3E { j += 1 }
-            let text = String(decoding: b[after..<j].map { Bytes.isSpace($0) || $0 == 0x0A || $0 == 0x0D ? 0x20 : Bytes.lower($0) }, as: UTF8.self)
+            let text = String(
+                decoding: b[after..<j].map { Bytes.isSpace($0) || $0 == 0x0A || $0 == 0x0D ? 0x20 : Bytes.lower($0) }, as: UTF8.self)
             result.append((line, " " + text.split(separator: " ").joined(separator: " ") + " "))
             i += 1
         }
@@ -90,8 +94,10 @@ extension RawHTMLScanner {
         while i < b.count {
             if b[i] == 0x0A { line += 1 }
             guard b[i] == 0x3C, i + 1 < b.count else { i += 1; continue }
-            if b[i + 1] == 0x21 {  // `<!--` … `-->` or `<!DOCTYPE …>`
-                let end = b[i...].starts(with: [0x3C, 0x21, 0x2D, 0x2D]) ? closing(b, from: i + 4, [0x2D, 0x2D, 0x3E]) : closing(b, from: i + 2, [0x3E])
+            if b[i + 1] == 0x21 { // `<!--` … `-->` or `<!DOCTYPE …>`
+                let end =
+                    b[i...].starts(with: [0x3C, 0x21, 0x2D, 0x2D])
+                    ? closing(b, from: i + 4, [0x2D, 0x2D, 0x3E]) : closing(b, from: i + 2, [0x3E])
                 line += b[i..<end].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
                 i = end
                 continue
@@ -123,7 +129,7 @@ extension RawHTMLScanner {
                     while j < b.count, !Bytes.isSpace(b[j]), b[j] != 0x0A, b[j] != 0x3E { j += 1 }
                     valueEnd = j
                 }
-                if name == [0x68, 0x72, 0x65, 0x66] || name == [0x73, 0x72, 0x63] {  // href, src
+                if name == [0x68, 0x72, 0x65, 0x66] || name == [0x73, 0x72, 0x63] { // href, src
                     let value = decodeReferences(String(decoding: b[valueStart..<valueEnd], as: UTF8.self))
                     result.append(RawHTMLURL(range: valueStart..<valueEnd, value: value, lineOffset: line))
                 }

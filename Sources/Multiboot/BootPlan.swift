@@ -49,7 +49,7 @@ public enum MultibootLayout {
         var map: [(start: UInt64, length: UInt64, type: UInt32)] = [
             (0, conventionalMemoryEnd, 1),
             (conventionalMemoryEnd, 0xA_0000 - conventionalMemoryEnd, 2),
-            (0xF_0000, 0x1_0000, 2),
+            (0xF_0000, 0x1_0000, 2)
         ]
         if ramBytes > 0x10_0000 { map.append((0x10_0000, ramBytes - 0x10_0000, 1)) }
         return map

@@ -55,8 +55,11 @@ public struct ELFFile: Sendable, Hashable {
         }
         let header = try Self.readHeader(file, width: width, name: name)
         guard header.type == Self.executableType else {
-            let what = [1: "a relocatable object (link it first)", 3: "a shared object or position-independent executable",
-                        4: "a core dump"][Int(header.type)] ?? "ELF type \(header.type)"
+            let what =
+                [
+                    1: "a relocatable object (link it first)", 3: "a shared object or position-independent executable",
+                    4: "a core dump"
+                ][Int(header.type)] ?? "ELF type \(header.type)"
             throw BootError(.unsupported, "\(name): \(what), not an executable (ET_EXEC)")
         }
         guard header.machine == Self.machine386 || header.machine == Self.machineX86_64 else {
@@ -89,8 +92,10 @@ public struct ELFFile: Sendable, Hashable {
             programHeaderSize: file.u16(wide ? 54 : 42)!, programHeaderCount: file.u16(wide ? 56 : 44)!)
     }
 
-    private static func readSegments(_ file: LittleEndianBytes, width: Width, header: Header,
-                                     name: String) throws(BootError) -> [Segment] {
+    private static func readSegments(
+        _ file: LittleEndianBytes, width: Width, header: Header,
+        name: String
+    ) throws(BootError) -> [Segment] {
         let wide = width == .bits64
         let entrySize = UInt64(header.programHeaderSize), count = UInt64(header.programHeaderCount)
         let needed: UInt64 = wide ? 56 : 32
@@ -100,19 +105,24 @@ public struct ELFFile: Sendable, Hashable {
         }
         // count ≤ 65,535 and entrySize ≤ 65,535, so the product cannot overflow 64 bits.
         guard file.contains(header.programHeaderOffset, entrySize * count) else {
-            throw BootError(.truncated, "\(name): the \(count) program headers at offset \(hex(header.programHeaderOffset)) "
-                + "run past the end of the \(file.count)-byte file")
+            throw BootError(
+                .truncated,
+                "\(name): the \(count) program headers at offset \(hex(header.programHeaderOffset)) "
+                    + "run past the end of the \(file.count)-byte file")
         }
         return try (0..<Int(count)).map { (index: Int) throws(BootError) -> Segment in
             let base = header.programHeaderOffset + UInt64(index) * entrySize
             // In range: the whole table was checked above.
-            let segment = wide
-                ? Segment(index: index, type: file.u32(base)!, flags: file.u32(base + 4)!, offset: file.u64(base + 8)!,
-                          virtualAddress: file.u64(base + 16)!, physicalAddress: file.u64(base + 24)!,
-                          fileSize: file.u64(base + 32)!, memorySize: file.u64(base + 40)!)
-                : Segment(index: index, type: file.u32(base)!, flags: file.u32(base + 24)!, offset: UInt64(file.u32(base + 4)!),
-                          virtualAddress: UInt64(file.u32(base + 8)!), physicalAddress: UInt64(file.u32(base + 12)!),
-                          fileSize: UInt64(file.u32(base + 16)!), memorySize: UInt64(file.u32(base + 20)!))
+            let segment =
+                wide
+                ? Segment(
+                    index: index, type: file.u32(base)!, flags: file.u32(base + 4)!, offset: file.u64(base + 8)!,
+                    virtualAddress: file.u64(base + 16)!, physicalAddress: file.u64(base + 24)!,
+                    fileSize: file.u64(base + 32)!, memorySize: file.u64(base + 40)!)
+                : Segment(
+                    index: index, type: file.u32(base)!, flags: file.u32(base + 24)!, offset: UInt64(file.u32(base + 4)!),
+                    virtualAddress: UInt64(file.u32(base + 8)!), physicalAddress: UInt64(file.u32(base + 12)!),
+                    fileSize: UInt64(file.u32(base + 16)!), memorySize: UInt64(file.u32(base + 20)!))
             try check(segment, file: file, name: name)
             return segment
         }
@@ -121,12 +131,16 @@ public struct ELFFile: Sendable, Hashable {
     private static func check(_ segment: Segment, file: LittleEndianBytes, name: String) throws(BootError) {
         guard segment.isLoad else { return }
         guard segment.fileSize <= segment.memorySize else {
-            throw BootError(.malformed, "\(name): segment \(segment.index) has \(segment.fileSize) bytes in the file "
-                + "but only \(segment.memorySize) in memory (p_filesz > p_memsz)")
+            throw BootError(
+                .malformed,
+                "\(name): segment \(segment.index) has \(segment.fileSize) bytes in the file "
+                    + "but only \(segment.memorySize) in memory (p_filesz > p_memsz)")
         }
         guard file.contains(segment.offset, segment.fileSize) else {
-            throw BootError(.truncated, "\(name): segment \(segment.index) takes \(segment.fileSize) bytes from offset "
-                + "\(hex(segment.offset)), past the end of the \(file.count)-byte file")
+            throw BootError(
+                .truncated,
+                "\(name): segment \(segment.index) takes \(segment.fileSize) bytes from offset "
+                    + "\(hex(segment.offset)), past the end of the \(file.count)-byte file")
         }
     }
 }

@@ -36,13 +36,17 @@ public struct MultibootHeader: Sendable, Hashable {
         for offset in stride(from: 0, to: min(searchEnd, bytes.count), by: 4) {
             let at = UInt64(offset)
             guard file.u32(at) == magic, let flags = file.u32(at + 4), let checksum = file.u32(at + 8),
-                  magic &+ flags &+ checksum == 0 else { continue }
+                magic &+ flags &+ checksum == 0
+            else { continue }
             var header = MultibootHeader(offset: offset, flags: flags, addresses: nil)
             if flags & addressFieldsFlag != 0 {
                 guard let fields = file.u32(at + 12), let load = file.u32(at + 16), let loadEnd = file.u32(at + 20),
-                      let bssEnd = file.u32(at + 24), let entry = file.u32(at + 28) else {
-                    throw BootError(.truncated, "\(name): the Multiboot header at offset \(hex(offset)) sets flag bit 16 "
-                        + "but the file ends before its address fields")
+                    let bssEnd = file.u32(at + 24), let entry = file.u32(at + 28)
+                else {
+                    throw BootError(
+                        .truncated,
+                        "\(name): the Multiboot header at offset \(hex(offset)) sets flag bit 16 "
+                            + "but the file ends before its address fields")
                 }
                 header.addresses = Addresses(header: fields, load: load, loadEnd: loadEnd, bssEnd: bssEnd, entry: entry)
             }

@@ -33,8 +33,9 @@ struct MultibootInfo {
         func put(_ value: UInt32, at offset: Int) {
             for (i, byte) in littleEndian(value).enumerated() { bytes[offset + i] = byte }
         }
-        put(Self.flagMemory | Self.flagBootDevice | Self.flagCommandLine | Self.flagModules | Self.flagMemoryMap
-            | Self.flagBootloaderName, at: 0)
+        put(
+            Self.flagMemory | Self.flagBootDevice | Self.flagCommandLine | Self.flagModules | Self.flagMemoryMap
+                | Self.flagBootloaderName, at: 0)
         put(lowerKiB, at: 4)
         put(upperKiB, at: 8)
         put(Self.bootDevice, at: 12)

@@ -7,8 +7,10 @@ public enum MultibootLoader {
     public static func plan(_ kernel: MultibootKernel, ramBytes: UInt64) throws(BootError) -> BootPlan {
         let name = kernel.name
         guard let header = try MultibootHeader.find(in: kernel.file, name: name) else {
-            throw BootError(.unsupported, "\(name): no Multiboot header (magic 0x1badb002 with a valid checksum) "
-                + "in the first 8 KiB")
+            throw BootError(
+                .unsupported,
+                "\(name): no Multiboot header (magic 0x1badb002 with a valid checksum) "
+                    + "in the first 8 KiB")
         }
         let image: KernelImage
         if let fields = header.addresses {
@@ -16,8 +18,10 @@ public enum MultibootLoader {
         } else if ELFFile.hasMagic(kernel.file) {
             image = try .elf(kernel.file, name: name)
         } else {
-            throw BootError(.unsupported, "\(name): the Multiboot header has no address fields (flag bit 16) and "
-                + "the file is not ELF, so nothing says where to load it")
+            throw BootError(
+                .unsupported,
+                "\(name): the Multiboot header has no address fields (flag bit 16) and "
+                    + "the file is not ELF, so nothing says where to load it")
         }
         try image.check(ramBytes: ramBytes, loaderArea: MultibootLayout.loaderArea, name: name)
         return try layOut(kernel, image: image, ramBytes: ramBytes)
@@ -40,9 +44,11 @@ public enum MultibootLoader {
         strings += Array(MultibootLayout.bootloaderName.utf8) + [0]
         var size = MultibootLayout.pageAlign(stringsOffset + UInt64(strings.count))
         guard base + size <= ramBytes else {
-            throw BootError(.outsideRAM, "\(kernel.name): no room in RAM after the kernel (which ends at "
-                + "\(hex(image.high))) for the module list and command line: they need up to \(hex(base + size)), "
-                + "RAM ends at \(hex(ramBytes))")
+            throw BootError(
+                .outsideRAM,
+                "\(kernel.name): no room in RAM after the kernel (which ends at "
+                    + "\(hex(image.high))) for the module list and command line: they need up to \(hex(base + size)), "
+                    + "RAM ends at \(hex(ramBytes))")
         }
         var list: [UInt8] = []
         var chunks = image.pieces.map { BootPlan.Chunk(address: $0.address, bytes: $0.bytes) }
@@ -50,9 +56,11 @@ public enum MultibootLoader {
         for (index, module) in kernel.modules.enumerated() {
             let start = base + size, length = UInt64(module.bytes.count)
             guard start + length <= ramBytes else {
-                throw BootError(.moduleTooLarge, "\(kernel.name): module \(index + 1) '\(MultibootKernel.Module.fileName(of: module.string))' "
-                    + "(\(length) bytes) does not fit in RAM: it would occupy \(span(start, start + length)), "
-                    + "RAM ends at \(hex(ramBytes))")
+                throw BootError(
+                    .moduleTooLarge,
+                    "\(kernel.name): module \(index + 1) '\(MultibootKernel.Module.fileName(of: module.string))' "
+                        + "(\(length) bytes) does not fit in RAM: it would occupy \(span(start, start + length)), "
+                        + "RAM ends at \(hex(ramBytes))")
             }
             chunks.append(BootPlan.Chunk(address: start, bytes: module.bytes[...]))
             loaded.append(BootPlan.LoadedModule(start: start, end: start + length, string: module.string))
@@ -60,12 +68,14 @@ public enum MultibootLoader {
             size = MultibootLayout.pageAlign(size + length)
         }
         chunks.append(BootPlan.Chunk(address: base + listOffset, bytes: (list + strings)[...]))
-        let info = MultibootInfo(ramBytes: ramBytes, commandLine: commandLineAddress, moduleCount: moduleCount,
-                                 moduleList: base + listOffset, bootloaderName: bootloaderAddress)
+        let info = MultibootInfo(
+            ramBytes: ramBytes, commandLine: commandLineAddress, moduleCount: moduleCount,
+            moduleList: base + listOffset, bootloaderName: bootloaderAddress)
         chunks.append(BootPlan.Chunk(address: MultibootLayout.memoryMapAddress, bytes: info.memoryMapBytes[...]))
         chunks.append(BootPlan.Chunk(address: MultibootLayout.infoAddress, bytes: info.structureBytes[...]))
-        return BootPlan(chunks: chunks, entry: image.entry, infoAddress: UInt32(MultibootLayout.infoAddress),
-                        kernelStart: image.low, kernelEnd: image.high, modules: loaded, commandLine: kernel.commandLine)
+        return BootPlan(
+            chunks: chunks, entry: image.entry, infoAddress: UInt32(MultibootLayout.infoAddress),
+            kernelStart: image.low, kernelEnd: image.high, modules: loaded, commandLine: kernel.commandLine)
     }
 }
 

@@ -94,26 +94,32 @@ struct BodyRenderer: Sendable {
         var errors: [SiteError] = []
         let contentRoot = resolver.contentRoot
         let doc: MarkdownDocument
-        do { doc = try MarkdownDocument(text, options: options) { block in
-            guard let (language, options) = ExerciseInfo.parse(block.info) else { return nil }
-            let origin = map.location(block.line)
-            let token = PendingExercise.tokenOpen + "\(nonce):\(index):\(exercises.count)" + PendingExercise.tokenClose
-            exercises.append(PendingExercise(
-                block: ExerciseBlock(language: language, options: options, body: block.literal, file: origin.file, line: origin.line, contentRoot: contentRoot,
-                                     bodyLineOrigins: Self.bodyLineOrigins(block, fence: origin, map: map)),
-                token: token))
-            // The page and its search text get the exercise (shown source, hidden lines left out)
-            // once it has run; both hold the token until then.
-            return CodeBlockReplacement(html: token, searchText: token)
-        } } catch {
+        do {
+            doc = try MarkdownDocument(text, options: options) { block in
+                guard let (language, options) = ExerciseInfo.parse(block.info) else { return nil }
+                let origin = map.location(block.line)
+                let token = PendingExercise.tokenOpen + "\(nonce):\(index):\(exercises.count)" + PendingExercise.tokenClose
+                exercises.append(
+                    PendingExercise(
+                        block: ExerciseBlock(
+                            language: language, options: options, body: block.literal, file: origin.file, line: origin.line,
+                            contentRoot: contentRoot,
+                            bodyLineOrigins: Self.bodyLineOrigins(block, fence: origin, map: map)),
+                        token: token))
+                // The page and its search text get the exercise (shown source, hidden lines left out)
+                // once it has run; both hold the token until then.
+                return CodeBlockReplacement(html: token, searchText: token)
+            }
+        } catch {
             throw BodyFailure(errors: [Self.siteError(error, map: map)], anchorChecks: [])
         }
 
         var links = try analyzeLinks(doc, job: job, map: map)
         errors += links.errors
         links.warnings += Self.rawHTMLWarnings(doc, map: map)
-        return Analysis(doc: doc, targets: links.targets, checks: links.checks, files: links.files, exercises: exercises,
-                        warnings: links.warnings, map: map, errors: errors)
+        return Analysis(
+            doc: doc, targets: links.targets, checks: links.checks, files: links.files, exercises: exercises,
+            warnings: links.warnings, map: map, errors: errors)
     }
 
     /// What a page's links resolve to, the anchors to check once every page is known, the files
@@ -136,9 +142,11 @@ struct BodyRenderer: Sendable {
                 result.targets.append(target)
                 switch target {
                 case .page(let path, let fragment?):
-                    result.checks.append(.init(file: origin.file, line: origin.line, written: link.destination, path: path, fragment: fragment))
+                    result.checks.append(
+                        .init(file: origin.file, line: origin.line, written: link.destination, path: path, fragment: fragment))
                 case .samePage(let fragment) where !fragment.isEmpty:
-                    result.checks.append(.init(file: origin.file, line: origin.line, written: link.destination, path: job.page.path, fragment: fragment))
+                    result.checks.append(
+                        .init(file: origin.file, line: origin.line, written: link.destination, path: job.page.path, fragment: fragment))
                 case .file(let contentPath, let outputPath):
                     result.files.append((contentPath, outputPath))
                 default:
@@ -149,7 +157,10 @@ struct BodyRenderer: Sendable {
                 result.targets.append(.external)
             }
             if link.kind == .image, link.altText.trimmingCharacters(in: .whitespaces).isEmpty {
-                result.warnings.append(SiteWarning(file: origin.file, line: origin.line, "image '\(link.destination)' has no alt text; describe it in ![...] for readers who cannot see it"))
+                result.warnings.append(
+                    SiteWarning(
+                        file: origin.file, line: origin.line,
+                        "image '\(link.destination)' has no alt text; describe it in ![...] for readers who cannot see it"))
             }
         }
         return result
@@ -160,12 +171,16 @@ struct BodyRenderer: Sendable {
         var warnings: [SiteWarning] = []
         for line in doc.rawImagesWithoutAlt {
             let origin = map.location(line)
-            warnings.append(SiteWarning(file: origin.file, line: origin.line, "<img> without an alt attribute; add alt=\"...\" describing the image"))
+            warnings.append(
+                SiteWarning(file: origin.file, line: origin.line, "<img> without an alt attribute; add alt=\"...\" describing the image"))
         }
         for line in doc.rawSVGImagesWithoutName {
             let origin = map.location(line)
-            warnings.append(SiteWarning(file: origin.file, line: origin.line,
-                "<svg role=\"img\"> without a name; add aria-label=\"...\" describing the figure (a <title> inside it does not count: GFM's tagfilter escapes it)"))
+            warnings.append(
+                SiteWarning(
+                    file: origin.file, line: origin.line,
+                    "<svg role=\"img\"> without a name; add aria-label=\"...\" describing the figure (a <title> inside it does not count: GFM's tagfilter escapes it)"
+                ))
         }
         return warnings
     }
@@ -175,7 +190,9 @@ struct BodyRenderer: Sendable {
         let count = block.literal.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         guard count > 0 else { return nil }
         let origins = (1...count).map { k in map.location(block.line + k) }
-        guard origins.enumerated().contains(where: { k, origin in origin.file != fence.file || origin.line != fence.line + k + 1 }) else { return nil }
+        guard origins.enumerated().contains(where: { k, origin in origin.file != fence.file || origin.line != fence.line + k + 1 }) else {
+            return nil
+        }
         return origins.map { ExerciseBlock.LineOrigin(file: $0.file, line: $0.line) }
     }
 

@@ -12,8 +12,10 @@ public final class BuildConsole: @unchecked Sendable {
     private var lineOpen = false
 
     /// `progress`: show `[done/total] page` lines. `sink` receives the text (stderr by default).
-    public init(progress: Bool, terminal: Bool = isatty(STDERR_FILENO) == 1,
-                sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+    public init(
+        progress: Bool, terminal: Bool = isatty(STDERR_FILENO) == 1,
+        sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    ) {
         self.progress = progress
         self.terminal = terminal
         self.sink = sink

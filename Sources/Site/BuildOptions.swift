@@ -56,7 +56,8 @@ public struct BuildSummary: Sendable, CustomStringConvertible {
 
     public var description: String {
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-        var line = "Built \(count(pages, "page")) (\(count(chapters, "chapter")), \(count(lessons, "lesson"))) into \(DisplayPath.of(outputDirectory))/ in \(String(format: "%.2f", seconds)) s"
+        var line =
+            "Built \(count(pages, "page")) (\(count(chapters, "chapter")), \(count(lessons, "lesson"))) into \(DisplayPath.of(outputDirectory))/ in \(String(format: "%.2f", seconds)) s"
         if exercises > 0 {
             line += "; exercises: \(exercisesRun) run, "
             if exercisesCached > 0 { line += "\(exercisesCached) unchanged, " }

@@ -64,7 +64,8 @@ public struct ChangeWatcher: Sendable {
     static func stamp(_ path: String) -> Stamp? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
-        return Stamp(seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec), size: Int64(info.st_size),
-                     inode: UInt64(info.st_ino), isFolder: info.st_mode & S_IFMT == S_IFDIR)
+        return Stamp(
+            seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec), size: Int64(info.st_size),
+            inode: UInt64(info.st_ino), isFolder: info.st_mode & S_IFMT == S_IFDIR)
     }
 }

@@ -38,7 +38,9 @@ public struct CourseConfig: Sendable, Hashable {
         self.authors = []
     }
 
-    static let knownKeys: Set<String> = ["title", "subtitle", "description", "language", "authors", "license", "templates", "chapters", "url", "repository", "edit-url"]
+    static let knownKeys: Set<String> = [
+        "title", "subtitle", "description", "language", "authors", "license", "templates", "chapters", "url", "repository", "edit-url"
+    ]
 
     /// Reads `course.yml`; a missing file gives defaults (title from the folder name).
     static func load(contentRoot: URL, warnings: inout [SiteWarning]) throws -> CourseConfig {
@@ -70,7 +72,10 @@ public struct CourseConfig: Sendable, Hashable {
             case "edit-url":
                 let template = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
                 guard template.contains("{path}") else {
-                    throw SiteError(file: file, line: yaml.line(of: value), "'edit-url' must contain {path}, which stands for the page's Markdown file, e.g. https://example.org/course/edit/main/content/{path}")
+                    throw SiteError(
+                        file: file, line: yaml.line(of: value),
+                        "'edit-url' must contain {path}, which stands for the page's Markdown file, e.g. https://example.org/course/edit/main/content/{path}"
+                    )
                 }
                 config.editURL = template
             case "templates":
@@ -79,7 +84,10 @@ public struct CourseConfig: Sendable, Hashable {
             case "chapters":
                 config.chapters = try chapterEntries(value, yaml: yaml, file: file)
             default:
-                warnings.append(SiteWarning(file: file, line: yaml.line(of: keyNode), "unknown key '\(key)' in course.yml (known: \(knownKeys.sorted().joined(separator: ", ")))"))
+                warnings.append(
+                    SiteWarning(
+                        file: file, line: yaml.line(of: keyNode),
+                        "unknown key '\(key)' in course.yml (known: \(knownKeys.sorted().joined(separator: ", ")))"))
             }
         }
         if !sawTitle { warnings.append(SiteWarning(file: file, line: 1, "course.yml has no 'title'; using '\(config.title)'")) }
@@ -105,7 +113,8 @@ public struct CourseConfig: Sendable, Hashable {
                 case "path": path = try yaml.string(v, key: "path")
                 case "title": title = try yaml.string(v, key: "title")
                 default:
-                    throw SiteError(file: file, line: yaml.line(of: k), "unknown chapter entry key '\(k.string ?? "")' (expected path, title)")
+                    throw SiteError(
+                        file: file, line: yaml.line(of: k), "unknown chapter entry key '\(k.string ?? "")' (expected path, title)")
                 }
             }
             guard let path else { throw SiteError(file: file, line: yaml.line(of: entry), "chapter entry has no 'path'") }
@@ -133,13 +142,16 @@ enum SourceFile {
     /// With `content`, the file must be inside the content folder once symlinks are followed: a
     /// lesson, `_index.md` or `course.yml` that links outside is refused, not published. A file
     /// over `maxBytes` is refused before it is read.
-    static func read(_ url: URL, namedAt place: (file: URL, line: Int)? = nil, as name: String? = nil,
-                     inside content: ContentFolder? = nil) throws -> String {
+    static func read(
+        _ url: URL, namedAt place: (file: URL, line: Int)? = nil, as name: String? = nil,
+        inside content: ContentFolder? = nil
+    ) throws -> String {
         if let content, FileManager.default.fileExists(atPath: url.path), !content.contains(url) {
             throw SiteError(file: url, "is a symlink to a file outside the content folder; the build reads only files inside it")
         }
         if let size = FileSize.of(url.path), size > maxBytes {
-            throw SiteError(file: url, "is \(FileSize.mebibytes(size)); the largest file a course may hold is \(maxBytes >> 20) MiB (split the lesson)")
+            throw SiteError(
+                file: url, "is \(FileSize.mebibytes(size)); the largest file a course may hold is \(maxBytes >> 20) MiB (split the lesson)")
         }
         do {
             return try TextFile.read(url)

@@ -26,26 +26,34 @@ struct CourseLoader {
         var chapterSlugs: [String: URL] = [:]
         for (index, folder) in folders.enumerated() {
             if !folder.listed {
-                warnings.append(SiteWarning(file: config.file ?? contentRoot, "chapter folder '\(folder.url.lastPathComponent)' is not listed under 'chapters'; it is added at the end"))
+                warnings.append(
+                    SiteWarning(
+                        file: config.file ?? contentRoot,
+                        "chapter folder '\(folder.url.lastPathComponent)' is not listed under 'chapters'; it is added at the end"))
             }
             let intro = chapterFiles[index].intro.flatMap { byURL[$0] }
             var chapter = try self.chapter(folder, intro: intro, taken: &chapterSlugs, warnings: &warnings)
-            chapter.lessons = lessons(chapterFiles[index].lessons, of: chapter, parsed: byURL, draftsLeftOut: &draftsLeftOut,
-                                      warnings: &warnings, errors: &errors, failed: &failed)
+            chapter.lessons = lessons(
+                chapterFiles[index].lessons, of: chapter, parsed: byURL, draftsLeftOut: &draftsLeftOut,
+                warnings: &warnings, errors: &errors, failed: &failed)
             chapters.append(chapter)
         }
         if config.chapters == nil {
             chapters.sort { Self.precedes(($0.weight, $0.folder.lastPathComponent), ($1.weight, $1.folder.lastPathComponent)) }
         }
-        var course = Course(config: config, contentRoot: contentRoot, chapters: chapters, draftsLeftOut: draftsLeftOut, failedToLoad: failed)
+        var course = Course(
+            config: config, contentRoot: contentRoot, chapters: chapters, draftsLeftOut: draftsLeftOut, failedToLoad: failed)
         try loadHomeIntro(into: &course, warnings: &warnings)
         return course
     }
 
     /// Every chapter's intro and lessons, read and their front matter parsed in parallel (order is
     /// fixed later); every file that fails is an error in `errors` and among the failed files.
-    private func parseMarkdown(in folders: [Folder], errors: inout [SiteError]) throws
-        -> (chapterFiles: [(intro: URL?, lessons: [URL])], parsed: [URL: ParsedMarkdownFile], failed: [URL]) {
+    private func parseMarkdown(
+        in folders: [Folder], errors: inout [SiteError]
+    ) throws
+        -> (chapterFiles: [(intro: URL?, lessons: [URL])], parsed: [URL: ParsedMarkdownFile], failed: [URL])
+    {
         var jobFiles: [URL] = []
         var chapterFiles: [(intro: URL?, lessons: [URL])] = []
         for folder in folders {
@@ -73,8 +81,10 @@ struct CourseLoader {
 
     /// A chapter without its lessons: title, weight and slug from its `_index.md`, the folder name
     /// and `chapters:` in course.yml; a slug that is invalid, reserved or `taken` is an error.
-    private func chapter(_ folder: Folder, intro: ParsedMarkdownFile?, taken chapterSlugs: inout [String: URL],
-                         warnings: inout [SiteWarning]) throws -> Chapter {
+    private func chapter(
+        _ folder: Folder, intro: ParsedMarkdownFile?, taken chapterSlugs: inout [String: URL],
+        warnings: inout [SiteWarning]
+    ) throws -> Chapter {
         var chapter = Chapter(folder: folder.url, slug: "", title: "", lessons: [])
         let name = folder.url.lastPathComponent
         var explicitSlug: (String, Int)?
@@ -92,13 +102,17 @@ struct CourseLoader {
         chapter.slug = explicitSlug?.0 ?? Slug.make(Slug.stripOrderPrefix(name))
         let slugFile = chapter.introFile ?? folder.url
         if chapter.slug.isEmpty || !Slug.isValid(chapter.slug) {
-            throw SiteError(file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' must use only a-z, 0-9, '-', '_' and '.'")
+            throw SiteError(
+                file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' must use only a-z, 0-9, '-', '_' and '.'")
         }
         if Self.reservedChapterSlugs.contains(chapter.slug) {
-            throw SiteError(file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' is reserved for the site's own files; rename the folder")
+            throw SiteError(
+                file: slugFile, line: explicitSlug?.1,
+                "chapter slug '\(chapter.slug)' is reserved for the site's own files; rename the folder")
         }
         if let other = chapterSlugs[chapter.slug] {
-            throw SiteError(file: slugFile, line: explicitSlug?.1, "duplicate chapter slug '\(chapter.slug)': \(DisplayPath.of(other)) has it too")
+            throw SiteError(
+                file: slugFile, line: explicitSlug?.1, "duplicate chapter slug '\(chapter.slug)': \(DisplayPath.of(other)) has it too")
         }
         chapterSlugs[chapter.slug] = slugFile
         return chapter
@@ -106,8 +120,10 @@ struct CourseLoader {
 
     /// A chapter's lessons in order (weight, then file name); drafts are left out unless asked for.
     /// A lesson that does not load is an error in `errors`, is among the `failed` and is left out.
-    private func lessons(_ urls: [URL], of chapter: Chapter, parsed byURL: [URL: ParsedMarkdownFile], draftsLeftOut: inout [URL],
-                         warnings: inout [SiteWarning], errors: inout [SiteError], failed: inout [URL]) -> [Lesson] {
+    private func lessons(
+        _ urls: [URL], of chapter: Chapter, parsed byURL: [URL: ParsedMarkdownFile], draftsLeftOut: inout [URL],
+        warnings: inout [SiteWarning], errors: inout [SiteError], failed: inout [URL]
+    ) -> [Lesson] {
         var lessons: [Lesson] = []
         var lessonSlugs: [String: URL] = [:]
         for url in urls {
@@ -118,9 +134,12 @@ struct CourseLoader {
                 failed.append(url)
             }
             guard let title = file.title else {
-                leaveOut(SiteError(file: url, line: 1, file.hasFrontMatter
-                    ? "front matter has no 'title' (required for every lesson)"
-                    : "lesson has no front matter; start the file with\n---\ntitle: Your title\n---"))
+                leaveOut(
+                    SiteError(
+                        file: url, line: 1,
+                        file.hasFrontMatter
+                            ? "front matter has no 'title' (required for every lesson)"
+                            : "lesson has no front matter; start the file with\n---\ntitle: Your title\n---"))
                 continue
             }
             if file.draft, !includeDrafts {
@@ -139,13 +158,17 @@ struct CourseLoader {
                 continue
             }
             if let other = lessonSlugs[slug] {
-                leaveOut(SiteError(file: url, line: slugLine, "duplicate lesson slug '\(slug)' in chapter '\(chapter.slug)': \(DisplayPath.of(other)) has it too"))
+                leaveOut(
+                    SiteError(
+                        file: url, line: slugLine,
+                        "duplicate lesson slug '\(slug)' in chapter '\(chapter.slug)': \(DisplayPath.of(other)) has it too"))
                 continue
             }
             lessonSlugs[slug] = url
-            lessons.append(Lesson(
-                file: url, slug: slug, title: title, weight: file.weight, description: file.description,
-                objectives: file.objectives, draft: file.draft, source: file.source, path: "\(chapter.slug)/\(slug).html"))
+            lessons.append(
+                Lesson(
+                    file: url, slug: slug, title: title, weight: file.weight, description: file.description,
+                    objectives: file.objectives, draft: file.draft, source: file.source, path: "\(chapter.slug)/\(slug).html"))
         }
         return lessons.sorted { Self.precedes(($0.weight, $0.file.lastPathComponent), ($1.weight, $1.file.lastPathComponent)) }
     }
@@ -156,7 +179,9 @@ struct CourseLoader {
         guard FileManager.default.fileExists(atPath: file.path) else { return }
         let home = try ParsedMarkdownFile(file, inside: ContentFolder(contentRoot))
         warnings.append(contentsOf: home.warnings)
-        for (key, used) in [("weight", home.weight != nil), ("slug", home.slug != nil), ("draft", home.draft), ("objectives", !home.objectives.isEmpty)] where used {
+        for (key, used) in [
+            ("weight", home.weight != nil), ("slug", home.slug != nil), ("draft", home.draft), ("objectives", !home.objectives.isEmpty)
+        ] where used {
             warnings.append(SiteWarning(file: file, line: 1, "front matter key '\(key)' has no effect on the home page introduction"))
         }
         course.homeTitle = home.title
@@ -182,14 +207,20 @@ struct CourseLoader {
         let entries = try fm.contentsOfDirectory(at: contentRoot, includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey])
             .filter { url in
                 let name = url.lastPathComponent
-                guard !name.hasPrefix("."), !name.hasPrefix("_"), name != config.templates?.trimmingCharacters(in: CharacterSet(charactersIn: "/")) else { return false }
+                guard !name.hasPrefix("."), !name.hasPrefix("_"),
+                    name != config.templates?.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                else { return false }
                 return (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true || isLinkedFolder(url)
             }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         // A linked folder is not followed (its lessons could be anywhere); saying so beats a
         // chapter that silently is not there.
         for linked in entries where isLinkedFolder(linked) {
-            warnings.append(SiteWarning(file: linked, "chapter folder '\(linked.lastPathComponent)' is a symlink and is left out: the course is what is inside the content folder (move the folder in)"))
+            warnings.append(
+                SiteWarning(
+                    file: linked,
+                    "chapter folder '\(linked.lastPathComponent)' is a symlink and is left out: the course is what is inside the content folder (move the folder in)"
+                ))
         }
         let plainFolders = entries.filter { !isLinkedFolder($0) }
         let withMarkdown = try plainFolders.filter { try !markdownFiles(in: $0).isEmpty }
@@ -202,10 +233,14 @@ struct CourseLoader {
             let url = contentRoot.appendingPathComponent(path)
             var isDir: ObjCBool = false
             guard !path.contains(".."), !path.contains("/"), fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
-                throw SiteError(file: config.file ?? contentRoot, line: entry.line, "chapter folder '\(entry.path)' not found in \(DisplayPath.of(contentRoot))")
+                throw SiteError(
+                    file: config.file ?? contentRoot, line: entry.line,
+                    "chapter folder '\(entry.path)' not found in \(DisplayPath.of(contentRoot))")
             }
             if isLinkedFolder(url) {
-                throw SiteError(file: config.file ?? contentRoot, line: entry.line, "chapter folder '\(entry.path)' is a symlink; the course is what is inside the content folder (move the folder in)")
+                throw SiteError(
+                    file: config.file ?? contentRoot, line: entry.line,
+                    "chapter folder '\(entry.path)' is a symlink; the course is what is inside the content folder (move the folder in)")
             }
             guard seen.insert(path).inserted else {
                 throw SiteError(file: config.file ?? contentRoot, line: entry.line, "chapter '\(entry.path)' is listed twice")
@@ -221,7 +256,8 @@ struct CourseLoader {
     /// A symlink to a folder (wherever it leads).
     private func isLinkedFolder(_ url: URL) -> Bool {
         var info = stat(), target = stat()
-        return lstat(url.path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK && stat(url.path, &target) == 0 && target.st_mode & S_IFMT == S_IFDIR
+        return lstat(url.path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK && stat(url.path, &target) == 0
+            && target.st_mode & S_IFMT == S_IFDIR
     }
 
     private func markdownFiles(in folder: URL) throws -> [URL] {
@@ -273,7 +309,10 @@ struct ParsedMarkdownFile {
                 slugLine = yaml.line(of: value)
             case "draft": draft = try yaml.bool(value, key: key)
             default:
-                warnings.append(SiteWarning(file: file, line: yaml.line(of: keyNode), "unknown front matter key '\(key)' (known: \(Self.knownKeys.sorted().joined(separator: ", ")))"))
+                warnings.append(
+                    SiteWarning(
+                        file: file, line: yaml.line(of: keyNode),
+                        "unknown front matter key '\(key)' (known: \(Self.knownKeys.sorted().joined(separator: ", ")))"))
             }
         }
     }

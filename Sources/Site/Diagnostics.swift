@@ -30,7 +30,8 @@ public struct BuildFailure: Error, Sendable, CustomStringConvertible {
 
     /// The line that closes a failed build's report: how many errors, and that `output` is untouched.
     public func closingLine(output: URL) -> String {
-        let untouched = FileManager.default.fileExists(atPath: output.path) ? "\(output.path) left unchanged" : "nothing written to \(output.path)"
+        let untouched =
+            FileManager.default.fileExists(atPath: output.path) ? "\(output.path) left unchanged" : "nothing written to \(output.path)"
         return "build failed: \(errors.count) error\(errors.count == 1 ? "" : "s"); \(untouched)"
     }
 }

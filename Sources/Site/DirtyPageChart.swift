@@ -26,17 +26,20 @@ enum DirtyPageChart {
         let barWidth = max(2, slot * 0.7)
         let labelEvery = Int((Double(shown.count) / 16).rounded(.up))
         let titleID = HTMLEscaping.escape(id + "-title"), descID = HTMLEscaping.escape(id + "-desc")
-        var svg = "<svg class=\"dirty-chart\" viewBox=\"0 0 \(number(width)) \(number(height))\" role=\"img\" "
+        var svg =
+            "<svg class=\"dirty-chart\" viewBox=\"0 0 \(number(width)) \(number(height))\" role=\"img\" "
             + "preserveAspectRatio=\"xMidYMid meet\" aria-labelledby=\"\(titleID) \(descID)\">"
         svg += "<title id=\"\(titleID)\">\(HTMLEscaping.escape(title))</title>"
         svg += "<desc id=\"\(descID)\">\(HTMLEscaping.escape(description))</desc>"
         let baseline = top + plotHeight
-        svg += "<line class=\"axis\" x1=\"\(number(left))\" y1=\"\(number(baseline))\" x2=\"\(number(width - right))\" y2=\"\(number(baseline))\"/>"
+        svg +=
+            "<line class=\"axis\" x1=\"\(number(left))\" y1=\"\(number(baseline))\" x2=\"\(number(width - right))\" y2=\"\(number(baseline))\"/>"
         for (index, bar) in shown.enumerated() {
             let barHeight = bar.pages == 0 ? 0 : max(1.5, plotHeight * Double(bar.pages) / Double(most))
             let x = left + slot * Double(index) + (slot - barWidth) / 2
             let center = x + barWidth / 2
-            svg += "<rect x=\"\(number(x))\" y=\"\(number(baseline - barHeight))\" width=\"\(number(barWidth))\" "
+            svg +=
+                "<rect x=\"\(number(x))\" y=\"\(number(baseline - barHeight))\" width=\"\(number(barWidth))\" "
                 + "height=\"\(number(barHeight))\"><title>\(HTMLEscaping.escape("\(bar.label): \(bar.pages) \(bar.pages == 1 ? "page" : "pages")"))</title></rect>"
             guard index % labelEvery == 0 else { continue }
             svg += "<text class=\"value\" x=\"\(number(center))\" y=\"\(number(baseline - barHeight - 5))\">\(bar.pages)</text>"

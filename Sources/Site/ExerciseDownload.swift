@@ -32,13 +32,15 @@ struct ExerciseDownload: Sendable, Hashable {
         fileName = "exercise-\(view.id).\(program.fileExtension)"
         let folder = page.lastIndex(of: "/").map { String(page[...$0]) } ?? ""
         outputPath = folder + fileName
-        includes = program.includes.map { Included(contentPath: $0.contentPath, besideFile: $0.besideProgram, outputPath: folder + $0.besideProgram) }
+        includes = program.includes.map {
+            Included(contentPath: $0.contentPath, besideFile: $0.besideProgram, outputPath: folder + $0.besideProgram)
+        }
         command = ShellWord.command(["hypercourse", "run"] + program.runOptions + [fileName])
         let source = program.text.hasSuffix("\n") ? program.text : program.text + "\n"
         hiddenLines = max(0, Self.lineCount(source) - Self.lineCount(view.displaySource))
         var header = [
             "\(fileName): \(strings("exercise_file_whole")) \(view.id), \(page)",
-            "\(strings("exercise_run_it")): \(command)",
+            "\(strings("exercise_run_it")): \(command)"
         ]
         if !includes.isEmpty {
             header.append("\(strings("exercise_file_includes")): " + includes.map(\.besideFile).joined(separator: ", "))
@@ -51,10 +53,12 @@ struct ExerciseDownload: Sendable, Hashable {
 
     /// What the theme's template needs, the links as seen from `page`.
     func context(from page: String) -> [String: Any] {
-        ["href": Self.href(from: page, to: outputPath), "file": fileName, "hiddenLines": hiddenLines,
-         "hasHiddenLines": hiddenLines > 0, "oneHiddenLine": hiddenLines == 1, "command": command, "text": text,
-         "hasIncludes": !includes.isEmpty,
-         "includes": includes.map { ["href": Self.href(from: page, to: $0.outputPath), "path": $0.besideFile] }]
+        [
+            "href": Self.href(from: page, to: outputPath), "file": fileName, "hiddenLines": hiddenLines,
+            "hasHiddenLines": hiddenLines > 0, "oneHiddenLine": hiddenLines == 1, "command": command, "text": text,
+            "hasIncludes": !includes.isEmpty,
+            "includes": includes.map { ["href": Self.href(from: page, to: $0.outputPath), "path": $0.besideFile] }
+        ]
     }
 
     static func lineCount(_ text: String) -> Int {

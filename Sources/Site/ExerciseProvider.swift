@@ -92,7 +92,9 @@ public struct MeasuredTimes: Sendable, Hashable {
     public var host: String
     public var measuredAt: String
 
-    public init(runs: Int, medianSeconds: Double, minSeconds: Double, maxSeconds: Double, perExitSeconds: Double?, host: String, measuredAt: String) {
+    public init(
+        runs: Int, medianSeconds: Double, minSeconds: Double, maxSeconds: Double, perExitSeconds: Double?, host: String, measuredAt: String
+    ) {
         self.runs = runs
         self.medianSeconds = medianSeconds
         self.minSeconds = minSeconds
@@ -104,7 +106,9 @@ public struct MeasuredTimes: Sendable, Hashable {
 
     /// `1.23 ms`, `45.6 µs`, `2.01 s`: three significant digits in the unit that fits.
     public static func text(_ seconds: Double) -> String {
-        let (value, unit): (Double, String) = seconds >= 1 ? (seconds, "s") : seconds >= 1e-3 ? (seconds * 1e3, "ms") : seconds >= 1e-6 ? (seconds * 1e6, "µs") : (seconds * 1e9, "ns")
+        let (value, unit): (Double, String) =
+            seconds >= 1
+            ? (seconds, "s") : seconds >= 1e-3 ? (seconds * 1e3, "ms") : seconds >= 1e-6 ? (seconds * 1e6, "µs") : (seconds * 1e9, "ns")
         let digits = value >= 100 ? 0 : value >= 10 ? 1 : 2
         return String(format: "%.\(digits)f", value) + "\u{00A0}" + unit
     }
@@ -140,8 +144,10 @@ public struct TraceRow: Sendable, Hashable {
     /// write, which KVM completes before it exits); the page marks such rows.
     public var ripAfterInstruction: Bool
 
-    public init(index: Int, sourceLine: Int?, sourceText: String?, kind: String, target: String?, size: Int?, value: String?, rip: String,
-                ripAfterInstruction: Bool = false) {
+    public init(
+        index: Int, sourceLine: Int?, sourceText: String?, kind: String, target: String?, size: Int?, value: String?, rip: String,
+        ripAfterInstruction: Bool = false
+    ) {
         self.index = index
         self.sourceLine = sourceLine
         self.sourceText = sourceText
@@ -242,8 +248,10 @@ public struct Provenance: Sendable, Hashable {
     /// the guest to update it): the page and the summary warn.
     public var sourceChangedSinceRecorded: Bool
 
-    public init(recordedAt: String, host: String, hypervisorVersion: String, rerunThisBuild: Bool,
-                reusedFromCache: Bool = false, sourceChangedSinceRecorded: Bool = false) {
+    public init(
+        recordedAt: String, host: String, hypervisorVersion: String, rerunThisBuild: Bool,
+        reusedFromCache: Bool = false, sourceChangedSinceRecorded: Bool = false
+    ) {
         self.recordedAt = recordedAt
         self.host = host
         self.hypervisorVersion = hypervisorVersion

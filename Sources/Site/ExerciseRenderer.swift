@@ -16,7 +16,9 @@ struct ExerciseRenderer {
     /// The card as it appears on the lesson's own `page` and on print.html, with a link to the whole
     /// source when there is one. One context serves both: only that link differs, as it is relative
     /// to the page that holds it.
-    func html(for view: ExerciseView, block: ExerciseBlock, download: ExerciseDownload?, on page: String) -> (onPage: String, inPrint: String) {
+    func html(
+        for view: ExerciseView, block: ExerciseBlock, download: ExerciseDownload?, on page: String
+    ) -> (onPage: String, inPrint: String) {
         var context = context(for: view, block: block)
         func render(from page: String) -> String {
             if let download { context["download"] = download.context(from: page) }
@@ -58,13 +60,13 @@ struct ExerciseRenderer {
         machineContext(view, anchor: anchor, into: &context)
         context["provenance"] = [
             "recordedAt": view.provenance.recordedAt, "host": view.provenance.host,
-            "hypervisorVersion": view.provenance.hypervisorVersion,
+            "hypervisorVersion": view.provenance.hypervisorVersion
         ]
         if let measured = view.measurement {
             context["measure"] = compact([
                 "runs": measured.runs, "median": MeasuredTimes.text(measured.medianSeconds),
                 "min": MeasuredTimes.text(measured.minSeconds), "max": MeasuredTimes.text(measured.maxSeconds),
-                "perExit": measured.perExitSeconds.map(MeasuredTimes.text), "host": measured.host, "at": measured.measuredAt,
+                "perExit": measured.perExitSeconds.map(MeasuredTimes.text), "host": measured.host, "at": measured.measuredAt
             ])
         }
         context["recorded"] = !view.provenance.rerunThisBuild
@@ -84,7 +86,7 @@ struct ExerciseRenderer {
                     "index": row.index, "sourceLine": row.sourceLine,
                     "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
                     "sourceText": row.sourceText, "kind": row.kind, "target": row.target,
-                    "size": row.size, "value": row.value, "rip": row.rip, "ripAfter": row.ripAfterInstruction,
+                    "size": row.size, "value": row.value, "rip": row.rip, "ripAfter": row.ripAfterInstruction
                 ])
             }
         }
@@ -97,7 +99,7 @@ struct ExerciseRenderer {
                     "sourceLineAnchor": row.sourceLine.map { "\(anchor)-L\($0)" },
                     "instruction": row.instruction, "rip": row.rip, "exit": row.exitSummary,
                     "changes": row.changes.map { ["register": $0.register, "before": $0.before, "after": $0.after] },
-                    "hasChanges": !row.changes.isEmpty,
+                    "hasChanges": !row.changes.isEmpty
                 ])
             }
         }
@@ -112,15 +114,18 @@ struct ExerciseRenderer {
             context["noCheckpoints"] = checkpoints.isEmpty
             context["checkpointsAreLong"] = checkpoints.count > Self.rowsShownInFull
             context["checkpoints"] = checkpoints.map { row -> [String: Any] in
-                ["number": row.number, "cpu": row.cpu, "pages": row.pages, "ranges": row.ranges.map(Self.rangeParts),
-                 "hasRanges": !row.ranges.isEmpty]
+                [
+                    "number": row.number, "cpu": row.cpu, "pages": row.pages, "ranges": row.ranges.map(Self.rangeParts),
+                    "hasRanges": !row.ranges.isEmpty
+                ]
             }
             context["checkpointPages"] = checkpoints.reduce(0) { $0 + $1.pages }
             let bars = checkpoints.map { DirtyPageChart.Bar(label: "#\($0.number)", pages: $0.pages) }
             let description = checkpoints.map { "#\($0.number): \($0.pages)" }.joined(separator: ", ")
-            context["dirtyChart"] = DirtyPageChart.svg(bars, id: "\(anchor)-dirty",
-                                                       title: theme.string("exercise_dirty_chart"),
-                                                       description: description)
+            context["dirtyChart"] = DirtyPageChart.svg(
+                bars, id: "\(anchor)-dirty",
+                title: theme.string("exercise_dirty_chart"),
+                description: description)
         }
         if let stats = view.kvmStats, !stats.rows.isEmpty {
             context["hasKVMStats"] = true
@@ -148,14 +153,15 @@ struct ExerciseRenderer {
         let anchor = "exercise-\(id)"
         var text = source
         if text.hasSuffix("\n") { text.removeLast() }
-        let highlighted = SyntaxHighlighter.resolve(infoWord: language, code: text).map { SyntaxHighlighter.highlight(text, as: $0) }
+        let highlighted =
+            SyntaxHighlighter.resolve(infoWord: language, code: text).map { SyntaxHighlighter.highlight(text, as: $0) }
             ?? SyntaxHighlighter.plain(text)
         let lines = highlighted.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line -> [String: Any] in
             ["number": index + 1, "html": String(line), "anchor": "\(anchor)-L\(index + 1)"]
         }
         return [
             "id": id, "anchor": anchor, "language": language, "lines": lines, "source": text,
-            "t": theme.strings,
+            "t": theme.strings
         ]
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// Where each line of an expanded Markdown text came from, so errors point at the real file.
 struct SourceMap: Sendable {
     struct Segment: Sendable {
-        var outputLine: Int  // 1-based line in the expanded text where this run starts
+        var outputLine: Int // 1-based line in the expanded text where this run starts
         var file: URL
         var fileLine: Int
     }
@@ -66,7 +66,9 @@ struct IncludeExpander {
         }
         var out: [Substring] = []
         var segments: [SourceMap.Segment] = []
-        try expand(source.body, file: source.file, firstLine: source.firstLine, depth: 0, stack: [source.file.path], into: &out, segments: &segments)
+        try expand(
+            source.body, file: source.file, firstLine: source.firstLine, depth: 0, stack: [source.file.path], into: &out,
+            segments: &segments)
         return (out.joined(separator: "\n"), SourceMap(segments: segments))
     }
 
@@ -75,7 +77,7 @@ struct IncludeExpander {
         into out: inout [Substring], segments: inout [SourceMap.Segment]
     ) throws {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var runStart: Int?  // index in `lines` where the current plain run began
+        var runStart: Int? // index in `lines` where the current plain run began
         func closeRun(_ end: Int) {
             guard let start = runStart else { return }
             segments.append(.init(outputLine: out.count + 1, file: file, fileLine: firstLine + start))
@@ -91,7 +93,7 @@ struct IncludeExpander {
             let lineNumber = firstLine + index
             var rest = line[...]
             var prefix = ""
-            var pieces: [(text: String, file: URL, line: Int)] = []  // included text, split later
+            var pieces: [(text: String, file: URL, line: Int)] = [] // included text, split later
             while let range = rest.range(of: Self.directive) {
                 // `\{{#include` is an escaped, literal directive.
                 if range.lowerBound > rest.startIndex, rest[rest.index(before: range.lowerBound)] == "\\" {
@@ -118,8 +120,10 @@ struct IncludeExpander {
 
     /// Joins one source line's pieces into output lines: text before/after a directive shares the
     /// included text's first/last line. `origin` is the directive's line, for an empty result.
-    private static func append(_ pieces: [(text: String, file: URL, line: Int)], into out: inout [Substring],
-                               segments: inout [SourceMap.Segment], origin: (URL, Int)) {
+    private static func append(
+        _ pieces: [(text: String, file: URL, line: Int)], into out: inout [Substring],
+        segments: inout [SourceMap.Segment], origin: (URL, Int)
+    ) {
         var current = ""
         var currentOrigin: (URL, Int)?
         for piece in pieces {
@@ -177,7 +181,8 @@ struct IncludeExpander {
         if target.pathExtension == "md", Self.mentionsInclude(result) {
             var out: [Substring] = []
             var segments: [SourceMap.Segment] = []
-            try expand(result, file: target, firstLine: first, depth: depth + 1, stack: stack + [target.path], into: &out, segments: &segments)
+            try expand(
+                result, file: target, firstLine: first, depth: depth + 1, stack: stack + [target.path], into: &out, segments: &segments)
             result = out.joined(separator: "\n")
         }
         return (result, target, first)
@@ -194,7 +199,8 @@ struct IncludeExpander {
             return after == name || after.hasPrefix(name + " ") || after.hasPrefix(name + "*/") || after.hasPrefix(name + " -->")
         }
         guard let start = lines.firstIndex(where: { marker("ANCHOR:", $0) }) else {
-            throw SiteError(file: file, line: line, "anchor '\(name)' not found in '\(path)' (mark it with ANCHOR: \(name) ... ANCHOR_END: \(name))")
+            throw SiteError(
+                file: file, line: line, "anchor '\(name)' not found in '\(path)' (mark it with ANCHOR: \(name) ... ANCHOR_END: \(name))")
         }
         guard let end = lines[(start + 1)...].firstIndex(where: { marker("ANCHOR_END:", $0) }) else {
             throw SiteError(file: file, line: line, "anchor '\(name)' in '\(path)' has no 'ANCHOR_END: \(name)'")

@@ -8,9 +8,9 @@ import Markdown
 struct LinkResolver: Sendable {
     /// A page a link can point at.
     struct Page: Sendable {
-        var path: String  // site-root path, e.g. `kvm/run-loop.html`
-        var printID: String  // id of its top in print.html
-        var printPrefix: String  // prefix of its heading ids in print.html
+        var path: String // site-root path, e.g. `kvm/run-loop.html`
+        var printID: String // id of its top in print.html
+        var printPrefix: String // prefix of its heading ids in print.html
     }
 
     enum Target: Sendable, Equatable {
@@ -63,7 +63,9 @@ struct LinkResolver: Sendable {
             return .samePage(fragment: Self.decode(String(trimmed.dropFirst())))
         }
         if trimmed.hasPrefix("/") {
-            throw SiteError(file: file, line: line, "link '\(destination)' is absolute; write it relative to this file (every URL on the site is relative)")
+            throw SiteError(
+                file: file, line: line,
+                "link '\(destination)' is absolute; write it relative to this file (every URL on the site is relative)")
         }
         var pathPart = Substring(trimmed)
         var fragment: String?
@@ -78,18 +80,24 @@ struct LinkResolver: Sendable {
         guard let normalized = Self.normalize(joined) else {
             throw SiteError(file: file, line: line, "link '\(destination)' leads outside the content folder")
         }
-        if let page = pages[normalized] ?? pages[normalized + "/"] ?? pages[normalized.hasSuffix("/") ? String(normalized.dropLast()) : normalized] {
+        if let page = pages[normalized] ?? pages[normalized + "/"]
+            ?? pages[normalized.hasSuffix("/") ? String(normalized.dropLast()) : normalized]
+        {
             return .page(path: page.path, fragment: fragment.flatMap { $0.isEmpty ? nil : $0 })
         }
         if normalized.hasSuffix(".md") {
             if failedToLoad.contains(normalized) { return .external }
             if drafts.contains(normalized) {
-                throw SiteError(file: file, line: line, "link '\(destination)' points at a draft lesson, which this build leaves out (build with --drafts, or remove the link)")
+                throw SiteError(
+                    file: file, line: line,
+                    "link '\(destination)' points at a draft lesson, which this build leaves out (build with --drafts, or remove the link)")
             }
             let exists = FileManager.default.fileExists(atPath: contentRoot.appendingPathComponent(normalized).path)
-            throw SiteError(file: file, line: line, exists
-                ? "link '\(destination)' points at a Markdown file that is not a lesson or chapter page"
-                : "broken link '\(destination)': \(normalized) does not exist")
+            throw SiteError(
+                file: file, line: line,
+                exists
+                    ? "link '\(destination)' points at a Markdown file that is not a lesson or chapter page"
+                    : "broken link '\(destination)': \(normalized) does not exist")
         }
         return try fileTarget(normalized, written: destination, in: file, line: line)
     }
@@ -99,7 +107,9 @@ struct LinkResolver: Sendable {
         var isDir: ObjCBool = false
         let target = contentRoot.appendingPathComponent(normalized)
         guard !normalized.isEmpty, FileManager.default.fileExists(atPath: target.path, isDirectory: &isDir) else {
-            throw SiteError(file: file, line: line, "broken link '\(destination)': \(normalized.isEmpty ? "the content folder" : normalized) does not exist")
+            throw SiteError(
+                file: file, line: line,
+                "broken link '\(destination)': \(normalized.isEmpty ? "the content folder" : normalized) does not exist")
         }
         if isDir.boolValue {
             throw SiteError(file: file, line: line, "link '\(destination)' points at a folder that is not a chapter")
@@ -107,7 +117,9 @@ struct LinkResolver: Sendable {
         // Copied into the site: a FIFO or a device would hang or never end the copy.
         var info = stat()
         if stat(target.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            throw SiteError(file: file, line: line, "link '\(destination)' points at something that is not a regular file (a FIFO, a device or a socket)")
+            throw SiteError(
+                file: file, line: line,
+                "link '\(destination)' points at something that is not a regular file (a FIFO, a device or a socket)")
         }
         // The file is copied into the site: it must really be inside the content folder.
         guard folder.contains(target) else {

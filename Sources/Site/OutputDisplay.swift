@@ -55,7 +55,9 @@ struct OutputDisplay: Equatable {
     /// DEL → ␡): raw, they are invalid in HTML and invisible on the page. Newlines and tabs stay;
     /// a CR before a newline (serial-port line ends) is dropped, as a terminal would show it.
     static func visible(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x7F }) else { return text }
+        guard text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x7F }) else {
+            return text
+        }
         var out = String.UnicodeScalarView()
         let scalars = Array(text.unicodeScalars)
         for (index, scalar) in scalars.enumerated() {

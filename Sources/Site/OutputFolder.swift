@@ -47,7 +47,7 @@ struct OutputFolder {
         }
         var guarded: [(URL, String)] = [
             (URL(fileURLWithPath: fm.currentDirectoryPath), "the working directory"),
-            (fm.homeDirectoryForCurrentUser, "the home folder"),
+            (fm.homeDirectoryForCurrentUser, "the home folder")
         ]
         guarded += protecting.map { ($0, "the templates folder \(DisplayPath.of($0))") }
         for (folder, name) in guarded where Self.contains(folder.standardizedFileURL, spellings) {
@@ -86,7 +86,8 @@ struct OutputFolder {
         if force || Self.isOurs(target) { return }
         throw SiteError(
             file: DisplayPath.of(target),
-            "refusing to replace this folder: hypercourse did not create it (no \(Self.marker) file in it). Move it away, or pass --force to replace it")
+            "refusing to replace this folder: hypercourse did not create it (no \(Self.marker) file in it). Move it away, or pass --force to replace it"
+        )
     }
 
     /// Carries the marker, or holds nothing but placeholders. A folder that cannot be listed is not
@@ -129,10 +130,11 @@ struct OutputFolder {
         // Re-check: someone may have put files in the folder while we were building.
         try checkReplaceable()
         if Self.exchange(staging, target) {
-            return cleanUp(staging)  // now holds the previous site
+            return cleanUp(staging) // now holds the previous site
         }
         // No atomic exchange on this file system: two renames, with a tiny window in between.
-        let old = target.deletingLastPathComponent().appendingPathComponent("\(stagingPrefix)old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let old = target.deletingLastPathComponent().appendingPathComponent(
+            "\(stagingPrefix)old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try Self.rename(target, old)
         do {
             try Self.rename(staging, target)
@@ -149,7 +151,10 @@ struct OutputFolder {
             try removeTree(previous)
             return nil
         } catch {
-            return SiteWarning(file: previous, "the new site is in place, but the previous one could not be deleted: \(error.localizedDescription); delete this folder by hand")
+            return SiteWarning(
+                file: previous,
+                "the new site is in place, but the previous one could not be deleted: \(error.localizedDescription); delete this folder by hand"
+            )
         }
     }
 
@@ -163,7 +168,9 @@ struct OutputFolder {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
         for name in names where name.hasPrefix(stagingPrefix) {
             let rest = name.dropFirst(stagingPrefix.count).replacingOccurrences(of: "old-", with: "")
-            guard let pid = Int32(rest.split(separator: "-").first ?? ""), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            guard let pid = Int32(rest.split(separator: "-").first ?? ""), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else {
+                continue
+            }
             let url = parent.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: url.appendingPathComponent(Self.marker).path) { try? Self.removeTree(url) }
         }

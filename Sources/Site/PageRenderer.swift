@@ -27,7 +27,10 @@ struct PageRenderer {
         var index: [String: Int] = [:]
         for (i, link) in readingOrder.enumerated() { index[link.path] = i }
         orderIndex = index
-        uiStringsJSON = "{" + theme.strings.sorted { $0.key < $1.key }.map { "\(SearchIndex.json($0.key)):\(SearchIndex.json($0.value))" }.joined(separator: ",") + "}"
+        uiStringsJSON =
+            "{"
+            + theme.strings.sorted { $0.key < $1.key }.map { "\(SearchIndex.json($0.key)):\(SearchIndex.json($0.value))" }.joined(
+                separator: ",") + "}"
     }
 
     /// Above this many lessons the sidebar lists only the current chapter's lessons, so page
@@ -48,7 +51,7 @@ struct PageRenderer {
                 "title": chapter.title, "url": chapter.path, "number": ci + 1, "description": chapter.description,
                 "lessons": chapter.lessons.enumerated().map { li, lesson in
                     compact(["title": lesson.title, "url": lesson.path, "number": "\(ci + 1).\(li + 1)", "description": lesson.description])
-                },
+                }
             ])
         }
         let first = readingOrder.first
@@ -56,7 +59,7 @@ struct PageRenderer {
             "chapters": chapters, "hasChapters": !chapters.isEmpty,
             "startURL": first?.path, "lessonCount": course.lessonCount, "chapterCount": course.chapters.count,
             "intro": bodies[path]?.html, "introTitle": course.homeTitle,
-            "editURL": editURL(for: course.homeIntro?.file),
+            "editURL": editURL(for: course.homeIntro?.file)
         ])
         return page(path: path, kind: "home", title: nil, description: course.config.description, template: "home", context: context)
     }
@@ -65,16 +68,21 @@ struct PageRenderer {
         let chapter = course.chapters[ci]
         let body = bodies[chapter.path]
         let lessons = chapter.lessons.enumerated().map { li, lesson in
-            compact(["title": lesson.title, "url": URLPaths.relative(from: chapter.path, to: lesson.path), "number": "\(ci + 1).\(li + 1)", "description": lesson.description])
+            compact([
+                "title": lesson.title, "url": URLPaths.relative(from: chapter.path, to: lesson.path), "number": "\(ci + 1).\(li + 1)",
+                "description": lesson.description
+            ])
         }
         var context = compact([
             "chapter": compact(["title": chapter.title, "number": ci + 1, "description": chapter.description]),
             "intro": body?.html, "lessons": lessons, "hasLessons": !lessons.isEmpty,
             "editURL": editURL(for: chapter.intro?.file),
-            "breadcrumbs": [["title": course.config.title, "url": URLPaths.relative(from: chapter.path, to: "index.html")]],
+            "breadcrumbs": [["title": course.config.title, "url": URLPaths.relative(from: chapter.path, to: "index.html")]]
         ])
         context.merge(pager(chapter.path)) { a, _ in a }
-        return page(path: chapter.path, kind: "chapter", title: chapter.title, description: chapter.description, template: "chapter", context: context)
+        return page(
+            path: chapter.path, kind: "chapter", title: chapter.title, description: chapter.description, template: "chapter",
+            context: context)
     }
 
     func lesson(_ ci: Int, _ li: Int) -> String {
@@ -85,7 +93,7 @@ struct PageRenderer {
         var context = compact([
             "lesson": compact([
                 "title": lesson.title, "description": lesson.description, "number": "\(ci + 1).\(li + 1)",
-                "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty,
+                "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty
             ]),
             "chapter": ["title": chapter.title, "url": URLPaths.relative(from: lesson.path, to: chapter.path), "number": ci + 1],
             "body": body?.html ?? "",
@@ -94,11 +102,12 @@ struct PageRenderer {
             "tocHTML": toc.isEmpty ? "" : theme.render("partials/toc", ["toc": toc]),
             "breadcrumbs": [
                 ["title": course.config.title, "url": URLPaths.relative(from: lesson.path, to: "index.html")],
-                ["title": chapter.title, "url": URLPaths.relative(from: lesson.path, to: chapter.path)],
-            ],
+                ["title": chapter.title, "url": URLPaths.relative(from: lesson.path, to: chapter.path)]
+            ]
         ])
         context.merge(pager(lesson.path)) { a, _ in a }
-        return page(path: lesson.path, kind: "lesson", title: lesson.title, description: lesson.description, template: "lesson", context: context)
+        return page(
+            path: lesson.path, kind: "lesson", title: lesson.title, description: lesson.description, template: "lesson", context: context)
     }
 
     /// On paper nothing can be opened: the print page shows every prediction's answer and every
@@ -117,18 +126,22 @@ struct PageRenderer {
                     compact([
                         "title": lesson.title, "number": "\(ci + 1).\(li + 1)", "id": "\(chapter.slug)/\(lesson.slug)",
                         "description": lesson.description, "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty,
-                        "body": Self.answersOpen(bodies[lesson.path]?.printHTML ?? ""),
+                        "body": Self.answersOpen(bodies[lesson.path]?.printHTML ?? "")
                     ])
-                },
+                }
             ])
         }
-        return page(path: "print.html", kind: "print", title: theme.string("print_title"), description: course.config.description, template: "print", context: ["chapters": chapters])
+        return page(
+            path: "print.html", kind: "print", title: theme.string("print_title"), description: course.config.description,
+            template: "print", context: ["chapters": chapters])
     }
 
     func notFound() -> String {
         var context: [String: Any] = [:]
         if let url = course.config.url { context["baseURL"] = url.hasSuffix("/") ? url : url + "/" }
-        return page(path: "404.html", kind: "not-found", title: theme.string("not_found_title"), description: nil, template: "404", context: context)
+        return page(
+            path: "404.html", kind: "not-found", title: theme.string("not_found_title"), description: nil, template: "404", context: context
+        )
     }
 
     // MARK: Pieces
@@ -137,7 +150,8 @@ struct PageRenderer {
     /// content folder, each path segment percent-encoded; nil without a template or a file.
     func editURL(for file: URL?) -> String? {
         guard let template = course.config.editURL, let file,
-              let path = ContentFolder.relativePath(of: file, in: course.contentRoot) else { return nil }
+            let path = ContentFolder.relativePath(of: file, in: course.contentRoot)
+        else { return nil }
         let segments = path.split(separator: "/").map { segment in
             String(segment).addingPercentEncoding(withAllowedCharacters: Self.pathSegmentAllowed) ?? String(segment)
         }
@@ -146,7 +160,8 @@ struct PageRenderer {
 
     private static let pathSegmentAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/;?#"))
 
-    private func page(path: String, kind: String, title: String?, description: String?, template: String, context: [String: Any]) -> String {
+    private func page(path: String, kind: String, title: String?, description: String?, template: String, context: [String: Any]) -> String
+    {
         let root = URLPaths.rootPrefix(of: path)
         let config = course.config
         var common = compact([
@@ -157,19 +172,19 @@ struct PageRenderer {
             "course": compact([
                 "title": config.title, "subtitle": config.subtitle, "description": config.description,
                 "authors": config.authors.isEmpty ? nil : config.authors.joined(separator: ", "), "license": config.license,
-                "repository": config.repository,
+                "repository": config.repository
             ]),
             "page": compact([
                 "title": title ?? config.title,
                 "fullTitle": title.map { "\($0) · \(config.title)" } ?? config.title,
-                "description": description ?? config.description, "kind": kind, "path": path,
+                "description": description ?? config.description, "kind": kind, "path": path
             ]),
             "homeURL": root + "index.html",
             "printURL": root + "print.html",
             "searchIndexURL": root + "search-index.js",
             "assetsURL": root + "assets/",
             "baseURL": context["baseURL"],
-            "uiStrings": uiStringsJSON,
+            "uiStrings": uiStringsJSON
         ])
         common.merge(context) { _, new in new }
         common["sidebarHTML"] = sidebarHTML(for: path, common: common)
@@ -217,14 +232,14 @@ struct PageRenderer {
             let active = chapter.path == current || chapter.lessons.contains { $0.path == current }
             var entry: [String: Any] = [
                 "title": chapter.title, "url": URLPaths.relative(from: current, to: chapter.path), "number": ci + 1,
-                "current": marker(chapter.path), "active": active,
+                "current": marker(chapter.path), "active": active
             ]
             entry["hasLessons"] = (full || active) && !chapter.lessons.isEmpty
             if full || active {
                 entry["lessons"] = chapter.lessons.enumerated().map { li, lesson in
                     [
                         "title": lesson.title, "url": URLPaths.relative(from: current, to: lesson.path),
-                        "number": "\(ci + 1).\(li + 1)", "current": marker(lesson.path),
+                        "number": "\(ci + 1).\(li + 1)", "current": marker(lesson.path)
                     ] as [String: Any]
                 }
             }

@@ -19,13 +19,17 @@ extension Scaffold {
             let entries = try fm.contentsOfDirectory(atPath: folder.path).filter { $0 != ".git" }.sorted()
             if !entries.isEmpty && !force {
                 let shown = entries.prefix(5).joined(separator: ", ") + (entries.count > 5 ? ", ..." : "")
-                throw SiteError(file: folder, "the folder is not empty (\(shown)); start the course in an empty folder, or pass --force to add the starter files beside these (no file is replaced)")
+                throw SiteError(
+                    file: folder,
+                    "the folder is not empty (\(shown)); start the course in an empty folder, or pass --force to add the starter files beside these (no file is replaced)"
+                )
             }
         }
         let files = StarterCourse.files(title: courseTitle)
         let clashes = files.map(\.path).filter { fm.fileExists(atPath: folder.appendingPathComponent($0).path) }
         guard clashes.isEmpty else {
-            throw SiteError(file: folder, "these files exist already and are not replaced: \(clashes.joined(separator: ", ")); nothing was written")
+            throw SiteError(
+                file: folder, "these files exist already and are not replaced: \(clashes.joined(separator: ", ")); nothing was written")
         }
         for (path, text) in files {
             let file = folder.appendingPathComponent(path)

@@ -7,8 +7,10 @@ public enum Scaffold {
     /// Creates the lesson and returns its file. `chapter` is a folder name (`05-kvm`) or a chapter
     /// slug (`kvm`); with `createChapter`, a missing chapter folder is created. The file is named
     /// after `slug`, else after the title (`LessonSlug`).
-    public static func newLesson(contentDirectory: URL, chapter: String, title: String, slug chosen: String? = nil,
-                                 createChapter: Bool = false) throws -> URL {
+    public static func newLesson(
+        contentDirectory: URL, chapter: String, title: String, slug chosen: String? = nil,
+        createChapter: Bool = false
+    ) throws -> URL {
         let fm = FileManager.default
         let trimmedTitle = title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmedTitle.isEmpty else { throw SiteError("the lesson title must not be empty") }
@@ -49,10 +51,12 @@ public enum Scaffold {
     /// The chapter's folder: `chapter` is its folder name or slug; created when missing and `create`.
     private static func chapterFolder(_ chapter: String, in contentDirectory: URL, create: Bool) throws -> URL {
         let fm = FileManager.default
-        let folders = (try? fm.contentsOfDirectory(atPath: contentDirectory.path))?.filter { name in
-            var d: ObjCBool = false
-            return !name.hasPrefix(".") && fm.fileExists(atPath: contentDirectory.appendingPathComponent(name).path, isDirectory: &d) && d.boolValue
-        }.sorted() ?? []
+        let folders =
+            (try? fm.contentsOfDirectory(atPath: contentDirectory.path))?.filter { name in
+                var d: ObjCBool = false
+                return !name.hasPrefix(".") && fm.fileExists(atPath: contentDirectory.appendingPathComponent(name).path, isDirectory: &d)
+                    && d.boolValue
+            }.sorted() ?? []
         let wanted = chapter.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         let matches = folders.filter { $0 == wanted || Slug.make(Slug.stripOrderPrefix($0)) == wanted }
         if matches.count == 1 {
@@ -60,13 +64,17 @@ public enum Scaffold {
         } else if matches.count > 1 {
             throw SiteError("chapter '\(chapter)' is ambiguous: \(matches.joined(separator: ", "))")
         } else if create {
-            guard !wanted.contains("/"), !wanted.contains(".."), !wanted.isEmpty else { throw SiteError("bad chapter folder name '\(chapter)'") }
+            guard !wanted.contains("/"), !wanted.contains(".."), !wanted.isEmpty else {
+                throw SiteError("bad chapter folder name '\(chapter)'")
+            }
             let folder = contentDirectory.appendingPathComponent(wanted)
             try fm.createDirectory(at: folder, withIntermediateDirectories: false)
             return folder
         } else {
             let known = folders.isEmpty ? "none yet" : folders.joined(separator: ", ")
-            throw SiteError("no chapter folder '\(chapter)' in \(DisplayPath.of(contentDirectory)) (chapters: \(known)); pass --create-chapter to make it")
+            throw SiteError(
+                "no chapter folder '\(chapter)' in \(DisplayPath.of(contentDirectory)) (chapters: \(known)); pass --create-chapter to make it"
+            )
         }
     }
 

@@ -4,10 +4,10 @@ import Foundation
 /// works from `file://` (where fetch() of a JSON file is blocked).
 struct SearchIndex {
     struct Entry {
-        var page: String  // page title
+        var page: String // page title
         var chapter: String
         var heading: String
-        var url: String  // site-root path with #fragment
+        var url: String // site-root path with #fragment
         var text: String
     }
 
@@ -19,7 +19,8 @@ struct SearchIndex {
         out.reserveCapacity(entries.reduce(0) { $0 + $1.text.utf8.count + 200 })
         for (i, e) in entries.enumerated() {
             if i > 0 { out += ",\n" }
-            out += "{\"p\":\(Self.json(e.page)),\"c\":\(Self.json(e.chapter)),\"h\":\(Self.json(e.heading)),\"u\":\(Self.json(e.url)),\"x\":\(Self.json(e.text))}"
+            out +=
+                "{\"p\":\(Self.json(e.page)),\"c\":\(Self.json(e.chapter)),\"h\":\(Self.json(e.heading)),\"u\":\(Self.json(e.url)),\"x\":\(Self.json(e.text))}"
         }
         out += "\n]};\n"
         return out

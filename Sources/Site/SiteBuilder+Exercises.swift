@@ -46,7 +46,8 @@ extension SiteBuilder {
         var ordinal = 0
         for index in pages.rendered.indices {
             guard var body = pages.rendered[index], !body.exercises.isEmpty else { continue }
-            let cards = Self.cards(for: body.exercises, on: pages.jobs[index].page.path, views: views, renderer: renderer, ordinal: &ordinal)
+            let cards = Self.cards(
+                for: body.exercises, on: pages.jobs[index].page.path, views: views, renderer: renderer, ordinal: &ordinal)
             body.html = Self.splice(body.html, cards.onPage)
             body.printHTML = Self.splice(body.printHTML, cards.inPrint)
             for section in body.sections.indices {
@@ -62,8 +63,10 @@ extension SiteBuilder {
 
     /// One page's exercise cards by token: as the page shows them, as print.html shows them (its links
     /// lead from the site's root), and their search text; and the whole programs to write beside it.
-    static func cards(for exercises: [PendingExercise], on page: String, views: [String: ExerciseView], renderer: ExerciseRenderer,
-                      ordinal: inout Int) -> (onPage: [String: String], inPrint: [String: String], searchText: [String: String], downloads: [ExerciseDownload]) {
+    static func cards(
+        for exercises: [PendingExercise], on page: String, views: [String: ExerciseView], renderer: ExerciseRenderer,
+        ordinal: inout Int
+    ) -> (onPage: [String: String], inPrint: [String: String], searchText: [String: String], downloads: [ExerciseDownload]) {
         var onPage: [String: String] = [:], inPrint: [String: String] = [:], searchText: [String: String] = [:]
         var downloads: [ExerciseDownload] = []
         for item in exercises {
@@ -129,8 +132,11 @@ extension ExerciseTally {
         }
         if view.provenance.sourceChangedSinceRecorded {
             sourceChanged += 1
-            warnings.append(SiteWarning(file: block.file, line: block.line,
-                "exercise '\(view.id)': source changed since recorded; the page shows the recorded result (build with KVM to rerun it)"))
+            warnings.append(
+                SiteWarning(
+                    file: block.file, line: block.line,
+                    "exercise '\(view.id)': source changed since recorded; the page shows the recorded result (build with KVM to rerun it)")
+            )
         }
     }
 }

@@ -23,7 +23,8 @@ extension SiteBuilder {
         var warnings: [SiteWarning] = []
         var errors: [SiteError] = []
         let config = try CourseConfig.load(contentRoot: root, warnings: &warnings)
-        let course = try CourseLoader(contentRoot: root, includeDrafts: options.includeDrafts).load(config: config, warnings: &warnings, errors: &errors)
+        let course = try CourseLoader(contentRoot: root, includeDrafts: options.includeDrafts).load(
+            config: config, warnings: &warnings, errors: &errors)
         return LoadedCourse(root: root, config: config, course: course, warnings: warnings, errors: errors)
     }
 

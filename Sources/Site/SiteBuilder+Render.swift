@@ -79,8 +79,10 @@ extension SiteBuilder {
             if sortedIDs[check.path] == nil { sortedIDs[check.path] = (bodies[check.path]?.ids ?? []).sorted() }
             hinted += 1
             let hint = hinted <= Self.maxAnchorHints ? didYouMean(check.fragment, in: sortedIDs[check.path] ?? [], prefix: "#") : ""
-            errors.append(SiteError(file: check.file, line: check.line,
-                                    "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))
+            errors.append(
+                SiteError(
+                    file: check.file, line: check.line,
+                    "broken link '\(check.written)': no heading or id '\(check.fragment)' on that page\(hint)"))
         }
         return errors
     }
@@ -100,8 +102,9 @@ extension SiteBuilder {
     /// them all.
     private func bodyRenderer(_ loaded: LoadedCourse, markdown: MarkdownOptions) -> ([BodyJob], BodyRenderer) {
         let (jobs, resolver) = Self.bodyJobs(course: loaded.course, contentRoot: loaded.root)
-        let renderer = BodyRenderer(resolver: resolver, includes: IncludeExpander(contentRoot: loaded.root), options: markdown,
-                                    nonce: String(UInt64.random(in: 0...UInt64.max), radix: 36))
+        let renderer = BodyRenderer(
+            resolver: resolver, includes: IncludeExpander(contentRoot: loaded.root), options: markdown,
+            nonce: String(UInt64.random(in: 0...UInt64.max), radix: 36))
         return (jobs, renderer)
     }
 
@@ -127,14 +130,17 @@ extension SiteBuilder {
             }
             for lesson in chapter.lessons {
                 let path = contentPath(lesson.file, root: contentRoot)
-                let page = LinkResolver.Page(path: lesson.path, printID: "\(chapter.slug)/\(lesson.slug)",
-                                             printPrefix: "\(chapter.slug)/\(lesson.slug)::")
+                let page = LinkResolver.Page(
+                    path: lesson.path, printID: "\(chapter.slug)/\(lesson.slug)",
+                    printPrefix: "\(chapter.slug)/\(lesson.slug)::")
                 pages[path] = page
                 jobs.append(BodyJob(source: lesson.source, contentPath: path, page: page))
             }
         }
         let drafts = Set(course.draftsLeftOut.map { contentPath($0, root: contentRoot) })
         let failed = Set(course.failedToLoad.map { contentPath($0, root: contentRoot) })
-        return (jobs, LinkResolver(contentRoot: contentRoot, pages: pages, drafts: drafts, failedToLoad: failed, chapterSlugs: chapterSlugs))
+        return (
+            jobs, LinkResolver(contentRoot: contentRoot, pages: pages, drafts: drafts, failedToLoad: failed, chapterSlugs: chapterSlugs)
+        )
     }
 }

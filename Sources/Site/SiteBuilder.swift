@@ -15,7 +15,9 @@ public struct SiteBuilder: Sendable {
     /// the content files put back.
     var beforeSwap: (@Sendable () throws -> Void)?
 
-    public init(options: BuildOptions, exercises: (any ExerciseProvider)? = nil, events: @escaping @Sendable (BuildEvent) -> Void = { _ in }) {
+    public init(
+        options: BuildOptions, exercises: (any ExerciseProvider)? = nil, events: @escaping @Sendable (BuildEvent) -> Void = { _ in }
+    ) {
         self.options = options
         self.exercises = exercises
         self.events = events
@@ -60,8 +62,9 @@ public struct SiteBuilder: Sendable {
         var warnings = loaded.warnings + pages.warnings + tally.warnings
         for warning in warnings { events(.warning(warning)) }
         phases.mark("exercises")
-        let (pageCount, swapWarning) = try write(pages, course: loaded, theme: theme, contentFiles: tally.contentFiles,
-                                                 into: &output, phases: phases)
+        let (pageCount, swapWarning) = try write(
+            pages, course: loaded, theme: theme, contentFiles: tally.contentFiles,
+            into: &output, phases: phases)
         if let swapWarning {
             // The new site is in place; the old one is left behind. Said once, with the others.
             warnings.append(swapWarning)
@@ -80,8 +83,9 @@ public struct SiteBuilder: Sendable {
     /// (the folders a build reads are never the folder it replaces, `--force` or not).
     private func prepareOutput() throws -> OutputFolder {
         let named = [options.themeDirectory, options.templatesDirectory].compactMap { $0 }
-        var output = try OutputFolder(target: options.outputDirectory, contentRoot: options.contentDirectory.standardizedFileURL,
-                                      force: options.force, protecting: named)
+        var output = try OutputFolder(
+            target: options.outputDirectory, contentRoot: options.contentDirectory.standardizedFileURL,
+            force: options.force, protecting: named)
         if let removeTree = replacedSiteRemover { output.removeTree = removeTree }
         return output
     }
@@ -90,8 +94,10 @@ public struct SiteBuilder: Sendable {
     /// records) written, then the staging folder swapped in. On any failure the staging folder
     /// goes, the content files are put back as they were, and the previous site stays. Returns the
     /// page count and a warning when the old site could not be deleted after the swap.
-    private func write(_ pages: RenderedPages, course loaded: LoadedCourse, theme: Theme, contentFiles: [PendingFile],
-                       into output: inout OutputFolder, phases: PhaseTimer) throws -> (pages: Int, warning: SiteWarning?) {
+    private func write(
+        _ pages: RenderedPages, course loaded: LoadedCourse, theme: Theme, contentFiles: [PendingFile],
+        into output: inout OutputFolder, phases: PhaseTimer
+    ) throws -> (pages: Int, warning: SiteWarning?) {
         let staging = try output.makeStaging()
         var written: PendingFileWrite?
         do {

@@ -23,7 +23,7 @@ struct SiteWriter {
         try writeAssets(taken: &taken)
         try writeDownloads(taken: &taken)
         try copyLinkedFiles(avoiding: taken)
-        return written.count - 1  // the search index is not a page
+        return written.count - 1 // the search index is not a page
     }
 
     /// Every page and the search index, in parallel; returns their paths.
@@ -102,7 +102,8 @@ struct SiteWriter {
         }
         for (outputPath, contentPath) in copied.sorted(by: { $0.key < $1.key }) {
             guard !taken.contains(outputPath) else {
-                throw SiteError(file: contentRoot.appendingPathComponent(contentPath), "would overwrite the generated file \(outputPath); rename it")
+                throw SiteError(
+                    file: contentRoot.appendingPathComponent(contentPath), "would overwrite the generated file \(outputPath); rename it")
             }
             let target = staging.appendingPathComponent(outputPath)
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -119,9 +120,10 @@ struct SiteWriter {
         var index = SearchIndex()
         // The home page's introduction, under the course's title.
         for section in bodies["index.html"]?.sections ?? [] {
-            index.entries.append(.init(
-                page: course.homeTitle ?? course.config.title, chapter: course.config.title, heading: section.heading,
-                url: section.headingID.map { "index.html#\($0)" } ?? "index.html", text: section.text))
+            index.entries.append(
+                .init(
+                    page: course.homeTitle ?? course.config.title, chapter: course.config.title, heading: section.heading,
+                    url: section.headingID.map { "index.html#\($0)" } ?? "index.html", text: section.text))
         }
         for chapter in course.chapters {
             var pagesOfChapter: [(title: String, path: String)] = []
@@ -130,9 +132,10 @@ struct SiteWriter {
             for (title, path) in pagesOfChapter {
                 guard let body = bodies[path] else { continue }
                 for section in body.sections {
-                    index.entries.append(.init(
-                        page: title, chapter: chapter.title, heading: section.heading,
-                        url: section.headingID.map { "\(path)#\($0)" } ?? path, text: section.text))
+                    index.entries.append(
+                        .init(
+                            page: title, chapter: chapter.title, heading: section.heading,
+                            url: section.headingID.map { "\(path)#\($0)" } ?? path, text: section.text))
                 }
             }
         }

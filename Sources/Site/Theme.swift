@@ -35,7 +35,8 @@ struct Theme {
         /// Relative path → file, for every file of the layer.
         func files() throws -> [String: ThemeFile] {
             guard let folder else {
-                return Dictionary(uniqueKeysWithValues: BuiltInTheme.files.map { ($0.key, ThemeFile.builtIn(path: $0.key, contents: $0.value)) })
+                return Dictionary(
+                    uniqueKeysWithValues: BuiltInTheme.files.map { ($0.key, ThemeFile.builtIn(path: $0.key, contents: $0.value)) })
             }
             var files: [String: ThemeFile] = [:]
             for relative in try Theme.listFiles(folder) {
@@ -79,7 +80,9 @@ struct Theme {
             do {
                 library.register(try MustacheTemplate(string: text), named: name)
             } catch let error as MustacheTemplate.ParserError {
-                throw SiteError(file: file.displayPath, line: error.context.lineNumber, "template syntax error: \(error.error) near '\(error.context.line.trimmingCharacters(in: .whitespaces))'")
+                throw SiteError(
+                    file: file.displayPath, line: error.context.lineNumber,
+                    "template syntax error: \(error.error) near '\(error.context.line.trimmingCharacters(in: .whitespaces))'")
             }
             templateFiles[name] = file
         }
@@ -100,8 +103,10 @@ struct Theme {
     }
 
     /// UI strings: the course language, then its primary subtag, then English for anything missing.
-    private static func uiStrings(_ files: [String: ThemeFile], language: String, themeName: String?,
-                                  warnings: inout [SiteWarning]) throws -> [String: String] {
+    private static func uiStrings(
+        _ files: [String: ThemeFile], language: String, themeName: String?,
+        warnings: inout [SiteWarning]
+    ) throws -> [String: String] {
         let english = try Self.strings(files["i18n/en.yml"])
         var strings = english
         let primary = String(language.split(separator: "-").first ?? "en")
@@ -111,7 +116,8 @@ struct Theme {
                 strings.merge(localized) { _, new in new }
                 let missing = Set(english.keys).subtracting(localized.keys).sorted()
                 if !missing.isEmpty {
-                    warnings.append(SiteWarning(file: file.displayPath, "missing UI strings (English used): \(missing.joined(separator: ", "))"))
+                    warnings.append(
+                        SiteWarning(file: file.displayPath, "missing UI strings (English used): \(missing.joined(separator: ", "))"))
                 }
             } else {
                 warnings.append(SiteWarning(file: themeName, "no i18n/\(language).yml; UI strings are in English"))

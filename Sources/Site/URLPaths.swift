@@ -28,7 +28,8 @@ enum URLPaths {
     }
 
     @inline(__always) private static func isUnreserved(_ b: UInt8) -> Bool {
-        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E || b == 0x2F
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
+            || b == 0x2F
     }
 
     /// `../` repeated for a page's depth: the prefix that turns a site-root path into a page URL.
@@ -81,7 +82,9 @@ enum Slug {
 
     static func isValid(_ slug: String) -> Bool {
         guard let first = slug.unicodeScalars.first, (first >= "a" && first <= "z") || (first >= "0" && first <= "9") else { return false }
-        return slug.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_" || $0 == "." }
+        return slug.unicodeScalars.allSatisfy {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_" || $0 == "."
+        }
     }
 
     /// `01-memory-virtualization` → "Memory virtualization".

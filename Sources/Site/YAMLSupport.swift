@@ -30,14 +30,16 @@ struct YAMLDocument {
             // Point at where the broken construct starts (an unclosed `[` or quote), which is
             // where the fix goes; libyaml notices the problem later, often on the next line.
             if let context, context.mark.line < mark.line {
-                return SiteError(file: file, line: firstLine + context.mark.line - 1,
-                                 "malformed YAML: \(problem) \(context.text), which starts here (noticed at line \(firstLine + mark.line - 1))")
+                return SiteError(
+                    file: file, line: firstLine + context.mark.line - 1,
+                    "malformed YAML: \(problem) \(context.text), which starts here (noticed at line \(firstLine + mark.line - 1))")
             }
             return SiteError(file: file, line: firstLine + mark.line - 1, "malformed YAML: \(problem) (column \(mark.column))")
         case .reader(let problem, _, _, _):
             return SiteError(file: file, line: firstLine, "unreadable YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return SiteError(file: file, line: firstLine + context.mark.line - 1, "duplicate YAML key \(duplicates.joined(separator: ", "))")
+            return SiteError(
+                file: file, line: firstLine + context.mark.line - 1, "duplicate YAML key \(duplicates.joined(separator: ", "))")
         default:
             return SiteError(file: file, line: firstLine, "malformed YAML: \(error)")
         }

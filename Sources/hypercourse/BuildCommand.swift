@@ -51,14 +51,17 @@ struct BuildCommand: AsyncParsableCommand {
     func run() async throws {
         Interrupts.install()
         let options = site.buildOptions
-        let provider = Self.exerciseProvider(content: site.content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) }, promote: promote,
-                                             allowUnconfinedVMM: allowUnconfinedVmm)
+        let provider = Self.exerciseProvider(
+            content: site.content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) }, promote: promote,
+            allowUnconfinedVMM: allowUnconfinedVmm)
         if case .failure = await Self.build(options, exercises: provider, quiet: quiet) { throw ExitCode(1) }
     }
 
     /// The exercise runner `build` and `serve` use: the exercise engine behind Site's provider seam.
-    static func exerciseProvider(content: String, kvmDevice: String = KVMSystem.defaultDevicePath,
-                                 cache: URL? = nil, promote: Bool = false, allowUnconfinedVMM: Bool = false) -> ExerciseAdapter {
+    static func exerciseProvider(
+        content: String, kvmDevice: String = KVMSystem.defaultDevicePath,
+        cache: URL? = nil, promote: Bool = false, allowUnconfinedVMM: Bool = false
+    ) -> ExerciseAdapter {
         var settings = ExerciseSettings(content: content, kvmDevice: kvmDevice, cache: cache)
         settings.allowUnconfinedVMM = allowUnconfinedVMM
         return ExerciseAdapter(engine: ExerciseEngine(settings: settings), pass: .build(promote: promote))

@@ -45,13 +45,16 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
     static func view(_ outcome: ExerciseOutcome) -> ExerciseView {
         let spec = outcome.spec, entry = outcome.entry, result = entry.result
         let trace = result.trace?.map { row in
-            TraceRow(index: row.index, sourceLine: row.line, sourceText: spec.source.rowText(line: row.line, at: row.at, text: row.text),
-                     kind: row.kind, target: row.target, size: row.size, value: row.value, rip: row.rip,
-                     ripAfterInstruction: row.ripFollowsInstruction)
+            TraceRow(
+                index: row.index, sourceLine: row.line, sourceText: spec.source.rowText(line: row.line, at: row.at, text: row.text),
+                kind: row.kind, target: row.target, size: row.size, value: row.value, rip: row.rip,
+                ripAfterInstruction: row.ripFollowsInstruction)
         }
         let steps = result.steps?.map { step in
-            StepRow(index: step.index, sourceLine: step.line, instruction: step.instructionText, rip: step.rip,
-                    changes: step.changes.map { registers(RegisterNames.display(recorded: $0, mode: spec.mode)) }, exitSummary: step.exitSummary)
+            StepRow(
+                index: step.index, sourceLine: step.line, instruction: step.instructionText, rip: step.rip,
+                changes: step.changes.map { registers(RegisterNames.display(recorded: $0, mode: spec.mode)) }, exitSummary: step.exitSummary
+            )
         }
         var rerun = true, cached = false, changed = false
         switch outcome.status {
@@ -68,12 +71,16 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
             end: result.end.description, endDetail: entry.hostDetail, expected: spec.expect.words(for: result.end),
             exitCounts: result.exits.map { ExitCount(kind: $0.kind, count: $0.count) },
             trace: trace, traceTruncated: result.traceTruncated, steps: steps,
-            provenance: Provenance(recordedAt: entry.recordedAt, host: entry.hostDescription, hypervisorVersion: entry.machine.first?.isNumber == true ? "v\(entry.machine)" : entry.machine,
-                                   rerunThisBuild: rerun, reusedFromCache: cached, sourceChangedSinceRecorded: changed))
+            provenance: Provenance(
+                recordedAt: entry.recordedAt, host: entry.hostDescription,
+                hypervisorVersion: entry.machine.first?.isNumber == true ? "v\(entry.machine)" : entry.machine,
+                rerunThisBuild: rerun, reusedFromCache: cached, sourceChangedSinceRecorded: changed))
         view.measurement = outcome.measurement.map { measured in
-            MeasuredTimes(runs: measured.runs, medianSeconds: measured.medianSeconds, minSeconds: measured.minSeconds, maxSeconds: measured.maxSeconds,
-                          perExitSeconds: measured.medianPerExitSeconds, host: HostKind(rawValue: measured.host)?.description ?? measured.host,
-                          measuredAt: measured.measuredAt)
+            MeasuredTimes(
+                runs: measured.runs, medianSeconds: measured.medianSeconds, minSeconds: measured.minSeconds,
+                maxSeconds: measured.maxSeconds,
+                perExitSeconds: measured.medianPerExitSeconds, host: HostKind(rawValue: measured.host)?.description ?? measured.host,
+                measuredAt: measured.measuredAt)
         }
         view.machine = spec.machine == .lesson ? nil : "\(spec.machine), \(spec.cpus) vCPU\(spec.cpus == 1 ? "" : "s")"
         view.checkpoints = result.checkpoints?.map { CheckpointRow(number: $0.number, cpu: $0.cpu, pages: $0.pages, ranges: $0.ranges) }
@@ -89,7 +96,9 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
         return WholeProgram(
             text: spec.source.built, fileExtension: spec.language.fileExtension, commentPrefix: spec.language.commentPrefix,
             runOptions: StandaloneRun.options(for: spec),
-            includes: StandaloneRun.includesBeside(spec, includes: includes).map { WholeProgram.Included(contentPath: $0.contentPath, besideProgram: $0.besideProgram) })
+            includes: StandaloneRun.includesBeside(spec, includes: includes).map {
+                WholeProgram.Included(contentPath: $0.contentPath, besideProgram: $0.besideProgram)
+            })
     }
 
     /// A recorded `[name, before, after]` as the page's change (already named for the guest's mode).
@@ -100,7 +109,8 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
     /// The counters some vCPU has non-zero, in the engine's order of interest.
     static func statsTable(_ perCPU: [[String: UInt64]]) -> KVMStatsTable {
         let names = ResultRecorder.shownStatistics.filter { name in perCPU.contains { ($0[name] ?? 0) != 0 } }
-        return KVMStatsTable(cpus: Array(perCPU.indices),
-                             rows: names.map { name in KVMStatsTable.Row(name: name, values: perCPU.map { $0[name] ?? 0 }) })
+        return KVMStatsTable(
+            cpus: Array(perCPU.indices),
+            rows: names.map { name in KVMStatsTable.Row(name: name, values: perCPU.map { $0[name] ?? 0 }) })
     }
 }

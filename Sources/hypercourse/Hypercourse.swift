@@ -6,6 +6,8 @@ struct Hypercourse: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hypercourse",
         abstract: "Build a virtualization course whose exercises run on a built-in KVM hypervisor.",
-        subcommands: [InitCommand.self, BuildCommand.self, ServeCommand.self, NewCommand.self, RunCommand.self, CheckCommand.self, PromoteCommand.self]
+        subcommands: [
+            InitCommand.self, BuildCommand.self, ServeCommand.self, NewCommand.self, RunCommand.self, CheckCommand.self, PromoteCommand.self
+        ]
     )
 }

@@ -50,8 +50,9 @@ struct NewLessonCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let file = try Scaffold.newLesson(contentDirectory: URL(fileURLWithPath: content), chapter: chapter, title: title, slug: slug,
-                                              createChapter: createChapter)
+            let file = try Scaffold.newLesson(
+                contentDirectory: URL(fileURLWithPath: content), chapter: chapter, title: title, slug: slug,
+                createChapter: createChapter)
             print("Created \(file.path)")
             if slug == nil && LessonSlug.usesFallback(title) {
                 print("note: the title has no letters to name the file after; pass --slug NAME to choose its name")

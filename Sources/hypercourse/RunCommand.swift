@@ -44,30 +44,41 @@ struct RunCommand: ParsableCommand {
     @Option(help: "CPU mode a flat image starts in: real (the default), protected, long or user; a .c file long (the default) or user.")
     var mode: GuestMode?
 
-    @Option(help: ArgumentHelp("The content folder a .asm or .c file's includes resolve in and must stay inside (default: the file's folder).",
-                               valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "The content folder a .asm or .c file's includes resolve in and must stay inside (default: the file's folder).",
+            valueName: "dir"))
     var content: String?
 
     @Option(help: "Guest RAM in MiB, 1 to 1024 (default 16, or 128 for a Multiboot kernel).")
     var memory: Int?
 
-    @Option(help: "The machine: lesson (one vCPU, no interrupt controller; the default for flat images) or pc (in-kernel PICs, IOAPIC, local APICs and PIT, fw_cfg, several vCPUs; the default for Multiboot kernels).")
+    @Option(
+        help:
+            "The machine: lesson (one vCPU, no interrupt controller; the default for flat images) or pc (in-kernel PICs, IOAPIC, local APICs and PIT, fw_cfg, several vCPUs; the default for Multiboot kernels)."
+    )
     var machine: MachineProfile?
 
     @Option(help: "vCPUs on the pc machine, 1 to 8; application processors wait for INIT-SIPI-SIPI.")
     var cpus: Int = 1
 
-    @Option(help: "The pc machine's CPU model: hypercourse64 (fixed, qemu64-like; the default) or host (KVM's supported CPUID, as qemu -cpu host).")
+    @Option(
+        help:
+            "The pc machine's CPU model: hypercourse64 (fixed, qemu64-like; the default) or host (KVM's supported CPUID, as qemu -cpu host)."
+    )
     var cpu: CPUModel = .hypercourse64
 
-    @Flag(help: "Log the pages the guest writes; a write of a number to port 0x508 records a checkpoint (pages written since the last one).")
+    @Flag(
+        help: "Log the pages the guest writes; a write of a number to port 0x508 records a checkpoint (pages written since the last one).")
     var dirtyLog = false
 
     @Option(help: "A Multiboot kernel's command line, after its file name (as qemu's -append).")
     var append: String?
 
-    @Option(help: ArgumentHelp("A module for a Multiboot kernel, \"FILE [ARGS]\"; repeat for more (as one entry of qemu's -initrd).",
-                               valueName: "file [args]"))
+    @Option(
+        help: ArgumentHelp(
+            "A module for a Multiboot kernel, \"FILE [ARGS]\"; repeat for more (as one entry of qemu's -initrd).",
+            valueName: "file [args]"))
     var initrd: [String] = []
 
     @Option(help: "Wall-clock limit in seconds, 0.001 to 600; fractions allowed (e.g. 0.3).")

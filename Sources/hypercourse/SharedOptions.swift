@@ -91,4 +91,3 @@ extension ExerciseOptions {
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
-

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Common
 
 /// The one "did you mean" helper: anchors on the site side, option names and ids on the exercise side.
@@ -6,7 +7,7 @@ import Testing
     static let options = ["id", "mode", "memory", "timeout", "expect", "trace", "steps", "output-limit", "exit-limit", "src"]
 
     @Test func suggestsTheNearestWithinATypo() {
-        #expect(closestMatch(to: "alpah", in: ["alpha", "beta", "gamma"]) == "alpha")  // a swap: distance 2
+        #expect(closestMatch(to: "alpah", in: ["alpha", "beta", "gamma"]) == "alpha") // a swap: distance 2
         #expect(closestMatch(to: "setup", in: ["set-up", "teardown"]) == "set-up")
         #expect(closestMatch(to: "run-loop", in: ["the-run-loop", "run-loops"]) == "run-loops")
         #expect(closestMatch(to: "tarce", in: Self.options) == "trace")
@@ -16,7 +17,7 @@ import Testing
     }
 
     @Test func staysQuietWhenNothingIsClose() {
-        #expect(closestMatch(to: "introduction", in: ["intro"]) == nil)  // 7 edits > max(2, 12 / 3)
+        #expect(closestMatch(to: "introduction", in: ["intro"]) == nil) // 7 edits > max(2, 12 / 3)
         #expect(closestMatch(to: "zzzz", in: ["alpha"]) == nil)
         #expect(closestMatch(to: "alpha", in: []) == nil)
         #expect(closestMatch(to: "colour", in: Self.options) == nil)
@@ -26,7 +27,7 @@ import Testing
     @Test func tiesGoToTheFirstCandidateSoMessagesAreStable() {
         #expect(closestMatch(to: "ab", in: ["aa", "ax", "ay"]) == "aa")
         #expect(closestMatch(to: "ab", in: ["ax", "aa"]) == "ax")
-        #expect(closestMatch(to: "", in: ["ab", "xy"]) == "ab")  // two insertions, within the floor of 2
+        #expect(closestMatch(to: "", in: ["ab", "xy"]) == "ab") // two insertions, within the floor of 2
     }
 
     @Test func theHintReadsAsASentenceOrIsEmpty() {
@@ -48,7 +49,10 @@ import Testing
     /// too long or too far, and a close match past thousands of far ones of another length.
     @Test func boundedSearchKeepsItsAnswers() {
         #expect(closestMatch(to: "alpah", in: ["alpha-long-heading", "alpah-x", "alpha", "alphx"]) == "alpah-x")
-        #expect(closestMatch(to: String(repeating: "a", count: closestMatchMaxLength + 1), in: [String(repeating: "a", count: closestMatchMaxLength + 1)]) == nil)
+        #expect(
+            closestMatch(
+                to: String(repeating: "a", count: closestMatchMaxLength + 1), in: [String(repeating: "a", count: closestMatchMaxLength + 1)]
+            ) == nil)
         let far = (0..<50_000).map { "heading-number-\($0)-of-a-long-page" }
         #expect(closestMatch(to: "setup", in: far + ["set-up"]) == "set-up")
         // Past the cap of compared candidates of a fitting length, nothing more is looked at.

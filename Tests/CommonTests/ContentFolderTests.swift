@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Common
 
 /// The content-folder boundary both sides use: relative paths only, inside as written and with
@@ -16,7 +17,8 @@ import Testing
         try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
         try Data("x".utf8).write(to: root.appendingPathComponent("ch/a.asm"))
         try Data("x".utf8).write(to: outside.appendingPathComponent("secret"))
-        try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("ch/leak"), withDestinationURL: outside.appendingPathComponent("secret"))
+        try FileManager.default.createSymbolicLink(
+            at: root.appendingPathComponent("ch/leak"), withDestinationURL: outside.appendingPathComponent("secret"))
     }
 
     func resolve(_ path: String) -> Result<URL, ContentFolder.Violation> {

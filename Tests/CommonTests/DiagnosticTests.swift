@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Common
 
 /// Messages in the compilers' form, with paths shown relative to the working directory.

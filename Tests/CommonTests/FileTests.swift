@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Common
 
 /// Reading what authors wrote and writing what a build leaves in the content folder, on real files.

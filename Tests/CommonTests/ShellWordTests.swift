@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Common
 
 /// Commands the site and the CLI show for pasting into a shell: each word reads back as written.

@@ -11,7 +11,7 @@ struct RunCommandTests {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/debug"),
+                .deletingLastPathComponent().appendingPathComponent(".build/debug")
         ]
         return candidates.map { $0.appendingPathComponent("hypercourse") }
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
@@ -47,7 +47,6 @@ struct RunCommandTests {
         return url
     }
 
-
     @Test func printsTheOutputAndASummary() throws {
         let source = try file("hi.asm", "bits 16\norg 0x7c00\nmov dx, 0x3f8\nmov al, 'H'\nout dx, al\nmov al, 'i'\nout dx, al\nhlt\n")
         let result = try run([source.path])
@@ -75,7 +74,7 @@ struct RunCommandTests {
         let source = try file("hi.asm", "bits 16\norg 0x7c00\nmov dx, 0x3f8\nmov al, 'H'\nout dx, al ; send it\nmov eax, 0x12345678\nhlt\n")
         let result = try run(["--trace", "--steps", "4", source.path])
         #expect(result.status == 0)
-        #expect(result.stdout == Data("H".utf8))  // stdout stays the guest's output alone
+        #expect(result.stdout == Data("H".utf8)) // stdout stays the guest's output alone
         let expected = """
 
             VM-exit timeline (2 exits)
@@ -99,7 +98,10 @@ struct RunCommandTests {
         let image = try file("hi.bin", "")
         try Data([0xBA, 0xF8, 0x03, 0xB0, 0x48, 0xEE, 0xF4]).write(to: image)
         let binary = try run(["--trace", image.path])
-        #expect(binary.stderr.hasPrefix("\nVM-exit timeline (2 exits)\n  #  kind    port/address  size  value     rip\n  0  io-out  0x3f8            1  0x48 'H'  0x7c05\n"), "\(binary.stderr)")
+        #expect(
+            binary.stderr.hasPrefix(
+                "\nVM-exit timeline (2 exits)\n  #  kind    port/address  size  value     rip\n  0  io-out  0x3f8            1  0x48 'H'  0x7c05\n"
+            ), "\(binary.stderr)")
         let json = try run(["--trace", "--steps", "2", "--json", source.path])
         #expect(!json.stderr.contains("VM-exit timeline") && !json.stderr.contains("Steps ("))
     }
@@ -107,7 +109,9 @@ struct RunCommandTests {
     /// A `.c` file is compiled with the guest runtime (not run as a raw image), in long mode unless
     /// `--mode user`; the timeline names C lines by their text and the runtime's code by function.
     @Test func aCFileIsCompiledWithTheRuntime() throws {
-        let source = try file("hello.c", """
+        let source = try file(
+            "hello.c",
+            """
             #include "hypercourse.h"
             struct pair { double a, b; };
             int main(void) {
@@ -200,8 +204,10 @@ struct RunCommandTests {
                 if fd >= 0 { close(fd) }
             }
         }
-        for (arguments, fragment) in [(["pipe.asm"], "is a FIFO (named pipe), not a file"), (["pipe.bin"], "pipe.bin: error: is a FIFO (named pipe), not a file"),
-                                      (["--initrd", "module.bin", "kernel.asm"], "module.bin: error: cannot read the module")] {
+        for (arguments, fragment) in [
+            (["pipe.asm"], "is a FIFO (named pipe), not a file"), (["pipe.bin"], "pipe.bin: error: is a FIFO (named pipe), not a file"),
+            (["--initrd", "module.bin", "kernel.asm"], "module.bin: error: cannot read the module")
+        ] {
             let result = try run(arguments.map { $0.hasPrefix("-") ? $0 : folder.appendingPathComponent($0).path })
             #expect(result.status != 0 && result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
             #expect(result.stdout.isEmpty)

@@ -1,6 +1,7 @@
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import ExerciseCommands
 @testable import Exercises
 
@@ -19,8 +20,9 @@ import Testing
             t.entries = [TraceEntry(index: 0, exitNumber: 0, kind: .ioOut, port: 0x3F8, size: 1, value: 0x48, rip: 0x7C0B, csBase: 0)]
             traced = t
         }
-        return RunResult(output: output, end: end, exitCounts: counts, registers: registers, trace: traced, steps: nil,
-                         host: .pvm, machineVersion: GuestMachine.version, elapsed: .microseconds(420))
+        return RunResult(
+            output: output, end: end, exitCounts: counts, registers: registers, trace: traced, steps: nil,
+            host: .pvm, machineVersion: GuestMachine.version, elapsed: .microseconds(420))
     }
 
     func json(_ report: RunReport) throws -> [String: Any] {
@@ -71,8 +73,9 @@ import Testing
 
     @Test func summaryLineReadsWell() {
         #expect(RunSummary.line(for: result(.halt), elapsedMicros: [420]) == "halt · 14 exits (io-out 13, hlt 1) · 0.42 ms")
-        #expect(RunSummary.line(for: result(.exited(status: 3)), elapsedMicros: [1500, 2500, 2000])
-                    == "exit 3 · 14 exits (io-out 13, hlt 1) · median 2.00 ms over 3 runs")
+        #expect(
+            RunSummary.line(for: result(.exited(status: 3)), elapsedMicros: [1500, 2500, 2000])
+                == "exit 3 · 14 exits (io-out 13, hlt 1) · median 2.00 ms over 3 runs")
     }
 
     /// The exit that ended a crash is named beside the end, not counted: the card (a host-independent
@@ -82,7 +85,9 @@ import Testing
         var crashed = result(.crash(crash))
         crashed.exitCounts[.hlt] = 0
         crashed.exitCounts[.shutdown] = 1
-        #expect(RunSummary.line(for: crashed, elapsedMicros: [10]) == "crash (shutdown) · 13 exits (io-out 13) · 0.01 ms · KVM_EXIT_SHUTDOWN: x")
+        #expect(
+            RunSummary.line(for: crashed, elapsedMicros: [10]) == "crash (shutdown) · 13 exits (io-out 13) · 0.01 ms · KVM_EXIT_SHUTDOWN: x"
+        )
         let counts = try json(RunReport(last: crashed, elapsedMicros: [10]))["exitCounts"] as? [String: Int]
         #expect(counts == ["io-out": 13, "shutdown": 1])
         // Not a crash: a shutdown exit is not special (it cannot happen, but the rule is about the end).
@@ -111,13 +116,17 @@ import Testing
     }
 
     @Test func everyEndAndEveryKVMProblemHasItsOwnExitCode() {
-        let ends: [EndReason] = [.exited(status: 1), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")),
-                                 .timeout, .outputLimit, .exitLimit]
+        let ends: [EndReason] = [
+            .exited(status: 1), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")),
+            .timeout, .outputLimit, .exitLimit
+        ]
         let endCodes = ends.map(RunSummary.exitCode(for:))
         #expect(RunSummary.exitCode(for: .halt) == 0 && RunSummary.exitCode(for: .exited(status: 0)) == 0)
         #expect(Set(endCodes).count == ends.count && !endCodes.contains(0))
-        let kvm: [KVMError] = [.deviceMissing(path: "/x"), .permissionDenied(path: "/x"), .wrongAPIVersion(path: "/x", found: 3),
-                               .unsupported(path: "/x", reason: ""), .notSupportedOnHost("steps in user mode")]
+        let kvm: [KVMError] = [
+            .deviceMissing(path: "/x"), .permissionDenied(path: "/x"), .wrongAPIVersion(path: "/x", found: 3),
+            .unsupported(path: "/x", reason: ""), .notSupportedOnHost("steps in user mode")
+        ]
         let kvmCodes = kvm.map(RunSummary.exitCode(for:))
         #expect(Set(kvmCodes).count == kvm.count && Set(kvmCodes).isDisjoint(with: endCodes))
         #expect(RunSummary.exitCode(for: NasmError.missing) != RunSummary.exitCode(for: NasmError.failed([])))

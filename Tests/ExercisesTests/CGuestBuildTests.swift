@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Exercises
 
 /// How C guests are built, without running them: no instruction KVM's emulator lacks, and a printf
@@ -56,7 +57,9 @@ import Testing
     @Test func everyFormatClangAcceptsIsImplemented() throws {
         let clang = try HostHarness.requireClang()
         let conversions = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%")
-        let modifiers = ["", "hh", "h", "l", "ll", "j", "z", "t", "L", "q", "w", "w8", "w16", "w32", "w64", "wf16", "I", "I32", "I64", "H", "D", "DD"]
+        let modifiers = [
+            "", "hh", "h", "l", "ll", "j", "z", "t", "L", "q", "w", "w8", "w16", "w32", "w64", "wf16", "I", "I32", "I64", "H", "D", "DD"
+        ]
         let flags = Array("!\"&'()+,-/:;<=>?@[]^_`{|}~ #0")
         var lines: [(modifier: String, conversion: Character, flag: Character?)] = []
         var source = "#include \"hypercourse.h\"\nvoid probe(void) {\n"
@@ -80,12 +83,17 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         for file in GuestRuntime.files { try Data(file.text.utf8).write(to: folder.appendingPathComponent(file.name)) }
         try Data(source.utf8).write(to: folder.appendingPathComponent("probe.c"))
-        let compiled = try HostHarness.execute(clang, GuestRuntime.compileFlags + ["-ferror-limit=0", "-fsyntax-only", "-I", folder.path,
-                                                                                    folder.appendingPathComponent("probe.c").path])
+        let compiled = try HostHarness.execute(
+            clang,
+            GuestRuntime.compileFlags + [
+                "-ferror-limit=0", "-fsyntax-only", "-I", folder.path,
+                folder.appendingPathComponent("probe.c").path
+            ])
         // Line 3 of probe.c is lines[0]. Only "more conversions than arguments" (no argument was
         // passed) is not a refusal.
         var refused = Set<Int>()
-        for diagnostic in ClangDiagnostic.parse(compiled.output) where diagnostic.severity != "note" && diagnostic.file.hasSuffix("probe.c") {
+        for diagnostic in ClangDiagnostic.parse(compiled.output) where diagnostic.severity != "note" && diagnostic.file.hasSuffix("probe.c")
+        {
             if !diagnostic.message.contains("more '%' conversions than data arguments") { refused.insert(diagnostic.line - 3) }
         }
         let accepted = lines.enumerated().filter { !refused.contains($0.offset) }.map(\.element)
@@ -96,9 +104,11 @@ import Testing
         #expect(accepted.contains { $0 == ("", "d", nil) } && accepted.contains { $0 == ("l", "s", nil) })
         #expect(!accepted.contains { $0 == ("", "y", nil) } && !accepted.contains { $0 == ("q", "d", nil) })
         for probe in accepted {
-            #expect(implementedConversions.contains(probe.conversion) && implementedModifiers.contains(probe.modifier)
-                        && (probe.flag.map(implementedFlags.contains) ?? true),
-                    "clang accepts %\(probe.flag.map(String.init) ?? "")\(probe.modifier)\(probe.conversion), which the runtime's printf does not implement")
+            #expect(
+                implementedConversions.contains(probe.conversion) && implementedModifiers.contains(probe.modifier)
+                    && (probe.flag.map(implementedFlags.contains) ?? true),
+                "clang accepts %\(probe.flag.map(String.init) ?? "")\(probe.modifier)\(probe.conversion), which the runtime's printf does not implement"
+            )
         }
     }
 }

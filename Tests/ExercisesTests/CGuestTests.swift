@@ -1,6 +1,7 @@
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// Ordinary C in every C mode, with real KVM: what clang emits for zeroed arrays, struct copies and
@@ -43,7 +44,8 @@ struct CGuestTests {
         var harmonic = 0.0
         for i in 1...10 { harmonic += 1.0 / Double(i) }
         let third = Double(Float(1) / Float(3))
-        let expected = "64 zeros, origin 7\n"
+        let expected =
+            "64 zeros, origin 7\n"
             + HostPrintf.format("%f %g %.3e %a\n", 1.75, -2.25, harmonic, harmonic)
             + HostPrintf.format("%.10f %g %g %g %d %u\n", third, Double.infinity, -Double.infinity, 0.0, Int32(harmonic * 1000), UInt32(2))
             + HostPrintf.format("%#x %#o %#X %08.3f %-8g| %+.0f %.0f\n", Int32(255), Int32(8), UInt32(0xabc), -3.14159, 0.0001, 2.5, 3.5)
@@ -92,10 +94,14 @@ struct CGuestTests {
         for (p, q) in pairs {
             let x = Double(bitPattern: p), y = Double(bitPattern: q), f = Float(x), g = Float(y)
             let flags = (x < y ? 1 : 0) | (x <= y ? 2 : 0) | (x == y ? 4 : 0) | (x > y ? 8 : 0) | (x >= y ? 16 : 0) | (x != y ? 32 : 0)
-            let values: [UInt64] = [(x + y).bitPattern, (x - y).bitPattern, (x * y).bitPattern, (x / y).bitPattern, UInt64(flags),
-                                    UInt64(f.bitPattern), UInt64((f + g).bitPattern), UInt64((f * g).bitPattern), UInt64((f / g).bitPattern),
-                                    Double(Int64(bitPattern: p)).bitPattern, Double(f).bitPattern]
-            expected += values.map { String(repeating: "0", count: 16 - String($0, radix: 16).count) + String($0, radix: 16) }.joined(separator: " ") + "\n"
+            let values: [UInt64] = [
+                (x + y).bitPattern, (x - y).bitPattern, (x * y).bitPattern, (x / y).bitPattern, UInt64(flags),
+                UInt64(f.bitPattern), UInt64((f + g).bitPattern), UInt64((f * g).bitPattern), UInt64((f / g).bitPattern),
+                Double(Int64(bitPattern: p)).bitPattern, Double(f).bitPattern
+            ]
+            expected +=
+                values.map { String(repeating: "0", count: 16 - String($0, radix: 16).count) + String($0, radix: 16) }.joined(
+                    separator: " ") + "\n"
         }
         let course = TestCourse()
         let report = course.process([course.cBlock("id=fp-long mode=long", source), course.cBlock("id=fp-user mode=user", source)])
@@ -104,8 +110,10 @@ struct CGuestTests {
             let lines = (report.output(slot) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
             let wanted = expected.split(separator: "\n", omittingEmptySubsequences: false)
             let first = zip(lines, wanted).enumerated().first { $0.element.0 != $0.element.1 }
-            #expect(lines.count == wanted.count && first == nil,
-                    "slot \(slot), pair \(first?.offset ?? -1): \(first.map { "\($0.element.0) vs \($0.element.1)" } ?? "line count \(lines.count)")")
+            #expect(
+                lines.count == wanted.count && first == nil,
+                "slot \(slot), pair \(first?.offset ?? -1): \(first.map { "\($0.element.0) vs \($0.element.1)" } ?? "line count \(lines.count)")"
+            )
         }
     }
 
@@ -118,7 +126,7 @@ struct CGuestTests {
             ("%f|%.3e|%g", 1.7976931348623157e308, "1.7976931348623157e308"), ("%.20f|%.17g", 0.1, "0.1"),
             ("%.0f|%.0f|%.0f", 0.5, "0.5"), ("%f|%F|%e|%+g|%5.1f", Double.infinity, "1.0 / 0.0"),
             ("%f|%F|%g|%E", -Double.nan, "-(0.0 / 0.0 * 0.0 + __builtin_nan(\"\"))"), ("%#x|%#X|%#o|%#.0o|%#010x", UInt32(255), "255u"),
-            ("%b|%#b|%B|%012b", UInt32(37), "37u"), ("%'d|%i", Int32(1234567), "1234567"), ("%'.1f", 1234567.891, "1234567.891"),
+            ("%b|%#b|%B|%012b", UInt32(37), "37u"), ("%'d|%i", Int32(1234567), "1234567"), ("%'.1f", 1234567.891, "1234567.891")
         ]
         var source = "#include \"hypercourse.h\"\nint main(void) {\n"
         var expected = ""
@@ -151,7 +159,7 @@ struct CGuestTests {
         let bodies = [
             "printf(\"%d\\n\", 1.5);", "printf(\"%1$d\\n\", 1);", "printf(\"%y\\n\", 1);", "printf(\"%Lf\\n\", 1.0);",
             "printf(\"%C\\n\", 65);", "printf(\"%qd\\n\", 1LL);",
-            "struct pair { double a, b; }; va_list ap; struct pair p = va_arg(ap, struct pair); (void)p;",
+            "struct pair { double a, b; }; va_list ap; struct pair p = va_arg(ap, struct pair); (void)p;"
         ]
         let inputs = bodies.enumerated().map { index, body in
             course.cBlock("id=format-\(index)", "#include \"hypercourse.h\"\nint main(void) {\n    \(body)\n    return 0;\n}\n", line: 40)
@@ -173,7 +181,7 @@ struct CGuestTests {
         let course = TestCourse()
         let report = course.process([
             course.cBlock("id=stdio", "#include <stdio.h>\nint main(void) { return 0; }\n", line: 10),
-            course.cBlock("id=own-header", "#include \"mine.h\"\nint main(void) { return 0; }\n", line: 20),
+            course.cBlock("id=own-header", "#include \"mine.h\"\nint main(void) { return 0; }\n", line: 20)
         ])
         #expect(report.problems.count == 2, "\(report.messages)")
         let stdio = report.problems.first { $0.line == 11 }, own = report.problems.first { $0.line == 21 }
@@ -186,7 +194,8 @@ struct CGuestTests {
     /// A C guest's crash names its C line, the instruction and its bytes, in the build's error and in
     /// the detail kept for the page.
     @Test func aCrashNamesItsLineAndBytes() throws {
-        let source = "#include \"hypercourse.h\"\nint main(void) {\n    puts(\"before\");\n    __asm__ volatile(\"ud2\");\n    return 0;\n}\n"
+        let source =
+            "#include \"hypercourse.h\"\nint main(void) {\n    puts(\"before\");\n    __asm__ volatile(\"ud2\");\n    return 0;\n}\n"
         let course = TestCourse()
         let failed = course.process([course.cBlock("id=c-crash mode=long", source, line: 7)])
         let message = failed.problems.first?.message ?? ""
@@ -233,7 +242,8 @@ struct Xorshift {
         case 0: return r
         case 1: return r & 0x800F_FFFF_FFFF_FFFF
         case 2: return (r & 0x800F_FFFF_FFFF_FFFF) | (UInt64(1023 + Int(next() % 80) - 40) << 52)
-        case 3: return [0, 0x7FF0_0000_0000_0000, 0x7FF4_0000_0000_0001, 1, 0x0010_0000_0000_0000, 0x7FEF_FFFF_FFFF_FFFF][Int(next() % 6)]
+        case 3:
+            return [0, 0x7FF0_0000_0000_0000, 0x7FF4_0000_0000_0001, 1, 0x0010_0000_0000_0000, 0x7FEF_FFFF_FFFF_FFFF][Int(next() % 6)]
                 ^ (next() % 2 == 0 ? 0 : 1 << 63)
         case 4: return Double(Int64(next() % 2_000_001) - 1_000_000).bitPattern
         default: return (r & 0x800F_FFFF_FFFF_FFFF) | (UInt64(next() % 2 == 0 ? 1 + next() % 60 : 2046 - next() % 60) << 52)

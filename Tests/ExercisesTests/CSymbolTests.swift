@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Testing
+
 @testable import Exercises
 
 /// C functions looked up by name: a missing one is a value to handle, not a crash (they were
@@ -11,7 +12,7 @@ import Testing
     @Test func aMissingSymbolIsNil() {
         #expect(CSymbol.lookup("hypercourse_no_such_function", as: Pipe2.self) == nil)
         #expect(CSymbol.lookup("pipe2", as: Pipe2.self) != nil)
-        #expect(Subprocess.missingSymbol == nil)  // this glibc has them all
+        #expect(Subprocess.missingSymbol == nil) // this glibc has them all
     }
 
     @Test func withoutSyscallLandlockReadsAsUnavailable() {

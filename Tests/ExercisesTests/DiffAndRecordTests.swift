@@ -1,6 +1,7 @@
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// Unified diffs (against GNU diff), output escaping, and the record file's round trip.
@@ -98,11 +99,16 @@ import Testing
     func result(_ output: [UInt8]) -> RecordedResult {
         RecordedResult(
             end: .exited(3), exits: [.init(kind: "io-out", count: 2), .init(kind: "hlt", count: 1)], output: output,
-            trace: [RecordedExit(index: 0, kind: "io-out", target: "0x3f8", size: 1, value: "0x48 'H'", rip: "0x7c05", line: 3, at: nil),
-                    RecordedExit(index: 1, kind: "hlt", target: nil, size: nil, value: nil, rip: "0x7c09", line: nil, at: "serial.inc:4")],
+            trace: [
+                RecordedExit(index: 0, kind: "io-out", target: "0x3f8", size: 1, value: "0x48 'H'", rip: "0x7c05", line: 3, at: nil),
+                RecordedExit(index: 1, kind: "hlt", target: nil, size: nil, value: nil, rip: "0x7c09", line: nil, at: "serial.inc:4")
+            ],
             traceTruncated: false,
-            steps: [RecordedStep(index: 0, rip: "0x7c00", line: 1, at: nil, instruction: "mov al, 'H'", changes: [["rax", "0x0", "0x48"]],
-                                 exitDescriptions: ["io-out 0x3f8 0x48 'H'"], completed: true)])
+            steps: [
+                RecordedStep(
+                    index: 0, rip: "0x7c00", line: 1, at: nil, instruction: "mov al, 'H'", changes: [["rax", "0x0", "0x48"]],
+                    exitDescriptions: ["io-out 0x3f8 0x48 'H'"], completed: true)
+            ])
     }
 
     @Test func escapedOutputIsReadableAndLossless() {
@@ -118,10 +124,12 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("rec-\(UUID().uuidString)/lesson.exercises.json")
         defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
         let entries = [
-            RecordEntry(id: "a", key: "k1", includes: ["shared/x.inc"], recordedAt: "2026-01-02T03:04:05Z", host: "pvm", machine: "1",
-                        hostDetail: nil, result: result(Array("Hi <b>\n\"quoted\" \u{0}\n".utf8))),
-            RecordEntry(id: "b", key: "k2", includes: [], recordedAt: "2026-01-02T03:04:05Z", host: "vmx", machine: "1",
-                        hostDetail: "KVM_EXIT_SHUTDOWN", result: result([0xFF, 0xFE, 0x0A])),
+            RecordEntry(
+                id: "a", key: "k1", includes: ["shared/x.inc"], recordedAt: "2026-01-02T03:04:05Z", host: "pvm", machine: "1",
+                hostDetail: nil, result: result(Array("Hi <b>\n\"quoted\" \u{0}\n".utf8))),
+            RecordEntry(
+                id: "b", key: "k2", includes: [], recordedAt: "2026-01-02T03:04:05Z", host: "vmx", machine: "1",
+                hostDetail: "KVM_EXIT_SHUTDOWN", result: result([0xFF, 0xFE, 0x0A]))
         ]
         let file = RecordFile(url: url, entries: entries)
         try file.write(lessonName: "lesson.md")
@@ -158,10 +166,11 @@ import Testing
 
     @Test func canonicalLinesShowEveryFact() {
         let lines = result(Array("x".utf8)).canonicalLines
-        #expect(lines == [
-            "end: exit 3", "exits: io-out 2, hlt 1", "output: 1 byte", "| x\\(no newline at end)",
-            "trace: 2 exits", "#0 line 3 io-out 0x3f8 size 1 value 0x48 'H' @0x7c05", "#1 [serial.inc:4] hlt @0x7c09",
-            "steps: 1", "#0 line 1 mov al, 'H' @0x7c00 | rax 0x0→0x48 | io-out 0x3f8 0x48 'H'",
-        ])
+        #expect(
+            lines == [
+                "end: exit 3", "exits: io-out 2, hlt 1", "output: 1 byte", "| x\\(no newline at end)",
+                "trace: 2 exits", "#0 line 3 io-out 0x3f8 size 1 value 0x48 'H' @0x7c05", "#1 [serial.inc:4] hlt @0x7c09",
+                "steps: 1", "#0 line 1 mov al, 'H' @0x7c00 | rax 0x0→0x48 | io-out 0x3f8 0x48 'H'"
+            ])
     }
 }

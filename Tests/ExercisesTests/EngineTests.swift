@@ -1,6 +1,7 @@
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// The exercise engine with real KVM, nasm and the Swift toolchain's clang.
@@ -47,7 +48,7 @@ struct EngineTests {
         let body = "bits 16\norg 0x7c00\n    mov dx, 0x3f8\n    mov al, 'A'\n    call print_char\n    hlt\n%include \"shared/print.inc\"\n"
         let inputs = [
             course.block("id=inc", body),
-            course.cBlock("id=inc-c", "#include \"hypercourse.h\"\n#include \"util.h\"\nint main(void) { puts(GREETING); return 0; }\n"),
+            course.cBlock("id=inc-c", "#include \"hypercourse.h\"\n#include \"util.h\"\nint main(void) { puts(GREETING); return 0; }\n")
         ]
         let first = course.process(inputs)
         #expect(first.problems.isEmpty, "\(first.messages)")
@@ -71,7 +72,9 @@ struct EngineTests {
         course.write("shared/print.inc", "; prints AL\nprint_char:\n    out dx, al\n    ret\n    nop\n")
         let refreshed = course.process(inputs)
         #expect(refreshed.problems.isEmpty && refreshed.ran == 1 && refreshed.cached == 1 && refreshed.refreshedKeys == 1)
-        #expect(try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entry("inc")?.key != record.entry("inc")?.key)
+        #expect(
+            try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entry("inc")?.key
+                != record.entry("inc")?.key)
 
         // A header that changes the output: rerun, and the difference fails the build with a diff.
         course.write("ch/util.h", "#define GREETING \"two\"\n")
@@ -118,12 +121,15 @@ struct EngineTests {
 
     @Test func crashDetailIsShownButNotCompared() throws {
         let course = TestCourse()
-        let report = course.process([course.block("id=hlt-user mode=user expect=crash", "bits 64\n    mov dx, 0x3f8\n    mov al, 'x'\n    out dx, al\n    hlt\n")])
+        let report = course.process([
+            course.block("id=hlt-user mode=user expect=crash", "bits 64\n    mov dx, 0x3f8\n    mov al, 'x'\n    out dx, al\n    hlt\n")
+        ])
         #expect(report.problems.isEmpty, "\(report.messages)")
         let entry = try #require(report.outcomes[0]?.entry)
         #expect(entry.result.end == .crash && entry.result.exits == [.init(kind: "io-out", count: 1)])
-        #expect(entry.hostDetail?.hasSuffix(" at rip 0x100007, line 5 (hlt), bytes f4 00 00 00 00 00 00 00 00 00 00 00 00 00 00") == true,
-                "\(entry.hostDetail ?? "no detail")")
+        #expect(
+            entry.hostDetail?.hasSuffix(" at rip 0x100007, line 5 (hlt), bytes f4 00 00 00 00 00 00 00 00 00 00 00 00 00 00") == true,
+            "\(entry.hostDetail ?? "no detail")")
         // The record keeps the detail apart from the compared result.
         let text = course.read("ch/lesson.exercises.json")
         #expect(text.contains("\"hostDetail\"") && !text.contains("\"shutdown\":") && !text.contains("\"internal-error\":"))
@@ -134,10 +140,14 @@ struct EngineTests {
         let asm = course.process([course.block("id=bad-asm", "bits 16\nmov ax, 1\nfrobnicate ax\n", line: 20)])
         #expect(asm.problems.first?.line == 23 && asm.problems.first?.message.contains("assembler error") == true)
         #expect(asm.problems.first?.file?.lastPathComponent == "lesson.md")
-        let c = course.process([course.cBlock("id=bad-c", "#include \"hypercourse.h\"\nint main(void) {\n    return undeclared;\n}\n", line: 5)])
+        let c = course.process([
+            course.cBlock("id=bad-c", "#include \"hypercourse.h\"\nint main(void) {\n    return undeclared;\n}\n", line: 5)
+        ])
         #expect(c.problems.first?.line == 8 && c.problems.first?.message.contains("compiler error") == true)
         #expect(c.problems.first?.message.contains("undeclared") == true)
-        let link = course.process([course.cBlock("id=bad-link", "#include \"hypercourse.h\"\nint strcpy_like(void);\nint main(void) { return strcpy_like(); }\n")])
+        let link = course.process([
+            course.cBlock("id=bad-link", "#include \"hypercourse.h\"\nint strcpy_like(void);\nint main(void) { return strcpy_like(); }\n")
+        ])
         #expect(link.problems.first?.message.contains("link error") == true && link.problems.first?.message.contains("strcpy_like") == true)
         // In a src= file, the file's own line.
         course.write("ch/broken.asm", "bits 16\n\nfrobnicate ax\n")
@@ -153,7 +163,7 @@ struct EngineTests {
         let course = TestCourse()
         let duplicate = course.process([
             course.block("id=same", Guests.hello(.real), line: 3),
-            course.block("id=same", Guests.hello(.real), lesson: "ch/other.md", line: 9),
+            course.block("id=same", Guests.hello(.real), lesson: "ch/other.md", line: 9)
         ])
         #expect(duplicate.problems.count == 1 && duplicate.problems[0].line == 9)
         #expect(duplicate.problems[0].message.contains("duplicate exercise id 'same' (first used at ") == true)
@@ -263,7 +273,9 @@ struct EngineTests {
 
     @Test func checkAndPromote() throws {
         let course = TestCourse()
-        let inputs = [course.block("id=one", Guests.hello(.real, "one")), course.block("id=two", Guests.hello(.real, "two"), lesson: "ch/b.md")]
+        let inputs = [
+            course.block("id=one", Guests.hello(.real, "one")), course.block("id=two", Guests.hello(.real, "two"), lesson: "ch/b.md")
+        ]
         // Nothing recorded yet: check fails for each.
         let empty = course.process(inputs, .check)
         #expect(empty.problems.count == 2 && empty.problems.allSatisfy { $0.message.contains("has no record") })
@@ -281,7 +293,8 @@ struct EngineTests {
         #expect(byID.problems.isEmpty && byID.ran == 1 && byID.refreshedKeys == 1)
         #expect(course.process(edited, .check).problems.isEmpty)
         // Promote by lesson; unknown ids are errors with a suggestion.
-        let byLesson = course.process(edited, .promote(PromoteSelection(lessons: [course.content.appendingPathComponent("ch/b.md")], ids: [])))
+        let byLesson = course.process(
+            edited, .promote(PromoteSelection(lessons: [course.content.appendingPathComponent("ch/b.md")], ids: [])))
         #expect(byLesson.ran == 1 && byLesson.notes == ["unchanged: 'two'"])
         let unknown = course.process(edited, .promote(PromoteSelection(lessons: [], ids: ["onr"])))
         #expect(unknown.problems.first?.message == "no exercise has the id 'onr' (did you mean 'one'?)")
@@ -296,7 +309,9 @@ struct EngineTests {
         #expect(gone.notes.contains { $0.contains("removed the record of 'two'") } && gone.newRecords == 0)
         #expect(try RecordFile.load(course.content.appendingPathComponent("ch/b.exercises.json"))?.entries.map(\.id) == ["three"])
         let orphanFile = course.process([edited[0]], .check)
-        #expect(orphanFile.problems.isEmpty && orphanFile.warnings.contains { $0.contains("b.exercises.json: warning: no exercise of the course uses this record") })
+        #expect(
+            orphanFile.problems.isEmpty
+                && orphanFile.warnings.contains { $0.contains("b.exercises.json: warning: no exercise of the course uses this record") })
         #expect(FileManager.default.fileExists(atPath: course.content.appendingPathComponent("ch/b.exercises.json").path))
     }
 
@@ -308,9 +323,11 @@ struct EngineTests {
         let secret = "{ \"format\": 1, \"exercises\": [], \"SECRET-OUTSIDE\": true }"
         try secret.write(to: outside, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: course.content.appendingPathComponent("ch"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: course.content.appendingPathComponent("ch/lesson.exercises.json"), withDestinationURL: outside)
+        try FileManager.default.createSymbolicLink(
+            at: course.content.appendingPathComponent("ch/lesson.exercises.json"), withDestinationURL: outside)
         let report = course.process([course.block("id=keep", Guests.hello(.real, "kept"))])
-        #expect(report.problems.count == 1 && report.problems.first?.file?.lastPathComponent == "lesson.exercises.json", "\(report.messages)")
+        #expect(
+            report.problems.count == 1 && report.problems.first?.file?.lastPathComponent == "lesson.exercises.json", "\(report.messages)")
         #expect(report.problems.first?.message.contains("symlink to a file outside the content folder") == true, "\(report.messages)")
         #expect(!report.messages.contains("SECRET-OUTSIDE") && !report.warnings.joined().contains("SECRET-OUTSIDE"))
         #expect(report.pendingRecords.isEmpty && report.recordFilesWritten.isEmpty)
@@ -345,10 +362,16 @@ struct EngineTests {
         #expect(partial.problems.first?.message.contains("unresolved merge conflict") == true)
         #expect(course.read("ch/lesson.exercises.json") == conflicted)
 
-        let whole = course.process(inputs, .promote(PromoteSelection(lessons: [course.content.appendingPathComponent("ch/lesson.md")], ids: [])))
+        let whole = course.process(
+            inputs, .promote(PromoteSelection(lessons: [course.content.appendingPathComponent("ch/lesson.md")], ids: [])))
         #expect(whole.problems.isEmpty, "\(whole.messages)")
-        #expect(whole.warnings.contains { $0.contains("lesson.exercises.json: warning: the record has an unresolved merge conflict; regenerating it") })
-        #expect(try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entries.map(\.id) == ["first", "second"])
+        #expect(
+            whole.warnings.contains {
+                $0.contains("lesson.exercises.json: warning: the record has an unresolved merge conflict; regenerating it")
+            })
+        #expect(
+            try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entries.map(\.id) == ["first", "second"]
+        )
         #expect(course.process(inputs, .check).problems.isEmpty)
     }
 

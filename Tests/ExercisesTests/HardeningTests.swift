@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// Failures that must not be mistaken for something milder.
@@ -70,8 +71,9 @@ struct HostFileTests {
     @Test(arguments: [true, false])
     func cIncludeOfAHostFileIsRefused(confined: Bool) {
         let course = TestCourse()
-        let report = course.process([course.cBlock("id=leak-c mode=long", "#include \"\(Self.secret)\"\nint main(void) { return 0; }\n")],
-                                    confined: confined)
+        let report = course.process(
+            [course.cBlock("id=leak-c mode=long", "#include \"\(Self.secret)\"\nint main(void) { return 0; }\n")],
+            confined: confined)
         expectRefused(report, course, mentioning: ["includes '\(Self.secret)', which is outside the content folder"])
     }
 
@@ -107,12 +109,16 @@ struct HostFileTests {
     @Test func aPastedIncbinOfAContentFileIsInTheKey() throws {
         let course = TestCourse()
         course.write("ch/data.bin", "AB")
-        let body = "bits 16\norg 0x7c00\nmov si, data\nmov dx, 0x3f8\nmov cx, 2\nrep outsb\nhlt\n%define IB incb %+ in\ndata: IB \"data.bin\"\n"
+        let body =
+            "bits 16\norg 0x7c00\nmov si, data\nmov dx, 0x3f8\nmov cx, 2\nrep outsb\nhlt\n%define IB incb %+ in\ndata: IB \"data.bin\"\n"
         let inputs = [course.block("id=data", body)]
         let first = course.process(inputs, confined: true)
         #expect(first.problems.isEmpty, "\(first.messages)")
         #expect(first.output(0) == "AB")
-        #expect(try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entry("data")?.includes == ["ch/data.bin"])
+        #expect(
+            try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entry("data")?.includes == [
+                "ch/data.bin"
+            ])
         course.write("ch/data.bin", "CD")
         let edited = course.process(inputs, confined: true)
         #expect(edited.cached == 0 && edited.problems.first?.message.contains("differs from the record") == true, "\(edited.messages)")
@@ -184,7 +190,9 @@ struct ConfinementTests {
         let report = ExerciseEngine(settings: ExerciseSettings(cacheDirectory: course.cache))
             .process([course.block("id=big mode=real memory=1", "bits 16\ntimes 2 * 1024 * 1024 db 0\n")], pass: .build(promote: false))
         #expect(report.problems.count == 1)
-        #expect(report.messages.contains("does not fit in 1 MiB of RAM") || report.messages.contains("was stopped for writing a file over"), "\(report.messages)")
+        #expect(
+            report.messages.contains("does not fit in 1 MiB of RAM") || report.messages.contains("was stopped for writing a file over"),
+            "\(report.messages)")
     }
 }
 
@@ -205,8 +213,9 @@ struct KeyGapTests {
         course.write("ch/defs.inc", "LETTER equ 'B'\n")
         let shadowed = course.process(inputs)
         #expect(shadowed.cached == 0, "the shadowed include was served from the cache")
-        #expect(shadowed.problems.first?.message.contains("differs from the record") == true && shadowed.messages.contains("+| B"),
-                "\(shadowed.messages)")
+        #expect(
+            shadowed.problems.first?.message.contains("differs from the record") == true && shadowed.messages.contains("+| B"),
+            "\(shadowed.messages)")
         let promoted = course.process(inputs, .build(promote: true))
         #expect(promoted.problems.isEmpty && promoted.output(0) == "B")
         let record = try #require(try RecordFile.load(course.content.appendingPathComponent("ch/lesson.exercises.json"))?.entry("shadow"))

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Exercises
 
 /// Compiles parts of the guest runtime together with a C test harness for this machine, with the
@@ -9,8 +10,10 @@ struct HostHarness {
 
     /// `runtimeFiles`: names from `GuestRuntime.files` to compile with the harness; `defines` rename
     /// runtime functions that would clash with the host's C library.
-    static func run(harness: String, runtimeFiles: [String], defines: [String] = [], arguments: [String] = [],
-                    extraFiles: [String: String] = [:]) throws -> HostHarness {
+    static func run(
+        harness: String, runtimeFiles: [String], defines: [String] = [], arguments: [String] = [],
+        extraFiles: [String: String] = [:]
+    ) throws -> HostHarness {
         let clang = try requireClang()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("host-harness-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -24,12 +27,15 @@ struct HostHarness {
         var objects: [String] = []
         for name in runtimeFiles {
             let object = folder.appendingPathComponent(name + ".o").path
-            let compiled = try execute(clang, ["-O2", "-w", "-I", folder.path, "-c", folder.appendingPathComponent(name).path, "-o", object] + defines.map { "-D" + $0 })
+            let compiled = try execute(
+                clang,
+                ["-O2", "-w", "-I", folder.path, "-c", folder.appendingPathComponent(name).path, "-o", object] + defines.map { "-D" + $0 })
             guard compiled.status == 0 else { return compiled }
             objects.append(object)
         }
         let program = folder.appendingPathComponent("harness").path
-        let linked = try execute(clang, ["-O2", "-w", "-I", folder.path, folder.appendingPathComponent("harness.c").path] + objects + ["-o", program])
+        let linked = try execute(
+            clang, ["-O2", "-w", "-I", folder.path, folder.appendingPathComponent("harness.c").path] + objects + ["-o", program])
         guard linked.status == 0 else { return linked }
         return try execute(program, arguments)
     }

@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// Guest sources that try to read (or write) host files past the dependency checks, each built with
@@ -35,8 +36,9 @@ struct HostileSourceTests {
         for file in [nasm, "/etc/ld.so.cache"] where FileManager.default.fileExists(atPath: file) {
             let course = TestCourse()
             let body = "bits 16\norg 0x7c00\n%if __?PASS?__ == 2\nincbin \"\(file)\", 0, 16\n%endif\nhlt\n"
-            expectRefused(course.process([course.block("id=leak", body)], confined: confined), course,
-                          mentioning: ["includes '\(file)', which is outside the content folder"])
+            expectRefused(
+                course.process([course.block("id=leak", body)], confined: confined), course,
+                mentioning: ["includes '\(file)', which is outside the content folder"])
         }
     }
 
@@ -58,12 +60,15 @@ struct HostileSourceTests {
     func aFailingAssemblyIsCheckedBeforeItsMessagesAreShown(confined: Bool) {
         let course = TestCourse()
         let body = "bits 16\nincbin \"/etc/passwd\"\ntimes 3-($-$$) db 0\nnot-an-instruction\n"
-        expectRefused(course.process([course.block("id=leak", body)], confined: confined), course,
-                      mentioning: ["includes '/etc/passwd', which is outside the content folder"])
+        expectRefused(
+            course.process([course.block("id=leak", body)], confined: confined), course,
+            mentioning: ["includes '/etc/passwd', which is outside the content folder"])
         // Inside the content folder, the error itself is shown, at its line.
         course.write("ch/data.bin", "AB")
         let inside = course.process([course.block("id=ok", "bits 16\nincbin 'data.bin'\nnot-an-instruction\n")], confined: confined)
-        #expect(inside.problems.count == 1 && inside.problems.first?.line == 13 && inside.messages.contains("assembler error"), "\(inside.messages)")
+        #expect(
+            inside.problems.count == 1 && inside.problems.first?.line == 13 && inside.messages.contains("assembler error"),
+            "\(inside.messages)")
     }
 
     @Test func incbinNamesAreReadOnlyFromPlainQuotes() {
@@ -109,12 +114,15 @@ struct HostileSourceTests {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("deplibs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        try "#pragma comment(lib, \"/etc/passwd\")\nvoid _start(void) {}\n".write(to: scratch.appendingPathComponent("a.c"), atomically: true, encoding: .utf8)
-        let compiled = try Subprocess.run(clang, ["--target=x86_64-unknown-none-elf", "-ffreestanding", "-c", "a.c", "-o", "a.o"], in: scratch)
+        try "#pragma comment(lib, \"/etc/passwd\")\nvoid _start(void) {}\n".write(
+            to: scratch.appendingPathComponent("a.c"), atomically: true, encoding: .utf8)
+        let compiled = try Subprocess.run(
+            clang, ["--target=x86_64-unknown-none-elf", "-ffreestanding", "-c", "a.c", "-o", "a.o"], in: scratch)
         #expect(compiled.status == 0, "\(compiled.output)")
         let plain = try Subprocess.run(lld, ["-static", "a.o", "-o", "a.elf"], in: scratch)
         #expect(plain.status != 0 && plain.output.contains("/etc/passwd"), "\(plain.output)")
-        let guarded = try Subprocess.run(lld, ["-static", "--no-dependent-libraries", "--dependency-file=a.d", "a.o", "-o", "a.elf"], in: scratch)
+        let guarded = try Subprocess.run(
+            lld, ["-static", "--no-dependent-libraries", "--dependency-file=a.d", "a.o", "-o", "a.elf"], in: scratch)
         #expect(guarded.status == 0, "\(guarded.output)")
         let deps = try String(contentsOf: scratch.appendingPathComponent("a.d"), encoding: .utf8)
         #expect(MakeDependencies.parse(deps) == ["a.o"])
@@ -158,8 +166,10 @@ struct ReproducibleGuestTests {
     func outputs(_ root: String) -> [String?] {
         let course = TestCourse()
         course.write("ch/stamp.h", "static const char header_file[] = __FILE__;\n")
-        let inputs = [course.block("id=stamp-asm", Self.asm), course.cBlock("id=stamp-c mode=long", Self.c, line: 40),
-                      course.block("id=stamp-src src=\(root)/own.asm", "", line: 70)]
+        let inputs = [
+            course.block("id=stamp-asm", Self.asm), course.cBlock("id=stamp-c mode=long", Self.c, line: 40),
+            course.block("id=stamp-src src=\(root)/own.asm", "", line: 70)
+        ]
         course.write("ch/\(root)/own.asm", Self.asm)
         let report = ExerciseEngine(settings: ExerciseSettings(cacheDirectory: course.cache)).process(inputs, pass: .build(promote: false))
         #expect(report.problems.isEmpty, "\(report.messages)")

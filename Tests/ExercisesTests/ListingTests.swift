@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Exercises
 
 /// nasm's listing, read back into an address map (real nasm).
@@ -8,7 +9,8 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lst-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try "; included\nputc:\n    out dx, al\n    ret\n".write(to: directory.appendingPathComponent("inc.asm"), atomically: true, encoding: .utf8)
+        try "; included\nputc:\n    out dx, al\n    ret\n".write(
+            to: directory.appendingPathComponent("inc.asm"), atomically: true, encoding: .utf8)
         let source = """
             bits 16
             org 0x7c00
@@ -29,14 +31,18 @@ import Testing
             """
         let assembly = try Nasm.locate().assemble(source: source, listing: true, includePaths: [directory])
         let map = NasmListing.parse(try #require(assembly.listing))
-        #expect(map.location(atOffset: 0) == SourceLocation(builtLine: 7, elsewhere: nil, instruction: "mov dx, 0x3f8", lineText: "mov dx, 0x3f8"))
+        #expect(
+            map.location(atOffset: 0)
+                == SourceLocation(builtLine: 7, elsewhere: nil, instruction: "mov dx, 0x3f8", lineText: "mov dx, 0x3f8"))
         // Macro lines belong to the line that invoked the macro, whose text is the line's text.
         #expect(map.location(atOffset: 3)?.builtLine == 8 && map.location(atOffset: 3)?.instruction == "mov al, %1")
         #expect(map.location(atOffset: 3)?.lineText == "PUT 'H'")
         #expect(map.location(atOffset: 5)?.builtLine == 8)
         #expect(map.location(atOffset: 8)?.builtLine == 9)
         // Included lines name their file.
-        #expect(map.location(atOffset: 10) == SourceLocation(builtLine: nil, elsewhere: "inc.asm:3", instruction: "out dx, al", lineText: "out dx, al"))
+        #expect(
+            map.location(atOffset: 10)
+                == SourceLocation(builtLine: nil, elsewhere: "inc.asm:3", instruction: "out dx, al", lineText: "out dx, al"))
         #expect(map.location(atOffset: 12)?.builtLine == 12 && map.location(atOffset: 12)?.instruction == "hlt")
         // A long db spans continuation lines: one entry of 45 bytes, then `times`, then the mov.
         #expect(map.location(atOffset: 13)?.builtLine == 13)

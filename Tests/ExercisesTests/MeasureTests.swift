@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// `measure=N`: extra timed runs, shown but never verified, kept in the cache and out of the key.
@@ -14,7 +15,9 @@ struct MeasureTests {
         #expect(first.problems.isEmpty, "\(first.messages)")
         let measurement = try #require(first.outcomes[0]?.measurement)
         #expect(measurement.runs == 5 && measurement.host == first.outcomes[0]?.entry.host)
-        #expect(measurement.minSeconds > 0 && measurement.minSeconds <= measurement.medianSeconds && measurement.medianSeconds <= measurement.maxSeconds)
+        #expect(
+            measurement.minSeconds > 0 && measurement.minSeconds <= measurement.medianSeconds
+                && measurement.medianSeconds <= measurement.maxSeconds)
         let exits = first.outcomes[0]!.entry.result.exits.reduce(0) { $0 + $1.count }
         #expect(exits > 0)
         let perExit = try #require(measurement.medianPerExitSeconds)
@@ -35,7 +38,9 @@ struct MeasureTests {
 
     @Test func measureIsChecked() {
         let course = TestCourse()
-        let report = course.process([course.block("id=a measure=0", Guests.hello(.real)), course.block("id=b measure=lots", Guests.hello(.real))])
+        let report = course.process([
+            course.block("id=a measure=0", Guests.hello(.real)), course.block("id=b measure=lots", Guests.hello(.real))
+        ])
         #expect(report.problems.count == 2)
         #expect(report.messages.contains("measure '0' must be a whole number from 1 to 100 runs"))
     }

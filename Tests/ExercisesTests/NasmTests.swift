@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Exercises
 
 /// The nasm wrapper, with the real nasm.
@@ -60,8 +61,9 @@ import Testing
 
     /// The install line the tool prints installs the package the project's own installer does.
     @Test func theInstallLineMatchesTheInstaller() throws {
-        let script = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("make.sh"), encoding: .utf8)
+        let script = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("make.sh"), encoding: .utf8)
         let line = try #require(script.split(separator: "\n").first { $0.hasPrefix("BUILD_DEBS=(") })
         let installed = Set(line.dropFirst("BUILD_DEBS=(".count).prefix { $0 != ")" }.split(separator: " ").map(String.init))
         let words = Nasm.installLine.split(separator: " ").map(String.init)
@@ -71,7 +73,8 @@ import Testing
     }
 
     @Test func parsesNasmsMessageShapes() {
-        let parsed = NasmDiagnostic.parse("""
+        let parsed = NasmDiagnostic.parse(
+            """
             dir/a b.asm:12: error: symbol `x' not defined
             nasm: fatal: unable to open input file `zz.asm' No such file or directory
             some other chatter

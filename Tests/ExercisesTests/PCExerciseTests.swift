@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// Exercises on the pc machine: `machine=`, `cpus=`, `dirty-log`, and kernels (`kernel`, `append=`,
@@ -9,8 +10,9 @@ import Testing
 struct PCExerciseOptionTests {
     func block(_ course: TestCourse, _ options: [(String, String)], body: String = "hlt\n") -> ExerciseBlock {
         let file = course.write("ch/lesson.md", "# Lesson\n")
-        return ExerciseBlock(language: "asm", options: [.init(key: "id", value: "k")] + options.map { .init(key: $0.0, value: $0.1) },
-                             body: body, file: file, line: 7, contentRoot: course.content)
+        return ExerciseBlock(
+            language: "asm", options: [.init(key: "id", value: "k")] + options.map { .init(key: $0.0, value: $0.1) },
+            body: body, file: file, line: 7, contentRoot: course.content)
     }
 
     func problem(_ options: [(String, String)]) -> String {
@@ -69,8 +71,10 @@ struct PCExerciseOptionTests {
             return ExerciseKey.record(spec, image: [0xF4], inputs: inputs) + " " + inputs
         }
         var all: Set<String> = [keys(plain)]
-        for options in [[("machine", "pc")], [("machine", "pc"), ("cpus", "2")], [("dirty-log", "")], [("kernel", "")],
-                        [("kernel", ""), ("append", "x")], [("kernel", ""), ("initrd", "data.bin")]] {
+        for options in [
+            [("machine", "pc")], [("machine", "pc"), ("cpus", "2")], [("dirty-log", "")], [("kernel", "")],
+            [("kernel", ""), ("append", "x")], [("kernel", ""), ("initrd", "data.bin")]
+        ] {
             all.insert(keys(try ExerciseSpec.parse(block(course, options))))
         }
         // Every option changes the record key (and the inputs' key).
@@ -85,10 +89,13 @@ struct PCExerciseOptionTests {
     @Test func checkpointsAndStatisticsSurviveTheRecordFile() throws {
         let course = TestCourse()
         var result = RecordedResult(end: .halt, exits: [], output: Array("hi\n".utf8), trace: nil, traceTruncated: false, steps: nil)
-        result.checkpoints = [RecordedCheckpoint(number: 1, cpu: 0, pages: 0, ranges: []),
-                              RecordedCheckpoint(number: 2, cpu: 1, pages: 3, ranges: ["0x200000-0x203000"])]
-        var entry = RecordEntry(id: "k", key: "abc", includes: [], recordedAt: "2026-01-01T00:00:00Z", host: "pvm",
-                                machine: "pc-1", hostDetail: nil, result: result)
+        result.checkpoints = [
+            RecordedCheckpoint(number: 1, cpu: 0, pages: 0, ranges: []),
+            RecordedCheckpoint(number: 2, cpu: 1, pages: 3, ranges: ["0x200000-0x203000"])
+        ]
+        var entry = RecordEntry(
+            id: "k", key: "abc", includes: [], recordedAt: "2026-01-01T00:00:00Z", host: "pvm",
+            machine: "pc-1", hostDetail: nil, result: result)
         entry.cpus = 2
         entry.kvmStats = [["exits": 5], ["exits": 7, "halt_exits": 1]]
         let url = course.content.appendingPathComponent("ch/lesson.exercises.json")
@@ -146,11 +153,12 @@ struct PCExerciseRunTests {
         course.write("ch/data.bin", "module bytes")
         course.write("ch/kernel.asm", Self.asmKernel)
         let file = course.write("ch/lesson.md", "# Lesson\n")
-        let options: [ExerciseBlock.Option] = [
-            .init(key: "id", value: "boot"), .init(key: "src", value: "kernel.asm"), .init(key: "kernel", value: ""),
-            .init(key: "append", value: "console=ttyS0 quiet"), .init(key: "initrd", value: "data.bin size=12"),
-            .init(key: "dirty-log", value: ""), .init(key: "trace", value: ""),
-        ] + extra
+        let options: [ExerciseBlock.Option] =
+            [
+                .init(key: "id", value: "boot"), .init(key: "src", value: "kernel.asm"), .init(key: "kernel", value: ""),
+                .init(key: "append", value: "console=ttyS0 quiet"), .init(key: "initrd", value: "data.bin size=12"),
+                .init(key: "dirty-log", value: ""), .init(key: "trace", value: "")
+            ] + extra
         return ExerciseBlock(language: "asm", options: options, body: "", file: file, line: 3, contentRoot: course.content)
     }
 
@@ -182,12 +190,14 @@ struct PCExerciseRunTests {
     @Test func aKernelWithoutAddressFieldsIsABuildErrorAtTheBlock() {
         let course = TestCourse()
         let file = course.write("ch/lesson.md", "# Lesson\n")
-        let block = ExerciseBlock(language: "asm", options: [.init(key: "id", value: "flat"), .init(key: "kernel", value: "")],
-                                  body: "hlt\n", file: file, line: 5, contentRoot: course.content)
+        let block = ExerciseBlock(
+            language: "asm", options: [.init(key: "id", value: "flat"), .init(key: "kernel", value: "")],
+            body: "hlt\n", file: file, line: 5, contentRoot: course.content)
         let report = course.process([block])
         #expect(report.problems.count == 1)
         #expect(report.problems.first?.line == 5)
-        #expect(report.messages.contains("cannot boot as a kernel") && report.messages.contains("no Multiboot header"), "\(report.messages)")
+        #expect(
+            report.messages.contains("cannot boot as a kernel") && report.messages.contains("no Multiboot header"), "\(report.messages)")
     }
 
     /// A C kernel: the runtime's Multiboot entry takes it from 32-bit protected mode to long mode and
@@ -204,9 +214,13 @@ struct PCExerciseRunTests {
                 return 3;
             }
             """
-        let block = ExerciseBlock(language: "c", options: [.init(key: "id", value: "ck"), .init(key: "kernel", value: ""),
-                                                           .init(key: "append", value: "hi"), .init(key: "expect", value: "exit:3")],
-                                  body: source, file: file, line: 5, contentRoot: course.content)
+        let block = ExerciseBlock(
+            language: "c",
+            options: [
+                .init(key: "id", value: "ck"), .init(key: "kernel", value: ""),
+                .init(key: "append", value: "hi"), .init(key: "expect", value: "exit:3")
+            ],
+            body: source, file: file, line: 5, contentRoot: course.content)
         let report = course.process([block])
         #expect(report.problems.isEmpty, "\(report.messages)")
         #expect(report.output(0) == "magic 2badb002, long mode 1, cmdline 'ck.elf hi'\n")
@@ -216,9 +230,13 @@ struct PCExerciseRunTests {
         let course = TestCourse()
         let file = course.write("ch/lesson.md", "# Lesson\n")
         // Only the bootstrap processor runs; the others wait for INIT-SIPI-SIPI, as on a PC.
-        let block = ExerciseBlock(language: "asm", options: [.init(key: "id", value: "smp"), .init(key: "machine", value: "pc"),
-                                                             .init(key: "cpus", value: "3")],
-                                  body: "mov dx, 0x3f8\nmov al, 'A'\nout dx, al\nhlt\n", file: file, line: 5, contentRoot: course.content)
+        let block = ExerciseBlock(
+            language: "asm",
+            options: [
+                .init(key: "id", value: "smp"), .init(key: "machine", value: "pc"),
+                .init(key: "cpus", value: "3")
+            ],
+            body: "mov dx, 0x3f8\nmov al, 'A'\nout dx, al\nhlt\n", file: file, line: 5, contentRoot: course.content)
         let report = course.process([block])
         #expect(report.problems.isEmpty, "\(report.messages)")
         let entry = try #require(report.outcomes[0]?.entry)

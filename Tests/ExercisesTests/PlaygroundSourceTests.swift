@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Exercises
 
 /// The playground's edit of a shown source: hidden parts go back where the lesson had them.
@@ -8,7 +9,10 @@ import Testing
     @Test func hiddenPartsGoBackAroundTheEdit() throws {
         let source = try GuestSource(Self.lesson, language: .asm)
         let edited = try source.replacingShown(with: "    mov al, 'Q'\n    call putc\n    nop\n    hlt\n", language: .asm)
-        #expect(edited.built == "; [hide]\nbits 32\n; [show]\n    mov al, 'Q'\n    call putc\n    nop\n    hlt\n; [hide]\n%include \"putc.inc\"\n; [show]\n")
+        #expect(
+            edited.built
+                == "; [hide]\nbits 32\n; [show]\n    mov al, 'Q'\n    call putc\n    nop\n    hlt\n; [hide]\n%include \"putc.inc\"\n; [show]\n"
+        )
         #expect(edited.display == "    mov al, 'Q'\n    call putc\n    nop\n    hlt\n")
         // Built line 6 (the nop) is the student's line 3.
         #expect(edited.shownLine(6) == 3)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Exercises
 
 /// The guest runtime's printf, compiled for this machine and compared with glibc's on random formats
@@ -121,9 +122,10 @@ import Testing
         """#
 
     @Test func printfMatchesGlibc() throws {
-        let run = try HostHarness.run(harness: Self.harness, runtimeFiles: ["printf.c", "printf_float.c"],
-                                      defines: ["printf=guest_printf", "vprintf=guest_vprintf", "putchar=guest_putchar"],
-                                      arguments: ["60000"])
+        let run = try HostHarness.run(
+            harness: Self.harness, runtimeFiles: ["printf.c", "printf_float.c"],
+            defines: ["printf=guest_printf", "vprintf=guest_vprintf", "putchar=guest_putchar"],
+            arguments: ["60000"])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.hasPrefix("0 mismatches in 12000"), "\(run.output)")
     }

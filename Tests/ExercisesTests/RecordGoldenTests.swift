@@ -1,6 +1,7 @@
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// The canonical lines of a fixed exercise's record, kept here verbatim. Records are compared with
@@ -14,63 +15,63 @@ struct RecordGoldenTests {
     /// recording changes, after bumping one of the versions.
     static let goldens: [String: String] = [
         "hypercourse-exercise-key 1 / machine 1": #"""
-            end: halt
-            exits: io-out 3, mmio-write 1, hlt 1
-            output: 3 bytes
-            | Hi
-            trace: 5 exits
-            #0 line 7 io-out 0x3f8 size 1 value 0x48 'H' @0x100010
-            #1 line 7 io-out 0x3f8 size 1 value 0x69 'i' @0x100010
-            #2 line 7 io-out 0x3f8 size 1 value 0xa '\n' @0x100010
-            #3 line 10 mmio-write 0x40000000 size 1 value 0x1 @0x10001b
-            #4 line 11 hlt @0x10001b
-            steps: 6
-            #0 line 1 mov dx, 0x3f8 @0x100000 | rdx 0x0→0x3f8
-            #1 line 2 lea rsi, [rel msg] @0x100004 | rsi 0x0→0x10001c
-            #2 line 4 lodsb @0x10000b | rax 0x0→0x48 rsi 0x10001c→0x10001d
-            #3 line 5 test al, al @0x10000c | rflags 0x2→0x6
-            #4 line 6 jz done @0x10000e
-            #5 line 7 out dx, al @0x100010 | io-out 0x3f8 0x48 'H'
-            """#,
+        end: halt
+        exits: io-out 3, mmio-write 1, hlt 1
+        output: 3 bytes
+        | Hi
+        trace: 5 exits
+        #0 line 7 io-out 0x3f8 size 1 value 0x48 'H' @0x100010
+        #1 line 7 io-out 0x3f8 size 1 value 0x69 'i' @0x100010
+        #2 line 7 io-out 0x3f8 size 1 value 0xa '\n' @0x100010
+        #3 line 10 mmio-write 0x40000000 size 1 value 0x1 @0x10001b
+        #4 line 11 hlt @0x10001b
+        steps: 6
+        #0 line 1 mov dx, 0x3f8 @0x100000 | rdx 0x0→0x3f8
+        #1 line 2 lea rsi, [rel msg] @0x100004 | rsi 0x0→0x10001c
+        #2 line 4 lodsb @0x10000b | rax 0x0→0x48 rsi 0x10001c→0x10001d
+        #3 line 5 test al, al @0x10000c | rflags 0x2→0x6
+        #4 line 6 jz done @0x10000e
+        #5 line 7 out dx, al @0x100010 | io-out 0x3f8 0x48 'H'
+        """#,
         // Trace rows from an included file keep that line's text (`text`).
         "hypercourse-exercise-key 2 / machine 1": #"""
-            end: halt
-            exits: io-out 3, mmio-write 1, hlt 1
-            output: 3 bytes
-            | Hi
-            trace: 5 exits
-            #0 line 7 io-out 0x3f8 size 1 value 0x48 'H' @0x100010
-            #1 line 7 io-out 0x3f8 size 1 value 0x69 'i' @0x100010
-            #2 line 7 io-out 0x3f8 size 1 value 0xa '\n' @0x100010
-            #3 line 10 mmio-write 0x40000000 size 1 value 0x1 @0x10001b
-            #4 line 11 hlt @0x10001b
-            steps: 6
-            #0 line 1 mov dx, 0x3f8 @0x100000 | rdx 0x0→0x3f8
-            #1 line 2 lea rsi, [rel msg] @0x100004 | rsi 0x0→0x10001c
-            #2 line 4 lodsb @0x10000b | rax 0x0→0x48 rsi 0x10001c→0x10001d
-            #3 line 5 test al, al @0x10000c | rflags 0x2→0x6
-            #4 line 6 jz done @0x10000e
-            #5 line 7 out dx, al @0x100010 | io-out 0x3f8 0x48 'H'
-            """#,
+        end: halt
+        exits: io-out 3, mmio-write 1, hlt 1
+        output: 3 bytes
+        | Hi
+        trace: 5 exits
+        #0 line 7 io-out 0x3f8 size 1 value 0x48 'H' @0x100010
+        #1 line 7 io-out 0x3f8 size 1 value 0x69 'i' @0x100010
+        #2 line 7 io-out 0x3f8 size 1 value 0xa '\n' @0x100010
+        #3 line 10 mmio-write 0x40000000 size 1 value 0x1 @0x10001b
+        #4 line 11 hlt @0x10001b
+        steps: 6
+        #0 line 1 mov dx, 0x3f8 @0x100000 | rdx 0x0→0x3f8
+        #1 line 2 lea rsi, [rel msg] @0x100004 | rsi 0x0→0x10001c
+        #2 line 4 lodsb @0x10000b | rax 0x0→0x48 rsi 0x10001c→0x10001d
+        #3 line 5 test al, al @0x10000c | rflags 0x2→0x6
+        #4 line 6 jz done @0x10000e
+        #5 line 7 out dx, al @0x100010 | io-out 0x3f8 0x48 'H'
+        """#,
         "hypercourse-exercise-key 2 / machine 2": #"""
-            end: halt
-            exits: io-out 3, mmio-write 1, hlt 1
-            output: 3 bytes
-            | Hi
-            trace: 5 exits
-            #0 line 7 io-out 0x3f8 size 1 value 0x48 'H' @0x100010
-            #1 line 7 io-out 0x3f8 size 1 value 0x69 'i' @0x100010
-            #2 line 7 io-out 0x3f8 size 1 value 0xa '\n' @0x100010
-            #3 line 10 mmio-write 0x40000000 size 1 value 0x1 @0x10001b
-            #4 line 11 hlt @0x10001b
-            steps: 6
-            #0 line 1 mov dx, 0x3f8 @0x100000 | rdx 0x0→0x3f8
-            #1 line 2 lea rsi, [rel msg] @0x100004 | rsi 0x0→0x10001c
-            #2 line 4 lodsb @0x10000b | rax 0x0→0x48 rsi 0x10001c→0x10001d
-            #3 line 5 test al, al @0x10000c | rflags 0x2→0x6
-            #4 line 6 jz done @0x10000e
-            #5 line 7 out dx, al @0x100010 | io-out 0x3f8 0x48 'H'
-            """#,
+        end: halt
+        exits: io-out 3, mmio-write 1, hlt 1
+        output: 3 bytes
+        | Hi
+        trace: 5 exits
+        #0 line 7 io-out 0x3f8 size 1 value 0x48 'H' @0x100010
+        #1 line 7 io-out 0x3f8 size 1 value 0x69 'i' @0x100010
+        #2 line 7 io-out 0x3f8 size 1 value 0xa '\n' @0x100010
+        #3 line 10 mmio-write 0x40000000 size 1 value 0x1 @0x10001b
+        #4 line 11 hlt @0x10001b
+        steps: 6
+        #0 line 1 mov dx, 0x3f8 @0x100000 | rdx 0x0→0x3f8
+        #1 line 2 lea rsi, [rel msg] @0x100004 | rsi 0x0→0x10001c
+        #2 line 4 lodsb @0x10000b | rax 0x0→0x48 rsi 0x10001c→0x10001d
+        #3 line 5 test al, al @0x10000c | rflags 0x2→0x6
+        #4 line 6 jz done @0x10000e
+        #5 line 7 out dx, al @0x100010 | io-out 0x3f8 0x48 'H'
+        """#
     ]
 
     static let source = """
@@ -103,7 +104,9 @@ struct RecordGoldenTests {
             Issue.record("no golden for '\(version)': add it to RecordGoldenTests.goldens:\n\(lines)")
             return
         }
-        #expect(lines == golden, """
+        #expect(
+            lines == golden,
+            """
             the record of a fixed exercise changed, but '\(version)' did not. Bump ExerciseKey.recipe (or \
             GuestMachine.version when the guest machine changed) so that caches and records know, then add \
             the new golden:

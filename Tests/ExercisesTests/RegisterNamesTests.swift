@@ -22,14 +22,17 @@ struct RegisterNamesTests {
     @Test func untouchedHighBitsAreMaskedOff() {
         // EAX's top half was set earlier; this instruction only changed AX, so only AX is shown.
         #expect(RegisterNames.display(name: "rax", before: 0xdead_0000, after: 0xdead_0041, mode: .real) == ("ax", "0x0", "0x41"))
-        #expect(RegisterNames.display(name: "rbx", before: 0xffff_ffff_0000_0001, after: 0xffff_ffff_0000_0002, mode: .protected) == ("ebx", "0x1", "0x2"))
+        #expect(
+            RegisterNames.display(name: "rbx", before: 0xffff_ffff_0000_0001, after: 0xffff_ffff_0000_0002, mode: .protected) == (
+                "ebx", "0x1", "0x2"
+            ))
     }
 
     @Test func everyRegisterHasItsNarrowNames() {
         let expected: [(String, String, String)] = [
             ("rax", "eax", "ax"), ("rbx", "ebx", "bx"), ("rcx", "ecx", "cx"), ("rdx", "edx", "dx"),
             ("rsi", "esi", "si"), ("rdi", "edi", "di"), ("rsp", "esp", "sp"), ("rbp", "ebp", "bp"),
-            ("r8", "r8d", "r8w"), ("r15", "r15d", "r15w"), ("rip", "eip", "ip"), ("rflags", "eflags", "flags"),
+            ("r8", "r8d", "r8w"), ("r15", "r15d", "r15w"), ("rip", "eip", "ip"), ("rflags", "eflags", "flags")
         ]
         for (full, dword, word) in expected {
             #expect(RegisterNames.name(full, width: 64) == full)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Exercises
 
 /// The guest runtime's soft-float routines, compiled for this machine and compared bit for bit with
@@ -130,7 +131,8 @@ import Testing
     @Test func aRoundingMistakeIsCaught() throws {
         let broken = GuestRuntime.softFloat.replacingOccurrences(of: "(rest == SIGN_BIT && (kept & 1))", with: "(rest == SIGN_BIT)")
         #expect(broken != GuestRuntime.softFloat)
-        let harness = Self.harness.replacingOccurrences(of: "double __adddf3(double, double)", with: "#include \"broken.c\"\ndouble __adddf3(double, double)")
+        let harness = Self.harness.replacingOccurrences(
+            of: "double __adddf3(double, double)", with: "#include \"broken.c\"\ndouble __adddf3(double, double)")
         let run = try HostHarness.run(harness: harness, runtimeFiles: [], arguments: ["20000"], extraFiles: ["broken.c": broken])
         #expect(run.status != 0 && !run.output.contains(" 0 mismatches"), "\(run.output)")
     }

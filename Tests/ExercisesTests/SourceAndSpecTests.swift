@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// Hidden lines, and the checking of an exercise block's options.
@@ -61,7 +62,8 @@ import Testing
             let parts = word.split(separator: "=", maxSplits: 1)
             return ExerciseBlock.Option(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
         }
-        return ExerciseBlock(language: language, options: parsed, body: body, file: root.appendingPathComponent(lesson), line: 7, contentRoot: root)
+        return ExerciseBlock(
+            language: language, options: parsed, body: body, file: root.appendingPathComponent(lesson), line: 7, contentRoot: root)
     }
 
     func problem(_ input: ExerciseBlock) -> ExerciseProblem? {
@@ -82,7 +84,8 @@ import Testing
     }
 
     @Test func everyOption() throws {
-        let spec = try ExerciseSpec.parse(input("id=x2 mode=protected memory=2 timeout=0.25 expect=exit:3 trace steps=5 output-limit=100 exit-limit=50"))
+        let spec = try ExerciseSpec.parse(
+            input("id=x2 mode=protected memory=2 timeout=0.25 expect=exit:3 trace steps=5 output-limit=100 exit-limit=50"))
         #expect(spec.mode == .protected && spec.memoryMiB == 2 && spec.timeoutNanoseconds == 250_000_000)
         #expect(spec.expect == .end(.exited(3)) && spec.trace && spec.steps == 5 && spec.outputLimit == 100 && spec.exitLimit == 50)
         let config = spec.machineConfig
@@ -92,10 +95,18 @@ import Testing
     }
 
     @Test func expectations() {
-        #expect(Expectation("exit:0") == .end(.exited(0)) && Expectation("exit 7") == .end(.exited(7)) && Expectation("exit") == .end(.exited(0)))
-        #expect(Expectation("output-limit") == .end(.outputLimit) && Expectation("crash") == .end(.crash) && Expectation("exit:256") == nil && Expectation("boom") == nil)
-        #expect(Expectation("exit:") == nil && Expectation("halt 3") == nil && Expectation("exit 3 4") == nil && Expectation(" timeout ") == .end(.timeout))
-        #expect(Expectation.haltOrExitZero.accepts(.halt) && Expectation.haltOrExitZero.accepts(.exited(0)) && !Expectation.haltOrExitZero.accepts(.exited(1)))
+        #expect(
+            Expectation("exit:0") == .end(.exited(0)) && Expectation("exit 7") == .end(.exited(7))
+                && Expectation("exit") == .end(.exited(0)))
+        #expect(
+            Expectation("output-limit") == .end(.outputLimit) && Expectation("crash") == .end(.crash) && Expectation("exit:256") == nil
+                && Expectation("boom") == nil)
+        #expect(
+            Expectation("exit:") == nil && Expectation("halt 3") == nil && Expectation("exit 3 4") == nil
+                && Expectation(" timeout ") == .end(.timeout))
+        #expect(
+            Expectation.haltOrExitZero.accepts(.halt) && Expectation.haltOrExitZero.accepts(.exited(0))
+                && !Expectation.haltOrExitZero.accepts(.exited(1)))
         #expect(Expectation.haltOrExitZero.words(for: .exited(0)) == "exit 0" && Expectation.haltOrExitZero.words(for: .halt) == "halt")
         #expect(Expectation.end(.exited(3)).words(for: .halt) == "exit 3" && !Expectation.end(.exited(3)).accepts(.exited(4)))
         #expect(Expectation.haltOrExitZero.description == "halt or exit 0")
@@ -109,14 +120,17 @@ import Testing
             #expect(end?.description == text && end?.kind == kind)
             #expect(Expectation(text) == end.map(Expectation.end))
         }
-        let runEnds: [EndReason] = [.halt, .exited(status: 3), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")), .timeout, .outputLimit, .exitLimit]
+        let runEnds: [EndReason] = [
+            .halt, .exited(status: 3), .crash(CrashDetail(kind: .shutdown, code: 0, message: "")), .timeout, .outputLimit, .exitLimit
+        ]
         for end in runEnds { #expect(RecordedEnd(end).description == end.description && end.name == end.kind.rawValue) }
         #expect(RecordedEnd(text: "exit 256") == nil && RecordedEnd(text: "exit") == nil && RecordedEnd(text: "crash 1") == nil)
     }
 
     @Test func unknownOptionModeAndExpectation() {
         let option = problem(input("id=a tarce"))
-        #expect(option?.message.contains("unknown exercise option 'tarce'") == true && option?.message.contains("did you mean 'trace'") == true)
+        #expect(
+            option?.message.contains("unknown exercise option 'tarce'") == true && option?.message.contains("did you mean 'trace'") == true)
         #expect(option?.line == 7 && option?.file?.lastPathComponent == "lesson.md")
         #expect(problem(input("id=a mode=virtual86"))?.message.contains("unknown mode 'virtual86'") == true)
         #expect(problem(input("id=a expect=exit:999"))?.message.contains("unknown expectation 'exit:999'") == true)
@@ -130,7 +144,7 @@ import Testing
         ("id=a expect:crash", "write 'expect=crash', not 'expect:crash'"),
         ("id=a mode: long trace", "write 'mode=long', not 'mode: long'"),
         ("id=a expect: exit:3", "write 'expect=exit:3', not 'expect: exit:3'"),
-        ("id=a timeout: steps=3", "write 'timeout=VALUE', not 'timeout:'"),
+        ("id=a timeout: steps=3", "write 'timeout=VALUE', not 'timeout:'")
     ])
     func colonSpellingGetsAHint(options: String, hint: String) throws {
         let found = try #require(problem(input(options)))
@@ -170,7 +184,8 @@ import Testing
         #expect(problem(input("id=a src=../../etc/passwd", body: ""))?.message.contains("outside the content folder") == true)
         #expect(problem(input("id=a src=/etc/passwd", body: ""))?.message.contains("relative") == true)
         // A symlink that leads out is caught too.
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("ch/link.asm").path, withDestinationPath: "/etc/hostname")
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("ch/link.asm").path, withDestinationPath: "/etc/hostname")
         #expect(problem(input("id=a src=link.asm", body: ""))?.message.contains("outside the content folder") == true)
     }
 }

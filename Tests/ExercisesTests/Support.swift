@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// KVM-backed tests skip only when the device is absent; where it exists they must pass.
@@ -39,7 +40,9 @@ final class TestCourse: @unchecked Sendable {
         block(options, body, language: "c", lesson: lesson, line: line)
     }
 
-    func block(_ options: String, _ body: String, language: String = "asm", lesson: String = "ch/lesson.md", line: Int = 10) -> ExerciseBlock {
+    func block(
+        _ options: String, _ body: String, language: String = "asm", lesson: String = "ch/lesson.md", line: Int = 10
+    ) -> ExerciseBlock {
         let file = content.appendingPathComponent(lesson)
         if !FileManager.default.fileExists(atPath: file.path) { write(lesson, "# Lesson\n") }
         let parsed = options.split(separator: " ").map { word -> ExerciseBlock.Option in
@@ -58,8 +61,10 @@ final class TestCourse: @unchecked Sendable {
 
     /// One pass; for a build, the records are then written as a build that succeeds writes them
     /// (with its site), and not at all when it has problems.
-    func process(_ inputs: [ExerciseBlock], _ pass: ExercisePass = .build(promote: false), kvmDevice: String = KVMSystem.defaultDevicePath,
-                 confined: Bool? = nil) -> ExerciseReport {
+    func process(
+        _ inputs: [ExerciseBlock], _ pass: ExercisePass = .build(promote: false), kvmDevice: String = KVMSystem.defaultDevicePath,
+        confined: Bool? = nil
+    ) -> ExerciseReport {
         var report = engine(kvmDevice: kvmDevice, confined: confined).process(inputs, pass: pass)
         if case .build = pass, report.problems.isEmpty { report.writeRecords() }
         return report
@@ -68,15 +73,18 @@ final class TestCourse: @unchecked Sendable {
 
 /// A hostile source's build refused with one problem, at `line`, naming one of `words`: no outcome,
 /// no record written, and nothing of /etc/passwd in what it says.
-func expectRefused(_ report: ExerciseReport, _ course: TestCourse, mentioning words: [String], line: Int = 10,
-                   sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+func expectRefused(
+    _ report: ExerciseReport, _ course: TestCourse, mentioning words: [String], line: Int = 10,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
     #expect(report.outcomes.allSatisfy { $0 == nil }, sourceLocation: sourceLocation)
     #expect(report.problems.count == 1, "\(report.messages)", sourceLocation: sourceLocation)
     #expect(words.contains { report.messages.contains($0) }, "\(report.messages)", sourceLocation: sourceLocation)
     #expect(report.problems.first?.line == line, "\(report.messages)", sourceLocation: sourceLocation)
     #expect(!report.messages.contains("root:x:0:0"), sourceLocation: sourceLocation)
-    #expect(!FileManager.default.fileExists(atPath: course.content.appendingPathComponent("ch/lesson.exercises.json").path),
-            sourceLocation: sourceLocation)
+    #expect(
+        !FileManager.default.fileExists(atPath: course.content.appendingPathComponent("ch/lesson.exercises.json").path),
+        sourceLocation: sourceLocation)
 }
 
 extension ExerciseReport {

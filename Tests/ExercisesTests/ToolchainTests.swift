@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Exercises
 
 /// Guests are built with the Swift toolchain's own LLVM tools, never a distribution's.

@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import Exercises
 
 /// vmm exercises with real KVM, the real toolchain and the real launcher: a monitor written in C runs
@@ -106,7 +107,9 @@ struct VMMTests {
             """
         let report = report(course, [course.block("id=guest", Self.guest), vmm(course, "id=sizer guest=guest", sizer)])
         #expect(report.problems.isEmpty, "\(report.messages)")
-        #expect(report.output(1)?.hasPrefix("guest.bin: ") == true && report.output(1)?.hasSuffix(" bytes\n") == true, "\(report.output(1) ?? "")")
+        #expect(
+            report.output(1)?.hasPrefix("guest.bin: ") == true && report.output(1)?.hasSuffix(" bytes\n") == true,
+            "\(report.output(1) ?? "")")
     }
 
     /// Without the header: every ioctl written out, on the descriptor the build opened.
@@ -139,8 +142,10 @@ struct VMMTests {
 
     @Test func guestOptionsAreChecked() throws {
         let course = TestCourse()
-        let blocks = [course.block("id=g", Self.guest), vmm(course, "id=a guest=gg", Self.monitor), vmm(course, "id=b mode=long", Self.monitor),
-                      vmm(course, "id=c guest=a", Self.monitor), course.block("id=d guest=g", Self.guest)]
+        let blocks = [
+            course.block("id=g", Self.guest), vmm(course, "id=a guest=gg", Self.monitor), vmm(course, "id=b mode=long", Self.monitor),
+            vmm(course, "id=c guest=a", Self.monitor), course.block("id=d guest=g", Self.guest)
+        ]
         let messages = report(course, blocks).messages
         #expect(messages.contains("guest 'gg' is not an exercise of this course (did you mean 'g'?)"), "\(messages)")
         #expect(messages.contains("option 'mode' does not apply to vmm exercises"))
@@ -189,7 +194,8 @@ struct VMMTests {
     func theLinkReadsNoDependentLibraryTheSourceNames(confined: Bool) throws {
         let course = TestCourse()
         let secret = try String(contentsOfFile: "/etc/hostname", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let body = Self.hostile("""
+        let body = Self.hostile(
+            """
                 __asm__(".pushsection .deplibs,\\"MS\\",@llvm_dependent_libraries,1\\n.asciz \\"/etc/hostname\\"\\n.popsection");
                 printf("linked\\n");
                 return 0;
@@ -266,9 +272,11 @@ struct VMMTests {
 
     @Test func aSpinningMonitorTimesOutAndACrashIsASignal() throws {
         let course = TestCourse()
-        let blocks = [vmm(course, "id=spin timeout=0.5 expect=timeout", Self.hostile("for (;;) {}")),
-                      vmm(course, "id=crash expect=signal:11", Self.hostile("fputs(\"before\\n\", stderr); *(volatile int *)0 = 1; return 0;")),
-                      vmm(course, "id=chatty output-limit=100 expect=output-limit", Self.hostile("for (;;) printf(\"again and again\\n\");"))]
+        let blocks = [
+            vmm(course, "id=spin timeout=0.5 expect=timeout", Self.hostile("for (;;) {}")),
+            vmm(course, "id=crash expect=signal:11", Self.hostile("fputs(\"before\\n\", stderr); *(volatile int *)0 = 1; return 0;")),
+            vmm(course, "id=chatty output-limit=100 expect=output-limit", Self.hostile("for (;;) printf(\"again and again\\n\");"))
+        ]
         let report = report(course, blocks)
         #expect(report.problems.isEmpty, "\(report.messages)")
         #expect(report.outcomes[1]?.entry.result.end == .signal(11))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Exercises
 import Foundation
 import Testing
+
 @testable import hypercourse
 
 /// The command line itself: option parsing, validation and help text, in process (no KVM needed).
@@ -32,7 +33,7 @@ import Testing
         (["--steps", "1001"], "--steps must be 0 to 1000"),
         (["--steps=-1"], "--steps must be 0 to 1000"),
         (["--repeat", "0"], "--repeat must be 1 to 100000"),
-        (["--repeat", "100001"], "--repeat must be 1 to 100000"),
+        (["--repeat", "100001"], "--repeat must be 1 to 100000")
     ])
     func runRejectsNumbersOutOfRange(arguments: [String], message: String) {
         let refused = refusal(arguments + ["guest.asm"])
@@ -40,21 +41,26 @@ import Testing
     }
 
     @Test func runAcceptsTheBoundsThemselves() {
-        #expect(refusal(["--timeout", "0.001", "--memory", "1024", "--output-limit", "16777216", "--exit-limit", "100000000",
-                         "--steps", "1000", "--repeat", "100000", "guest.asm"]) == nil)
+        #expect(
+            refusal([
+                "--timeout", "0.001", "--memory", "1024", "--output-limit", "16777216", "--exit-limit", "100000000",
+                "--steps", "1000", "--repeat", "100000", "guest.asm"
+            ]) == nil)
         #expect(refusal(["--timeout", "600", "--memory", "1", "--output-limit", "0", "--exit-limit", "1", "guest.asm"]) == nil)
     }
 
     @Test func servePortIsAPortNumber() {
         #expect(throws: (any Error).self) { try ServeCommand.parse(["--port", "65536"]) }
         #expect(throws: (any Error).self) { try ServeCommand.parse(["--port", "-1"]) }
-        #expect((try? ServeCommand.parse(["--port", "0"]))?.port == 0)  // 0: any free port
+        #expect((try? ServeCommand.parse(["--port", "0"]))?.port == 0) // 0: any free port
     }
 
     // A line continuation written `\\` in a discussion would show as backslashes in help.
     @Test func helpHasNoStrayBackslashes() throws {
-        let commands: [any ParsableCommand.Type] = [CheckCommand.self, PromoteCommand.self, BuildCommand.self, ServeCommand.self,
-                                                    RunCommand.self, NewLessonCommand.self]
+        let commands: [any ParsableCommand.Type] = [
+            CheckCommand.self, PromoteCommand.self, BuildCommand.self, ServeCommand.self,
+            RunCommand.self, NewLessonCommand.self
+        ]
         for command in commands {
             let help = Hypercourse.helpMessage(for: command, columns: 100)
             #expect(!help.contains("\\"), "\(help)")

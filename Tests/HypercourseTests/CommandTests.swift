@@ -27,13 +27,16 @@ struct CommandTests {
 
         let promoted = try course.run(["promote", "fx-real"])
         #expect(promoted.status == 0, "\(promoted.stderr)")
-        #expect(promoted.stdout.contains("promoted 'fx-real' in content/01-modes/01-assembly.exercises.json:") && promoted.stdout.contains("+| R"))
+        #expect(
+            promoted.stdout.contains("promoted 'fx-real' in content/01-modes/01-assembly.exercises.json:")
+                && promoted.stdout.contains("+| R"))
         #expect(promoted.stdout.contains("promote: 1 exercise run twice; 1 changed"))
         let checked = try course.run(["check"])
         #expect(checked.status == 0 && checked.stdout.contains("check: all 16 exercises match their records"))
         // Promoting a whole lesson by path.
         let lesson = try course.run(["promote", "content/01-modes/02-c.md"])
-        #expect(lesson.status == 0 && lesson.stdout.contains("promote: 3 exercises run twice; 0 changed, 0 new, 0 keys refreshed, 3 unchanged"))
+        #expect(
+            lesson.status == 0 && lesson.stdout.contains("promote: 3 exercises run twice; 0 changed, 0 new, 0 keys refreshed, 3 unchanged"))
     }
 
     @Test func withoutKVMTheBuildShowsTheRecords() throws {
@@ -43,7 +46,8 @@ struct CommandTests {
         #expect(offline.status == 0, "\(offline.stderr)")
         #expect(offline.stdout.contains("exercises: 0 run, 16 from the record (not rerun)"))
         #expect(offline.stderr.contains("KVM is unavailable (/nonexistent/kvm does not exist"))
-        #expect(course.figure("fx-real").contains("badge-recorded") && course.figure("fx-real").contains("Recorded, not rerun in this build"))
+        #expect(
+            course.figure("fx-real").contains("badge-recorded") && course.figure("fx-real").contains("Recorded, not rerun in this build"))
         #expect(course.figure("fx-real").contains("<samp>R\n</samp>"))
 
         // Source changed since recorded: shown, warned on the page and in the summary.
@@ -60,7 +64,9 @@ struct CommandTests {
         try FileManager.default.removeItem(at: course.root.appendingPathComponent("content/01-modes/02-c.exercises.json"))
         let missing = try course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
         #expect(missing.status == 1)
-        #expect(missing.stderr.contains("content/01-modes/02-c.md:6: error: exercise 'fx-c-long' has no verified record, and it cannot run here"))
+        #expect(
+            missing.stderr.contains(
+                "content/01-modes/02-c.md:6: error: exercise 'fx-c-long' has no verified record, and it cannot run here"))
         #expect(missing.stderr.contains("build failed: 3 errors"))
         #expect(course.read("public/index.html") == before)
 
@@ -68,25 +74,45 @@ struct CommandTests {
         for command in ["check", "promote"] {
             let refused = try course.run([command, "--kvm-device", "/nonexistent/kvm"])
             #expect(refused.status == 1)
-            #expect(refused.stderr == "error: \(command) needs KVM to run the exercises, and it is unavailable: /nonexistent/kvm does not exist: this machine has no KVM (load kvm_intel, kvm_amd or kvm_pvm)\n")
+            #expect(
+                refused.stderr
+                    == "error: \(command) needs KVM to run the exercises, and it is unavailable: /nonexistent/kvm does not exist: this machine has no KVM (load kvm_intel, kvm_amd or kvm_pvm)\n"
+            )
         }
     }
 
     @Test(arguments: [
         ("mov al, 'R'", "frobnicate al", "content/01-modes/01-assembly.md:12: error: assembler error"),
-        ("id=fx-real mode=real trace steps=4", "id=fx-real mode=real trace steps=4 colour=blue", "content/01-modes/01-assembly.md:6: error: unknown exercise option 'colour'"),
+        (
+            "id=fx-real mode=real trace steps=4", "id=fx-real mode=real trace steps=4 colour=blue",
+            "content/01-modes/01-assembly.md:6: error: unknown exercise option 'colour'"
+        ),
         ("id=fx-real mode=real", "id=fx-real mode=virtual86", "content/01-modes/01-assembly.md:6: error: unknown mode 'virtual86'"),
-        ("id=fx-user mode=user expect=exit:7", "id=fx-user mode=user expect=success", "content/01-modes/01-assembly.md:43: error: unknown expectation 'success'"),
-        ("id=fx-protected", "id=fx-real", "content/01-modes/01-assembly.md:21: error: duplicate exercise id 'fx-real' (first used at content/01-modes/01-assembly.md:6)"),
+        (
+            "id=fx-user mode=user expect=exit:7", "id=fx-user mode=user expect=success",
+            "content/01-modes/01-assembly.md:43: error: unknown expectation 'success'"
+        ),
+        (
+            "id=fx-protected", "id=fx-real",
+            "content/01-modes/01-assembly.md:21: error: duplicate exercise id 'fx-real' (first used at content/01-modes/01-assembly.md:6)"
+        ),
         ("src=hello64.asm", "src=nowhere.asm", "content/01-modes/01-assembly.md:38: error: source file 'nowhere.asm' not found"),
-        ("src=hello64.asm", "src=../../../etc/hostname", "content/01-modes/01-assembly.md:38: error: src path '../../../etc/hostname' leads outside the content folder"),
-        ("    mov al, 7\n", "    rdtsc\n    mov dx, 0x3f8\n    out dx, al\n    mov al, ah\n    out dx, al\n    mov al, 7\n", "content/01-modes/01-assembly.md:43: error: exercise 'fx-user' is non-deterministic"),
+        (
+            "src=hello64.asm", "src=../../../etc/hostname",
+            "content/01-modes/01-assembly.md:38: error: src path '../../../etc/hostname' leads outside the content folder"
+        ),
+        (
+            "    mov al, 7\n", "    rdtsc\n    mov dx, 0x3f8\n    out dx, al\n    mov al, ah\n    out dx, al\n    mov al, 7\n",
+            "content/01-modes/01-assembly.md:43: error: exercise 'fx-user' is non-deterministic"
+        )
     ])
     func badInputFailsAtTheLessonLineAndLeavesPublicAlone(find: String, replace: String, message: String) throws {
         let course = FixtureCourse()
         #expect(try course.run(["build", "-q"]).status == 0)
         let marker = course.read("public/.hypercourse-output"), index = course.read("public/index.html")
-        let page = try #require(try FileManager.default.attributesOfItem(atPath: course.root.appendingPathComponent("public/index.html").path)[.modificationDate] as? Date)
+        let page = try #require(
+            try FileManager.default.attributesOfItem(atPath: course.root.appendingPathComponent("public/index.html").path)[
+                .modificationDate] as? Date)
         let record = course.read(Self.record)
         course.edit("content/01-modes/01-assembly.md") { $0.replacingOccurrences(of: find, with: replace) }
         let result = try course.run(["build", "-q"])
@@ -94,7 +120,9 @@ struct CommandTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.contains("left unchanged"))
         #expect(course.read("public/.hypercourse-output") == marker && course.read("public/index.html") == index)
-        let after = try FileManager.default.attributesOfItem(atPath: course.root.appendingPathComponent("public/index.html").path)[.modificationDate] as? Date
+        let after =
+            try FileManager.default.attributesOfItem(atPath: course.root.appendingPathComponent("public/index.html").path)[
+                .modificationDate] as? Date
         #expect(after == page)
         #expect(course.read(Self.record) == record)
     }
@@ -114,7 +142,8 @@ struct ForceTests {
         #expect(try course.run(["build", "-q", "--content", "plain", "--out", "elsewhere", "--templates", "site/theme"]).status == 0)
         let result = try course.run(["build", "-q", "--content", "plain", "--force", "--out", "site", "--templates", "site/theme"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("error: refusing to use") && result.stderr.contains("it holds the templates folder"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("error: refusing to use") && result.stderr.contains("it holds the templates folder"), "\(result.stderr)")
         #expect(course.read("site/theme/notes.html") == "<p>mine</p>\n")
     }
 }
@@ -131,7 +160,9 @@ struct KilledBuildTests {
         #expect(before.count > 5 && before[".hypercourse-output"] != nil)
 
         // A guest that spins for its whole 5 s timeout keeps the next build busy, deterministically.
-        course.write("content/01-modes/03-slow.md", """
+        course.write(
+            "content/01-modes/03-slow.md",
+            """
             ---
             title: Slow
             ---
@@ -179,9 +210,13 @@ struct KilledBuildTests {
         var built = false
         while !built, ContinuousClock.now < deadline, process.isRunning {
             built = parents.contains { parent in
-                guard let scratch = (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.first(where: { $0.hasPrefix(scratchPrefix) }),
-                      let slots = try? FileManager.default.contentsOfDirectory(atPath: parent.appendingPathComponent(scratch).path),
-                      let slot = slots.first(where: { $0.hasSuffix("-slow") }) else { return false }
+                guard
+                    let scratch = (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.first(where: {
+                        $0.hasPrefix(scratchPrefix)
+                    }),
+                    let slots = try? FileManager.default.contentsOfDirectory(atPath: parent.appendingPathComponent(scratch).path),
+                    let slot = slots.first(where: { $0.hasSuffix("-slow") })
+                else { return false }
                 return FileManager.default.fileExists(atPath: parent.appendingPathComponent("\(scratch)/\(slot)/guest.bin").path)
             }
             if !built { usleep(10_000) }
@@ -210,7 +245,9 @@ struct MissingNasmTests {
             .filter { !FileManager.default.isExecutableFile(atPath: "\($0)/nasm") }.joined(separator: ":")
         let result = try course.run(["build", "-q"], environment: ["PATH": path])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("content/01-modes/01-assembly.md:6: error: exercise 'fx-real': nasm is missing: \(Nasm.installLine)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("content/01-modes/01-assembly.md:6: error: exercise 'fx-real': nasm is missing: \(Nasm.installLine)"),
+            "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: course.output.path))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import hypercourse
 
 /// A crash's KVM detail on the page: the exit, where (RIP and the lesson's line) and the bytes.
@@ -8,7 +9,9 @@ import Testing
 struct CrashDetailPageTests {
     @Test func theCardShowsTheExitTheLineAndTheBytes() async throws {
         let course = FixtureCourse()
-        course.write("content/01-modes/03-crash.md", """
+        course.write(
+            "content/01-modes/03-crash.md",
+            """
             ---
             title: "A crash"
             ---
@@ -21,7 +24,9 @@ struct CrashDetailPageTests {
             """)
         _ = try await course.build()
         let figure = course.figure("fx-crash")
-        #expect(figure.contains("KVM_EXIT_SHUTDOWN: triple fault, or an exception the guest could not take at rip 0x100000, line 3 (ud2), bytes 0f 0b 00"),
-                "\(figure)")
+        #expect(
+            figure.contains(
+                "KVM_EXIT_SHUTDOWN: triple fault, or an exception the guest could not take at rip 0x100000, line 3 (ud2), bytes 0f 0b 00"),
+            "\(figure)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import hypercourse
 
 /// An exercise's whole program as the site offers it (next to the lesson's page, with the files it

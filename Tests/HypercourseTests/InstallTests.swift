@@ -14,9 +14,10 @@ struct InstallTests {
 
         // The debug build `swift test` has just made (a nested `swift build` would wait for this
         // process's build lock forever).
-        let install = try FixtureCourse.run(URL(fileURLWithPath: "/bin/bash"),
-                                            [Repo.root.appendingPathComponent("make.sh").path, "install", "--prefix", prefix.path, "--debug", "--no-build"],
-                                            in: Repo.root)
+        let install = try FixtureCourse.run(
+            URL(fileURLWithPath: "/bin/bash"),
+            [Repo.root.appendingPathComponent("make.sh").path, "install", "--prefix", prefix.path, "--debug", "--no-build"],
+            in: Repo.root)
         #expect(install.status == 0, "\(install.stderr)")
         #expect(Self.files(under: prefix) == ["bin/hypercourse"], "install copies the one file and nothing else")
         let tool = prefix.appendingPathComponent("bin/hypercourse")
@@ -37,8 +38,10 @@ struct InstallTests {
         let style = try String(contentsOf: course.appendingPathComponent("public/assets/style.css"), encoding: .utf8)
         let base = try String(contentsOf: Repo.root.appendingPathComponent("templates/assets/style/10-base.css"), encoding: .utf8)
         #expect(style.hasPrefix(base))
-        #expect(FileManager.default.contentsEqual(atPath: course.appendingPathComponent("public/assets/site.js").path,
-                                                  andPath: Repo.root.appendingPathComponent("templates/assets/site.js").path))
+        #expect(
+            FileManager.default.contentsEqual(
+                atPath: course.appendingPathComponent("public/assets/site.js").path,
+                andPath: Repo.root.appendingPathComponent("templates/assets/site.js").path))
         let page = try String(contentsOf: course.appendingPathComponent("public/first-steps/hello-guest.html"), encoding: .utf8)
         #expect(page.contains("A &quot;quoted&quot; course") || page.contains("A \"quoted\" course"))
         #expect(page.contains("1 + 4 + 9 = 14"), "the C exercise ran: the runtime travels in the binary too")
@@ -52,7 +55,9 @@ struct InstallTests {
         var files: [String] = []
         while let path = walker?.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
                 files.append(path)
             }
         }
@@ -70,12 +75,16 @@ struct RepoHidden {
 
     init(repo: URL) {
         self.repo = repo
-        let probe = try? FixtureCourse.run(URL(fileURLWithPath: "/usr/bin/unshare"), Self.hiding(repo, ["/bin/true"]), in: URL(fileURLWithPath: "/"))
+        let probe = try? FixtureCourse.run(
+            URL(fileURLWithPath: "/usr/bin/unshare"), Self.hiding(repo, ["/bin/true"]), in: URL(fileURLWithPath: "/"))
         canHide = probe?.status == 0
     }
 
     static func hiding(_ repo: URL, _ command: [String]) -> [String] {
-        ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", "mount -t tmpfs -o size=1m,mode=0555 hidden \"$0\" && exec \"$@\"", repo.path] + command
+        [
+            "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+            "mount -t tmpfs -o size=1m,mode=0555 hidden \"$0\" && exec \"$@\"", repo.path
+        ] + command
     }
 
     func run(_ program: URL, _ arguments: [String], in folder: URL) throws -> FixtureCourse.Outcome {

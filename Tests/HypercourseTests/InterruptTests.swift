@@ -47,9 +47,11 @@ struct InterruptTests {
         }
     }
 
-    static let spinningGuest = "```asm exercise id=spin mode=long timeout=90 expect=timeout\n; [hide]\nbits 64\norg 0x100000\n; [show]\nspin: jmp spin\n```\n"
+    static let spinningGuest =
+        "```asm exercise id=spin mode=long timeout=90 expect=timeout\n; [hide]\nbits 64\norg 0x100000\n; [show]\nspin: jmp spin\n```\n"
     /// nasm's preprocessor busy for far longer than any test (and quiet: no output to fill a file).
-    static let spinningNasm = "```asm exercise id=spin\nbits 16\n%assign i 0\n%rep 1000000\n%rep 1000000\n%assign i i+1\n%endrep\n%endrep\nhlt\n```\n"
+    static let spinningNasm =
+        "```asm exercise id=spin\nbits 16\n%assign i 0\n%rep 1000000\n%rep 1000000\n%assign i i+1\n%endrep\n%endrep\nhlt\n```\n"
     static let quick = "```asm exercise id=quick mode=real\nbits 16\nhlt\n```\n"
 
     @Test(arguments: [SIGTERM, SIGINT])
@@ -133,7 +135,8 @@ struct InterruptTests {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")"), let open = stat.firstIndex(of: "(") else { return false }
+                let close = stat.lastIndex(of: ")"), let open = stat.firstIndex(of: "(")
+            else { return false }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return stat[stat.index(after: open)..<close] == name && fields.count > 2 && Int32(fields[1]) == parent
         }
@@ -141,7 +144,9 @@ struct InterruptTests {
 
     /// Alive and not a zombie waiting to be reaped.
     static func isRunning(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return false
+        }
         return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
     }
 }

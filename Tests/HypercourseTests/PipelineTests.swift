@@ -2,6 +2,7 @@ import Foundation
 import Hypervisor
 import Site
 import Testing
+
 @testable import hypercourse
 
 /// Lessons → Site → exercise provider (engine on real KVM, nasm, clang) → the CLI's adapter → HTML.
@@ -46,7 +47,8 @@ struct PipelineTests {
             #expect(course.figure(id).contains("exercise-end is-ok\""), "\(id) did not end as \(path) expects")
             let ours = try #require(CourseBlocks.record(id, in: fixtureRecord), "\(id) was not recorded")
             let theirs = try #require(CourseBlocks.courseRecord(id, lesson: path), "content/\(path) has no record of \(id)")
-            #expect(try CourseBlocks.canonical(ours) == CourseBlocks.canonical(theirs), "\(id): this run differs from content/\(path)'s record")
+            #expect(
+                try CourseBlocks.canonical(ours) == CourseBlocks.canonical(theirs), "\(id): this run differs from content/\(path)'s record")
         }
         #expect(course.figure("isolation-triple-fault").contains("<span class=\"muted\">(KVM_EXIT_"))
     }
@@ -60,14 +62,17 @@ struct PipelineTests {
             let block = try #require(CourseBlocks.block(id: id, in: Repo.root.appendingPathComponent("content/" + path)))
             #expect(lesson.contains(block), "\(id)")
         }
-        #expect(course.read("content/02-from-the-course/equivalence.c") == (try String(contentsOf: Repo.root.appendingPathComponent("content/02-popek-goldberg/equivalence.c"), encoding: .utf8)))
+        #expect(
+            course.read("content/02-from-the-course/equivalence.c")
+                == (try String(contentsOf: Repo.root.appendingPathComponent("content/02-popek-goldberg/equivalence.c"), encoding: .utf8)))
     }
 
     @Test func guestOutputIsEscaped() async throws {
         let course = FixtureCourse()
         _ = try await course.build()
         let user = course.figure("fx-user")
-        #expect(user.contains("<samp>&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;\n</samp>")
+        #expect(
+            user.contains("<samp>&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;\n</samp>")
                 || user.contains("<samp>&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;\n</samp>"))
         #expect(!course.page(with: "fx-user").contains("<script>alert"))
         #expect(!course.page(with: "fx-user").contains("<b>bold</b>"))
@@ -85,21 +90,30 @@ struct PipelineTests {
         // Registers are named as the real-mode guest sees them: 16-bit.
         #expect(real.contains("<li><code>dx</code> <span class=\"before\">0x0</span> → <span class=\"after\">0x3f8</span></li>"))
         #expect(!real.contains("<code>rdx</code>") && !real.contains("<code>rax</code>"))
-        #expect(real.contains("<span class=\"kind\">io-out 0x3f8 0x52 &#39;R&#39;</span>") || real.contains("io-out 0x3f8 0x52 &#x27;R&#x27;"))
+        #expect(
+            real.contains("<span class=\"kind\">io-out 0x3f8 0x52 &#39;R&#39;</span>") || real.contains("io-out 0x3f8 0x52 &#x27;R&#x27;"))
         // Trace: the exits at shown lines 3, 5 and 6, each with its line's text.
-        #expect(real.contains("<a href=\"#exercise-fx-real-L3\">3</a><code class=\"src\" title=\"out dx, al           ; one exit\">out dx, al           ; one exit</code>"))
+        #expect(
+            real.contains(
+                "<a href=\"#exercise-fx-real-L3\">3</a><code class=\"src\" title=\"out dx, al           ; one exit\">out dx, al           ; one exit</code>"
+            ))
         #expect(real.contains("<a href=\"#exercise-fx-real-L6\">6</a><code class=\"src\" title=\"hlt\">hlt</code>"))
         // Only MMIO writes are marked as reported after their instruction.
         #expect(!real.contains("rip-after"))
         // C: the trace points into the shown C source.
         let c = course.figure("fx-c-long")
-        #expect(c.contains("<a href=\"#exercise-fx-c-long-L2\">2</a><code class=\"src\" title=\"outb(0x3f8, &#39;L&#39;);\">outb(0x3f8, &#39;L&#39;);</code>"))
+        #expect(
+            c.contains(
+                "<a href=\"#exercise-fx-c-long-L2\">2</a><code class=\"src\" title=\"outb(0x3f8, &#39;L&#39;);\">outb(0x3f8, &#39;L&#39;);</code>"
+            ))
         // printf's characters leave through the runtime's putchar.
         #expect(c.contains("<code class=\"src\" title=\"[putchar (runtime)]\">[putchar (runtime)]</code>"))
         // The course's own stepped exercise: one row per recorded step, on the recorded lines.
         let steps = course.figure("trap-steps-in-out")
         let lines: [String] = steps.components(separatedBy: "<tr data-line=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
-        let recorded = try #require(CourseBlocks.courseRecord("trap-steps-in-out", lesson: "03-trap-and-emulate/01-trap-and-emulate.md")?["steps"] as? [[String: Any]])
+        let recorded = try #require(
+            CourseBlocks.courseRecord("trap-steps-in-out", lesson: "03-trap-and-emulate/01-trap-and-emulate.md")?["steps"]
+                as? [[String: Any]])
         #expect(!lines.isEmpty && lines == recorded.map { ($0["line"] as? Int).map(String.init) ?? "" })
     }
 
@@ -111,7 +125,9 @@ struct PipelineTests {
         #expect(warm.description.contains("exercises: 0 run, \(Self.fixtureExercises) unchanged"))
 
         // Prose changes no key.
-        course.edit("content/01-modes/01-assembly.md") { $0.replacingOccurrences(of: "Prose before the first exercise.", with: "Different prose, and [a link](02-c.md).") }
+        course.edit("content/01-modes/01-assembly.md") {
+            $0.replacingOccurrences(of: "Prose before the first exercise.", with: "Different prose, and [a link](02-c.md).")
+        }
         #expect(try await course.build().exercisesRun == 0)
         // An include, a src= file and an inline body each rerun their exercise only. A comment in
         // an include builds the same image: the key and the records stay as they were.
@@ -126,8 +142,12 @@ struct PipelineTests {
             _ = try await course.build()
             Issue.record("a changed result was accepted")
         } catch let failure as BuildFailure {
-            #expect(failure.errors.count == 1 && failure.errors[0].message.contains("-| long mode from a file") && failure.errors[0].message.contains("+| long mode, edited"))
-            #expect(failure.errors[0].file == "\(course.content.path)/01-modes/01-assembly.md" || failure.errors[0].file?.hasSuffix("01-modes/01-assembly.md") == true)
+            #expect(
+                failure.errors.count == 1 && failure.errors[0].message.contains("-| long mode from a file")
+                    && failure.errors[0].message.contains("+| long mode, edited"))
+            #expect(
+                failure.errors[0].file == "\(course.content.path)/01-modes/01-assembly.md"
+                    || failure.errors[0].file?.hasSuffix("01-modes/01-assembly.md") == true)
         }
         summary = try await course.build(promote: true)
         #expect(summary.exercisesRun == 1 && course.figure("fx-long").contains("long mode, edited"))
@@ -139,10 +159,13 @@ struct PipelineTests {
     /// line the author wrote, in the lesson or in the included file.
     @Test func errorsInsideABlockWithAnIncludeNameTheWrittenLine() async throws {
         let course = FixtureCourse()
-        course.write("content/01-modes/real-header.asm", "; [hide]\n; a header longer than one line\n; so the lines after the include move\nbits 16\norg 0x7c00\n; [show]\n")
+        course.write(
+            "content/01-modes/real-header.asm",
+            "; [hide]\n; a header longer than one line\n; so the lines after the include move\nbits 16\norg 0x7c00\n; [show]\n")
         course.edit("content/01-modes/01-assembly.md") {
-            $0.replacingOccurrences(of: "; [hide]\nbits 16\norg 0x7c00\n; [show]\n    mov dx, 0x3f8        ; COM1\n    mov al, 'R'",
-                                    with: "{{#include real-header.asm}}\n    mov dx, 0x3f8        ; COM1\n    frobnicate al")
+            $0.replacingOccurrences(
+                of: "; [hide]\nbits 16\norg 0x7c00\n; [show]\n    mov dx, 0x3f8        ; COM1\n    mov al, 'R'",
+                with: "{{#include real-header.asm}}\n    mov dx, 0x3f8        ; COM1\n    frobnicate al")
         }
         #expect(course.read("content/01-modes/01-assembly.md").contains("frobnicate al"))
         func errors() async -> [SiteError] {
@@ -158,10 +181,14 @@ struct PipelineTests {
             }
         }
         let inLesson = await errors()
-        #expect(inLesson.map { "\(URL(fileURLWithPath: $0.file ?? "").lastPathComponent):\($0.line ?? 0)" } == ["01-assembly.md:9"], "\(inLesson)")
+        #expect(
+            inLesson.map { "\(URL(fileURLWithPath: $0.file ?? "").lastPathComponent):\($0.line ?? 0)" } == ["01-assembly.md:9"],
+            "\(inLesson)")
         course.edit("content/01-modes/01-assembly.md") { $0.replacingOccurrences(of: "frobnicate al", with: "mov al, 'R'") }
         course.edit("content/01-modes/real-header.asm") { $0.replacingOccurrences(of: "org 0x7c00", with: "org 0x7c00\nfrobnicate ax") }
         let inHeader = await errors()
-        #expect(inHeader.map { "\(URL(fileURLWithPath: $0.file ?? "").lastPathComponent):\($0.line ?? 0)" } == ["real-header.asm:6"], "\(inHeader)")
+        #expect(
+            inHeader.map { "\(URL(fileURLWithPath: $0.file ?? "").lastPathComponent):\($0.line ?? 0)" } == ["real-header.asm:6"],
+            "\(inHeader)")
     }
 }

@@ -3,6 +3,7 @@ import Exercises
 import Foundation
 import Site
 import Testing
+
 @testable import hypercourse
 
 /// The playground's run endpoint as `serve` wires it: the fixture course built with the real engine,
@@ -71,7 +72,9 @@ struct PlaygroundServerTests {
         #expect(html.contains("<samp>&lt;\n</samp>"), "the new output, escaped: \(html)")
         #expect(html.contains("id=\"exercise-fx-protected\""))
         #expect(html.contains("badge-playground"))
-        #expect(html.contains("<span class=\"line\" id=\"exercise-fx-protected-L1\" data-line=\"1\">    <span class=\"tok-kw\">mov</span>"), "the edit, highlighted as the build highlights")
+        #expect(
+            html.contains("<span class=\"line\" id=\"exercise-fx-protected-L1\" data-line=\"1\">    <span class=\"tok-kw\">mov</span>"),
+            "the edit, highlighted as the build highlights")
         #expect(reply.json?["end"] as? String == "halt")
         #expect(served.files() == before, "the playground wrote into content/ or public/")
     }
@@ -80,11 +83,14 @@ struct PlaygroundServerTests {
         let served = try await Self.shared.value
         // What Reset goes back to is the lesson's version: run as it is, it gives what the page shows.
         let figure = served.course.figure("fx-real")
-        let shown = "    mov dx, 0x3f8        ; COM1\n    mov al, 'R'\n    out dx, al           ; one exit\n    mov al, 10\n    out dx, al\n    hlt\n"
+        let shown =
+            "    mov dx, 0x3f8        ; COM1\n    mov al, 'R'\n    out dx, al           ; one exit\n    mov al, 10\n    out dx, al\n    hlt\n"
         let reply = try #require(await served.run("fx-real", shown))
         #expect(reply.status == 200, "\(reply.body)")
         let html = try #require(reply.json?["html"] as? String)
-        for part in ["<samp>R\n</samp>", "class=\"trace-table\"", "class=\"steps-table\"", "<td><code>io-out</code></td><td class=\"num\">2</td>"] {
+        for part in [
+            "<samp>R\n</samp>", "class=\"trace-table\"", "class=\"steps-table\"", "<td><code>io-out</code></td><td class=\"num\">2</td>"
+        ] {
             #expect(html.contains(part), "\(part) in \(html)")
             #expect(figure.contains(part), "\(part) in the built card too")
         }
@@ -125,11 +131,13 @@ struct PlaygroundServerTests {
         #expect(await served.post(body, host: "evil.example")?.status == 421)
         // Refused from the head alone: the 300 kB are never sent (a socket closed on unread bytes is
         // reset, which could lose the answer).
-        let oversized = await PlainHTTP.exchange(port: served.server.port, "POST \(PlaygroundEndpoint.path)",
-                                                 headers: ["Host: localhost", "Origin: \(served.origin)", "\(PostEndpoint.tokenHeader): \(served.server.token)"],
-                                                 body: "", declaredLength: 300_000)
+        let oversized = await PlainHTTP.exchange(
+            port: served.server.port, "POST \(PlaygroundEndpoint.path)",
+            headers: ["Host: localhost", "Origin: \(served.origin)", "\(PostEndpoint.tokenHeader): \(served.server.token)"],
+            body: "", declaredLength: 300_000)
         #expect(oversized?.status == 413)
-        let get = await PlainHTTP.exchange(port: served.server.port, "GET \(PlaygroundEndpoint.path)", headers: ["Host: 127.0.0.1"], body: "")
+        let get = await PlainHTTP.exchange(
+            port: served.server.port, "GET \(PlaygroundEndpoint.path)", headers: ["Host: 127.0.0.1"], body: "")
         #expect(get?.status == 405)
         #expect(await served.post("not json")?.status == 400)
         #expect(await served.post("{\"id\":\"no-such\",\"source\":\"\"}")?.status == 404)
@@ -166,7 +174,8 @@ enum PlainHTTP {
     /// `declaredLength`, when given, is the Content-Length sent instead of the body's.
     static func exchange(port: UInt16, _ requestLine: String, headers: [String], body: String, declaredLength: Int? = nil) async -> Reply? {
         let length = declaredLength ?? body.utf8.count
-        let request = ([requestLine + " HTTP/1.1"] + headers + ["Connection: close", "Content-Length: \(length)", "", body]).joined(separator: "\r\n")
+        let request = ([requestLine + " HTTP/1.1"] + headers + ["Connection: close", "Content-Length: \(length)", "", body]).joined(
+            separator: "\r\n")
         return await withCheckedContinuation { continuation in
             // Blocking socket calls on a thread of their own: the server answers on the cooperative threads.
             Thread { continuation.resume(returning: roundTrip(port: port, Array(request.utf8))) }.start()
@@ -198,7 +207,9 @@ enum PlainHTTP {
         var received = [UInt8](), buffer = [UInt8](repeating: 0, count: 65536)
         while case let n = recv(fd, &buffer, buffer.count, 0), n > 0 { received += buffer[0..<n] }
         let text = String(decoding: received, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n"), let status = Int(text.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        guard let split = text.range(of: "\r\n\r\n"), let status = Int(text.split(separator: " ").dropFirst().first ?? "") else {
+            return nil
+        }
         return Reply(status: status, body: String(text[split.upperBound...]))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hypervisor
 import Testing
+
 @testable import hypercourse
 
 /// `hypercourse run` on a lesson's source file gives what the lesson's record says: built the same
@@ -46,7 +47,9 @@ struct RunLikeALessonTests {
         course.write("content/shared/say.h", header)
         course.write("content/01-modes/included.asm", assembly)
         course.write("content/01-modes/say.c", c)
-        course.write("content/01-modes/04-run.md", """
+        course.write(
+            "content/01-modes/04-run.md",
+            """
             ---
             title: "Run me"
             ---
@@ -72,7 +75,8 @@ struct RunLikeALessonTests {
 
     @Test func aLessonsSourceRunsAsItsRecordSays() async throws {
         let course = try await Self.course()
-        let record = try #require(CourseBlocks.record("fx-run-asm", in: course.content.appendingPathComponent("01-modes/04-run.exercises.json")))
+        let record = try #require(
+            CourseBlocks.record("fx-run-asm", in: course.content.appendingPathComponent("01-modes/04-run.exercises.json")))
 
         // The included line's text is in the record and on the card.
         let trace = try #require(record["trace"] as? [[String: Any]])
@@ -83,12 +87,16 @@ struct RunLikeALessonTests {
         let last = try #require(trace.last)
         #expect(last["line"] as? Int == 5)
         #expect(last["text"] == nil)
-        #expect(course.figure("fx-run-asm").contains("<code class=\"src\" title=\"out dx, al  [shared/putc.inc:5]\">"), "\(course.figure("fx-run-asm"))")
+        #expect(
+            course.figure("fx-run-asm").contains("<code class=\"src\" title=\"out dx, al  [shared/putc.inc:5]\">"),
+            "\(course.figure("fx-run-asm"))")
 
         // Without --content, `shared/` is not found beside the file.
         let alone = try course.run(["run", "content/01-modes/included.asm"])
-        #expect(alone.status == 10 && alone.stderr.contains("content/01-modes/included.asm:6: error: ") && alone.stderr.contains("shared/putc.inc"),
-                "\(alone.stderr)")
+        #expect(
+            alone.status == 10 && alone.stderr.contains("content/01-modes/included.asm:6: error: ")
+                && alone.stderr.contains("shared/putc.inc"),
+            "\(alone.stderr)")
 
         // With it, the step rows are the record's, field for field, and the trace rows name the same places.
         let run = try course.run(["run", "--content", "content", "--json", "--trace", "--steps", "4", "content/01-modes/included.asm"])
@@ -109,11 +117,12 @@ struct RunLikeALessonTests {
 
     @Test func aCFileIsCompiledAsAnExerciseIs() async throws {
         let course = try await Self.course()
-        let record = try #require(CourseBlocks.record("fx-run-c", in: course.content.appendingPathComponent("01-modes/04-run.exercises.json")))
+        let record = try #require(
+            CourseBlocks.record("fx-run-c", in: course.content.appendingPathComponent("01-modes/04-run.exercises.json")))
         #expect((record["output"] as? [String]) == ["C1.5\n"])
 
         let long = try course.run(["run", "--content", "content", "--json", "--trace", "--steps", "3", "content/01-modes/say.c"])
-        #expect(long.status == 1, "\(long.stderr)")  // exit 4: a non-zero status
+        #expect(long.status == 1, "\(long.stderr)") // exit 4: a non-zero status
         let report = try Self.json(long.stdout)
         #expect(report["output"] as? String == "C1.5\n")
         #expect((report["end"] as? [String: Any])?["status"] as? Int == 4)
@@ -136,9 +145,12 @@ struct RunLikeALessonTests {
         course.write("content/01-modes/escape.asm", "bits 16\norg 0x7c00\nhlt\n%include \"../../outside.inc\"\n")
         course.write("outside.inc", "nop\n")
         let refused = try course.run(["run", "--content", "content", "content/01-modes/escape.asm"])
-        #expect(refused.status == 10 && refused.stderr.contains("outside.inc', which is outside the content folder (content; --content names another)"),
-                "\(refused.stderr)")
-        course.write("content/01-modes/escape.c", "#include \"hypercourse.h\"\n#include \"../../outside.h\"\nint main(void) { return 0; }\n")
+        #expect(
+            refused.status == 10
+                && refused.stderr.contains("outside.inc', which is outside the content folder (content; --content names another)"),
+            "\(refused.stderr)")
+        course.write(
+            "content/01-modes/escape.c", "#include \"hypercourse.h\"\n#include \"../../outside.h\"\nint main(void) { return 0; }\n")
         course.write("outside.h", "\n")
         let header = try course.run(["run", "--content", "content", "content/01-modes/escape.c"])
         #expect(header.status == 10 && header.stderr.contains("outside the content folder"), "\(header.stderr)")

@@ -3,6 +3,7 @@ import Foundation
 import Hypervisor
 import Site
 import Testing
+
 @testable import hypercourse
 
 let kvmPresent = FileManager.default.fileExists(atPath: KVMSystem.defaultDevicePath)
@@ -16,7 +17,7 @@ enum Repo {
     static var tool: URL? {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            root.appendingPathComponent(".build/debug"),
+            root.appendingPathComponent(".build/debug")
         ]
         return candidates.map { $0.appendingPathComponent("hypercourse") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
@@ -84,7 +85,8 @@ final class FixtureCourse: @unchecked Sendable {
     func figure(_ id: String) -> String {
         let text = page(with: id)
         guard let start = text.range(of: "<figure class=\"exercise"),
-              let anchor = text.range(of: "id=\"exercise-\(id)\"") else { return "" }
+            let anchor = text.range(of: "id=\"exercise-\(id)\"")
+        else { return "" }
         let head = text[..<anchor.lowerBound].range(of: "<figure", options: .backwards)?.lowerBound ?? start.lowerBound
         guard let end = text.range(of: "</figure>", range: anchor.upperBound..<text.endIndex) else { return "" }
         return String(text[head..<end.upperBound])
@@ -182,7 +184,11 @@ enum CourseBlocks {
             guard let fenceChar = trimmed.first, fenceChar == "`" || fenceChar == "~" else { continue }
             let fence = trimmed.prefix { $0 == fenceChar }
             guard fence.count >= 3, trimmed.split(separator: " ").contains("id=\(id)"), trimmed.contains(" exercise") else { continue }
-            guard let end = lines[(index + 1)...].firstIndex(where: { $0.drop { $0 == " " }.hasPrefix(fence) && $0.allSatisfy { $0 == fenceChar || $0 == " " } }) else { return nil }
+            guard
+                let end = lines[(index + 1)...].firstIndex(where: {
+                    $0.drop { $0 == " " }.hasPrefix(fence) && $0.allSatisfy { $0 == fenceChar || $0 == " " }
+                })
+            else { return nil }
             return lines[index...end].joined(separator: "\n")
         }
         return nil
@@ -202,9 +208,10 @@ enum CourseBlocks {
 
     static func record(_ id: String, in file: URL) -> [String: Any]? {
         guard let data = FileManager.default.contents(atPath: file.path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let entries = json["exercises"] as? [[String: Any]],
-              var entry = entries.first(where: { $0["id"] as? String == id }) else { return nil }
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let entries = json["exercises"] as? [[String: Any]],
+            var entry = entries.first(where: { $0["id"] as? String == id })
+        else { return nil }
         // Provenance, not result: a record keeps when, where and on which machine version it was
         // first made for as long as the result stays the same.
         for key in ["recorded", "host", "machine", "key", "hostDetail", "includes"] { entry.removeValue(forKey: key) }

@@ -1,6 +1,7 @@
 import Foundation
 import Site
 import Testing
+
 @testable import hypercourse
 
 /// A build is one transaction: the site and the exercise records change together, or neither does;
@@ -68,7 +69,8 @@ struct TransactionTests {
     @Test func aFailedBuildWritesNothingIntoTheContentFolder() async throws {
         let course = try Course(["01-ch/01-a.md": Self.lesson("A", Self.exercise("first"))])
         _ = try await course.build()
-        let record = try #require(FileManager.default.contents(atPath: course.content.appendingPathComponent("01-ch/01-a.exercises.json").path))
+        let record = try #require(
+            FileManager.default.contents(atPath: course.content.appendingPathComponent("01-ch/01-a.exercises.json").path))
 
         // A new exercise, and a second lesson whose exercise takes the first one's id.
         try course.write("01-ch/01-a.md", Self.lesson("A", Self.exercise("first") + "\n" + Self.exercise("second", "2")))
@@ -99,7 +101,9 @@ struct TransactionTests {
     /// does not load and a guest that does not assemble: all in one run, each at its line.
     @Test func oneBuildReportsEveryProblem() async throws {
         let course = try Course([
-            "01-ch/01-a.md": Self.lesson("A", """
+            "01-ch/01-a.md": Self.lesson(
+                "A",
+                """
                 ## Alpha
 
                 [gone](nope.md) and [anchor](02-b.md#betta)
@@ -108,18 +112,27 @@ struct TransactionTests {
 
                 \(Self.exercise("opt", options: "memory=lots"))
                 """),
-            "01-ch/02-b.md": Self.lesson("B", "## Beta\n\n" + Self.exercise("unknown", options: "colour=red") + "\n```asm exercise id=broken mode=long\nbits 64\n    mov al, bogusreg\n```\n"),
-            "01-ch/03-c.md": "---\ntitle: [unclosed\n---\n",
+            "01-ch/02-b.md": Self.lesson(
+                "B",
+                "## Beta\n\n" + Self.exercise("unknown", options: "colour=red")
+                    + "\n```asm exercise id=broken mode=long\nbits 64\n    mov al, bogusreg\n```\n"),
+            "01-ch/03-c.md": "---\ntitle: [unclosed\n---\n"
         ])
         let errors = await course.errors()
-        #expect(Self.places(errors) == ["03-c.md:2", "01-a.md:7", "01-a.md:7", "01-a.md:9", "01-a.md:11", "02-b.md:7", "02-b.md:18"], "\(errors)")
+        #expect(
+            Self.places(errors) == ["03-c.md:2", "01-a.md:7", "01-a.md:7", "01-a.md:9", "01-a.md:11", "02-b.md:7", "02-b.md:18"],
+            "\(errors)")
         #expect(errors.map(\.message).joined(separator: "\n").contains("did you mean '#beta'?"))
-        #expect(errors.contains { $0.message.contains("memory") } && errors.contains { $0.message.contains("colour") } && errors.contains { $0.message.contains("bogusreg") }, "\(errors)")
+        #expect(
+            errors.contains { $0.message.contains("memory") } && errors.contains { $0.message.contains("colour") }
+                && errors.contains { $0.message.contains("bogusreg") }, "\(errors)")
         #expect(!FileManager.default.fileExists(atPath: course.root.appendingPathComponent("public").path))
 
         // The command line says the same, every error as file:line, and exits non-zero.
         let tool = try #require(Repo.tool)
-        let run = try FixtureCourse.run(tool, ["build", "--content", course.content.path, "--out", course.root.appendingPathComponent("public").path, "--quiet"], in: course.root)
+        let run = try FixtureCourse.run(
+            tool, ["build", "--content", course.content.path, "--out", course.root.appendingPathComponent("public").path, "--quiet"],
+            in: course.root)
         #expect(run.status != 0)
         let lines = run.stderr.split(separator: "\n").filter { $0.contains(": error: ") }
         #expect(lines.count == errors.count, "\(run.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// Conformance kernels in the spirit of kvm-unit-tests (whose GPL source is not reachable from here):
@@ -25,9 +26,13 @@ struct ConformanceTests {
             ["PASS: \(name): vector \(vector)", "PASS: \(name): rip trigger+\(rip)", "PASS: \(name): error code \(errorCode)"]
                 + (cr2.map { ["PASS: \(name): cr2 \($0)"] } ?? [])
         }
-        let breakpoint = softwareInterrupts ? checks("#BP (int3)", vector: 3, rip: 1, errorCode: "0x0")
+        let breakpoint =
+            softwareInterrupts
+            ? checks("#BP (int3)", vector: 3, rip: 1, errorCode: "0x0")
             : ["SKIP: #BP (int3): software interrupts are not delivered by KVM's emulator on PVM hosts"]
-        let int80 = softwareInterrupts ? "PASS: int $0x80 runs its handler and returns (rax 41 -> 42)"
+        let int80 =
+            softwareInterrupts
+            ? "PASS: int $0x80 runs its handler and returns (rax 41 -> 42)"
             : "SKIP: int $0x80: software interrupts are not delivered by KVM's emulator on PVM hosts"
         return checks("#DE (div by zero)", vector: 0, rip: 6, errorCode: "0x0")
             + checks("#UD (ud2)", vector: 6, rip: 0, errorCode: "0x0")
@@ -37,8 +42,10 @@ struct ConformanceTests {
             + checks("#PF (read, not present)", vector: 14, rip: 5, errorCode: "0x0", cr2: "0x40000000")
             + checks("#PF (write, not present)", vector: 14, rip: 5, errorCode: "0x2", cr2: "0x40000ff8")
             + checks("#PF (write, read-only page)", vector: 14, rip: 5, errorCode: "0x3", cr2: "0x3fe00010")
-            + ["PASS: iretq from the #UD handler resumes after ud2", int80,
-               softwareInterrupts ? "SUMMARY: 29 tests" : "SUMMARY: 27 tests, 2 skipped"]
+            + [
+                "PASS: iretq from the #UD handler resumes after ud2", int80,
+                softwareInterrupts ? "SUMMARY: 29 tests" : "SUMMARY: 27 tests, 2 skipped"
+            ]
     }
 
     @Test func exceptionsThroughA64BitIDT() throws {
@@ -56,42 +63,52 @@ struct ConformanceTests {
 
     @Test func setjmpAndLongjmp() throws {
         let result = try TestKernels.boot(Self.kernel("setjmp.c"))
-        Self.expectVerdicts(result, ["PASS: setjmp returns each longjmp's value, 0 to 9",
-                                     "PASS: longjmp with 0 makes setjmp return 1", "SUMMARY: 2 tests"])
+        Self.expectVerdicts(
+            result,
+            [
+                "PASS: setjmp returns each longjmp's value, 0 to 9",
+                "PASS: longjmp with 0 makes setjmp return 1", "SUMMARY: 2 tests"
+            ])
     }
 
     /// The local APIC timer, one-shot and periodic, through xAPIC MMIO and x2APIC MSRs. The kernel bounds
     /// every wait, so a timer the host did not deliver would be a FAIL line here, not a hang.
     @Test func theLocalAPICTimer() throws {
         let result = try TestKernels.boot(Self.kernel("apic-timer.c")) { $0.timeout = .seconds(30) }
-        Self.expectVerdicts(result, [
-            "PASS: apic: base MSR says 0xfee00000, enabled, bootstrap processor",
-            "PASS: apic: ID 0",
-            "PASS: apic: version register names an integrated APIC",
-            "PASS: apic: software-enabled",
-            "PASS: apic timer: divide configuration reads back",
-            "PASS: apic timer one-shot: delivered",
-            "PASS: apic timer one-shot: current count 0 after expiry",
-            "PASS: apic timer one-shot: fires once (1 ticks in 4 periods)",
-            "PASS: apic timer periodic: 5 ticks delivered",
-            "PASS: apic timer periodic: reloads its count after each tick",
-            "PASS: apic timer periodic: a zero initial count stops it",
-            "PASS: apic timer masked: counts down, interrupts nothing",
-            "PASS: apic timer: hlt with interrupts on is woken by it",
-            "PASS: x2apic: enabled through the base MSR",
-            "PASS: x2apic: ID 0 (all 32 bits)",
-            "PASS: x2apic timer one-shot: delivered",
-            "SUMMARY: 16 tests",
-        ])
+        Self.expectVerdicts(
+            result,
+            [
+                "PASS: apic: base MSR says 0xfee00000, enabled, bootstrap processor",
+                "PASS: apic: ID 0",
+                "PASS: apic: version register names an integrated APIC",
+                "PASS: apic: software-enabled",
+                "PASS: apic timer: divide configuration reads back",
+                "PASS: apic timer one-shot: delivered",
+                "PASS: apic timer one-shot: current count 0 after expiry",
+                "PASS: apic timer one-shot: fires once (1 ticks in 4 periods)",
+                "PASS: apic timer periodic: 5 ticks delivered",
+                "PASS: apic timer periodic: reloads its count after each tick",
+                "PASS: apic timer periodic: a zero initial count stops it",
+                "PASS: apic timer masked: counts down, interrupts nothing",
+                "PASS: apic timer: hlt with interrupts on is woken by it",
+                "PASS: x2apic: enabled through the base MSR",
+                "PASS: x2apic: ID 0 (all 32 bits)",
+                "PASS: x2apic timer one-shot: delivered",
+                "SUMMARY: 16 tests"
+            ])
         #expect(result.assists.isEmpty) // delivery and iretq in long mode are the host's, on PVM too
     }
 
     /// The library's own lines: a failing check is a FAIL line, counted in the summary and the status.
     @Test func aFailedCheckIsReportedAndIsTheExitStatus() throws {
         let result = try TestKernels.boot(Self.kernel("reporting.c"))
-        Self.expectVerdicts(result, ["PASS: a true check (1)", "FAIL: a false check (0x2a)",
-                                     "SKIP: a check this host cannot make",
-                                     "SUMMARY: 3 tests, 1 unexpected failures, 1 skipped"])
+        Self.expectVerdicts(
+            result,
+            [
+                "PASS: a true check (1)", "FAIL: a false check (0x2a)",
+                "SKIP: a check this host cannot make",
+                "SUMMARY: 3 tests, 1 unexpected failures, 1 skipped"
+            ])
         #expect(result.end == .exited(status: 1))
     }
 
@@ -100,7 +117,11 @@ struct ConformanceTests {
         let built = try TestKernels.build(["unit-entry.asm", "unit.c", "setjmp.c"], wide: true)
         #expect(built.elf[4] == 2) // ELFCLASS64
         let result = try TestKernels.boot(built)
-        Self.expectVerdicts(result, ["PASS: setjmp returns each longjmp's value, 0 to 9",
-                                     "PASS: longjmp with 0 makes setjmp return 1", "SUMMARY: 2 tests"])
+        Self.expectVerdicts(
+            result,
+            [
+                "PASS: setjmp returns each longjmp's value, 0 to 9",
+                "PASS: longjmp with 0 makes setjmp return 1", "SUMMARY: 2 tests"
+            ])
     }
 }

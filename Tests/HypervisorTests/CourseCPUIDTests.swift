@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// PVM answers CPUID leaves 1, 7 and 0xD with the host's features whatever table the VMM sets, so no
@@ -80,14 +81,17 @@ import Testing
                 if let called = Self.callLeaf(code) {
                     leaf = called
                 } else if code.range(of: #"\bcpuid\b"#, options: .regularExpression) != nil
-                            || (code.contains("asm") && line.lowercased().contains("cpuid")) {
+                    || (code.contains("asm") && line.lowercased().contains("cpuid"))
+                {
                     leaf = Self.leaf(before: index, in: lines)
                 } else {
                     continue
                 }
                 seen += 1
-                #expect(leaf.map { !Self.hostLeaves.contains($0) } == true,
-                        "\(name)+\(index): a cpuid whose leaf is \(leaf.map { String($0, radix: 16) } ?? "not a constant"); leaves 1, 7 and 0xD carry the host's features on PVM")
+                #expect(
+                    leaf.map { !Self.hostLeaves.contains($0) } == true,
+                    "\(name)+\(index): a cpuid whose leaf is \(leaf.map { String($0, radix: 16) } ?? "not a constant"); leaves 1, 7 and 0xD carry the host's features on PVM"
+                )
             }
         }
         // The course does execute CPUID (leaf 0, the hypervisor leaves): the check must have found them.
@@ -137,7 +141,9 @@ import Testing
             for value in hostValues {
                 let hex = String(value, radix: 16)
                 for written in [String(repeating: "0", count: 8 - hex.count) + hex, "0x" + hex, "\(value)"] {
-                    #expect(!text.contains(written), "\(record.lastPathComponent) holds \(written), a value this host put into CPUID leaf 1, 7 or 0xD")
+                    #expect(
+                        !text.contains(written),
+                        "\(record.lastPathComponent) holds \(written), a value this host put into CPUID leaf 1, 7 or 0xD")
                 }
             }
         }

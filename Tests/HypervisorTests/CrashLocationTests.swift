@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// A crash keeps where it happened: RIP, CS base and the bytes of the instruction there, read at the

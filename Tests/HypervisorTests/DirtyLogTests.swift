@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// The dirty log: a guest writes known pages between checkpoints, and each checkpoint records exactly
@@ -36,12 +37,14 @@ struct DirtyLogTests {
         (2, [PageRange(start: 0x20_0000, end: 0x20_2000), PageRange(start: 0x30_0000, end: 0x30_1000)]),
         (3, [PageRange(start: 0x30_0000, end: 0x30_1000)]),
         (0xABCD_EF01, [PageRange(start: 0x40_0000, end: 0x40_5000)]),
-        (5, []),
+        (5, [])
     ]
 
     @Test(arguments: [MachineProfile.lesson, .pc])
     func checkpointsCountExactlyThePagesWrittenSinceThePreviousOne(machine: MachineProfile) throws {
-        let result = try TestKVM.run(Self.guest, mode: .protected) { $0.dirtyLog = true; $0.machine = machine; $0.trace = true }
+        let result = try TestKVM.run(Self.guest, mode: .protected) {
+            $0.dirtyLog = true; $0.machine = machine; $0.trace = true
+        }
         #expect(result.end == .halt)
         let checkpoints = try #require(result.checkpoints)
         #expect(checkpoints.map(\.number) == Self.expected.map(\.0))
@@ -61,9 +64,10 @@ struct DirtyLogTests {
 
     @Test func rangesAreRunsOfSetBits() {
         let bitmap: [UInt64] = [0b1011, 1 << 63, 1]
-        #expect(DirtyLog.ranges(bitmap, pages: 129) == [
-            PageRange(start: 0, end: 0x2000), PageRange(start: 0x3000, end: 0x4000), PageRange(start: 127 * 0x1000, end: 129 * 0x1000),
-        ])
+        #expect(
+            DirtyLog.ranges(bitmap, pages: 129) == [
+                PageRange(start: 0, end: 0x2000), PageRange(start: 0x3000, end: 0x4000), PageRange(start: 127 * 0x1000, end: 129 * 0x1000)
+            ])
         #expect(DirtyLog.ranges([UInt64.max], pages: 64) == [PageRange(start: 0, end: 64 * 0x1000)])
     }
 }

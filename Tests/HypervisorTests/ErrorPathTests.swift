@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// Host-side failures in the middle of a run: nothing the run set up may outlive it.
@@ -33,7 +34,8 @@ struct ErrorPathTests {
     @Test(arguments: [GuestMode.real, .long])
     func repOutsToTheExitPortLeavesRIPOnTheInstruction(mode: GuestMode) throws {
         let si = mode == .real ? "si" : "rsi", cx = mode == .real ? "cx" : "rcx"
-        let result = try TestKVM.run("""
+        let result = try TestKVM.run(
+            """
             mov \(si), data
             mov \(cx), 3
             mov dx, 0xf4

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Hypervisor
 
 /// The guest contract's device rules, checked on synthetic exits: no KVM involved.
@@ -14,7 +15,9 @@ import Testing
     var accesses: [Access] { recorded.withLock { $0 } }
     private let recorded = Locked<[Access]>([])
 
-    func port(_ d: inout ExitDispatcher, _ port: UInt16, write: [UInt8]? = nil, size: Int = 1, count: Int = 1)
+    func port(
+        _ d: inout ExitDispatcher, _ port: UInt16, write: [UInt8]? = nil, size: Int = 1, count: Int = 1
+    )
         -> (DispatchAction, [UInt8])
     {
         let data = UnsafeMutableRawBufferPointer.allocate(byteCount: size * count, alignment: 8)
@@ -22,8 +25,9 @@ import Testing
         data.initializeMemory(as: UInt8.self, repeating: 0xAA)
         if let write { for (i, byte) in write.enumerated() { data[i] = byte } }
         var accesses: [Access] = []
-        let action = d.dispatch(.io(PortAccess(port: port, size: size, count: count, isWrite: write != nil), data: data),
-                                accesses: &accesses)
+        let action = d.dispatch(
+            .io(PortAccess(port: port, size: size, count: count, isWrite: write != nil), data: data),
+            accesses: &accesses)
         recorded.withLock { $0 = accesses }
         return (action, Array(data))
     }
@@ -135,7 +139,7 @@ import Testing
             (.shutdown, "shutdown", 0), (.internalError(suberror: 1), "internal-error", 1),
             (.failEntry(reason: 0x21), "fail-entry", 0x21), (.exception(vector: 6, errorCode: 0), "exception", 6),
             (.systemEvent(type: 2), "system-event", 2), (.runFailed(Errno(rawValue: 14)), "run-failed", 14),
-            (.unknown(reason: 99), "other", 99),
+            (.unknown(reason: 99), "other", 99)
         ]
         for (exit, kind, code) in cases {
             guard case .end(.crash(let detail)) = d.dispatch(exit) else {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Hypervisor
 
 /// Locating the instruction behind a port-I/O or hlt exit, whichever side of it KVM left RIP.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// Real guests, assembled by nasm, on real /dev/kvm.
@@ -28,7 +29,8 @@ struct GuestRunTests {
 
     @Test(arguments: GuestMode.allCases)
     func unknownPortReadsAllOnes(mode: GuestMode) throws {
-        let result = try TestKVM.run("""
+        let result = try TestKVM.run(
+            """
             mov eax, 0x12345678
             in al, 0x80
             mov dx, 0x1234
@@ -45,13 +47,15 @@ struct GuestRunTests {
 
     @Test func unmappedMMIOIsOpenBusInRealMode() throws {
         // With 1 MiB of RAM, FFFF:0010 is guest-physical 0x100000: just past the end of RAM.
-        let result = try TestKVM.run("""
+        let result = try TestKVM.run(
+            """
             mov ax, 0xffff
             mov es, ax
             mov byte [es:0x10], 0x12
             mov bl, [es:0x10]
             hlt
-            """, mode: .real) { $0.memoryMiB = 1 }
+            """, mode: .real
+        ) { $0.memoryMiB = 1 }
         #expect(result.registers.rbx & 0xFF == 0xFF)
         #expect(result.exitCounts[.mmioWrite] == 1 && result.exitCounts[.mmioRead] == 1)
     }
@@ -59,7 +63,8 @@ struct GuestRunTests {
     @Test(arguments: [GuestMode.protected, .long, .user])
     func unmappedMMIOIsOpenBus(mode: GuestMode) throws {
         let reg = mode == .protected ? "eax" : "rax"
-        let result = try TestKVM.run("""
+        let result = try TestKVM.run(
+            """
             mov dword [0x40000000], 0x12345678
             mov \(reg), [0x40000000]
             mov \(reg == "eax" ? "ebx" : "rbx"), \(reg)
@@ -74,7 +79,8 @@ struct GuestRunTests {
     func ramWriteThenRead(mode: GuestMode) throws {
         // The last four bytes of 16 MiB: inside RAM up to the very end.
         let address = mode == .real ? "0x7000" : "0xfffffc"
-        let result = try TestKVM.run("""
+        let result = try TestKVM.run(
+            """
             mov dword [\(address)], 0xcafef00d
             mov ecx, [\(address)]
             mov al, 0
@@ -109,7 +115,8 @@ struct GuestRunTests {
     }
 
     @Test func cpuidReportsTheFixedTable() throws {
-        let result = try TestKVM.run("""
+        let result = try TestKVM.run(
+            """
             xor eax, eax
             cpuid
             mov esi, ebx

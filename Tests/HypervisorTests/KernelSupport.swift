@@ -1,6 +1,7 @@
 import Foundation
 import Multiboot
 import Testing
+
 @testable import Hypervisor
 
 /// Builds the test kernels in `Kernels/` with the real tools, at test time: nasm for assembly, the
@@ -43,8 +44,12 @@ enum TestKernels {
             objects.append(object)
         }
         let output = directory.appendingPathComponent("kernel.elf").path
-        try run(tool("ld.lld"), ["-m", wide ? "elf_x86_64" : "elf_i386", "-T", folder.appendingPathComponent("kernel.ld").path,
-                                 "-o", output] + objects)
+        try run(
+            tool("ld.lld"),
+            [
+                "-m", wide ? "elf_x86_64" : "elf_i386", "-T", folder.appendingPathComponent("kernel.ld").path,
+                "-o", output
+            ] + objects)
         if elf32 { try run(tool("llvm-objcopy"), ["-O", "elf32-i386", output]) }
         let built = Built(elf: [UInt8](try Data(contentsOf: URL(fileURLWithPath: output))), path: output)
         cache.withLock { $0[key] = built }
@@ -55,9 +60,12 @@ enum TestKernels {
     /// in long mode also no red zone, which interrupt frames would overwrite.
     private static func cFlags(wide: Bool) -> [String] {
         let common = ["-ffreestanding", "-fno-pic", "-fno-stack-protector", "-O2", "-c"]
-        return wide ? ["--target=x86_64-unknown-none-elf", "-mgeneral-regs-only", "-mno-red-zone",
-                       "-fno-asynchronous-unwind-tables"] + common
-                    : ["--target=i386-unknown-none-elf", "-mno-sse", "-mno-mmx"] + common
+        return wide
+            ? [
+                "--target=x86_64-unknown-none-elf", "-mgeneral-regs-only", "-mno-red-zone",
+                "-fno-asynchronous-unwind-tables"
+            ] + common
+            : ["--target=i386-unknown-none-elf", "-mno-sse", "-mno-mmx"] + common
     }
 
     /// Assembles a file in `Kernels/` with `nasm -f bin` into a flat image.
@@ -86,8 +94,10 @@ enum TestKernels {
     }
 
     /// Boots a kernel with the given command line and modules.
-    static func boot(_ built: Built, name: String = "kernel.elf", append: String = "", modules: [MultibootKernel.Module] = [],
-                     configure: (inout MachineConfig) -> Void = { _ in }) throws -> RunResult {
+    static func boot(
+        _ built: Built, name: String = "kernel.elf", append: String = "", modules: [MultibootKernel.Module] = [],
+        configure: (inout MachineConfig) -> Void = { _ in }
+    ) throws -> RunResult {
         var config = MachineConfig(memoryMiB: 128, machine: .pc)
         configure(&config)
         let kernel = MultibootKernel(file: built.elf, name: name, appendText: append, modules: modules)

@@ -1,6 +1,7 @@
 import CKVM
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// The host-built tables and entry state, checked without KVM.
@@ -123,10 +124,11 @@ import Testing
     }
 
     @Test func exitKindNamesAreStable() {
-        #expect(ExitKind.allCases.map(\.rawValue) == [
-            "io-out", "io-in", "mmio-read", "mmio-write", "hlt", "shutdown", "internal-error", "fail-entry",
-            "debug", "interrupted", "system-event", "exception", "other",
-        ])
+        #expect(
+            ExitKind.allCases.map(\.rawValue) == [
+                "io-out", "io-in", "mmio-read", "mmio-write", "hlt", "shutdown", "internal-error", "fail-entry",
+                "debug", "interrupted", "system-event", "exception", "other"
+            ])
         var counts = ExitCounts()
         counts[.hlt] = 1
         counts[.ioOut] = 13

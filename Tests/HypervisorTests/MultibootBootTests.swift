@@ -1,6 +1,7 @@
 import Foundation
 import Multiboot
 import Testing
+
 @testable import Hypervisor
 
 /// Multiboot kernels built by nasm, clang and ld.lld, booted on real /dev/kvm.
@@ -22,8 +23,10 @@ struct MultibootBootTests {
 
     @Test func theInformationStructureCommandLineModulesAndMemoryMap() throws {
         let kernel = try TestKernels.build(["c-entry.asm", "boot-info.c"])
-        let modules = [MultibootKernel.Module(bytes: [0xDE, 0xAD, 0xBE, 0xEF, 1], string: "first.bin one=1 two"),
-                       MultibootKernel.Module(bytes: Array(repeating: 0x42, count: 9000), string: "second.img")]
+        let modules = [
+            MultibootKernel.Module(bytes: [0xDE, 0xAD, 0xBE, 0xEF, 1], string: "first.bin one=1 two"),
+            MultibootKernel.Module(bytes: Array(repeating: 0x42, count: 9000), string: "second.img")
+        ]
         let result = try TestKernels.boot(kernel, name: "build/kernel.elf", append: "console=ttyS0 x=\"y z\"", modules: modules) {
             $0.memoryMiB = 64
         }
@@ -31,22 +34,23 @@ struct MultibootBootTests {
         let first = plan.modules[0].start
         #expect(result.end == .exited(status: 0))
         let text = String(decoding: result.output, as: UTF8.self)
-        #expect(text == """
-            magic 0x2badb002
-            flags 0x24f
-            mem_lower 639 mem_upper 64512
-            cmdline 'build/kernel.elf console=ttyS0 x="y z"'
-            loader 'hypercourse'
-            modules 2
-              'first.bin one=1 two' 5 bytes at \(hex(first)): 0xde 0xad 0xbe 0xef (page-aligned)
-              'second.img' 9000 bytes at \(hex(first + 0x1000)): 0x42 0x42 0x42 0x42 (page-aligned)
-            mmap
-              0x0 0x9fc00 type 1
-              0x9fc00 0x400 type 2
-              0xf0000 0x10000 type 2
-              0x100000 0x3f00000 type 1
+        #expect(
+            text == """
+                magic 0x2badb002
+                flags 0x24f
+                mem_lower 639 mem_upper 64512
+                cmdline 'build/kernel.elf console=ttyS0 x="y z"'
+                loader 'hypercourse'
+                modules 2
+                  'first.bin one=1 two' 5 bytes at \(hex(first)): 0xde 0xad 0xbe 0xef (page-aligned)
+                  'second.img' 9000 bytes at \(hex(first + 0x1000)): 0x42 0x42 0x42 0x42 (page-aligned)
+                mmap
+                  0x0 0x9fc00 type 1
+                  0x9fc00 0x400 type 2
+                  0xf0000 0x10000 type 2
+                  0x100000 0x3f00000 type 1
 
-            """)
+                """)
     }
 
     @Test func aKernelThatDoesNotFitIsRefusedBeforeAnyVMExists() throws {

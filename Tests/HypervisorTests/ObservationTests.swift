@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// Traces and single-stepping on real KVM, and the paravirtual console end to end.
@@ -40,7 +41,9 @@ struct ObservationTests {
         #expect(trace.entries.allSatisfy { !$0.ripFollowsInstruction })
         // hlt / the exit-port out is the last instruction, two bytes (or one) before the text.
         let last = trace.entries[5]
-        #expect(last.rip + (mode == .user ? 2 : 1) == mode.loadAddress + UInt64(try TestKVM.assemble(Self.tracedGuest(mode), mode: mode).count - 2))
+        #expect(
+            last.rip + (mode == .user ? 2 : 1) == mode.loadAddress
+                + UInt64(try TestKVM.assemble(Self.tracedGuest(mode), mode: mode).count - 2))
         #expect(result.exitCounts.total == Set(trace.entries.map(\.exitNumber)).count)
     }
 
@@ -125,7 +128,7 @@ struct ObservationTests {
         ("0x200000", "0x00f00000", 1, ""), // the block runs past the end of RAM
         ("0xfffffd", "5", 1, ""), // the length field straddles the end of RAM (16 MiB - 3)
         ("0x2000000", "5", 1, ""), // beyond RAM
-        ("0xfffffffc", "5", 1, ""),
+        ("0xfffffffc", "5", 1, "")
     ])
     func paravirtualConsole(address: String, length: String, status: Int, output: String) throws {
         let result = try TestKVM.run(Self.consoleGuest(address: address, length: length), mode: .long)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// Interrupts on the pc machine, mode by mode: the guest programs the 8259 and the PIT, takes ten
@@ -27,16 +28,18 @@ struct PCInterruptTests {
     }
 
     @Test func protectedModeThroughA32BitIDT() throws {
-        let result = try (TestKVM.system ?? TestKVM.kvm()).run(TestKernels.flat("timer.asm", defines: ["FLAT32"]),
-                                                               config: Self.pc(.protected))
+        let result = try (TestKVM.system ?? TestKVM.kvm()).run(
+            TestKernels.flat("timer.asm", defines: ["FLAT32"]),
+            config: Self.pc(.protected))
         Self.expectTenTicks(result)
         // Every tick's handler ends in a 32-bit iret, which PVM's emulator cannot run.
         if result.host == .pvm { #expect(result.assists["iret"] == 10) } else { #expect(result.assists.isEmpty) }
     }
 
     @Test func longModeThroughA64BitIDT() throws {
-        let result = try (TestKVM.system ?? TestKVM.kvm()).run(TestKernels.flat("timer.asm", defines: ["FLAT64"]),
-                                                               config: Self.pc(.long))
+        let result = try (TestKVM.system ?? TestKVM.kvm()).run(
+            TestKernels.flat("timer.asm", defines: ["FLAT64"]),
+            config: Self.pc(.long))
         Self.expectTenTicks(result)
         #expect(result.assists.isEmpty) // delivery and iretq are the host's, on PVM too
     }
@@ -47,7 +50,8 @@ struct PCInterruptTests {
     }
 
     @Test func softwareInterruptsAndExceptionsIn32BitProtectedMode() throws {
-        let result = try TestKVM.run("""
+        let result = try TestKVM.run(
+            """
                 mov esp, 0x200000
                 mov edi, idt + 0x30 * 8
                 mov eax, software
@@ -83,7 +87,8 @@ struct PCInterruptTests {
             descriptor: dw 256 * 8 - 1
                 dd idt
             idt: times 256 * 8 db 0
-            """, mode: .protected) { $0.machine = .pc }
+            """, mode: .protected
+        ) { $0.machine = .pc }
         #expect(result.registers.rbx == 0x102)
         #expect(result.end.crash?.kind == .shutdown)
     }

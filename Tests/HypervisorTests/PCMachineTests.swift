@@ -1,6 +1,7 @@
 import Foundation
 import Multiboot
 import Testing
+
 @testable import Hypervisor
 
 /// The pc machine on real /dev/kvm: its interrupt controllers and timer, several vCPUs, fw_cfg, the
@@ -8,7 +9,9 @@ import Testing
 @Suite(.enabled(if: TestKVM.deviceExists, "skipped: /dev/kvm is absent on this machine"))
 struct PCMachineTests {
     static func pc(_ mode: GuestMode, cpus: Int = 1, timeout: Duration = .seconds(10)) -> (inout MachineConfig) -> Void {
-        { $0.machine = .pc; $0.cpus = cpus; $0.timeout = timeout; $0.mode = mode }
+        {
+            $0.machine = .pc; $0.cpus = cpus; $0.timeout = timeout; $0.mode = mode
+        }
     }
 
     static func text(_ result: RunResult) -> String { String(decoding: result.output, as: UTF8.self) }
@@ -30,7 +33,8 @@ struct PCMachineTests {
     }
 
     @Test func firmwareConfigurationGivesSignatureCPUsAndRAM() throws {
-        let result = try TestKVM.run("""
+        let result = try TestKVM.run(
+            """
             mov dx, 0x510
             mov ax, 0           ; signature
             out dx, ax
@@ -62,7 +66,10 @@ struct PCMachineTests {
             movzx ecx, al
             mov al, 0
             out 0xf4, al
-            """, mode: .protected) { $0.machine = .pc; $0.cpus = 3; $0.memoryMiB = 48 }
+            """, mode: .protected
+        ) {
+            $0.machine = .pc; $0.cpus = 3; $0.memoryMiB = 48
+        }
         #expect(result.end == .exited(status: 0))
         let r = result.registers
         #expect(r.rsi == 0x554D_4551) // "QEMU"
@@ -95,7 +102,8 @@ struct PCMachineTests {
     }
 
     @Test func theCPUModelIsFixedAndDocumented() throws {
-        let result = try TestKVM.run("""
+        let result = try TestKVM.run(
+            """
             xor eax, eax
             cpuid
             mov esi, ebx        ; vendor, first four bytes
@@ -106,7 +114,10 @@ struct PCMachineTests {
             mov eax, 1
             cpuid
             hlt
-            """, mode: .protected) { $0.machine = .pc; $0.cpus = 2 }
+            """, mode: .protected
+        ) {
+            $0.machine = .pc; $0.cpus = 2
+        }
         let r = result.registers
         #expect(r.rsi == 0x6874_7541 && r.rdi == 0x444D_4163) // "Auth", "cAMD"
         #expect(r.rbp & (1 << 29) != 0) // long mode
@@ -137,7 +148,8 @@ struct PCMachineTests {
 
     @Test func limitsAndEndsStopEveryVCPU() throws {
         // The BSP exits while the APs (never started) wait: the run ends at once.
-        let spinning = try TestKVM.run("""
+        let spinning = try TestKVM.run(
+            """
             mov dword [0xfee00300], 0x000c4500
             mov dword [0xfee00300], 0x000c4600  ; SIPI to page 0: the APs spin on zeroed memory
             mov dword [0xfee00300], 0x000c4600
@@ -145,7 +157,10 @@ struct PCMachineTests {
             delay: loop delay
             mov al, 7
             out 0xf4, al
-            """, mode: .protected) { $0.machine = .pc; $0.cpus = 4; $0.timeout = .seconds(5) }
+            """, mode: .protected
+        ) {
+            $0.machine = .pc; $0.cpus = 4; $0.timeout = .seconds(5)
+        }
         #expect(spinning.end == .exited(status: 7) && spinning.endedBy == 0)
         #expect(spinning.elapsed < .seconds(4))
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Hypervisor
 
 /// Port 0x500 with hostile guest values, on synthetic exits over 1 MiB of fake RAM.
@@ -11,8 +12,10 @@ import Testing
     }
 
     /// Writes `address` to port 0x500 (as a `size`-byte write) and reads the status back.
-    func request(_ address: UInt32, size: Int = 4, outputLimit: Int = 1 << 16,
-                 into d: inout ExitDispatcher) -> UInt32 {
+    func request(
+        _ address: UInt32, size: Int = 4, outputLimit: Int = 1 << 16,
+        into d: inout ExitDispatcher
+    ) -> UInt32 {
         let data = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
         defer { data.deallocate() }
         for i in 0..<4 { data[i] = UInt8(truncatingIfNeeded: address >> (8 * i)) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// Shared pieces for the tests that run real guests on real /dev/kvm, assembled by real nasm.
@@ -11,7 +12,9 @@ enum TestKVM {
     static let system: KVMSystem? = try? KVMSystem()
 
     static func kvm() throws -> KVMSystem {
-        do { return try KVMSystem() } catch { Issue.record("\(KVMSystem.defaultDevicePath) exists but cannot be used: \(error)"); throw error }
+        do { return try KVMSystem() } catch {
+            Issue.record("\(KVMSystem.defaultDevicePath) exists but cannot be used: \(error)"); throw error
+        }
     }
 
     /// Runs `source` (nasm syntax, without the `bits`/`org` header, which is added for the mode).

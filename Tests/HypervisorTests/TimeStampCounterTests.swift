@@ -1,6 +1,7 @@
 import CKVM
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// A guest's `rdtsc` does not tell the host's uptime: every vCPU's TSC is set to zero before the
@@ -59,7 +60,9 @@ struct TimeStampCounterTests {
     func aGuestReadingTheCounterFirstSeesZeroOrTheDocumentedHostValue(mode: GuestMode, machine: MachineProfile) throws {
         let kvm = try TestKVM.system ?? TestKVM.kvm()
         let before = Self.hostCounter()
-        let result = try TestKVM.run(Self.readFirst(mode), mode: mode) { $0.machine = machine; $0.timeout = .seconds(10) }
+        let result = try TestKVM.run(Self.readFirst(mode), mode: mode) {
+            $0.machine = machine; $0.timeout = .seconds(10)
+        }
         let after = Self.hostCounter()
         let end: EndReason = mode == .user ? .exited(status: 0) : .halt
         #expect(result.end == end, "\(result.end)")
@@ -88,4 +91,3 @@ struct TimeStampCounterTests {
         }
     }
 }
-

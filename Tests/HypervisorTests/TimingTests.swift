@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Hypervisor
 
 /// Tests whose outcome depends on time. They run one after another (the trait applies to the suites

@@ -1,5 +1,6 @@
 import CCmarkGFM
 import Testing
+
 @testable import Markdown
 
 /// Tree edits against the real libcmark-gfm: a refused edit never loses content.

@@ -2,6 +2,7 @@ import Common
 import Dispatch
 import Foundation
 import Testing
+
 @testable import Markdown
 
 @Suite struct ConcurrencyTests {

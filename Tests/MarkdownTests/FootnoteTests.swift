@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Markdown
 
 /// The byte-level footnote pass: labels, the section's heading, and id prefixes.
@@ -10,7 +11,10 @@ import Testing
         let doc = try MarkdownDocument(Self.lesson + "## References\n\n" + Self.notes)
         let html = try doc.html()
         #expect(html.contains("<h2 id=\"references\">References <a class=\"heading-anchor\" href=\"#references\""))
-        #expect(html.contains("</h2>\n<section class=\"footnotes footnotes-headed\" data-footnotes aria-labelledby=\"references\">\n<ol>\n<li id=\"fn-a\">"))
+        #expect(
+            html.contains(
+                "</h2>\n<section class=\"footnotes footnotes-headed\" data-footnotes aria-labelledby=\"references\">\n<ol>\n<li id=\"fn-a\">"
+            ))
         // No second, generic title.
         #expect(!html.contains("footnotes-title") && !html.contains("hc-footnotes"))
         #expect(MarkdownDocument.ids(inHTML: html).filter { $0.hasPrefix("fn") } == ["fnref-a", "fnref-b", "fnref-a-2", "fn-a", "fn-b"])
@@ -32,7 +36,10 @@ import Testing
     @Test func textAfterTheLastHeadingKeepsTheGenericTitle() throws {
         let doc = try MarkdownDocument(Self.lesson + "## References\n\nSee also the paper.\n\n" + Self.notes)
         let html = try doc.html(idPrefix: "p-")
-        #expect(html.contains("<section class=\"footnotes\" data-footnotes aria-labelledby=\"p-hc-footnotes\">\n<h2 class=\"footnotes-title\" id=\"p-hc-footnotes\">Notes</h2>\n<ol>"))
+        #expect(
+            html.contains(
+                "<section class=\"footnotes\" data-footnotes aria-labelledby=\"p-hc-footnotes\">\n<h2 class=\"footnotes-title\" id=\"p-hc-footnotes\">Notes</h2>\n<ol>"
+            ))
         #expect(!html.contains("footnotes-headed"))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Markdown
 
 /// Our Markdown pipeline renders as libcmark-gfm does: every example of the GFM spec and of
@@ -17,7 +18,10 @@ import Testing
 
     static let folder = GFMExamples.folder()
 
-    @Test(.enabled(if: GFMConformanceTests.folder != nil, "skipped: no GFM examples in ../shared/data/gfm-spec beside the repository (or $HYPERCOURSE_GFM_SPEC)"))
+    @Test(
+        .enabled(
+            if: GFMConformanceTests.folder != nil,
+            "skipped: no GFM examples in ../shared/data/gfm-spec beside the repository (or $HYPERCOURSE_GFM_SPEC)"))
     func everyExampleRendersAsLibCmarkGFMDoes() throws {
         let folder = try #require(Self.folder)
         let examples = try GFMExamples.load(from: folder)
@@ -35,13 +39,16 @@ import Testing
                 #expect(ours != comparable, "\(example) is listed as a deliberate difference (\(reason)) but renders the same")
             } else if ours != comparable {
                 differing.append(key)
-                Issue.record("\(example) differs from libcmark-gfm:\n--- input\n\(example.markdown)--- libcmark-gfm\n\(comparable)--- ours (decorations removed)\n\(ours)")
+                Issue.record(
+                    "\(example) differs from libcmark-gfm:\n--- input\n\(example.markdown)--- libcmark-gfm\n\(comparable)--- ours (decorations removed)\n\(ours)"
+                )
             }
         }
         #expect(differing.isEmpty, "\(differing.count) examples differ: \(differing.joined(separator: ", "))")
-        print("GFM conformance: \(examples.count) examples from \(folder.path); ours equals libcmark-gfm on "
-            + "\(examples.count - differing.count - Self.deliberate.count) (\(Self.deliberate.count) deliberate differences); "
-            + "with our options libcmark-gfm gives the files' expected HTML on \(agreeing.library), ours on \(agreeing.ours)")
+        print(
+            "GFM conformance: \(examples.count) examples from \(folder.path); ours equals libcmark-gfm on "
+                + "\(examples.count - differing.count - Self.deliberate.count) (\(Self.deliberate.count) deliberate differences); "
+                + "with our options libcmark-gfm gives the files' expected HTML on \(agreeing.library), ours on \(agreeing.ours)")
     }
 
     /// The reader found every example: as many as there are opening fences, less the disabled.
@@ -51,7 +58,9 @@ import Testing
             let fences = text.split(separator: "\n").filter { $0.hasPrefix(String(repeating: "`", count: 32) + " example") }
             let disabled = fences.filter { $0.split(separator: " ").contains("disabled") }.count
             let read = examples.filter { $0.file == file }
-            #expect(!read.isEmpty && read.count == fences.count - disabled, "\(file): read \(read.count) of \(fences.count - disabled) examples")
+            #expect(
+                !read.isEmpty && read.count == fences.count - disabled, "\(file): read \(read.count) of \(fences.count - disabled) examples"
+            )
             #expect(read.allSatisfy { !$0.markdown.isEmpty || !$0.html.isEmpty })
         }
     }
@@ -62,13 +71,19 @@ import Testing
         ("# Title\n\n## The `KVM_RUN` *call*\n\nSetext\n---\n", "class=\"heading-anchor\""),
         ("```asm\nmov al, 'H' ; say \"H\" <now>\n```\n", "<span class=\"tok-"),
         ("```Python extra words\nprint('x')\n```\n\n```\nplain & <simple>\n```\n\n    indented\n", "<div class=\"code-block\">"),
-        ("| Instruction | Why |\n|---|---|\n| `SGDT` | reads the `GDTR` |\n| **`SIDT`** | [`IDTR`](x.md) ~~`old`~~ |\n", "<td><code class=\"nowrap\">SGDT</code>"),
+        (
+            "| Instruction | Why |\n|---|---|\n| `SGDT` | reads the `GDTR` |\n| **`SIDT`** | [`IDTR`](x.md) ~~`old`~~ |\n",
+            "<td><code class=\"nowrap\">SGDT</code>"
+        ),
         ("Run `--steps 10`, `a<b & 'c'`, `hypercourse run --mode long --trace --json hello64.asm`.\n", "<code class=\"nowrap\">a&lt;b"),
         ("- item with `code`\n\n  > quote with `more`\n\n1. [`link`](u) and *`emph`*\n", "<code class=\"nowrap\">link</code>"),
-        ("> [!NOTE]\n> Useful **info**.\n\n> [!WARNING]\n>\n> Careful, `code`.\n> > nested <div>raw</div>\n\n> [!NOTE] not alone\n", "admonition-warning"),
+        (
+            "> [!NOTE]\n> Useful **info**.\n\n> [!WARNING]\n>\n> Careful, `code`.\n> > nested <div>raw</div>\n\n> [!NOTE] not alone\n",
+            "admonition-warning"
+        ),
         ("Claim[^a] and `x`[^b].\n\n[^a]: Source & page.\n[^b]: Other.\n", "footnotes-title"),
         ("Claim[^a].\n\n## References\n\n[^a]: Source.\n", "footnotes-headed"),
-        ("> [!PREDICT]\n> What runs?\n>\n> > The *guest*.\n>\n> > More.\n", "predict-answer"),
+        ("> [!PREDICT]\n> What runs?\n>\n> > The *guest*.\n>\n> > More.\n", "predict-answer")
     ]
 
     @Test(arguments: GFMConformanceTests.decorated.indices)
@@ -92,7 +107,8 @@ import Testing
             if text.hasPrefix("---\n"), let end = text.range(of: "\n---\n") { text = String(text[end.upperBound...]) }
             let ours = OurDecorations.remove(try MarkdownDocument(text).html())
             let reference = OurDecorations.alertMarker(in: LibCmarkGFM.html(text))
-            #expect(ours == reference, "\(file.path) differs from libcmark-gfm (first difference at: \(Self.firstDifference(ours, reference)))")
+            #expect(
+                ours == reference, "\(file.path) differs from libcmark-gfm (first difference at: \(Self.firstDifference(ours, reference)))")
             lessons += 1
         }
         #expect(lessons > 0)
@@ -112,10 +128,12 @@ import Testing
         let main = scratch.appendingPathComponent("main"), worktree = scratch.appendingPathComponent("trees/one")
         try FileManager.default.createDirectory(at: main.appendingPathComponent(".git/worktrees/one"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: worktree, withIntermediateDirectories: true)
-        try "gitdir: \(main.path)/.git/worktrees/one\n".write(to: worktree.appendingPathComponent(".git"), atomically: true, encoding: .utf8)
+        try "gitdir: \(main.path)/.git/worktrees/one\n".write(
+            to: worktree.appendingPathComponent(".git"), atomically: true, encoding: .utf8)
         #expect(GFMExamples.folder(repositoryRoot: main)?.standardizedFileURL.path == shared.standardizedFileURL.path)
         #expect(GFMExamples.folder(repositoryRoot: worktree)?.standardizedFileURL.path == shared.standardizedFileURL.path)
-        #expect(ProcessInfo.processInfo.environment["HYPERCOURSE_GFM_SPEC"] != nil
-            || GFMExamples.folder(repositoryRoot: scratch.appendingPathComponent("elsewhere/repo")) == nil)
+        #expect(
+            ProcessInfo.processInfo.environment["HYPERCOURSE_GFM_SPEC"] != nil
+                || GFMExamples.folder(repositoryRoot: scratch.appendingPathComponent("elsewhere/repo")) == nil)
     }
 }

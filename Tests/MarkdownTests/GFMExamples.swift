@@ -1,5 +1,6 @@
 import CCmarkGFM
 import Foundation
+
 @testable import Markdown
 
 /// One example of the GFM spec or of cmark-gfm's extension and regression tests: Markdown in,
@@ -38,12 +39,14 @@ enum GFMExamples {
     }
 
     /// This file is `Tests/MarkdownTests/GFMExamples.swift` in the repository.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// `gitdir: /repo/.git/worktrees/NAME` → `/repo`.
     private static func mainCheckout(of root: URL) -> URL? {
         guard let text = try? String(contentsOf: root.appendingPathComponent(".git"), encoding: .utf8),
-              text.hasPrefix("gitdir: "), let range = text.range(of: "/.git/worktrees/") else { return nil }
+            text.hasPrefix("gitdir: "), let range = text.range(of: "/.git/worktrees/")
+        else { return nil }
         return URL(fileURLWithPath: String(text[text.index(text.startIndex, offsetBy: 8)..<range.lowerBound]))
     }
 
@@ -73,9 +76,11 @@ enum GFMExamples {
                 state = 0
                 number += 1
                 if !extensions.contains("disabled") {
-                    examples.append(GFMExample(
-                        file: file, number: number, line: start, section: section, extensions: extensions,
-                        markdown: markdown.replacingOccurrences(of: "→", with: "\t"), html: html.replacingOccurrences(of: "→", with: "\t")))
+                    examples.append(
+                        GFMExample(
+                            file: file, number: number, line: start, section: section, extensions: extensions,
+                            markdown: markdown.replacingOccurrences(of: "→", with: "\t"),
+                            html: html.replacingOccurrences(of: "→", with: "\t")))
                 }
                 markdown = ""
                 html = ""

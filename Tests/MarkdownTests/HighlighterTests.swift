@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Markdown
 
 /// Extracts `(class, text)` pairs so tests read as token lists rather than HTML.
@@ -23,19 +24,19 @@ func has(_ html: String, _ cls: String, _ text: String) -> Bool {
 @Suite struct HighlighterTests {
     @Test func nasmStatements() {
         let code = """
-        %define COM1 0x3f8
-        bits 16
-        org 0x7c00
-        start:
-            mov dx, COM1        ; serial port
-            mov al, 'H'
-            out dx, al
-        .wait: rep movsb
-            mov byte [msg+1], 10h
-            jmp .wait
-            hlt
-        msg: db "Hi<&>", 0
-        """
+            %define COM1 0x3f8
+            bits 16
+            org 0x7c00
+            start:
+                mov dx, COM1        ; serial port
+                mov al, 'H'
+                out dx, al
+            .wait: rep movsb
+                mov byte [msg+1], 10h
+                jmp .wait
+                hlt
+            msg: db "Hi<&>", 0
+            """
         let html = SyntaxHighlighter.highlight(code, as: .nasm)
         #expect(has(html, "dir", "%define"))
         #expect(has(html, "dir", "bits"))
@@ -59,7 +60,8 @@ func has(_ html: String, _ cls: String, _ text: String) -> Bool {
     }
 
     @Test func nasmLabelsWithoutAColonBeforeDataAndEqu() {
-        let html = SyntaxHighlighter.highlight("INSIDE  equ 0x00200000\nmsg db \"Hi\", 0\nbuf times 4 db 0\n    mov eax, [INSIDE]\nequ_like: dd 1\n", as: .nasm)
+        let html = SyntaxHighlighter.highlight(
+            "INSIDE  equ 0x00200000\nmsg db \"Hi\", 0\nbuf times 4 db 0\n    mov eax, [INSIDE]\nequ_like: dd 1\n", as: .nasm)
         #expect(has(html, "label", "INSIDE") && has(html, "dir", "equ"))
         #expect(has(html, "label", "msg") && has(html, "dir", "db"))
         #expect(has(html, "label", "buf") && has(html, "dir", "times"))
@@ -71,17 +73,17 @@ func has(_ html: String, _ cls: String, _ text: String) -> Bool {
 
     @Test func gasStatements() {
         let code = """
-        .code16
-        .globl _start
-        _start:
-            movw $0x3f8, %dx   # COM1
-            movb $'H', %al
-            outb %al, %dx
-        1:  hlt
-            jmp 1b
-        /* block
-           comment */
-        """
+            .code16
+            .globl _start
+            _start:
+                movw $0x3f8, %dx   # COM1
+                movb $'H', %al
+                outb %al, %dx
+            1:  hlt
+                jmp 1b
+            /* block
+               comment */
+            """
         let html = SyntaxHighlighter.highlight(code, as: .gas)
         #expect(has(html, "dir", ".code16"))
         #expect(has(html, "dir", ".globl"))
@@ -109,15 +111,15 @@ func has(_ html: String, _ cls: String, _ text: String) -> Bool {
 
     @Test func cCode() {
         let code = """
-        #include <stdint.h>
-        #define PORT 0x3f8 // COM1
-        /* multi
-           line */
-        static inline void outb(uint16_t port, uint8_t v) {
-            __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port));
-        }
-        int main(void) { char c = 'x'; return 1.5e-3 > 0 ? 42u : 0; }
-        """
+            #include <stdint.h>
+            #define PORT 0x3f8 // COM1
+            /* multi
+               line */
+            static inline void outb(uint16_t port, uint8_t v) {
+                __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port));
+            }
+            int main(void) { char c = 'x'; return 1.5e-3 > 0 ? 42u : 0; }
+            """
         let html = SyntaxHighlighter.highlight(code, as: .c)
         #expect(has(html, "dir", "#include"))
         #expect(has(html, "str", "&lt;stdint.h&gt;"))
@@ -138,7 +140,8 @@ func has(_ html: String, _ cls: String, _ text: String) -> Bool {
     }
 
     @Test func shellAndConsole() {
-        let sh = SyntaxHighlighter.highlight("# build it\nNASM=nasm make -j2 site | tee \"$LOG\" && echo ${HOME} $1\nfor f in *.md; do wc -l $f; done\n", as: .shell)
+        let sh = SyntaxHighlighter.highlight(
+            "# build it\nNASM=nasm make -j2 site | tee \"$LOG\" && echo ${HOME} $1\nfor f in *.md; do wc -l $f; done\n", as: .shell)
         #expect(has(sh, "com", "# build it"))
         #expect(has(sh, "var", "NASM=nasm"))
         #expect(has(sh, "fn", "make"))
@@ -167,7 +170,8 @@ func has(_ html: String, _ cls: String, _ text: String) -> Bool {
         for language in SyntaxHighlighter.Language.allCases {
             let html = SyntaxHighlighter.highlight("/* a\nb */ \"x\ny\" 'p\nq' ; c\n# d\n", as: language)
             for line in html.split(separator: "\n", omittingEmptySubsequences: false) {
-                #expect(line.components(separatedBy: "<span").count == line.components(separatedBy: "</span>").count, "\(language): \(line)")
+                #expect(
+                    line.components(separatedBy: "<span").count == line.components(separatedBy: "</span>").count, "\(language): \(line)")
             }
         }
     }

@@ -1,9 +1,11 @@
 import Testing
+
 @testable import Markdown
 
 @Suite struct MarkdownDocumentTests {
     @Test func headingsGetStableUniqueIDsAndAnchors() throws {
-        let doc = try MarkdownDocument("# Title\n\n## The run loop\n\ntext\n\n## The run loop\n\n### `KVM_RUN` *now*\n\n## Custom {#my-id}\n")
+        let doc = try MarkdownDocument(
+            "# Title\n\n## The run loop\n\ntext\n\n## The run loop\n\n### `KVM_RUN` *now*\n\n## Custom {#my-id}\n")
         #expect(doc.headings.map(\.id) == ["title", "the-run-loop", "the-run-loop-1", "kvm_run-now", "my-id"])
         #expect(doc.headings.map(\.level) == [1, 2, 2, 3, 2])
         #expect(doc.headings[3].html == "<code>KVM_RUN</code> <em>now</em>")
@@ -51,7 +53,8 @@ import Testing
     }
 
     @Test func rawHTMLIsKeptButTagFilterNeutralisesScript() throws {
-        let doc = try MarkdownDocument("<svg id=\"fig1\" viewBox=\"0 0 1 1\"><rect/></svg>\n\n<script>alert(1)</script>\n\nInline <span id='x2'>y</span>.\n")
+        let doc = try MarkdownDocument(
+            "<svg id=\"fig1\" viewBox=\"0 0 1 1\"><rect/></svg>\n\n<script>alert(1)</script>\n\nInline <span id='x2'>y</span>.\n")
         let html = try doc.html()
         #expect(html.contains("<svg id=\"fig1\""))
         #expect(html.contains("&lt;script>alert(1)&lt;/script>"))
@@ -62,7 +65,8 @@ import Testing
     @Test func admonitionsInGitHubAlertForm() throws {
         var options = MarkdownOptions()
         options.admonitionTitles["warning"] = "Attention"
-        let doc = try MarkdownDocument("> [!NOTE]\n> Useful **info**.\n\n> [!warning]\n> Careful.\n\n> [!NOTE] not alone\n\n> plain quote\n", options: options)
+        let doc = try MarkdownDocument(
+            "> [!NOTE]\n> Useful **info**.\n\n> [!warning]\n> Careful.\n\n> [!NOTE] not alone\n\n> plain quote\n", options: options)
         let html = try doc.html()
         #expect(doc.admonitions == [Admonition(kind: "note", line: 1), Admonition(kind: "warning", line: 4)])
         #expect(html.contains("<div class=\"admonition admonition-note\" role=\"note\"><p class=\"admonition-title\"><svg"))
@@ -75,9 +79,12 @@ import Testing
     }
 
     @Test func linksAreReportedWithPositionsAndRewritable() throws {
-        let doc = try MarkdownDocument("Intro\n\nSee [the loop](../05-kvm/kvm.md#the-run-loop) and ![a diagram](img/d.svg).\n\n[ext](https://example.com)\n")
+        let doc = try MarkdownDocument(
+            "Intro\n\nSee [the loop](../05-kvm/kvm.md#the-run-loop) and ![a diagram](img/d.svg).\n\n[ext](https://example.com)\n")
         #expect(doc.links.count == 3)
-        #expect(doc.links[0] == LinkReference(index: 0, kind: .link, destination: "../05-kvm/kvm.md#the-run-loop", altText: "", line: 3, column: 5))
+        #expect(
+            doc.links[0]
+                == LinkReference(index: 0, kind: .link, destination: "../05-kvm/kvm.md#the-run-loop", altText: "", line: 3, column: 5))
         #expect(doc.links[1].kind == .image)
         #expect(doc.links[1].altText == "a diagram")
         let html = try doc.html { link in
@@ -93,13 +100,17 @@ import Testing
         var seen: [CodeBlock] = []
         let doc = try MarkdownDocument(source) { block in
             seen.append(block)
-            return block.info.contains("exercise") ? CodeBlockReplacement(html: "<div class=\"placeholder\"></div>", searchText: "shown-instead") : nil
+            return block.info.contains("exercise")
+                ? CodeBlockReplacement(html: "<div class=\"placeholder\"></div>", searchText: "shown-instead") : nil
         }
         #expect(seen.map(\.line) == [1, 6, 10])
         #expect(seen[1].info == "asm exercise id=x")
         #expect(seen[1].literal == "hlt\n")
         let html = try doc.html()
-        #expect(html.contains("<pre data-lang=\"asm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">al</span>, <span class=\"tok-str\">&#39;H&#39;</span> <span class=\"tok-com\">; say H</span>"))
+        #expect(
+            html.contains(
+                "<pre data-lang=\"asm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">al</span>, <span class=\"tok-str\">&#39;H&#39;</span> <span class=\"tok-com\">; say H</span>"
+            ))
         #expect(html.contains("<div class=\"placeholder\"></div>"))
         #expect(html.contains("<pre data-lang=\"rust\" tabindex=\"0\"><code>fn main() {}\n</code></pre>"))
         // A replaced block is searched by the text its caller gave, not by its own.
@@ -127,9 +138,14 @@ import Testing
 
             """
         let html = try MarkdownDocument(source).html()
-        #expect(html.contains("<td><code class=\"nowrap\">SGDT</code>, <code class=\"nowrap\">SIDT</code>, <code class=\"nowrap\">SLDT</code></td>"))
+        #expect(
+            html.contains(
+                "<td><code class=\"nowrap\">SGDT</code>, <code class=\"nowrap\">SIDT</code>, <code class=\"nowrap\">SLDT</code></td>"))
         #expect(html.contains("<td><strong><code class=\"nowrap\">PUSHF</code></strong></td>"))
-        #expect(html.contains("<a href=\"x.md\"><code class=\"nowrap\">POPF</code></a> <del><code class=\"nowrap\">CLI</code></del> <em><code class=\"nowrap\">STI</code></em>"))
+        #expect(
+            html.contains(
+                "<a href=\"x.md\"><code class=\"nowrap\">POPF</code></a> <del><code class=\"nowrap\">CLI</code></del> <em><code class=\"nowrap\">STI</code></em>"
+            ))
         #expect(html.contains("a long one: <code>mov eax, [ebx + ecx * 4 + 0x1000]</code></td>"))
         #expect(!html.contains("<td></td>"))
     }
@@ -157,7 +173,8 @@ import Testing
     /// An `<svg role="img">` is named by `aria-label` or `aria-labelledby` only: GFM's tagfilter
     /// escapes a `<title>` child, so the page would show a nameless image.
     @Test func svgImagesWithoutNameInRawHTMLAreFound() throws {
-        let doc = try MarkdownDocument("""
+        let doc = try MarkdownDocument(
+            """
             text
 
             <figure>
@@ -179,9 +196,14 @@ import Testing
     /// Short code spans never break across lines (`--steps 10` split at its hyphen on a phone);
     /// long ones are left to wrap. Headings keep plain `<code>`.
     @Test func shortCodeSpansAreMarkedUnbreakable() throws {
-        let doc = try MarkdownDocument("Run `--steps 10` or `a<b & 'c'` or `hypercourse run --mode long --trace --json hello64.asm`.\n\n## The `KVM_RUN` call\n\n`ünïcödé-ünïcödé-ünïcödé-` `ünïcödé-ünïcödé-ünïcödé-ü`\n")
+        let doc = try MarkdownDocument(
+            "Run `--steps 10` or `a<b & 'c'` or `hypercourse run --mode long --trace --json hello64.asm`.\n\n## The `KVM_RUN` call\n\n`ünïcödé-ünïcödé-ünïcödé-` `ünïcödé-ünïcödé-ünïcödé-ü`\n"
+        )
         let html = try doc.html()
-        #expect(html.contains("Run <code class=\"nowrap\">--steps 10</code> or <code class=\"nowrap\">a&lt;b &amp; &#39;c&#39;</code> or <code>hypercourse run --mode long --trace --json hello64.asm</code>."))
+        #expect(
+            html.contains(
+                "Run <code class=\"nowrap\">--steps 10</code> or <code class=\"nowrap\">a&lt;b &amp; &#39;c&#39;</code> or <code>hypercourse run --mode long --trace --json hello64.asm</code>."
+            ))
         #expect(html.contains("The <code>KVM_RUN</code> call"))
         // The limit counts characters (24), not UTF-8 bytes.
         #expect(html.contains("<code class=\"nowrap\">ünïcödé-ünïcödé-ünïcödé-</code> <code>ünïcödé-ünïcödé-ünïcödé-ü</code>"))

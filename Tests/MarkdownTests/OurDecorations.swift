@@ -23,14 +23,18 @@ import Foundation
 enum OurDecorations {
     static func remove(_ html: String) -> String {
         var html = html
-        html = replace(##"<h([1-6]) id="[^"]*">(.*?) <a class="heading-anchor" href="#[^"]*" aria-label="[^"]*">#</a></h\1>"##, in: html, with: "<h$1>$2</h$1>")
+        html = replace(
+            ##"<h([1-6]) id="[^"]*">(.*?) <a class="heading-anchor" href="#[^"]*" aria-label="[^"]*">#</a></h\1>"##, in: html,
+            with: "<h$1>$2</h$1>")
         html = replacingCodeBlocks(html)
         html = replacing(#"<code class="nowrap">([^<]*)</code>"#, in: html) { groups in "<code>" + unescapeQuote(groups[1]) + "</code>" }
-        html = replace(#"<details class="predict-answer"><summary>[^<]*</summary><div class="predict-answer-body">(.*?)</div></details>"#,
-                       in: html, with: "<blockquote>$1</blockquote>")
+        html = replace(
+            #"<details class="predict-answer"><summary>[^<]*</summary><div class="predict-answer-body">(.*?)</div></details>"#,
+            in: html, with: "<blockquote>$1</blockquote>")
         html = replacingAlerts(html)
-        html = replace(#"<section class="footnotes(?: footnotes-headed)?" data-footnotes aria-labelledby="[^"]*">\n(?:<h2 class="footnotes-title" id="[^"]*">[^<]*</h2>\n)?"#,
-                       in: html, with: "<section class=\"footnotes\" data-footnotes>\n")
+        html = replace(
+            #"<section class="footnotes(?: footnotes-headed)?" data-footnotes aria-labelledby="[^"]*">\n(?:<h2 class="footnotes-title" id="[^"]*">[^<]*</h2>\n)?"#,
+            in: html, with: "<section class=\"footnotes\" data-footnotes>\n")
         return html
     }
 
@@ -40,13 +44,16 @@ enum OurDecorations {
     /// a block quote our pipeline turned into an admonition (its first paragraph starts with the
     /// marker alone on its line).
     static func alertMarker(in reference: String) -> String {
-        var html = replace(#"<blockquote>\n<p>\[!(?i:NOTE|TIP|IMPORTANT|WARNING|CAUTION|PREDICT)\]</p>\n"#, in: reference, with: "<blockquote>\n")
-        html = replace(#"<blockquote>\n<p>\[!(?i:NOTE|TIP|IMPORTANT|WARNING|CAUTION|PREDICT)\](?:<br />)?\n"#, in: html, with: "<blockquote>\n<p>")
+        var html = replace(
+            #"<blockquote>\n<p>\[!(?i:NOTE|TIP|IMPORTANT|WARNING|CAUTION|PREDICT)\]</p>\n"#, in: reference, with: "<blockquote>\n")
+        html = replace(
+            #"<blockquote>\n<p>\[!(?i:NOTE|TIP|IMPORTANT|WARNING|CAUTION|PREDICT)\](?:<br />)?\n"#, in: html, with: "<blockquote>\n<p>")
         return html
     }
 
     private static func replacingCodeBlocks(_ html: String) -> String {
-        let pattern = #"<div class="code-block"><pre(?: data-lang="([^"]*)")? tabindex="0"><code(?: class="language-[^"]*")?>(.*?)</code></pre></div>"#
+        let pattern =
+            #"<div class="code-block"><pre(?: data-lang="([^"]*)")? tabindex="0"><code(?: class="language-[^"]*")?>(.*?)</code></pre></div>"#
         return replacing(pattern, in: html) { groups in
             let body = replace(#"</?span[^>]*>"#, in: groups[2], with: "")
             let word = groups[1].isEmpty ? "" : " class=\"language-\(unescapeQuote(groups[1]))\""
@@ -57,11 +64,13 @@ enum OurDecorations {
     /// The admonition's opening becomes `<blockquote>\n`, its own closing `</div>` (found by
     /// counting the `div`s between) `</blockquote>`.
     private static func replacingAlerts(_ html: String) -> String {
-        let opening = try! NSRegularExpression(pattern: #"<div class="admonition admonition-[a-z]+" role="note"><p class="admonition-title">.*?</p>\n"#,
-                                               options: [.dotMatchesLineSeparators])
+        let opening = try! NSRegularExpression(
+            pattern: #"<div class="admonition admonition-[a-z]+" role="note"><p class="admonition-title">.*?</p>\n"#,
+            options: [.dotMatchesLineSeparators])
         var text = html
         while let match = opening.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let range = Range(match.range, in: text) {
+            let range = Range(match.range, in: text)
+        {
             var depth = 1
             var cursor = range.upperBound
             var closing: Range<String.Index>?

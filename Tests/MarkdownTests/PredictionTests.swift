@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Markdown
 
 /// `> [!PREDICT]`: the question shows; the answer, its last nested block quote, is inside a
@@ -10,8 +11,11 @@ import Testing
         let text = "> [!PREDICT]\n> What does `out` do here?\n>\n> > It exits to the **VMM**.\n\nAfter.\n"
         let html = try MarkdownDocument(text, options: options).html()
         #expect(html.contains("<div class=\"admonition admonition-predict\" role=\"note\"><p class=\"admonition-title\"><svg"))
-        #expect(html.contains("Predict</p>\n<p>What does <code class=\"nowrap\">out</code> do here?</p>\n<details class=\"predict-answer\"><summary>Reveal</summary><div class=\"predict-answer-body\">\n<p>It exits to the <strong>VMM</strong>.</p>\n</div></details>\n</div>"),
-                "\(html)")
+        #expect(
+            html.contains(
+                "Predict</p>\n<p>What does <code class=\"nowrap\">out</code> do here?</p>\n<details class=\"predict-answer\"><summary>Reveal</summary><div class=\"predict-answer-body\">\n<p>It exits to the <strong>VMM</strong>.</p>\n</div></details>\n</div>"
+            ),
+            "\(html)")
         #expect(!html.contains("<blockquote>"))
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Markdown
 
 /// `href` and `src` in the author's raw HTML are links like Markdown's: reported for checking and
@@ -15,7 +16,8 @@ import Testing
     }
 
     @Test func ignoresCommentsTextAndLookalikeAttributes() throws {
-        let html = "<!-- <a href=\"old.md\"> -->\nUse href=\"x.md\" in text.\n<a data-href=\"no.md\" xlink:href=\"no2.md\" href=\"yes.md\">\n<svg><use href=\"#arrow\"/></svg>"
+        let html =
+            "<!-- <a href=\"old.md\"> -->\nUse href=\"x.md\" in text.\n<a data-href=\"no.md\" xlink:href=\"no2.md\" href=\"yes.md\">\n<svg><use href=\"#arrow\"/></svg>"
         let found = urls(html)
         #expect(found.map(\.value) == ["yes.md", "#arrow"])
         #expect(found.map(\.lineOffset) == [2, 3])
@@ -28,13 +30,18 @@ import Testing
     }
 
     @Test func rawLinksAreReportedAndRewrittenFromTheOriginalOnEveryRender() throws {
-        let doc = try MarkdownDocument("Text with <a href=\"b.md\">a link</a>.\n\n<p>\n<img src=\"pic.svg\" alt=\"p\">\n<a href=\"https://example.org/?a=1&amp;b=2\">out</a>\n</p>\n\n[md](c.md)\n")
+        let doc = try MarkdownDocument(
+            "Text with <a href=\"b.md\">a link</a>.\n\n<p>\n<img src=\"pic.svg\" alt=\"p\">\n<a href=\"https://example.org/?a=1&amp;b=2\">out</a>\n</p>\n\n[md](c.md)\n"
+        )
         #expect(doc.links.map(\.destination) == ["b.md", "pic.svg", "https://example.org/?a=1&b=2", "c.md"])
         #expect(doc.links.map(\.kind) == [.rawHTML, .rawHTML, .rawHTML, .link])
         #expect(doc.links.map(\.line) == [1, 4, 5, 8])
         #expect(doc.links.map(\.index) == [0, 1, 2, 3])
 
-        let page = try doc.html { link in link.destination.hasPrefix("https:") ? nil : "out/" + link.destination.replacingOccurrences(of: ".md", with: ".html") + "?q=\"1\"&r" }
+        let page = try doc.html { link in
+            link.destination.hasPrefix("https:")
+                ? nil : "out/" + link.destination.replacingOccurrences(of: ".md", with: ".html") + "?q=\"1\"&r"
+        }
         #expect(page.contains(#"<a href="out/b.html?q=&quot;1&quot;&amp;r">a link</a>"#))
         #expect(page.contains(#"<img src="out/pic.svg?q=&quot;1&quot;&amp;r" alt="p">"#))
         #expect(page.contains(#"<a href="https://example.org/?a=1&amp;b=2">out</a>"#), "an external link keeps its original bytes")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Multiboot
 
 /// Broken and hostile kernel files: each gets one clear error of the right kind, and none traps.
@@ -9,8 +10,10 @@ struct HostileKernelTests {
         try MultibootLoader.plan(MultibootKernel(file: elf.bytes, name: "bad.elf", modules: modules), ramBytes: ram)
     }
 
-    static func expectError(_ kind: BootError.Kind, _ words: String, _ make: () throws(BootError) -> BootPlan,
-                            sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectError(
+        _ kind: BootError.Kind, _ words: String, _ make: () throws(BootError) -> BootPlan,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             let plan = try make()
             Issue.record("planned \(plan.chunks.count) chunks instead of failing", sourceLocation: sourceLocation)
@@ -81,7 +84,9 @@ struct HostileKernelTests {
     @Test func segmentsOutsideRAMAndHugeSizes() {
         var high = TestELF()
         high.segments.append(.init(physical: 0xFF_F000, data: [1], memorySize: 0x2000))
-        Self.expectError(.outsideRAM, "segment 1 covers 0xfff000–0x1001000, outside the 16 MiB of RAM") { () throws(BootError) in try Self.plan(high) }
+        Self.expectError(.outsideRAM, "segment 1 covers 0xfff000–0x1001000, outside the 16 MiB of RAM") { () throws(BootError) in
+            try Self.plan(high)
+        }
         var huge = TestELF()
         huge.segments[0].memorySize = 0xFFFF_F000
         Self.expectError(.outsideRAM, "outside the 16 MiB") { () throws(BootError) in try Self.plan(huge) }
@@ -99,7 +104,9 @@ struct HostileKernelTests {
     @Test func overlappingSegmentsAndTheLoadersArea() {
         var overlap = TestELF()
         overlap.segments.append(.init(physical: 0x10_0008, data: [1, 2, 3]))
-        Self.expectError(.overlap, "segment 0 (0x100000–0x10000d) and segment 1 (0x100008–0x10000b) overlap") { () throws(BootError) in try Self.plan(overlap) }
+        Self.expectError(.overlap, "segment 0 (0x100000–0x10000d) and segment 1 (0x100008–0x10000b) overlap") { () throws(BootError) in
+            try Self.plan(overlap)
+        }
         var low = TestELF()
         low.segments.append(.init(physical: 0x8000, data: [], memorySize: 0x2000))
         Self.expectError(.overlap, "overlaps the boot information at 0x9000–0x9700") { () throws(BootError) in try Self.plan(low) }
@@ -127,7 +134,7 @@ struct HostileKernelTests {
             (flat([0x10_0000, 0x10_0000, 0, 0x10_0004, 0x10_0000]), .malformed, "bss_end_addr 0x100004 is below"),
             (flat([0xFFFF_FFF0, 0xFFFF_FFF0, 0, 0, 0]), .outsideRAM, "go past 4 GiB"),
             (flat([0x200_0000, 0x200_0000, 0, 0, 0]), .outsideRAM, "outside the 16 MiB"),
-            (Array(flat([0x10_0000], tail: 0)), .truncated, "ends before its address fields"),
+            (Array(flat([0x10_0000], tail: 0)), .truncated, "ends before its address fields")
         ]
         for (file, kind, words) in cases {
             Self.expectError(kind, words) { () throws(BootError) in

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Multiboot
 
 /// The layout QEMU's `-kernel` gives a Multiboot kernel, reproduced without KVM.
@@ -22,7 +23,9 @@ struct MultibootPlanTests {
         elf.segments[0].memorySize = 0x1800 // bss past the file bytes
         let kernel = MultibootKernel(
             file: elf.bytes, name: "out/kernel.elf", appendText: "console=ttyS0 quiet",
-            modules: [.init(bytes: [1, 2, 3], string: "initrd.img root=/dev/ram"), .init(bytes: Array(repeating: 7, count: 5000), string: "two")])
+            modules: [
+                .init(bytes: [1, 2, 3], string: "initrd.img root=/dev/ram"), .init(bytes: Array(repeating: 7, count: 5000), string: "two")
+            ])
         let plan = try MultibootLoader.plan(kernel, ramBytes: Self.ram)
         let ram = PlannedRAM(plan, ramBytes: Int(Self.ram))
         #expect(plan.entry == 0x10_0000 && plan.infoAddress == 0x9500)
@@ -61,8 +64,11 @@ struct MultibootPlanTests {
             let at = 0x9000 + i * 24
             return [UInt64(ram.u32(at)), ram.u64(at + 4), ram.u64(at + 12), UInt64(ram.u32(at + 20))]
         }
-        #expect(entries == [[20, 0, 0x9FC00, 1], [20, 0x9FC00, 0x400, 2], [20, 0xF0000, 0x10000, 2],
-                            [20, 0x100000, 15 << 20, 1]])
+        #expect(
+            entries == [
+                [20, 0, 0x9FC00, 1], [20, 0x9FC00, 0x400, 2], [20, 0xF0000, 0x10000, 2],
+                [20, 0x100000, 15 << 20, 1]
+            ])
         #expect(ram.u32(0x9500 + 8) == 15 * 1024)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 /// "Did you mean" on broken anchors is bounded: of 2,000 broken anchors to a page with 20,000

@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Testing
+
 @testable import Site
 
 /// B4 and the output folder's guards, through real builds: a course's `templates:` stays inside the
@@ -18,7 +19,7 @@ import Testing
         ("../evil", "templates folder '../evil' leads outside the content folder"),
         ("../../evil", "templates folder '../../evil' leads outside the content folder"),
         ("/etc", "templates folder '/etc' must be relative to the content folder"),
-        ("theme/../../evil", "templates folder 'theme/../../evil' leads outside the content folder"),
+        ("theme/../../evil", "templates folder 'theme/../../evil' leads outside the content folder")
     ])
     func aCourseTemplatesFolderOutsideTheContentFolderIsRefused(written: String, message: String) async throws {
         // The folder exists, so only the containment check can refuse it.
@@ -41,7 +42,8 @@ import Testing
     @Test func aSymlinkedAssetInTheCourseThemeLeadingOutIsRefused() async throws {
         let content = course(templates: "theme")
         scratch.write(["theme/assets/own.css": "body{}"])
-        try fm.createSymbolicLink(at: content.appendingPathComponent("theme/assets/host.txt"), withDestinationURL: URL(fileURLWithPath: "/etc/hostname"))
+        try fm.createSymbolicLink(
+            at: content.appendingPathComponent("theme/assets/host.txt"), withDestinationURL: URL(fileURLWithPath: "/etc/hostname"))
         let errors = await buildErrors(content, into: scratch)
         #expect(errors.count == 1 && errors.first?.message.contains("a symlink that leads outside the content folder") == true)
         #expect(errors.first?.file?.hasSuffix("theme/assets/host.txt") == true)
@@ -54,7 +56,8 @@ import Testing
         let real = scratch.write(["real.css": "/* shared */"], in: "shared")
         let theme = scratch.write([:], in: "my-theme")
         try fm.createDirectory(at: theme.appendingPathComponent("assets"), withIntermediateDirectories: true)
-        try fm.createSymbolicLink(at: theme.appendingPathComponent("assets/linked.css"), withDestinationURL: real.appendingPathComponent("real.css"))
+        try fm.createSymbolicLink(
+            at: theme.appendingPathComponent("assets/linked.css"), withDestinationURL: real.appendingPathComponent("real.css"))
         _ = try await build(content, into: scratch, templates: theme)
         let copied = scratch.url.appendingPathComponent("out/assets/linked.css")
         let type = try fm.attributesOfItem(atPath: copied.path)[.type] as? FileAttributeType
@@ -72,12 +75,14 @@ import Testing
     @Test func theBuildNeverReplacesAFolderItReads() async throws {
         let content = scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n"])
         let theme = scratch.write(["assets/x.css": "x"], in: "site/theme")
-        let options = BuildOptions(contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("site"),
-                                   templatesDirectory: theme, force: true)
+        let options = BuildOptions(
+            contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("site"),
+            templatesDirectory: theme, force: true)
         await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options).build() }
         #expect(scratch.read("site/theme/assets/x.css") == "x")
         // course.yml's own folder too: an output folder holding it is refused.
-        let inner = scratch.write(["course.yml": "title: T\ntemplates: theme\n", "theme/assets/y.css": "y", "01-ch/01-a.md": "---\ntitle: A\n---\n"], in: "c2")
+        let inner = scratch.write(
+            ["course.yml": "title: T\ntemplates: theme\n", "theme/assets/y.css": "y", "01-ch/01-a.md": "---\ntitle: A\n---\n"], in: "c2")
         let options2 = BuildOptions(contentDirectory: inner, outputDirectory: inner.appendingPathComponent("theme"), force: true)
         await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options2).build() }
         #expect(scratch.read("c2/theme/assets/y.css") == "y")

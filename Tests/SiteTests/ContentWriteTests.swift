@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Testing
+
 @testable import Site
 
 /// What a provider asks to write into the content folder is written with the site, only when the
@@ -13,8 +14,9 @@ import Testing
         let record: URL
         init(record: URL) { self.record = record }
         func results(for blocks: [ExerciseBlock]) async throws -> ExerciseResults {
-            ExerciseResults(views: blocks.map { sampleView(id: $0.option("id") ?? "x", output: "out") },
-                            contentFiles: [PendingFile(url: record, data: Data("new record\n".utf8))])
+            ExerciseResults(
+                views: blocks.map { sampleView(id: $0.option("id") ?? "x", output: "out") },
+                contentFiles: [PendingFile(url: record, data: Data("new record\n".utf8))])
         }
     }
 
@@ -34,8 +36,9 @@ import Testing
         let content = course()
         let record = content.appendingPathComponent("01-ch/01-a.exercises.json")
         try Data("old record\n".utf8).write(to: record)
-        var builder = SiteBuilder(options: BuildOptions(contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("out")),
-                                  exercises: RecordingProvider(record: record))
+        var builder = SiteBuilder(
+            options: BuildOptions(contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("out")),
+            exercises: RecordingProvider(record: record))
         builder.beforeSwap = {
             // The record is in place by now, so putting it back is what is tested.
             #expect((try? String(contentsOf: record, encoding: .utf8)) == "new record\n")

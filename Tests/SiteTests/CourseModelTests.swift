@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 @Suite struct CourseModelTests {
@@ -12,7 +13,7 @@ import Testing
             "02-memory-virtualization/a-first.md": "---\ntitle: First by weight\nweight: 1\n---\n",
             "01-the-basics/intro.md": "---\ntitle: Intro\n---\n",
             "images/not-a-chapter.svg": "<svg/>",
-            "README.md": "# Notes for authors\n",
+            "README.md": "# Notes for authors\n"
         ])
         let summary = try await build(content, into: scratch)
         #expect(summary.chapters == 2)
@@ -31,7 +32,7 @@ import Testing
             "aaa/_index.md": "---\ntitle: Second\nweight: 2\n---\nIntro of the second.\n",
             "zzz/_index.md": "---\ntitle: First\nweight: 1\n---\n",
             "aaa/x.md": "---\ntitle: X\n---\n",
-            "zzz/y.md": "---\ntitle: Y\n---\n",
+            "zzz/y.md": "---\ntitle: Y\n---\n"
         ])
         _ = try await build(content, into: scratch)
         let home = scratch.read("out/index.html")
@@ -43,21 +44,29 @@ import Testing
         let content = scratch.write([
             "course.yml": "title: T\nchapters:\n  - b\n",
             "a/x.md": "---\ntitle: X\n---\n",
-            "b/y.md": "---\ntitle: Y\n---\n",
+            "b/y.md": "---\ntitle: Y\n---\n"
         ])
         let summary = try await build(content, into: scratch)
         #expect(summary.warnings.contains { $0.message.contains("chapter folder 'a' is not listed") })
-        #expect(captures("<li class=\"outline-chapter\">\\s*<h3><a href=\"([^\"]+)\">", in: scratch.read("out/index.html")) == ["b/index.html", "a/index.html"])
+        #expect(
+            captures("<li class=\"outline-chapter\">\\s*<h3><a href=\"([^\"]+)\">", in: scratch.read("out/index.html")) == [
+                "b/index.html", "a/index.html"
+            ])
     }
 
     @Test func warningsForMissingAltTextNamelessFiguresAndUnknownKeys() async throws {
         let content = scratch.write([
-            "c/x.md": "---\ntitle: X\ntitel: typo\n---\n\n![](pic.svg)\n\n<p><img src=\"pic.svg\"></p>\n\n<figure>\n<svg role=\"img\">\n<title>T</title>\n</svg>\n</figure>\n",
-            "c/pic.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+            "c/x.md":
+                "---\ntitle: X\ntitel: typo\n---\n\n![](pic.svg)\n\n<p><img src=\"pic.svg\"></p>\n\n<figure>\n<svg role=\"img\">\n<title>T</title>\n</svg>\n</figure>\n",
+            "c/pic.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"/>"
         ])
         let summary = try await build(content, into: scratch)
         let text = summary.warnings.map(\.description)
-        #expect(text.contains { $0.hasSuffix("c/x.md:3: warning: unknown front matter key 'titel' (known: description, draft, objectives, slug, title, weight)") })
+        #expect(
+            text.contains {
+                $0.hasSuffix(
+                    "c/x.md:3: warning: unknown front matter key 'titel' (known: description, draft, objectives, slug, title, weight)")
+            })
         #expect(text.contains { $0.contains("c/x.md:6: warning: image 'pic.svg' has no alt text") })
         #expect(text.contains { $0.contains("c/x.md:8: warning: <img> without an alt attribute") })
         #expect(text.contains { $0.contains("c/x.md:11: warning: <svg role=\"img\"> without a name; add aria-label") })
@@ -67,7 +76,7 @@ import Testing
     @Test func notFoundPageUsesThePublishedURLAsBase() async throws {
         let content = scratch.write([
             "course.yml": "title: T\nurl: https://example.org/course\n",
-            "c/x.md": "---\ntitle: X\n---\n",
+            "c/x.md": "---\ntitle: X\n---\n"
         ])
         _ = try await build(content, into: scratch)
         #expect(scratch.read("out/404.html").contains("<base href=\"https://example.org/course/\">"))
@@ -101,7 +110,9 @@ import Testing
 
     @Test func wholeRangesAndAnchors() throws {
         let code = "l1\nl2\n; ANCHOR: mid\nl4\nl5\n; ANCHOR_END: mid\nl7\n"
-        let (text, map) = try expand("a\n{{#include code.asm}}\nb\n{{#include code.asm:2:4}}\n{{#include code.asm:mid}}\n{{#include code.asm:7}}\n{{#include code.asm::2}}\n", files: ["ch/code.asm": code])
+        let (text, map) = try expand(
+            "a\n{{#include code.asm}}\nb\n{{#include code.asm:2:4}}\n{{#include code.asm:mid}}\n{{#include code.asm:7}}\n{{#include code.asm::2}}\n",
+            files: ["ch/code.asm": code])
         #expect(text == "a\nl1\nl2\nl4\nl5\nl7\nb\nl2\nl4\nl4\nl5\nl7\nl1\nl2\n")
         // Line map: "b" is line 3 of the body (file line 6); included lines point at code.asm.
         #expect(map.location(1).line == 4)
@@ -111,9 +122,11 @@ import Testing
     }
 
     @Test func inlineNestedAndEscaped() throws {
-        let (text, _) = try expand("x {{#include v.txt}} y\n\\{{#include literal}}\n{{#include _part.md}}\n", files: [
-            "ch/v.txt": "1.2\n", "ch/_part.md": "Part with {{#include v.txt}}.\n",
-        ])
+        let (text, _) = try expand(
+            "x {{#include v.txt}} y\n\\{{#include literal}}\n{{#include _part.md}}\n",
+            files: [
+                "ch/v.txt": "1.2\n", "ch/_part.md": "Part with {{#include v.txt}}.\n"
+            ])
         #expect(text == "x 1.2 y\n{{#include literal}}\nPart with 1.2.\n")
     }
 

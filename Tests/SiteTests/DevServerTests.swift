@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 /// Starts a server on a free port for `body`, and stops it afterwards even when `body` throws.
@@ -109,7 +110,7 @@ func withServer<T>(
             }
             let foreign: [String?] = [
                 "evil.example", "evil.example:\(port)", "localhost.evil.example", "127.0.0.1.evil.example", "[::2]", nil, "",
-                "localhost:99999", "[::1]x", "127.0.0.1:", "127.0.0.256",
+                "localhost:99999", "[::1]x", "127.0.0.1:", "127.0.0.256"
             ]
             for host in foreign {
                 let refused = await http.get("/", host: host)

@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Testing
+
 @testable import Site
 
 /// Every kind of bad input stops the build with file:line and leaves the output alone.
@@ -26,13 +27,18 @@ import Testing
         #expect(error.file?.hasSuffix(file) == true, "\(error)", sourceLocation: sourceLocation)
         #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
         #expect(error.message.contains(fragment), "\(error)", sourceLocation: sourceLocation)
-        #expect(error.description.hasPrefix("\(error.file!):\(line.map(String.init) ?? "")".replacingOccurrences(of: ":$", with: "", options: .regularExpression)), sourceLocation: sourceLocation)
+        #expect(
+            error.description.hasPrefix(
+                "\(error.file!):\(line.map(String.init) ?? "")".replacingOccurrences(of: ":$", with: "", options: .regularExpression)),
+            sourceLocation: sourceLocation)
         #expect(!scratch.exists("out"), "output written despite the error", sourceLocation: sourceLocation)
     }
 
     @Test func malformedFrontMatter() async {
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\nweight: [1, 2\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n  bad: indent\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\nweight: [1, 2\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n  bad: indent\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
     }
 
     @Test func unclosedFrontMatter() async {
@@ -45,14 +51,21 @@ import Testing
     }
 
     @Test func wrongTypes() async {
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\nweight: heavy\n---\n"]), file: "01-ch/02-b.md", line: 3, "'weight' must be a whole number")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\ndraft: maybe\n---\n"]), file: "01-ch/02-b.md", line: 3, "'draft' must be true or false")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\nobjectives: {a: 1}\n---\n"]), file: "01-ch/02-b.md", line: 3, "'objectives' must be a list")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\nweight: heavy\n---\n"]), file: "01-ch/02-b.md", line: 3,
+            "'weight' must be a whole number")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\ndraft: maybe\n---\n"]), file: "01-ch/02-b.md", line: 3, "'draft' must be true or false"
+        )
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\nobjectives: {a: 1}\n---\n"]), file: "01-ch/02-b.md", line: 3,
+            "'objectives' must be a list")
     }
 
     @Test func duplicateSlugs() async {
         await single(course(["01-ch/02-a.md": "---\ntitle: Other A\n---\n"]), file: "01-ch/02-a.md", line: 1, "duplicate lesson slug 'a'")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\nslug: a\n---\n"]), file: "01-ch/02-b.md", line: 3, "duplicate lesson slug 'a'")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\nslug: a\n---\n"]), file: "01-ch/02-b.md", line: 3, "duplicate lesson slug 'a'")
         await single(course(["02-ch/01-x.md": "---\ntitle: X\n---\n"]), file: "02-ch", line: nil, "duplicate chapter slug 'ch'")
     }
 
@@ -62,24 +75,38 @@ import Testing
     }
 
     @Test func missingInclude() async {
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n```asm\n{{#include nope.asm}}\n```\n"]), file: "01-ch/02-b.md", line: 6, "included file 'nope.asm' not found")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n```asm\n{{#include nope.asm}}\n```\n"]), file: "01-ch/02-b.md", line: 6,
+            "included file 'nope.asm' not found")
     }
 
     @Test func includeOutsideTheContentFolder() async throws {
         try "secret\n".write(to: scratch.url.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include ../../secret.txt}}\n"]), file: "01-ch/02-b.md", line: 4, "leads outside the content folder")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include /etc/passwd}}\n"]), file: "01-ch/02-b.md", line: 4, "must be relative")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include ../../secret.txt}}\n"]), file: "01-ch/02-b.md", line: 4,
+            "leads outside the content folder")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include /etc/passwd}}\n"]), file: "01-ch/02-b.md", line: 4, "must be relative")
         let content = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n{{#include link.txt}}\n"])
-        try FileManager.default.createSymbolicLink(atPath: content.appendingPathComponent("01-ch/link.txt").path, withDestinationPath: scratch.url.appendingPathComponent("secret.txt").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: content.appendingPathComponent("01-ch/link.txt").path,
+            withDestinationPath: scratch.url.appendingPathComponent("secret.txt").path)
         await single(content, file: "01-ch/02-b.md", line: 5, "symlink that leads outside")
     }
 
     @Test func includeRangesAndAnchors() async {
         let code = "a\n// ANCHOR: x\nb\n// ANCHOR_END: x\nc\n"
-        await single(course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:9:12}}\n"]), file: "01-ch/02-b.md", line: 4, "do not exist (it has 5 lines)")
-        await single(course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:y}}\n"]), file: "01-ch/02-b.md", line: 4, "anchor 'y' not found")
-        await single(course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:3:1}}\n"]), file: "01-ch/02-b.md", line: 4, "bad line range")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include 02-b.md}}\n"]), file: "01-ch/02-b.md", line: 4, "include cycle")
+        await single(
+            course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:9:12}}\n"]), file: "01-ch/02-b.md", line: 4,
+            "do not exist (it has 5 lines)")
+        await single(
+            course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:y}}\n"]), file: "01-ch/02-b.md", line: 4,
+            "anchor 'y' not found")
+        await single(
+            course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:3:1}}\n"]), file: "01-ch/02-b.md", line: 4,
+            "bad line range")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include 02-b.md}}\n"]), file: "01-ch/02-b.md", line: 4, "include cycle")
     }
 
     @Test func unknownTemplates() async throws {
@@ -102,7 +129,8 @@ import Testing
 
         // A theme without a required page template.
         let partial = scratch.write(["layout.mustache": "{{{content}}}"], in: "partial-theme")
-        let options = BuildOptions(contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("out"), themeDirectory: partial)
+        let options = BuildOptions(
+            contentDirectory: content, outputDirectory: scratch.url.appendingPathComponent("out"), themeDirectory: partial)
         await #expect(throws: BuildFailure.self) { try await SiteBuilder(options: options).build() }
         do { _ = try await SiteBuilder(options: options).build() } catch let failure as BuildFailure {
             #expect(failure.errors[0].message.hasPrefix("unknown template 'home'"))
@@ -115,7 +143,8 @@ import Testing
         try Data([0x2D, 0x2D, 0x2D, 0x0A, 0xFF, 0xFE, 0x0A]).write(to: content.appendingPathComponent("01-ch/02-bad.md"))
         await single(content, file: "01-ch/02-bad.md", line: 2, "not valid UTF-8 text: byte 0xFF at column 1")
         try FileManager.default.removeItem(at: content.appendingPathComponent("01-ch/02-bad.md"))
-        try FileManager.default.createSymbolicLink(atPath: content.appendingPathComponent("01-ch/03-gone.md").path, withDestinationPath: "/nonexistent/gone.md")
+        try FileManager.default.createSymbolicLink(
+            atPath: content.appendingPathComponent("01-ch/03-gone.md").path, withDestinationPath: "/nonexistent/gone.md")
         await single(content, file: "01-ch/03-gone.md", line: nil, "cannot read '03-gone.md': No such file or directory")
     }
 
@@ -138,13 +167,18 @@ import Testing
     /// directive's line. A link to a FIFO too (its copy would never end).
     @Test(.timeLimit(.minutes(5)))
     func includesAndLinksOfThingsThatAreNotFiles() async throws {
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n{{#include .}}\n"]), file: "01-ch/02-b.md", line: 5, "'.' is a folder, not a file")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n```\n{{#include ../01-ch}}\n```\n"]), file: "01-ch/02-b.md", line: 5, "is a folder, not a file")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n{{#include .}}\n"]), file: "01-ch/02-b.md", line: 5,
+            "'.' is a folder, not a file")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n```\n{{#include ../01-ch}}\n```\n"]), file: "01-ch/02-b.md", line: 5,
+            "is a folder, not a file")
         let fifo = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\ntext\n{{#include pipe.txt}}\n"])
         #expect(mkfifo(fifo.appendingPathComponent("01-ch/pipe.txt").path, 0o644) == 0)
         await single(fifo, file: "01-ch/02-b.md", line: 6, "'pipe.txt' is a FIFO (named pipe), not a file")
         let device = course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include zero}}\n"])
-        try FileManager.default.createSymbolicLink(atPath: device.appendingPathComponent("01-ch/zero").path, withDestinationPath: "/dev/zero")
+        try FileManager.default.createSymbolicLink(
+            atPath: device.appendingPathComponent("01-ch/zero").path, withDestinationPath: "/dev/zero")
         let errors = await buildErrors(device, into: scratch)
         #expect(errors.map(\.line) == [4] && errors.first?.message.contains("outside the content folder") == true, "\(errors)")
         let linked = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n[data](pipe.bin)\n"])
@@ -157,30 +191,47 @@ import Testing
     }
 
     @Test func brokenLinks() async {
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee [x](nope.md).\n"]), file: "01-ch/02-b.md", line: 5, "broken link 'nope.md'")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee\n[x](01-a.md#alpah).\n"]), file: "01-ch/02-b.md", line: 6, "no heading or id 'alpah' on that page (did you mean '#alpha'?)")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](#nowhere)\n"]), file: "01-ch/02-b.md", line: 4, "no heading or id 'nowhere'")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee [x](nope.md).\n"]), file: "01-ch/02-b.md", line: 5, "broken link 'nope.md'")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee\n[x](01-a.md#alpah).\n"]), file: "01-ch/02-b.md", line: 6,
+            "no heading or id 'alpah' on that page (did you mean '#alpha'?)")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](#nowhere)\n"]), file: "01-ch/02-b.md", line: 4, "no heading or id 'nowhere'")
         await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](/01-ch/01-a.md)\n"]), file: "01-ch/02-b.md", line: 4, "is absolute")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](../../elsewhere.md)\n"]), file: "01-ch/02-b.md", line: 4, "leads outside the content folder")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n![pic](img/missing.png)\n"]), file: "01-ch/02-b.md", line: 4, "broken link 'img/missing.png'")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[d](03-d.md)\n", "01-ch/03-d.md": "---\ntitle: D\ndraft: true\n---\n"]), file: "01-ch/02-b.md", line: 4, "draft lesson")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](../../elsewhere.md)\n"]), file: "01-ch/02-b.md", line: 4,
+            "leads outside the content folder")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n![pic](img/missing.png)\n"]), file: "01-ch/02-b.md", line: 4,
+            "broken link 'img/missing.png'")
+        await single(
+            course(["01-ch/02-b.md": "---\ntitle: B\n---\n[d](03-d.md)\n", "01-ch/03-d.md": "---\ntitle: D\ndraft: true\n---\n"]),
+            file: "01-ch/02-b.md", line: 4, "draft lesson")
     }
 
     @Test func theHomeIntroductionIsCheckedLikeALesson() async {
-        await single(course(["_index.md": "Intro.\n\nSee [x](01-ch/nope.md).\n"]), file: "/_index.md", line: 3, "broken link '01-ch/nope.md'")
-        await single(course(["_index.md": "---\ntitle: Hi\n---\n[x](01-ch/01-a.md#alpah)\n"]), file: "/_index.md", line: 4, "no heading or id 'alpah' on that page (did you mean '#alpha'?)")
+        await single(
+            course(["_index.md": "Intro.\n\nSee [x](01-ch/nope.md).\n"]), file: "/_index.md", line: 3, "broken link '01-ch/nope.md'")
+        await single(
+            course(["_index.md": "---\ntitle: Hi\n---\n[x](01-ch/01-a.md#alpah)\n"]), file: "/_index.md", line: 4,
+            "no heading or id 'alpah' on that page (did you mean '#alpha'?)")
         await single(course(["_index.md": "---\ntitle: [unclosed\n---\nText.\n"]), file: "/_index.md", line: 2, "malformed YAML")
         // A lesson may link to the home page's introduction and its headings.
         let linked = course(["_index.md": "## Welcome\n\nHello.\n", "01-ch/02-b.md": "---\ntitle: B\n---\n[home](../_index.md#welcome)\n"])
         let built = try? await build(linked, into: scratch, out: "linked")
         #expect(built?.pages == 6 && scratch.read("linked/ch/b.html").contains("<a href=\"../index.html#welcome\">home</a>"))
-        await single(course(["_index.md": "## Welcome\n", "01-ch/02-b.md": "---\ntitle: B\n---\n[home](../_index.md#welcom)\n"]), file: "01-ch/02-b.md", line: 4, "(did you mean '#welcome'?)")
+        await single(
+            course(["_index.md": "## Welcome\n", "01-ch/02-b.md": "---\ntitle: B\n---\n[home](../_index.md#welcom)\n"]),
+            file: "01-ch/02-b.md", line: 4, "(did you mean '#welcome'?)")
     }
 
     @Test func linkedFileMustBeInsideTheContentFolder() async throws {
         try "secret\n".write(to: scratch.url.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
         let content = course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n[s](data.txt)\n"])
-        try FileManager.default.createSymbolicLink(atPath: content.appendingPathComponent("01-ch/data.txt").path, withDestinationPath: scratch.url.appendingPathComponent("secret.txt").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: content.appendingPathComponent("01-ch/data.txt").path,
+            withDestinationPath: scratch.url.appendingPathComponent("secret.txt").path)
         await single(content, file: "01-ch/02-b.md", line: 5, "symlink that leads outside")
     }
 
@@ -195,7 +246,7 @@ import Testing
     @Test func allErrorsAreReportedTogether() async {
         let content = course([
             "01-ch/02-b.md": "---\ntitle: B\n---\n[x](gone.md)\n",
-            "01-ch/03-c.md": "---\ntitle: C\n---\n\n[y](01-a.md#nope)\n",
+            "01-ch/03-c.md": "---\ntitle: C\n---\n\n[y](01-a.md#nope)\n"
         ])
         let errors = await buildErrors(content, into: scratch)
         #expect(errors.count == 2)
@@ -207,21 +258,33 @@ import Testing
     @Test func aMissingAnchorIsReportedBesideAMissingFileOnTheSamePage() async {
         let content = course([
             "01-ch/02-b.md": "---\ntitle: B\n---\n\n[gone](nope.md)\n\n[a](01-a.md#alhpa)\n\n[self](#nowhere)\n\n## Here\n\n[ok](#here)\n",
-            "01-ch/03-c.md": "---\ntitle: C\n---\n[b](02-b.md#here) [b](02-b.md#ther)\n",
+            "01-ch/03-c.md": "---\ntitle: C\n---\n[b](02-b.md#here) [b](02-b.md#ther)\n"
         ])
         let errors = await buildErrors(content, into: scratch)
-        #expect(errors.map { "\($0.file!.split(separator: "/").last!):\($0.line!)" } == ["02-b.md:5", "02-b.md:7", "02-b.md:9", "03-c.md:4"], "\(errors)")
+        #expect(
+            errors.map { "\($0.file!.split(separator: "/").last!):\($0.line!)" } == ["02-b.md:5", "02-b.md:7", "02-b.md:9", "03-c.md:4"],
+            "\(errors)")
         #expect(errors[1].message.contains("did you mean '#alpha'?"))
         #expect(errors.last?.message.contains("'ther'") == true)
     }
 
     @Test func courseYAMLErrors() async {
-        await single(course(["course.yml": "title: T\nchapters:\n  - 01-ch\n  - 09-missing\n"]), file: "course.yml", line: 4, "chapter folder '09-missing' not found")
+        await single(
+            course(["course.yml": "title: T\nchapters:\n  - 01-ch\n  - 09-missing\n"]), file: "course.yml", line: 4,
+            "chapter folder '09-missing' not found")
         await single(course(["course.yml": "title: [unclosed\n"]), file: "course.yml", line: 1, "malformed YAML")
-        await single(course(["course.yml": "title: T\ntemplates: no-such-theme/\n"]), file: "course.yml", line: 2, "templates folder 'no-such-theme/' not found")
-        await single(course(["course.yml": "title: T\nrepository: javascript:alert(1)\n"]), file: "course.yml", line: 2, "'repository' must be an http:// or https:// address")
-        await single(course(["course.yml": "title: T\n\nedit-url: https://example.org/edit/main/\n"]), file: "course.yml", line: 3, "'edit-url' must contain {path}")
-        await single(course(["course.yml": "title: T\nedit-url: /edit/{path}\n"]), file: "course.yml", line: 2, "'edit-url' must be an http:// or https:// address")
+        await single(
+            course(["course.yml": "title: T\ntemplates: no-such-theme/\n"]), file: "course.yml", line: 2,
+            "templates folder 'no-such-theme/' not found")
+        await single(
+            course(["course.yml": "title: T\nrepository: javascript:alert(1)\n"]), file: "course.yml", line: 2,
+            "'repository' must be an http:// or https:// address")
+        await single(
+            course(["course.yml": "title: T\n\nedit-url: https://example.org/edit/main/\n"]), file: "course.yml", line: 3,
+            "'edit-url' must contain {path}")
+        await single(
+            course(["course.yml": "title: T\nedit-url: /edit/{path}\n"]), file: "course.yml", line: 2,
+            "'edit-url' must be an http:// or https:// address")
     }
 
     @Test func missingContentFolder() async {

@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Testing
+
 @testable import Site
 
 /// The whole program of an exercise, hidden lines included: a file written next to the lesson's page
@@ -23,8 +24,10 @@ import Testing
         if block.option("id") == "hello" {
             view.program = WholeProgram(
                 text: Self.whole, fileExtension: "asm", commentPrefix: ";", runOptions: ["--mode", "real", "--timeout", "0.3"],
-                includes: [.init(contentPath: "shared/serial.inc", besideProgram: "shared/serial.inc"),
-                           .init(contentPath: "01-intro/helpers.inc", besideProgram: "helpers.inc")])
+                includes: [
+                    .init(contentPath: "shared/serial.inc", besideProgram: "shared/serial.inc"),
+                    .init(contentPath: "01-intro/helpers.inc", besideProgram: "helpers.inc")
+                ])
         }
         return view
     }
@@ -34,7 +37,7 @@ import Testing
             "01-intro/01-first.md": "---\ntitle: First\n---\n\n```asm exercise id=hello timeout=0.3\nbits 16\n```\n",
             "01-intro/02-second.md": "---\ntitle: Second\n---\n\n```asm exercise id=bare\nhlt\n```\n",
             "01-intro/helpers.inc": "; helpers\n",
-            "shared/serial.inc": "; serial\n",
+            "shared/serial.inc": "; serial\n"
         ])
     }
 
@@ -45,14 +48,24 @@ import Testing
         #expect(scratch.read("out/intro/helpers.inc") == "; helpers\n")
         let page = scratch.read("out/intro/first.html")
         let figure = try #require(captures("(<figure class=\"exercise\" id=\"exercise-hello\".*?</figure>)", in: page).first)
-        #expect(figure.contains("<a class=\"exercise-download\" href=\"exercise-hello.asm\" download=\"exercise-hello.asm\">Download <code>exercise-hello.asm</code></a>"))
+        #expect(
+            figure.contains(
+                "<a class=\"exercise-download\" href=\"exercise-hello.asm\" download=\"exercise-hello.asm\">Download <code>exercise-hello.asm</code></a>"
+            ))
         // Seven source lines and the page shows three: the hidden part's four lines are counted.
         #expect(figure.contains("<span>(the whole program, 4 hidden lines included)</span>"))
-        #expect(figure.contains("Keep beside it, at these paths: <a href=\"shared/serial.inc\"><code>shared/serial.inc</code></a> <a href=\"helpers.inc\"><code>helpers.inc</code></a>"))
+        #expect(
+            figure.contains(
+                "Keep beside it, at these paths: <a href=\"shared/serial.inc\"><code>shared/serial.inc</code></a> <a href=\"helpers.inc\"><code>helpers.inc</code></a>"
+            ))
         #expect(figure.contains("Run it with: <code>hypercourse run --mode real --timeout 0.3 exercise-hello.asm</code>"))
         // What "Copy all" copies: the file's text, escaped like every string the page shows.
-        let copied = try #require(captures("<template class=\"exercise-whole-source\" data-hidden-lines=\"4\">(.*?)</template>", in: figure).first)
-        #expect(copied == (Self.header + Self.whole).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;").replacingOccurrences(of: "<", with: "&lt;"))
+        let copied = try #require(
+            captures("<template class=\"exercise-whole-source\" data-hidden-lines=\"4\">(.*?)</template>", in: figure).first)
+        #expect(
+            copied
+                == (Self.header + Self.whole).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+                .replacingOccurrences(of: "<", with: "&lt;"))
         // The source shown stays without the hidden lines.
         #expect(!captures("(<pre data-lang=.*?</pre>)", in: figure).first!.contains("org 0x7c00"))
     }
@@ -88,12 +101,16 @@ import Testing
         var view = sampleView(id: "spin", output: "")
         view.language = "c"
         view.displaySource = "int main(void) { return 0; }\n"
-        view.program = WholeProgram(text: "int main(void) { return 0; }", fileExtension: "c", commentPrefix: "//",
-                                    runOptions: ["--mode", "long", "--append", "a b's"])
+        view.program = WholeProgram(
+            text: "int main(void) { return 0; }", fileExtension: "c", commentPrefix: "//",
+            runOptions: ["--mode", "long", "--append", "a b's"])
         let download = try #require(ExerciseDownload(view: view, page: "intro/first.html", strings: { $0 }))
         #expect(download.outputPath == "intro/exercise-spin.c")
         #expect(download.command == "hypercourse run --mode long --append 'a b'\\''s' exercise-spin.c")
-        #expect(download.text == "// exercise-spin.c: exercise_file_whole spin, intro/first.html\n// exercise_run_it: \(download.command)\nint main(void) { return 0; }\n")
+        #expect(
+            download.text
+                == "// exercise-spin.c: exercise_file_whole spin, intro/first.html\n// exercise_run_it: \(download.command)\nint main(void) { return 0; }\n"
+        )
         #expect(download.hiddenLines == 0)
         #expect(ExerciseDownload.href(from: "print.html", to: download.outputPath) == "intro/exercise-spin.c")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 /// Builds the fixture course once per test and checks the HTML's structure: navigation, ids,
@@ -15,15 +16,17 @@ import Testing
     @Test func pagesAndSummary() async throws {
         let summary = try await built()
         #expect(summary.chapters == 3)
-        #expect(summary.lessons == 6)  // the draft is left out
-        #expect(summary.pages == 3 + 3 + 6)  // index, print, 404 + chapters + lessons
+        #expect(summary.lessons == 6) // the draft is left out
+        #expect(summary.pages == 3 + 3 + 6) // index, print, 404 + chapters + lessons
         #expect(summary.exercises == 1)
         #expect(summary.exercisesRun == 0 && summary.exercisesRecorded == 0)
-        for page in ["index.html", "print.html", "404.html", "search-index.js", "assets/style.css", "assets/site.js", "assets/favicon.svg",
-                     "foundations/index.html", "foundations/what-is-a-vm.html", "foundations/history.html", "foundations/img/trap.svg",
-                     "cpu-virtualization/index.html", "cpu-virtualization/sensitive.html", "cpu-virtualization/kvm-basics.html",
-                     "memory-virtualization/index.html", "memory-virtualization/shadow-paging.html", "memory-virtualization/ept.html",
-                     "out/.hypercourse-output"].map({ $0.hasPrefix("out/") ? String($0.dropFirst(4)) : $0 }) {
+        for page in [
+            "index.html", "print.html", "404.html", "search-index.js", "assets/style.css", "assets/site.js", "assets/favicon.svg",
+            "foundations/index.html", "foundations/what-is-a-vm.html", "foundations/history.html", "foundations/img/trap.svg",
+            "cpu-virtualization/index.html", "cpu-virtualization/sensitive.html", "cpu-virtualization/kvm-basics.html",
+            "memory-virtualization/index.html", "memory-virtualization/shadow-paging.html", "memory-virtualization/ept.html",
+            "out/.hypercourse-output"
+        ].map({ $0.hasPrefix("out/") ? String($0.dropFirst(4)) : $0 }) {
             #expect(scratch.exists("out/" + page), "\(page) missing")
         }
         #expect(!scratch.exists("out/foundations/unfinished.html"))
@@ -31,7 +34,10 @@ import Testing
 
     @Test func everyPageHasLangLandmarksAndOnlyRelativeURLs() async throws {
         _ = try await built()
-        let pages = ["index.html", "print.html", "404.html", "foundations/index.html", "foundations/what-is-a-vm.html", "cpu-virtualization/kvm-basics.html"]
+        let pages = [
+            "index.html", "print.html", "404.html", "foundations/index.html", "foundations/what-is-a-vm.html",
+            "cpu-virtualization/kvm-basics.html"
+        ]
         for page in pages {
             let html = out(page)
             #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\" dir=\"ltr\">"), "\(page)")
@@ -50,20 +56,29 @@ import Testing
         _ = try await built()
         let home = out("index.html")
         #expect(home.contains("<title>Virtualization Fixture</title>"))
-        #expect(home.contains("<meta name=\"description\" content=\"Trap-and-emulate, KVM and memory virtualization in three short chapters, used by the site generator&#39;s golden tests and browser check.\">"))
+        #expect(
+            home.contains(
+                "<meta name=\"description\" content=\"Trap-and-emulate, KVM and memory virtualization in three short chapters, used by the site generator&#39;s golden tests and browser check.\">"
+            ))
         let outline = captures("<li class=\"outline-chapter\">\\s*<h3><a href=\"([^\"]+)\">", in: home)
         #expect(outline == ["foundations/index.html", "cpu-virtualization/index.html", "memory-virtualization/index.html"])
         let lessons = captures("<ol class=\"outline-lessons\">(.*?)</ol>", in: home).flatMap { captures("<a href=\"([^\"]+)\">", in: $0) }
-        #expect(lessons == [
-            "foundations/what-is-a-vm.html", "foundations/history.html", "cpu-virtualization/sensitive.html",
-            "cpu-virtualization/kvm-basics.html", "memory-virtualization/shadow-paging.html", "memory-virtualization/ept.html",
-        ])
+        #expect(
+            lessons == [
+                "foundations/what-is-a-vm.html", "foundations/history.html", "cpu-virtualization/sensitive.html",
+                "cpu-virtualization/kvm-basics.html", "memory-virtualization/shadow-paging.html", "memory-virtualization/ept.html"
+            ])
         // content/_index.md: between the hero and the outline, its title as the heading, links rewritten.
         let intro = captures("(<section class=\"home-intro content\".*?</section>)", in: home).first ?? ""
-        #expect(intro.hasPrefix("<section class=\"home-intro content\" aria-labelledby=\"hc-intro-title\">\n    <h2 id=\"hc-intro-title\">About this course</h2>"))
+        #expect(
+            intro.hasPrefix(
+                "<section class=\"home-intro content\" aria-labelledby=\"hc-intro-title\">\n    <h2 id=\"hc-intro-title\">About this course</h2>"
+            ))
         #expect(intro.contains("<a href=\"foundations/what-is-a-vm.html\">what a virtual machine is</a>"))
         #expect(intro.contains("<a href=\"cpu-virtualization/kvm-basics.html#the-run-loop\">the run loop</a>"))
-        #expect(intro.contains("<h2 id=\"how-the-exercises-work\">How the exercises work <a class=\"heading-anchor\" href=\"#how-the-exercises-work\""))
+        #expect(
+            intro.contains(
+                "<h2 id=\"how-the-exercises-work\">How the exercises work <a class=\"heading-anchor\" href=\"#how-the-exercises-work\""))
         let heroEnd = home.range(of: "</header>\n  <section class=\"home-intro")
         let outlineStart = home.range(of: "<section class=\"outline\"")
         #expect(heroEnd != nil && outlineStart != nil && heroEnd!.upperBound < outlineStart!.lowerBound)
@@ -80,16 +95,25 @@ import Testing
         let current = captures("<a href=\"([^\"]+)\" aria-current=\"page\">", in: page)
         #expect(current == ["what-is-a-vm.html"])
         let sidebarLinks = captures("<nav id=\"hc-sidebar\".*?</nav>", in: page).flatMap { captures("href=\"([^\"]+)\"", in: $0) }
-        #expect(sidebarLinks == [
-            "index.html", "what-is-a-vm.html", "history.html", "../cpu-virtualization/index.html", "../cpu-virtualization/sensitive.html",
-            "../cpu-virtualization/kvm-basics.html", "../memory-virtualization/index.html", "../memory-virtualization/shadow-paging.html",
-            "../memory-virtualization/ept.html",
-        ])
+        #expect(
+            sidebarLinks == [
+                "index.html", "what-is-a-vm.html", "history.html", "../cpu-virtualization/index.html",
+                "../cpu-virtualization/sensitive.html",
+                "../cpu-virtualization/kvm-basics.html", "../memory-virtualization/index.html",
+                "../memory-virtualization/shadow-paging.html",
+                "../memory-virtualization/ept.html"
+            ])
         let crumbs = captures("<nav class=\"breadcrumbs\".*?</nav>", in: page)[0]
         #expect(captures("href=\"([^\"]+)\"", in: crumbs) == ["../index.html", "index.html"])
         #expect(crumbs.contains("<li aria-current=\"page\">What is a virtual machine?</li>"))
-        #expect(page.contains("<a class=\"pager-link pager-prev\" href=\"index.html\" rel=\"prev\"><span class=\"pager-label\">← Previous</span><span class=\"pager-title\">Foundations</span></a>"))
-        #expect(page.contains("<a class=\"pager-link pager-next\" href=\"history.html\" rel=\"next\"><span class=\"pager-label\">Next →</span><span class=\"pager-title\">A short history</span></a>"))
+        #expect(
+            page.contains(
+                "<a class=\"pager-link pager-prev\" href=\"index.html\" rel=\"prev\"><span class=\"pager-label\">← Previous</span><span class=\"pager-title\">Foundations</span></a>"
+            ))
+        #expect(
+            page.contains(
+                "<a class=\"pager-link pager-next\" href=\"history.html\" rel=\"next\"><span class=\"pager-label\">Next →</span><span class=\"pager-title\">A short history</span></a>"
+            ))
         // The last lesson has no next link; the chapter page after a chapter's lessons is next.
         #expect(!out("memory-virtualization/ept.html").contains("rel=\"next\""))
         #expect(out("cpu-virtualization/kvm-basics.html").contains("href=\"../memory-virtualization/index.html\" rel=\"next\""))
@@ -100,12 +124,18 @@ import Testing
         let page = out("foundations/what-is-a-vm.html")
         let content = captures("<div class=\"content\">(.*?)<nav class=\"pager\"", in: page)[0]
         #expect(captures("<h[23] id=\"([^\"]+)\">", in: content) == ["three-properties", "equivalence-in-practice", "trap-and-emulate"])
-        #expect(content.contains("<h2 id=\"three-properties\">Three properties <a class=\"heading-anchor\" href=\"#three-properties\" aria-label=\"Link to this section: Three properties\">#</a></h2>"))
+        #expect(
+            content.contains(
+                "<h2 id=\"three-properties\">Three properties <a class=\"heading-anchor\" href=\"#three-properties\" aria-label=\"Link to this section: Three properties\">#</a></h2>"
+            ))
         let toc = captures("<nav class=\"toc toc-side\".*?</nav>", in: page)[0]
         #expect(toc.contains("<h2 id=\"hc-toc-title\" class=\"toc-title\">On this page</h2>"))
         #expect(captures("href=\"#([^\"]+)\"", in: toc) == ["three-properties", "equivalence-in-practice", "trap-and-emulate"])
         // h3 nested under its h2.
-        #expect(toc.range(of: "<li><a href=\"#three-properties\">Three properties</a>\n    <ol>\n      <li><a href=\"#equivalence-in-practice\">") != nil)
+        #expect(
+            toc.range(
+                of: "<li><a href=\"#three-properties\">Three properties</a>\n    <ol>\n      <li><a href=\"#equivalence-in-practice\">")
+                != nil)
         #expect(page.contains("<details class=\"toc toc-inline\">"))
         // Objectives box.
         #expect(page.contains("<h2 id=\"hc-objectives-title\" class=\"objectives-title\">In this lesson you will</h2>"))
@@ -125,9 +155,15 @@ import Testing
         #expect(page.contains("aria-label=\"Back to the text\""))
         #expect(page.contains("<img src=\"img/trap.svg\" alt=\"A guest trapping into the hypervisor\" />"))
         // Highlighting: NASM in a nasm block, AT&T detected in an asm block.
-        #expect(page.contains("<pre data-lang=\"nasm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"tok-com\">; ANCHOR is not special here: this block is inline</span>"))
+        #expect(
+            page.contains(
+                "<pre data-lang=\"nasm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"tok-com\">; ANCHOR is not special here: this block is inline</span>"
+            ))
         #expect(page.contains("<span class=\"tok-kw\">out</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-reg\">al</span>"))
-        #expect(page.contains("<code class=\"language-gas\">    <span class=\"tok-kw\">movw</span> <span class=\"tok-num\">$0x3f8</span>, <span class=\"tok-reg\">%dx</span>"))
+        #expect(
+            page.contains(
+                "<code class=\"language-gas\">    <span class=\"tok-kw\">movw</span> <span class=\"tok-num\">$0x3f8</span>, <span class=\"tok-reg\">%dx</span>"
+            ))
         let history = out("foundations/history.html")
         #expect(history.contains("<svg id=\"timeline-figure\""))
         #expect(history.contains("<a href=\"#timeline-figure\">the figure</a>"))
@@ -155,16 +191,26 @@ import Testing
         _ = try await built()
         let kvm = out("cpu-virtualization/kvm-basics.html")
         // Anchor include: only the marked lines, without the ANCHOR markers.
-        #expect(kvm.contains("<code class=\"language-nasm\">    <span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-num\">0x3f8</span>\n    <span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">al</span>, <span class=\"tok-str\">&#39;H&#39;</span>\n    <span class=\"tok-kw\">out</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-reg\">al</span>\n</code>"))
+        #expect(
+            kvm.contains(
+                "<code class=\"language-nasm\">    <span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-num\">0x3f8</span>\n    <span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">al</span>, <span class=\"tok-str\">&#39;H&#39;</span>\n    <span class=\"tok-kw\">out</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-reg\">al</span>\n</code>"
+            ))
         #expect(!kvm.contains("ANCHOR"))
         // Line range include.
-        #expect(kvm.contains("<code class=\"language-nasm\">    <span class=\"tok-dir\">bits</span> <span class=\"tok-num\">16</span>\n    <span class=\"tok-dir\">org</span> <span class=\"tok-num\">0x7c00</span>\n</code>"))
+        #expect(
+            kvm.contains(
+                "<code class=\"language-nasm\">    <span class=\"tok-dir\">bits</span> <span class=\"tok-num\">16</span>\n    <span class=\"tok-dir\">org</span> <span class=\"tok-num\">0x7c00</span>\n</code>"
+            ))
         // Exercise without a provider: highlighted, numbered source and a note.
         let exercise = captures("(<figure class=\"exercise is-pending\" id=\"exercise-hello\".*?</figure>)", in: kvm)
         #expect(exercise.count == 1)
-        #expect(exercise.first?.contains("<span class=\"line\" id=\"exercise-hello-L6\" data-line=\"6\">    <span class=\"tok-kw\">hlt</span></span>") == true)
+        #expect(
+            exercise.first?.contains(
+                "<span class=\"line\" id=\"exercise-hello-L6\" data-line=\"6\">    <span class=\"tok-kw\">hlt</span></span>") == true)
         #expect(exercise.first?.contains("This exercise runs when the course is built with its hypervisor") == true)
-        #expect(kvm.contains("<pre data-lang=\"haskell\" tabindex=\"0\"><code>main = putStrLn &quot;&lt;not highlighted&gt;&quot;\n</code></pre>"))
+        #expect(
+            kvm.contains(
+                "<pre data-lang=\"haskell\" tabindex=\"0\"><code>main = putStrLn &quot;&lt;not highlighted&gt;&quot;\n</code></pre>"))
         #expect(kvm.contains("<span class=\"tok-prompt\">$</span>"))
     }
 
@@ -179,14 +225,21 @@ import Testing
         #expect(cpu.contains("<h1 id=\"hc-page-title\">Cpu virtualization</h1>"))
         #expect(captures("<a class=\"nav-chapter-link\" href=\"([^\"]+)\" aria-current=\"page\">", in: cpu) == ["index.html"])
         // Weight orders lessons (shadow-paging weight 1 before ept weight 2, against the alphabet).
-        #expect(captures("<li class=\"card\"><a href=\"([^\"]+)\">", in: out("memory-virtualization/index.html")) == ["shadow-paging.html", "ept.html"])
+        #expect(
+            captures("<li class=\"card\"><a href=\"([^\"]+)\">", in: out("memory-virtualization/index.html")) == [
+                "shadow-paging.html", "ept.html"
+            ])
     }
 
     @Test func printPageHasEverythingWithUniqueIDs() async throws {
         _ = try await built()
         let print = out("print.html")
         let sections = captures("<article class=\"print-lesson\" id=\"([^\"]+)\"", in: print)
-        #expect(sections == ["foundations/what-is-a-vm", "foundations/history", "cpu-virtualization/sensitive", "cpu-virtualization/kvm-basics", "memory-virtualization/shadow-paging", "memory-virtualization/ept"])
+        #expect(
+            sections == [
+                "foundations/what-is-a-vm", "foundations/history", "cpu-virtualization/sensitive", "cpu-virtualization/kvm-basics",
+                "memory-virtualization/shadow-paging", "memory-virtualization/ept"
+            ])
         #expect(print.contains("<h2 id=\"foundations/what-is-a-vm::three-properties\">"))
         #expect(print.contains("<h2 id=\"foundations::how-to-read-this-chapter\">"))
         #expect(print.contains("<a href=\"#cpu-virtualization/kvm-basics::the-run-loop\">KVM basics</a>"))
@@ -194,7 +247,9 @@ import Testing
         #expect(print.contains("id=\"foundations/what-is-a-vm::fn-pg74\""))
         #expect(print.contains("<img src=\"foundations/img/trap.svg\""))
         let ids = captures(" id=\"([^\"]+)\"", in: print)
-        #expect(Set(ids).count == ids.count, "duplicate ids: \(Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
+        #expect(
+            Set(ids).count == ids.count,
+            "duplicate ids: \(Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
     }
 
     @Test func searchIndexHasSectionsOfEveryPage() async throws {
@@ -215,7 +270,7 @@ import Testing
         #expect(home?["p"] == "About this course" && home?["c"] == "Virtualization Fixture" && home?["h"] == "How the exercises work")
         #expect(home?["x"]?.contains("the introduction is searchable too") == true)
         #expect(entries.contains { $0["u"] == "index.html" && $0["x"]!.contains("This fixture course has three short chapters.") })
-        #expect(!out("search-index.js").contains("<"))  // escaped as \u003c, safe in any context
+        #expect(!out("search-index.js").contains("<")) // escaped as \u003c, safe in any context
     }
 
     @Test func draftsWhenAsked() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 /// How much guest output a card shows: cut at a line boundary, and never inside a UTF-8 sequence
@@ -40,14 +41,14 @@ import Testing
     }
 
     @Test func manyShortLinesAreCutAtTheLineLimit() {
-        let text = (1...1000).map { "\($0)" }.joined(separator: "\n")  // no final newline
+        let text = (1...1000).map { "\($0)" }.joined(separator: "\n") // no final newline
         let display = OutputDisplay.cut(text)
         #expect(display.shown.split(separator: "\n").count == OutputDisplay.maxLines && display.shown.hasSuffix("400\n"))
-        #expect(display.linesCut == 600)  // 401...1000, the last without a newline
+        #expect(display.linesCut == 600) // 401...1000, the last without a newline
     }
 
     @Test func aSingleHugeLineIsCutAtACharacterBoundary() {
-        let text = String(repeating: "€", count: 10_000)  // 3 bytes each
+        let text = String(repeating: "€", count: 10_000) // 3 bytes each
         let display = OutputDisplay.cut(text)
         #expect(display.shown == String(repeating: "€", count: 16384 / 3))
         #expect(display.linesCut == 1 && display.bytesCut == 30_000 - (16384 / 3) * 3)
@@ -66,6 +67,9 @@ import Testing
         _ = try await build(content, into: scratch, provider: stub)
         let page = scratch.read("out/intro/first.html")
         #expect(page.contains("line 400\n</samp>") && !page.contains("line 401"))
-        #expect(page.contains("Output truncated for display: the last 100 lines (\(output.utf8.count - OutputDisplay.cut(output).shown.utf8.count) bytes) are not shown; the guest wrote \(output.utf8.count) bytes."))
+        #expect(
+            page.contains(
+                "Output truncated for display: the last 100 lines (\(output.utf8.count - OutputDisplay.cut(output).shown.utf8.count) bytes) are not shown; the guest wrote \(output.utf8.count) bytes."
+            ))
     }
 }

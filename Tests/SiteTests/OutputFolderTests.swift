@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 /// The output folder is replaced atomically, only when it is ours, and nothing else is touched.
@@ -15,7 +16,8 @@ import Testing
         _ = try await build(content, into: scratch)
         let before = scratch.read("out/ch/a.html")
         #expect(before.contains("Alpha"))
-        try "---\ntitle: A\n---\n\n## Beta\n\n[broken](nowhere.md)\n".write(to: content.appendingPathComponent("01-ch/01-a.md"), atomically: true, encoding: .utf8)
+        try "---\ntitle: A\n---\n\n## Beta\n\n[broken](nowhere.md)\n".write(
+            to: content.appendingPathComponent("01-ch/01-a.md"), atomically: true, encoding: .utf8)
         _ = await buildErrors(content, into: scratch)
         #expect(scratch.read("out/ch/a.html") == before)
         // No staging folder left behind.
@@ -84,7 +86,8 @@ import Testing
         let content = goodCourse()
         _ = try await build(content, into: scratch)
         let precious = scratch.write(["precious.txt": "keep"], in: "precious")
-        try FileManager.default.createSymbolicLink(atPath: scratch.url.appendingPathComponent("out/link").path, withDestinationPath: precious.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.url.appendingPathComponent("out/link").path, withDestinationPath: precious.path)
         _ = try await build(content, into: scratch)
         #expect(scratch.read("precious/precious.txt") == "keep")
         #expect(!scratch.exists("out/link"))
@@ -111,7 +114,7 @@ import Testing
             ("the content folder's parent", content.deletingLastPathComponent()),
             ("a git working tree", git),
             ("the templates folder", templates),
-            ("the templates folder's parent", templates.deletingLastPathComponent()),
+            ("the templates folder's parent", templates.deletingLastPathComponent())
         ]
         for (name, url) in refused {
             #expect(throws: SiteError.self, "\(name) was accepted") {
@@ -120,7 +123,9 @@ import Testing
         }
         #expect(fm.fileExists(atPath: templates.appendingPathComponent("layout.mustache").path))
         // An ordinary folder beside them is fine.
-        #expect(throws: Never.self) { try OutputFolder(target: scratch.url.appendingPathComponent("out"), contentRoot: content, force: true) }
+        #expect(throws: Never.self) {
+            try OutputFolder(target: scratch.url.appendingPathComponent("out"), contentRoot: content, force: true)
+        }
     }
 
     /// Only a folder known to hold nothing but placeholders is ours; one that cannot be listed is not.
@@ -147,6 +152,9 @@ import Testing
         #expect(scratch.read("out/index.html") == "new")
         // The previous site is where the warning says, whole.
         let stale = try #require(warning?.file)
-        #expect(FileManager.default.fileExists(atPath: URL(fileURLWithPath: stale, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).appendingPathComponent("ch/a.html").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: URL(fileURLWithPath: stale, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+                    .appendingPathComponent("ch/a.html").path))
     }
 }

@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Testing
+
 @testable import Site
 
 /// The pc machine's parts of a card: the dirty log as a chart and a table, KVM's counters, and the
@@ -9,7 +10,9 @@ import Testing
     let scratch = Scratch()
 
     func page(_ edit: @escaping @Sendable (inout ExerciseView) -> Void) async throws -> String {
-        let content = scratch.write(["01-intro/01-first.md": "---\ntitle: First\n---\n\n```asm exercise id=dirty machine=pc cpus=2 dirty-log\nhlt\n```\n"])
+        let content = scratch.write([
+            "01-intro/01-first.md": "---\ntitle: First\n---\n\n```asm exercise id=dirty machine=pc cpus=2 dirty-log\nhlt\n```\n"
+        ])
         let stub = StubProvider { block in
             var view = sampleView(id: block.option("id")!, output: "ok\n")
             edit(&view)
@@ -26,7 +29,7 @@ import Testing
             view.checkpoints = [
                 CheckpointRow(number: 1, cpu: 0, pages: 0, ranges: []),
                 CheckpointRow(number: 2, cpu: 1, pages: 3, ranges: ["0x200000-0x202000", "0x300000-0x301000"]),
-                CheckpointRow(number: 3, cpu: 0, pages: 1, ranges: ["0x300000-0x301000"]),
+                CheckpointRow(number: 3, cpu: 0, pages: 1, ranges: ["0x300000-0x301000"])
             ]
         }
         #expect(!figure.isEmpty)
@@ -41,8 +44,14 @@ import Testing
         #expect(svg.contains("y=\"22\" width=\"89.6\" height=\"110\"><title>#2: 3 pages</title>"))
         #expect(!svg.contains("<script"))
         // The table, with the ranges (a line break offered after the dash, for phones) and a total.
-        #expect(figure.contains("<tr><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">3</td><td><ul class=\"dirty-ranges\"><li><code>0x200000-<wbr>0x202000</code></li><li><code>0x300000-<wbr>0x301000</code></li></ul></td></tr>"))
-        #expect(figure.contains("<tr><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td><td><span class=\"muted\">none</span></td></tr>"))
+        #expect(
+            figure.contains(
+                "<tr><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">3</td><td><ul class=\"dirty-ranges\"><li><code>0x200000-<wbr>0x202000</code></li><li><code>0x300000-<wbr>0x301000</code></li></ul></td></tr>"
+            ))
+        #expect(
+            figure.contains(
+                "<tr><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td><td><span class=\"muted\">none</span></td></tr>"
+            ))
         #expect(figure.contains("<tfoot><tr><th scope=\"row\" colspan=\"2\">Total</th><td class=\"num\">4</td><td></td></tr></tfoot>"))
         // The machine in the provenance line.
         #expect(figure.contains("· hypervisor hc-vm 1 · machine pc, 2 vCPUs"))
@@ -51,11 +60,15 @@ import Testing
 
     @Test func kvmCountersAreATableSaidToVary() async throws {
         let figure = try await page { view in
-            view.kvmStats = KVMStatsTable(cpus: [0, 1], rows: [.init(name: "exits", values: [12, 3]), .init(name: "halt_exits", values: [1, 0])])
+            view.kvmStats = KVMStatsTable(
+                cpus: [0, 1], rows: [.init(name: "exits", values: [12, 3]), .init(name: "halt_exits", values: [1, 0])])
         }
         #expect(figure.contains("<details class=\"exercise-kvm-stats\">"))
         #expect(figure.contains("They vary between hosts and between runs"))
-        #expect(figure.contains("<thead><tr><th scope=\"col\">Counter</th><th scope=\"col\" class=\"num\">vCPU 0</th><th scope=\"col\" class=\"num\">vCPU 1</th></tr></thead>"))
+        #expect(
+            figure.contains(
+                "<thead><tr><th scope=\"col\">Counter</th><th scope=\"col\" class=\"num\">vCPU 0</th><th scope=\"col\" class=\"num\">vCPU 1</th></tr></thead>"
+            ))
         #expect(figure.contains("<tr><td><code>exits</code></td><td class=\"num\">12</td><td class=\"num\">3</td></tr>"))
         // No checkpoints, no chart; the lesson machine names no machine.
         #expect(!figure.contains("<svg") && !figure.contains(" · machine "))

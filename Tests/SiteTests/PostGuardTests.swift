@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Testing
+
 @testable import Site
 
 /// The guard in front of every POST endpoint (the playground's run endpoint will be one), with
@@ -11,7 +12,11 @@ import Testing
     /// Counts the handler's runs, and the most that ever ran at once.
     final class Load: Sendable {
         private let state = Locked((now: 0, peak: 0, runs: 0))
-        func enter() { state.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now); $0.runs += 1 } }
+        func enter() {
+            state.withLock {
+                $0.now += 1; $0.peak = max($0.peak, $0.now); $0.runs += 1
+            }
+        }
         func leave() { state.withLock { $0.now -= 1 } }
         var peak: Int { state.withLock { $0.peak } }
         var runs: Int { state.withLock { $0.runs } }
@@ -84,7 +89,7 @@ import Testing
             let port = server.port
             let foreign: [String?] = [
                 nil, "null", "http://evil.example", "http://evil.example:\(port)", "https://127.0.0.1:\(port)",
-                "http://127.0.0.1:\(port &+ 1)", "http://127.0.0.1", "http://localhost.evil.example:\(port)", "file://",
+                "http://127.0.0.1:\(port &+ 1)", "http://127.0.0.1", "http://localhost.evil.example:\(port)", "file://"
             ]
             for origin in foreign {
                 let reply = try #require(await http.exchange(Self.post(port: port, token: server.token, origin: origin)))
@@ -99,7 +104,8 @@ import Testing
         let load = Load()
         try await withServer(root: scratch.url, endpoints: [Self.echo(load)]) { server, http in
             let own = "http://127.0.0.1:\(server.port)"
-            let reply = try #require(await http.exchange(Self.post(port: server.port, token: server.token, origin: own, host: "evil.example:\(server.port)")))
+            let reply = try #require(
+                await http.exchange(Self.post(port: server.port, token: server.token, origin: own, host: "evil.example:\(server.port)")))
             #expect(reply.status == 421)
             #expect(load.runs == 0)
         }
@@ -110,13 +116,17 @@ import Testing
         let endpoint = Self.echo(load) { $0.maxBodyBytes = 1000 }
         try await withServer(root: scratch.url, endpoints: [endpoint]) { server, http in
             let own = "http://127.0.0.1:\(server.port)"
-            let fits = await http.exchange(Self.post(port: server.port, token: server.token, origin: own, body: String(repeating: "x", count: 1000)))
+            let fits = await http.exchange(
+                Self.post(port: server.port, token: server.token, origin: own, body: String(repeating: "x", count: 1000)))
             #expect(fits?.status == 200)
             // Declared too large: refused from the head alone, and the connection is closed.
-            let declared = try #require(await http.exchange(Self.post(port: server.port, token: server.token, origin: own, body: String(repeating: "x", count: 1001))))
+            let declared = try #require(
+                await http.exchange(
+                    Self.post(port: server.port, token: server.token, origin: own, body: String(repeating: "x", count: 1001))))
             #expect(declared.status == 413 && declared.header("Connection") == "close")
             // Chunked, with no length to check first: counted as it arrives.
-            var chunked = Self.post(port: server.port, token: server.token, origin: own, body: "", extraHeaders: "Transfer-Encoding: chunked\r\n")
+            var chunked = Self.post(
+                port: server.port, token: server.token, origin: own, body: "", extraHeaders: "Transfer-Encoding: chunked\r\n")
             chunked = chunked.replacingOccurrences(of: "Content-Length: 0\r\n", with: "")
             let chunk = String(repeating: "y", count: 600)
             chunked += "258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n"

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 @Suite struct ScaffoldTests {
@@ -25,7 +26,7 @@ import Testing
         ("虚拟化入门", "xu-ni-hua-ru-men"),
         ("Виртуализация и KVM", "virtualizacia-i-kvm"),
         ("Εικονικοποίηση", "eikonikopoiese"),
-        ("Ünïcödé café", "unicode-cafe"),
+        ("Ünïcödé café", "unicode-cafe")
     ])
     func lessonSlugsFromAnyScript(title: String, slug: String) throws {
         let content = scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n"])
@@ -80,8 +81,9 @@ import Testing
         let folder = scratch.url.appendingPathComponent("c")
         _ = try Scaffold.newCourse(in: folder, title: #"Ada's "virtual" \ machines"#)
         _ = try await build(folder.appendingPathComponent("content"), into: scratch)
-        #expect(scratch.read("out/index.html").contains("Ada&#39;s &quot;virtual&quot; \\ machines") ||
-                scratch.read("out/index.html").contains("Ada's &quot;virtual&quot; \\ machines"))
+        #expect(
+            scratch.read("out/index.html").contains("Ada&#39;s &quot;virtual&quot; \\ machines")
+                || scratch.read("out/index.html").contains("Ada's &quot;virtual&quot; \\ machines"))
         #expect(throws: SiteError.self) { try Scaffold.newCourse(in: scratch.url.appendingPathComponent("d"), title: "two\nlines") }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 /// What search finds is what the page shows.
@@ -9,29 +10,29 @@ import Testing
     func content() -> URL {
         scratch.write([
             "01-intro/01-first.md": """
-                ---
-                title: First
-                ---
+            ---
+            title: First
+            ---
 
-                ## Instructions
+            ## Instructions
 
-                | Instruction | Reveals |
-                |---|---|
-                | `SGDT` | the GDTR |
-                | PUSHF | IF and IOPL |
+            | Instruction | Reveals |
+            |---|---|
+            | `SGDT` | the GDTR |
+            | PUSHF | IF and IOPL |
 
-                ```asm exercise id=hello mode=real
-                ; [hide]
-                bits 16
-                org 0x7c00
-                ; [show]
-                    mov dx, 0x3f8
-                    hlt
-                ```
+            ```asm exercise id=hello mode=real
+            ; [hide]
+            bits 16
+            org 0x7c00
+            ; [show]
+                mov dx, 0x3f8
+                hlt
+            ```
 
-                After the exercise.
+            After the exercise.
 
-                """,
+            """
         ])
     }
 

@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Testing
+
 @testable import Site
 
 /// What a client can hold of the server: connections that never finish their request head, idle

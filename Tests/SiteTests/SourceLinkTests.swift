@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 /// course.yml's `repository` (a header link on every page) and `edit-url` (an "Edit this page"
@@ -12,7 +13,7 @@ import Testing
         "_index.md": "Welcome.\n",
         "01-ch/_index.md": "---\ntitle: Chapter one\n---\n\nIntro.\n",
         "01-ch/01-a.md": "---\ntitle: A\n---\n\nText.\n",
-        "02-two/01-b c.md": "---\ntitle: B\nslug: b\n---\n\nText.\n",
+        "02-two/01-b c.md": "---\ntitle: B\nslug: b\n---\n\nText.\n"
     ]
 
     func editLinks(_ page: String) -> [String] {
@@ -39,7 +40,8 @@ import Testing
 
         for page in ["index.html", "ch/a.html", "two/index.html", "print.html", "404.html"] {
             let html = scratch.read("out/\(page)")
-            #expect(html.contains("<a class=\"icon-button\" href=\"https://git.example.org/course\" title=\"Source repository\">"), "\(page)")
+            #expect(
+                html.contains("<a class=\"icon-button\" href=\"https://git.example.org/course\" title=\"Source repository\">"), "\(page)")
         }
     }
 
@@ -57,7 +59,8 @@ import Testing
 
     @Test func addressesAreEscapedInTheHTML() async throws {
         var files = lessons
-        files["course.yml"] = "title: T\nrepository: \"https://example.org/a?x=1&y=\\\"2\\\"\"\nedit-url: https://example.org/e?p={path}&v=1\n"
+        files["course.yml"] =
+            "title: T\nrepository: \"https://example.org/a?x=1&y=\\\"2\\\"\"\nedit-url: https://example.org/e?p={path}&v=1\n"
         _ = try await build(scratch.write(files), into: scratch)
         let html = scratch.read("out/ch/a.html")
         #expect(html.contains("href=\"https://example.org/a?x=1&amp;y=&quot;2&quot;\""))

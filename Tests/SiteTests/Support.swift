@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Site
 
 /// Paths inside the repository, found from this file.
@@ -14,7 +15,9 @@ final class Scratch {
     let url: URL
     init() {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("hc-test-\(UUID().uuidString)")
-        reportingFailure("making a scratch folder") { [url] in try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        reportingFailure("making a scratch folder") { [url] in
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        }
     }
     deinit { try? FileManager.default.removeItem(at: url) }
 
@@ -58,7 +61,9 @@ func build(
 }
 
 /// The build's errors, or an issue when it unexpectedly succeeds.
-func buildErrors(_ content: URL, into scratch: Scratch, out: String = "out", provider: (any ExerciseProvider)? = nil, templates: URL? = nil) async -> [SiteError] {
+func buildErrors(
+    _ content: URL, into scratch: Scratch, out: String = "out", provider: (any ExerciseProvider)? = nil, templates: URL? = nil
+) async -> [SiteError] {
     do {
         _ = try await build(content, into: scratch, out: out, provider: provider, templates: templates)
         Issue.record("the build succeeded but should have failed")

@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Testing
+
 @testable import Site
 
 /// Every file the build reads is inside the content folder once symlinks are followed: a lesson,
@@ -19,7 +20,9 @@ import Testing
     func expectNothingPublished(_ errors: [SiteError], at file: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         #expect(errors.count == 1, "\(errors)", sourceLocation: sourceLocation)
         #expect(errors.first?.file?.hasSuffix(file) == true, "\(errors)", sourceLocation: sourceLocation)
-        #expect(errors.first?.message.contains("is a symlink to a file outside the content folder") == true, "\(errors)", sourceLocation: sourceLocation)
+        #expect(
+            errors.first?.message.contains("is a symlink to a file outside the content folder") == true, "\(errors)",
+            sourceLocation: sourceLocation)
         #expect(!errors.contains { $0.message.contains(Self.secret) }, sourceLocation: sourceLocation)
         #expect(!scratch.exists("out"), sourceLocation: sourceLocation)
     }
@@ -35,7 +38,8 @@ import Testing
     @Test func aCourseFileLinkedOutsideIsRefused() async throws {
         let outside = outsideFile()
         let content = scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n\nAlpha\n"])
-        try fm.createSymbolicLink(at: content.appendingPathComponent("course.yml"), withDestinationURL: outside.appendingPathComponent("course.yml"))
+        try fm.createSymbolicLink(
+            at: content.appendingPathComponent("course.yml"), withDestinationURL: outside.appendingPathComponent("course.yml"))
         expectNothingPublished(await buildErrors(content, into: scratch), at: "course.yml")
     }
 
@@ -43,7 +47,8 @@ import Testing
     /// they are reached.
     @Test func aLessonLinkedInsideTheCourseBuilds() async throws {
         let content = scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n\nAlpha\n", "shared/b.md": "---\ntitle: B\n---\n\nBeta\n"])
-        try fm.createSymbolicLink(at: content.appendingPathComponent("01-ch/02-b.md"), withDestinationURL: content.appendingPathComponent("shared/b.md"))
+        try fm.createSymbolicLink(
+            at: content.appendingPathComponent("01-ch/02-b.md"), withDestinationURL: content.appendingPathComponent("shared/b.md"))
         _ = try await build(content, into: scratch)
         #expect(scratch.read("out/ch/b.html").contains("Beta"))
     }
@@ -53,13 +58,19 @@ import Testing
         let content = scratch.write(["01-ch/01-a.md": "---\ntitle: A\n---\n\nAlpha\n"])
         try fm.createSymbolicLink(at: content.appendingPathComponent("02-linked"), withDestinationURL: outside)
         let summary = try await build(content, into: scratch)
-        #expect(summary.warnings.contains { $0.message.contains("chapter folder '02-linked' is a symlink and is left out") }, "\(summary.warnings)")
+        #expect(
+            summary.warnings.contains { $0.message.contains("chapter folder '02-linked' is a symlink and is left out") },
+            "\(summary.warnings)")
         #expect(!scratch.exists("out/linked"))
         #expect(!scratch.read("out/search-index.js").contains(Self.secret))
         // Listed in course.yml, it is an error at its line.
-        try "title: T\nchapters:\n  - 01-ch\n  - 02-linked\n".write(to: content.appendingPathComponent("course.yml"), atomically: true, encoding: .utf8)
+        try "title: T\nchapters:\n  - 01-ch\n  - 02-linked\n".write(
+            to: content.appendingPathComponent("course.yml"), atomically: true, encoding: .utf8)
         let errors = await buildErrors(content, into: scratch, out: "out2")
-        #expect(errors.map(\.message) == ["chapter folder '02-linked' is a symlink; the course is what is inside the content folder (move the folder in)"])
+        #expect(
+            errors.map(\.message) == [
+                "chapter folder '02-linked' is a symlink; the course is what is inside the content folder (move the folder in)"
+            ])
         #expect(errors.first?.line == 4)
     }
 

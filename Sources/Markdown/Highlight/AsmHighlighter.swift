@@ -17,7 +17,7 @@ struct AsmHighlighter {
             "dl", "dh", "dx", "edx", "rdx", "si", "esi", "rsi", "sil", "di", "edi", "rdi", "dil",
             "sp", "esp", "rsp", "spl", "bp", "ebp", "rbp", "bpl", "ip", "eip", "rip",
             "cs", "ds", "es", "fs", "gs", "ss", "flags", "eflags", "rflags",
-            "gdtr", "idtr", "ldtr", "tr", "st", "mxcsr",
+            "gdtr", "idtr", "ldtr", "tr", "st", "mxcsr"
         ]
         for n in 8...15 { for s in ["", "b", "w", "d", "l"] { names.insert("r\(n)\(s)") } }
         for n in 0...15 {
@@ -39,11 +39,11 @@ struct AsmHighlighter {
         "bits", "use16", "use32", "use64", "org", "section", "segment", "global", "extern", "common",
         "align", "alignb", "times", "db", "dw", "dd", "dq", "dt", "do", "dy", "dz", "resb", "resw",
         "resd", "resq", "rest", "reso", "resy", "resz", "equ", "incbin", "cpu", "default", "absolute",
-        "struc", "endstruc", "istruc", "iend", "at", "static", "rel", "abs",
+        "struc", "endstruc", "istruc", "iend", "at", "static", "rel", "abs"
     ]
 
     static let sizeWords: Set<String> = [
-        "byte", "word", "dword", "qword", "tword", "oword", "yword", "zword", "ptr", "far", "near", "short",
+        "byte", "word", "dword", "qword", "tword", "oword", "yword", "zword", "ptr", "far", "near", "short"
     ]
 
     static let registerWords = WordSet(registers)
@@ -52,13 +52,13 @@ struct AsmHighlighter {
     static let prefixWords = WordSet(prefixes)
 
     static let prefixes: Set<String> = [
-        "rep", "repe", "repz", "repne", "repnz", "lock", "o16", "o32", "o64", "a16", "a32", "a64", "data16", "addr32",
+        "rep", "repe", "repz", "repne", "repnz", "lock", "o16", "o32", "o64", "a16", "a32", "a64", "data16", "addr32"
     ]
 
     /// Words that define what a colon-less label before them names.
     static let definitionWords = WordSet([
         "equ", "db", "dw", "dd", "dq", "dt", "do", "dy", "dz", "resb", "resw", "resd", "resq", "rest", "reso",
-        "resy", "resz", "times", "istruc",
+        "resy", "resz", "times", "istruc"
     ])
 
     /// True when the next word on the line after `index` is a definition word.
@@ -79,7 +79,7 @@ struct AsmHighlighter {
             let c = b[i]
             if c == 0x0A { lineStart = true; i += 1; continue }
             if lineStart, Bytes.isSpace(c) { i += 1; continue }
-            if c == 0x3B { i = Bytes.endOfLine(b, from: i); continue }  // ';' comment in NASM
+            if c == 0x3B { i = Bytes.endOfLine(b, from: i); continue } // ';' comment in NASM
             if c == 0x25, i + 1 < b.count, Bytes.isIdentStart(b[i + 1]) {
                 var j = i + 1
                 while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
@@ -89,9 +89,10 @@ struct AsmHighlighter {
                 var j = i + 1
                 while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
                 let word = Bytes.lowerString(b[(i + 1)..<j])
-                if ["globl", "global", "section", "text", "data", "code16", "code32", "code64", "byte", "word",
-                    "long", "quad", "ascii", "asciz", "string", "intel_syntax", "att_syntax", "align", "balign"].contains(word)
-                {
+                if [
+                    "globl", "global", "section", "text", "data", "code16", "code32", "code64", "byte", "word",
+                    "long", "quad", "ascii", "asciz", "string", "intel_syntax", "att_syntax", "align", "balign"
+                ].contains(word) {
                     // `.text:` would be a NASM local label; a directive is followed by space or EOL.
                     if j >= b.count || b[j] != 0x3A { return true }
                 }
@@ -186,7 +187,7 @@ struct AsmHighlighter {
         } else {
             if j < b.count, b[j] == 0x2D { j += 1 }
             while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
-            out.token("num", b[i..<j])  // every immediate, numeric or symbolic
+            out.token("num", b[i..<j]) // every immediate, numeric or symbolic
         }
         return max(j, i + 1)
     }

@@ -9,12 +9,12 @@ struct CHighlighter {
         "if", "inline", "register", "restrict", "return", "sizeof", "static", "struct", "switch", "typedef",
         "union", "volatile", "while", "_Alignas", "_Alignof", "_Atomic", "_Generic", "_Noreturn",
         "_Static_assert", "_Thread_local", "asm", "__asm__", "__asm", "__volatile__", "__attribute__",
-        "alignof", "static_assert", "true", "false", "NULL", "nullptr",
+        "alignof", "static_assert", "true", "false", "NULL", "nullptr"
     ]
 
     static let types: Set<String> = [
         "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "bool",
-        "size_t", "ssize_t", "ptrdiff_t", "intptr_t", "uintptr_t", "va_list",
+        "size_t", "ssize_t", "ptrdiff_t", "intptr_t", "uintptr_t", "va_list"
     ]
 
     static let keywordWords = WordSet(keywords)
@@ -43,7 +43,7 @@ struct CHighlighter {
                 i = out.blockComment(b, from: i)
                 continue
             }
-            if lineStart, c == 0x23 {  // preprocessor line
+            if lineStart, c == 0x23 { // preprocessor line
                 i = directive(from: i, into: &out)
                 lineStart = false
                 continue
@@ -94,7 +94,7 @@ struct CHighlighter {
         while j < b.count {
             let d = b[j]
             if Bytes.isIdent(d) || d == 0x2E { j += 1; continue }
-            if (d == 0x2B || d == 0x2D), j > i, [0x65, 0x45, 0x70, 0x50].contains(b[j - 1]) { j += 1; continue }
+            if d == 0x2B || d == 0x2D, j > i, [0x65, 0x45, 0x70, 0x50].contains(b[j - 1]) { j += 1; continue }
             break
         }
         out.token("num", b[i..<j])

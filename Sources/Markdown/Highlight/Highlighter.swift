@@ -19,7 +19,7 @@ public enum SyntaxHighlighter {
         case "nasm", "intel": return .nasm
         case "asm", "x86asm", "x86", "assembly", "s": return .nasm
         case "gas", "att", "at&t", "asm-att", "gnu-as": return .gas
-        case "c", "h", "vmm": return .c  // a vmm exercise is C for the host
+        case "c", "h", "vmm": return .c // a vmm exercise is C for the host
         case "sh", "bash", "shell", "zsh": return .shell
         case "console", "shell-session", "terminal": return .console
         case "text", "txt", "plain", "plaintext", "output", "": return .text

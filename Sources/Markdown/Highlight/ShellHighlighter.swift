@@ -6,7 +6,7 @@ struct ShellHighlighter {
 
     static let keywords: Set<String> = [
         "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "in",
-        "function", "select", "time", "return", "exit", "local", "export", "readonly", "set", "unset",
+        "function", "select", "time", "return", "exit", "local", "export", "readonly", "set", "unset"
     ]
 
     func run(into out: inout TokenWriter) {
@@ -24,7 +24,7 @@ struct ShellHighlighter {
             if continuing {
                 highlight(i, end, into: &out)
                 continuing = line.last == 0x5C
-            } else if line.count >= 2, (line.first == 0x24 || line.first == 0x23), b[i + 1] == 0x20 {
+            } else if line.count >= 2, line.first == 0x24 || line.first == 0x23, b[i + 1] == 0x20 {
                 out.token("prompt", b[i..<(i + 1)])
                 highlight(i + 1, end, into: &out)
                 continuing = line.last == 0x5C
@@ -52,7 +52,7 @@ struct ShellHighlighter {
                 i = out.spaces(b, from: i, to: stop)
                 continue
             }
-            if c == 0x23 {  // comment (a `#` starting a word); `stop` is always a line's end or the code's
+            if c == 0x23 { // comment (a `#` starting a word); `stop` is always a line's end or the code's
                 i = out.lineComment(b, from: i)
                 continue
             }
@@ -61,11 +61,11 @@ struct ShellHighlighter {
                 commandPosition = false
                 continue
             }
-            if c == 0x24 {  // $VAR ${VAR} $1 $? $(
+            if c == 0x24 { // $VAR ${VAR} $1 $? $(
                 i = variable(from: i, stop: stop, into: &out, commandPosition: &commandPosition)
                 continue
             }
-            if c == 0x7C || c == 0x3B || c == 0x26 || c == 0x28 || c == 0x60 {  // | ; & ( `
+            if c == 0x7C || c == 0x3B || c == 0x26 || c == 0x28 || c == 0x60 { // | ; & ( `
                 var j = i + 1
                 while j < stop, b[j] == c { j += 1 }
                 out.plain(b[i..<j])
@@ -130,7 +130,7 @@ struct ShellHighlighter {
             out.token("kw", word)
             // `for x in`, `case $v in`, `function name`: the next word is not a command.
             commandPosition = !["in", "function", "for", "select", "case"].contains(name)
-        } else if commandPosition, word.contains(0x3D), word.first != 0x3D {  // VAR=value prefix
+        } else if commandPosition, word.contains(0x3D), word.first != 0x3D { // VAR=value prefix
             out.token("var", word)
         } else if commandPosition {
             out.token("fn", word)

@@ -147,11 +147,13 @@ public final class DevServer: Sendable {
     private static func eventStream(_ live: LiveReload) -> Response {
         let (id, frames) = live.subscribe()
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            defer { live.unsubscribe(id) }
-            for await frame in frames { try await writer.write(ByteBuffer(string: frame)) }
-            try await writer.finish(nil)
-        })
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                defer { live.unsubscribe(id) }
+                for await frame in frames { try await writer.write(ByteBuffer(string: frame)) }
+                try await writer.finish(nil)
+            })
     }
 
     private static func randomToken() -> String {

@@ -50,7 +50,8 @@ struct SiteFiles<Context: RequestContext>: RouterMiddleware {
         }
         // No site yet: the first build failed. The page shows why and reloads once it builds.
         let waiting = live.failure != nil
-        let text = "<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><title>\(waiting ? "Build failed" : "Not found")</title>"
+        let text =
+            "<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><title>\(waiting ? "Build failed" : "Not found")</title>"
             + "<body style=\"font:16px/1.5 system-ui,sans-serif;margin:2rem\"><h1>\(waiting ? "The build failed" : "Not found")</h1>"
             + "<p>\(waiting ? "Fix the error below and save: this page reloads when the site builds." : "There is no site here yet.")</p></body></html>\n"
         return page(waiting ? .serviceUnavailable : .notFound, type: Self.contentType("html"), Data(text.utf8), head: head)
@@ -60,7 +61,7 @@ struct SiteFiles<Context: RequestContext>: RouterMiddleware {
         let body = type.hasPrefix("text/html") ? inject(data) : data
         let headers: HTTPFields = [
             .contentType: type, .contentLength: String(body.count), .cacheControl: "no-store",
-            .init("X-Content-Type-Options")!: "nosniff",
+            .init("X-Content-Type-Options")!: "nosniff"
         ]
         return Response(status: status, headers: headers, body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: body)))
     }

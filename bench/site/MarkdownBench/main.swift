@@ -42,5 +42,7 @@ samples.sort()
 cpuSamples.sort()
 let median = samples[samples.count / 2]
 let cpuMedian = cpuSamples[cpuSamples.count / 2]
-print(String(format: "bytes=%d iterations=%d median_s=%.4f best_s=%.4f mb_per_s=%.1f cpu_s=%.4f html_bytes=%d",
-             data.count, iterations, median, samples[0], Double(data.count) / median / 1e6, cpuMedian, outputBytes))
+print(
+    String(
+        format: "bytes=%d iterations=%d median_s=%.4f best_s=%.4f mb_per_s=%.1f cpu_s=%.4f html_bytes=%d",
+        data.count, iterations, median, samples[0], Double(data.count) / median / 1e6, cpuMedian, outputBytes))
