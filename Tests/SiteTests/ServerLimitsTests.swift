@@ -95,6 +95,10 @@ import Testing
         scratch.write(["index.html": "<html><body>home</body></html>"], in: "site")
         var limits = ServerLimits()
         limits.maxConnections = 4
+        // Only eviction may close an idle connection here: when the test's own tasks are starved (the
+        // cooperative pool is two threads on this machine, and guests run beside), the header timeout
+        // would otherwise close all four before they are counted.
+        limits.headerTimeout = .seconds(600)
         try await withServer(root: scratch.url.appendingPathComponent("site"), limits: limits) { server, http in
             let idle = (0..<4).map { _ in RawHTTP.connect(to: server.port, timeout: 3) }
             defer { idle.forEach { close($0) } }
