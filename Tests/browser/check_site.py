@@ -36,7 +36,7 @@ try:
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
     from axe_checks import accessibility
-    from download_checks import copy_buttons_clear_of_code, exercise_downloads
+    from download_checks import copy_buttons_clear_of_code, exercise_downloads, kernel_exercises
     from exercise_checks import exercise_cards, exercise_pages, predictions
     from site_pages import site_pages
     from theme_checks import luminance, theme_details
@@ -228,7 +228,8 @@ def main():
         site = Site(driver, root)
         run(site)
         exercise_cards(site, say, check)
-        exercise_downloads(site, say, check, [path for _, path, _, _ in exercise_pages(root)], the_tool())
+        exercise_downloads(site, say, check, [path for _, path, _, _ in exercise_pages(root)], the_tool(),
+                           kernel_exercises(REPO / "content") if source == "content/" else frozenset())
         copy_buttons_clear_of_code(site, say, check, [p for p in site_pages(root) if p != "print.html"])
         predictions(site, say, check)
         theme_details(site, say, check)

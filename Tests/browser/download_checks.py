@@ -4,6 +4,7 @@ JavaScript) reaches a file next to the page that holds the shown source and more
 shows runs it with the installed tool and prints what the card shows. At 375 px no copy button covers
 the first line of its code."""
 import os
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -21,7 +22,7 @@ return [...document.querySelectorAll('figure.exercise:not(.is-pending)')].map(f 
           command: (f.querySelector('.exercise-run code') || {}).textContent,
           language: f.querySelector('pre[data-lang]').dataset.lang,
           output: output ? output.textContent : '', cut: !!f.querySelector('.exercise-output .exercise-note'),
-          end: (f.querySelector('.exercise-end') || {}).textContent};
+          end: (f.querySelector('.exercise-end') || f.querySelector('.exercise-facts dd code') || {}).textContent};
 });
 """
 
@@ -73,8 +74,26 @@ def run_command(command, folder, tool):
     return done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
 
 
-def exercise_downloads(site, say, check, pages, tool):
-    """Every card's download, its includes and Copy all's text; the command run for assembly cards."""
+# An exercise's opening fence: its language, the word `exercise`, then its options.
+EXERCISE_FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*(?:asm|c)\s+exercise\b(.*)$")
+
+
+def kernel_exercises(content):
+    """The ids of the course's exercises that are Multiboot kernels (the `kernel` option), read from
+    the lessons' fences: the site offers them no download (docs/exercises.md)."""
+    ids = set()
+    for lesson in content.rglob("*.md") if content.is_dir() else []:
+        for line in lesson.read_text(encoding="utf-8").splitlines():
+            fence = EXERCISE_FENCE.match(line)
+            words = fence.group(1).split() if fence else []
+            if "kernel" in words or "kernel=true" in words:
+                ids.update(word[len("id="):] for word in words if word.startswith("id="))
+    return ids
+
+
+def exercise_downloads(site, say, check, pages, tool, kernels=frozenset()):
+    """Every card's download, its includes and Copy all's text; the command run for assembly cards.
+    `kernels`: the ids of kernel exercises, which have no download by design."""
     d = site.d
     d.set_window_size(1366, 900)
     files = ran = 0
@@ -82,9 +101,10 @@ def exercise_downloads(site, say, check, pages, tool):
         site.open(path)
         for card in site.js(CARDS):
             where = f"{path} #{card['id']}"
-            if card["language"] == "vmm":
-                # A host program is built and confined by the course, not by `hypercourse run`: no download.
-                check(not card["href"] and not card["command"], f"{where}: a vmm card offers a download: {card}")
+            if card["language"] == "vmm" or card["id"].removeprefix("exercise-") in kernels:
+                # A host program is built and confined by the course, not by `hypercourse run`, and a
+                # kernel is booted, not run as a guest file: neither has a download.
+                check(not card["href"] and not card["command"], f"{where}: a vmm or kernel card offers a download: {card}")
                 continue
             check(card["href"] and card["whole"] and card["command"], f"{where}: no download link, whole source or command: {card}")
             target = (site.root / os.path.dirname(path) / card["href"]).resolve()
