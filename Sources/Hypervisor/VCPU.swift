@@ -70,34 +70,45 @@ final class VCPU {
     }
 
     func specialRegisters() throws(KVMError) -> kvm_sregs {
-        var sregs = kvm_sregs()
-        guard ckvm_ioctl_pointer(fd, CKVM_GET_SREGS, &sregs) == 0 else { throw .systemCall("KVM_GET_SREGS", .current) }
-        return sregs
+        try getState(kvm_sregs(), with: CKVM_GET_SREGS, named: "KVM_GET_SREGS")
     }
 
     func setSpecialRegisters(_ sregs: kvm_sregs) throws(KVMError) {
-        var sregs = sregs
-        guard ckvm_ioctl_pointer(fd, CKVM_SET_SREGS, &sregs) == 0 else { throw .systemCall("KVM_SET_SREGS", .current) }
+        try setState(sregs, with: CKVM_SET_SREGS, named: "KVM_SET_SREGS")
     }
 
     func registers() throws(KVMError) -> kvm_regs {
-        var regs = kvm_regs()
-        guard ckvm_ioctl_pointer(fd, CKVM_GET_REGS, &regs) == 0 else { throw .systemCall("KVM_GET_REGS", .current) }
-        return regs
+        try getState(kvm_regs(), with: CKVM_GET_REGS, named: "KVM_GET_REGS")
     }
 
     func setRegisters(_ regs: kvm_regs) throws(KVMError) {
-        var regs = regs
-        guard ckvm_ioctl_pointer(fd, CKVM_SET_REGS, &regs) == 0 else { throw .systemCall("KVM_SET_REGS", .current) }
+        try setState(regs, with: CKVM_SET_REGS, named: "KVM_SET_REGS")
     }
 
     /// Turns single-stepping on or off: with it on, every instruction ends in KVM_EXIT_DEBUG.
     func setSingleStep(_ enabled: Bool) throws(KVMError) {
         var debug = kvm_guest_debug()
         debug.control = enabled ? CKVM_GUESTDBG_ENABLE | CKVM_GUESTDBG_SINGLESTEP : 0
-        guard ckvm_ioctl_pointer(fd, CKVM_SET_GUEST_DEBUG, &debug) == 0 else {
-            throw .systemCall("KVM_SET_GUEST_DEBUG", .current)
-        }
+        try setState(debug, with: CKVM_SET_GUEST_DEBUG, named: "KVM_SET_GUEST_DEBUG")
+    }
+
+    /// One KVM_GET_* ioctl whose argument is a single fixed-size structure: KVM fills in `blank`.
+    private func getState<State: BitwiseCopyable>(_ blank: State, with request: UInt, named name: String) throws(KVMError) -> State {
+        var state = blank
+        // Safe: every caller pairs `request` with the one plain C structure <linux/kvm.h> declares for
+        // it, so KVM writes exactly MemoryLayout<State>.size bytes; the pointer lives only for the call.
+        let result = withUnsafeMutablePointer(to: &state) { ckvm_ioctl_pointer(fd, request, $0) }
+        guard result == 0 else { throw .systemCall(name, .current) }
+        return state
+    }
+
+    /// One KVM_SET_* ioctl whose argument is a single fixed-size structure, which KVM only reads.
+    private func setState<State: BitwiseCopyable>(_ state: State, with request: UInt, named name: String) throws(KVMError) {
+        var state = state
+        // Safe: as in `getState`, the request and structure are paired as <linux/kvm.h> declares; KVM
+        // reads the structure during the call and keeps no pointer to it.
+        let result = withUnsafeMutablePointer(to: &state) { ckvm_ioctl_pointer(fd, request, $0) }
+        guard result == 0 else { throw .systemCall(name, .current) }
     }
 
     /// The signal mask in force during KVM_RUN: the thread's mask without `signal`, so the watchdog's
@@ -140,9 +151,7 @@ final class VCPU {
     /// KVM_GET_MP_STATE: running, halted in the kernel, or (an application processor) waiting for
     /// INIT and SIPI. Only meaningful with the in-kernel irqchip.
     func multiprocessingState() throws(KVMError) -> UInt32 {
-        var state = kvm_mp_state()
-        guard ckvm_ioctl_pointer(fd, CKVM_GET_MP_STATE, &state) == 0 else { throw .systemCall("KVM_GET_MP_STATE", .current) }
-        return state.mp_state
+        try getState(kvm_mp_state(), with: CKVM_GET_MP_STATE, named: "KVM_GET_MP_STATE").mp_state
     }
 
     /// The guest-physical address of `linear` through the vCPU's current page tables, or nil when
@@ -155,14 +164,11 @@ final class VCPU {
     }
 
     func events() throws(KVMError) -> kvm_vcpu_events {
-        var events = kvm_vcpu_events()
-        guard ckvm_ioctl_pointer(fd, CKVM_GET_VCPU_EVENTS, &events) == 0 else { throw .systemCall("KVM_GET_VCPU_EVENTS", .current) }
-        return events
+        try getState(kvm_vcpu_events(), with: CKVM_GET_VCPU_EVENTS, named: "KVM_GET_VCPU_EVENTS")
     }
 
     func setEvents(_ events: kvm_vcpu_events) throws(KVMError) {
-        var events = events
-        guard ckvm_ioctl_pointer(fd, CKVM_SET_VCPU_EVENTS, &events) == 0 else { throw .systemCall("KVM_SET_VCPU_EVENTS", .current) }
+        try setState(events, with: CKVM_SET_VCPU_EVENTS, named: "KVM_SET_VCPU_EVENTS")
     }
 
     /// KVM's binary statistics file for this vCPU (KVM_GET_STATS_FD), or nil where KVM has none.
