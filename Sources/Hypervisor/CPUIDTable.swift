@@ -101,7 +101,7 @@ public enum CPUIDTable {
     }
 
     private static func word32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
-        (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
+        UInt32(LittleEndian.value(bytes, at: offset, size: 4))
     }
 
     static func registers(_ text: String) -> (UInt32, UInt32, UInt32) {

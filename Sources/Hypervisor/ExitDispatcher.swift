@@ -63,7 +63,9 @@ struct ExitDispatcher {
             // Open bus: reads return all ones, writes are ignored.
             let width = min(max(size, 0), data.count)
             if !isWrite { for i in 0..<width { data[i] = 0xFF } }
-            record(isWrite ? .mmioWrite : .mmioRead, address: address, size: width, value: Self.value(data, 0, width), into: &accesses)
+            record(
+                isWrite ? .mmioWrite : .mmioRead, address: address, size: width, value: LittleEndian.value(data, at: 0, size: width),
+                into: &accesses)
             return .resume
         case .hlt:
             return .end(.halt)
@@ -110,14 +112,14 @@ struct ExitDispatcher {
         for element in 0..<access.count {
             let offset = element * size
             if access.isWrite {
-                let value = Self.value(data, offset, size)
+                let value = LittleEndian.value(data, at: offset, size: size)
                 record(.ioOut, port: access.port, size: size, value: value, into: &accesses)
                 let action = portWrite(access.port, size: size, value: value, data: data, offset: offset)
                 if case .resume = action { continue }
                 return action
             } else {
                 portRead(access.port, size: size, into: data, offset: offset)
-                record(.ioIn, port: access.port, size: size, value: Self.value(data, offset, size), into: &accesses)
+                record(.ioIn, port: access.port, size: size, value: LittleEndian.value(data, at: offset, size: size), into: &accesses)
             }
         }
         return .resume
@@ -198,10 +200,5 @@ struct ExitDispatcher {
     ) {
         guard recordsAccesses else { return }
         accesses.append(Access(kind: kind, port: port, address: address, size: size, value: value))
-    }
-
-    /// The little-endian value of `size` bytes at `offset` (size ≤ 8).
-    private static func value(_ data: UnsafeMutableRawBufferPointer, _ offset: Int, _ size: Int) -> UInt64 {
-        (0..<min(size, 8)).reduce(0) { $0 | UInt64(data[offset + $1]) << (8 * UInt64($1)) }
     }
 }

@@ -75,7 +75,7 @@ struct InterruptAssist {
         if UInt64(vector) * size + size - 1 <= UInt64(sregs.idt.limit),
             let raw = readLinear(sregs.idt.base &+ UInt64(vector) * size, count: 8, sregs: sregs)
         {
-            let gate = Gate(raw: Self.value(raw, at: 0, size: 8))
+            let gate = Gate(raw: LittleEndian.value(raw, at: 0, size: 8))
             if gate.present && gate.dpl < cpl {
                 events.exception.injected = 1
                 events.exception.nr = 13
@@ -102,7 +102,7 @@ struct InterruptAssist {
         let mask: UInt64 = sregs.ss.db != 0 ? 0xFFFF_FFFF : 0xFFFF
         let stack = regs.rsp & mask
         guard let frame = readLinear(sregs.ss.base &+ stack, count: Int(size * 3), sregs: sregs) else { return false }
-        let item = { (i: Int) in Self.value(frame, at: i * Int(size), size: Int(size)) }
+        let item = { (i: Int) in LittleEndian.value(frame, at: i * Int(size), size: Int(size)) }
         let eip = item(0), selector = UInt16(truncatingIfNeeded: item(1)), popped = item(2)
         guard size == 2 || popped & Self.rflagsVM == 0 else { return false } // to virtual-8086 mode
         let cpl = UInt16(sregs.cs.selector & 3), rpl = selector & 3
@@ -118,8 +118,8 @@ struct InterruptAssist {
             guard let outer = readLinear(sregs.ss.base &+ ((stack &+ size * 3) & mask), count: Int(size * 2), sregs: sregs) else {
                 return false
             }
-            let esp = Self.value(outer, at: 0, size: Int(size))
-            let ssSelector = UInt16(truncatingIfNeeded: Self.value(outer, at: Int(size), size: Int(size)))
+            let esp = LittleEndian.value(outer, at: 0, size: Int(size))
+            let ssSelector = UInt16(truncatingIfNeeded: LittleEndian.value(outer, at: Int(size), size: Int(size)))
             guard ssSelector & 3 == rpl, let stackSegment = descriptor(ssSelector, sregs: sregs),
                 stackSegment.isWritableData, stackSegment.present, UInt16(stackSegment.dpl) == rpl
             else { return false }
@@ -163,7 +163,7 @@ struct InterruptAssist {
         guard selector & 4 == 0, offset > 0, offset + 7 <= UInt64(sregs.gdt.limit),
             let raw = readLinear(sregs.gdt.base &+ offset, count: 8, sregs: sregs)
         else { return nil }
-        return SegmentDescriptor(raw: Self.value(raw, at: 0, size: 8))
+        return SegmentDescriptor(raw: LittleEndian.value(raw, at: 0, size: 8))
     }
 
     // MARK: guest memory
@@ -183,10 +183,5 @@ struct InterruptAssist {
             at &+= chunk
         }
         return bytes
-    }
-
-    /// The little-endian value of `size` bytes (at most 8) at `offset`.
-    private static func value(_ bytes: [UInt8], at offset: Int, size: Int) -> UInt64 {
-        (0..<size).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
     }
 }
