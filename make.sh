@@ -50,12 +50,19 @@ ensure_swift() {
     }
 }
 
-release_tool() {
+# Builds hypercourse in CONFIG (release or debug) once Swift and the build's packages (and any other
+# packages named after CONFIG) are there, and prints the binary's path. SwiftPM decides what is stale:
+# file times cannot (an edit that compiles to the same object does not relink the binary). Callers
+# take the path from a $(...), where errexit does not reach: each step's failure is returned by hand,
+# so a failed build never hands on the binary of an older one.
+build_tool() {
+    local config=$1
+    shift
     ensure_swift
-    ensure_debs "${BUILD_DEBS[@]}"
-    say "building hypercourse (release)"
-    swift build -c release --product hypercourse >&2
-    echo ".build/release/hypercourse"
+    ensure_debs "${BUILD_DEBS[@]}" "$@" || return
+    say "building hypercourse ($config)"
+    swift build -c "$config" --product hypercourse >&2 || return
+    echo ".build/$config/hypercourse"
 }
 
 # Whether content/ has an exercise fence (```asm exercise and the like).
@@ -65,7 +72,7 @@ course_has_exercises() {
 
 task_site() {
     local tool
-    tool=$(release_tool)
+    tool=$(build_tool release)
     "$tool" build "$@"
 }
 
@@ -79,8 +86,8 @@ task_test() {
     say "running the test suite"
     swift test
     # `swift test` has built the tool; this only makes sure of it (a no-op of about a second).
-    swift build --product hypercourse >&2
-    local tool=.build/debug/hypercourse
+    local tool
+    tool=$(build_tool debug)
     # The course's exercises: every one rerun and compared with its verified record.
     if course_has_exercises; then
         if [[ -e /dev/kvm ]]; then
@@ -122,14 +129,11 @@ with zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0]) as wheel:
 
 # The tool here is the debug build, which `test` has just made, so bringing it up to date is a
 # no-op of about a second; a release build of the whole package only to render the site cost about
-# 100 s (docs/benchmarks.md). SwiftPM decides what is stale: file times cannot (an edit that
-# compiles to the same object does not relink the binary).
+# 100 s (docs/benchmarks.md).
 task_browser_check() {
-    ensure_swift
-    ensure_debs "${BUILD_DEBS[@]}" "${BROWSER_DEBS[@]}"
-    say "building hypercourse (debug; up to date after ./make.sh test)"
-    swift build --product hypercourse >&2
-    browser_check .build/debug/hypercourse
+    local tool
+    tool=$(build_tool debug "${BROWSER_DEBS[@]}")
+    browser_check "$tool"
 }
 
 # The browser check with the given tool: the site in Chromium through file://, then live reload and
@@ -156,7 +160,7 @@ task_bench_site() {
 
 task_serve() {
     local tool
-    tool=$(release_tool)
+    tool=$(build_tool release)
     # The binary carries the theme as it was built; pointing --templates at templates/ too makes an
     # edit there show on the next reload without rebuilding the tool.
     local arg theme=(--templates templates)
@@ -178,12 +182,7 @@ task_install() {
             *) echo "install: unknown option '$1' (use --prefix DIR, --debug, --no-build)" >&2; exit 2 ;;
         esac
     done
-    if [[ $build == yes ]]; then
-        ensure_swift
-        ensure_debs "${BUILD_DEBS[@]}"
-        say "building hypercourse ($config)"
-        swift build -c "$config" --product hypercourse >&2
-    fi
+    if [[ $build == yes ]]; then build_tool "$config" >/dev/null; fi
     [[ -x .build/$config/hypercourse ]] || { echo "no .build/$config/hypercourse to install: build it first" >&2; exit 1; }
     install -d "$prefix/bin"
     install -m 0755 ".build/$config/hypercourse" "$prefix/bin/hypercourse"
