@@ -102,6 +102,15 @@ package enum ResultRecorder {
         "irq_window_exits", "nmi_injections", "insn_emulation", "signal_exits", "request_irq_exits", "hypercalls"
     ]
 
+    /// The shown counters some vCPU has non-zero, in `shownStatistics` order, each with one value per
+    /// vCPU (0 where a vCPU has none): a counter every vCPU left at zero says nothing on a card.
+    package static func nonZeroStatistics(_ perCPU: [[String: UInt64]]) -> [(name: String, values: [UInt64])] {
+        shownStatistics.compactMap { name in
+            let values = perCPU.map { $0[name] ?? 0 }
+            return values.contains { $0 != 0 } ? (name, values) : nil
+        }
+    }
+
     /// Each vCPU's shown counters, or nil when the run read none (they vary between hosts and runs:
     /// shown beside the record, never compared).
     static func statistics(_ run: RunResult) -> [[String: UInt64]]? {

@@ -237,7 +237,7 @@ public struct Provenance: Sendable, Hashable {
     public var recordedAt: String
     /// The kind of host that produced it, e.g. `PVM (kvm_pvm)` or `hardware (VT-x)`.
     public var host: String
-    /// Hypervisor / guest-machine version that produced it.
+    /// Hypervisor / guest-machine version that produced it, as recorded (`2`, `pc-1`).
     public var hypervisorVersion: String
     /// False when this build could not run the guest and shows the verified record instead.
     public var rerunThisBuild: Bool

@@ -60,7 +60,7 @@ struct ExerciseRenderer {
         machineContext(view, anchor: anchor, into: &context)
         context["provenance"] = [
             "recordedAt": view.provenance.recordedAt, "host": view.provenance.host,
-            "hypervisorVersion": view.provenance.hypervisorVersion
+            "hypervisorVersion": Self.versionLabel(view.provenance.hypervisorVersion)
         ]
         if let measured = view.measurement {
             context["measure"] = compact([
@@ -132,6 +132,12 @@ struct ExerciseRenderer {
             context["kvmStatCPUs"] = stats.cpus
             context["kvmStats"] = stats.rows.map { ["name": $0.name, "values": $0.values] as [String: Any] }
         }
+    }
+
+    /// A version as a reader expects to see one: a bare number (`2`) reads `v2`; a named one (`pc-1`)
+    /// stays as it is.
+    static func versionLabel(_ version: String) -> String {
+        version.first?.isNumber == true ? "v\(version)" : version
     }
 
     /// A range (`0x200000-0x202000`) as its two ends, so the card can offer a line break after the

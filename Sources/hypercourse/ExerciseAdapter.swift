@@ -73,7 +73,7 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
             trace: trace, traceTruncated: result.traceTruncated, steps: steps,
             provenance: Provenance(
                 recordedAt: entry.recordedAt, host: entry.hostDescription,
-                hypervisorVersion: entry.machine.first?.isNumber == true ? "v\(entry.machine)" : entry.machine,
+                hypervisorVersion: entry.machine,
                 rerunThisBuild: rerun, reusedFromCache: cached, sourceChangedSinceRecorded: changed))
         view.measurement = outcome.measurement.map { measured in
             MeasuredTimes(
@@ -106,11 +106,9 @@ final class ExerciseAdapter: ExerciseProvider, @unchecked Sendable {
         RegisterChange(register: change.first ?? "?", before: change.count > 1 ? change[1] : "", after: change.count > 2 ? change[2] : "")
     }
 
-    /// The counters some vCPU has non-zero, in the engine's order of interest.
     static func statsTable(_ perCPU: [[String: UInt64]]) -> KVMStatsTable {
-        let names = ResultRecorder.shownStatistics.filter { name in perCPU.contains { ($0[name] ?? 0) != 0 } }
-        return KVMStatsTable(
+        KVMStatsTable(
             cpus: Array(perCPU.indices),
-            rows: names.map { name in KVMStatsTable.Row(name: name, values: perCPU.map { $0[name] ?? 0 }) })
+            rows: ResultRecorder.nonZeroStatistics(perCPU).map { KVMStatsTable.Row(name: $0.name, values: $0.values) })
     }
 }

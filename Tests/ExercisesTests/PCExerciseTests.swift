@@ -105,6 +105,13 @@ struct PCExerciseOptionTests {
         #expect(loaded == entry)
         #expect(result.canonicalLines.suffix(3) == ["checkpoints: 2", "#1 vcpu 0: 0 pages", "#2 vcpu 1: 3 pages 0x200000-0x203000"])
     }
+
+    @Test func aCardShowsTheCountersSomeVCPUHasNonZeroInTheirOrderOfInterest() {
+        let perCPU: [[String: UInt64]] = [["halt_exits": 0, "exits": 5, "io_exits": 0], ["exits": 7, "halt_exits": 1]]
+        let shown = ResultRecorder.nonZeroStatistics(perCPU)
+        #expect(shown.map(\.name) == ["exits", "halt_exits"])
+        #expect(shown.map(\.values) == [[5, 7], [0, 1]])
+    }
 }
 
 @Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))

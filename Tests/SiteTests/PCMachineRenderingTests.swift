@@ -87,6 +87,12 @@ import Testing
         #expect(ExerciseRenderer.rangeParts("odd") == ["start": "odd"])
     }
 
+    @Test func aBareMachineVersionReadsAsAVersionAndANamedOneStaysAsItIs() {
+        #expect(ExerciseRenderer.versionLabel("2") == "v2")
+        #expect(ExerciseRenderer.versionLabel("pc-1") == "pc-1")
+        #expect(ExerciseRenderer.versionLabel("") == "")
+    }
+
     @Test func chartLabelsAreEscapedAndLongLogsThinTheirLabels() {
         let bars = (0..<40).map { DirtyPageChart.Bar(label: "<b>\($0)", pages: $0) }
         let svg = DirtyPageChart.svg(bars, id: "x\"y", title: "T & t", description: "d")!
