@@ -39,7 +39,7 @@ enum TestKernels {
             if source.hasSuffix(".asm") {
                 try run(tool("nasm"), ["-f", wide ? "elf64" : "elf32", "-o", object] + defines.map { "-D" + $0 } + [input])
             } else {
-                try run(tool("clang"), cFlags(wide: wide) + ["-I", folder.path, "-o", object] + defines.map { "-D" + $0 } + [input])
+                try run(tool("clang"), try cFlags(wide: wide) + ["-I", folder.path, "-o", object] + defines.map { "-D" + $0 } + [input])
             }
             objects.append(object)
         }
@@ -56,16 +56,19 @@ enum TestKernels {
         return built
     }
 
-    /// Freestanding, no SSE or x87 (ring-0 code runs in KVM's emulator on PVM hosts, which has none);
-    /// in long mode also no red zone, which interrupt frames would overwrite.
-    private static func cFlags(wide: Bool) -> [String] {
-        let common = ["-ffreestanding", "-fno-pic", "-fno-stack-protector", "-O2", "-c"]
-        return wide
-            ? [
-                "--target=x86_64-unknown-none-elf", "-mgeneral-regs-only", "-mno-red-zone",
-                "-fno-asynchronous-unwind-tables"
-            ] + common
-            : ["--target=i386-unknown-none-elf", "-mno-sse", "-mno-mmx"] + common
+    /// The C flags `Kernels/c-flags` gives a 32-bit or a long-mode (`wide`) kernel; bench/qemu/run.py
+    /// reads the same file.
+    private static func cFlags(wide: Bool) throws -> [String] {
+        let text = try String(contentsOf: folder.appendingPathComponent("c-flags"), encoding: .utf8)
+        var named: [String: [String]] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            named[String(line[..<colon])] = line[line.index(after: colon)...].split(separator: " ").map(String.init)
+        }
+        guard let mode = named[wide ? "64" : "32"], let common = named["common"] else {
+            throw TestKVM.AssemblyFailed(message: "Kernels/c-flags lacks a '\(wide ? "64" : "32")' or a 'common' line")
+        }
+        return mode + common
     }
 
     /// Assembles a file in `Kernels/` with `nasm -f bin` into a flat image.

@@ -52,9 +52,16 @@ def toolchain_tool(name):
     return found
 
 
-# As Tests/HypervisorTests/KernelSupport.swift compiles them: 32-bit C, or (wide) C for long mode.
-C_FLAGS_32 = ["--target=i386-unknown-none-elf", "-mno-sse", "-mno-mmx"]
-C_FLAGS_64 = ["--target=x86_64-unknown-none-elf", "-mgeneral-regs-only", "-mno-red-zone", "-fno-asynchronous-unwind-tables"]
+def c_flags(wide):
+    """The C flags Kernels/c-flags gives a 32-bit or a long-mode (wide) kernel, the file the tests'
+    KernelSupport.swift reads, so both sides boot kernels built the same way."""
+    named = {}
+    with open(os.path.join(KERNELS, "c-flags")) as f:
+        for line in f:
+            if not line.startswith("#") and ":" in line:
+                name, flags = line.split(":", 1)
+                named[name] = flags.split()
+    return named["64" if wide else "32"] + named["common"]
 
 
 def build_kernel(work, name, sources, defines=(), wide=False):
@@ -67,8 +74,7 @@ def build_kernel(work, name, sources, defines=(), wide=False):
         if source.endswith(".asm"):
             subprocess.run(["nasm", "-f", "elf64" if wide else "elf32", "-o", obj, *flags, path], check=True)
         else:
-            subprocess.run([toolchain_tool("clang"), *(C_FLAGS_64 if wide else C_FLAGS_32), "-ffreestanding", "-fno-pic",
-                            "-fno-stack-protector", "-O2", "-c", "-I", KERNELS, "-o", obj, *flags, path], check=True)
+            subprocess.run([toolchain_tool("clang"), *c_flags(wide), "-I", KERNELS, "-o", obj, *flags, path], check=True)
         objects.append(obj)
     out = os.path.join(work, f"{name}.elf")
     subprocess.run([toolchain_tool("ld.lld"), "-m", "elf_x86_64" if wide else "elf_i386", "-T",
