@@ -18,8 +18,8 @@ public struct ExerciseEngine: Sendable {
         defer {
             profile.report(summing: GuestLanguage.allCases.map(\.buildTool) + ["vm", "verify"], slowestTitle: "slowest guests (one run)")
         }
-        // A build or promote killed while writing a record leaves its temporary; this one removes it.
-        for root in Set(inputs.map(\.contentRoot)) { ScratchFolders.sweepTemporaries(under: root) }
+        // A build or promote killed while writing a record leaves its temporary; this process removes it.
+        for root in Set(inputs.map(\.contentRoot)) { ScratchFolders.sweepTemporariesOnce(under: root) }
         var state = PassState(inputs: inputs, pass: pass, promoteCommand: settings.promoteCommand)
         state.parse()
         profile.mark("parse")

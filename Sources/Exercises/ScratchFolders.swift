@@ -13,6 +13,8 @@ import Foundation
 /// (`sweep`), as it does with `AtomicFile`'s temporaries (`.<name>.tmp-<pid>-<random>`).
 public enum ScratchFolders {
     nonisolated(unsafe) private static var folders = Set<URL>()
+    /// Content folders `sweepTemporariesOnce` has swept in this process.
+    nonisolated(unsafe) private static var sweptContent = Set<URL>()
     private static let lock = NSLock()
 
     static func add(_ url: URL) { lock.withLock { _ = folders.insert(url) } }
@@ -49,8 +51,16 @@ public enum ScratchFolders {
         }
     }
 
+    /// `sweepTemporaries` the first time this process asks for `folder`: every later pass (each
+    /// rebuild of `serve`) would walk the whole content folder again for nothing, since only a
+    /// killed process leaves a temporary and the next process to start removes it.
+    public static func sweepTemporariesOnce(under folder: URL) {
+        let first = lock.withLock { sweptContent.insert(folder.standardizedFileURL).inserted }
+        if first { sweepTemporaries(under: folder) }
+    }
+
     /// Removes `AtomicFile` temporaries under `folder` (a content folder) whose process is gone.
-    public static func sweepTemporaries(under folder: URL) {
+    static func sweepTemporaries(under folder: URL) {
         guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return }
         for case let url as URL in walker {
             let name = url.lastPathComponent

@@ -160,6 +160,25 @@ import Testing
         #expect(try RecordFile.load(url.appendingPathExtension("none")) == nil)
     }
 
+    /// A dead process's record temporary goes on the process's first pass over a content folder;
+    /// later passes (serve's rebuilds) do not walk the folder again, and keep live processes' files.
+    @Test func temporariesOfGoneProcessesAreSweptOncePerProcess() throws {
+        let content = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: content) }
+        let folder = content.appendingPathComponent("01-ch")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let dead = folder.appendingPathComponent(".01-a.exercises.json.tmp-999999999-12345")
+        let live = folder.appendingPathComponent(".01-a.exercises.json.tmp-\(getpid())-12345")
+        try Data("half".utf8).write(to: dead)
+        try Data("half".utf8).write(to: live)
+        ScratchFolders.sweepTemporariesOnce(under: content)
+        #expect(!FileManager.default.fileExists(atPath: dead.path))
+        #expect(FileManager.default.fileExists(atPath: live.path))
+        try Data("half".utf8).write(to: dead)
+        ScratchFolders.sweepTemporariesOnce(under: content)
+        #expect(FileManager.default.fileExists(atPath: dead.path), "the second pass walked the folder again")
+    }
+
     @Test func recordFileSitsBesideTheLesson() {
         #expect(RecordFile.url(forLesson: URL(fileURLWithPath: "/c/02-cpu/01-traps.md")).path == "/c/02-cpu/01-traps.exercises.json")
     }
