@@ -186,10 +186,6 @@ extension ExerciseEngine {
     /// Runs a pass on a thread of its own: the engine blocks, and Swift concurrency's pool is small
     /// (two threads on our machines), so blocking one of its threads would stall the build.
     public func process(_ inputs: [ExerciseBlock], pass: ExercisePass) async -> ExerciseReport {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: self.process(inputs, pass: pass)) }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
+        await onItsOwnThread(stackSize: 8 << 20) { self.process(inputs, pass: pass) }
     }
 }

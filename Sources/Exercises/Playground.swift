@@ -68,11 +68,7 @@ public final class Playground: Sendable {
     /// The same on a thread of its own, so a build's tools and KVM_RUN never hold one of Swift
     /// concurrency's few threads.
     public func tryOut(_ block: ExerciseBlock, shownSource: String, course: [ExerciseBlock]) async -> Trial {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: self.tryOut(block, shownSource: shownSource, course: course)) }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
+        await onItsOwnThread(stackSize: 8 << 20) { self.tryOut(block, shownSource: shownSource, course: course) }
     }
 
     /// The block's spec with the edit in place. Its fence is taken as line 0 and body lines as their

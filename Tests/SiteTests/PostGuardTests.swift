@@ -144,7 +144,7 @@ import Testing
             // Announces 100 bytes, sends 5.
             let request = Self.post(port: server.port, token: server.token, origin: "http://127.0.0.1:\(server.port)", body: "hello")
             RawHTTP.send(fd, request.replacingOccurrences(of: "Content-Length: 5", with: "Content-Length: 100"))
-            let reply = await RawHTTP.off { RawHTTP.readReply(fd) }
+            let reply = await onItsOwnThread { RawHTTP.readReply(fd) }
             #expect(reply?.status == 408)
             #expect(load.runs == 0)
         }

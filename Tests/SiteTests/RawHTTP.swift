@@ -1,10 +1,11 @@
+import Common
 import Foundation
 import Testing
 
 /// HTTP/1.1 over a plain socket, byte for byte what the test writes: the server's answers to
 /// malformed, slow, foreign or oversized requests are what these tests are about, so no client
 /// library sits in between to tidy the requests up. The socket calls block, so async code runs
-/// them through `off`: the server under test answers from the same few cooperative threads.
+/// them through `onItsOwnThread`: the server under test answers from the same few cooperative threads.
 struct RawHTTP: Sendable {
     struct Reply: Sendable {
         var status: Int
@@ -24,15 +25,6 @@ struct RawHTTP: Sendable {
     }
 
     let port: UInt16
-
-    /// Runs blocking `work` on a thread of its own, leaving the cooperative threads to the server.
-    /// Not a Dispatch queue: on Linux its global queues run about one thread per core, so forty
-    /// blocked clients would wait in line there.
-    static func off<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: work()) }.start()
-        }
-    }
 
     /// A socket connected to 127.0.0.1:`port` with a receive timeout, or -1.
     static func connect(to port: UInt16, timeout seconds: Int = 10) -> Int32 {
@@ -85,13 +77,13 @@ struct RawHTTP: Sendable {
     /// What `fd` receives until `marker` appears (all of it when nil), the peer closes, or the
     /// receive times out.
     static func text(from fd: Int32, until marker: String?) async -> String {
-        await off {
+        await onItsOwnThread {
             let bytes = receive(fd) { data in marker.map { String(decoding: data, as: UTF8.self).contains($0) } ?? false }
             return String(decoding: bytes, as: UTF8.self)
         }
     }
 
-    static func closed(_ fd: Int32) async -> Bool { await off { closedByServer(fd) } }
+    static func closed(_ fd: Int32) async -> Bool { await onItsOwnThread { closedByServer(fd) } }
 
     /// Whether the server closed `fd` (a read sees the end, or the connection was reset) within
     /// its receive timeout. Whatever the server sent first is skipped.
@@ -107,7 +99,7 @@ struct RawHTTP: Sendable {
     /// Sends `request` as it is on a new connection and reads one response: the head, then
     /// Content-Length bytes (or up to the close). nil when the server closed without answering.
     func exchange(_ request: String, head: Bool = false) async -> Reply? {
-        await Self.off { [port] in
+        await onItsOwnThread { [port] in
             let fd = Self.connect(to: port)
             guard fd >= 0 else { return nil }
             defer { close(fd) }
