@@ -81,7 +81,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "MultibootTests", dependencies: ["Multiboot"]),
-        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Multiboot"], exclude: ["Kernels"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Multiboot", "Common"], exclude: ["Kernels"]),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown", "CCmarkGFM", "Common"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "Common"], exclude: ["Fixtures"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor", "Common"]),

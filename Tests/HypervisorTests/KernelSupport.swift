@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Multiboot
 import Testing
@@ -105,18 +106,5 @@ enum TestKernels {
         configure(&config)
         let kernel = MultibootKernel(file: built.elf, name: name, appendText: append, modules: modules)
         return try (TestKVM.system ?? TestKVM.kvm()).run(.multiboot(kernel), config: config)
-    }
-}
-
-/// A value behind a lock, for the test helpers' caches.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    // unchecked Sendable: `value` is only touched under `lock`.
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
     }
 }

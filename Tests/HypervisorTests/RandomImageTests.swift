@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Testing
 
@@ -23,16 +24,44 @@ extension TimingSensitiveTests {
             }
         }
 
-        @Test(.timeLimit(.minutes(3)), arguments: GuestMode.allCases)
-        func randomBytesAlwaysEndWithADocumentedReason(mode: GuestMode) throws {
+        /// One batch: a machine and a mode. The lesson machine runs `imagesPerMode` images in every
+        /// mode; the pc machine, two vCPUs, a fifth as many in the modes it boots: there random code
+        /// may also program the PIT, the PICs and the local APIC (even start the other vCPU), and
+        /// halts inside KVM.
+        struct Batch: Sendable, CustomTestStringConvertible {
+            var machine: MachineProfile
+            var mode: GuestMode
+            var testDescription: String { machine == .pc ? "pc \(mode)" : "\(mode)" }
+            var images: Int { machine == .pc ? imagesPerMode / 5 : imagesPerMode }
+            /// Fixed per batch (the pc batches apart from the lesson ones), one image per low bits.
+            var seed: UInt64 {
+                (machine == .pc ? UInt64(0x9C) << 40 : 0) | UInt64(GuestMode.allCases.firstIndex(of: mode)!) << 32
+            }
+            var config: MachineConfig {
+                machine == .pc
+                    ? MachineConfig(
+                        mode: mode, memoryMiB: 2, timeout: timeout, outputLimit: 256, exitLimit: 2000, machine: .pc, cpus: 2)
+                    : MachineConfig(mode: mode, memoryMiB: 2, timeout: timeout, outputLimit: 256, exitLimit: 2000)
+            }
+        }
+
+        static let batches =
+            GuestMode.allCases.map { Batch(machine: .lesson, mode: $0) }
+            + [GuestMode.real, .protected, .long].map { Batch(machine: .pc, mode: $0) }
+
+        /// The guests run on a thread of their own, not on Swift concurrency's cooperative pool: a
+        /// minute of synchronous runs on one of its two threads here starved the async server tests.
+        @Test(.timeLimit(.minutes(3)), arguments: batches)
+        func randomBytesAlwaysEndWithADocumentedReason(batch: Batch) async throws {
             let kvm = try TestKVM.system ?? TestKVM.kvm()
-            let config = MachineConfig(mode: mode, memoryMiB: 2, timeout: Self.timeout, outputLimit: 256, exitLimit: 2000)
+            let config = batch.config, seed = batch.seed
             let outcomes = Results()
-            let seed = UInt64(GuestMode.allCases.firstIndex(of: mode)!) << 32
-            DispatchQueue.concurrentPerform(iterations: Self.imagesPerMode) { i in
-                var random = SplitMix(state: seed | UInt64(i))
-                let image = (0..<Int.random(in: 1...2048, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
-                outcomes.add(i, Result { try kvm.run(image, config: config) })
+            await onItsOwnThread {
+                DispatchQueue.concurrentPerform(iterations: batch.images) { i in
+                    var random = SplitMix(state: seed | UInt64(i))
+                    let image = (0..<Int.random(in: 1...2048, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                    outcomes.add(i, Result { try kvm.run(image, config: config) })
+                }
             }
             var reasons: [String: Int] = [:]
             // How slow the machine is right now: the slowest run that did not wait for its timeout.
@@ -50,41 +79,8 @@ extension TimingSensitiveTests {
                     result.elapsed < Self.timeout + .seconds(1) + busy, "image \(i) took \(result.elapsed); the slowest other run \(busy)")
             }
             // Random code halts, faults, loops, and pokes ports: more than one way of ending must show up.
-            #expect(reasons.count >= 2, "\(mode): \(reasons)")
-            print("random \(mode): \(reasons.sorted { $0.key < $1.key })")
-        }
-
-        /// The pc machine, two vCPUs: random code may also program the PIT, the PICs and the local APIC
-        /// (even start the other vCPU), and halts inside KVM. Every run still ends classified, on time.
-        @Test(.timeLimit(.minutes(3)), arguments: [GuestMode.real, .protected, .long])
-        func randomBytesOnThePCMachineEndWithADocumentedReason(mode: GuestMode) throws {
-            let kvm = try TestKVM.system ?? TestKVM.kvm()
-            let config = MachineConfig(
-                mode: mode, memoryMiB: 2, timeout: Self.timeout, outputLimit: 256, exitLimit: 2000,
-                machine: .pc, cpus: 2)
-            let outcomes = Results()
-            let seed = UInt64(0x9C) << 40 | UInt64(GuestMode.allCases.firstIndex(of: mode)!) << 32
-            DispatchQueue.concurrentPerform(iterations: Self.imagesPerMode / 5) { i in
-                var random = SplitMix(state: seed | UInt64(i))
-                let image = (0..<Int.random(in: 1...2048, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
-                outcomes.add(i, Result { try kvm.run(image, config: config) })
-            }
-            var reasons: [String: Int] = [:]
-            let busy = outcomes.all.compactMap { try? $0.1.get() }.filter { $0.end != .timeout }.map(\.elapsed).max() ?? .zero
-            for (i, outcome) in outcomes.all {
-                guard case .success(let result) = outcome else {
-                    Issue.record("image \(i) (seed \(seed | UInt64(i))) threw, a host-side error: \(outcome)")
-                    continue
-                }
-                reasons[result.end.name, default: 0] += 1
-                if let problem = Self.inconsistency(result, config: config) {
-                    Issue.record("image \(i) (seed \(seed | UInt64(i))): \(problem)")
-                }
-                #expect(
-                    result.elapsed < Self.timeout + .seconds(1) + busy, "image \(i) took \(result.elapsed); the slowest other run \(busy)")
-            }
-            #expect(reasons.count >= 2, "\(mode): \(reasons)")
-            print("random pc \(mode): \(reasons.sorted { $0.key < $1.key })")
+            #expect(reasons.count >= 2, "\(batch.testDescription): \(reasons)")
+            print("random \(batch.testDescription): \(reasons.sorted { $0.key < $1.key })")
         }
 
         /// Why a result's end does not agree with the rest of it, or nil. Each end has a witness: the
