@@ -11,38 +11,20 @@ import Testing
 /// and the test holds each kind of host to what the documentation says of it.
 @Suite(.enabled(if: TestKVM.deviceExists, "skipped: /dev/kvm is absent on this machine"))
 struct TimeStampCounterTests {
-    /// Reads the TSC first thing and writes it to COM1 as eight little-endian bytes.
+    /// Reads the TSC first thing and writes it to COM1 as eight little-endian bytes: EDX:EAX's low
+    /// half from ECX, then its high half, each byte by byte.
     static func readFirst(_ mode: GuestMode) -> String {
-        """
-            rdtsc
-            mov ecx, eax
-            mov ebx, edx
-            mov dx, 0x3f8
-            mov al, cl
-            out dx, al
-            shr ecx, 8
-            mov al, cl
-            out dx, al
-            shr ecx, 8
-            mov al, cl
-            out dx, al
-            shr ecx, 8
-            mov al, cl
-            out dx, al
-            mov ecx, ebx
-            mov al, cl
-            out dx, al
-            shr ecx, 8
-            mov al, cl
-            out dx, al
-            shr ecx, 8
-            mov al, cl
-            out dx, al
-            shr ecx, 8
-            mov al, cl
-            out dx, al
-        \(mode == .user ? "    mov al, 0\n    out 0xf4, al" : "    hlt")
-        """
+        let fourBytes = Array(repeating: "    mov al, cl\n    out dx, al", count: 4).joined(separator: "\n    shr ecx, 8\n")
+        return """
+                rdtsc
+                mov ecx, eax
+                mov ebx, edx
+                mov dx, 0x3f8
+            \(fourBytes)
+                mov ecx, ebx
+            \(fourBytes)
+            \(mode == .user ? "    mov al, 0\n    out 0xf4, al" : "    hlt")
+            """
     }
 
     /// A second's worth of cycles on the fastest TSC there is: "well under" it is what a guest
