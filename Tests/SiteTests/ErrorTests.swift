@@ -34,50 +34,108 @@ import Testing
         #expect(!scratch.exists("out"), "output written despite the error", sourceLocation: sourceLocation)
     }
 
-    @Test func malformedFrontMatter() async {
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\nweight: [1, 2\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\n  bad: indent\n---\nbody\n"]), file: "01-ch/02-b.md", line: 3, "malformed YAML")
+    /// A course with one bad file: where the build must stop (`line` nil for a folder) and a fragment
+    /// of what it must say.
+    struct BadCourse: Sendable, CustomTestStringConvertible {
+        var files: [String: String]
+        var file: String
+        var line: Int?
+        var fragment: String
+        var testDescription: String { "\(file):\(line.map(String.init) ?? "") \(fragment)" }
     }
 
-    @Test func unclosedFrontMatter() async {
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n\nbody\n"]), file: "01-ch/02-b.md", line: 1, "no closing '---'")
-    }
+    /// A file the include tests cut by line range and by anchor.
+    static let anchored = "a\n// ANCHOR: x\nb\n// ANCHOR_END: x\nc\n"
 
-    @Test func missingTitle() async {
-        await single(course(["01-ch/02-b.md": "---\nweight: 2\n---\nbody\n"]), file: "01-ch/02-b.md", line: 1, "no 'title'")
-        await single(course(["01-ch/02-b.md": "# Just Markdown\n"]), file: "01-ch/02-b.md", line: 1, "no front matter")
-    }
+    static let badCourses: [BadCourse] = [
+        // Front matter
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\nweight: [1, 2\n---\nbody\n"], file: "01-ch/02-b.md", line: 3,
+            fragment: "malformed YAML"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n  bad: indent\n---\nbody\n"], file: "01-ch/02-b.md", line: 3,
+            fragment: "malformed YAML"),
+        BadCourse(files: ["01-ch/02-b.md": "---\ntitle: B\n\nbody\n"], file: "01-ch/02-b.md", line: 1, fragment: "no closing '---'"),
+        BadCourse(files: ["01-ch/02-b.md": "---\nweight: 2\n---\nbody\n"], file: "01-ch/02-b.md", line: 1, fragment: "no 'title'"),
+        BadCourse(files: ["01-ch/02-b.md": "# Just Markdown\n"], file: "01-ch/02-b.md", line: 1, fragment: "no front matter"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\nweight: heavy\n---\n"], file: "01-ch/02-b.md", line: 3,
+            fragment: "'weight' must be a whole number"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\ndraft: maybe\n---\n"], file: "01-ch/02-b.md", line: 3,
+            fragment: "'draft' must be true or false"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\nobjectives: {a: 1}\n---\n"], file: "01-ch/02-b.md", line: 3,
+            fragment: "'objectives' must be a list"),
+        // Slugs
+        BadCourse(
+            files: ["01-ch/02-a.md": "---\ntitle: Other A\n---\n"], file: "01-ch/02-a.md", line: 1, fragment: "duplicate lesson slug 'a'"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\nslug: a\n---\n"], file: "01-ch/02-b.md", line: 3, fragment: "duplicate lesson slug 'a'"
+        ),
+        BadCourse(files: ["02-ch/01-x.md": "---\ntitle: X\n---\n"], file: "02-ch", line: nil, fragment: "duplicate chapter slug 'ch'"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\nslug: Not OK\n---\n"], file: "01-ch/02-b.md", line: 3, fragment: "must use only a-z"),
+        BadCourse(files: ["assets/01-x.md": "---\ntitle: X\n---\n"], file: "assets", line: nil, fragment: "reserved"),
+        // Includes: a missing file, line ranges and anchors, a cycle
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n---\n\n```asm\n{{#include nope.asm}}\n```\n"], file: "01-ch/02-b.md", line: 6,
+            fragment: "included file 'nope.asm' not found"),
+        BadCourse(
+            files: ["01-ch/c.txt": anchored, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:9:12}}\n"], file: "01-ch/02-b.md",
+            line: 4, fragment: "do not exist (it has 5 lines)"),
+        BadCourse(
+            files: ["01-ch/c.txt": anchored, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:y}}\n"], file: "01-ch/02-b.md", line: 4,
+            fragment: "anchor 'y' not found"),
+        BadCourse(
+            files: ["01-ch/c.txt": anchored, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:3:1}}\n"], file: "01-ch/02-b.md",
+            line: 4, fragment: "bad line range"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include 02-b.md}}\n"], file: "01-ch/02-b.md", line: 4,
+            fragment: "include cycle"),
+        // Links
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee [x](nope.md).\n"], file: "01-ch/02-b.md", line: 5,
+            fragment: "broken link 'nope.md'"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee\n[x](01-a.md#alpah).\n"], file: "01-ch/02-b.md", line: 6,
+            fragment: "no heading or id 'alpah' on that page (did you mean '#alpha'?)"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n---\n[x](#nowhere)\n"], file: "01-ch/02-b.md", line: 4,
+            fragment: "no heading or id 'nowhere'"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n---\n[x](/01-ch/01-a.md)\n"], file: "01-ch/02-b.md", line: 4, fragment: "is absolute"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n---\n[x](../../elsewhere.md)\n"], file: "01-ch/02-b.md", line: 4,
+            fragment: "leads outside the content folder"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n---\n![pic](img/missing.png)\n"], file: "01-ch/02-b.md", line: 4,
+            fragment: "broken link 'img/missing.png'"),
+        BadCourse(
+            files: ["01-ch/02-b.md": "---\ntitle: B\n---\n[d](03-d.md)\n", "01-ch/03-d.md": "---\ntitle: D\ndraft: true\n---\n"],
+            file: "01-ch/02-b.md", line: 4, fragment: "draft lesson"),
+        // course.yml
+        BadCourse(
+            files: ["course.yml": "title: T\nchapters:\n  - 01-ch\n  - 09-missing\n"], file: "course.yml", line: 4,
+            fragment: "chapter folder '09-missing' not found"),
+        BadCourse(files: ["course.yml": "title: [unclosed\n"], file: "course.yml", line: 1, fragment: "malformed YAML"),
+        BadCourse(
+            files: ["course.yml": "title: T\ntemplates: no-such-theme/\n"], file: "course.yml", line: 2,
+            fragment: "templates folder 'no-such-theme/' not found"),
+        BadCourse(
+            files: ["course.yml": "title: T\nrepository: javascript:alert(1)\n"], file: "course.yml", line: 2,
+            fragment: "'repository' must be an http:// or https:// address"),
+        BadCourse(
+            files: ["course.yml": "title: T\n\nedit-url: https://example.org/edit/main/\n"], file: "course.yml", line: 3,
+            fragment: "'edit-url' must contain {path}"),
+        BadCourse(
+            files: ["course.yml": "title: T\nedit-url: /edit/{path}\n"], file: "course.yml", line: 2,
+            fragment: "'edit-url' must be an http:// or https:// address")
+    ]
 
-    @Test func wrongTypes() async {
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\nweight: heavy\n---\n"]), file: "01-ch/02-b.md", line: 3,
-            "'weight' must be a whole number")
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\ndraft: maybe\n---\n"]), file: "01-ch/02-b.md", line: 3, "'draft' must be true or false"
-        )
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\nobjectives: {a: 1}\n---\n"]), file: "01-ch/02-b.md", line: 3,
-            "'objectives' must be a list")
-    }
-
-    @Test func duplicateSlugs() async {
-        await single(course(["01-ch/02-a.md": "---\ntitle: Other A\n---\n"]), file: "01-ch/02-a.md", line: 1, "duplicate lesson slug 'a'")
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\nslug: a\n---\n"]), file: "01-ch/02-b.md", line: 3, "duplicate lesson slug 'a'")
-        await single(course(["02-ch/01-x.md": "---\ntitle: X\n---\n"]), file: "02-ch", line: nil, "duplicate chapter slug 'ch'")
-    }
-
-    @Test func badSlug() async {
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\nslug: Not OK\n---\n"]), file: "01-ch/02-b.md", line: 3, "must use only a-z")
-        await single(course(["assets/01-x.md": "---\ntitle: X\n---\n"]), file: "assets", line: nil, "reserved")
-    }
-
-    @Test func missingInclude() async {
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\n---\n\n```asm\n{{#include nope.asm}}\n```\n"]), file: "01-ch/02-b.md", line: 6,
-            "included file 'nope.asm' not found")
+    @Test(arguments: badCourses)
+    func aBadFileStopsTheBuildAtItsLine(_ bad: BadCourse) async {
+        await single(course(bad.files), file: bad.file, line: bad.line, bad.fragment)
     }
 
     @Test func includeOutsideTheContentFolder() async throws {
@@ -92,21 +150,6 @@ import Testing
             atPath: content.appendingPathComponent("01-ch/link.txt").path,
             withDestinationPath: scratch.url.appendingPathComponent("secret.txt").path)
         await single(content, file: "01-ch/02-b.md", line: 5, "symlink that leads outside")
-    }
-
-    @Test func includeRangesAndAnchors() async {
-        let code = "a\n// ANCHOR: x\nb\n// ANCHOR_END: x\nc\n"
-        await single(
-            course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:9:12}}\n"]), file: "01-ch/02-b.md", line: 4,
-            "do not exist (it has 5 lines)")
-        await single(
-            course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:y}}\n"]), file: "01-ch/02-b.md", line: 4,
-            "anchor 'y' not found")
-        await single(
-            course(["01-ch/c.txt": code, "01-ch/02-b.md": "---\ntitle: B\n---\n{{#include c.txt:3:1}}\n"]), file: "01-ch/02-b.md", line: 4,
-            "bad line range")
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\n---\n{{#include 02-b.md}}\n"]), file: "01-ch/02-b.md", line: 4, "include cycle")
     }
 
     @Test func unknownTemplates() async throws {
@@ -190,26 +233,6 @@ import Testing
         await single(lessonFIFO, file: "01-ch/03-pipe.md", line: nil, "is a FIFO (named pipe), not a file")
     }
 
-    @Test func brokenLinks() async {
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee [x](nope.md).\n"]), file: "01-ch/02-b.md", line: 5, "broken link 'nope.md'")
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\n---\n\nSee\n[x](01-a.md#alpah).\n"]), file: "01-ch/02-b.md", line: 6,
-            "no heading or id 'alpah' on that page (did you mean '#alpha'?)")
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](#nowhere)\n"]), file: "01-ch/02-b.md", line: 4, "no heading or id 'nowhere'")
-        await single(course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](/01-ch/01-a.md)\n"]), file: "01-ch/02-b.md", line: 4, "is absolute")
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\n---\n[x](../../elsewhere.md)\n"]), file: "01-ch/02-b.md", line: 4,
-            "leads outside the content folder")
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\n---\n![pic](img/missing.png)\n"]), file: "01-ch/02-b.md", line: 4,
-            "broken link 'img/missing.png'")
-        await single(
-            course(["01-ch/02-b.md": "---\ntitle: B\n---\n[d](03-d.md)\n", "01-ch/03-d.md": "---\ntitle: D\ndraft: true\n---\n"]),
-            file: "01-ch/02-b.md", line: 4, "draft lesson")
-    }
-
     @Test func theHomeIntroductionIsCheckedLikeALesson() async {
         await single(
             course(["_index.md": "Intro.\n\nSee [x](01-ch/nope.md).\n"]), file: "/_index.md", line: 3, "broken link '01-ch/nope.md'")
@@ -266,25 +289,6 @@ import Testing
             "\(errors)")
         #expect(errors[1].message.contains("did you mean '#alpha'?"))
         #expect(errors.last?.message.contains("'ther'") == true)
-    }
-
-    @Test func courseYAMLErrors() async {
-        await single(
-            course(["course.yml": "title: T\nchapters:\n  - 01-ch\n  - 09-missing\n"]), file: "course.yml", line: 4,
-            "chapter folder '09-missing' not found")
-        await single(course(["course.yml": "title: [unclosed\n"]), file: "course.yml", line: 1, "malformed YAML")
-        await single(
-            course(["course.yml": "title: T\ntemplates: no-such-theme/\n"]), file: "course.yml", line: 2,
-            "templates folder 'no-such-theme/' not found")
-        await single(
-            course(["course.yml": "title: T\nrepository: javascript:alert(1)\n"]), file: "course.yml", line: 2,
-            "'repository' must be an http:// or https:// address")
-        await single(
-            course(["course.yml": "title: T\n\nedit-url: https://example.org/edit/main/\n"]), file: "course.yml", line: 3,
-            "'edit-url' must contain {path}")
-        await single(
-            course(["course.yml": "title: T\nedit-url: /edit/{path}\n"]), file: "course.yml", line: 2,
-            "'edit-url' must be an http:// or https:// address")
     }
 
     @Test func missingContentFolder() async {
