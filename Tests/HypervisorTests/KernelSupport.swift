@@ -38,7 +38,9 @@ enum TestKernels {
         for (index, source) in sources.enumerated() {
             let input = folder.appendingPathComponent(source).path, object = directory.appendingPathComponent("\(index).o").path
             if source.hasSuffix(".asm") {
-                try run(tool("nasm"), ["-f", wide ? "elf64" : "elf32", "-o", object] + defines.map { "-D" + $0 } + [input])
+                try run(
+                    tool("nasm"),
+                    ["-f", wide ? "elf64" : "elf32", "-I", folder.path + "/", "-o", object] + defines.map { "-D" + $0 } + [input])
             } else {
                 try run(tool("clang"), try cFlags(wide: wide) + ["-I", folder.path, "-o", object] + defines.map { "-D" + $0 } + [input])
             }

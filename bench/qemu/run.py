@@ -72,7 +72,7 @@ def build_kernel(work, name, sources, defines=(), wide=False):
         path, obj = os.path.join(KERNELS, source), os.path.join(work, f"{name}-{index}.o")
         flags = [f"-D{d}" for d in defines]
         if source.endswith(".asm"):
-            subprocess.run(["nasm", "-f", "elf64" if wide else "elf32", "-o", obj, *flags, path], check=True)
+            subprocess.run(["nasm", "-f", "elf64" if wide else "elf32", "-I", KERNELS + "/", "-o", obj, *flags, path], check=True)
         else:
             subprocess.run([toolchain_tool("clang"), *c_flags(wide), "-I", KERNELS, "-o", obj, *flags, path], check=True)
         objects.append(obj)

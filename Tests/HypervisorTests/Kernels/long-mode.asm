@@ -4,9 +4,7 @@
 ; (int 0x80) through its 64-bit IDT, and prints what happened. -DNO_SOFTWARE_INTERRUPTS leaves the
 ; int 0x80 out, for QEMU, whose KVM cannot deliver it on PVM hosts.
 bits 32
-section .multiboot
-align 4
-    dd 0x1BADB002, 0, -0x1BADB002
+%include "long-mode-entry.inc"
 
 section .text
 global _start
@@ -23,27 +21,11 @@ _start:
     inc ecx
     cmp ecx, 512
     jb .map
-    mov eax, pml4
-    mov cr3, eax
-    mov eax, cr4
-    or eax, 1 << 5                      ; PAE
-    mov cr4, eax
-    mov ecx, 0xC0000080                 ; EFER
-    rdmsr
-    or eax, 1 << 8                      ; LME
-    wrmsr
-    mov eax, cr0
-    or eax, 1 << 31                     ; paging: long mode is active from here
-    mov cr0, eax
-    lgdt [gdt_descriptor]
-    jmp 0x08:long_mode
+    enter_long_mode 0
 
 bits 64
 long_mode:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
+    load_data_segments
     mov esp, stack_top                  ; zero-extended: the stack is below 4 GiB
     lea rsi, [rel entered]
     call print
@@ -105,9 +87,7 @@ print:                                  ; RSI: a string
 
 section .data
 align 8
-gdt: dq 0, 0x00AF9A000000FFFF, 0x00CF92000000FFFF
-gdt_descriptor: dw 23
-    dd gdt
+long_mode_gdt
 idt_descriptor: dw 256 * 16 - 1
     dd idt, 0                           ; the IDT is below 4 GiB
 entered: db "long mode", 10, 0

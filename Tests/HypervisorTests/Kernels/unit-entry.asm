@@ -10,36 +10,18 @@
 ; Built as ELF64 (nasm -f elf64, linked with the C parts) and converted to ELF32 for QEMU, which boots
 ; only ELF32 kernels; both load the same bytes at the same addresses.
 bits 32
-section .multiboot
-align 4
-    dd 0x1BADB002, 0, -0x1BADB002
+%include "long-mode-entry.inc"
 
 section .text
 global _start
 extern kmain, interrupt_dispatch
 _start:
     mov esp, stack_top
-    mov eax, pml4
-    mov cr3, eax
-    mov eax, cr4
-    or eax, 1 << 5                      ; PAE
-    mov cr4, eax
-    mov ecx, 0xC0000080                 ; EFER
-    rdmsr
-    or eax, 1 << 8                      ; LME
-    wrmsr
-    mov eax, cr0
-    or eax, (1 << 31) | (1 << 16)       ; paging (long mode is active from here), write protection
-    mov cr0, eax
-    lgdt [gdt_descriptor]
-    jmp 0x08:long_mode
+    enter_long_mode 1 << 16             ; and CR0.WP: ring 0 honours read-only pages
 
 bits 64
 long_mode:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
+    load_data_segments
     mov fs, ax
     mov gs, ax
     mov esp, stack_top                  ; zero-extended: the stack is below 4 GiB
@@ -151,9 +133,7 @@ stub_table:
     dq stub_ %+ vector
 %assign vector vector + 1
 %endrep
-gdt: dq 0, 0x00AF9A000000FFFF, 0x00CF92000000FFFF
-gdt_descriptor: dw 23
-    dd gdt
+long_mode_gdt
 
 align 4096
 pml4: dq pdpt + 3                       ; present, writable
