@@ -6,7 +6,8 @@ import Foundation
 
 /// Reads a text file an author wrote (a lesson, an include, an exercise's `src=`): only a regular
 /// file, opened without blocking so a FIFO or a device named like a lesson cannot hang the build,
-/// and only UTF-8, with the line of the first byte that is not.
+/// no larger than a limit (judged by its size before any of it is read, so a 2 GB file is not
+/// loaded to be refused), and only UTF-8, with the line of the first byte that is not.
 public enum TextFile {
     public enum Problem: Error, Sendable, Equatable {
         /// open(2) or read(2) failed: the system's reason.
@@ -15,6 +16,8 @@ public enum TextFile {
         case notAFile(String)
         /// Not UTF-8: the 1-based line and column (in bytes) of the first bad byte, and the byte.
         case invalidUTF8(line: Int, column: Int, byte: UInt8)
+        /// A regular file over the caller's limit: its size in bytes.
+        case tooLarge(Int64)
 
         /// The problem in words, for an error about `name`.
         public func message(_ name: String) -> String {
@@ -23,26 +26,29 @@ public enum TextFile {
             case .notAFile(let kind): "'\(name)' is \(kind), not a file"
             case .invalidUTF8(_, let column, let byte):
                 "'\(name)' is not valid UTF-8 text: byte 0x\(String(byte, radix: 16, uppercase: true)) at column \(column) of this line (save the file as UTF-8)"
+            case .tooLarge(let size): "'\(name)' is \(FileSize.mebibytes(size)), too large"
             }
         }
     }
 
-    public static func read(_ url: URL) throws(Problem) -> String {
-        let data = try bytes(url)
+    /// The file as text, if it is at most `limit` bytes.
+    public static func read(_ url: URL, limit: Int = FileSize.maxText) throws(Problem) -> String {
+        let data = try bytes(url, limit: Int64(limit))
         if let text = String(validating: data, as: UTF8.self) { return text }
         throw invalidUTF8(in: data)
     }
 
     /// The file's bytes, for any file an author names (binary too: an image, a module): open with
     /// O_NONBLOCK (a FIFO without a writer opens at once instead of waiting), then fstat the open
-    /// file, so what is checked is what is read.
-    public static func bytes(_ url: URL) throws(Problem) -> Data {
+    /// file, so what is checked (its kind, its size against `limit` when there is one) is what is read.
+    public static func bytes(_ url: URL, limit: Int64? = nil) throws(Problem) -> Data {
         let fd = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .unreadable(String(cString: strerror(errno))) }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .unreadable(String(cString: strerror(errno))) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .notAFile(kind(of: info.st_mode)) }
+        if let limit, Int64(info.st_size) > limit { throw .tooLarge(Int64(info.st_size)) }
         do {
             return try handle.readToEnd() ?? Data()
         } catch {

@@ -50,13 +50,20 @@ extension StandaloneRun {
         var modules: [MultibootKernel.Module] = []
         for argument in initrds {
             let path = MultibootKernel.Module.fileName(of: argument)
-            if let size = FileSize.of(path), size > Int64(MachineConfig.memoryRangeMiB.upperBound) << 20 {
-                return .failure(
-                    Failure(
-                        message: "\(path): error: the module is \(FileSize.mebibytes(size)), more than the largest guest RAM "
-                            + "(\(MachineConfig.memoryRangeMiB.upperBound) MiB)", code: RunSummary.codeBadInput))
+            var data: Data?
+            do {
+                if !path.isEmpty {
+                    data = try TextFile.bytes(URL(fileURLWithPath: path), limit: Int64(MachineConfig.memoryRangeMiB.upperBound) << 20)
+                }
+            } catch {
+                if case .tooLarge(let size) = error {
+                    return .failure(
+                        Failure(
+                            message: "\(path): error: the module is \(FileSize.mebibytes(size)), more than the largest guest RAM "
+                                + "(\(MachineConfig.memoryRangeMiB.upperBound) MiB)", code: RunSummary.codeBadInput))
+                }
             }
-            guard !path.isEmpty, let data = try? TextFile.bytes(URL(fileURLWithPath: path)) else {
+            guard let data else {
                 return .failure(
                     Failure(
                         message: "\(path.isEmpty ? "--initrd" : path): error: cannot read the module "

@@ -175,18 +175,17 @@ public struct StandaloneRun: Sendable {
                         + "this is an image", code: RunSummary.codeBadInput))
         }
         // Judged by its size before it is read: a 2 GB file is not loaded to find it does not fit.
-        let largest = Int64(MachineConfig.memoryRangeMiB.upperBound) << 20
-        if let size = FileSize.of(url.path), size > largest {
-            return .failure(
-                Failure(
-                    message: "\(file): error: the image is \(FileSize.mebibytes(size)), more than the largest guest RAM "
-                        + "(\(MachineConfig.memoryRangeMiB.upperBound) MiB)", code: RunSummary.codeBadInput))
-        }
         let data: Data
         do {
-            data = try TextFile.bytes(url)
+            data = try TextFile.bytes(url, limit: Int64(MachineConfig.memoryRangeMiB.upperBound) << 20)
         } catch {
-            let reason = if case .notAFile(let kind) = error { "is \(kind), not a file" } else { "cannot read the file" }
+            let reason =
+                switch error {
+                case .notAFile(let kind): "is \(kind), not a file"
+                case .tooLarge(let size):
+                    "the image is \(FileSize.mebibytes(size)), more than the largest guest RAM (\(MachineConfig.memoryRangeMiB.upperBound) MiB)"
+                default: "cannot read the file"
+                }
             return .failure(Failure(message: "\(file): error: \(reason)", code: RunSummary.codeBadInput))
         }
         guard !data.isEmpty else {

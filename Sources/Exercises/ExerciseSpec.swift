@@ -247,14 +247,15 @@ public struct ExerciseSpec: Sendable, Hashable {
         case .failure(.outside), .failure(.symlinkOutside): throw fail("src path '\(src)' leads outside the content folder")
         case .failure(.missing): throw notFound
         }
-        if let size = FileSize.of(file.path), size > FileSize.maxText {
-            throw fail("source file '\(src)' is \(FileSize.mebibytes(size)); the largest source is \(FileSize.maxText >> 20) MiB")
-        }
         do {
             return (try TextFile.read(file), file)
         } catch {
-            if case .invalidUTF8(let line, _, _) = error { throw ExerciseProblem(file: file, line: line, message: error.message(src)) }
-            throw fail(error.message(src))
+            switch error {
+            case .invalidUTF8(let line, _, _): throw ExerciseProblem(file: file, line: line, message: error.message(src))
+            case .tooLarge(let size):
+                throw fail("source file '\(src)' is \(FileSize.mebibytes(size)); the largest source is \(FileSize.maxText >> 20) MiB")
+            default: throw fail(error.message(src))
+            }
         }
     }
 

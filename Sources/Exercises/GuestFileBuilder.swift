@@ -34,16 +34,17 @@ public struct GuestFile: Sendable {
     /// by the run against the memory it asks for.
     func spec() throws(ExerciseFailure) -> ExerciseSpec {
         let block = ExerciseBlock(language: language.rawValue, options: [], body: "", file: file, line: 1, contentRoot: contentRoot)
-        if let size = FileSize.of(file.path), size > FileSize.maxText {
-            throw ExerciseFailure([
-                ExerciseProblem(
-                    file: file, line: nil, message: "is \(FileSize.mebibytes(size)); the largest source is \(FileSize.maxText >> 20) MiB")
-            ])
-        }
         let text: String
         do {
             text = try TextFile.read(file)
         } catch {
+            if case .tooLarge(let size) = error {
+                throw ExerciseFailure([
+                    ExerciseProblem(
+                        file: file, line: nil,
+                        message: "is \(FileSize.mebibytes(size)); the largest source is \(FileSize.maxText >> 20) MiB")
+                ])
+            }
             let line: Int? = if case .invalidUTF8(let line, _, _) = error { line } else { nil }
             throw ExerciseFailure([ExerciseProblem(file: file, line: line, message: error.message(file.lastPathComponent))])
         }

@@ -149,14 +149,15 @@ enum SourceFile {
         if let content, FileManager.default.fileExists(atPath: url.path), !content.contains(url) {
             throw SiteError(file: url, "is a symlink to a file outside the content folder; the build reads only files inside it")
         }
-        if let size = FileSize.of(url.path), size > maxBytes {
-            throw SiteError(
-                file: url, "is \(FileSize.mebibytes(size)); the largest file a course may hold is \(maxBytes >> 20) MiB (split the lesson)")
-        }
         do {
-            return try TextFile.read(url)
+            return try TextFile.read(url, limit: maxBytes)
         } catch {
             let shown = name ?? url.lastPathComponent
+            if case .tooLarge(let size) = error {
+                throw SiteError(
+                    file: url,
+                    "is \(FileSize.mebibytes(size)); the largest file a course may hold is \(maxBytes >> 20) MiB (split the lesson)")
+            }
             if case .invalidUTF8(let line, _, _) = error { throw SiteError(file: url, line: line, error.message(shown)) }
             guard let place else { throw SiteError(file: url, error.message(shown)) }
             throw SiteError(file: place.file, line: place.line, error.message(shown))
