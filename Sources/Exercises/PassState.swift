@@ -235,11 +235,9 @@ struct PassState {
                 continue
             }
             report.warnings += fresh.warnings
-            var newEntry = RecordEntry(
-                id: spec.id, key: fresh.key, includes: fresh.includes, recordedAt: now,
-                host: host.rawValue, machine: spec.machine.version, hostDetail: fresh.hostDetail, result: fresh.result)
-            newEntry.cpus = spec.machine == .lesson ? nil : spec.cpus
-            newEntry.kvmStats = fresh.kvmStats
+            let newEntry = RecordEntry(
+                fresh: spec, key: fresh.key, includes: fresh.includes, host: host, hostDetail: fresh.hostDetail,
+                result: fresh.result, kvmStats: fresh.kvmStats, recordedAt: now)
             guard let shown = decide(slot, spec, fresh: fresh, newEntry: newEntry) else { continue }
             cache.store(fresh.result.digest, for: fresh.key)
             cache.store(recordKey: fresh.key, forInputs: fresh.inputsKey)

@@ -55,11 +55,11 @@ public final class Playground: Sendable {
             return .failed([PlaygroundProblem(message: "exercise '\(spec.id)' cannot run: \(failure)")])
         case .success(let run):
             let recorded = engine.record([run], spec: spec, built: built)[0]
-            var entry = RecordEntry(
-                id: spec.id, key: "", includes: built.includes, recordedAt: ExerciseEngine.timestamp(),
-                host: system.host.rawValue, machine: spec.machine.version, hostDetail: recorded.hostDetail, result: recorded.result)
-            entry.cpus = spec.machine == .lesson ? nil : spec.cpus
-            if case .guest(let result) = run { entry.kvmStats = ResultRecorder.statistics(result) }
+            var kvmStats: [[String: UInt64]]?
+            if case .guest(let result) = run { kvmStats = ResultRecorder.statistics(result) }
+            let entry = RecordEntry(
+                fresh: spec, key: "", includes: built.includes, host: system.host, hostDetail: recorded.hostDetail,
+                result: recorded.result, kvmStats: kvmStats)
             spec.measure = 0
             return .ran(ExerciseOutcome(spec: spec, entry: entry, status: .ran))
         }

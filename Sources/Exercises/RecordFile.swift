@@ -40,6 +40,19 @@ public struct RecordEntry: Sendable, Hashable {
 
     /// `PVM (kvm_pvm)`, `hardware (Intel VT-x)`, ...
     public var hostDescription: String { HostKind(rawValue: host)?.description ?? host }
+
+    /// The entry for a result `spec` gave on `host` just now: the machine's version and, on a pc
+    /// machine, its vCPUs come from the spec.
+    init(
+        fresh spec: ExerciseSpec, key: String, includes: [String], host: HostKind, hostDetail: String?, result: RecordedResult,
+        kvmStats: [[String: UInt64]]?, recordedAt: String = ExerciseEngine.timestamp()
+    ) {
+        self.init(
+            id: spec.id, key: key, includes: includes, recordedAt: recordedAt, host: host.rawValue, machine: spec.machine.version,
+            hostDetail: hostDetail, result: result)
+        cpus = spec.machine == .lesson ? nil : spec.cpus
+        self.kvmStats = kvmStats
+    }
 }
 
 /// The record of one lesson's exercises: `LESSON.exercises.json` beside `LESSON.md`. JSON laid out
