@@ -70,7 +70,7 @@ extension GuestBuilder {
 
     private func stage(_ support: SharedSupport, in staging: URL) throws(ExerciseBuildError) {
         do {
-            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            try ScratchFolders.makeDirectory(staging, permissions: 0o755)
             for file in support.files { try Data(file.text.utf8).write(to: staging.appendingPathComponent(file.name)) }
         } catch {
             throw ExerciseBuildError("cannot write \(support.what) to \(staging.path): \(error.localizedDescription)")

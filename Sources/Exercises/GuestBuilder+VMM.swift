@@ -18,7 +18,7 @@ extension GuestBuilder {
         // the guest's image, readable by the unprivileged user it runs as.
         let folder = work.appendingPathComponent("run")
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            try ScratchFolders.makeDirectory(folder, permissions: 0o755)
         } catch {
             throw ExerciseFailure([problem(spec, "cannot create a scratch folder: \(error.localizedDescription)")])
         }

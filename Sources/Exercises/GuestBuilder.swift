@@ -152,7 +152,7 @@ final class GuestBuilder: @unchecked Sendable {
         let folder = work.appendingPathComponent("src")
         let source = folder.appendingPathComponent(Self.sourceName(spec))
         do {
-            try FileManager.default.createDirectory(at: source.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try ScratchFolders.makeDirectory(source.deletingLastPathComponent())
             try Data(spec.source.built.utf8).write(to: source)
         } catch {
             throw ExerciseFailure([problem(spec, "cannot write a scratch file: \(error.localizedDescription)")])

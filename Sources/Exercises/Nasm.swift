@@ -38,7 +38,7 @@ public struct Nasm: Sendable {
         let scratch = ScratchFolders.temporary("nasm")
         defer { ScratchFolders.discard(scratch) }
         do {
-            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            try ScratchFolders.makeDirectory(scratch)
             try Data(source.utf8).write(to: scratch.appendingPathComponent(fileName))
         } catch {
             throw .io("cannot write a scratch file for nasm: \(error.localizedDescription)")
@@ -56,7 +56,7 @@ public struct Nasm: Sendable {
         arguments.append(input)
 
         do {
-            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            try ScratchFolders.makeDirectory(scratch)
         } catch {
             throw .io("cannot create a scratch folder for nasm: \(error.localizedDescription)")
         }

@@ -15,7 +15,14 @@ public enum ScratchFolders {
     nonisolated(unsafe) private static var folders = Set<URL>()
     /// Content folders `sweepTemporariesOnce` has swept in this process.
     nonisolated(unsafe) private static var sweptContent = Set<URL>()
+    /// Set by `removeAll`: from then on no scratch folder may be made (the process is dying).
+    nonisolated(unsafe) private static var closed = false
     private static let lock = NSLock()
+
+    /// What `makeDirectory` throws once an interrupt has begun removing the scratch folders.
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "the command was interrupted" }
+    }
 
     static func add(_ url: URL) { lock.withLock { _ = folders.insert(url) } }
     static func remove(_ url: URL) { lock.withLock { _ = folders.remove(url) } }
@@ -27,6 +34,17 @@ public enum ScratchFolders {
         return url
     }
 
+    /// Creates `url` and its missing parents, unless `removeAll` has begun. Under the same lock as
+    /// `removeAll`: a build thread that got past its check a moment before an interrupt would
+    /// otherwise recreate (through the intermediate folders) a scratch folder just removed.
+    static func makeDirectory(_ url: URL, permissions: Int? = nil) throws {
+        try lock.withLock {
+            guard !closed else { throw Closed() }
+            let attributes: [FileAttributeKey: Any]? = permissions.map { [.posixPermissions: $0] }
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: attributes)
+        }
+    }
+
     /// Deletes `url` and drops it from the list.
     static func discard(_ url: URL) {
         try? FileManager.default.removeItem(at: url)
@@ -35,11 +53,11 @@ public enum ScratchFolders {
 
     /// Removes every folder still listed (for an interrupt handler; the process exits next).
     public static func removeAll() {
-        let all = lock.withLock { () -> Set<URL> in
-            defer { folders.removeAll() }
-            return folders
+        lock.withLock {
+            closed = true
+            for url in folders { try? FileManager.default.removeItem(at: url) }
+            folders.removeAll()
         }
-        for url in all { try? FileManager.default.removeItem(at: url) }
     }
 
     /// Removes the scratch folders in `parent` whose process is gone.
