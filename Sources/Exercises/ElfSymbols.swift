@@ -12,47 +12,38 @@ enum ElfSymbols {
 
     /// An address map covering every instruction; `requests` (image offsets; `ending` for an address
     /// just past the instruction) also get source lines.
-    static func addressMap(
-        elf: URL, source: String, runtimeDirectory: String, toolchain: Toolchain,
-        requests: [(offset: UInt64, ending: Bool)]
-    ) -> AddressMap {
-        guard let objdump = toolchain.objdump, let symbolizer = toolchain.symbolizer,
-            let listing = try? Subprocess.run(objdump, ["-d", "-M", "intel", "--no-show-raw-insn", elf.path]),
-            listing.status == 0
-        else { return .empty }
+    ///
+    /// llvm-symbolizer runs while the disassembly finishes: it is given each request's address, or
+    /// for `ending` the address before it, which lies in the same instruction and so in the same
+    /// line-table row and inlined ranges (DWARF marks both at instruction starts).
+    static func addressMap(_ info: ElfDebugInfo, toolchain: Toolchain, requests: [(offset: UInt64, ending: Bool)]) -> AddressMap {
         let base = GuestMode.long.loadAddress
-        let instructions = disassembly(listing.output)
+        info.startDisassembly(toolchain: toolchain)
+        let asked = Set(
+            requests.compactMap { request -> UInt64? in
+                let address = base &+ request.offset
+                return request.ending ? (address > base ? address - 1 : nil) : address
+            }
+        ).sorted()
+        let places = symbolize(asked, info: info, toolchain: toolchain)
+        guard let listing = info.disassemblyListing(toolchain: toolchain) else { return .empty }
+        let instructions = disassembly(listing)
         var sizes: [UInt64: UInt64] = [:]
+        var endingAt: [UInt64: UInt64] = [:]
         for (index, instruction) in instructions.enumerated() {
             let next = index + 1 < instructions.count ? instructions[index + 1].address : instruction.address + 1
-            sizes[instruction.address] = max(1, next - instruction.address)
+            let size = max(1, next - instruction.address)
+            sizes[instruction.address] = size
+            endingAt[instruction.address + size] = instruction.address
         }
         let starts = Set(instructions.map(\.address))
-        var wanted = Set<UInt64>()
+        var lines: [UInt64: Place] = [:]
         for request in requests {
             let address = base &+ request.offset
             if request.ending {
-                if let hit = instructions.last(where: { $0.address < address && $0.address + (sizes[$0.address] ?? 0) == address }) {
-                    wanted.insert(hit.address)
-                }
-            } else if starts.contains(address) {
-                wanted.insert(address)
-            }
-        }
-        var lines: [UInt64: Place] = [:]
-        let ordered = wanted.sorted()
-        if !ordered.isEmpty,
-            let symbolized = try? Subprocess.run(
-                symbolizer,
-                ["--obj=\(elf.path)", "--inlining", "--functions=short"]
-                    + ordered.map { "0x" + String($0, radix: 16) }),
-            symbolized.status == 0
-        {
-            let blocks = symbolized.output.components(separatedBy: "\n\n").filter {
-                !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-            }
-            for (address, block) in zip(ordered, blocks) {
-                lines[address] = place(block, source: source, runtimeDirectory: runtimeDirectory)
+                if let start = endingAt[address], let place = places[address - 1] { lines[start] = place }
+            } else if starts.contains(address), let place = places[address] {
+                lines[address] = place
             }
         }
         let texts = SourceTexts()
@@ -66,6 +57,24 @@ enum ElfSymbols {
             return AddressMap.Entry(offset: instruction.address &- base, size: sizes[instruction.address] ?? 1, location: location)
         }
         return AddressMap(entries: entries)
+    }
+
+    /// Where each address was written, from llvm-symbolizer (one run for all of them).
+    private static func symbolize(_ addresses: [UInt64], info: ElfDebugInfo, toolchain: Toolchain) -> [UInt64: Place] {
+        guard !addresses.isEmpty, let symbolizer = toolchain.symbolizer,
+            let symbolized = try? Subprocess.run(
+                symbolizer,
+                ["--obj=\(info.elf.path)", "--inlining", "--functions=short"] + addresses.map { "0x" + String($0, radix: 16) }),
+            symbolized.status == 0
+        else { return [:] }
+        let blocks = symbolized.output.components(separatedBy: "\n\n").filter {
+            !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        }
+        var places: [UInt64: Place] = [:]
+        for (address, block) in zip(addresses, blocks) {
+            places[address] = place(block, source: info.source, runtimeDirectory: info.runtimeDirectory)
+        }
+        return places
     }
 
     /// `0000000000100000 <_start>:` headers and `  100000:  andq ...` lines.

@@ -30,16 +30,16 @@ extension GuestBuilder {
         try link(
             spec, lld: lld, object: object, runtime: runtimeDirectory, script: script, extra: kernelObjects, elf: elf, work: work,
             jail: toolJail)
+        let debugInfo = ElfDebugInfo(elf: elf, source: source.standardizedFileURL.path, runtimeDirectory: runtimeDirectory.path)
+        // Traces and steps are placed at source lines after the run: their disassembly starts now.
+        if spec.trace || spec.steps > 0 { debugInfo.startDisassembly(toolchain: toolchain) }
         let flatten = try run(spec, "llvm-objcopy", objcopy, ["-O", "binary", elf.path, image.path], confinement: toolJail)
         guard flatten.status == 0 else {
             throw ExerciseFailure([problem(spec, "llvm-objcopy failed: \(flatten.output)")])
         }
         let bytes = try readImage(spec, image)
         let includes = try compiler.includes(listedIn: deps)
-        return BuiltGuest(
-            image: bytes, includes: includes,
-            symbols: .elf(elf, source: source.standardizedFileURL.path, runtimeDirectory: runtimeDirectory.path),
-            warnings: warnings)
+        return BuiltGuest(image: bytes, includes: includes, symbols: .elf(debugInfo), warnings: warnings)
     }
 
     /// Links the guest's object with the runtime. The linker reads only what it is given: dependent

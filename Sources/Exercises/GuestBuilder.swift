@@ -47,7 +47,7 @@ enum GuestSymbols: Sendable {
     /// nasm's listing, already parsed.
     case listing(AddressMap)
     /// A C guest's ELF with DWARF line tables, read with llvm-objdump and llvm-symbolizer on demand.
-    case elf(URL, source: String, runtimeDirectory: String)
+    case elf(ElfDebugInfo)
     /// Nothing to look up: a vmm's result has no guest addresses.
     case none
 }

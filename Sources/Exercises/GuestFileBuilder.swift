@@ -105,12 +105,10 @@ public final class GuestFileBuilder: Sendable {
         switch built.symbols {
         case .listing(let map): return map
         case .none: return .empty
-        case .elf(let elf, let source, let runtimeDirectory):
+        case .elf(let info):
             let requests = ResultRecorder.requests(result, base: built.mode.loadAddress)
             guard !requests.isEmpty else { return .empty }
-            return ElfSymbols.addressMap(
-                elf: elf, source: source, runtimeDirectory: runtimeDirectory,
-                toolchain: builder.toolchain, requests: requests)
+            return ElfSymbols.addressMap(info, toolchain: builder.toolchain, requests: requests)
         }
     }
 

@@ -141,14 +141,9 @@ extension ExerciseEngine {
         switch built.symbols {
         case .listing(let listing): map = listing
         case .none: map = .empty
-        case .elf(let elf, let source, let runtimeDirectory):
+        case .elf(let info):
             let requests = guests.flatMap { ResultRecorder.requests($0, base: built.imageBase) }
-            map =
-                requests.isEmpty
-                ? .empty
-                : ElfSymbols.addressMap(
-                    elf: elf, source: source, runtimeDirectory: runtimeDirectory,
-                    toolchain: settings.toolchain, requests: requests)
+            map = requests.isEmpty ? .empty : ElfSymbols.addressMap(info, toolchain: settings.toolchain, requests: requests)
         }
         return runs.map { run in
             switch run {

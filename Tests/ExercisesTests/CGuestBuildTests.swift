@@ -30,11 +30,11 @@ import Testing
         let builder = GuestBuilder(toolchain: toolchain, versions: ToolVersions(cacheDirectory: nil), cacheDirectory: nil)
         defer { builder.finish() }
         let guest = try builder.build(spec, slot: 0)
-        guard case .elf(let elf, _, _) = guest.symbols else {
+        guard case .elf(let info) = guest.symbols else {
             Issue.record("a C guest has no ELF")
             return
         }
-        let disassembly = try HostHarness.execute(objdump, ["-d", "--no-show-raw-insn", elf.path])
+        let disassembly = try HostHarness.execute(objdump, ["-d", "--no-show-raw-insn", info.elf.path])
         #expect(disassembly.status == 0, "\(disassembly.output)")
         let mnemonics = disassembly.output.split(separator: "\n").compactMap { line -> (String, Substring)? in
             let fields = line.split(separator: "\t", omittingEmptySubsequences: true)
