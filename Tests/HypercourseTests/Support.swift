@@ -38,6 +38,18 @@ final class FixtureCourse: @unchecked Sendable {
         }
     }
 
+    /// A course of its own instead of the fixture: `files` by path in `content/`.
+    init(files: [String: String]) {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("hc-e2e-\(UUID().uuidString)")
+        reportingFailure("writing the course") {
+            for (path, text) in files {
+                let url = content.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try text.write(to: url, atomically: true, encoding: .utf8)
+            }
+        }
+    }
+
     deinit { try? FileManager.default.removeItem(at: root) }
 
     func read(_ path: String) -> String { (try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)) ?? "" }
