@@ -37,24 +37,33 @@ public final class Playground: Sendable {
         case .failure(let problem): return .failed([problem])
         }
         let slot = "playground-\(runs.withLock { $0 += 1; return $0 })"
-        defer { builder.discard(slot: slot) }
+        // HYPERCOURSE_PROFILE=1: where a try's time went, one line on stderr.
+        let profile = PhaseTimer(label: "profile playground \(spec.id)")
+        defer {
+            builder.discard(slot: slot)
+            profile.report()
+        }
         let built: BuiltGuest
         do {
             built = try builder.build(spec, slot: slot)
         } catch {
             return .failed(error.problems.map { Self.place($0, spec: spec) })
         }
+        profile.mark("build")
         let system: KVMSystem
         do {
             system = try KVMSystem(devicePath: engine.settings.kvmDevice)
         } catch {
             return .failed([PlaygroundProblem(message: "the exercise cannot run here: \(error)")])
         }
-        switch engine.runOnce(spec, built: built, system: system) {
+        let ran = engine.runOnce(spec, built: built, system: system)
+        profile.mark("run")
+        switch ran {
         case .failure(let failure):
             return .failed([PlaygroundProblem(message: "exercise '\(spec.id)' cannot run: \(failure)")])
         case .success(let run):
             let recorded = engine.record([run], spec: spec, built: built)[0]
+            profile.mark("source lines")
             var kvmStats: [[String: UInt64]]?
             if case .guest(let result) = run { kvmStats = ResultRecorder.statistics(result) }
             let entry = RecordEntry(
@@ -69,6 +78,16 @@ public final class Playground: Sendable {
     /// concurrency's few threads.
     public func tryOut(_ block: ExerciseBlock, shownSource: String, course: [ExerciseBlock]) async -> Trial {
         await onItsOwnThread(stackSize: 8 << 20) { self.tryOut(block, shownSource: shownSource, course: course) }
+    }
+
+    /// The block's spec with `shownSource` in place of its shown lines (a vmm's guest left as named),
+    /// or nil when the block does not load or the edit has a marker line.
+    public func edited(_ block: ExerciseBlock, shownSource: String) -> ExerciseSpec? {
+        guard var spec = try? ExerciseSpec.parse(block),
+            let source = try? spec.source.replacingShown(with: shownSource, language: spec.language)
+        else { return nil }
+        spec.source = source
+        return spec
     }
 
     /// The block's spec with the edit in place. Its fence is taken as line 0 and body lines as their

@@ -13,6 +13,8 @@ struct ExerciseDownload: Sendable, Hashable {
     var text: String
     /// Lines of the source the page does not show: the hidden parts with their marker lines.
     var hiddenLines: Int
+    /// Lines of the header comment before the source (the playground puts an edit after them).
+    var headerLines: Int
     /// The command that runs the file as the page ran it.
     var command: String
     /// The included files, each written next to the download at the path the tools look for it.
@@ -45,6 +47,7 @@ struct ExerciseDownload: Sendable, Hashable {
         if !includes.isEmpty {
             header.append("\(strings("exercise_file_includes")): " + includes.map(\.besideFile).joined(separator: ", "))
         }
+        headerLines = header.count
         text = header.map { "\(program.commentPrefix) \($0)\n" }.joined() + source
     }
 
@@ -54,7 +57,7 @@ struct ExerciseDownload: Sendable, Hashable {
     /// What the theme's template needs, the links as seen from `page`.
     func context(from page: String) -> [String: Any] {
         [
-            "href": Self.href(from: page, to: outputPath), "file": fileName, "hiddenLines": hiddenLines,
+            "href": Self.href(from: page, to: outputPath), "file": fileName, "hiddenLines": hiddenLines, "headerLines": headerLines,
             "hasHiddenLines": hiddenLines > 0, "oneHiddenLine": hiddenLines == 1, "command": command, "text": text,
             "hasIncludes": !includes.isEmpty,
             "includes": includes.map { ["href": Self.href(from: page, to: $0.outputPath), "path": $0.besideFile] }

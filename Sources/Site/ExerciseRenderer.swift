@@ -155,15 +155,21 @@ struct ExerciseRenderer {
         return theme.render("partials/exercise", compact(context))
     }
 
+    /// `text` (without its last line break) highlighted as a card shows it, one HTML string a line:
+    /// the playground's editor asks for the same while the student types.
+    static func highlightedLines(_ text: String, language: String) -> [String] {
+        let highlighted =
+            SyntaxHighlighter.resolve(infoWord: language, code: text).map { SyntaxHighlighter.highlight(text, as: $0) }
+            ?? SyntaxHighlighter.plain(text)
+        return highlighted.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
     private func base(id: String, language: String, source: String) -> [String: Any?] {
         let anchor = "exercise-\(id)"
         var text = source
         if text.hasSuffix("\n") { text.removeLast() }
-        let highlighted =
-            SyntaxHighlighter.resolve(infoWord: language, code: text).map { SyntaxHighlighter.highlight(text, as: $0) }
-            ?? SyntaxHighlighter.plain(text)
-        let lines = highlighted.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line -> [String: Any] in
-            ["number": index + 1, "html": String(line), "anchor": "\(anchor)-L\(index + 1)"]
+        let lines = Self.highlightedLines(text, language: language).enumerated().map { index, line -> [String: Any] in
+            ["number": index + 1, "html": line, "anchor": "\(anchor)-L\(index + 1)"]
         }
         return [
             "id": id, "anchor": anchor, "language": language, "lines": lines, "source": text,

@@ -14,4 +14,9 @@ struct PlaygroundAdapter: ExercisePlayground {
         case .failed(let problems): .failed(problems.map { PlaygroundError(line: $0.shownLine, place: $0.place, message: $0.message) })
         }
     }
+
+    func wholeSource(_ block: ExerciseBlock, shownSource: String) -> String? {
+        guard let spec = playground.edited(block, shownSource: shownSource) else { return nil }
+        return ExerciseAdapter.program(spec, includes: [])?.text
+    }
 }

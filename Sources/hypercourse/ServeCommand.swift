@@ -43,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
         // The playground runs a student's edit of a card with the exercises of the site being served.
         let playground = PlaygroundEndpoint(playground: PlaygroundAdapter(playground: Playground(engine: provider.engine)))
         playground.serve((try? first.get())?.served)
-        let server = DevServer(root: options.outputDirectory, port: port, endpoints: [playground.endpoint])
+        let server = DevServer(root: options.outputDirectory, port: port, endpoints: [playground.endpoint, playground.highlightEndpoint])
         do {
             try await server.start()
         } catch let error as SiteError {

@@ -29,21 +29,24 @@ struct PlaygroundServerTests {
             let engine = BuildCommand.exerciseProvider(content: served.course.content.path).engine
             let playground = PlaygroundEndpoint(playground: PlaygroundAdapter(playground: Playground(engine: engine)))
             playground.serve(summary.served)
-            served.server = DevServer(root: served.course.output, port: 0, endpoints: [playground.endpoint])
+            served.server = DevServer(root: served.course.output, port: 0, endpoints: [playground.endpoint, playground.highlightEndpoint])
             try await served.server.start()
             return served
         }
 
         /// POSTs `body` to the run endpoint; each header can be left out or replaced.
-        func post(_ body: String, token: String?? = .none, origin: String?? = .none, host: String? = nil) async -> PlainHTTP.Reply? {
+        func post(
+            _ body: String, token: String?? = .none, origin: String?? = .none, host: String? = nil, path: String = PlaygroundEndpoint.path
+        ) async -> PlainHTTP.Reply? {
             var headers = ["Host: \(host ?? "127.0.0.1:\(server.port)")", "Content-Type: application/json"]
             if let origin = origin ?? self.origin { headers.append("Origin: \(origin)") }
             if let token = token ?? server.token { headers.append("\(PostEndpoint.tokenHeader): \(token)") }
-            return await PlainHTTP.exchange(port: server.port, "POST \(PlaygroundEndpoint.path)", headers: headers, body: body)
+            return await PlainHTTP.exchange(port: server.port, "POST \(path)", headers: headers, body: body)
         }
 
-        func run(_ id: String, _ source: String) async -> PlainHTTP.Reply? {
-            await post(String(decoding: try! JSONSerialization.data(withJSONObject: ["id": id, "source": source]), as: UTF8.self))
+        func run(_ id: String, _ source: String, path: String = PlaygroundEndpoint.path) async -> PlainHTTP.Reply? {
+            await post(
+                String(decoding: try! JSONSerialization.data(withJSONObject: ["id": id, "source": source]), as: UTF8.self), path: path)
         }
 
         /// Every file under content/ and public/ with its bytes, to see that nothing changed.
@@ -94,6 +97,30 @@ struct PlaygroundServerTests {
             #expect(html.contains(part), "\(part) in \(html)")
             #expect(figure.contains(part), "\(part) in the built card too")
         }
+    }
+
+    @Test func theEditorIsHighlightedAsTheBuiltCardAndCopiesTheWholeEdit() async throws {
+        let served = try await Self.shared.value
+        let shownC = "int main(void) {\n    outb(0x3f8, 'L');\n    printf(\"ong mode: %d + %d = %d\\n\", 2, 3, 2 + 3);\n    return 0;\n}\n"
+        for (id, shown) in [("fx-protected", Self.protectedShown), ("fx-c-long", shownC)] {
+            let reply = try #require(await served.run(id, shown, path: PlaygroundEndpoint.highlightPath))
+            #expect(reply.status == 200, "\(reply.body)")
+            let lines = try #require(reply.json?["lines"] as? [String])
+            #expect(lines.count == shown.split(separator: "\n").count)
+            let figure = served.course.figure(id)
+            for (index, line) in lines.enumerated() {
+                #expect(
+                    figure.contains("data-line=\"\(index + 1)\">\(line)</span>"), "line \(index + 1) of \(id), \(line), as in \(figure)")
+            }
+            #expect(lines.joined().contains("tok-"), "highlighted: \(lines)")
+        }
+        // Copy all copies the edit with what the lesson hides put back, as a build would build it.
+        let edited = shownC.replacingOccurrences(of: "return 0;", with: "return 7;")
+        let reply = try #require(await served.run("fx-c-long", edited, path: PlaygroundEndpoint.highlightPath))
+        #expect(reply.json?["program"] as? String == "// [hide]\n#include \"hypercourse.h\"\n// [show]\n" + edited)
+        #expect(
+            await served.post("{\"id\":\"fx-c-long\",\"source\":\"\"}", token: .some(nil), path: PlaygroundEndpoint.highlightPath)?.status
+                == 403)
     }
 
     @Test func assemblerAndCompilerErrorsComeAtTheStudentsLine() async throws {

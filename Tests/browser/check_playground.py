@@ -7,7 +7,9 @@ Serves a copy of the runner's fixture course (an exercise with hidden lines befo
 shown ones, and an include) on a free port, and on its card: Edit shows a textarea with line numbers
 where Tab indents; Run shows the new output, end and exit counts in the card; an assembler error is
 shown at the student's line; Compare shows the edit as a diff; Reset brings the lesson's version
-back. axe (HC_AXE_JS, as ./make.sh fetches it) checks the card with the editor open, in both themes.
+back. The editor draws its text highlighted exactly as the built card (the server's highlighter)
+and keeps it so while typing; Copy all copies the edit with the hidden lines while the editor is
+open (the real clipboard); Escape and Close leave the editor for the lesson's card, focus on Edit. axe (HC_AXE_JS, as ./make.sh fetches it) checks the card with the editor open, in both themes.
 The same page from file:// keeps the one-line hint instead. Screenshots at 1280 and 375 px go to
 screenshots/. Exits non-zero on the first failure.
 """
@@ -80,6 +82,7 @@ def run(driver, base):
     check("[hide]" not in area.get_property("value") and "bits 32" not in area.get_property("value"), "hidden lines are in the editor")
     gutter = card.find_element(By.CSS_SELECTOR, ".playground-gutter").text.split()
     check(gutter[:5] == ["1", "2", "3", "4", "5"], f"line numbers are {gutter}")
+    highlighting(driver, area)
     area.send_keys(Keys.CONTROL, "a")
     area.send_keys(Keys.DELETE)
     area.send_keys("    mov al, '<'\n    call putc\n    mov al, 10\n    call putc\n", Keys.TAB, "hlt")
@@ -100,6 +103,8 @@ def run(driver, base):
     check("- " + "    mov al, 'P'" in diff and "+ " + "    mov al, '<'" in diff, f"Compare shows {diff!r}")
     check("+ <" in diff, f"Compare does not show the output's change: {diff!r}")
     say("Compare: the source and the output against the lesson's version, as a line diff")
+
+    copy_and_close(driver, card, area)
 
     area.send_keys(Keys.CONTROL, "a")
     area.send_keys(Keys.DELETE)
@@ -123,6 +128,92 @@ def run(driver, base):
     check(not card_text(driver, ".playground-errors") or not driver.execute_script(
         f"return !document.querySelector('{CARD} .playground-errors').hidden"), "Reset left the errors")
     say("Reset: the lesson's version and its recorded result again")
+
+
+def shade(driver):
+    """The editor's highlighted copy: its line HTML, and whether its text is the textarea's."""
+    return driver.execute_script(
+        f"var s = document.querySelector('{CARD} .playground-highlight code'), a = document.querySelector('{CARD} textarea');"
+        "return [s.innerHTML.replace(/\\n$/, '').split('\\n'), s.textContent === a.value + '\\n'];")
+
+
+def highlighting(driver, area):
+    """The editor draws its text highlighted as the build highlights it, in place of the textarea's
+    own glyphs, and keeps doing so while the student types."""
+    built = driver.execute_script(
+        f"return Array.prototype.map.call(document.querySelectorAll('{CARD} .exercise-source .line'), function (l) {{ return l.innerHTML; }})")
+    lines, same = shade(driver)
+    check(same and lines == built, f"the editor's highlighting {lines} is not the built card's {built}")
+    look = driver.execute_script(
+        f"var a = document.querySelector('{CARD} textarea'), s = document.querySelector('{CARD} .playground-highlight');"
+        "var ca = getComputedStyle(a), cs = getComputedStyle(s), ra = a.getBoundingClientRect(), rs = s.getBoundingClientRect();"
+        "return [ca.color, ['fontFamily', 'fontSize', 'lineHeight', 'paddingTop', 'paddingLeft', 'tabSize', 'whiteSpace']"
+        ".filter(function (k) { return ca[k] !== cs[k]; }), Math.abs(ra.left - rs.left) + Math.abs(ra.top - rs.top)];")
+    check(look[0] == "rgba(0, 0, 0, 0)" and not look[1] and look[2] < 1,
+          f"the textarea is not a transparent layer over its highlighted copy: color {look[0]}, differing {look[1]}, offset {look[2]}")
+    area.send_keys(Keys.CONTROL + Keys.END)
+    area.send_keys(Keys.ENTER, "    out 0x80, al ; typed")
+    wait(driver, f"return document.querySelector('{CARD} .playground-highlight code').innerHTML.indexOf("
+         "'<span class=\"tok-com\">; typed</span>') >= 0", "the typed line highlighted")
+    lines, same = shade(driver)
+    check(same, "the editor's highlighted copy does not hold the textarea's text after typing")
+    check('<span class="tok-kw">out</span> <span class="tok-num">0x80</span>, <span class="tok-reg">al</span>' in lines[-1],
+          f"the typed line is highlighted as {lines[-1]!r}")
+    driver.execute_script(f"document.querySelector('{CARD}').scrollIntoView()")
+    driver.save_screenshot(str(screenshot_folder() / "playground-editor.png"))
+    driver.set_window_size(375, 900)
+    driver.execute_script(f"document.querySelector('{CARD} textarea').scrollIntoView({{block: 'center'}})")
+    wide = driver.execute_script("return document.documentElement.scrollWidth")
+    check(wide <= 375, f"at 375 px the page is {wide} px wide with the editor open")
+    driver.save_screenshot(str(screenshot_folder() / "playground-editor-375.png"))
+    driver.set_window_size(1280, 900)
+    say("the editor: highlighted as the built card (same HTML per line), a transparent textarea over it,"
+        " highlighting follows typing; 375 px without sideways scrolling (screenshots)")
+
+
+def copy_all(driver, copy):
+    """Clicks the card's Copy all and reads the real clipboard once it says it copied."""
+    done = f"return document.querySelector('{CARD} .exercise-head .copy-button').classList.contains('is-done')"
+    wait(driver, done.replace("return ", "return !"), "the copy button to be ready")
+    driver.execute_script("arguments[0].click()", copy)
+    wait(driver, done, "the copy")
+    return driver.execute_async_script("var done = arguments[0]; navigator.clipboard.readText().then(done, function (e) { done('!' + e); });")
+
+
+def copy_and_close(driver, card, area):
+    """Copy all copies the edit (hidden lines put back) while the editor is open; Close and Escape
+    leave the editor for the lesson's card, with focus on Edit; Edit brings the edit back."""
+    driver.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": driver.execute_script("return location.origin"),
+        "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    edit_text = area.get_property("value")
+    copy = card.find_element(By.CSS_SELECTOR, ".exercise-head .copy-button")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", copy)
+    copied = copy_all(driver, copy)
+    lesson = driver.execute_script(f"return document.querySelector('{CARD} template.exercise-whole-source').content.textContent")
+    header = lesson.split("\n")[:int(card.find_element(By.CSS_SELECTOR, "template.exercise-whole-source").get_attribute("data-header-lines"))]
+    check(copied.startswith("\n".join(header) + "\n") and edit_text + "\n" in copied and "bits 32" in copied
+          and copied != lesson, f"Copy all in the editor copied {copied!r}")
+    say("Copy all with the editor open: the download's header, the hidden lines and the edit")
+
+    area.send_keys(Keys.ESCAPE)
+    state = driver.execute_script(
+        f"var c = document.querySelector('{CARD}');"
+        "return [c.querySelector('.playground-editor').hidden, c.querySelector('.exercise-source').hidden,"
+        " document.activeElement === c.querySelector('.playground-edit'), c.querySelector('.guest-output samp').textContent,"
+        " c.querySelector('.playground-close').hidden];")
+    check(state == [True, False, True, "P\n", True], f"Escape did not close the editor onto the lesson's card with focus on Edit: {state}")
+    copied = copy_all(driver, copy)
+    check(copied == lesson, "with the editor closed Copy all does not copy the lesson's program")
+    press(driver, "edit")
+    check(area.get_property("value") == edit_text and driver.switch_to.active_element == area, "Edit did not bring the edit back, focused")
+    press(driver, "close")
+    state = driver.execute_script(
+        f"var c = document.querySelector('{CARD}');"
+        "return [c.querySelector('.playground-editor').hidden, document.activeElement === c.querySelector('.playground-edit')];")
+    check(state == [True, True], f"Close did not close the editor with focus on Edit: {state}")
+    press(driver, "edit")
+    say("Escape and Close: the lesson's card again, focus on Edit; Edit brings the edit back")
 
 
 def axe(driver):

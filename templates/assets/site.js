@@ -79,7 +79,7 @@
     button.textContent = t(label);
     button.setAttribute("aria-label", t(whole ? "copy_all_code" : "copy_code"));
     button.addEventListener("click", function () {
-      navigator.clipboard.writeText(text()).then(function () {
+      Promise.resolve(text()).then(function (copied) { return navigator.clipboard.writeText(copied); }).then(function () {
         button.textContent = t("copied");
         button.classList.add("is-done");
         setTimeout(function () { button.textContent = t(label); button.classList.remove("is-done"); }, 1600);
@@ -87,6 +87,8 @@
     });
     return button;
   }
+  // An exercise card whose playground editor is open copies the edit instead (a promise of it).
+  function edited(card) { return card && card.playgroundCopy ? card.playgroundCopy() : null; }
   document.querySelectorAll(".code-block").forEach(function (block) {
     var pre = block.querySelector("pre");
     if (!pre || !navigator.clipboard) return;
@@ -95,9 +97,9 @@
     var whole = card && card.querySelector("template.exercise-whole-source");
     if (head && whole) {
       var label = whole.getAttribute("data-hidden-lines") !== "0" ? "copy_all" : "copy";
-      head.appendChild(copyButton(label, function () { return whole.content.textContent; }, true));
+      head.appendChild(copyButton(label, function () { return edited(card) || whole.content.textContent; }, true));
     } else {
-      var button = copyButton("copy", function () { return pre.innerText.replace(/\n$/, ""); }, false);
+      var button = copyButton("copy", function () { return edited(card) || pre.innerText.replace(/\n$/, ""); }, false);
       if (head) { head.appendChild(button); } else { block.appendChild(button); block.classList.add("has-copy"); }
     }
   });
@@ -195,13 +197,21 @@
   document.querySelectorAll(".exercise-steps").forEach(enhanceSteps);
 
   // ---- Playground (only in pages `hypercourse serve` serves: it adds #hc-live with its token) ----
-  // Edit turns the shown source into a textarea; Run posts it to the server, which builds and runs it
-  // as the build does and answers with the card rendered by the build's own template; Reset goes
-  // back to the lesson's version; Compare shows what differs from it. Without the server's token
-  // the card keeps its one-line hint.
+  // Edit turns the shown source into an editor: a textarea over a copy of its text that the server
+  // highlights as the build does (asked for after each pause in typing; lines it has seen keep their
+  // colours meanwhile). Run posts it to the server, which builds and runs it as the build does and
+  // answers with the card rendered by the build's own template; Reset goes back to the lesson's
+  // version; Compare shows what differs from it; Close (or Escape) shows the lesson's card again and
+  // keeps the edit for the next Edit. Without the server's token the card keeps its one-line hint.
   var live = document.getElementById("hc-live");
   var token = live && live.getAttribute("data-token");
   if (token && window.fetch) document.querySelectorAll(".exercise[data-exercise]").forEach(playground);
+
+  function ask(path, body) {
+    return fetch(path, {
+      method: "POST", headers: { "Content-Type": "application/json", "X-Hypercourse-Token": token }, body: JSON.stringify(body)
+    });
+  }
 
   function playground(card) {
     var id = card.getAttribute("data-exercise");
@@ -210,61 +220,142 @@
     if (!source || !hint) return;
     var original = { source: source.innerHTML, body: part(card, ".exercise-body"), end: part(card, ".exercise-end") };
     var originalText = source.querySelector("pre").textContent.replace(/\n$/, "");
+    var originalLines = Array.prototype.map.call(source.querySelectorAll(".line"), function (line) { return line.innerHTML; });
     var bar = el("div", "playground-bar"), status = el("p", "playground-status muted");
     status.setAttribute("role", "status");
-    var edit = button("playground_edit"), run = button("playground_run"), reset = button("playground_reset"), compare = button("playground_compare");
+    var edit = button("playground_edit"), run = button("playground_run"), reset = button("playground_reset"),
+      compare = button("playground_compare"), close = button("playground_close");
     run.classList.add("button-primary");
     compare.setAttribute("aria-expanded", "false");
-    bar.append(edit, run, reset, compare);
+    close.hidden = true;
+    bar.append(edit, close, run, reset, compare);
     hint.replaceWith(bar);
-    var editor = el("div", "playground-editor"), gutter = el("pre", "playground-gutter"), area = el("textarea", "playground-text");
+    var editor = el("div", "playground-editor"), gutter = el("pre", "playground-gutter"), field = el("div", "playground-field");
+    var shade = el("pre", "playground-highlight"), shadeCode = el("code", ""), area = el("textarea", "playground-text");
+    var help = el("p", "playground-help muted");
+    help.id = "hc-playground-help-" + id;
+    help.textContent = t("playground_help");
     gutter.setAttribute("aria-hidden", "true");
+    shade.setAttribute("aria-hidden", "true");
+    shade.append(shadeCode);
     area.setAttribute("aria-label", t("playground_editor") + " " + id);
+    area.setAttribute("aria-describedby", help.id);
     area.spellcheck = false;
     area.wrap = "off";
     area.value = originalText;
-    editor.append(gutter, area);
-    editor.hidden = true;
-    source.after(editor);
+    field.append(shade, area);
+    editor.append(gutter, field);
+    editor.hidden = help.hidden = true;
+    source.after(editor, help);
     var errors = el("ol", "playground-errors"), diff = el("div", "playground-diff");
     errors.hidden = diff.hidden = true;
-    editor.after(errors, diff);
+    help.after(errors, diff);
     bar.after(status);
     var lastOutput = null;
+    // The highlighted HTML of each line text the server (or the built card) gave, for the lines
+    // typed since its last answer; and the whole program with the edit, as Copy all copies it.
+    var known = {}, asked = 0, pause = 0, whole = null;
+    learn(originalText, originalLines);
+
+    function learn(text, lines) {
+      known = {};
+      text.split("\n").forEach(function (line, i) { if (lines[i] !== undefined) known[line] = lines[i]; });
+    }
+    function paint(lines) {
+      shadeCode.innerHTML = (lines || area.value.split("\n").map(function (line) {
+        return Object.prototype.hasOwnProperty.call(known, line) ? known[line] : escapeHTML(line);
+      })).join("\n") + "\n";
+      follow();
+    }
+    function follow() {
+      shade.scrollTop = gutter.scrollTop = area.scrollTop;
+      shade.scrollLeft = area.scrollLeft;
+    }
+    function highlightSoon() {
+      clearTimeout(pause);
+      pause = setTimeout(function () {
+        var text = area.value, mine = ++asked;
+        ask("/__hypercourse/highlight", { id: id, source: text }).then(function (response) {
+          return response.ok ? response.json() : null;
+        }).then(function (answer) {
+          if (!answer || !answer.lines || mine !== asked) return;
+          learn(text, answer.lines);
+          whole = { text: text, program: wholeProgram(text, answer.program) };
+          if (area.value === text) paint(answer.lines);
+        }).catch(function () {});
+      }, 80);
+    }
+    card.playgroundCopy = function () {
+      // What Copy all copies while the editor is open: the edit, with the lesson's hidden lines and
+      // the download's header put back by the server (asked for now when the text changed since).
+      if (editor.hidden) return null;
+      if (whole && whole.text === area.value) return Promise.resolve(whole.program);
+      var text = area.value;
+      return ask("/__hypercourse/highlight", { id: id, source: text }).then(function (response) { return response.json(); })
+        .then(function (answer) { return wholeProgram(text, answer.program); });
+    };
+    // The card's whole program is the download's header comment, then the source as built; the
+    // server gives the edit's built source (nil when it cannot be built, as with a marker line).
+    var download = card.querySelector("template.exercise-whole-source");
+    function wholeProgram(text, program) {
+      if (!download || typeof program !== "string") return text;
+      var header = download.content.textContent.split("\n").slice(0, Number(download.getAttribute("data-header-lines")) || 0);
+      return header.map(function (line) { return line + "\n"; }).join("") + program;
+    }
 
     function numbers(bad) {
       var count = area.value.split("\n").length, lines = [];
       for (var i = 1; i <= count; i++) lines.push(bad && bad[i] ? "<span class=\"is-error\">" + i + "</span>" : String(i));
-      gutter.innerHTML = lines.join("\n");
+      gutter.innerHTML = lines.join("\n") + "\n";
     }
     function open() {
       if (!editor.hidden) return;
-      editor.hidden = false;
+      editor.hidden = help.hidden = false;
       source.hidden = true;
+      edit.hidden = true;
+      close.hidden = false;
       numbers();
+      paint();
+      highlightSoon();
       area.rows = Math.min(30, area.value.split("\n").length + 1);
       area.focus();
     }
-    area.addEventListener("input", function () { numbers(); });
-    area.addEventListener("scroll", function () { gutter.scrollTop = area.scrollTop; });
-    var tabLeaves = false;
+    function shut() {
+      if (editor.hidden) return;
+      editor.hidden = help.hidden = errors.hidden = true;
+      source.hidden = false;
+      showLesson();
+      close.hidden = true;
+      edit.hidden = false;
+      edit.focus();
+      status.textContent = t("playground_closed");
+    }
+    function showLesson() {
+      source.innerHTML = original.source;
+      restore(card, ".exercise-body", original.body);
+      restore(card, ".exercise-end", original.end);
+      card.querySelectorAll(".exercise-body .exercise-steps").forEach(enhanceSteps);
+      lastOutput = null;
+      if (!diff.hidden) showDiff();
+    }
+    area.addEventListener("input", function () { numbers(); paint(); highlightSoon(); });
+    area.addEventListener("scroll", follow);
     area.addEventListener("keydown", function (e) {
-      // Tab indents; after Escape, Tab leaves the editor as it leaves any other field.
-      if (e.key === "Escape") { tabLeaves = true; return; }
-      if (e.key !== "Tab" || tabLeaves || e.shiftKey) { tabLeaves = tabLeaves && e.key === "Tab"; return; }
+      // Tab indents; Ctrl+Enter runs; Escape closes the editor (and so leaves it from the keyboard).
+      if (e.key === "Escape") { e.preventDefault(); shut(); return; }
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run.click(); return; }
+      if (e.key !== "Tab" || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey) return;
       e.preventDefault();
       area.setRangeText("    ", area.selectionStart, area.selectionEnd, "end");
-      numbers();
+      area.dispatchEvent(new Event("input"));
     });
     edit.addEventListener("click", open);
+    close.addEventListener("click", shut);
     run.addEventListener("click", function () {
       open();
       run.disabled = true;
       status.textContent = t("playground_running");
-      fetch("/__hypercourse/run", {
-        method: "POST", headers: { "Content-Type": "application/json", "X-Hypercourse-Token": token },
-        body: JSON.stringify({ id: id, source: area.value + "\n" })
-      }).then(function (response) {
+      ask("/__hypercourse/run", { id: id, source: area.value + "\n" }).then(function (response) {
         return response.json().then(function (answer) { shown(response.status, answer); });
       }).catch(function () { status.textContent = t("playground_unreachable"); })
         .then(function () { run.disabled = false; });
@@ -303,15 +394,13 @@
     }
     reset.addEventListener("click", function () {
       area.value = originalText;
-      source.innerHTML = original.source;
-      restore(card, ".exercise-body", original.body);
-      restore(card, ".exercise-end", original.end);
-      card.querySelectorAll(".exercise-body .exercise-steps").forEach(enhanceSteps);
-      lastOutput = null;
+      learn(originalText, originalLines);
+      whole = null;
+      showLesson();
       errors.hidden = true;
       numbers();
+      paint(originalLines);
       status.textContent = t("playground_reset_done");
-      if (!diff.hidden) showDiff();
     });
     compare.addEventListener("click", function () {
       diff.hidden = !diff.hidden;

@@ -6,6 +6,9 @@ import Foundation
 public protocol ExercisePlayground: Sendable {
     /// `course` holds every block of the course (a vmm's `guest=` names one of them).
     func tryOut(_ block: ExerciseBlock, shownSource: String, course: [ExerciseBlock]) async -> PlaygroundOutcome
+    /// The whole source as a build would build it with `shownSource` in place of the shown lines, or
+    /// nil when it cannot be (the edit has a marker line) or the card offers no whole program.
+    func wholeSource(_ block: ExerciseBlock, shownSource: String) -> String?
 }
 
 public enum PlaygroundOutcome: Sendable {
@@ -62,6 +65,32 @@ public final class PlaygroundEndpoint: Sendable {
         return endpoint
     }
 
+    public static let highlightPath = "/__hypercourse/highlight"
+
+    /// `POST /__hypercourse/highlight`: `{"id": ID, "source": TEXT}` answers `{"lines": [HTML]}`, TEXT
+    /// highlighted as exercise ID's card highlights its source, so the editor shows what the built
+    /// page would, and `"program"`: the whole source with TEXT in it, which Copy all copies while the
+    /// editor is open. Behind the same guard as a run; it builds nothing, so more may run at once.
+    public var highlightEndpoint: PostEndpoint {
+        var endpoint = PostEndpoint(path: Self.highlightPath) { [self] body in self.highlight(body) }
+        endpoint.concurrent = 4
+        endpoint.queued = 16
+        return endpoint
+    }
+
+    func highlight(_ body: Data) -> PostEndpoint.Reply {
+        guard let request = try? JSONDecoder().decode(Request.self, from: body) else {
+            return Self.reply(400, ["error": "expected JSON {\"id\": EXERCISE, \"source\": TEXT}"])
+        }
+        guard let block = served.withLock({ $0 })?.block(id: request.id) else {
+            return Self.reply(404, ["error": "no exercise '\(request.id)' on the site being served"])
+        }
+        var text = request.source
+        if text.hasSuffix("\n") { text.removeLast() }
+        let program = playground.wholeSource(block, shownSource: request.source)
+        return Self.reply(200, Highlighted(lines: ExerciseRenderer.highlightedLines(text, language: block.language), program: program))
+    }
+
     struct Request: Decodable {
         var id: String
         var source: String
@@ -77,14 +106,24 @@ public final class PlaygroundEndpoint: Sendable {
         guard let block = exercises.block(id: request.id) else {
             return Self.reply(404, ["error": "no exercise '\(request.id)' on the site being served"])
         }
-        switch await playground.tryOut(block, shownSource: request.source, course: exercises.blocks) {
+        let profile = PhaseTimer(label: "profile playground answer \(request.id)")
+        defer { profile.report() }
+        let trial = await playground.tryOut(block, shownSource: request.source, course: exercises.blocks)
+        profile.mark("try")
+        switch trial {
         case .ran(var view):
             view.playgroundRun = true
             let html = ExerciseRenderer(theme: exercises.theme).html(for: view, block: block)
+            profile.mark("render")
             return Self.reply(200, ["html": html, "end": view.end])
         case .failed(let errors):
             return Self.reply(422, Failure(errors: errors))
         }
+    }
+
+    struct Highlighted: Encodable {
+        var lines: [String]
+        var program: String?
     }
 
     struct Failure: Encodable {
