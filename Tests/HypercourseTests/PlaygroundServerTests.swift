@@ -14,15 +14,18 @@ import Testing
 @Suite(.serialized, .enabled(if: kvmPresent, "needs /dev/kvm: the fixture course builds by running its exercises"))
 struct PlaygroundServerTests {
     static let shared = Task { try await Served.start() }
-    /// A built fixture course and `serve`'s server with the playground, started on a free port.
+    /// A built course (the fixture unless given) and `serve`'s server with the playground, started on
+    /// a free port.
     final class Served: @unchecked Sendable {
         // unchecked Sendable: every field is set once in `start` and only read afterwards.
-        let course = FixtureCourse()
+        let course: FixtureCourse
         var server: DevServer!
         var origin: String { "http://127.0.0.1:\(server.port)" }
 
-        static func start() async throws -> Served {
-            let served = Served()
+        init(course: FixtureCourse) { self.course = course }
+
+        static func start(_ course: FixtureCourse = FixtureCourse()) async throws -> Served {
+            let served = Served(course: course)
             atexit { ScratchCourses.removeAll() }
             ScratchCourses.add(served.course.root)
             let summary = try await served.course.build()

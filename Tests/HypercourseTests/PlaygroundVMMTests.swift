@@ -10,7 +10,14 @@ import Testing
 /// against the lesson's guest as a build runs it, and its compiler errors come back at their line.
 @Suite(.serialized, .enabled(if: kvmPresent, "needs /dev/kvm: the course builds by running its monitor"))
 struct PlaygroundVMMTests {
-    static let shared = Task { try await Served.start() }
+    static let shared = Task {
+        try await PlaygroundServerTests.Served.start(
+            FixtureCourse(files: [
+                "course.yml": "title: \"VMM playground\"\nlanguage: en\nchapters:\n  - path: 01-vmm\n    title: VMM\n",
+                "01-vmm/_index.md": "---\ntitle: \"VMM\"\n---\nA monitor.\n",
+                "01-vmm/01-monitor.md": PlaygroundVMMTests.lesson
+            ]))
+    }
 
     static let lesson = """
         ---
@@ -77,45 +84,13 @@ struct PlaygroundVMMTests {
 
         """
 
-    final class Served: @unchecked Sendable {
-        // unchecked Sendable: every field is set once in `start` and only read afterwards.
-        let course = FixtureCourse(files: [
-            "course.yml": "title: \"VMM playground\"\nlanguage: en\nchapters:\n  - path: 01-vmm\n    title: VMM\n",
-            "01-vmm/_index.md": "---\ntitle: \"VMM\"\n---\nA monitor.\n",
-            "01-vmm/01-monitor.md": PlaygroundVMMTests.lesson
-        ])
-        var server: DevServer!
-
-        static func start() async throws -> Served {
-            let served = Served()
-            atexit { ScratchCourses.removeAll() }
-            ScratchCourses.add(served.course.root)
-            let summary = try await served.course.build()
-            let engine = BuildCommand.exerciseProvider(content: served.course.content.path).engine
-            let playground = PlaygroundEndpoint(playground: PlaygroundAdapter(playground: Playground(engine: engine)))
-            playground.serve(summary.served)
-            served.server = DevServer(root: served.course.output, port: 0, endpoints: [playground.endpoint])
-            try await served.server.start()
-            return served
-        }
-
-        func run(_ source: String) async -> PlainHTTP.Reply? {
-            let body = String(decoding: try! JSONSerialization.data(withJSONObject: ["id": "vmm-monitor", "source": source]), as: UTF8.self)
-            let headers = [
-                "Host: 127.0.0.1:\(server.port)", "Content-Type: application/json", "Origin: http://127.0.0.1:\(server.port)",
-                "\(PostEndpoint.tokenHeader): \(server.token)"
-            ]
-            return await PlainHTTP.exchange(port: server.port, "POST \(PlaygroundEndpoint.path)", headers: headers, body: body)
-        }
-    }
-
     @Test func anEditedMonitorRunsAgainstItsGuestAndTheCardShowsItsOutput() async throws {
         let served = try await Self.shared.value
         let built = served.course.figure("vmm-monitor")
         #expect(built.contains("the guest wrote 0x1234"), "the built card shows the recorded run: \(built)")
         let edited = Self.shownMonitor.replacingOccurrences(of: "the guest wrote 0x%x", with: "MMIO <%u> at 0x%x")
             .replacingOccurrences(of: "0x%x\\n\", value);", with: "0x%llx\\n\", value, (unsigned long long)run->mmio.phys_addr);")
-        let reply = try #require(await served.run(edited))
+        let reply = try #require(await served.run("vmm-monitor", edited))
         #expect(reply.status == 200, "\(reply.body)")
         let html = try #require(reply.json?["html"] as? String)
         #expect(
@@ -127,7 +102,7 @@ struct PlaygroundVMMTests {
     @Test func aCompilerErrorInTheMonitorComesAtTheStudentsLine() async throws {
         let served = try await Self.shared.value
         let broken = Self.shownMonitor.replacingOccurrences(of: "int vm = HC_IOCTL", with: "int vm = HC_IOCTLL")
-        let reply = try #require(await served.run(broken))
+        let reply = try #require(await served.run("vmm-monitor", broken))
         #expect(reply.status == 422, "\(reply.body)")
         let errors = try #require(reply.json?["errors"] as? [[String: Any]])
         #expect(errors.contains { $0["line"] as? Int == 5 && ($0["message"] as? String)?.contains("HC_IOCTLL") == true }, "\(errors)")

@@ -59,9 +59,10 @@ import Testing
                 "Keep beside it, at these paths: <a href=\"shared/serial.inc\"><code>shared/serial.inc</code></a> <a href=\"helpers.inc\"><code>helpers.inc</code></a>"
             ))
         #expect(figure.contains("Run it with: <code>hypercourse run --mode real --timeout 0.3 exercise-hello.asm</code>"))
-        // What "Copy all" copies: the file's text, escaped like every string the page shows.
-        let copied = try #require(
-            captures("<template class=\"exercise-whole-source\" data-hidden-lines=\"4\">(.*?)</template>", in: figure).first)
+        // What "Copy all" copies: the file's text, escaped like every string the page shows; the
+        // playground puts an edit after its three header lines.
+        let template = "<template class=\"exercise-whole-source\" data-hidden-lines=\"4\" data-header-lines=\"3\">(.*?)</template>"
+        let copied = try #require(captures(template, in: figure).first)
         #expect(
             copied
                 == (Self.header + Self.whole).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
