@@ -6,7 +6,9 @@ struct CourseLoader {
     let contentRoot: URL
     let includeDrafts: Bool
 
-    static let reservedChapterSlugs: Set<String> = ["assets", "index.html", "print.html", "404.html", "search-index.js"]
+    static let reservedChapterSlugs: Set<String> = [
+        "assets", "search", "index.html", "print.html", "404.html", "search-index.js", "sidebar.js"
+    ]
 
     /// Loads every chapter and lesson; the content folder itself was checked by `SiteBuilder.loadCourse`.
     /// A lesson that does not load is an error in `errors` and is left out, so the rest of the

@@ -33,8 +33,8 @@ struct PageRenderer {
                 separator: ",") + "}"
     }
 
-    /// Above this many lessons the sidebar lists only the current chapter's lessons, so page
-    /// size does not grow with the square of the course.
+    /// Above this many lessons the sidebar opens only the current chapter, so a long course's
+    /// sidebar stays short enough to find one's way in.
     static let fullSidebarLimit = 200
 
     struct Link {
@@ -75,7 +75,7 @@ struct PageRenderer {
         }
         var context = compact([
             "chapter": compact(["title": chapter.title, "number": ci + 1, "description": chapter.description]),
-            "intro": body?.html, "lessons": lessons, "hasLessons": !lessons.isEmpty,
+            "intro": body?.html, "lessons": lessons, "hasLessons": !lessons.isEmpty, "chapterPrintURL": "_print.html",
             "editURL": editURL(for: chapter.intro?.file),
             "breadcrumbs": [["title": course.config.title, "url": URLPaths.relative(from: chapter.path, to: "index.html")]]
         ])
@@ -110,32 +110,6 @@ struct PageRenderer {
             path: lesson.path, kind: "lesson", title: lesson.title, description: lesson.description, template: "lesson", context: context)
     }
 
-    /// On paper nothing can be opened: the print page shows every prediction's answer and every
-    /// result a prediction hides, each after its question (the `<details>` open, its summary hidden).
-    static func answersOpen(_ html: String) -> String {
-        html.replacingOccurrences(of: "<details class=\"predict-answer\">", with: "<details class=\"predict-answer\" open>")
-            .replacingOccurrences(of: "<details class=\"exercise-reveal\">", with: "<details class=\"exercise-reveal\" open>")
-    }
-
-    func printAll() -> String {
-        let chapters = course.chapters.enumerated().map { ci, chapter -> [String: Any] in
-            compact([
-                "title": chapter.title, "number": ci + 1, "id": chapter.slug,
-                "intro": bodies[chapter.path].map { Self.answersOpen($0.printHTML) },
-                "lessons": chapter.lessons.enumerated().map { li, lesson in
-                    compact([
-                        "title": lesson.title, "number": "\(ci + 1).\(li + 1)", "id": "\(chapter.slug)/\(lesson.slug)",
-                        "description": lesson.description, "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty,
-                        "body": Self.answersOpen(bodies[lesson.path]?.printHTML ?? "")
-                    ])
-                }
-            ])
-        }
-        return page(
-            path: "print.html", kind: "print", title: theme.string("print_title"), description: course.config.description,
-            template: "print", context: ["chapters": chapters])
-    }
-
     func notFound() -> String {
         var context: [String: Any] = [:]
         if let url = course.config.url { context["baseURL"] = url.hasSuffix("/") ? url : url + "/" }
@@ -160,8 +134,7 @@ struct PageRenderer {
 
     private static let pathSegmentAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/;?#"))
 
-    private func page(path: String, kind: String, title: String?, description: String?, template: String, context: [String: Any]) -> String
-    {
+    func page(path: String, kind: String, title: String?, description: String?, template: String, context: [String: Any]) -> String {
         let root = URLPaths.rootPrefix(of: path)
         let config = course.config
         var common = compact([
@@ -195,10 +168,12 @@ struct PageRenderer {
         return theme.render("layout", common)
     }
 
-    /// The sidebar is the same for every page in one folder except for which entry is current,
-    /// so it renders once per folder with each entry's `{{#current}}...{{/current}}` text kept
-    /// between markers, and each page keeps only its own entry's text (`CurrentMarkers`).
-    /// Without this, a 1,000-lesson course spends most of its build in the sidebar.
+    /// A page's own sidebar is the fallback for readers without JavaScript: its chapter with that
+    /// chapter's lessons, and a link to the outline (the home page lists everything). With
+    /// JavaScript, `sidebar.js` puts the whole list in its place. So a page's size does not grow
+    /// with the number of chapters. Pages of one folder share it except for which entry is current:
+    /// it renders once per folder with each entry's `{{#current}}...{{/current}}` text kept between
+    /// markers, and each page keeps only its own entry's text (`CurrentMarkers`).
     private func sidebarHTML(for path: String, common: [String: Any]) -> String {
         let folder = (path as NSString).deletingLastPathComponent
         let cached = sidebarCache.withLock { $0[folder] }
@@ -207,11 +182,26 @@ struct PageRenderer {
             html = cached
         } else {
             var context = common
-            context["sidebar"] = sidebar(current: path)
+            context["sidebar"] = sidebarEntries(
+                from: path,
+                chapters: course.chapters.indices.filter { ci in
+                    let chapter = course.chapters[ci]
+                    return (chapter.path as NSString).deletingLastPathComponent == folder
+                }, marked: true)
             html = theme.render("partials/sidebar", context)
             sidebarCache.withLock { $0[folder] = html }
         }
         return CurrentMarkers.resolve(html, current: path)
+    }
+
+    /// `sidebar.js`: every chapter and lesson, linked from the site's root, for every page to share;
+    /// the script marks the page it runs on.
+    func sharedSidebar() -> String {
+        var context: [String: Any] = ["t": theme.strings]
+        context["sidebar"] = sidebarEntries(from: "index.html", chapters: Array(course.chapters.indices), marked: false)
+        let list = theme.render("partials/sidebar-list", context)
+        return theme.render(
+            "sidebar-js", ["listJSON": SearchIndex.json(list), "everyChapterOpen": course.lessonCount <= Self.fullSidebarLimit])
     }
 
     /// Header and footer use only course-wide values and the folder's relative URLs, so they
@@ -225,23 +215,23 @@ struct PageRenderer {
         return html
     }
 
-    private func sidebar(current: String) -> [[String: Any]] {
-        let full = course.lessonCount <= Self.fullSidebarLimit
+    /// Sidebar entries for `chapters` with their lessons, linked from a page at `from`; `marked`
+    /// wraps each entry's current-page text for `CurrentMarkers`.
+    private func sidebarEntries(from page: String, chapters: [Int], marked: Bool) -> [[String: Any]] {
         let marker = CurrentMarkers.lambda
-        return course.chapters.enumerated().map { ci, chapter in
-            let active = chapter.path == current || chapter.lessons.contains { $0.path == current }
+        return chapters.map { ci in
+            let chapter = course.chapters[ci]
             var entry: [String: Any] = [
-                "title": chapter.title, "url": URLPaths.relative(from: current, to: chapter.path), "number": ci + 1,
-                "current": marker(chapter.path), "active": active
+                "title": chapter.title, "url": URLPaths.relative(from: page, to: chapter.path), "number": ci + 1,
+                "active": marked, "hasLessons": !chapter.lessons.isEmpty
             ]
-            entry["hasLessons"] = (full || active) && !chapter.lessons.isEmpty
-            if full || active {
-                entry["lessons"] = chapter.lessons.enumerated().map { li, lesson in
-                    [
-                        "title": lesson.title, "url": URLPaths.relative(from: current, to: lesson.path),
-                        "number": "\(ci + 1).\(li + 1)", "current": marker(lesson.path)
-                    ] as [String: Any]
-                }
+            if marked { entry["current"] = marker(chapter.path) }
+            entry["lessons"] = chapter.lessons.enumerated().map { li, lesson in
+                var item: [String: Any] = [
+                    "title": lesson.title, "url": URLPaths.relative(from: page, to: lesson.path), "number": "\(ci + 1).\(li + 1)"
+                ]
+                if marked { item["current"] = marker(lesson.path) }
+                return item
             }
             return entry
         }

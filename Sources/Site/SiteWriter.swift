@@ -10,7 +10,7 @@ struct SiteWriter {
     let contentRoot: URL
 
     private enum PageKind: Sendable {
-        case home, chapter(Int), lesson(Int, Int), print, notFound, searchIndex
+        case home, chapter(Int), chapterPrint(Int), lesson(Int, Int), print, notFound, searchIndex, sidebar
     }
 
     /// Returns the number of HTML pages written.
@@ -23,15 +23,16 @@ struct SiteWriter {
         try writeAssets(taken: &taken)
         try writeDownloads(taken: &taken)
         try copyLinkedFiles(avoiding: taken)
-        return written.count - 1 // the search index is not a page
+        return written.filter { $0.hasSuffix(".html") }.count
     }
 
-    /// Every page and the search index, in parallel; returns their paths.
+    /// Every page, the search index and the shared sidebar, in parallel; returns their paths.
     private func writePages() throws -> [String] {
         // The big single files first, so they overlap with the many small pages.
-        var kinds: [PageKind] = [.print, .searchIndex, .home, .notFound]
+        var kinds: [PageKind] = [.print, .searchIndex, .sidebar, .home, .notFound]
         for (ci, chapter) in course.chapters.enumerated() {
             kinds.append(.chapter(ci))
+            kinds.append(.chapterPrint(ci))
             for li in chapter.lessons.indices { kinds.append(.lesson(ci, li)) }
         }
         let pageKinds = kinds
@@ -39,22 +40,24 @@ struct SiteWriter {
         let course = self.course
         let writer = self
         let pages = PageRenderer(course: course, theme: theme, bodies: bodies)
-        let results = parallelMap(pageKinds.count) { index in
+        let results = parallelMap(pageKinds.count) { index -> [String] in
             let (path, html): (String, String)
             switch pageKinds[index] {
             case .home: (path, html) = ("index.html", pages.home())
             case .print: (path, html) = ("print.html", pages.printAll())
             case .notFound: (path, html) = ("404.html", pages.notFound())
             case .chapter(let ci): (path, html) = (course.chapters[ci].path, pages.chapter(ci))
+            case .chapterPrint(let ci): (path, html) = (PageRenderer.chapterPrintPath(course.chapters[ci]), pages.printChapter(ci))
             case .lesson(let ci, let li): (path, html) = (course.chapters[ci].lessons[li].path, pages.lesson(ci, li))
-            case .searchIndex: (path, html) = ("search-index.js", writer.searchIndex().javascript())
+            case .sidebar: (path, html) = ("sidebar.js", pages.sharedSidebar())
+            case .searchIndex: return try writer.writeSearchIndex()
             }
             try Self.writeFile(staging.appendingPathComponent(path), html)
-            return path
+            return [path]
         }
         let (written, errors) = try collectFailures(results)
         guard errors.isEmpty else { throw BuildFailure(errors) }
-        return written
+        return written.flatMap { $0 }
     }
 
     /// The theme's assets, as files and as built (the joined stylesheet), under `assets/`.
@@ -114,6 +117,14 @@ struct SiteWriter {
                 throw SiteError(file: contentRoot.appendingPathComponent(contentPath), "unreadable file: \(error.localizedDescription)")
             }
         }
+    }
+
+    /// The search index's files; returns their paths.
+    private func writeSearchIndex() throws -> [String] {
+        let files = searchIndex().files()
+        try FileManager.default.createDirectory(at: staging.appendingPathComponent("search"), withIntermediateDirectories: true)
+        for (path, text) in files { try Self.writeFile(staging.appendingPathComponent(path), text) }
+        return files.map(\.path)
     }
 
     private func searchIndex() -> SearchIndex {

@@ -7,7 +7,7 @@ import Yams
 /// folder (course.yml `templates:`), then `--templates DIR`. A later layer replaces a file of the
 /// same relative path (`lesson.mustache`, `partials/sidebar.mustache`, `assets/style/40-exercise.css`).
 struct Theme {
-    static let pageTemplates = ["layout", "home", "chapter", "lesson", "print", "404", "partials/exercise"]
+    static let pageTemplates = ["layout", "home", "chapter", "lesson", "print", "404", "partials/exercise", "sidebar-js"]
 
     var library: MustacheLibrary
     /// Asset path under `assets/` → its file.

@@ -243,7 +243,7 @@ import Testing
         // A lesson may link to the home page's introduction and its headings.
         let linked = course(["_index.md": "## Welcome\n\nHello.\n", "01-ch/02-b.md": "---\ntitle: B\n---\n[home](../_index.md#welcome)\n"])
         let built = try? await build(linked, into: scratch, out: "linked")
-        #expect(built?.pages == 6 && scratch.read("linked/ch/b.html").contains("<a href=\"../index.html#welcome\">home</a>"))
+        #expect(built?.pages == 7 && scratch.read("linked/ch/b.html").contains("<a href=\"../index.html#welcome\">home</a>"))
         await single(
             course(["_index.md": "## Welcome\n", "01-ch/02-b.md": "---\ntitle: B\n---\n[home](../_index.md#welcom)\n"]),
             file: "01-ch/02-b.md", line: 4, "(did you mean '#welcome'?)")

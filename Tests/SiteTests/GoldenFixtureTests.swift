@@ -17,11 +17,12 @@ import Testing
         let summary = try await built()
         #expect(summary.chapters == 3)
         #expect(summary.lessons == 6) // the draft is left out
-        #expect(summary.pages == 3 + 3 + 6) // index, print, 404 + chapters + lessons
+        #expect(summary.pages == 3 + 3 + 3 + 6) // index, print, 404 + chapters + their print pages + lessons
         #expect(summary.exercises == 1)
         #expect(summary.exercisesRun == 0 && summary.exercisesRecorded == 0)
         for page in [
-            "index.html", "print.html", "404.html", "search-index.js", "assets/style.css", "assets/site.js", "assets/favicon.svg",
+            "index.html", "print.html", "404.html", "search-index.js", "search/t0.js", "search/d0.js", "sidebar.js", "assets/style.css",
+            "assets/site.js", "assets/search.js", "assets/favicon.svg",
             "foundations/index.html", "foundations/what-is-a-vm.html", "foundations/history.html", "foundations/img/trap.svg",
             "cpu-virtualization/index.html", "cpu-virtualization/sensitive.html", "cpu-virtualization/kvm-basics.html",
             "memory-virtualization/index.html", "memory-virtualization/shadow-paging.html", "memory-virtualization/ept.html",
@@ -94,15 +95,11 @@ import Testing
         #expect(page.contains("<title>What is a virtual machine? · Virtualization Fixture</title>"))
         let current = captures("<a href=\"([^\"]+)\" aria-current=\"page\">", in: page)
         #expect(current == ["what-is-a-vm.html"])
+        // Without JavaScript the page's own sidebar holds its chapter and a link to the outline;
+        // sidebar.js (SidebarTests) puts the whole course there.
         let sidebarLinks = captures("<nav id=\"hc-sidebar\".*?</nav>", in: page).flatMap { captures("href=\"([^\"]+)\"", in: $0) }
-        #expect(
-            sidebarLinks == [
-                "index.html", "what-is-a-vm.html", "history.html", "../cpu-virtualization/index.html",
-                "../cpu-virtualization/sensitive.html",
-                "../cpu-virtualization/kvm-basics.html", "../memory-virtualization/index.html",
-                "../memory-virtualization/shadow-paging.html",
-                "../memory-virtualization/ept.html"
-            ])
+        #expect(sidebarLinks == ["index.html", "what-is-a-vm.html", "history.html", "../index.html#hc-outline-title"])
+        #expect(page.contains("</nav>\n<script src=\"../sidebar.js\"></script>"))
         let crumbs = captures("<nav class=\"breadcrumbs\".*?</nav>", in: page)[0]
         #expect(captures("href=\"([^\"]+)\"", in: crumbs) == ["../index.html", "index.html"])
         #expect(crumbs.contains("<li aria-current=\"page\">What is a virtual machine?</li>"))
@@ -254,23 +251,25 @@ import Testing
 
     @Test func searchIndexHasSectionsOfEveryPage() async throws {
         _ = try await built()
-        let entries = try searchEntries(out("search-index.js"))
-        let urls = entries.map { $0["u"]! }
+        let docs = try searchDocs(scratch.url.appendingPathComponent("out"))
+        let urls = docs.map(\.url)
         #expect(urls.contains("foundations/what-is-a-vm.html#trap-and-emulate"))
         #expect(urls.contains("foundations/index.html#how-to-read-this-chapter"))
         #expect(urls.contains("cpu-virtualization/sensitive.html#the-offending-instructions"))
-        let trap = entries.first { $0["u"] == "foundations/what-is-a-vm.html#trap-and-emulate" }!
-        #expect(trap["p"] == "What is a virtual machine?")
-        #expect(trap["c"] == "Foundations")
-        #expect(trap["h"] == "Trap-and-emulate")
-        #expect(trap["x"]!.contains("executes a privileged instruction, the CPU traps to the VMM"))
-        #expect(!entries.contains { $0["x"]!.contains("Drafts are left out") })
+        let trap = try #require(docs.first { $0.url == "foundations/what-is-a-vm.html#trap-and-emulate" })
+        #expect(trap.page == "What is a virtual machine?")
+        #expect(trap.chapter == "Foundations")
+        #expect(trap.heading == "Trap-and-emulate")
+        // Its words: from the text (counted), the page's title (+6) and the heading (+12).
+        for word in ["executes", "privileged", "traps", "vmm"] { #expect(trap.words[word].map { $0 % 6 } ?? 0 > 0, "\(word)") }
+        #expect(trap.words["machine"].map { $0 % 12 >= 6 } == true && trap.words["trap"].map { $0 >= 12 } == true)
+        #expect(!docs.contains { $0.words["drafts"] != nil })
         // The home page's introduction is searchable, section by section.
-        let home = entries.first { $0["u"] == "index.html#how-the-exercises-work" }
-        #expect(home?["p"] == "About this course" && home?["c"] == "Virtualization Fixture" && home?["h"] == "How the exercises work")
-        #expect(home?["x"]?.contains("the introduction is searchable too") == true)
-        #expect(entries.contains { $0["u"] == "index.html" && $0["x"]!.contains("This fixture course has three short chapters.") })
-        #expect(!out("search-index.js").contains("<")) // escaped as \u003c, safe in any context
+        let home = docs.first { $0.url == "index.html#how-the-exercises-work" }
+        #expect(home?.page == "About this course" && home?.chapter == "Virtualization Fixture" && home?.heading == "How the exercises work")
+        #expect(home?.words["searchable"] != nil && home?.excerpt.hasPrefix("Every exercise is a guest program") == true)
+        #expect(docs.contains { $0.url == "index.html" && $0.excerpt.contains("This fixture course has three short chapters.") })
+        #expect(!searchIndexText(scratch.url.appendingPathComponent("out")).contains("<")) // escaped as \u003c, safe in any context
     }
 
     @Test func draftsWhenAsked() async throws {
@@ -279,11 +278,48 @@ import Testing
         #expect(scratch.exists("out/foundations/unfinished.html"))
     }
 
-    @Test func buildsAreDeterministic() async throws {
+    /// Each chapter on its own print page: its lessons only, links inside the chapter kept, links to
+    /// another chapter sent to that chapter's print page, files one folder up.
+    @Test func eachChapterHasAPrintPage() async throws {
+        _ = try await built()
+        let page = out("cpu-virtualization/_print.html")
+        #expect(
+            captures("<article class=\"print-lesson\" id=\"([^\"]+)\"", in: page) == [
+                "cpu-virtualization/sensitive", "cpu-virtualization/kvm-basics"
+            ])
+        #expect(page.contains("href=\"#cpu-virtualization/sensitive::the-offending-instructions\""))
+        #expect(page.contains("href=\"../foundations/_print.html#foundations\""))
+        #expect(out("foundations/_print.html").contains("src=\"../foundations/img/trap.svg\""))
+        #expect(page.contains("<link rel=\"stylesheet\" href=\"../assets/style.css\">"))
+        // The move adds no link to an id the page lacks (print.html's own are its own matter).
+        func missing(_ html: String) -> Set<String> {
+            let ids = Set(captures(" id=\"([^\"]+)\"", in: html))
+            return Set(captures("href=\"#([^\"]+)\"", in: html).filter { !ids.contains($0) })
+        }
+        #expect(missing(page).isSubset(of: missing(out("print.html"))), "\(missing(page))")
+        #expect(out("cpu-virtualization/index.html").contains("<a href=\"_print.html\">Print this chapter</a>"))
+        #expect(out("foundations/_print.html").contains("<article class=\"print-lesson\" id=\"foundations/what-is-a-vm\""))
+    }
+
+    /// Two builds of the same course write the same files with the same bytes, every one of them.
+    @Test func buildsAreByteIdentical() async throws {
         _ = try await build(Repo.fixture, into: scratch, out: "a")
         _ = try await build(Repo.fixture, into: scratch, out: "b")
-        for page in ["index.html", "print.html", "search-index.js", "foundations/what-is-a-vm.html", "cpu-virtualization/kvm-basics.html"] {
-            #expect(scratch.read("a/" + page) == scratch.read("b/" + page), "\(page) differs between builds")
+        let a = try files(under: scratch.url.appendingPathComponent("a")), b = try files(under: scratch.url.appendingPathComponent("b"))
+        #expect(a.keys.sorted() == b.keys.sorted())
+        #expect(a.count > 20 && a.keys.contains("search/t0.js") && a.keys.contains("sidebar.js"))
+        for (path, bytes) in a.sorted(by: { $0.key < $1.key }) {
+            #expect(bytes == b[path], "\(path) differs between builds")
         }
+    }
+
+    private func files(under root: URL) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        while let url = walker?.nextObject() as? URL {
+            guard try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true else { continue }
+            result[String(url.path.dropFirst(root.path.count + 1))] = try Data(contentsOf: url)
+        }
+        return result
     }
 }

@@ -36,14 +36,17 @@ import Testing
         ])
     }
 
-    func entry(_ scratch: Scratch) throws -> String {
-        let entries = try searchEntries(scratch.read("out/search-index.js"))
-        return try #require(entries.first { $0["u"] == "intro/first.html#instructions" }?["x"])
+    func entry(_ scratch: Scratch) throws -> SearchIndexReader.Doc {
+        let docs = try searchDocs(scratch.url.appendingPathComponent("out"))
+        return try #require(docs.first { $0.url == "intro/first.html#instructions" })
     }
 
     @Test func tableCellsAreSeparateWords() async throws {
         _ = try await build(content(), into: scratch, provider: StubProvider { sampleView(id: $0.option("id") ?? "?", output: "H") })
-        #expect(try entry(scratch).hasPrefix("Instruction Reveals SGDT the GDTR PUSHF IF and IOPL "))
+        let doc = try entry(scratch)
+        #expect(doc.excerpt.hasPrefix("Instruction Reveals SGDT the GDTR PUSHF IF and IOPL "))
+        #expect(["reveals", "sgdt", "gdtr", "pushf", "iopl"].allSatisfy { doc.words[$0] != nil })
+        #expect(doc.words["revealssgdt"] == nil && doc.words["sgdtthe"] == nil)
     }
 
     /// The provider's shown source (hidden lines removed) is indexed, in its place in the section.
@@ -54,17 +57,18 @@ import Testing
             return view
         }
         _ = try await build(content(), into: scratch, provider: stub)
-        let text = try entry(scratch)
-        #expect(text.hasSuffix("IF and IOPL mov dx, 0x3f8 hlt After the exercise."))
-        #expect(!text.contains("org 0x7c00") && !text.contains("[hide]") && !text.contains("hc-exercise"))
+        let doc = try entry(scratch)
+        #expect(doc.excerpt.hasPrefix("Instruction Reveals SGDT the GDTR PUSHF IF and IOPL mov dx, 0x3f8 hlt"))
+        #expect(["mov", "dx", "0x3f8", "hlt", "after"].allSatisfy { doc.words[$0] != nil })
+        #expect(["org", "0x7c00", "hide", "bits", "hc"].allSatisfy { doc.words[$0] == nil })
     }
 
     /// Without a provider (Site on its own) nothing knows which lines are hidden: the page shows
     /// the block as written, and search follows the page.
     @Test func withoutAProviderTheBlockAsWrittenIsSearched() async throws {
         _ = try await build(content(), into: scratch)
-        let text = try entry(scratch)
-        #expect(text.hasSuffix("; [hide] bits 16 org 0x7c00 ; [show] mov dx, 0x3f8 hlt After the exercise."))
-        #expect(!text.contains("hc-exercise"))
+        let doc = try entry(scratch)
+        #expect(["hide", "bits", "16", "org", "0x7c00", "show", "mov", "hlt"].allSatisfy { doc.words[$0] != nil })
+        #expect(doc.words["hc"] == nil)
     }
 }

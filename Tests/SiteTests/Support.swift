@@ -87,14 +87,17 @@ func captures(_ pattern: String, in text: String) -> [String] {
     }
 }
 
-/// Parses search-index.js back into its entries.
-func searchEntries(_ js: String) throws -> [[String: String]] {
-    let prefix = "window.HC_SEARCH_INDEX = "
-    #expect(js.hasPrefix(prefix))
-    var json = String(js.dropFirst(prefix.count)).trimmingCharacters(in: .whitespacesAndNewlines)
-    if json.hasSuffix(";") { json.removeLast() }
-    let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-    return object["docs"] as! [[String: String]]
+/// A built site's search index, doc by doc.
+func searchDocs(_ site: URL) throws -> [SearchIndexReader.Doc] {
+    try SearchIndexReader(site: site).docs
+}
+
+/// Every file of a built site's search index, as one text.
+func searchIndexText(_ site: URL) -> String {
+    let folder = site.appendingPathComponent("search")
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+    return ([site.appendingPathComponent("search-index.js")] + names.map { folder.appendingPathComponent($0) })
+        .map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }.joined(separator: "\n")
 }
 
 /// Runs a test helper's file operation; a failure is reported as an issue of the running test

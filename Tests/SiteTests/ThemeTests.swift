@@ -77,8 +77,13 @@ import Testing
         #expect(page.contains("Skip to content")) // missing in zh.yml: English
         #expect(page.contains("<h2 id=\"简介\">"))
         #expect(summary.warnings.contains { $0.message.hasPrefix("missing UI strings (English used):") })
-        let entries = try searchEntries(scratch.read("out/search-index.js"))
-        #expect(entries.contains { $0["h"] == "简介" && $0["x"] == "文字。" && $0["u"] == "c/x.html#简介" })
+        let docs = try searchDocs(scratch.url.appendingPathComponent("out"))
+        // Han text is indexed as pairs of characters and each run's last character.
+        #expect(
+            docs.contains {
+                $0.heading == "简介" && $0.excerpt == "文字。" && $0.url == "c/x.html#简介" && $0.words["文字"] == 1 && $0.words["字"] == 1
+                    && $0.words["简介"] == 12
+            })
     }
 
     /// The theme compiled into the program is `templates/` as it is now: the same files, byte for

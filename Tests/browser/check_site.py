@@ -280,7 +280,22 @@ def run(site):
     check(d.find_element(By.TAG_NAME, "h1").text.strip() == lesson_title, "sidebar lesson link led to the wrong page")
     current = site.js("return [...document.querySelectorAll('.sidebar [aria-current=page] .label')].map(e => e.textContent)")
     check(current == [lesson_title], f"sidebar marks {current} as current, expected {lesson_title}")
-    say(f"sidebar: '{chapter_title}' → '{lesson_title}', current lesson marked")
+    chapters_listed = site.js("return document.querySelectorAll('.sidebar .nav-chapter').length")
+    check(chapters_listed == len(chapter_urls), f"the sidebar lists {chapters_listed} chapters, the outline {len(chapter_urls)}")
+    say(f"sidebar: '{chapter_title}' → '{lesson_title}', current lesson marked; all {chapters_listed} chapters listed (sidebar.js)")
+
+    # Without JavaScript the page's own sidebar: its chapter, the current lesson marked, a link to the outline.
+    d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        site.open(site.current_path())
+        check(site.js("return !document.documentElement.classList.contains('js')"), "the page's scripts ran although they are disabled")
+        current = site.js("return [...document.querySelectorAll('.sidebar [aria-current=page] .label')].map(e => e.textContent)")
+        check(current == [lesson_title], f"without JavaScript the sidebar marks {current} as current, expected {lesson_title}")
+        outline_link = site.js("const a = document.querySelector('.sidebar .nav-outline a'); return a && a.offsetParent !== null ? a.getAttribute('href') : null")
+        check(outline_link and outline_link.endswith("index.html#hc-outline-title"), f"without JavaScript the sidebar has no visible link to the outline ({outline_link})")
+    finally:
+        d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    say("sidebar without JavaScript: the current chapter, the lesson marked, a link to the outline")
 
     # Next links through the whole course, from the first chapter page to the end.
     site.open(chapter_urls[0] if chapter_urls else lesson_urls[0])
@@ -402,9 +417,20 @@ def run(site):
     check(printed == len(lesson_urls), f"print.html has {printed} lessons, the outline {len(lesson_urls)}")
     ids = site.js("return [...document.querySelectorAll('[id]')].map(e => e.id)")
     check(len(ids) == len(set(ids)), "print.html has duplicate ids")
+    # Each chapter's print page: that chapter's lessons only; a link to another chapter leads to its print page.
+    first_chapter_lessons = [u for u in lesson_urls if u.startswith(os.path.dirname(chapter_urls[0]) + "/")] if chapter_urls else []
+    if chapter_urls:
+        site.open(os.path.dirname(chapter_urls[0]) + "/_print.html")
+        site.page_checks()
+        chapter_printed = site.js("return document.querySelectorAll('.print-lesson').length")
+        check(chapter_printed == len(first_chapter_lessons), f"the first chapter's print page has {chapter_printed} lessons, the outline {len(first_chapter_lessons)}")
+        ids = site.js("return [...document.querySelectorAll('[id]')].map(e => e.id)")
+        check(len(ids) == len(set(ids)), "the chapter's print page has duplicate ids")
+        missing = site.js("return [...document.querySelectorAll('a[href^=\"#\"]')].map(a => a.getAttribute('href').slice(1)).filter(id => id && !document.getElementById(decodeURIComponent(id)))")
+        check(not missing, f"the chapter's print page links to ids it does not have: {missing[:5]}")
     site.open("404.html")
     site.page_checks()
-    say(f"print.html holds all {printed} lessons with unique ids; 404 page renders")
+    say(f"print.html holds all {printed} lessons with unique ids; the first chapter's print page its {len(first_chapter_lessons)}; 404 page renders")
 
     # Exercises, when the course has them: guest output is text, never markup.
     site.open("print.html")

@@ -465,21 +465,21 @@
   var loading = false;
   var timer = null;
 
-  // The index is a script (not JSON) so it loads from file:// too; fetched on first use only.
+  // The index and the search script are scripts (not JSON) so they load from file:// too; loaded
+  // on first use only, and then each query loads the parts of the index it needs (search.js).
   function loadIndex(then) {
-    if (window.HC_SEARCH_INDEX) { then(); return; }
+    if (window.HC_SEARCH_INDEX && window.HC_SEARCH) { then(); return; }
     if (!loading) {
       loading = true;
-      var script = document.createElement("script");
-      script.src = body.getAttribute("data-search-index");
-      script.onload = function () { prepare(); run(); };
-      document.head.appendChild(script);
+      var left = 2;
+      [body.getAttribute("data-search-index"), rootPrefix + "assets/search.js"].forEach(function (src) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = function () { if (--left === 0) run(); };
+        document.head.appendChild(script);
+      });
     }
     statusEl.textContent = t("search_loading");
-  }
-  function fold(s) { return s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, ""); }
-  function prepare() {
-    window.HC_SEARCH_INDEX.docs.forEach(function (d) { d.fp = fold(d.p); d.fh = fold(d.h); d.fx = fold(d.x); });
   }
   function escapeHTML(s) {
     return s.replace(/[&<>"']/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]; });
@@ -500,8 +500,9 @@
     var piece = text.slice(start, start + 180);
     return (start > 0 ? "…" : "") + piece + (start + 180 < text.length ? "…" : "");
   }
+  var asked = 0;
   function run() {
-    var query = fold(input.value.trim());
+    var query = input.value.trim();
     if (query.length < 2) {
       list.innerHTML = "";
       statusEl.textContent = query.length ? t("search_hint") : "";
@@ -509,41 +510,31 @@
       return;
     }
     panel.hidden = false;
-    if (!window.HC_SEARCH_INDEX) { loadIndex(run); return; }
-    var terms = query.split(/\s+/).filter(Boolean);
-    var results = [];
-    window.HC_SEARCH_INDEX.docs.forEach(function (d) {
-      var score = 0;
-      for (var i = 0; i < terms.length; i++) {
-        var term = terms[i], s = 0;
-        if (d.fp.indexOf(term) >= 0) s += 10;
-        if (d.fh.indexOf(term) >= 0) s += 6;
-        var n = 0, from = 0, at;
-        while (n < 5 && (at = d.fx.indexOf(term, from)) >= 0) { n++; from = at + term.length; }
-        s += n;
-        if (s === 0) return;  // every term must match somewhere
-        score += s;
-      }
-      results.push({ d: d, score: score });
+    if (!window.HC_SEARCH_INDEX || !window.HC_SEARCH) { loadIndex(run); return; }
+    var ask = ++asked;
+    window.HC_SEARCH.search(query, rootPrefix, 30, function (found) {
+      if (ask !== asked) return;  // a later query has been typed meanwhile
+      if (!found) { statusEl.textContent = t("search_unavailable"); return; }
+      showResults(found, query);
     });
-    results.sort(function (a, b) { return b.score - a.score; });
-    var shown = results.slice(0, 30);
-    var rawTerms = input.value.trim().split(/\s+/);
-    list.innerHTML = shown.map(function (r) {
-      var d = r.d;
+  }
+  function showResults(found, query) {
+    var terms = window.HC_SEARCH.tokens(query, true);
+    var rawTerms = query.split(/\s+/);
+    list.innerHTML = found.docs.map(function (d) {
       var title = d.h ? d.h : d.p;
       var where = d.h ? d.c + " › " + d.p : d.c;
       return '<li><a href="' + escapeHTML(rootPrefix + d.u) + '">' +
         '<span class="result-title">' + highlight(title, rawTerms) + "</span>" +
         '<span class="result-where">' + escapeHTML(where) + "</span>" +
-        (d.x ? '<span class="result-snippet">' + highlight(snippet(d.x, d.fx, terms), rawTerms) + "</span>" : "") +
+        (d.x ? '<span class="result-snippet">' + highlight(snippet(d.x, window.HC_SEARCH.fold(d.x), terms), rawTerms) + "</span>" : "") +
         "</a></li>";
     }).join("");
-    statusEl.textContent = results.length === 0 ? t("search_no_results")
-      : results.length === 1 ? t("search_one_result") : results.length + " " + t("search_results");
+    statusEl.textContent = found.total === 0 ? t("search_no_results")
+      : found.total === 1 ? t("search_one_result") : found.total + " " + t("search_results");
   }
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 80); });
-  input.addEventListener("focus", function () { if (!window.HC_SEARCH_INDEX) loadIndex(function () {}); if (input.value.trim()) run(); });
+  input.addEventListener("focus", function () { if (!window.HC_SEARCH) loadIndex(function () {}); if (input.value.trim()) run(); });
   function links() { return Array.prototype.slice.call(list.querySelectorAll("a")); }
   search.addEventListener("keydown", function (e) {
     var items = links();

@@ -1,0 +1,103 @@
+import Foundation
+
+/// The print pages: the whole course on one page (`print.html`), and each chapter on its own
+/// (`CHAPTER/_print.html`; `_` cannot start a lesson's slug, so no lesson takes the name), which a
+/// browser opens comfortably however long the course is.
+extension PageRenderer {
+    /// A chapter's print page, beside its chapter page.
+    static func chapterPrintPath(_ chapter: Chapter) -> String { "\(chapter.slug)/_print.html" }
+
+    /// On paper nothing can be opened: the print page shows every prediction's answer and every
+    /// result a prediction hides, each after its question (the `<details>` open, its summary hidden).
+    static func answersOpen(_ html: String) -> String {
+        html.replacingOccurrences(of: "<details class=\"predict-answer\">", with: "<details class=\"predict-answer\" open>")
+            .replacingOccurrences(of: "<details class=\"exercise-reveal\">", with: "<details class=\"exercise-reveal\" open>")
+    }
+
+    func printAll() -> String {
+        let chapters = course.chapters.indices.map { printContext($0) { $0 } }
+        return page(
+            path: "print.html", kind: "print", title: theme.string("print_title"), description: course.config.description,
+            template: "print", context: ["chapters": chapters, "printIntro": theme.string("print_intro")])
+    }
+
+    /// One chapter as print.html shows it. The bodies were rendered for print.html, at the site's
+    /// root, with links between pages as links inside it; here those move one folder down and
+    /// out of the chapter (`PrintLinks`).
+    func printChapter(_ ci: Int) -> String {
+        let chapter = course.chapters[ci]
+        let links = PrintLinks(chapterSlug: chapter.slug, chapterSlugs: Set(course.chapters.map(\.slug)))
+        var context: [String: Any] = ["chapters": [printContext(ci, links.rewrite)], "printIntro": theme.string("print_chapter_intro")]
+        context["wholeCourseURL"] = "../print.html"
+        return page(
+            path: Self.chapterPrintPath(chapter), kind: "print", title: chapter.title, description: chapter.description,
+            template: "print", context: context)
+    }
+
+    private func printContext(_ ci: Int, _ links: (String) -> String) -> [String: Any] {
+        let chapter = course.chapters[ci]
+        return compact([
+            "title": chapter.title, "number": ci + 1, "id": chapter.slug,
+            "intro": bodies[chapter.path].map { links(Self.answersOpen($0.printHTML)) },
+            "lessons": chapter.lessons.enumerated().map { li, lesson in
+                compact([
+                    "title": lesson.title, "number": "\(ci + 1).\(li + 1)", "id": "\(chapter.slug)/\(lesson.slug)",
+                    "description": lesson.description, "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty,
+                    "body": links(Self.answersOpen(bodies[lesson.path]?.printHTML ?? ""))
+                ])
+            }
+        ])
+    }
+}
+
+/// Moves print.html's links into one chapter's print page, one folder down: a link to a place in
+/// this chapter stays; one to another chapter goes to that chapter's print page, one to the home
+/// page's introduction to print.html; a relative file link gains `../`. Ids in print.html are the
+/// page's print id (`chapter`, `chapter/lesson`) or prefix (`chapter::`, `chapter/lesson::`,
+/// `hc-home::`), so an id names its chapter.
+struct PrintLinks {
+    var chapterSlug: String
+    var chapterSlugs: Set<String>
+
+    func rewrite(_ html: String) -> String {
+        let bytes = Array(html.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 256)
+        var copied = 0
+        var i = 0
+        // Byte by byte: `href="` and `src="` (a page has thousands of links; no regex per page).
+        while i < bytes.count {
+            guard bytes[i] == 0x3D, i + 1 < bytes.count, bytes[i + 1] == 0x22, Self.endsWithAttributeName(bytes, at: i) else {
+                i += 1
+                continue
+            }
+            let start = i + 2
+            guard let close = bytes[start...].firstIndex(of: 0x22) else { break }
+            out += bytes[copied..<start]
+            out += Array(url(String(decoding: bytes[start..<close], as: UTF8.self)).utf8)
+            copied = close
+            i = close
+        }
+        out += bytes[copied...]
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether ` href` or ` src` ends right before `at`.
+    private static func endsWithAttributeName(_ bytes: [UInt8], at: Int) -> Bool {
+        for name in [Array(" href".utf8), Array(" src".utf8)] where at >= name.count {
+            if bytes[(at - name.count)..<at].elementsEqual(name) { return true }
+        }
+        return false
+    }
+
+    func url(_ value: String) -> String {
+        if value.hasPrefix("#") {
+            let id = value.dropFirst()
+            let owner = String(id.prefix { $0 != "/" && $0 != ":" })
+            if owner == chapterSlug || id == "hc-page-title" { return value }
+            return chapterSlugs.contains(owner) ? "../\(owner)/_print.html\(value)" : "../print.html\(value)"
+        }
+        if value.isEmpty || value.hasPrefix("/") || LinkResolver.hasScheme(value) { return value }
+        return "../" + value
+    }
+}
