@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Site benchmark (./make.sh bench-site). Compares, in the same run, on the same Markdown:
 
-1. `hypercourse build` (release) against Hugo (Debian `hugo`, Chroma highlighting on) on a
-   synthetic 1,000-lesson course, alternating the two; wall-time medians, ratio, peak RSS.
+1. `hypercourse build` (release) against Hugo (Debian `hugo`, Chroma highlighting on) on synthetic
+   courses of 1,000 and 4,000 lessons (50 a chapter), alternating the two at each size: wall-time
+   medians, their ratio, how each scales from the first size to the next, peak RSS, output size,
+   a lesson page's size, the search index against the Markdown, the print pages.
 2. In-process Markdown-to-HTML throughput of the Markdown module (MarkdownBench) against the
    `cmark-gfm` CLI on one large file.
 
-Goals (issue 3): build <= 0.5x Hugo's wall time, peak RSS < 300 MB, Markdown >= 0.8x cmark-gfm.
-Results go to stdout and bench/out/site/results.md; copy them into docs/benchmarks.md.
+Goals: at most 0.25x Hugo at both sizes; 4x the lessons at most 4.4x the time; peak RSS at most
+300 MB; output at most 1.5x Hugo's; search index at most a third of the Markdown; Markdown at
+least 1.0x cmark-gfm. Results go to stdout and bench/out/site/results.md; copy them into
+docs/benchmarks.md.
 
-    python3 bench/site/run.py [--runs 5] [--lessons 1000]
+    python3 bench/site/run.py [--runs 5] [--sizes 1000,4000]
 """
 import argparse
 import os
@@ -52,47 +56,59 @@ def machine():
             "swift": swift, "hugo": hugo, "cmark": cmark}
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--lessons", type=int, default=1000)
-    parser.add_argument("--md-iterations", type=int, default=7)
-    args = parser.parse_args()
+def tree_bytes(folder):
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
 
-    course = OUT / "course"
+
+def site_run(tool, lessons, runs):
+    """One course size: generate it, build it alternately with hypercourse and Hugo; medians, peak RSS,
+    output sizes."""
+    chapters = max(1, lessons // 50)
+    course = OUT / f"course-{lessons}"
     if course.exists():
         shutil.rmtree(course)
-    print(sh(sys.executable, str(REPO / "bench/site/gen_course.py"), str(course), "--lessons", str(args.lessons)).strip())
-    print("building hypercourse and MarkdownBench (release)…", flush=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "hypercourse"], cwd=REPO, check=True, capture_output=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "MarkdownBench"], cwd=REPO, check=True, capture_output=True)
-    tool = str(REPO / ".build/release/hypercourse")
-
+    print(sh(sys.executable, str(REPO / "bench/site/gen_course.py"), str(course), "--lessons", str(lessons),
+             "--chapters", str(chapters)).strip(), flush=True)
     # Hugo reads the same Markdown through a symlinked content folder.
-    hugo_site = OUT / "hugo"
+    hugo_site = OUT / f"hugo-{lessons}"
     if hugo_site.exists():
         shutil.rmtree(hugo_site)
     shutil.copytree(REPO / "bench/site/hugo", hugo_site)
     (hugo_site / "content").symlink_to(course)
-
-    hc_cmd = [tool, "build", "--content", str(course), "--out", str(OUT / "hc-public"), "--quiet"]
-    hugo_cmd = ["hugo", "--quiet", "--source", str(hugo_site), "--destination", str(OUT / "hugo-public"), "--cleanDestinationDir"]
+    hc_out, hugo_out = OUT / f"hc-public-{lessons}", OUT / f"hugo-public-{lessons}"
+    hc_cmd = [tool, "build", "--content", str(course), "--out", str(hc_out), "--quiet"]
+    hugo_cmd = ["hugo", "--quiet", "--source", str(hugo_site), "--destination", str(hugo_out), "--cleanDestinationDir"]
     timed(hc_cmd)  # warm-up: page cache, first output folder
     timed(hugo_cmd)
     hc, hugo = [], []
-    for i in range(args.runs):
+    for i in range(runs):
         # Alternate which goes first, so drifting machine load hits both alike.
         order = [(hc_cmd, hc), (hugo_cmd, hugo)] if i % 2 == 0 else [(hugo_cmd, hugo), (hc_cmd, hc)]
         for cmd, samples in order:
             samples.append(timed(cmd))
-        print(f"  run {i + 1}/{args.runs}: hypercourse {hc[-1][0]:.2f} s, hugo {hugo[-1][0]:.2f} s", flush=True)
-    hc_wall = statistics.median(s for s, _ in hc)
-    hugo_wall = statistics.median(s for s, _ in hugo)
-    hc_rss = max(r for _, r in hc)
-    hugo_rss = max(r for _, r in hugo)
-    pages = sum(1 for _ in (OUT / "hc-public").rglob("*.html"))
+        print(f"  {lessons} lessons, run {i + 1}/{runs}: hypercourse {hc[-1][0]:.2f} s, hugo {hugo[-1][0]:.2f} s", flush=True)
+    lesson_pages = sorted(hc_out.glob("chapter-1/*.html"))
+    lesson_pages = [p for p in lesson_pages if p.name not in ("index.html", "_print.html")]
+    index_files = [hc_out / "search-index.js"] + sorted((hc_out / "search").glob("*.js"))
+    return {
+        "lessons": lessons, "chapters": chapters, "course": course,
+        "hc": statistics.median(s for s, _ in hc), "hugo": statistics.median(s for s, _ in hugo),
+        "hc_rss": max(r for _, r in hc), "hugo_rss": max(r for _, r in hugo),
+        "hc_runs": [s for s, _ in hc], "hugo_runs": [s for s, _ in hugo],
+        "hc_bytes": tree_bytes(hc_out), "hugo_bytes": tree_bytes(hugo_out),
+        "pages": sum(1 for _ in hc_out.rglob("*.html")),
+        "md_bytes": sum(p.stat().st_size for p in course.rglob("*.md")),
+        "lesson_page": statistics.median(p.stat().st_size for p in lesson_pages),
+        "index_bytes": sum(f.stat().st_size for f in index_files),
+        "largest_shard": max(f.stat().st_size for f in index_files),
+        "print_bytes": (hc_out / "print.html").stat().st_size,
+        "chapter_print_bytes": statistics.median(p.stat().st_size for p in hc_out.glob("*/_print.html")),
+    }
 
-    # One large file: every lesson body, front matter removed.
+
+def markdown_rounds(course, iterations):
+    """One large file (every lesson body, front matter removed): MarkdownBench (median of 3 in-process
+    renders) and the cmark-gfm CLI, alternating; medians over the rounds, in MB/s."""
     big = OUT / "all.md"
     with big.open("w") as f:
         for md in sorted(course.rglob("*.md")):
@@ -100,12 +116,10 @@ def main():
             f.write(text.split("\n---\n", 1)[1] if text.startswith("---\n") else text)
             f.write("\n\n")
     size = big.stat().st_size
-    # Alternate the two, like the builds: each round runs MarkdownBench (median of 3 in-process
-    # renders) and then the cmark-gfm CLI once; medians over the rounds.
     cmark_cmd = ["cmark-gfm", "--unsafe", "-e", "table", "-e", "strikethrough", "-e", "autolink", "-e", "tagfilter",
                  "-e", "tasklist", "-e", "footnotes", str(big)]
     ours_walls, ours_cpus, cmark_times, plain_walls = [], [], [], []
-    for _ in range(args.md_iterations):
+    for _ in range(iterations):
         bench = sh(str(REPO / ".build/release/MarkdownBench"), str(big), "3")
         ours_walls.append(float(re.search(r"median_s=([\d.]+)", bench).group(1)))
         ours_cpus.append(float(re.search(r"cpu_s=([\d.]+)", bench).group(1)))
@@ -114,36 +128,65 @@ def main():
         start = time.perf_counter()
         subprocess.run(cmark_cmd, check=True, stdout=subprocess.DEVNULL)
         cmark_times.append(time.perf_counter() - start)
-    ours = size / statistics.median(ours_walls) / 1e6
-    ours_cpu = size / statistics.median(ours_cpus) / 1e6
-    plain = size / statistics.median(plain_walls) / 1e6
-    cmark = size / statistics.median(cmark_times) / 1e6
+    rate = lambda samples: size / statistics.median(samples) / 1e6
+    return {"size": size, "ours": rate(ours_walls), "ours_cpu": rate(ours_cpus), "plain": rate(plain_walls), "cmark": rate(cmark_times)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", default="1000,4000", help="course sizes in lessons, 50 a chapter; the first is the anchor")
+    parser.add_argument("--md-iterations", type=int, default=7)
+    args = parser.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",")]
+
+    print("building hypercourse and MarkdownBench (release)…", flush=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "hypercourse"], cwd=REPO, check=True, capture_output=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "MarkdownBench"], cwd=REPO, check=True, capture_output=True)
+    tool = str(REPO / ".build/release/hypercourse")
+    results = [site_run(tool, n, args.runs) for n in sizes]
+    md = markdown_rounds(results[0]["course"], args.md_iterations)
 
     m = machine()
-    ratio = hc_wall / hugo_wall
-    md_ratio = ours / cmark
-    plain_ratio = plain / cmark
     verdict = lambda ok: "met" if ok else "MISSED"
+    base = results[0]
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['mem']}, Linux {m['kernel']} (KVM: {m['kvm']}); {m['swift']}; "
-        f"Hugo {m['hugo']}; {m['cmark']}. Date: {time.strftime('%Y-%m-%d')}.",
+        f"Hugo {m['hugo']}; {m['cmark']}. Date: {time.strftime('%Y-%m-%d')}; load average before the run "
+        f"{os.getloadavg()[0]:.1f}.",
         "",
-        f"Course: {args.lessons} lessons, {size / 1e6:.1f} MB of Markdown, {pages} HTML pages written; "
-        f"{args.runs} alternating runs each after one warm-up, medians.",
+        f"{args.runs} alternating build runs per size after one warm-up each, medians; courses from gen_course.py, 50 lessons a chapter.",
         "",
-        "| Measure | hypercourse | anchor | ratio | goal |",
-        "|---|---:|---:|---:|---|",
-        f"| Build wall time (vs Hugo) | {hc_wall:.2f} s | {hugo_wall:.2f} s | {ratio:.2f}x | <= 0.5x: {verdict(ratio <= 0.5)} |",
-        f"| Peak RSS (vs Hugo) | {hc_rss:.0f} MB | {hugo_rss:.0f} MB | {hc_rss / hugo_rss:.2f}x | < 300 MB: {verdict(hc_rss < 300)} |",
-        f"| Markdown to HTML, one {size / 1e6:.1f} MB file (vs cmark-gfm CLI) | {ours:.1f} MB/s | {cmark:.1f} MB/s | {md_ratio:.2f}x | >= 0.8x: {verdict(md_ratio >= 0.8)} |",
-        f"| Markdown to HTML like for like (code blocks escaped, not highlighted, as the CLI does) | {plain:.1f} MB/s | {cmark:.1f} MB/s | {plain_ratio:.2f}x | >= 0.8x: {verdict(plain_ratio >= 0.8)} |",
-        "",
-        f"Markdown: the whole in-process pipeline per document (parse, heading ids, admonitions, highlighting, "
-        f"HTML); highlighting of a document's code blocks runs on all cores. By CPU time instead of wall time: "
-        f"{ours_cpu:.1f} MB/s ({ours_cpu / cmark:.2f}x). cmark-gfm runs with the same extensions and --unsafe.",
-        "",
-        f"Per run (s): hypercourse {', '.join(f'{s:.2f}' for s, _ in hc)}; hugo {', '.join(f'{s:.2f}' for s, _ in hugo)}.",
+        "| Lessons (chapters) | Markdown | hypercourse | Hugo | hc / Hugo (<= 0.25x) | peak RSS hc / Hugo | output hc / Hugo (<= 1.5x) | lesson page | search index / Markdown (<= 0.33x) | largest index file | print.html / a chapter's |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    for r in results:
+        lines.append(
+            f"| {r['lessons']} ({r['chapters']}) | {r['md_bytes'] / 1e6:.1f} MB | {r['hc']:.2f} s | {r['hugo']:.2f} s | "
+            f"{r['hc'] / r['hugo']:.2f}x: {verdict(r['hc'] / r['hugo'] <= 0.25)} | {r['hc_rss']:.0f} / {r['hugo_rss']:.0f} MB | "
+            f"{r['hc_bytes'] / 1e6:.0f} / {r['hugo_bytes'] / 1e6:.0f} MB = {r['hc_bytes'] / r['hugo_bytes']:.2f}x: "
+            f"{verdict(r['hc_bytes'] <= 1.5 * r['hugo_bytes'])} | {r['lesson_page'] / 1e3:.1f} KB | "
+            f"{r['index_bytes'] / r['md_bytes']:.2f}x: {verdict(r['index_bytes'] * 3 <= r['md_bytes'])} | {r['largest_shard'] / 1e3:.0f} KB | "
+            f"{r['print_bytes'] / 1e6:.1f} MB / {r['chapter_print_bytes'] / 1e6:.2f} MB |")
+    lines.append("")
+    for r in results[1:]:
+        scale, hugo_scale = r["hc"] / base["hc"], r["hugo"] / base["hugo"]
+        lines.append(
+            f"Scaling {base['lessons']} → {r['lessons']} lessons ({r['lessons'] / base['lessons']:.0f}x the work): hypercourse "
+            f"{scale:.2f}x the time (goal <= 4.4x: {verdict(scale <= 4.4)}), Hugo {hugo_scale:.2f}x; peak RSS {r['hc_rss']:.0f} MB "
+            f"(goal <= 300 MB: {verdict(r['hc_rss'] <= 300)}); lesson page {base['lesson_page'] / 1e3:.1f} KB → {r['lesson_page'] / 1e3:.1f} KB.")
+    md_ratio, plain_ratio = md["ours"] / md["cmark"], md["plain"] / md["cmark"]
+    lines += [
+        "",
+        f"Markdown to HTML, one {md['size'] / 1e6:.1f} MB file ({base['lessons']} lessons' bodies), {args.md_iterations} alternating rounds: "
+        f"the page pipeline {md['ours']:.1f} MB/s, like for like (code escaped, not highlighted) {md['plain']:.1f} MB/s, cmark-gfm CLI "
+        f"{md['cmark']:.1f} MB/s: {md_ratio:.2f}x and {plain_ratio:.2f}x (goal >= 1.0x: {verdict(md_ratio >= 1.0)}, "
+        f"{verdict(plain_ratio >= 1.0)}); by CPU time the page pipeline is {md['ours_cpu'] / md['cmark']:.2f}x.",
+        "",
+    ]
+    for r in results:
+        lines.append(f"Per run at {r['lessons']} (s): hypercourse {', '.join(f'{s:.2f}' for s in r['hc_runs'])}; "
+                     f"hugo {', '.join(f'{s:.2f}' for s in r['hugo_runs'])}.")
     text = "\n".join(lines)
     (OUT / "results.md").write_text(text + "\n")
     print("\n" + text)
