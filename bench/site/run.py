@@ -106,7 +106,7 @@ def site_run(tool, lessons, runs):
     }
 
 
-def markdown_rounds(course, iterations):
+def markdown_rounds(course, iterations, bench_tool):
     """One large file (every lesson body, front matter removed): MarkdownBench (median of 3 in-process
     renders) and the cmark-gfm CLI, alternating; medians over the rounds, in MB/s."""
     big = OUT / "all.md"
@@ -120,10 +120,10 @@ def markdown_rounds(course, iterations):
                  "-e", "tasklist", "-e", "footnotes", str(big)]
     ours_walls, ours_cpus, cmark_times, plain_walls = [], [], [], []
     for _ in range(iterations):
-        bench = sh(str(REPO / ".build/release/MarkdownBench"), str(big), "3")
+        bench = sh(str(bench_tool), str(big), "3")
         ours_walls.append(float(re.search(r"median_s=([\d.]+)", bench).group(1)))
         ours_cpus.append(float(re.search(r"cpu_s=([\d.]+)", bench).group(1)))
-        plain_bench = sh(str(REPO / ".build/release/MarkdownBench"), str(big), "3", "--plain-code")
+        plain_bench = sh(str(bench_tool), str(big), "3", "--plain-code")
         plain_walls.append(float(re.search(r"median_s=([\d.]+)", plain_bench).group(1)))
         start = time.perf_counter()
         subprocess.run(cmark_cmd, check=True, stdout=subprocess.DEVNULL)
@@ -136,16 +136,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="1000,4000", help="course sizes in lessons, 50 a chapter; the first is the anchor")
-    parser.add_argument("--md-iterations", type=int, default=7)
+    parser.add_argument("--md-iterations", type=int, default=7, help="0 leaves the Markdown comparison out")
+    parser.add_argument("--products", help="a folder with release builds of hypercourse and MarkdownBench, used as they are")
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
 
-    print("building hypercourse and MarkdownBench (release)…", flush=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "hypercourse"], cwd=REPO, check=True, capture_output=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "MarkdownBench"], cwd=REPO, check=True, capture_output=True)
-    tool = str(REPO / ".build/release/hypercourse")
+    products = Path(args.products) if args.products else REPO / ".build/release"
+    if not args.products:
+        print("building hypercourse and MarkdownBench (release)…", flush=True)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "hypercourse"], cwd=REPO, check=True, capture_output=True)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "MarkdownBench"], cwd=REPO, check=True, capture_output=True)
+    tool = str(products / "hypercourse")
     results = [site_run(tool, n, args.runs) for n in sizes]
-    md = markdown_rounds(results[0]["course"], args.md_iterations)
+    md = markdown_rounds(results[0]["course"], args.md_iterations, products / "MarkdownBench") if args.md_iterations else None
 
     m = machine()
     verdict = lambda ok: "met" if ok else "MISSED"
@@ -175,15 +178,16 @@ def main():
             f"Scaling {base['lessons']} → {r['lessons']} lessons ({r['lessons'] / base['lessons']:.0f}x the work): hypercourse "
             f"{scale:.2f}x the time (goal <= 4.4x: {verdict(scale <= 4.4)}), Hugo {hugo_scale:.2f}x; peak RSS {r['hc_rss']:.0f} MB "
             f"(goal <= 300 MB: {verdict(r['hc_rss'] <= 300)}); lesson page {base['lesson_page'] / 1e3:.1f} KB → {r['lesson_page'] / 1e3:.1f} KB.")
-    md_ratio, plain_ratio = md["ours"] / md["cmark"], md["plain"] / md["cmark"]
-    lines += [
-        "",
-        f"Markdown to HTML, one {md['size'] / 1e6:.1f} MB file ({base['lessons']} lessons' bodies), {args.md_iterations} alternating rounds: "
-        f"the page pipeline {md['ours']:.1f} MB/s, like for like (code escaped, not highlighted) {md['plain']:.1f} MB/s, cmark-gfm CLI "
-        f"{md['cmark']:.1f} MB/s: {md_ratio:.2f}x and {plain_ratio:.2f}x (goal >= 1.0x: {verdict(md_ratio >= 1.0)}, "
-        f"{verdict(plain_ratio >= 1.0)}); by CPU time the page pipeline is {md['ours_cpu'] / md['cmark']:.2f}x.",
-        "",
-    ]
+    if md:
+        md_ratio, plain_ratio = md["ours"] / md["cmark"], md["plain"] / md["cmark"]
+        lines += [
+            "",
+            f"Markdown to HTML, one {md['size'] / 1e6:.1f} MB file ({base['lessons']} lessons' bodies), {args.md_iterations} alternating rounds: "
+            f"the page pipeline {md['ours']:.1f} MB/s, like for like (code escaped, not highlighted) {md['plain']:.1f} MB/s, cmark-gfm CLI "
+            f"{md['cmark']:.1f} MB/s: {md_ratio:.2f}x and {plain_ratio:.2f}x (goal >= 1.0x: {verdict(md_ratio >= 1.0)}, "
+            f"{verdict(plain_ratio >= 1.0)}); by CPU time the page pipeline is {md['ours_cpu'] / md['cmark']:.2f}x.",
+        ]
+    lines.append("")
     for r in results:
         lines.append(f"Per run at {r['lessons']} (s): hypercourse {', '.join(f'{s:.2f}' for s in r['hc_runs'])}; "
                      f"hugo {', '.join(f'{s:.2f}' for s in r['hugo_runs'])}.")
