@@ -94,8 +94,12 @@ struct PrintLinks {
         if value.hasPrefix("#") {
             let id = value.dropFirst()
             let owner = String(id.prefix { $0 != "/" && $0 != ":" })
-            if owner == chapterSlug || id == "hc-page-title" { return value }
-            return chapterSlugs.contains(owner) ? "../\(owner)/_print.html\(value)" : "../print.html\(value)"
+            if owner == chapterSlug { return value }
+            if chapterSlugs.contains(owner) { return "../\(owner)/_print.html\(value)" }
+            // An id that names no chapter and has no page prefix is not print.html's: an exercise
+            // card's own (its lines, its title) or the page title, on this page as on print.html.
+            let prefixed = owner == "hc-home" || id.contains("::") || id.contains("/")
+            return prefixed ? "../print.html\(value)" : value
         }
         if value.isEmpty || value.hasPrefix("/") || LinkResolver.hasScheme(value) { return value }
         return "../" + value

@@ -86,7 +86,7 @@ final class FixtureCourse: @unchecked Sendable {
     func page(with id: String) -> String {
         let walker = FileManager.default.enumerator(at: output, includingPropertiesForKeys: nil)
         while let url = walker?.nextObject() as? URL {
-            guard url.pathExtension == "html", url.lastPathComponent != "print.html" else { continue }
+            guard url.pathExtension == "html", !["print.html", "_print.html"].contains(url.lastPathComponent) else { continue }
             let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
             if text.contains("id=\"exercise-\(id)\"") { return text }
         }

@@ -297,8 +297,26 @@ import Testing
             return Set(captures("href=\"#([^\"]+)\"", in: html).filter { !ids.contains($0) })
         }
         #expect(missing(page).isSubset(of: missing(out("print.html"))), "\(missing(page))")
+        // Nothing this page holds is sought on the whole course's print page (an exercise card's
+        // line links stay on the card).
+        let ids = Set(captures(" id=\"([^\"]+)\"", in: page))
+        let sentAway = Set(captures("href=\"\\.\\./print\\.html#([^\"]+)\"", in: page))
+        #expect(sentAway.isDisjoint(with: ids), "\(sentAway.intersection(ids))")
         #expect(out("cpu-virtualization/index.html").contains("<a href=\"_print.html\">Print this chapter</a>"))
         #expect(out("foundations/_print.html").contains("<article class=\"print-lesson\" id=\"foundations/what-is-a-vm\""))
+    }
+
+    /// A chapter print page's links, one by one: an exercise card's own anchors (no chapter, no page
+    /// prefix) stay on the page; a link into another chapter goes to its print page, one to the home
+    /// page's introduction to print.html.
+    @Test func chapterPrintLinksKeepACardsOwnAnchors() {
+        let links = PrintLinks(chapterSlug: "memory", chapterSlugs: ["memory", "io"])
+        #expect(links.url("#exercise-probe-L2") == "#exercise-probe-L2")
+        #expect(links.url("#memory/ept::walk") == "#memory/ept::walk")
+        #expect(links.url("#io/uart::fifo") == "../io/_print.html#io/uart::fifo")
+        #expect(links.url("#io") == "../io/_print.html#io")
+        #expect(links.url("#hc-home::why") == "../print.html#hc-home::why")
+        #expect(links.url("img/a.svg") == "../img/a.svg")
     }
 
     /// Two builds of the same course write the same files with the same bytes, every one of them.
