@@ -76,10 +76,22 @@ task_site() {
     "$tool" build "$@"
 }
 
+# CI must run exactly what the README tells a new user to run: the second line of its first code
+# block, comment and all, is a line of .ci/run.
+check_ci_runs_the_readme() {
+    local command
+    command=$(awk '/^```sh/ { inside = 1; next } inside && /^```/ { exit } inside { print }' README.md | sed -n 2p)
+    if [[ -z $command ]] || ! grep -qxF -- "$command" .ci/run; then
+        echo "error: .ci/run does not run the README's test command: ${command:-(none found)}" >&2
+        return 1
+    fi
+}
+
 task_test() {
     ensure_swift
     # The browser check's packages too, so a fresh machine runs apt-get once.
     ensure_debs "${BUILD_DEBS[@]}" "${BROWSER_DEBS[@]}"
+    check_ci_runs_the_readme
     say "checking the format (swift format lint, .swift-format) and function lengths"
     swift format lint --strict --parallel --recursive Sources Tests bench Package.swift
     scripts/long-functions.sh
