@@ -21,6 +21,8 @@ extension MarkdownDocument {
                 try visitHeading(node, entering: entering, &walk)
             case CMARK_NODE_TEXT, CMARK_NODE_CODE:
                 visitText(node, type: type, &walk)
+            case CMARK_NODE_SOFTBREAK where EastAsianLineBreaks.joinsWideCharacters(node):
+                walk.edits.wideSoftBreaks.append(node)
             case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
                 if walk.headingDepth > 0 {
                     walk.headingText.append(0x20)

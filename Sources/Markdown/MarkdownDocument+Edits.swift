@@ -13,6 +13,8 @@ extension MarkdownDocument {
         var codeHTML: [String?] = []
         var blockQuotes: [OpaquePointer] = []
         var shortCodeSpans: [OpaquePointer] = []
+        /// Soft breaks between two East Asian wide characters, which render as nothing.
+        var wideSoftBreaks: [OpaquePointer] = []
     }
 
     func apply(_ edits: PendingEdits) throws(MarkdownError) {
@@ -29,6 +31,8 @@ extension MarkdownDocument {
         for quote in edits.blockQuotes { try convertAdmonition(quote) }
         var spanHTML: [UInt8] = []
         for span in edits.shortCodeSpans { try markUnbreakable(span, buffer: &spanHTML) }
+        // Unlinked nodes stay in the document's arena, which frees them with the tree.
+        for softBreak in edits.wideSoftBreaks { cmark_node_unlink(softBreak) }
     }
 
     /// Every code block's HTML: the caller's where given, else the default highlighting, which

@@ -210,3 +210,26 @@ import Testing
         #expect(doc.sections.contains { $0.text.contains("--steps 10") })
     }
 }
+
+/// Chinese source wrapped at any column reads as one sentence; English keeps its line breaks.
+@Suite struct EastAsianLineBreakTests {
+    @Test func aBreakBetweenHanCharactersDisappearsFromPageAndSearchText() throws {
+        let doc = try MarkdownDocument("虚拟机监控器让客户机\n直接运行，**陷入**\n并模拟。\n")
+        let html = try doc.html()
+        #expect(html.contains("<p>虚拟机监控器让客户机直接运行，<strong>陷入</strong>并模拟。</p>"))
+        #expect(doc.sections.map(\.text).joined().contains("客户机直接运行"))
+    }
+
+    @Test func breaksBesideLatinTextStay() throws {
+        let html = try MarkdownDocument("the guest\nruns 客户机\nKVM 模块\n`KVM_RUN`\n运行\n").html()
+        #expect(html.contains("the guest\nruns 客户机\nKVM 模块\n<code class=\"nowrap\">KVM_RUN</code>\n运行"))
+    }
+
+    @Test func fullWidthPunctuationCountsAsWideAndCurlyQuotesDoNot() {
+        #expect(EastAsianLineBreaks.isWide("，"))
+        #expect(EastAsianLineBreaks.isWide("（"))
+        #expect(EastAsianLineBreaks.isWide("。"))
+        #expect(!EastAsianLineBreaks.isWide("\u{201C}"))
+        #expect(!EastAsianLineBreaks.isWide("a"))
+    }
+}
