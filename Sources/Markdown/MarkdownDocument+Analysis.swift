@@ -92,7 +92,8 @@ extension MarkdownDocument {
         walk.headingDepth -= 1
         var text = String(decoding: Self.trimmed(walk.headingText), as: UTF8.self)
         let explicit = try Self.stripExplicitID(node, text: &text)
-        let id = walk.slugger.id(for: text, explicit: explicit)
+        let positional = headings.count < options.headingIDs.count ? options.headingIDs[headings.count] : nil
+        let id = walk.slugger.id(for: text, explicit: explicit ?? positional)
         let level = Int(cmark_node_get_heading_level(node))
         // Plain-text headings (the usual case) need no render for their TOC entry.
         let html = Self.hasOnlyText(node) ? HTMLEscaping.escape(text) : Self.innerHTML(of: node, parser: parser)

@@ -16,6 +16,9 @@ public struct MarkdownOptions: Sendable {
     public var footnoteBackLabel: String
     /// Curly quotes and dashes.
     public var smartPunctuation: Bool
+    /// Ids for the headings by position (a translation's headings keep the original's ids); a
+    /// heading's own `{#id}` still wins, and headings past the list's end get slugs.
+    public var headingIDs: [String] = []
 
     public init(
         anchorLabel: String = "Link to this section",

@@ -8,6 +8,15 @@ struct BodyJob: Sendable {
     /// Content-relative path of the Markdown file (`01-foundations/02-traps.md`).
     var contentPath: String
     var page: LinkResolver.Page
+    /// For a translation: the original's headings and exercise blocks it must match.
+    var original: OriginalBody?
+}
+
+/// What a translation takes from its original: heading ids by position, and the exercises its
+/// reference blocks name.
+struct OriginalBody: Sendable {
+    var headings: [Heading]
+    var exercises: [ExerciseBlock]
 }
 
 /// An exercise block waiting for its result; `token` marks its place in the rendered HTML.
@@ -94,18 +103,27 @@ struct BodyRenderer: Sendable {
         var errors: [SiteError] = []
         let contentRoot = resolver.contentRoot
         let doc: MarkdownDocument
+        var options = self.options
+        options.headingIDs = job.original?.headings.map(\.id) ?? []
         do {
             doc = try MarkdownDocument(text, options: options) { block in
                 guard let (language, options) = ExerciseInfo.parse(block.info) else { return nil }
                 let origin = map.location(block.line)
                 let token = PendingExercise.tokenOpen + "\(nonce):\(index):\(exercises.count)" + PendingExercise.tokenClose
-                exercises.append(
-                    PendingExercise(
-                        block: ExerciseBlock(
-                            language: language, options: options, body: block.literal, file: origin.file, line: origin.line,
-                            contentRoot: contentRoot,
-                            bodyLineOrigins: Self.bodyLineOrigins(block, fence: origin, map: map)),
-                        token: token))
+                var written = ExerciseBlock(
+                    language: language, options: options, body: block.literal, file: origin.file, line: origin.line,
+                    contentRoot: contentRoot,
+                    bodyLineOrigins: Self.bodyLineOrigins(block, fence: origin, map: map))
+                if let original = job.original {
+                    // A translation shows the original's exercise: one source and one record each.
+                    switch ExerciseReference.resolve(written, in: original.exercises, taken: exercises.map(\.block)) {
+                    case .success(let block): written = block
+                    case .failure(let error):
+                        errors.append(error)
+                        return nil
+                    }
+                }
+                exercises.append(PendingExercise(block: written, token: token))
                 // The page and its search text get the exercise (shown source, hidden lines left out)
                 // once it has run; both hold the token until then.
                 return CodeBlockReplacement(html: token, searchText: token)
@@ -116,6 +134,10 @@ struct BodyRenderer: Sendable {
 
         var links = try analyzeLinks(doc, job: job, map: map)
         errors += links.errors
+        if let original = job.original {
+            errors += ExerciseReference.headingErrors(doc.headings, original: original.headings, map: map)
+            links.warnings += ExerciseReference.missing(in: exercises.map(\.block), original: original.exercises, file: job.source.file)
+        }
         links.warnings += Self.rawHTMLWarnings(doc, map: map)
         return Analysis(
             doc: doc, targets: links.targets, checks: links.checks, files: links.files, exercises: exercises,

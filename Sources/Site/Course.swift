@@ -14,6 +14,10 @@ public struct Course: Sendable {
     /// outline, when the course has one with a non-empty body; `homeTitle` is its optional heading.
     public var homeIntro: MarkdownSource?
     public var homeTitle: String?
+    /// A translation's edition: its language (nil for the default language's course).
+    public var edition: CourseLanguage?
+    /// `content/_index.<lang>.md`, in an edition that has one.
+    public var homeTranslationFile: URL?
 
     public var lessonCount: Int { chapters.reduce(0) { $0 + $1.lessons.count } }
 }
@@ -28,6 +32,8 @@ public struct Chapter: Sendable {
     public var introFile: URL?
     public var intro: MarkdownSource?
     public var lessons: [Lesson]
+    /// In an edition: `_index.<lang>.md`, when the chapter has one.
+    public var translationFile: URL?
 
     /// Site-root path of the chapter page.
     public var path: String { "\(slug)/index.html" }
@@ -44,6 +50,18 @@ public struct Lesson: Sendable {
     public var source: MarkdownSource
     /// Site-root path of the lesson page; set when the lesson joins its chapter.
     public var path: String
+    /// In an edition: the translation (`lesson.<lang>.md`) whose text `source` holds, or nil when
+    /// the lesson is not translated yet and the page shows the original (`file`) instead.
+    public var translation: Translation?
+}
+
+/// A translated lesson or page: its file and the front matter that ties it to the original.
+public struct Translation: Sendable {
+    public var file: URL
+    /// The original's text hash the translation was last reviewed against (`source-hash:`).
+    public var sourceHash: String?
+    /// The translation's front matter keys, to compare with the original's.
+    public var keys: [String]
 }
 
 /// A Markdown body and where it starts in its file.

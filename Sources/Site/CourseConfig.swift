@@ -31,6 +31,9 @@ public struct CourseConfig: Sendable, Hashable {
     public var editURL: String?
     /// The file it was read from, when there was one.
     public var file: URL?
+    /// Every language of a multilingual course, the default (`language`) among them; empty for a
+    /// course in one language.
+    public var languages: [CourseLanguage] = []
 
     public init(title: String = "Course", language: String = "en") {
         self.title = title
@@ -39,7 +42,8 @@ public struct CourseConfig: Sendable, Hashable {
     }
 
     static let knownKeys: Set<String> = [
-        "title", "subtitle", "description", "language", "authors", "license", "templates", "chapters", "url", "repository", "edit-url"
+        "title", "subtitle", "description", "language", "authors", "license", "templates", "chapters", "url", "repository", "edit-url",
+        "languages"
     ]
 
     /// Reads `course.yml`; a missing file gives defaults (title from the folder name).
@@ -51,6 +55,7 @@ public struct CourseConfig: Sendable, Hashable {
         let text = try SourceFile.read(file, inside: ContentFolder(contentRoot))
         let yaml = try YAMLDocument(text: text, file: file, firstLine: 1)
         var sawTitle = false
+        var languagesLine = 1
         for (key, keyNode, value) in try yaml.mapping(what: "course.yml") {
             switch key {
             case "title":
@@ -60,7 +65,7 @@ public struct CourseConfig: Sendable, Hashable {
             case "description": config.description = try yaml.string(value, key: key)
             case "language":
                 let language = try yaml.string(value, key: key)
-                guard language.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                guard isLanguageCode(language) else {
                     throw SiteError(file: file, line: yaml.line(of: value), "'language' must be a BCP 47 tag such as en or zh-Hans")
                 }
                 config.language = language
@@ -83,12 +88,20 @@ public struct CourseConfig: Sendable, Hashable {
                 config.templatesLine = yaml.line(of: value)
             case "chapters":
                 config.chapters = try chapterEntries(value, yaml: yaml, file: file)
+            case "languages":
+                config.languages = try languageEntries(value, yaml: yaml, file: file)
+                languagesLine = yaml.line(of: keyNode)
             default:
                 warnings.append(
                     SiteWarning(
                         file: file, line: yaml.line(of: keyNode),
                         "unknown key '\(key)' in course.yml (known: \(knownKeys.sorted().joined(separator: ", ")))"))
             }
+        }
+        if !config.languages.isEmpty, config.defaultLanguage == nil {
+            throw SiteError(
+                file: file, line: languagesLine,
+                "'languages' must list the default language '\(config.language)' (course.yml's 'language')")
         }
         if !sawTitle { warnings.append(SiteWarning(file: file, line: 1, "course.yml has no 'title'; using '\(config.title)'")) }
         return config

@@ -5,6 +5,8 @@ import Foundation
 struct CourseLoader {
     let contentRoot: URL
     let includeDrafts: Bool
+    /// Languages whose files (`lesson.<code>.md`) are translations, not lessons.
+    var translationCodes: Set<String> = []
 
     static let reservedChapterSlugs: Set<String> = [
         "assets", "search", "index.html", "print.html", "404.html", "search-index.js", "sidebar.js"
@@ -14,6 +16,12 @@ struct CourseLoader {
     /// A lesson that does not load is an error in `errors` and is left out, so the rest of the
     /// course is still checked in the same build; anything wrong with a chapter throws.
     func load(config: CourseConfig, warnings: inout [SiteWarning], errors: inout [SiteError]) throws -> Course {
+        var loader = self
+        loader.translationCodes = Set(config.translationLanguages.map(\.code))
+        return try loader.loadCourse(config: config, warnings: &warnings, errors: &errors)
+    }
+
+    private func loadCourse(config: CourseConfig, warnings: inout [SiteWarning], errors: inout [SiteError]) throws -> Course {
         let folders = try chapterFolders(config: config, warnings: &warnings)
         for stray in (try? markdownFiles(in: contentRoot)) ?? [] where !stray.lastPathComponent.hasPrefix("_") {
             warnings.append(SiteWarning(file: stray, "Markdown outside a chapter folder is not a page; move it into a chapter"))
@@ -107,7 +115,7 @@ struct CourseLoader {
             throw SiteError(
                 file: slugFile, line: explicitSlug?.1, "chapter slug '\(chapter.slug)' must use only a-z, 0-9, '-', '_' and '.'")
         }
-        if Self.reservedChapterSlugs.contains(chapter.slug) {
+        if Self.reservedChapterSlugs.contains(chapter.slug) || translationCodes.contains(chapter.slug) {
             throw SiteError(
                 file: slugFile, line: explicitSlug?.1,
                 "chapter slug '\(chapter.slug)' is reserved for the site's own files; rename the folder")
@@ -262,10 +270,16 @@ struct CourseLoader {
             && target.st_mode & S_IFMT == S_IFDIR
     }
 
+    /// `name.<code>.md` for a translation language: a translation, loaded with its original.
+    func isTranslation(_ url: URL) -> Bool {
+        let stem = url.deletingPathExtension()
+        return !stem.pathExtension.isEmpty && translationCodes.contains(stem.pathExtension)
+    }
+
     private func markdownFiles(in folder: URL) throws -> [URL] {
         do {
             return try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-                .filter { $0.pathExtension == "md" }
+                .filter { $0.pathExtension == "md" && !isTranslation($0) }
                 .map(\.standardizedFileURL)
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
         } catch {
@@ -287,10 +301,15 @@ struct ParsedMarkdownFile {
     var slug: String?
     var slugLine = 1
     var draft = false
+    /// A translation's `source-hash:` (see `Translation.sourceHash`).
+    var sourceHash: String?
+    /// Front matter keys in order, as written.
+    var keys: [String] = []
     var source: MarkdownSource
     var warnings: [SiteWarning] = []
 
-    init(_ file: URL, inside content: ContentFolder) throws {
+    /// `translation`: the file translates another (`lesson.zh.md`), so `source-hash` is known too.
+    init(_ file: URL, inside content: ContentFolder, translation: Bool = false) throws {
         self.file = file
         let text = try SourceFile.read(file, inside: content)
         let split = try FrontMatterSplit(text, file: file)
@@ -299,6 +318,7 @@ struct ParsedMarkdownFile {
         guard let yamlText = split.yaml else { return }
         let yaml = try YAMLDocument(text: yamlText, file: file, firstLine: split.yamlFirstLine)
         for (key, keyNode, value) in try yaml.mapping(what: "front matter") {
+            keys.append(key)
             switch key {
             case "title": title = try yaml.string(value, key: key)
             case "weight": weight = try yaml.int(value, key: key)
@@ -310,11 +330,12 @@ struct ParsedMarkdownFile {
                 slug = try yaml.string(value, key: key)
                 slugLine = yaml.line(of: value)
             case "draft": draft = try yaml.bool(value, key: key)
+            case "source-hash" where translation: sourceHash = try yaml.string(value, key: key)
             default:
                 warnings.append(
                     SiteWarning(
                         file: file, line: yaml.line(of: keyNode),
-                        "unknown front matter key '\(key)' (known: \(Self.knownKeys.sorted().joined(separator: ", ")))"))
+                        "unknown front matter key '\(key)' (known: \((translation ? Self.knownKeys.union(["source-hash"]) : Self.knownKeys).sorted().joined(separator: ", ")))"))
             }
         }
     }

@@ -155,7 +155,8 @@ struct PageRenderer {
             "homeURL": root + "index.html",
             "printURL": root + "print.html",
             "searchIndexURL": root + "search-index.js",
-            "assetsURL": root + "assets/",
+            // An edition (under `<code>/`) shares the default language's assets.
+            "assetsURL": root + (course.edition == nil ? "" : "../") + "assets/",
             "baseURL": context["baseURL"],
             "uiStrings": uiStringsJSON
         ])

@@ -12,6 +12,8 @@ struct ExerciseTally: Sendable {
     var warnings: [SiteWarning] = []
     /// What the provider wants written into the content folder when the build succeeds.
     var contentFiles: [PendingFile] = []
+    /// Each exercise's result, for the editions' pages, which show the same results.
+    var views: [ExerciseBlock: ExerciseView] = [:]
 }
 
 extension SiteBuilder {
@@ -39,9 +41,26 @@ extension SiteBuilder {
             }
             for (item, view) in zip(pending, results.views) {
                 views[item.token] = view
+                tally.views[item.block] = view
                 tally.count(view, block: item.block)
             }
         }
+        Self.placeCards(in: &pages, views: views, theme: theme)
+        return tally
+    }
+
+    /// An edition's exercise cards: the default language's results (`known`), by block, rendered
+    /// with the edition's UI strings. Nothing runs again.
+    func resolveEditionExercises(in pages: inout RenderedPages, theme: Theme, known: [ExerciseBlock: ExerciseView]) {
+        var views: [String: ExerciseView] = [:]
+        for item in pages.rendered.compactMap({ $0 }).flatMap(\.exercises) {
+            views[item.token] = known[item.block]
+        }
+        Self.placeCards(in: &pages, views: views, theme: theme)
+    }
+
+    /// Puts each exercise's card (a placeholder where `views` has no result) in place of its token.
+    private static func placeCards(in pages: inout RenderedPages, views: [String: ExerciseView], theme: Theme) {
         let renderer = ExerciseRenderer(theme: theme)
         var ordinal = 0
         for index in pages.rendered.indices {
@@ -58,7 +77,6 @@ extension SiteBuilder {
             body.files += cards.downloads.flatMap(\.includes).map { ($0.contentPath, $0.outputPath) }
             pages.rendered[index] = body
         }
-        return tally
     }
 
     /// One page's exercise cards by token: as the page shows them, as print.html shows them (its links

@@ -7,6 +7,8 @@ struct LoadedCourse: Sendable {
     var root: URL
     var config: CourseConfig
     var course: Course
+    /// The course in each translation language (course.yml's `languages:`), in that order.
+    var editions: [Course] = []
     var warnings: [SiteWarning]
     /// Lessons that did not load (see `Course.failedToLoad`): the first errors of the build.
     var errors: [SiteError]
@@ -25,7 +27,10 @@ extension SiteBuilder {
         let config = try CourseConfig.load(contentRoot: root, warnings: &warnings)
         let course = try CourseLoader(contentRoot: root, includeDrafts: options.includeDrafts).load(
             config: config, warnings: &warnings, errors: &errors)
-        return LoadedCourse(root: root, config: config, course: course, warnings: warnings, errors: errors)
+        let editions = config.translationLanguages.map { language in
+            EditionLoader(contentRoot: root, language: language).edition(of: course, warnings: &warnings, errors: &errors)
+        }
+        return LoadedCourse(root: root, config: config, course: course, editions: editions, warnings: warnings, errors: errors)
     }
 
     /// The theme a build renders with: its layers (see `themeLayers`), refused as a whole when the

@@ -28,12 +28,22 @@ extension SiteBuilder {
     /// Stage 2: every lesson and chapter introduction rendered on all cores, each for its own page
     /// and for print.html. Failures are collected, not thrown, so the anchor check can add its own.
     func renderBodies(_ loaded: LoadedCourse, theme: Theme) throws -> RenderedPages {
+        try renderBodies(course: loaded.course, root: loaded.root, errors: loaded.errors, theme: theme, originals: nil)
+    }
+
+    /// Renders a course's bodies; with `originals` (the default language's bodies by page path),
+    /// the course is an edition and each translated body is checked against its original's.
+    func renderBodies(
+        course: Course, root: URL, errors: [SiteError], theme: Theme, originals: [String: RenderedBody]?
+    ) throws -> RenderedPages {
         let markdown = MarkdownOptions(
             anchorLabel: theme.string("heading_anchor"),
             admonitionTitles: MarkdownOptions.admonitionKinds.reduce(into: [:]) { $0[$1] = theme.string("admonition_\($1)") },
             predictAnswerLabel: theme.string("predict_show_answer"),
             footnotesTitle: theme.string("footnotes_title"), footnoteBackLabel: theme.string("footnote_back"))
-        let (jobs, renderer) = bodyRenderer(loaded, markdown: markdown)
+        var (allJobs, made) = bodyRenderer(course: course, root: root, markdown: markdown)
+        if let originals { Self.attachOriginals(&allJobs, course: course, originals: originals) }
+        let (jobs, renderer) = (allJobs, made)
         let done = Locked(0)
         let events = self.events
         let results = parallelMap(jobs.count) { index in
@@ -45,7 +55,7 @@ extension SiteBuilder {
             events(.progress(done: count, total: jobs.count, name: String(jobs[index].contentPath.dropLast(3))))
             return body
         }
-        var pages = RenderedPages(rendered: [], jobs: jobs, errors: loaded.errors, partialChecks: [])
+        var pages = RenderedPages(rendered: [], jobs: jobs, errors: errors, partialChecks: [])
         for result in results {
             switch result {
             case .success(let body):
@@ -90,7 +100,7 @@ extension SiteBuilder {
     /// Stages 1–2 as `check` and `promote` need them: each body parsed and its links resolved, no
     /// HTML rendered, and the exercise blocks collected in course order.
     func findExercises(in loaded: LoadedCourse) throws -> [ExerciseBlock] {
-        let (jobs, renderer) = bodyRenderer(loaded, markdown: MarkdownOptions())
+        let (jobs, renderer) = bodyRenderer(course: loaded.course, root: loaded.root, markdown: MarkdownOptions())
         let results = parallelMap(jobs.count) { index in try renderer.analyze(jobs[index], index: index) }
         let (found, errors) = try collectFailures(results)
         let all = loaded.errors + errors + found.flatMap(\.errors)
@@ -100,12 +110,25 @@ extension SiteBuilder {
 
     /// One render job per lesson and chapter introduction, and a renderer whose link resolver knows
     /// them all.
-    private func bodyRenderer(_ loaded: LoadedCourse, markdown: MarkdownOptions) -> ([BodyJob], BodyRenderer) {
-        let (jobs, resolver) = Self.bodyJobs(course: loaded.course, contentRoot: loaded.root)
+    private func bodyRenderer(course: Course, root: URL, markdown: MarkdownOptions) -> ([BodyJob], BodyRenderer) {
+        let (jobs, resolver) = Self.bodyJobs(course: course, contentRoot: root)
         let renderer = BodyRenderer(
-            resolver: resolver, includes: IncludeExpander(contentRoot: loaded.root), options: markdown,
+            resolver: resolver, includes: IncludeExpander(contentRoot: root), options: markdown,
             nonce: String(UInt64.random(in: 0...UInt64.max), radix: 36))
         return (jobs, renderer)
+    }
+
+    /// Each translated body of an edition (its text is not the original's file) gets its
+    /// original's headings and exercises to match.
+    static func attachOriginals(_ jobs: inout [BodyJob], course: Course, originals: [String: RenderedBody]) {
+        var translated: Set<URL> = Set(course.chapters.flatMap { $0.lessons.compactMap(\.translation?.file) })
+        translated.formUnion(course.chapters.compactMap(\.translationFile))
+        if let home = course.homeTranslationFile { translated.insert(home) }
+        for index in jobs.indices where translated.contains(jobs[index].source.file) {
+            let original = originals[jobs[index].page.path]
+            jobs[index].original = OriginalBody(
+                headings: original?.headings ?? [], exercises: original?.exercises.map(\.block) ?? [])
+        }
     }
 
     /// Render jobs in course order (home, then each chapter's introduction and lessons) and the link

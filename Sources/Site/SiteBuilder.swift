@@ -57,13 +57,18 @@ public struct SiteBuilder: Sendable {
         pages.errors += anchorErrors(pages)
         phases.mark("links")
         // Exercises run even when pages have errors, so their problems are reported in the same run.
+        var editions = try renderEditions(loaded, pages: pages)
         let tally = try await resolveExercises(in: &pages, theme: theme)
-        guard pages.errors.isEmpty else { throw BuildFailure(pages.errors) }
-        var warnings = loaded.warnings + pages.warnings + tally.warnings
+        for index in editions.indices {
+            resolveEditionExercises(in: &editions[index].pages, theme: editions[index].theme, known: tally.views)
+        }
+        let editionErrors = editions.flatMap(\.pages.errors)
+        guard pages.errors.isEmpty, editionErrors.isEmpty else { throw BuildFailure(pages.errors + editionErrors) }
+        var warnings = loaded.warnings + pages.warnings + editions.flatMap(\.warnings) + tally.warnings
         for warning in warnings { events(.warning(warning)) }
         phases.mark("exercises")
         let (pageCount, swapWarning) = try write(
-            pages, course: loaded, theme: theme, contentFiles: tally.contentFiles,
+            pages, course: loaded, theme: theme, editions: editions, contentFiles: tally.contentFiles,
             into: &output, phases: phases)
         if let swapWarning {
             // The new site is in place; the old one is left behind. Said once, with the others.
@@ -95,14 +100,21 @@ public struct SiteBuilder: Sendable {
     /// goes, the content files are put back as they were, and the previous site stays. Returns the
     /// page count and a warning when the old site could not be deleted after the swap.
     private func write(
-        _ pages: RenderedPages, course loaded: LoadedCourse, theme: Theme, contentFiles: [PendingFile],
+        _ pages: RenderedPages, course loaded: LoadedCourse, theme: Theme, editions: [RenderedEdition], contentFiles: [PendingFile],
         into output: inout OutputFolder, phases: PhaseTimer
     ) throws -> (pages: Int, warning: SiteWarning?) {
         let staging = try output.makeStaging()
         var written: PendingFileWrite?
         do {
             let writer = SiteWriter(course: loaded.course, theme: theme, bodies: pages.bodies, staging: staging, contentRoot: loaded.root)
-            let count = try writer.write()
+            var count = try writer.write()
+            for edition in editions {
+                let folder = staging.appendingPathComponent(edition.course.edition?.code ?? "")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                count += try SiteWriter(
+                    course: edition.course, theme: edition.theme, bodies: edition.pages.bodies, staging: folder, contentRoot: loaded.root
+                ).write()
+            }
             phases.mark("pages")
             written = try Self.writeContentFiles(contentFiles)
             try beforeSwap?()

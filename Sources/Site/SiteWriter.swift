@@ -20,7 +20,8 @@ struct SiteWriter {
         }
         let written = try writePages()
         var taken = Set(written)
-        try writeAssets(taken: &taken)
+        // An edition's pages use the default language's assets, one folder up.
+        if course.edition == nil { try writeAssets(taken: &taken) }
         try writeDownloads(taken: &taken)
         try copyLinkedFiles(avoiding: taken)
         return written.filter { $0.hasSuffix(".html") }.count
