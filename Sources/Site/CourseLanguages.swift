@@ -28,7 +28,8 @@ extension CourseConfig {
     static func languageEntries(_ value: Node, yaml: YAMLDocument, file: URL) throws -> [CourseLanguage] {
         guard let sequence = value.sequence, !sequence.isEmpty else {
             throw SiteError(
-                file: file, line: yaml.line(of: value), "'languages' must be a list of {code, name, title, subtitle, description, complete} entries")
+                file: file, line: yaml.line(of: value),
+                "'languages' must be a list of {code, name, title, subtitle, description, complete} entries")
         }
         var seen: Set<String> = []
         return try sequence.map { entry in
@@ -53,7 +54,8 @@ extension CourseConfig {
             }
             guard !language.code.isEmpty else { throw SiteError(file: file, line: language.line, "language entry has no 'code'") }
             guard Self.isLanguageCode(language.code) else {
-                throw SiteError(file: file, line: language.line, "language code '\(language.code)' must be a BCP 47 tag such as en or zh-Hans")
+                throw SiteError(
+                    file: file, line: language.line, "language code '\(language.code)' must be a BCP 47 tag such as en or zh-Hans")
             }
             guard seen.insert(language.code).inserted else {
                 throw SiteError(file: file, line: language.line, "language '\(language.code)' is listed twice")

@@ -335,7 +335,8 @@ struct ParsedMarkdownFile {
                 warnings.append(
                     SiteWarning(
                         file: file, line: yaml.line(of: keyNode),
-                        "unknown front matter key '\(key)' (known: \((translation ? Self.knownKeys.union(["source-hash"]) : Self.knownKeys).sorted().joined(separator: ", ")))"))
+                        "unknown front matter key '\(key)' (known: \((translation ? Self.knownKeys.union(["source-hash"]) : Self.knownKeys).sorted().joined(separator: ", ")))"
+                    ))
             }
         }
     }

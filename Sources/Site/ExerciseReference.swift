@@ -8,7 +8,8 @@ import Markdown
 enum ExerciseReference {
     /// The original's block that `written` refers to; anything but a bare reference to an exercise
     /// of the original, not referred to before (`taken`), is an error at the fence.
-    static func resolve(_ written: ExerciseBlock, in original: [ExerciseBlock], taken: [ExerciseBlock]) -> Result<ExerciseBlock, SiteError> {
+    static func resolve(_ written: ExerciseBlock, in original: [ExerciseBlock], taken: [ExerciseBlock]) -> Result<ExerciseBlock, SiteError>
+    {
         func fail(_ message: String) -> Result<ExerciseBlock, SiteError> {
             .failure(SiteError(file: written.file, line: written.line, message))
         }
@@ -21,7 +22,8 @@ enum ExerciseReference {
         }
         guard written.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return fail(
-                "the reference to exercise '\(id)' must have an empty body: the page shows the original's source (a translation cannot change a guest)")
+                "the reference to exercise '\(id)' must have an empty body: the page shows the original's source (a translation cannot change a guest)"
+            )
         }
         guard let block = original.first(where: { $0.option("id") == id }) else {
             return fail("no exercise '\(id)' in the original lesson (\(known))")
@@ -38,7 +40,9 @@ enum ExerciseReference {
         original.filter { !referred.contains($0) }.map { block in
             let name = block.option("id").map { "'\($0)'" } ?? "at line \(block.line) of the original"
             return SiteWarning(
-                file: file, "the translation leaves out exercise \(name); add ```\(block.language) exercise id=\(block.option("id") ?? "ID") where the original has it")
+                file: file,
+                "the translation leaves out exercise \(name); add ```\(block.language) exercise id=\(block.option("id") ?? "ID") where the original has it"
+            )
         }
     }
 
@@ -51,14 +55,16 @@ enum ExerciseReference {
                 return [
                     SiteError(
                         file: origin.file, line: origin.line,
-                        "heading \(k + 1) has no counterpart: the original has \(original.count) headings (a translation keeps the same headings, levels and order)")
+                        "heading \(k + 1) has no counterpart: the original has \(original.count) headings (a translation keeps the same headings, levels and order)"
+                    )
                 ]
             }
             guard original[k].level == heading.level else {
                 return [
                     SiteError(
                         file: origin.file, line: origin.line,
-                        "heading \(k + 1) is level \(heading.level) but the original's ('\(original[k].text)', #\(original[k].id)) is level \(original[k].level)")
+                        "heading \(k + 1) is level \(heading.level) but the original's ('\(original[k].text)', #\(original[k].id)) is level \(original[k].level)"
+                    )
                 ]
             }
         }
@@ -67,7 +73,8 @@ enum ExerciseReference {
             return [
                 SiteError(
                     file: map.location(max(headings.last?.line ?? 1, 1)).file, line: nil,
-                    "the translation has \(headings.count) headings, the original \(original.count): '\(next.text)' (#\(next.id)) and after it are missing")
+                    "the translation has \(headings.count) headings, the original \(original.count): '\(next.text)' (#\(next.id)) and after it are missing"
+                )
             ]
         }
         return []

@@ -26,7 +26,8 @@ extension SiteBuilder {
             var pages = try renderBodies(course: course, root: loaded.root, errors: [], theme: theme, originals: originals)
             pages.errors += anchorErrors(pages)
             pages.errors = pages.errors.filter { !said.contains($0) }
-            return RenderedEdition(course: course, theme: theme, pages: pages, warnings: warnings + pages.warnings.filter { !warned.contains($0) })
+            return RenderedEdition(
+                course: course, theme: theme, pages: pages, warnings: warnings + pages.warnings.filter { !warned.contains($0) })
         }
     }
 }

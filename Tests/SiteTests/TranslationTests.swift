@@ -76,7 +76,9 @@ import Testing
 
     @Test func eachLanguageHasItsOwnSite() async throws {
         _ = try await build(course(), into: scratch)
-        for page in ["index.html", "404.html", "print.html", "basics/index.html", "basics/_print.html", "basics/first.html", "basics/second.html"] {
+        for page in [
+            "index.html", "404.html", "print.html", "basics/index.html", "basics/_print.html", "basics/first.html", "basics/second.html"
+        ] {
             #expect(scratch.exists("out/\(page)"), "out/\(page)")
             #expect(scratch.exists("out/zh/\(page)"), "out/zh/\(page)")
         }
@@ -146,7 +148,8 @@ import Testing
 
     @Test func aLeftOutExerciseAndAnOrphanAreWarnings() async throws {
         let zh = "---\ntitle: 第一课\n---\n## 运行循环\n\n### 更深入\n"
-        let summary = try await build(course(["01-basics/01-first.zh.md": zh, "01-basics/03-gone.zh.md": "---\ntitle: 没了\n---\n"]), into: scratch)
+        let summary = try await build(
+            course(["01-basics/01-first.zh.md": zh, "01-basics/03-gone.zh.md": "---\ntitle: 没了\n---\n"]), into: scratch)
         #expect(summary.warnings.contains { $0.message.contains("leaves out exercise 'hello'") }, "\(summary.warnings)")
         #expect(summary.warnings.contains { $0.file?.hasSuffix("03-gone.zh.md") == true && $0.message.contains("without an original") })
     }
