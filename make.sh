@@ -14,7 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # libc6-dev and linux-libc-dev: vmm exercises are host C programs built against the C library and <linux/kvm.h>.
-BUILD_DEBS=(nasm libcmark-gfm-dev libcmark-gfm-extensions-dev libc6-dev linux-libc-dev)
+# zlib1g-dev: the offline editions' zip files (ZIPFoundation deflates through zlib).
+BUILD_DEBS=(nasm libcmark-gfm-dev libcmark-gfm-extensions-dev libc6-dev linux-libc-dev zlib1g-dev)
+# epubcheck validates the EPUB editions in the tests (it brings a Java runtime).
+EDITION_DEBS=(epubcheck)
 BROWSER_DEBS=(chromium chromium-driver python3-selenium python3-pip)
 # axe-core 4 for the browser check's accessibility pass: its axe.min.js (MPL-2.0) ships in this PyPI
 # wheel. Fetched at test time into a cache outside the repository, never committed.
@@ -90,7 +93,7 @@ check_ci_runs_the_readme() {
 task_test() {
     ensure_swift
     # The browser check's packages too, so a fresh machine runs apt-get once.
-    ensure_debs "${BUILD_DEBS[@]}" "${BROWSER_DEBS[@]}"
+    ensure_debs "${BUILD_DEBS[@]}" "${BROWSER_DEBS[@]}" "${EDITION_DEBS[@]}"
     check_ci_runs_the_readme
     say "checking the format (swift format lint, .swift-format) and function lengths"
     swift format lint --strict --parallel --recursive Sources Tests bench Package.swift

@@ -29,6 +29,8 @@ public struct CourseConfig: Sendable, Hashable {
     /// Address of a page's source for editing, with `{path}` standing for the Markdown file's path
     /// inside the content folder (mdBook's `edit-url-template`).
     public var editURL: String?
+    /// Which offline editions the build writes (`editions:`).
+    public var editions = EditionSettings()
     /// The file it was read from, when there was one.
     public var file: URL?
     /// Every language of a multilingual course, the default (`language`) among them; empty for a
@@ -43,7 +45,7 @@ public struct CourseConfig: Sendable, Hashable {
 
     static let knownKeys: Set<String> = [
         "title", "subtitle", "description", "language", "authors", "license", "templates", "chapters", "url", "repository", "edit-url",
-        "languages"
+        "languages", "base-url", "editions"
     ]
 
     /// Reads `course.yml`; a missing file gives defaults (title from the folder name).
@@ -71,7 +73,9 @@ public struct CourseConfig: Sendable, Hashable {
                 config.language = language
             case "authors": config.authors = try yaml.strings(value, key: key)
             case "license": config.license = try yaml.string(value, key: key)
-            case "url": config.url = try yaml.string(value, key: key)
+            case "url", "base-url":
+                config.url = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
+            case "editions": config.editions = try EditionSettings(value, yaml: yaml, file: file)
             case "repository":
                 config.repository = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
             case "edit-url":

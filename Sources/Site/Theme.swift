@@ -18,6 +18,8 @@ struct Theme {
     var strings: [String: String]
     /// Where each template came from, for messages.
     var templateFiles: [String: ThemeFile]
+    /// Files the offline editions use (`editions/epub.css`), by path under `editions/`.
+    var editionFiles: [String: ThemeFile] = [:]
 
     /// One layer of templates and assets: the built-in theme (compiled into the program), or a
     /// folder. The course's own folder (`templates:` in course.yml) is confined to the content folder
@@ -58,11 +60,14 @@ struct Theme {
         var templateTexts: [String: (ThemeFile, String)] = [:]
         var assets: [String: ThemeFile] = [:]
         var builtAssets: [String: Data] = [:]
+        var editionFiles: [String: ThemeFile] = [:]
         for (relative, file) in files {
             if relative.hasSuffix(".mustache") {
                 templateTexts[String(relative.dropLast(".mustache".count))] = (file, try file.text())
             } else if relative.hasPrefix("assets/") {
                 assets[String(relative.dropFirst("assets/".count))] = file
+            } else if relative.hasPrefix("editions/") {
+                editionFiles[String(relative.dropFirst("editions/".count))] = file
             }
         }
         try Self.joinStylesheet(&assets, into: &builtAssets)
@@ -100,6 +105,7 @@ struct Theme {
         self.assets = assets
         self.builtAssets = builtAssets
         self.templateFiles = templateFiles
+        self.editionFiles = editionFiles
     }
 
     /// UI strings: the course language, then its primary subtag, then English for anything missing.
