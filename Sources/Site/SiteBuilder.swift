@@ -106,6 +106,11 @@ public struct SiteBuilder: Sendable {
         let staging = try output.makeStaging()
         var written: PendingFileWrite?
         do {
+            let languages =
+                [EditionWriter.Language(course: loaded.course, theme: theme, bodies: pages.bodies)]
+                + editions.map { EditionWriter.Language(course: $0.course, theme: $0.theme, bodies: $0.pages.bodies) }
+            _ = try EditionWriter(languages: languages, staging: staging).write()
+            phases.mark("editions")
             let writer = SiteWriter(course: loaded.course, theme: theme, bodies: pages.bodies, staging: staging, contentRoot: loaded.root)
             var count = try writer.write()
             for edition in editions {

@@ -10,7 +10,7 @@ struct SiteWriter {
     let contentRoot: URL
 
     private enum PageKind: Sendable {
-        case home, chapter(Int), chapterPrint(Int), lesson(Int, Int), print, notFound, searchIndex, sidebar, editions
+        case home, chapter(Int), chapterPrint(Int), lesson(Int, Int), print, notFound, searchIndex, sidebar
     }
 
     /// Returns the number of HTML pages written.
@@ -30,7 +30,7 @@ struct SiteWriter {
     /// Every page, the search index and the shared sidebar, in parallel; returns their paths.
     private func writePages() throws -> [String] {
         // The big single files first, so they overlap with the many small pages.
-        var kinds: [PageKind] = [.editions, .print, .searchIndex, .sidebar, .home, .notFound]
+        var kinds: [PageKind] = [.print, .searchIndex, .sidebar, .home, .notFound]
         for (ci, chapter) in course.chapters.enumerated() {
             kinds.append(.chapter(ci))
             kinds.append(.chapterPrint(ci))
@@ -52,7 +52,6 @@ struct SiteWriter {
             case .lesson(let ci, let li): (path, html) = (course.chapters[ci].lessons[li].path, pages.lesson(ci, li))
             case .sidebar: (path, html) = ("sidebar.js", pages.sharedSidebar())
             case .searchIndex: return try writer.writeSearchIndex()
-            case .editions: return try EditionWriter(course: course, theme: writer.theme, bodies: writer.bodies, staging: staging).write()
             }
             try Self.writeFile(staging.appendingPathComponent(path), html)
             return [path]

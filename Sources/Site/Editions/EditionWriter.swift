@@ -1,61 +1,77 @@
 import Foundation
 
 /// Writes the offline editions of each language of the course into the staging folder's
-/// `downloads/`: the EPUB book now, each from the bodies the site rendered, so the editions show
+/// `downloads/`, each from the bodies the site rendered for that language, so the editions show
 /// the same verified results as the pages.
 struct EditionWriter {
-    let course: Course
-    let theme: Theme
-    let bodies: [String: RenderedBody]
+    /// One language's course as the site renders it.
+    struct Language {
+        var course: Course
+        var theme: Theme
+        var bodies: [String: RenderedBody]
+    }
+
+    let languages: [Language]
+    /// The default language's course title as a file name (`virtualization-hands-on`).
+    let courseSlug: String
+    /// The site's root staging folder (every language's downloads are under its `downloads/`).
     let staging: URL
 
     static let folder = "downloads"
 
-    /// `virtualization-hands-on`: the course's title as a file name.
-    var courseSlug: String {
-        let slug = Slug.make(course.config.title)
-        return slug.isEmpty ? "course" : slug
+    init(languages: [Language], staging: URL) {
+        self.languages = languages
+        self.staging = staging
+        let slug = Slug.make(languages.first?.course.config.title ?? "")
+        courseSlug = slug.isEmpty ? "course" : slug
     }
 
-    /// The languages the course is built in; each gets its own editions.
-    var languages: [String] { [course.config.language] }
+    /// A file of an edition, as the Download section lists it.
+    struct Written: Sendable {
+        var language: String
+        var path: String
+        var bytes: Int
+    }
 
     static func epubPath(slug: String, language: String) -> String { "\(folder)/\(slug)-\(language).epub" }
 
-    /// Writes every edition course.yml asks for; returns the paths written.
-    func write() throws -> [String] {
-        guard course.config.editions.epub else { return [] }
+    /// Writes every edition course.yml asks for, the languages in parallel.
+    func write() throws -> [Written] {
+        guard let first = languages.first, first.course.config.editions.epub else { return [] }
         try FileManager.default.createDirectory(at: staging.appendingPathComponent(Self.folder), withIntermediateDirectories: true)
-        let metadata = try self.metadata()
-        var written: [String] = []
-        for language in languages {
-            let path = Self.epubPath(slug: courseSlug, language: language)
-            try writeEPUB(language: language, metadata: metadata, to: path)
-            written.append(path)
-        }
+        let languages = self.languages
+        let results = parallelMap(languages.count) { index in try writeEPUB(languages[index]) }
+        let (written, errors) = try collectFailures(results)
+        guard errors.isEmpty else { throw BuildFailure(errors) }
         return written
     }
 
-    private func writeEPUB(language: String, metadata: EditionMetadata, to path: String) throws {
+    private func writeEPUB(_ language: Language) throws -> Written {
         var resources: [String: String] = [:]
-        for body in bodies.values {
+        for body in language.bodies.values {
             for file in body.files { resources[file.outputPath] = file.contentPath }
         }
-        var languageMetadata = metadata
-        languageMetadata.language = language
+        let code = language.course.config.language
         let book = EPUBBook(
-            course: course, theme: theme, bodies: bodies, language: language, resources: resources, metadata: languageMetadata)
+            course: language.course, theme: language.theme, bodies: language.bodies, language: code, resources: resources,
+            metadata: try Self.metadata(of: language.course))
         let entries = try book.files().map { ZipFile.Entry(path: $0.path, data: $0.data, stored: $0.path == "mimetype") }
-        try ZipFile.write(entries, to: staging.appendingPathComponent(path), modified: metadata.modified)
+        let path = Self.epubPath(slug: courseSlug, language: code)
+        let url = staging.appendingPathComponent(path)
+        try ZipFile.write(entries, to: url, modified: book.metadata.modified)
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        return Written(language: code, path: path, bytes: size)
     }
 
-    func metadata() throws -> EditionMetadata {
+    static func metadata(of course: Course) throws -> EditionMetadata {
         let config = course.config
         return EditionMetadata(
             title: config.title, language: config.language, authors: config.authors, license: config.license,
             description: config.description,
             baseURL: config.url,
-            identifier: config.editions.identifier ?? EditionMetadata.nameBasedIdentifier(title: config.title, language: config.language),
+            // course.yml's identifier names the default language's book; a translation is another book.
+            identifier: (course.edition == nil ? config.editions.identifier : nil)
+                ?? EditionMetadata.nameBasedIdentifier(title: config.title, language: config.language),
             modified: Self.sourceDate(of: course.contentRoot))
     }
 
