@@ -73,11 +73,10 @@ public struct CourseConfig: Sendable, Hashable {
                 config.language = language
             case "authors": config.authors = try yaml.strings(value, key: key)
             case "license": config.license = try yaml.string(value, key: key)
-            case "url", "base-url":
-                config.url = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
+            case "url", "base-url", "repository":
+                let address = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
+                if key == "repository" { config.repository = address } else { config.url = address }
             case "editions": config.editions = try EditionSettings(value, yaml: yaml, file: file)
-            case "repository":
-                config.repository = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
             case "edit-url":
                 let template = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
                 guard template.contains("{path}") else {
