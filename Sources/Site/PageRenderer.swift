@@ -16,6 +16,16 @@ struct PageRenderer {
     private let sidebarCache = Locked([String: String]())
     /// UI strings the page scripts use, as one JSON object (one template lookup instead of many).
     private let uiStringsJSON: String
+    /// The offline editions the home page's Download section lists, known only once they are written.
+    var downloads: [DownloadLink] = []
+
+    struct DownloadLink: Sendable {
+        var label: String
+        /// Relative to the home page.
+        var url: String
+        var size: String
+        var file: String
+    }
 
     init(course: Course, theme: Theme, bodies: [String: RenderedBody]) {
         self.course = course
@@ -59,7 +69,9 @@ struct PageRenderer {
             "chapters": chapters, "hasChapters": !chapters.isEmpty,
             "startURL": first?.path, "lessonCount": course.lessonCount, "chapterCount": course.chapters.count,
             "intro": bodies[path]?.html, "introTitle": course.homeTitle,
-            "editURL": editURL(for: course.homeIntro?.file)
+            "editURL": editURL(for: course.homeIntro?.file),
+            "downloads": downloads.isEmpty ? nil : downloads.map { ["label": $0.label, "url": $0.url, "size": $0.size, "file": $0.file] },
+            "hasDownloads": downloads.isEmpty ? nil : true
         ])
         return page(path: path, kind: "home", title: nil, description: course.config.description, template: "home", context: context)
     }

@@ -106,11 +106,6 @@ public struct SiteBuilder: Sendable {
         let staging = try output.makeStaging()
         var written: PendingFileWrite?
         do {
-            let languages =
-                [EditionWriter.Language(course: loaded.course, theme: theme, bodies: pages.bodies)]
-                + editions.map { EditionWriter.Language(course: $0.course, theme: $0.theme, bodies: $0.pages.bodies) }
-            _ = try EditionWriter(languages: languages, staging: staging).write()
-            phases.mark("editions")
             let writer = SiteWriter(course: loaded.course, theme: theme, bodies: pages.bodies, staging: staging, contentRoot: loaded.root)
             var count = try writer.write()
             for edition in editions {
@@ -121,6 +116,11 @@ public struct SiteBuilder: Sendable {
                 ).write()
             }
             phases.mark("pages")
+            let languages =
+                [EditionWriter.Language(course: loaded.course, theme: theme, bodies: pages.bodies)]
+                + editions.map { EditionWriter.Language(course: $0.course, theme: $0.theme, bodies: $0.pages.bodies) }
+            try writeDownloads(languages, staging: staging)
+            phases.mark("editions")
             written = try Self.writeContentFiles(contentFiles)
             try beforeSwap?()
             // `commit` throws only while the previous site is still in place, so undoing the

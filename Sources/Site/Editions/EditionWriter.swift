@@ -26,21 +26,43 @@ struct EditionWriter {
         courseSlug = slug.isEmpty ? "course" : slug
     }
 
+    enum Kind: Int, Sendable, Comparable {
+        case epub, siteZip
+
+        static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
+    }
+
     /// A file of an edition, as the Download section lists it.
     struct Written: Sendable {
         var language: String
+        var kind: Kind
         var path: String
         var bytes: Int
     }
 
-    static func epubPath(slug: String, language: String) -> String { "\(folder)/\(slug)-\(language).epub" }
+    func path(of kind: Kind, language: String) -> String {
+        switch kind {
+        case .epub: "\(Self.folder)/\(courseSlug)-\(language).epub"
+        case .siteZip: "\(Self.folder)/\(courseSlug)-\(language)-site.zip"
+        }
+    }
 
-    /// Writes every edition course.yml asks for, the languages in parallel.
+    /// Writes every edition course.yml asks for into `downloads/`, all at once (each language's
+    /// book and site zip); the site's pages must be in the staging folder already. Returns them in
+    /// course.yml's language order, each language's book first.
     func write() throws -> [Written] {
-        guard let first = languages.first, first.course.config.editions.epub else { return [] }
+        guard let settings = languages.first?.course.config.editions, settings.epub || settings.siteZip else { return [] }
         try FileManager.default.createDirectory(at: staging.appendingPathComponent(Self.folder), withIntermediateDirectories: true)
-        let languages = self.languages
-        let results = parallelMap(languages.count) { index in try writeEPUB(languages[index]) }
+        var jobs: [(Language, Kind)] = []
+        for language in languages {
+            if settings.epub { jobs.append((language, .epub)) }
+            if settings.siteZip { jobs.append((language, .siteZip)) }
+        }
+        let all = jobs
+        let results = parallelMap(all.count) { index in
+            let (language, kind) = all[index]
+            return kind == .epub ? try writeEPUB(language) : try writeSiteZip(language)
+        }
         let (written, errors) = try collectFailures(results)
         guard errors.isEmpty else { throw BuildFailure(errors) }
         return written
@@ -56,11 +78,23 @@ struct EditionWriter {
             course: language.course, theme: language.theme, bodies: language.bodies, language: code, resources: resources,
             metadata: try Self.metadata(of: language.course))
         let entries = try book.files().map { ZipFile.Entry(path: $0.path, data: $0.data, stored: $0.path == "mimetype") }
-        let path = Self.epubPath(slug: courseSlug, language: code)
+        return try writeZip(entries, language: code, kind: .epub, modified: book.metadata.modified)
+    }
+
+    private func writeSiteZip(_ language: Language) throws -> Written {
+        let code = language.course.config.language
+        let folder = language.course.edition?.code
+        let zip = SiteZip(staging: staging, translationFolders: Set(languages.compactMap { $0.course.edition?.code }))
+        let entries = try zip.entries(language: folder, top: "\(courseSlug)-\(code)")
+        return try writeZip(entries, language: code, kind: .siteZip, modified: try Self.metadata(of: language.course).modified)
+    }
+
+    private func writeZip(_ entries: [ZipFile.Entry], language: String, kind: Kind, modified: Date) throws -> Written {
+        let path = self.path(of: kind, language: language)
         let url = staging.appendingPathComponent(path)
-        try ZipFile.write(entries, to: url, modified: book.metadata.modified)
+        try ZipFile.write(entries, to: url, modified: modified)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        return Written(language: code, path: path, bytes: size)
+        return Written(language: language, kind: kind, path: path, bytes: size)
     }
 
     static func metadata(of course: Course) throws -> EditionMetadata {

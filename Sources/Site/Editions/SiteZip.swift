@@ -1,0 +1,57 @@
+import Foundation
+
+/// The built site of one language in one zip file (`downloads/SLUG-LANG-site.zip`), to unzip
+/// anywhere and open from `file://`: the default language's pages with the shared assets, or a
+/// translation's folder with them (and an `index.html` that opens it). Entries sorted by path,
+/// under one top folder, so two builds of one tree give the same bytes.
+struct SiteZip {
+    /// The staging folder the site was written into.
+    let staging: URL
+    /// The translation languages' folder names, which the default language's zip leaves out.
+    let translationFolders: Set<String>
+
+    /// The files of a language's site, as zip entries under `top/`.
+    func entries(language folder: String?, top: String) throws -> [ZipFile.Entry] {
+        var entries: [ZipFile.Entry] = []
+        for relative in try Self.files(under: staging) {
+            let first = String(relative.prefix { $0 != "/" })
+            guard relative.contains("/") || folder == nil else { continue }
+            guard first != EditionWriter.folder, !relative.hasPrefix(".") else { continue }
+            if let folder {
+                guard first == folder || first == "assets" else { continue }
+            } else if translationFolders.contains(first) {
+                continue
+            }
+            let data = try Data(contentsOf: staging.appendingPathComponent(relative))
+            entries.append(ZipFile.Entry(path: "\(top)/\(relative)", data: data, stored: Self.isCompressed(relative)))
+        }
+        if let folder {
+            let redirect = """
+                <!DOCTYPE html>
+                <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=\(folder)/index.html">\
+                <title>\(folder)</title></head>
+                <body><a href="\(folder)/index.html">\(folder)/index.html</a></body></html>
+
+                """
+            entries.append(ZipFile.Entry(path: "\(top)/index.html", data: Data(redirect.utf8)))
+        }
+        return entries.sorted { $0.path < $1.path }
+    }
+
+    /// Formats that are compressed already: deflating them again only costs time.
+    private static func isCompressed(_ path: String) -> Bool {
+        ["png", "jpg", "jpeg", "gif", "webp", "woff", "woff2", "zip", "epub", "pdf"].contains((path as NSString).pathExtension.lowercased())
+    }
+
+    /// Every regular file under `root`, as sorted relative paths.
+    static func files(under root: URL) throws -> [String] {
+        var result: [String] = []
+        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        let prefix = root.standardizedFileURL.path.count + 1
+        while let url = walker?.nextObject() as? URL {
+            guard try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true else { continue }
+            result.append(String(url.standardizedFileURL.path.dropFirst(prefix)))
+        }
+        return result.sorted()
+    }
+}
