@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// The guest runtime for C exercises, kept in the program so a build needs nothing but the binary and

@@ -1,3 +1,5 @@
+import Common
+
 /// What a C exercise that is a Multiboot kernel (`kernel`) adds to the guest runtime: a Multiboot
 /// header and a 32-bit entry that enters long mode on its own page tables and stack, then runs the
 /// runtime's `_start` as the lesson machine would. Kept apart from `GuestRuntime.files`, so the keys

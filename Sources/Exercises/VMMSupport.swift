@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// What a vmm exercise is built and run with, kept in the program like the guest runtime: the header

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// The course as loaded from `content/`: plain values, in reading order.
@@ -16,8 +17,13 @@ public struct Course: Sendable {
     public var homeTitle: String?
     /// A translation's edition: its language (nil for the default language's course).
     public var edition: CourseLanguage?
+    /// `content/glossary.yml`'s terms (the same in every edition).
+    public var glossary: [GlossaryEntry] = []
+    /// The default language's code (an edition's `config.language` is its own).
+    public var defaultLanguage: String { originalLanguage ?? config.language }
+    var originalLanguage: String?
     /// `content/_index.<lang>.md`, in an edition that has one.
-    public var homeTranslationFile: URL?
+    public var homeTranslation: Translation?
 
     public var lessonCount: Int { chapters.reduce(0) { $0 + $1.lessons.count } }
 }
@@ -33,7 +39,7 @@ public struct Chapter: Sendable {
     public var intro: MarkdownSource?
     public var lessons: [Lesson]
     /// In an edition: `_index.<lang>.md`, when the chapter has one.
-    public var translationFile: URL?
+    public var translation: Translation?
 
     /// Site-root path of the chapter page.
     public var path: String { "\(slug)/index.html" }
@@ -53,6 +59,8 @@ public struct Lesson: Sendable {
     /// In an edition: the translation (`lesson.<lang>.md`) whose text `source` holds, or nil when
     /// the lesson is not translated yet and the page shows the original (`file`) instead.
     public var translation: Translation?
+    /// The front matter keys as the file wrote them (a translation must have the same).
+    public var frontMatterKeys: [String] = []
 }
 
 /// A translated lesson or page: its file and the front matter that ties it to the original.
@@ -60,8 +68,32 @@ public struct Translation: Sendable {
     public var file: URL
     /// The original's text hash the translation was last reviewed against (`source-hash:`).
     public var sourceHash: String?
+    /// The original's text hash now (`TranslationHash.of`).
+    public var currentHash: String
     /// The translation's front matter keys, to compare with the original's.
     public var keys: [String]
+
+    public enum State: String, Sendable, CaseIterable {
+        /// Reviewed against the original as it is now.
+        case upToDate = "up to date"
+        /// Reviewed against an earlier version of the original: the original changed since.
+        case stale
+        /// Never marked as reviewed (no `source-hash:`).
+        case unreviewed = "not reviewed"
+        /// No translation file.
+        case missing
+    }
+
+    public var state: State {
+        guard let sourceHash else { return .unreviewed }
+        return sourceHash == currentHash ? .upToDate : .stale
+    }
+}
+
+/// The hash a translation records of its original: SHA-256 of the original file's text (front
+/// matter included), its first 16 hex digits.
+public enum TranslationHash {
+    public static func of(_ text: String) -> String { String(SHA256.hash(text).prefix(16)) }
 }
 
 /// A Markdown body and where it starts in its file.

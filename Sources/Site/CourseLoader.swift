@@ -9,7 +9,7 @@ struct CourseLoader {
     var translationCodes: Set<String> = []
 
     static let reservedChapterSlugs: Set<String> = [
-        "assets", "search", "index.html", "print.html", "404.html", "search-index.js", "sidebar.js"
+        "assets", "search", "index.html", "print.html", "404.html", "search-index.js", "sidebar.js", "glossary.html"
     ]
 
     /// Loads every chapter and lesson; the content folder itself was checked by `SiteBuilder.loadCourse`.
@@ -178,7 +178,8 @@ struct CourseLoader {
             lessons.append(
                 Lesson(
                     file: url, slug: slug, title: title, weight: file.weight, description: file.description,
-                    objectives: file.objectives, draft: file.draft, source: file.source, path: "\(chapter.slug)/\(slug).html"))
+                    objectives: file.objectives, draft: file.draft, source: file.source, path: "\(chapter.slug)/\(slug).html",
+                    frontMatterKeys: file.keys))
         }
         return lessons.sorted { Self.precedes(($0.weight, $0.file.lastPathComponent), ($1.weight, $1.file.lastPathComponent)) }
     }

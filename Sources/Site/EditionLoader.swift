@@ -13,6 +13,7 @@ struct EditionLoader {
         var edition = course
         edition.config = course.config.edition(language)
         edition.edition = language
+        edition.originalLanguage = course.config.language
         var files: [URL] = []
         for chapter in course.chapters {
             files.append(translationFile(of: chapter.folder.appendingPathComponent("_index.md")))
@@ -39,7 +40,7 @@ struct EditionLoader {
             }
         }
         if let translated = parsed[home] {
-            edition.homeTranslationFile = home
+            edition.homeTranslation = translation(translated, of: contentRoot.appendingPathComponent("_index.md"))
             edition.homeTitle = translated.title ?? course.homeTitle
             let body = translated.source.body.trimmingCharacters(in: .whitespacesAndNewlines)
             edition.homeIntro = body.isEmpty ? nil : translated.source
@@ -57,7 +58,7 @@ struct EditionLoader {
     private func translateChapter(_ chapter: inout Chapter, parsed: [URL: ParsedMarkdownFile]) {
         let file = translationFile(of: chapter.folder.appendingPathComponent("_index.md"))
         guard let translated = parsed[file] else { return }
-        chapter.translationFile = file
+        chapter.translation = translation(translated, of: chapter.folder.appendingPathComponent("_index.md"))
         if let title = translated.title { chapter.title = title }
         if let description = translated.description { chapter.description = description }
         let body = translated.source.body.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -71,11 +72,32 @@ struct EditionLoader {
             errors.append(SiteError(file: file, line: 1, "translation has no 'title' in its front matter (required, like the original's)"))
             return
         }
+        let originalKeys = Set(lesson.frontMatterKeys)
+        let keys = Set(translated.keys).subtracting(["source-hash"])
+        if keys != originalKeys {
+            let extra = keys.subtracting(originalKeys).sorted(), absent = originalKeys.subtracting(keys).sorted()
+            let said =
+                (extra.isEmpty ? [] : ["has \(extra.joined(separator: ", ")) which the original has not"])
+                + (absent.isEmpty ? [] : ["lacks \(absent.joined(separator: ", ")), which the original has"])
+            errors.append(
+                SiteError(
+                    file: file, line: 1,
+                    "a translation's front matter has the original's keys (translate title, description, objectives; copy the rest): it \(said.joined(separator: " and "))"
+                ))
+        }
         lesson.title = title
         lesson.description = translated.description
         lesson.objectives = translated.objectives
         lesson.source = translated.source
-        lesson.translation = Translation(file: file, sourceHash: translated.sourceHash, keys: translated.keys)
+        lesson.translation = translation(translated, of: lesson.file)
+    }
+
+    /// A parsed translation of `original`, with the original's hash as it is now (an original that
+    /// cannot be read hashes as empty: its own error is reported where it is loaded).
+    private func translation(_ translated: ParsedMarkdownFile, of original: URL) -> Translation {
+        let text = (try? SourceFile.read(original, inside: ContentFolder(contentRoot))) ?? ""
+        return Translation(
+            file: translated.file, sourceHash: translated.sourceHash, currentHash: TranslationHash.of(text), keys: translated.keys)
     }
 
     /// Translations whose original is not a lesson of this build (a renamed or deleted lesson, a

@@ -39,9 +39,14 @@ struct PageRenderer {
         orderIndex = index
         uiStringsJSON =
             "{"
-            + theme.strings.sorted { $0.key < $1.key }.map { "\(SearchIndex.json($0.key)):\(SearchIndex.json($0.value))" }.joined(
+            + theme.strings.filter { !Self.templateOnlyStrings.contains(where: $0.key.hasPrefix) }.sorted { $0.key < $1.key }.map {
+                "\(SearchIndex.json($0.key)):\(SearchIndex.json($0.value))"
+            }.joined(
                 separator: ",") + "}"
     }
+
+    /// UI strings only templates use (the page scripts never do), kept out of every page's JSON.
+    static let templateOnlyStrings = ["language_", "translation_", "glossary_"]
 
     /// Above this many lessons the sidebar opens only the current chapter, so a long course's
     /// sidebar stays short enough to find one's way in.
@@ -71,8 +76,9 @@ struct PageRenderer {
             "intro": bodies[path]?.html, "introTitle": course.homeTitle,
             "editURL": editURL(for: course.homeIntro?.file),
             "downloads": downloads.isEmpty ? nil : downloads.map { ["label": $0.label, "url": $0.url, "size": $0.size, "file": $0.file] },
-            "hasDownloads": downloads.isEmpty ? nil : true
-        ])
+            "hasDownloads": downloads.isEmpty ? nil : true,
+            "glossaryURL": course.glossary.isEmpty ? nil : Self.glossaryPath
+        ]).merging(translationNotice(path: path, translation: course.homeTranslation, hasText: course.homeIntro != nil)) { a, _ in a }
         return page(path: path, kind: "home", title: nil, description: course.config.description, template: "home", context: context)
     }
 
@@ -92,6 +98,7 @@ struct PageRenderer {
             "breadcrumbs": [["title": course.config.title, "url": URLPaths.relative(from: chapter.path, to: "index.html")]]
         ])
         context.merge(pager(chapter.path)) { a, _ in a }
+        context.merge(translationNotice(path: chapter.path, translation: chapter.translation, hasText: chapter.intro != nil)) { a, _ in a }
         return page(
             path: chapter.path, kind: "chapter", title: chapter.title, description: chapter.description, template: "chapter",
             context: context)
@@ -118,13 +125,17 @@ struct PageRenderer {
             ]
         ])
         context.merge(pager(lesson.path)) { a, _ in a }
+        context.merge(translationNotice(path: lesson.path, translation: lesson.translation, hasText: true)) { a, _ in a }
         return page(
             path: lesson.path, kind: "lesson", title: lesson.title, description: lesson.description, template: "lesson", context: context)
     }
 
     func notFound() -> String {
         var context: [String: Any] = [:]
-        if let url = course.config.url { context["baseURL"] = url.hasSuffix("/") ? url : url + "/" }
+        if let url = course.config.url {
+            // An edition's 404 page resolves its links from its own folder.
+            context["baseURL"] = (url.hasSuffix("/") ? url : url + "/") + (course.edition.map { $0.code + "/" } ?? "")
+        }
         return page(
             path: "404.html", kind: "not-found", title: theme.string("not_found_title"), description: nil, template: "404", context: context
         )
@@ -167,14 +178,14 @@ struct PageRenderer {
             "homeURL": root + "index.html",
             "printURL": root + "print.html",
             "searchIndexURL": root + "search-index.js",
-            // An edition (under `<code>/`) shares the default language's assets.
-            "assetsURL": root + (course.edition == nil ? "" : "../") + "assets/",
+            "assetsURL": root + "assets/",
             "baseURL": context["baseURL"],
             "uiStrings": uiStringsJSON
         ])
         common.merge(context) { _, new in new }
+        addLanguages(to: &common, path: path)
         common["sidebarHTML"] = sidebarHTML(for: path, common: common)
-        common["headerHTML"] = folderPartial("partials/header", path: path, common: common)
+        common["headerHTML"] = header(path: path, common: common)
         common["footerHTML"] = folderPartial("partials/footer", path: path, common: common)
         let content = theme.render(template, common)
         common["content"] = content
@@ -216,6 +227,20 @@ struct PageRenderer {
         return theme.render(
             "sidebar-js", ["listJSON": SearchIndex.json(list), "everyChapterOpen": course.lessonCount <= Self.fullSidebarLimit])
     }
+
+    /// The header, rendered once per folder with a marker where the page's own language switch goes.
+    private func header(path: String, common: [String: Any]) -> String {
+        guard let switchHTML = common["languageSwitchHTML"] as? String else {
+            return folderPartial("partials/header", path: path, common: common)
+        }
+        var marked = common
+        marked["languageSwitchHTML"] = Self.languageSwitchMarker
+        return folderPartial("partials/header", path: path, common: marked).replacingOccurrences(
+            of: Self.languageSwitchMarker, with: switchHTML)
+    }
+
+    /// A private-use character: it cannot clash with course text.
+    private static let languageSwitchMarker = "\u{E003}"
 
     /// Header and footer use only course-wide values and the folder's relative URLs, so they
     /// render once per folder (swift-mustache costs microseconds per lookup; this saves a

@@ -22,7 +22,7 @@ extension SiteBuilder {
         return try loaded.editions.map { course in
             var warnings: [SiteWarning] = []
             let layers = try themeLayers(config: loaded.config, contentRoot: loaded.root)
-            let theme = try Theme(layers: layers, language: course.config.language, warnings: &warnings)
+            let theme = try Theme(layers: layers, language: course.config.language, multilingual: true, warnings: &warnings)
             var pages = try renderBodies(course: course, root: loaded.root, errors: [], theme: theme, originals: originals)
             pages.errors += anchorErrors(pages)
             pages.errors = pages.errors.filter { !said.contains($0) }

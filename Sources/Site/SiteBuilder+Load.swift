@@ -25,12 +25,20 @@ extension SiteBuilder {
         var warnings: [SiteWarning] = []
         var errors: [SiteError] = []
         let config = try CourseConfig.load(contentRoot: root, warnings: &warnings)
-        let course = try CourseLoader(contentRoot: root, includeDrafts: options.includeDrafts).load(
+        var course = try CourseLoader(contentRoot: root, includeDrafts: options.includeDrafts).load(
             config: config, warnings: &warnings, errors: &errors)
-        let editions = config.translationLanguages.map { language in
+        var editions = config.translationLanguages.map { language in
             EditionLoader(contentRoot: root, language: language).edition(of: course, warnings: &warnings, errors: &errors)
         }
-        return LoadedCourse(root: root, config: config, course: course, editions: editions, warnings: warnings, errors: errors)
+        let codes = config.languages.isEmpty ? [config.language] : config.languages.map(\.code)
+        course.glossary = try Glossary.load(contentRoot: root, languages: codes, errors: &errors)
+        Glossary.check(
+            course.glossary, course: course, editions: editions, root: root, file: root.appendingPathComponent(Glossary.fileName),
+            warnings: &warnings, errors: &errors)
+        for index in editions.indices { editions[index].glossary = course.glossary }
+        var loaded = LoadedCourse(root: root, config: config, course: course, editions: editions, warnings: warnings, errors: errors)
+        loaded.warnings += TranslationReport.warnings(TranslationReport.entries(loaded))
+        return loaded
     }
 
     /// The theme a build renders with: its layers (see `themeLayers`), refused as a whole when the
@@ -41,7 +49,8 @@ extension SiteBuilder {
         if let reason = OutputFolder.refusal(for: output.target, contentRoot: loaded.root, protecting: layers.compactMap(\.folder)) {
             throw SiteError(file: DisplayPath.of(output.target), reason)
         }
-        return try Theme(layers: layers, language: loaded.config.language, warnings: &loaded.warnings)
+        return try Theme(
+            layers: layers, language: loaded.config.language, multilingual: !loaded.config.languages.isEmpty, warnings: &loaded.warnings)
     }
 
     /// Built-in theme, then the course's override folder, then `--templates`. The course's folder

@@ -42,7 +42,11 @@ extension SiteBuilder {
             predictAnswerLabel: theme.string("predict_show_answer"),
             footnotesTitle: theme.string("footnotes_title"), footnoteBackLabel: theme.string("footnote_back"))
         var (allJobs, made) = bodyRenderer(course: course, root: root, markdown: markdown)
-        if let originals { Self.attachOriginals(&allJobs, course: course, originals: originals) }
+        if let originals {
+            Self.attachOriginals(
+                &allJobs, course: course,
+                originals: originals.mapValues { OriginalBody(headings: $0.headings, exercises: $0.exercises.map(\.block)) })
+        }
         let (jobs, renderer) = (allJobs, made)
         let done = Locked(0)
         let events = self.events
@@ -99,13 +103,48 @@ extension SiteBuilder {
 
     /// Stages 1–2 as `check` and `promote` need them: each body parsed and its links resolved, no
     /// HTML rendered, and the exercise blocks collected in course order.
-    func findExercises(in loaded: LoadedCourse) throws -> [ExerciseBlock] {
-        let (jobs, renderer) = bodyRenderer(course: loaded.course, root: loaded.root, markdown: MarkdownOptions())
-        let results = parallelMap(jobs.count) { index in try renderer.analyze(jobs[index], index: index) }
-        let (found, errors) = try collectFailures(results)
-        let all = loaded.errors + errors + found.flatMap(\.errors)
+    func findExercises(in loaded: LoadedCourse, checkingTranslations: Bool = false) throws -> [ExerciseBlock] {
+        let (jobs, found, errors) = try analyzeBodies(course: loaded.course, root: loaded.root, originals: nil)
+        var all = loaded.errors + errors
+        if checkingTranslations {
+            var originals: [String: OriginalBody] = [:]
+            for (job, analysis) in zip(jobs, found) {
+                guard let analysis else { continue }
+                originals[job.page.path] = OriginalBody(headings: analysis.doc.headings, exercises: analysis.exercises.map(\.block))
+            }
+            let said = Set(all)
+            for edition in loaded.editions {
+                all += try analyzeBodies(course: edition, root: loaded.root, originals: originals).errors.filter { !said.contains($0) }
+            }
+            let complete = Set(loaded.config.languages.filter(\.complete).map(\.code))
+            all += TranslationReport.errors(TranslationReport.entries(loaded), complete: complete)
+        }
         guard all.isEmpty else { throw BuildFailure(all) }
-        return found.flatMap { $0.exercises.map(\.block) }
+        return found.compactMap { $0 }.flatMap { $0.exercises.map(\.block) }
+    }
+
+    /// Every body parsed and its links resolved (no HTML): the analyses in job order (nil where
+    /// one failed) and every error found.
+    private func analyzeBodies(
+        course: Course, root: URL, originals: [String: OriginalBody]?
+    ) throws -> (jobs: [BodyJob], found: [BodyRenderer.Analysis?], errors: [SiteError]) {
+        var (allJobs, made) = bodyRenderer(course: course, root: root, markdown: MarkdownOptions())
+        if let originals { Self.attachOriginals(&allJobs, course: course, originals: originals) }
+        let (jobs, renderer) = (allJobs, made)
+        let results = parallelMap(jobs.count) { index in try renderer.analyze(jobs[index], index: index) }
+        var errors: [SiteError] = []
+        var found: [BodyRenderer.Analysis?] = []
+        for result in results {
+            switch result {
+            case .success(let analysis):
+                found.append(analysis)
+                errors += analysis.errors
+            case .failure(let error):
+                found.append(nil)
+                errors += try siteErrors(error)
+            }
+        }
+        return (jobs, found, errors)
     }
 
     /// One render job per lesson and chapter introduction, and a renderer whose link resolver knows
@@ -120,14 +159,12 @@ extension SiteBuilder {
 
     /// Each translated body of an edition (its text is not the original's file) gets its
     /// original's headings and exercises to match.
-    static func attachOriginals(_ jobs: inout [BodyJob], course: Course, originals: [String: RenderedBody]) {
+    static func attachOriginals(_ jobs: inout [BodyJob], course: Course, originals: [String: OriginalBody]) {
         var translated: Set<URL> = Set(course.chapters.flatMap { $0.lessons.compactMap(\.translation?.file) })
-        translated.formUnion(course.chapters.compactMap(\.translationFile))
-        if let home = course.homeTranslationFile { translated.insert(home) }
+        translated.formUnion(course.chapters.compactMap(\.translation?.file))
+        if let home = course.homeTranslation?.file { translated.insert(home) }
         for index in jobs.indices where translated.contains(jobs[index].source.file) {
-            let original = originals[jobs[index].page.path]
-            jobs[index].original = OriginalBody(
-                headings: original?.headings ?? [], exercises: original?.exercises.map(\.block) ?? [])
+            jobs[index].original = originals[jobs[index].page.path] ?? OriginalBody(headings: [], exercises: [])
         }
     }
 

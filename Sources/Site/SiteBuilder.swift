@@ -36,9 +36,24 @@ public struct SiteBuilder: Sendable {
     /// Every exercise block of the course, in course order, without rendering pages or writing
     /// anything: what `hypercourse check` and `promote` run. Throws `BuildFailure` for a course that
     /// does not load (bad front matter, missing includes, ...).
-    public func exerciseBlocks() async throws -> [ExerciseBlock] {
+    /// With `checkingTranslations` (what `check` asks), every translation is checked too (its
+    /// exercise references and headings), and each translation of a language marked complete
+    /// that is missing, stale or not reviewed is an error.
+    public func exerciseBlocks(checkingTranslations: Bool = false) async throws -> [ExerciseBlock] {
         do {
-            return try findExercises(in: try loadCourse())
+            return try findExercises(in: try loadCourse(), checkingTranslations: checkingTranslations)
+        } catch let error as SiteError {
+            throw BuildFailure(error)
+        }
+    }
+
+    /// Every translatable page of every translation language and its translation's state, for
+    /// `hypercourse translations`. Throws `BuildFailure` for a course that does not load.
+    public func translationEntries() throws -> [TranslationEntry] {
+        do {
+            let loaded = try loadCourse()
+            guard loaded.errors.isEmpty else { throw BuildFailure(loaded.errors) }
+            return TranslationReport.entries(loaded)
         } catch let error as SiteError {
             throw BuildFailure(error)
         }

@@ -10,7 +10,7 @@ struct SiteWriter {
     let contentRoot: URL
 
     private enum PageKind: Sendable {
-        case home, chapter(Int), chapterPrint(Int), lesson(Int, Int), print, notFound, searchIndex, sidebar
+        case home, chapter(Int), chapterPrint(Int), lesson(Int, Int), print, notFound, searchIndex, sidebar, glossary
     }
 
     /// Returns the number of HTML pages written.
@@ -20,8 +20,7 @@ struct SiteWriter {
         }
         let written = try writePages()
         var taken = Set(written)
-        // An edition's pages use the default language's assets, one folder up.
-        if course.edition == nil { try writeAssets(taken: &taken) }
+        try writeAssets(taken: &taken)
         try writeDownloads(taken: &taken)
         try copyLinkedFiles(avoiding: taken)
         return written.filter { $0.hasSuffix(".html") }.count
@@ -31,6 +30,7 @@ struct SiteWriter {
     private func writePages() throws -> [String] {
         // The big single files first, so they overlap with the many small pages.
         var kinds: [PageKind] = [.print, .searchIndex, .sidebar, .home, .notFound]
+        if !course.glossary.isEmpty { kinds.append(.glossary) }
         for (ci, chapter) in course.chapters.enumerated() {
             kinds.append(.chapter(ci))
             kinds.append(.chapterPrint(ci))
@@ -51,6 +51,7 @@ struct SiteWriter {
             case .chapterPrint(let ci): (path, html) = (PageRenderer.chapterPrintPath(course.chapters[ci]), pages.printChapter(ci))
             case .lesson(let ci, let li): (path, html) = (course.chapters[ci].lessons[li].path, pages.lesson(ci, li))
             case .sidebar: (path, html) = ("sidebar.js", pages.sharedSidebar())
+            case .glossary: (path, html) = (PageRenderer.glossaryPath, pages.glossary())
             case .searchIndex: return try writer.writeSearchIndex()
             }
             try Self.writeFile(staging.appendingPathComponent(path), html)

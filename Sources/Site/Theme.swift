@@ -52,7 +52,11 @@ struct Theme {
         }
     }
 
-    init(layers: [Layer], language: String, warnings: inout [SiteWarning]) throws {
+    /// The stylesheet part for a course in several languages (language switch, notices, Chinese
+    /// text), left out of a one-language course's sheet.
+    static let multilingualPart = "style/95-languages.css"
+
+    init(layers: [Layer], language: String, multilingual: Bool = false, warnings: inout [SiteWarning]) throws {
         var files: [String: ThemeFile] = [:]
         for layer in layers {
             files.merge(try layer.files()) { _, later in later }
@@ -70,6 +74,7 @@ struct Theme {
                 editionFiles[String(relative.dropFirst("editions/".count))] = file
             }
         }
+        if !multilingual { assets[Self.multilingualPart] = nil }
         try Self.joinStylesheet(&assets, into: &builtAssets)
         let names = layers.map(\.displayName)
         for name in Self.pageTemplates where templateTexts[name] == nil {

@@ -7,7 +7,9 @@ struct Hypercourse: AsyncParsableCommand {
         commandName: "hypercourse",
         abstract: "Build a virtualization course whose exercises run on a built-in KVM hypervisor.",
         subcommands: [
-            InitCommand.self, BuildCommand.self, ServeCommand.self, NewCommand.self, RunCommand.self, CheckCommand.self, PromoteCommand.self
+            InitCommand.self, BuildCommand.self, ServeCommand.self, NewCommand.self, RunCommand.self, CheckCommand.self,
+            PromoteCommand.self,
+            TranslationsCommand.self
         ]
     )
 }

@@ -55,7 +55,8 @@ struct ExerciseOptions: ParsableArguments {
         let contentDirectory = URL(fileURLWithPath: content)
         let blocks: [ExerciseBlock]
         do {
-            blocks = try await SiteBuilder(options: BuildOptions(contentDirectory: contentDirectory, includeDrafts: true)).exerciseBlocks()
+            blocks = try await SiteBuilder(options: BuildOptions(contentDirectory: contentDirectory, includeDrafts: true))
+                .exerciseBlocks(checkingTranslations: pass == .check)
         } catch let failure as BuildFailure {
             for error in failure.errors { printError(error.description) }
             throw ExitCode(1)

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Exercises
+@testable import Common
 
 /// The key hash: FIPS 180-4 vectors, and agreement with coreutils' sha256sum on random data.
 @Suite struct SHA256Tests {
