@@ -22,7 +22,9 @@ public struct CourseConfig: Sendable, Hashable {
     public var templates: String?
     public var templatesLine: Int?
     public var chapters: [ChapterEntry]?
-    /// Absolute base URL where the site is published (optional; only the 404 page uses it).
+    /// Absolute base URL where the site is published (`base-url`, or `url`): with it the build
+    /// writes canonical links, language alternates, Open Graph values, `sitemap.xml` and
+    /// `robots.txt` (`WebPublishing`), and the 404 page finds its assets from any address.
     public var url: String?
     /// Web address of the course's source repository, linked from every page's header.
     public var repository: String?
@@ -73,9 +75,7 @@ public struct CourseConfig: Sendable, Hashable {
                 config.language = language
             case "authors": config.authors = try yaml.strings(value, key: key)
             case "license": config.license = try yaml.string(value, key: key)
-            case "url", "base-url", "repository":
-                let address = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
-                if key == "repository" { config.repository = address } else { config.url = address }
+            case "url", "base-url", "repository": try setAddress(&config, key: key, value: value, yaml: yaml, file: file)
             case "editions": config.editions = try EditionSettings(value, yaml: yaml, file: file)
             case "edit-url":
                 let template = try webAddress(yaml.string(value, key: key), key: key, file: file, line: yaml.line(of: value))
@@ -135,6 +135,22 @@ public struct CourseConfig: Sendable, Hashable {
             }
             guard let path else { throw SiteError(file: file, line: yaml.line(of: entry), "chapter entry has no 'path'") }
             return ChapterEntry(path: path, title: title, line: yaml.line(of: entry))
+        }
+    }
+
+    /// `repository`, a link in every page's header; `url` or `base-url`, where the site is published:
+    /// a folder every page's address continues, so a query or a fragment would end up in the middle.
+    private static func setAddress(_ config: inout CourseConfig, key: String, value: Node, yaml: YAMLDocument, file: URL) throws {
+        let line = yaml.line(of: value)
+        let address = try webAddress(yaml.string(value, key: key), key: key, file: file, line: line)
+        if key == "repository" {
+            config.repository = address
+        } else if address.contains("?") || address.contains("#") {
+            throw SiteError(
+                file: file, line: line,
+                "'\(key)' is where the site is published, a folder such as https://example.org/course/, without ? or #")
+        } else {
+            config.url = address
         }
     }
 

@@ -27,10 +27,14 @@ struct PageRenderer {
         var file: String
     }
 
-    init(course: Course, theme: Theme, bodies: [String: RenderedBody]) {
+    /// The head's canonical link, alternates and Open Graph values, for a course with a base URL.
+    let publishing: WebPublishing?
+
+    init(course: Course, theme: Theme, bodies: [String: RenderedBody], publishing: WebPublishing? = nil) {
         self.course = course
         self.theme = theme
         self.bodies = bodies
+        self.publishing = publishing
         readingOrder = course.chapters.flatMap { chapter in
             [Link(title: chapter.title, path: chapter.path)] + chapter.lessons.map { Link(title: $0.title, path: $0.path) }
         }
@@ -132,9 +136,10 @@ struct PageRenderer {
 
     func notFound() -> String {
         var context: [String: Any] = [:]
+        // Served for any missing address, the page finds its links and assets from its own
+        // language's site root (a translation's is under `<code>/`).
         if let url = course.config.url {
-            // An edition's 404 page resolves its links from its own folder.
-            context["baseURL"] = (url.hasSuffix("/") ? url : url + "/") + (course.edition.map { $0.code + "/" } ?? "")
+            context["baseURL"] = WebPublishing.encodedBase(url) + (course.edition.map { URLPaths.encode($0.code) + "/" } ?? "")
         }
         return page(
             path: "404.html", kind: "not-found", title: theme.string("not_found_title"), description: nil, template: "404", context: context
@@ -184,6 +189,7 @@ struct PageRenderer {
         ])
         common.merge(context) { _, new in new }
         addLanguages(to: &common, path: path)
+        addPublishing(to: &common, path: path, kind: kind, title: title, description: description)
         common["sidebarHTML"] = sidebarHTML(for: path, common: common)
         common["headerHTML"] = header(path: path, common: common)
         common["footerHTML"] = folderPartial("partials/footer", path: path, common: common)

@@ -4,7 +4,7 @@ extension SiteBuilder {
     /// After the pages: the offline editions into `downloads/`, then each language's home page
     /// again, now with a Download section listing them with their sizes. The home page inside a
     /// site zip keeps none, as the downloads are not in the zip.
-    func writeDownloads(_ languages: [EditionWriter.Language], staging: URL) throws {
+    func writeDownloads(_ languages: [EditionWriter.Language], staging: URL, publishing: WebPublishing?) throws {
         let written = try EditionWriter(languages: languages, staging: staging).write()
         guard !written.isEmpty else { return }
         let names = Dictionary(languages.map { ($0.course.config.language, $0.course.edition?.name) }) { first, _ in first }
@@ -12,7 +12,7 @@ extension SiteBuilder {
         for language in languages {
             let theme = language.theme
             let prefix = language.course.edition == nil ? "" : "../"
-            var renderer = PageRenderer(course: language.course, theme: theme, bodies: language.bodies)
+            var renderer = PageRenderer(course: language.course, theme: theme, bodies: language.bodies, publishing: publishing)
             renderer.downloads = written.map { file in
                 let kind = theme.string(file.kind == .epub ? "download_epub" : "download_site")
                 let name = (names[file.language] ?? nil) ?? defaultName

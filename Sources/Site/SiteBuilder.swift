@@ -121,20 +121,24 @@ public struct SiteBuilder: Sendable {
         let staging = try output.makeStaging()
         var written: PendingFileWrite?
         do {
-            let writer = SiteWriter(course: loaded.course, theme: theme, bodies: pages.bodies, staging: staging, contentRoot: loaded.root)
+            let publishing = WebPublishing(course: loaded.course, editions: editions.map(\.course))
+            let writer = SiteWriter(
+                course: loaded.course, theme: theme, bodies: pages.bodies, staging: staging, contentRoot: loaded.root,
+                publishing: publishing)
             var count = try writer.write()
             for edition in editions {
                 let folder = staging.appendingPathComponent(edition.course.edition?.code ?? "")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 count += try SiteWriter(
-                    course: edition.course, theme: edition.theme, bodies: edition.pages.bodies, staging: folder, contentRoot: loaded.root
+                    course: edition.course, theme: edition.theme, bodies: edition.pages.bodies, staging: folder, contentRoot: loaded.root,
+                    publishing: publishing
                 ).write()
             }
             phases.mark("pages")
             let languages =
                 [EditionWriter.Language(course: loaded.course, theme: theme, bodies: pages.bodies)]
                 + editions.map { EditionWriter.Language(course: $0.course, theme: $0.theme, bodies: $0.pages.bodies) }
-            try writeDownloads(languages, staging: staging)
+            try writeDownloads(languages, staging: staging, publishing: publishing)
             phases.mark("editions")
             written = try Self.writeContentFiles(contentFiles)
             try beforeSwap?()

@@ -8,6 +8,9 @@ struct SiteWriter {
     let bodies: [String: RenderedBody]
     let staging: URL
     let contentRoot: URL
+    /// Set when the course has a base URL: pages get their canonical links and alternates, and the
+    /// default language's site gets `sitemap.xml` and `robots.txt`.
+    var publishing: WebPublishing? = nil
 
     private enum PageKind: Sendable {
         case home, chapter(Int), chapterPrint(Int), lesson(Int, Int), print, notFound, searchIndex, sidebar, glossary
@@ -21,6 +24,12 @@ struct SiteWriter {
         let written = try writePages()
         var taken = Set(written)
         try writeAssets(taken: &taken)
+        if course.edition == nil, let publishing {
+            for (path, text) in [("sitemap.xml", publishing.sitemap()), ("robots.txt", publishing.robots())] {
+                try Self.writeFile(staging.appendingPathComponent(path), text)
+                taken.insert(path)
+            }
+        }
         try writeDownloads(taken: &taken)
         try copyLinkedFiles(avoiding: taken)
         return written.filter { $0.hasSuffix(".html") }.count
@@ -40,7 +49,7 @@ struct SiteWriter {
         let staging = self.staging
         let course = self.course
         let writer = self
-        let pages = PageRenderer(course: course, theme: theme, bodies: bodies)
+        let pages = PageRenderer(course: course, theme: theme, bodies: bodies, publishing: publishing)
         let results = parallelMap(pageKinds.count) { index -> [String] in
             let (path, html): (String, String)
             switch pageKinds[index] {

@@ -130,7 +130,13 @@ import Testing
             fragment: "'edit-url' must contain {path}"),
         BadCourse(
             files: ["course.yml": "title: T\nedit-url: /edit/{path}\n"], file: "course.yml", line: 2,
-            fragment: "'edit-url' must be an http:// or https:// address")
+            fragment: "'edit-url' must be an http:// or https:// address"),
+        BadCourse(
+            files: ["course.yml": "title: T\nbase-url: course/\n"], file: "course.yml", line: 2,
+            fragment: "'base-url' must be an http:// or https:// address"),
+        BadCourse(
+            files: ["course.yml": "title: T\n\nbase-url: https://example.org/course/?v=2\n"], file: "course.yml", line: 3,
+            fragment: "'base-url' is where the site is published, a folder such as https://example.org/course/, without ? or #")
     ]
 
     @Test(arguments: badCourses)
