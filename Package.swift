@@ -87,7 +87,8 @@ let package = Package(
         .testTarget(name: "MultibootTests", dependencies: ["Multiboot"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Multiboot", "Common"], exclude: ["Kernels"]),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown", "CCmarkGFM", "Common"]),
-        .testTarget(name: "SiteTests", dependencies: ["Site", "Common"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SiteTests", dependencies: ["Site", "Common", .product(name: "Yams", package: "Yams")], exclude: ["Fixtures"]),
         .testTarget(name: "ExercisesTests", dependencies: ["Exercises", "Hypervisor", "Common"]),
         .testTarget(name: "ExerciseCommandsTests", dependencies: ["ExerciseCommands", "Exercises", "Hypervisor"]),
         // End to end: Site + the exercise provider + the CLI's adapter, into HTML, and the built binary.

@@ -18,7 +18,8 @@ enum StarterCourse {
             ("content/01-first-steps/01-hello-guest.md", firstLesson),
             ("content/01-first-steps/02-writing-lessons.md", secondLesson),
             ("content/01-first-steps/exit-three.asm", exitThree),
-            ("content/shared/serial.inc", serialInclude)
+            ("content/shared/serial.inc", serialInclude),
+            (workflowPath, publishWorkflow)
         ]
     }
 
@@ -38,6 +39,9 @@ enum StarterCourse {
 
         Start with `content/01-first-steps/01-hello-guest.md`: the starter lessons explain the format.
         Commit the `*.exercises.json` files beside the lessons: they are the verified results.
+
+        On GitHub, `.github/workflows/publish.yml` builds and checks the course on every push to
+        `main` and publishes it on GitHub Pages; its first lines say what to set up once.
         """#
     }
 
@@ -57,7 +61,10 @@ enum StarterCourse {
         language: en                # selects the interface strings (en, or a translation you add)
         authors: [Your Name]
         license: "CC BY-SA 4.0"
-        # More keys: repository, edit-url, url, templates (a folder of your own templates) and
+        # Where the site is published: with it, the build adds a sitemap, robots.txt, canonical
+        # links and link previews. .github/workflows/publish.yml publishes it on GitHub Pages.
+        # base-url: https://USER.github.io/REPOSITORY/
+        # More keys: repository, edit-url, templates (a folder of your own templates) and
         # chapters, to order and title chapters explicitly. Without `chapters`, the folders are taken
         # in name order (01-, 02-, ...), titled by their _index.md or their name.
         """#

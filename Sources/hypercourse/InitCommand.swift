@@ -35,7 +35,7 @@ struct NewCourseOptions: ParsableArguments {
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Start a new course: course.yml, a chapter, lessons with exercises, a .gitignore.",
+        abstract: "Start a new course: course.yml, a chapter, lessons with exercises, a .gitignore, a GitHub Pages workflow.",
         discussion: """
             The starter course builds at once and explains the format as you read it: open \
             content/01-first-steps/01-hello-guest.md first. Same as `hypercourse new course`.
