@@ -83,10 +83,23 @@ public final class MarkdownDocument {
     /// `linkURL` returns a string gets that string as its destination. Throws only if libcmark-gfm
     /// refuses to update a node the parse already checked (a broken libcmark-gfm).
     public func html(idPrefix: String = "", linkURL: (LinkReference) -> String? = { _ in nil }) throws(MarkdownError) -> String {
-        try arena.withArena { () throws(MarkdownError) in try render(idPrefix: idPrefix, linkURL: linkURL) }
+        try html(idPrefix: idPrefix, linkURL: linkURL, blocksPerGroup: nil)
     }
 
-    private func render(idPrefix: String, linkURL: (LinkReference) -> String?) throws(MarkdownError) -> String {
+    /// `html(...)`, with the top-level blocks rendered in groups of `blocksPerGroup` (nil: only a
+    /// large document is split, `GroupedRender`).
+    func html(
+        idPrefix: String = "", linkURL: (LinkReference) -> String? = { _ in nil }, blocksPerGroup: Int?
+    ) throws(MarkdownError) -> String {
+        try arena.withArena { () throws(MarkdownError) in
+            try render(idPrefix: idPrefix, linkURL: linkURL, blocksPerGroup: blocksPerGroup)
+        }
+    }
+
+    /// How many groups `html(...)` renders in (one unless the document is large).
+    var renderGroupCount: Int { GroupedRender.groupCount(root) }
+
+    private func render(idPrefix: String, linkURL: (LinkReference) -> String?, blocksPerGroup: Int?) throws(MarkdownError) -> String {
         // Built as bytes: a long document has thousands of headings.
         let prefix = Array(HTMLEscaping.escape(idPrefix).utf8)
         let label = Array(HTMLEscaping.escape(options.anchorLabel).utf8)
@@ -110,7 +123,7 @@ public final class MarkdownDocument {
             try CmarkTree.setURL(node, url)
         }
         try rewriteRawLinks(linkURL)
-        var html = CmarkRuntime.render(root, parser: parser)
+        var html = try GroupedRender.html(root, parser: parser, blocksPerGroup: blocksPerGroup)
         if hasFootnotes {
             html = FootnoteDecorator(idPrefix: idPrefix, title: options.footnotesTitle, backLabel: options.footnoteBackLabel).decorate(html)
         }
