@@ -147,6 +147,26 @@ import Testing
         }
     }
 
+    /// The golden fixture, in one language: its pages in the sitemap, no language alternates.
+    @Test func aCourseInOneLanguageHasNoAlternates() async throws {
+        let content = scratch.copyFixture()
+        let yml = content.appendingPathComponent("course.yml")
+        try (try String(contentsOf: yml, encoding: .utf8) + "base-url: https://example.org/vf/\n").write(
+            to: yml, atomically: true, encoding: .utf8)
+        let summary = try await build(content, into: scratch)
+        let sitemap = try Sitemap(Data(site("sitemap.xml").utf8))
+        // Home, then each chapter with its lessons; the draft and the print pages are not pages to index.
+        #expect(sitemap.locations.count == 1 + summary.chapters + summary.lessons)
+        #expect(sitemap.locations.first == "https://example.org/vf/")
+        #expect(sitemap.locations.contains("https://example.org/vf/foundations/what-is-a-vm.html"))
+        #expect(!sitemap.locations.contains { $0.contains("unfinished") || $0.contains("print") })
+        #expect(sitemap.alternates.values.allSatisfy { $0.isEmpty })
+        let lesson = site("foundations/what-is-a-vm.html")
+        #expect(links("canonical", in: lesson) == ["https://example.org/vf/foundations/what-is-a-vm.html"])
+        #expect(alternates(in: lesson).isEmpty && meta("og:locale:alternate", in: lesson).isEmpty)
+        #expect(meta("og:locale", in: lesson) == ["en"])
+    }
+
     @Test func baseURLIsEncodedAndEndsWithASlash() {
         #expect(WebPublishing.encodedBase("https://example.org/demo") == "https://example.org/demo/")
         #expect(WebPublishing.encodedBase("https://example.org/课程/") == "https://example.org/%E8%AF%BE%E7%A8%8B/")
