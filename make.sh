@@ -8,6 +8,7 @@
 #   ./make.sh browser-check   only the browser check: the built site in headless Chromium through file://,
 #                             axe-core 4 on every page
 #   ./make.sh serve           build and serve the course on http://127.0.0.1:8000 with live reload
+#   ./make.sh pdf             build the course with its PDF editions (headless Chromium) in public/downloads/
 #   ./make.sh install         build hypercourse (release) and copy it to $PREFIX/bin (--prefix DIR; default /usr/local)
 #   ./make.sh bench-NAME      run a benchmark (see docs/benchmarks.md)
 set -euo pipefail
@@ -18,7 +19,8 @@ cd "$(dirname "$0")"
 BUILD_DEBS=(nasm libcmark-gfm-dev libcmark-gfm-extensions-dev libc6-dev linux-libc-dev zlib1g-dev)
 # epubcheck validates the EPUB editions in the tests (it brings a Java runtime).
 EDITION_DEBS=(epubcheck)
-BROWSER_DEBS=(chromium chromium-driver python3-selenium python3-pip)
+# fonts-noto-cjk: Chinese pages and the Chinese PDF; poppler-utils: the PDF tests read the PDFs.
+BROWSER_DEBS=(chromium chromium-driver python3-selenium python3-pip fonts-noto-cjk poppler-utils)
 # axe-core 4 for the browser check's accessibility pass: its axe.min.js (MPL-2.0) ships in this PyPI
 # wheel. Fetched at test time into a cache outside the repository, never committed.
 AXE_WHEEL=axe-playwright-python==0.1.8
@@ -173,6 +175,14 @@ task_bench_site() {
     python3 bench/site/run.py "$@"
 }
 
+# The PDF of each language needs Chromium (and a CJK font for Chinese), so it is a build option
+# rather than part of every build.
+task_pdf() {
+    local tool
+    tool=$(build_tool release "${BROWSER_DEBS[@]}")
+    "$tool" build --pdf "$@"
+}
+
 task_serve() {
     local tool
     tool=$(build_tool release)
@@ -238,18 +248,19 @@ task_bench_hypervisor() {
 }
 
 task="${1:-}"
-[[ -n $task ]] || { sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ -n $task ]] || { sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 shift
 case "$task" in
     site) task_site "$@" ;;
     test) task_test "$@" ;;
     browser-check) task_browser_check "$@" ;;
     serve) task_serve "$@" ;;
+    pdf) task_pdf "$@" ;;
     install) task_install "$@" ;;
     bench-hypervisor) task_bench_hypervisor "$@" ;;
     bench-site) task_bench_site "$@" ;;
     bench-qemu) task_bench_qemu "$@" ;;
     bench-playground) task_bench_playground "$@" ;;
     bench-exercises) task_bench_exercises "$@" ;;
-    *) echo "unknown task '$task'" >&2; sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) echo "unknown task '$task'" >&2; sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -13,6 +13,9 @@ public struct BuildOptions: Sendable {
     public var includeDrafts: Bool
     /// Replace an output folder this tool did not create.
     public var force: Bool
+    /// Also print each language's print page to `downloads/SLUG-LANG.pdf` with this headless
+    /// Chromium (`--pdf`); nil leaves the PDF out.
+    public var pdfBrowser: String?
 
     public init(
         contentDirectory: URL = URL(fileURLWithPath: "content"), outputDirectory: URL = URL(fileURLWithPath: "public"),

@@ -18,7 +18,7 @@ extension PageRenderer {
         let chapters = course.chapters.indices.map { printContext($0) { $0 } }
         return page(
             path: "print.html", kind: "print", title: theme.string("print_title"), description: course.config.description,
-            template: "print", context: ["chapters": chapters, "printIntro": theme.string("print_intro")])
+            template: "print", context: compact(["chapters": chapters, "printIntro": theme.string("print_intro"), "pdfURL": pdfURL]))
     }
 
     /// One chapter as print.html shows it. The bodies were rendered for print.html, at the site's
@@ -34,7 +34,7 @@ extension PageRenderer {
             template: "print", context: context)
     }
 
-    private func printContext(_ ci: Int, _ links: (String) -> String) -> [String: Any] {
+    func printContext(_ ci: Int, _ links: (String) -> String) -> [String: Any] {
         let chapter = course.chapters[ci]
         return compact([
             "title": chapter.title, "number": ci + 1, "id": chapter.slug,

@@ -18,6 +18,8 @@ struct PageRenderer {
     private let uiStringsJSON: String
     /// The offline editions the home page's Download section lists, known only once they are written.
     var downloads: [DownloadLink] = []
+    /// The PDF edition as print.html links to it, when the build prints one.
+    var pdfURL: String?
 
     struct DownloadLink: Sendable {
         var label: String

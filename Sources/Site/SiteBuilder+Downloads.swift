@@ -5,7 +5,7 @@ extension SiteBuilder {
     /// again, now with a Download section listing them with their sizes. The home page inside a
     /// site zip keeps none, as the downloads are not in the zip.
     func writeDownloads(_ languages: [EditionWriter.Language], staging: URL, publishing: WebPublishing?) throws {
-        let written = try EditionWriter(languages: languages, staging: staging).write()
+        let written = try EditionWriter(languages: languages, staging: staging, pdfBrowser: options.pdfBrowser).write()
         guard !written.isEmpty else { return }
         let names = Dictionary(languages.map { ($0.course.config.language, $0.course.edition?.name) }) { first, _ in first }
         let defaultName = languages.first?.course.config.defaultLanguage?.name
@@ -14,7 +14,7 @@ extension SiteBuilder {
             let prefix = language.course.edition == nil ? "" : "../"
             var renderer = PageRenderer(course: language.course, theme: theme, bodies: language.bodies, publishing: publishing)
             renderer.downloads = written.map { file in
-                let kind = theme.string(file.kind == .epub ? "download_epub" : "download_site")
+                let kind = theme.string(["download_epub", "download_pdf", "download_site"][file.kind.rawValue])
                 let name = (names[file.language] ?? nil) ?? defaultName
                 return PageRenderer.DownloadLink(
                     label: languages.count > 1 ? "\(kind) · \(name ?? file.language)" : kind, url: prefix + file.path,

@@ -122,16 +122,20 @@ public struct SiteBuilder: Sendable {
         var written: PendingFileWrite?
         do {
             let publishing = WebPublishing(course: loaded.course, editions: editions.map(\.course))
+            let slug = EditionWriter.courseSlug(title: loaded.course.config.title)
+            let pdfURL = { (course: Course) in
+                self.options.pdfBrowser.map { _ in EditionWriter.path(of: .pdf, slug: slug, language: course.config.language) }
+            }
             let writer = SiteWriter(
                 course: loaded.course, theme: theme, bodies: pages.bodies, staging: staging, contentRoot: loaded.root,
-                publishing: publishing)
+                publishing: publishing, pdfURL: pdfURL(loaded.course))
             var count = try writer.write()
             for edition in editions {
                 let folder = staging.appendingPathComponent(edition.course.edition?.code ?? "")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 count += try SiteWriter(
                     course: edition.course, theme: edition.theme, bodies: edition.pages.bodies, staging: folder, contentRoot: loaded.root,
-                    publishing: publishing
+                    publishing: publishing, pdfURL: pdfURL(edition.course).map { "../" + $0 }
                 ).write()
             }
             phases.mark("pages")

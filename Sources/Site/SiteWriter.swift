@@ -11,6 +11,8 @@ struct SiteWriter {
     /// Set when the course has a base URL: pages get their canonical links and alternates, and the
     /// default language's site gets `sitemap.xml` and `robots.txt`.
     var publishing: WebPublishing? = nil
+    /// The PDF edition, relative to print.html, when the build prints one.
+    var pdfURL: String? = nil
 
     private enum PageKind: Sendable {
         case home, chapter(Int), chapterPrint(Int), lesson(Int, Int), print, notFound, searchIndex, sidebar, glossary
@@ -49,7 +51,9 @@ struct SiteWriter {
         let staging = self.staging
         let course = self.course
         let writer = self
-        let pages = PageRenderer(course: course, theme: theme, bodies: bodies, publishing: publishing)
+        var renderer = PageRenderer(course: course, theme: theme, bodies: bodies, publishing: publishing)
+        renderer.pdfURL = pdfURL
+        let pages = renderer
         let results = parallelMap(pageKinds.count) { index -> [String] in
             let (path, html): (String, String)
             switch pageKinds[index] {

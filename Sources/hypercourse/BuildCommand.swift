@@ -28,10 +28,19 @@ struct BuildCommand: AsyncParsableCommand {
               hypercourse build --templates my-theme/ --drafts
               hypercourse build --promote
               hypercourse build --kvm-device /nonexistent     # build from the records only
+              hypercourse build --pdf                         # also the PDF of each language (headless Chromium)
             """
     )
 
     @OptionGroup var site: SiteOptions
+
+    @Flag(
+        name: .long,
+        help: "Also print each language's print page to public/downloads/SLUG-LANG.pdf with headless Chromium (A4, outline, page numbers).")
+    var pdf = false
+
+    @Option(name: .long, help: "The Chromium to print the PDF with (default: chromium on PATH).")
+    var chromium = "chromium"
 
     @Flag(name: [.short, .long], help: "Print only warnings, errors and the summary.")
     var quiet = false
@@ -50,7 +59,8 @@ struct BuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         Interrupts.install()
-        let options = site.buildOptions
+        var options = site.buildOptions
+        if pdf { options.pdfBrowser = chromium }
         let provider = Self.exerciseProvider(
             content: site.content, kvmDevice: kvmDevice, cache: cache.map { URL(fileURLWithPath: $0) }, promote: promote,
             allowUnconfinedVMM: allowUnconfinedVmm)

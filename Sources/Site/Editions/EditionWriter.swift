@@ -19,15 +19,23 @@ struct EditionWriter {
 
     static let folder = "downloads"
 
-    init(languages: [Language], staging: URL) {
+    /// The Chromium that prints the PDFs; nil writes none.
+    let pdfBrowser: String?
+
+    init(languages: [Language], staging: URL, pdfBrowser: String? = nil) {
         self.languages = languages
         self.staging = staging
-        let slug = Slug.make(languages.first?.course.config.title ?? "")
-        courseSlug = slug.isEmpty ? "course" : slug
+        self.pdfBrowser = pdfBrowser
+        courseSlug = Self.courseSlug(title: languages.first?.course.config.title ?? "")
+    }
+
+    static func courseSlug(title: String) -> String {
+        let slug = Slug.make(title)
+        return slug.isEmpty ? "course" : slug
     }
 
     enum Kind: Int, Sendable, Comparable {
-        case epub, siteZip
+        case epub, pdf, siteZip
 
         static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
     }
@@ -40,10 +48,13 @@ struct EditionWriter {
         var bytes: Int
     }
 
-    func path(of kind: Kind, language: String) -> String {
+    func path(of kind: Kind, language: String) -> String { Self.path(of: kind, slug: courseSlug, language: language) }
+
+    static func path(of kind: Kind, slug: String, language: String) -> String {
         switch kind {
-        case .epub: "\(Self.folder)/\(courseSlug)-\(language).epub"
-        case .siteZip: "\(Self.folder)/\(courseSlug)-\(language)-site.zip"
+        case .epub: "\(folder)/\(slug)-\(language).epub"
+        case .pdf: "\(folder)/\(slug)-\(language).pdf"
+        case .siteZip: "\(folder)/\(slug)-\(language)-site.zip"
         }
     }
 
@@ -51,21 +62,31 @@ struct EditionWriter {
     /// book and site zip); the site's pages must be in the staging folder already. Returns them in
     /// course.yml's language order, each language's book first.
     func write() throws -> [Written] {
-        guard let settings = languages.first?.course.config.editions, settings.epub || settings.siteZip else { return [] }
+        guard let settings = languages.first?.course.config.editions, settings.epub || settings.siteZip || pdfBrowser != nil else {
+            return []
+        }
         try FileManager.default.createDirectory(at: staging.appendingPathComponent(Self.folder), withIntermediateDirectories: true)
         var jobs: [(Language, Kind)] = []
         for language in languages {
             if settings.epub { jobs.append((language, .epub)) }
             if settings.siteZip { jobs.append((language, .siteZip)) }
+            if pdfBrowser != nil { jobs.append((language, .pdf)) }
         }
+        // The longest first: printing a PDF takes Chromium far longer than any zip.
+        jobs.sort { ($0.1 == .pdf ? 0 : 1) < ($1.1 == .pdf ? 0 : 1) }
         let all = jobs
         let results = parallelMap(all.count) { index in
             let (language, kind) = all[index]
-            return kind == .epub ? try writeEPUB(language) : try writeSiteZip(language)
+            switch kind {
+            case .epub: return try writeEPUB(language)
+            case .siteZip: return try writeSiteZip(language)
+            case .pdf: return try writePDF(language)
+            }
         }
         let (written, errors) = try collectFailures(results)
         guard errors.isEmpty else { throw BuildFailure(errors) }
-        return written
+        let order = Dictionary(uniqueKeysWithValues: languages.enumerated().map { ($1.course.config.language, $0) })
+        return written.sorted { (order[$0.language] ?? 0, $0.kind) < (order[$1.language] ?? 0, $1.kind) }
     }
 
     private func writeEPUB(_ language: Language) throws -> Written {
@@ -87,6 +108,20 @@ struct EditionWriter {
         let zip = SiteZip(staging: staging, translationFolders: Set(languages.compactMap { $0.course.edition?.code }))
         let entries = try zip.entries(language: folder, top: "\(courseSlug)-\(code)")
         return try writeZip(entries, language: code, kind: .siteZip, modified: try Self.metadata(of: language.course).modified)
+    }
+
+    /// The language's book page printed by Chromium; the page is removed once printed.
+    private func writePDF(_ language: Language) throws -> Written {
+        let code = language.course.config.language
+        let folder = language.course.edition.map { staging.appendingPathComponent($0.code) } ?? staging
+        let page = folder.appendingPathComponent(PageRenderer.bookPath)
+        defer { try? FileManager.default.removeItem(at: page) }
+        try SiteWriter.writeFile(page, PageRenderer(course: language.course, theme: language.theme, bodies: language.bodies).printBook())
+        let path = self.path(of: .pdf, language: code)
+        let url = staging.appendingPathComponent(path)
+        try PDFPrinter(browser: pdfBrowser ?? "chromium").print(page, to: url)
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        return Written(language: code, kind: .pdf, path: path, bytes: size)
     }
 
     private func writeZip(_ entries: [ZipFile.Entry], language: String, kind: Kind, modified: Date) throws -> Written {

@@ -16,7 +16,8 @@ struct SiteZip {
         for relative in try Self.files(under: staging) {
             let first = String(relative.prefix { $0 != "/" })
             guard relative.contains("/") || folder == nil else { continue }
-            guard first != EditionWriter.folder, !relative.hasPrefix(".") else { continue }
+            // The PDF's book page exists only while Chromium prints it, maybe beside this job.
+            guard first != EditionWriter.folder, !relative.hasPrefix("."), !relative.hasSuffix(PageRenderer.bookPath) else { continue }
             if let folder {
                 guard first == folder || first == "assets" else { continue }
             } else if translationFolders.contains(first) {
