@@ -5,7 +5,9 @@ extension SiteBuilder {
     /// again, now with a Download section listing them with their sizes. The home page inside a
     /// site zip keeps none, as the downloads are not in the zip.
     func writeDownloads(_ languages: [EditionWriter.Language], staging: URL, publishing: WebPublishing?) throws {
-        let written = try EditionWriter(languages: languages, staging: staging, pdfBrowser: options.pdfBrowser).write()
+        let written = try EditionWriter(
+            languages: languages, staging: staging, pdfBrowser: options.pdfBrowser, previousSite: options.outputDirectory
+        ).write()
         guard !written.isEmpty else { return }
         let names = Dictionary(languages.map { ($0.course.config.language, $0.course.edition?.name) }) { first, _ in first }
         let defaultName = languages.first?.course.config.defaultLanguage?.name

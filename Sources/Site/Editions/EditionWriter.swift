@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Writes the offline editions of each language of the course into the staging folder's
@@ -21,11 +22,14 @@ struct EditionWriter {
 
     /// The Chromium that prints the PDFs; nil writes none.
     let pdfBrowser: String?
+    /// The site this build replaces, whose zips are reused when their entries have not changed.
+    let previousSite: URL?
 
-    init(languages: [Language], staging: URL, pdfBrowser: String? = nil) {
+    init(languages: [Language], staging: URL, pdfBrowser: String? = nil, previousSite: URL? = nil) {
         self.languages = languages
         self.staging = staging
         self.pdfBrowser = pdfBrowser
+        self.previousSite = previousSite
         courseSlug = Self.courseSlug(title: languages.first?.course.config.title ?? "")
     }
 
@@ -124,12 +128,35 @@ struct EditionWriter {
         return Written(language: code, kind: .pdf, path: path, bytes: size)
     }
 
+    /// Zips the entries, or copies the previous build's zip when its entries were the same (the
+    /// key file beside it says so): a warm build with unchanged sources deflates nothing.
     private func writeZip(_ entries: [ZipFile.Entry], language: String, kind: Kind, modified: Date) throws -> Written {
         let path = self.path(of: kind, language: language)
         let url = staging.appendingPathComponent(path)
-        try ZipFile.write(entries, to: url, modified: modified)
+        let keyPath = "\(Self.folder)/.\(url.lastPathComponent).key"
+        let key = Self.key(of: entries, modified: modified)
+        let previous = previousSite?.appendingPathComponent(path)
+        if let previous, let previousSite, (try? String(contentsOf: previousSite.appendingPathComponent(keyPath), encoding: .utf8)) == key,
+            (try? FileManager.default.copyItem(at: previous, to: url)) != nil
+        {
+            // Copied.
+        } else {
+            try ZipFile.write(entries, to: url, modified: modified)
+        }
+        try SiteWriter.writeFile(staging.appendingPathComponent(keyPath), key)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         return Written(language: language, kind: kind, path: path, bytes: size)
+    }
+
+    /// What a zip's bytes depend on: its entries (path, storage, contents, order) and date.
+    static func key(of entries: [ZipFile.Entry], modified: Date) -> String {
+        var hash = SHA256()
+        hash.update("zip 1\n\(Int(modified.timeIntervalSince1970))\n")
+        for entry in entries {
+            hash.update("\(entry.path)\n\(entry.stored)\n\(entry.data.count)\n")
+            hash.update([UInt8](entry.data))
+        }
+        return hash.hexDigest()
     }
 
     static func metadata(of course: Course) throws -> EditionMetadata {
