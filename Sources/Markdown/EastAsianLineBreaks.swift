@@ -11,7 +11,7 @@ enum EastAsianLineBreaks {
     /// (emphasis, links) on either side.
     static func joinsWideCharacters(_ softBreak: OpaquePointer) -> Bool {
         guard let before = cmark_node_previous(softBreak), let last = lastScalar(of: before), isWide(last),
-              let after = cmark_node_next(softBreak), let first = firstScalar(of: after), isWide(first)
+            let after = cmark_node_next(softBreak), let first = firstScalar(of: after), isWide(first)
         else { return false }
         return true
     }
@@ -19,8 +19,8 @@ enum EastAsianLineBreaks {
     static func isWide(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-             0xFFE0...0xFFE6, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
+            0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+            0xFFE0...0xFFE6, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
             return true
         default:
             return false
