@@ -86,6 +86,18 @@ enum OurDecorations {
         return text
     }
 
+    /// A soft break between two East Asian wide characters renders as nothing in our HTML (as with
+    /// Pandoc's east_asian_line_breaks), where libcmark-gfm writes a newline: the comparison joins
+    /// those lines on the reference side, looking through inline tags (not raw HTML such as an SVG's text elements) on either side as our
+    /// renderer looks into emphasis, links and code spans.
+    static func eastAsianBreaksJoined(in reference: String) -> String {
+        let wide =
+            #"[\x{1100}-\x{115F}\x{2E80}-\x{303E}\x{3041}-\x{33FF}\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{A000}-\x{A4CF}"#
+            + #"\x{AC00}-\x{D7A3}\x{F900}-\x{FAFF}\x{FE30}-\x{FE4F}\x{FF00}-\x{FF60}\x{FFE0}-\x{FFE6}\x{20000}-\x{3FFFD}]"#
+        let closing = "(?:</(?:strong|em|a|code|del)>)*", opening = "(?:<(?:strong|em|a|code|del)(?:\\s[^>]*)?>)*"
+        return replace("(\(wide))(\(closing))\n(\(opening))(?=\(wide))", in: reference, with: "$1$2$3")
+    }
+
     static func unescapeQuote(_ text: String) -> String { text.replacingOccurrences(of: "&#39;", with: "'") }
 
     static func replace(_ pattern: String, in text: String, with template: String) -> String {
