@@ -19,7 +19,7 @@ cd "$(dirname "$0")"
 BUILD_DEBS=(nasm libcmark-gfm-dev libcmark-gfm-extensions-dev libc6-dev linux-libc-dev zlib1g-dev)
 # epubcheck validates the EPUB editions in the tests (it brings a Java runtime).
 EDITION_DEBS=(epubcheck)
-# fonts-noto-cjk: Chinese pages and the Chinese PDF; poppler-utils: the PDF tests read the PDFs.
+# fonts-noto-cjk: Chinese pages (the browser check's screenshots show characters, not boxes) and the Chinese PDF; poppler-utils: the PDF tests read the PDFs.
 BROWSER_DEBS=(chromium chromium-driver python3-selenium python3-pip fonts-noto-cjk poppler-utils)
 # axe-core 4 for the browser check's accessibility pass: its axe.min.js (MPL-2.0) ships in this PyPI
 # wheel. Fetched at test time into a cache outside the repository, never committed.

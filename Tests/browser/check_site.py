@@ -4,7 +4,8 @@
     python3 Tests/browser/check_site.py public
 
 Opens the site with the network disabled, walks it with the sidebar and the "Next" links, runs a
-search, toggles dark mode, checks keyboard entry and the 360/375 px layouts, the exercise cards
+search, toggles dark mode, checks keyboard entry and the 360/375 px layouts, the other languages
+(language_checks.py: the switch, their pages and search, Chinese screenshots), the exercise cards
 (exercise_checks.py), theme details (theme_checks.py) and, with axe-core 4, the accessibility of every
 page in both themes at 1366 and 375 px (axe_checks.py; HC_AXE_JS names axe.min.js, which ./make.sh
 fetches), and saves screenshots to screenshots/. Exits non-zero on the first failing step.
@@ -38,6 +39,7 @@ try:
     from axe_checks import accessibility
     from download_checks import copy_buttons_clear_of_code, exercise_downloads, kernel_exercises
     from exercise_checks import exercise_cards, exercise_pages, predictions
+    from language_checks import languages
     from site_pages import site_pages
     from theme_checks import luminance, theme_details
 except ImportError:
@@ -227,6 +229,7 @@ def main():
     try:
         site = Site(driver, root)
         run(site)
+        languages(site, say, check)
         exercise_cards(site, say, check)
         exercise_downloads(site, say, check, [path for _, path, _, _ in exercise_pages(root)], the_tool(),
                            kernel_exercises(REPO / "content") if source == "content/" else frozenset())
