@@ -39,11 +39,14 @@ extension PageRenderer {
         return compact([
             "title": chapter.title, "number": ci + 1, "id": chapter.slug,
             "intro": bodies[chapter.path].map { links(Self.answersOpen($0.printHTML)) },
+            // In an edition, text not translated yet is marked with the original's language.
+            "introLang": course.edition != nil && chapter.translation == nil ? course.defaultLanguage : nil,
             "lessons": chapter.lessons.enumerated().map { li, lesson in
                 compact([
                     "title": lesson.title, "number": "\(ci + 1).\(li + 1)", "id": "\(chapter.slug)/\(lesson.slug)",
                     "description": lesson.description, "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty,
-                    "body": links(Self.answersOpen(bodies[lesson.path]?.printHTML ?? ""))
+                    "body": links(Self.answersOpen(bodies[lesson.path]?.printHTML ?? "")),
+                    "contentLang": course.edition != nil && lesson.translation == nil ? course.defaultLanguage : nil
                 ])
             }
         ])

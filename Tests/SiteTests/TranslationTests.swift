@@ -305,6 +305,9 @@ import Testing
         #expect(print.contains("<html lang=\"zh\""))
         #expect(print.contains("运行循环"))
         #expect(print.contains("id=\"basics/first::the-run-loop\""))
+        // The untranslated lesson's text is marked as the original's language, the translated one's is not.
+        #expect(print.components(separatedBy: "<div class=\"content\" lang=\"en\">").count == 2)
+        #expect(!scratch.read("out/print.html").contains("<div class=\"content\" lang="))
         let chinese = try searchDocs(scratch.url.appendingPathComponent("out/zh"))
         let english = try searchDocs(scratch.url.appendingPathComponent("out"))
         // Han text as pairs beside Latin words; each index holds its own language's text.

@@ -22,7 +22,7 @@ THEMES = ("light", "dark")
 FAILING = ("critical", "serious")
 WINDOWS = 2
 
-# The rules whose results depend on colours. print.html repeats every lesson's and chapter's body
+# The rules whose results depend on colours. print.html (each language's) repeats every lesson's and chapter's body
 # (`.print-all .content`), which are checked on their own pages in every view: there, these rules
 # skip the bodies (they would double the whole pass); every other rule still sees the whole page.
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
@@ -61,18 +61,23 @@ def axe_source():
     return text, None
 
 
+def is_print_all(path):
+    """print.html of any language (`print.html`, `zh/print.html`)."""
+    return path.rsplit("/", 1)[-1] == "print.html"
+
+
 def jobs_for(pages):
     """(path, width, themes, context, options) for every page at every width."""
     jobs = []
     for width in WIDTHS:
         for path in pages:
-            if path == "print.html":
+            if is_print_all(path):
                 jobs.append((path, width, THEMES, {"exclude": [[".print-all .content"]]}, None))
                 jobs.append((path, width, THEMES[:1], None, {"rules": {r: {"enabled": False} for r in COLOUR_RULES}}))
             else:
                 jobs.append((path, width, THEMES, None, None))
     # The long print.html jobs first, so the other window is not left waiting at the end.
-    return deque(sorted(jobs, key=lambda job: job[0] != "print.html"))
+    return deque(sorted(jobs, key=lambda job: not is_print_all(job[0])))
 
 
 class Findings:

@@ -12,7 +12,7 @@ def exercise_pages(root):
     """Pages with exercise cards, most cards first: (count, path, has a trace, has steps)."""
     pages = []
     for path, text in page_texts(root).items():
-        if path in ("print.html", "index.html", "404.html"):
+        if path.rsplit("/", 1)[-1] in ("print.html", "index.html", "404.html"):
             continue
         count = text.count('<figure class="exercise')
         if count:

@@ -48,7 +48,7 @@ def code_pages(root, count=4):
     """The pages with the most short inline code, and the page with the most exercise cards."""
     scored = []
     for path, text in page_texts(root).items():
-        if path in ("print.html", "404.html"):
+        if path.rsplit("/", 1)[-1] in ("print.html", "404.html"):
             continue
         scored.append((text.count('class="nowrap"'), text.count('<figure class="exercise'), path))
     by_code = [p for n, _, p in sorted(scored, key=lambda s: (-s[0], s[2])) if n][:count]
