@@ -9,7 +9,8 @@ struct CourseLoader {
     var translationCodes: Set<String> = []
 
     static let reservedChapterSlugs: Set<String> = [
-        "assets", "search", "index.html", "print.html", "404.html", "search-index.js", "sidebar.js", "glossary.html"
+        "assets", "search", "index.html", "print.html", "404.html", "search-index.js", "sidebar.js", "glossary.html",
+        "ui-strings.js"
     ]
 
     /// Loads every chapter and lesson; the content folder itself was checked by `SiteBuilder.loadCourse`.

@@ -14,43 +14,94 @@ extension PageRenderer {
             .replacingOccurrences(of: "<details class=\"exercise-reveal\">", with: "<details class=\"exercise-reveal\" open>")
     }
 
-    func printAll() -> String {
-        let chapters = course.chapters.indices.map { printContext($0) { $0 } }
-        return page(
+    func printAll() -> PrintPage {
+        var pieces = PrintPage.Pieces()
+        let chapters = course.chapters.indices.map { printContext($0, into: &pieces) { $0 } }
+        let html = page(
             path: "print.html", kind: "print", title: theme.string("print_title"), description: course.config.description,
             template: "print", context: compact(["chapters": chapters, "printIntro": theme.string("print_intro"), "pdfURL": pdfURL]))
+        return PrintPage(skeleton: html, pieces: pieces.bodies, nonce: pieces.nonce)
     }
 
     /// One chapter as print.html shows it. The bodies were rendered for print.html, at the site's
     /// root, with links between pages as links inside it; here those move one folder down and
     /// out of the chapter (`PrintLinks`).
-    func printChapter(_ ci: Int) -> String {
+    func printChapter(_ ci: Int) -> PrintPage {
         let chapter = course.chapters[ci]
         let links = PrintLinks(chapterSlug: chapter.slug, chapterSlugs: Set(course.chapters.map(\.slug)))
-        var context: [String: Any] = ["chapters": [printContext(ci, links.rewrite)], "printIntro": theme.string("print_chapter_intro")]
+        var pieces = PrintPage.Pieces()
+        var context: [String: Any] = [
+            "chapters": [printContext(ci, into: &pieces) { links.rewrite($0) }], "printIntro": theme.string("print_chapter_intro")
+        ]
         context["wholeCourseURL"] = "../print.html"
-        return page(
+        let html = page(
             path: Self.chapterPrintPath(chapter), kind: "print", title: chapter.title, description: chapter.description,
             template: "print", context: context)
+        return PrintPage(skeleton: html, pieces: pieces.bodies, nonce: pieces.nonce)
     }
 
-    func printContext(_ ci: Int, _ links: (String) -> String) -> [String: Any] {
+    /// A chapter's print context with its bodies in it (for pages built whole, like the book).
+    func printContext(_ ci: Int, _ links: @escaping @Sendable (String) -> String) -> [String: Any] {
+        let bodies = self.bodies
+        return printContext(ci) { path in bodies[path].map { links(Self.answersOpen($0.printHTML)) } }
+    }
+
+    /// A chapter's print context; each body is a token in it, its HTML a piece made when written.
+    private func printContext(
+        _ ci: Int, into pieces: inout PrintPage.Pieces, _ links: @escaping @Sendable (String) -> String
+    )
+        -> [String: Any]
+    {
+        let bodies = self.bodies
+        return printContext(ci) { path in
+            guard let html = bodies[path]?.printHTML else { return nil }
+            return html.isEmpty ? html : pieces.add { links(Self.answersOpen(html)) }
+        }
+    }
+
+    /// A chapter's print context, each body (by page path) from `body`.
+    private func printContext(_ ci: Int, body piece: (String) -> String?) -> [String: Any] {
         let chapter = course.chapters[ci]
         return compact([
-            "title": chapter.title, "number": ci + 1, "id": chapter.slug,
-            "intro": bodies[chapter.path].map { links(Self.answersOpen($0.printHTML)) },
+            "title": chapter.title, "number": ci + 1, "id": chapter.slug, "intro": piece(chapter.path),
             // In an edition, text not translated yet is marked with the original's language.
             "introLang": course.edition != nil && chapter.translation == nil ? course.defaultLanguage : nil,
             "lessons": chapter.lessons.enumerated().map { li, lesson in
                 compact([
                     "title": lesson.title, "number": "\(ci + 1).\(li + 1)", "id": "\(chapter.slug)/\(lesson.slug)",
                     "description": lesson.description, "objectives": lesson.objectives, "hasObjectives": !lesson.objectives.isEmpty,
-                    "body": links(Self.answersOpen(bodies[lesson.path]?.printHTML ?? "")),
+                    "body": piece(lesson.path) ?? "",
                     "contentLang": course.edition != nil && lesson.translation == nil ? course.defaultLanguage : nil
                 ])
             }
         ])
     }
+}
+
+/// A print page as it is written: the page rendered with a token where each lesson's body goes,
+/// and the bodies, each made only when the file reaches it. print.html holds every lesson; as one
+/// string it would be the largest thing in memory (tens of MB at thousands of lessons, and
+/// rendering it through the layout copied it again).
+struct PrintPage {
+    var skeleton: String
+    var pieces: [@Sendable () -> String]
+    var nonce: String
+
+    /// Collects the bodies and hands out their tokens: private-use characters around a number
+    /// drawn for this page and the piece's index. Course text cannot forge one (it would have to
+    /// guess the number), and every token is replaced, so the page written does not depend on it.
+    struct Pieces {
+        var bodies: [@Sendable () -> String] = []
+        let nonce = String(UInt64.random(in: 1 << 60..<UInt64.max), radix: 16)
+
+        mutating func add(_ body: @escaping @Sendable () -> String) -> String {
+            bodies.append(body)
+            return "\u{E005}\(nonce)-\(bodies.count - 1)\u{E006}"
+        }
+    }
+
+    static let tokenOpen: [UInt8] = [0xEE, 0x80, 0x85] // U+E005
+    static let tokenClose: [UInt8] = [0xEE, 0x80, 0x86] // U+E006
 }
 
 /// Moves print.html's links into one chapter's print page, one folder down: a link to a place in

@@ -14,7 +14,8 @@ struct PageRenderer {
     let readingOrder: [Link]
     private let orderIndex: [String: Int]
     private let sidebarCache = Locked([String: String]())
-    /// UI strings the page scripts use, as one JSON object (one template lookup instead of many).
+    /// UI strings the page scripts use, as one JSON object: the body of `ui-strings.js`, and a
+    /// template value for layouts that inline it.
     private let uiStringsJSON: String
     /// The offline editions the home page's Download section lists, known only once they are written.
     var downloads: [DownloadLink] = []
@@ -249,6 +250,14 @@ struct PageRenderer {
 
     /// A private-use character: it cannot clash with course text.
     private static let languageSwitchMarker = "\u{E003}"
+
+    /// `ui-strings.js`: the theme's strings for the page scripts, once for the site instead of in
+    /// every page (a reader never sees them until a script shows one). A script that sets a
+    /// global, not a JSON file to fetch, so it loads from file:// too; pages load it deferred,
+    /// before site.js, which runs after it in document order.
+    func sharedUIStrings() -> String {
+        "window.HC_UI_STRINGS = " + uiStringsJSON + ";\n"
+    }
 
     /// Header and footer use only course-wide values and the folder's relative URLs, so they
     /// render once per folder (swift-mustache costs microseconds per lookup; this saves a

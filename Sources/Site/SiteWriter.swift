@@ -15,7 +15,7 @@ struct SiteWriter {
     var pdfURL: String? = nil
 
     private enum PageKind: Sendable {
-        case home, chapter(Int), chapterPrint(Int), lesson(Int, Int), print, notFound, searchIndex, sidebar, glossary
+        case home, chapter(Int), chapterPrint(Int), lesson(Int, Int), print, notFound, searchIndex, sidebar, glossary, uiStrings
     }
 
     /// Returns the number of HTML pages written.
@@ -37,10 +37,10 @@ struct SiteWriter {
         return written.filter { $0.hasSuffix(".html") }.count
     }
 
-    /// Every page, the search index and the shared sidebar, in parallel; returns their paths.
+    /// Every page, the search index, the shared sidebar and UI strings, in parallel; returns their paths.
     private func writePages() throws -> [String] {
         // The big single files first, so they overlap with the many small pages.
-        var kinds: [PageKind] = [.print, .searchIndex, .sidebar, .home, .notFound]
+        var kinds: [PageKind] = [.print, .searchIndex, .sidebar, .uiStrings, .home, .notFound]
         if !course.glossary.isEmpty { kinds.append(.glossary) }
         for (ci, chapter) in course.chapters.enumerated() {
             kinds.append(.chapter(ci))
@@ -58,13 +58,16 @@ struct SiteWriter {
             let (path, html): (String, String)
             switch pageKinds[index] {
             case .home: (path, html) = ("index.html", pages.home())
-            case .print: (path, html) = ("print.html", pages.printAll())
+            case .print: return try Self.writePrintPage(staging.appendingPathComponent("print.html"), pages.printAll(), as: "print.html")
             case .notFound: (path, html) = ("404.html", pages.notFound())
             case .chapter(let ci): (path, html) = (course.chapters[ci].path, pages.chapter(ci))
-            case .chapterPrint(let ci): (path, html) = (PageRenderer.chapterPrintPath(course.chapters[ci]), pages.printChapter(ci))
+            case .chapterPrint(let ci):
+                let path = PageRenderer.chapterPrintPath(course.chapters[ci])
+                return try Self.writePrintPage(staging.appendingPathComponent(path), pages.printChapter(ci), as: path)
             case .lesson(let ci, let li): (path, html) = (course.chapters[ci].lessons[li].path, pages.lesson(ci, li))
             case .sidebar: (path, html) = ("sidebar.js", pages.sharedSidebar())
             case .glossary: (path, html) = (PageRenderer.glossaryPath, pages.glossary())
+            case .uiStrings: (path, html) = ("ui-strings.js", pages.sharedUIStrings())
             case .searchIndex: return try writer.writeSearchIndex()
             }
             try Self.writeFile(staging.appendingPathComponent(path), html)
@@ -171,22 +174,67 @@ struct SiteWriter {
     /// Writes a new file in the staging folder straight from the string's bytes (no temporary
     /// file: the staging folder as a whole is what gets swapped in atomically).
     static func writeFile(_ url: URL, _ text: String) throws {
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SiteError(file: url, "cannot write: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        let file = try OutputFile(url)
+        defer { file.close() }
         var text = text
-        let ok = text.withUTF8 { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
-        }
-        guard ok else { throw SiteError(file: url, "cannot write: \(String(cString: strerror(errno)))") }
+        try text.withUTF8 { try file.write($0) }
     }
+
+    /// Writes a print page's skeleton with each body in place of its token, one body at a time;
+    /// returns `[path]`.
+    static func writePrintPage(_ url: URL, _ page: PrintPage, as path: String) throws -> [String] {
+        let file = try OutputFile(url)
+        defer { file.close() }
+        let open = PrintPage.tokenOpen + Array(page.nonce.utf8) + [UInt8(ascii: "-")]
+        var skeleton = page.skeleton
+        try skeleton.withUTF8 { b in
+            var copied = 0, i = 0
+            func at(_ position: Int, _ pattern: [UInt8]) -> Bool {
+                position + pattern.count <= b.count && b[position..<position + pattern.count].elementsEqual(pattern)
+            }
+            while i < b.count {
+                guard b[i] == open[0], at(i, open) else { i += 1; continue }
+                var end = i + open.count, number = 0
+                while end < b.count, (0x30...0x39).contains(b[end]), number < page.pieces.count {
+                    number = number * 10 + Int(b[end] - 0x30)
+                    end += 1
+                }
+                guard end > i + open.count, number < page.pieces.count, at(end, PrintPage.tokenClose) else { i += 1; continue }
+                try file.write(UnsafeBufferPointer(rebasing: b[copied..<i]))
+                var body = page.pieces[number]()
+                try body.withUTF8 { try file.write($0) }
+                i = end + PrintPage.tokenClose.count
+                copied = i
+            }
+            try file.write(UnsafeBufferPointer(rebasing: b[copied...]))
+        }
+        return [path]
+    }
+}
+
+/// A file of the site being written: `open`/`write` straight from the bytes (the staging folder is
+/// swapped in as a whole, so there is no temporary file per page).
+private struct OutputFile {
+    let url: URL
+    let fd: Int32
+
+    init(_ url: URL) throws {
+        self.url = url
+        fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SiteError(file: url, "cannot write: \(String(cString: strerror(errno)))") }
+    }
+
+    func write(_ buffer: UnsafeBufferPointer<UInt8>) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SiteError(file: url, "cannot write: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }

@@ -3,8 +3,11 @@
   "use strict";
   var body = document.body;
   var root = document.documentElement;
-  var strings = {};
-  try { strings = JSON.parse(document.getElementById("hc-ui-strings").textContent); } catch (e) {}
+  // ui-strings.js sets the global for the whole site; a layout may inline them instead.
+  var strings = window.HC_UI_STRINGS || {};
+  if (!window.HC_UI_STRINGS) {
+    try { strings = JSON.parse(document.getElementById("hc-ui-strings").textContent); } catch (e) {}
+  }
   function t(key) { return strings[key] || ""; }
   function show(el) { if (el) el.hidden = false; }
 

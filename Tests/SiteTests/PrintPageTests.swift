@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+@testable import Site
+
+/// Print pages are written a body at a time into the rendered page (`PrintPage`).
+@Suite struct PrintPageTests {
+    let scratch = Scratch()
+
+    /// Each body lands in its own article, once, in reading order; a title holding the token's
+    /// characters stays text and does not take a body's place.
+    @Test func bodiesLandInTheirArticlesWhateverTheTitles() async throws {
+        let stray = "\u{E005}0\u{E006}"
+        let content = scratch.write(
+            [
+                "course.yml": "title: Pieces\n",
+                "01-one/_index.md": "---\ntitle: One\n---\n\nIntro of one.\n",
+                "01-one/01-a.md": "---\ntitle: A \(stray)\n---\n\nBody of a.\n",
+                "01-one/02-b.md": "---\ntitle: B\ndescription: \(stray)1\u{E006}\n---\n\nBody of b.\n",
+                "02-two/01-c.md": "---\ntitle: C\n---\n\nBody of c, [back](../01-one/01-a.md).\n"
+            ], in: "course")
+        _ = try await build(content, into: scratch)
+        let print = scratch.read("out/print.html")
+        let articles = captures("<article class=\"print-lesson\" id=\"([^\"]+)\".*?</article>", in: print)
+        #expect(articles == ["one/a", "one/b", "two/c"])
+        for (id, body) in [("one/a", "Body of a."), ("one/b", "Body of b."), ("two/c", "Body of c")] {
+            let article = try #require(captures("(<article class=\"print-lesson\" id=\"\(id)\".*?</article>)", in: print).first)
+            #expect(article.contains(body), "\(id)")
+            #expect(print.components(separatedBy: body).count == 2, "\(body) once")
+        }
+        // The introduction in its chapter's section, not in the outline beside the stray title.
+        let outline = try #require(captures("(<nav class=\"print-toc\".*?</nav>)", in: print).first)
+        #expect(outline.contains("1.1 A \(stray)</a>") && !outline.contains("Intro of one."))
+        let one = try #require(captures("(<section class=\"print-chapter\" id=\"one\".*?</section>)", in: print).first)
+        #expect(one.contains("Intro of one.") && print.components(separatedBy: "Intro of one.").count == 2)
+        #expect(print.contains("A \(stray)</h1>") && print.contains("\(stray)1\u{E006}"))
+        // A chapter's page: its bodies only, links moved one folder down.
+        let chapter = scratch.read("out/two/_print.html")
+        #expect(captures("<article class=\"print-lesson\" id=\"([^\"]+)\"", in: chapter) == ["two/c"])
+        #expect(chapter.contains("Body of c, <a href=\"../one/_print.html#one/a\">back</a>"))
+        #expect(!chapter.contains("Body of a."))
+    }
+}
