@@ -9,10 +9,32 @@ extension PageRenderer {
 
     /// On paper nothing can be opened: the print page shows every prediction's answer and every
     /// result a prediction hides, each after its question (the `<details>` open, its summary hidden).
+    /// Byte by byte, and the text itself when nothing opens: it runs on every body twice (print.html
+    /// and the chapter's page), where Foundation's search through UTF-16 was most of a build.
     static func answersOpen(_ html: String) -> String {
-        html.replacingOccurrences(of: "<details class=\"predict-answer\">", with: "<details class=\"predict-answer\" open>")
-            .replacingOccurrences(of: "<details class=\"exercise-reveal\">", with: "<details class=\"exercise-reveal\" open>")
+        var html = html
+        let opened = html.withUTF8 { b -> [UInt8]? in
+            var out: [UInt8] = []
+            var copied = 0, i = 0
+            while i < b.count {
+                guard b[i] == UInt8(ascii: "<"),
+                    let tag = openable.first(where: { i + $0.count <= b.count && b[i..<i + $0.count].elementsEqual($0) })
+                else { i += 1; continue }
+                let close = i + tag.count - 1 // the tag's `>`
+                if out.isEmpty { out.reserveCapacity(b.count + 256) }
+                out += b[copied..<close]
+                out += Array(" open".utf8)
+                copied = close
+                i = close + 1
+            }
+            guard copied > 0 else { return nil }
+            out += b[copied...]
+            return out
+        }
+        return opened.map { String(decoding: $0, as: UTF8.self) } ?? html
     }
+
+    private static let openable = [Array("<details class=\"predict-answer\">".utf8), Array("<details class=\"exercise-reveal\">".utf8)]
 
     func printAll() -> PrintPage {
         var pieces = PrintPage.Pieces()

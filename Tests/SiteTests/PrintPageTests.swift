@@ -40,4 +40,17 @@ import Testing
         #expect(chapter.contains("Body of c, <a href=\"../one/_print.html#one/a\">back</a>"))
         #expect(!chapter.contains("Body of a."))
     }
+
+    /// On paper every answer and hidden result is open; nothing else changes.
+    @Test func answersOpenOnlyTheirOwnDetails() {
+        let html =
+            "<details class=\"predict-answer\"><summary>é</summary>a</details>\n<details class=\"other\">b</details>"
+            + "<details class=\"exercise-reveal\">c</details><details class=\"predict-answer\">"
+        #expect(
+            PageRenderer.answersOpen(html)
+                == "<details class=\"predict-answer\" open><summary>é</summary>a</details>\n<details class=\"other\">b</details>"
+                + "<details class=\"exercise-reveal\" open>c</details><details class=\"predict-answer\" open>")
+        let plain = "<p>No <details class=\"predict-answer\" here</p><details class=\"predict"
+        #expect(PageRenderer.answersOpen(plain) == plain)
+    }
 }
