@@ -15,6 +15,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 CHINESE_QUERIES = ["虚拟化", "陷入", "影子页表", "特权指令", "敏感指令", "二进制翻译", "半虚拟化", "脏页"]
 MIXED_QUERIES = ["KVM 内存", "EPT 页表", "VM 退出"]
 ENGLISH_QUERIES = ["KVM", "ioctl"]
+# The queries the course promises its Chinese readers: each must be on the Chinese pages and found.
+REQUIRED_QUERIES = ["虚拟化", "陷入", "影子页表", "特权指令", "KVM 内存"]
 
 
 def other_languages(root):
@@ -135,6 +137,9 @@ def search_in(site, say, check, code, folder):
     chinese = [q for q in CHINESE_QUERIES if q in everything] if code.startswith("zh") else []
     check(not code.startswith("zh") or len(chinese) >= 3, f"{folder}/ pages contain fewer than three of {CHINESE_QUERIES}")
     mixed = [q for q in MIXED_QUERIES if all(holds(everything, w.lower()) for w in q.split())] if code.startswith("zh") else []
+    if code.startswith("zh"):
+        absent = [q for q in REQUIRED_QUERIES if q not in chinese + mixed]
+        check(not absent, f"{folder}/ pages lack {absent}, which the Chinese search must find")
     english = [q for q in ENGLISH_QUERIES if holds(everything, q.lower())]
     queries = chinese + mixed + english
     check(queries, f"{folder}/: no query to try")
