@@ -242,6 +242,20 @@ import Testing
         _ = try await SiteBuilder(options: options).exerciseBlocks()
     }
 
+    @Test func checkFailsOnAnUnreviewedOrMissingTranslationOfACompleteLanguage() async throws {
+        // The first lesson's translation has no source-hash; the second lesson has none at all.
+        let options = BuildOptions(contentDirectory: course(["01-basics/01-first.zh.md": Self.firstZh]), includeDrafts: true)
+        scratch.write(["course.yml": Self.courseYAML.replacingOccurrences(of: "complete: false", with: "complete: true")])
+        do {
+            _ = try await SiteBuilder(options: options).exerciseBlocks(checkingTranslations: true)
+            Issue.record("check passed with an unreviewed and a missing translation of a complete language")
+        } catch let failure as BuildFailure {
+            let text = failure.errors.map(\.description)
+            #expect(text.contains { $0.contains("01-first.zh.md") && $0.contains("translation not reviewed") }, "\(text)")
+            #expect(text.contains { $0.contains("missing translation of") && $0.contains("02-second.md") }, "\(text)")
+        }
+    }
+
     @Test func checkFindsABrokenReferenceThatBuildWouldReport() async throws {
         let zh = Self.firstZh.replacingOccurrences(of: "id=hello", with: "id=hello timeout=1")
         let options = BuildOptions(contentDirectory: course(["01-basics/01-first.zh.md": zh]), includeDrafts: true)
