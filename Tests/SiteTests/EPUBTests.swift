@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Testing
 
@@ -8,21 +9,24 @@ enum EPUBCheck {
     static let jar = URL(fileURLWithPath: "/usr/share/java/epubcheck.jar")
     static var available: Bool { FileManager.default.fileExists(atPath: jar.path) }
 
-    /// epubcheck's whole report and whether it found no error and no warning.
-    static func run(_ book: URL) throws -> (clean: Bool, report: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // Through java: Debian's /usr/bin/epubcheck is the jar itself, run through binfmt_misc,
-        // which containers often lack.
-        process.arguments = ["java", "-jar", jar.path, "--quiet", book.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let report = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let clean = process.terminationStatus == 0 && !report.contains("WARNING") && !report.contains("ERROR")
-        return (clean, report)
+    /// epubcheck's whole report and whether it found no error and no warning. Java runs for seconds,
+    /// so the wait happens off Swift's cooperative pool, where it would starve the async server tests.
+    static func run(_ book: URL) async -> (clean: Bool, report: String) {
+        await onItsOwnThread {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            // Through java: Debian's /usr/bin/epubcheck is the jar itself, run through binfmt_misc,
+            // which containers often lack.
+            process.arguments = ["java", "-jar", jar.path, "--quiet", book.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            do { try process.run() } catch { return (false, "cannot run java: \(error)") }
+            let report = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let clean = process.terminationStatus == 0 && !report.contains("WARNING") && !report.contains("ERROR")
+            return (clean, report)
+        }
     }
 }
 
@@ -61,7 +65,7 @@ func zipEntries(_ data: Data) -> [(name: String, method: UInt16, extra: UInt16)]
         #expect(
             documents.firstIndex(of: "EPUB/foundations/history.xhtml")! < documents.firstIndex(of: "EPUB/cpu-virtualization/index.xhtml")!)
         try #require(EPUBCheck.available, "epubcheck is not installed (apt-get install epubcheck); ./make.sh test installs it")
-        let (clean, report) = try EPUBCheck.run(book)
+        let (clean, report) = await EPUBCheck.run(book)
         #expect(clean, "epubcheck: \(report)")
     }
 
