@@ -1,4 +1,5 @@
 import CCmarkGFM
+import Foundation
 
 /// A change to the parsed document that libcmark-gfm refused. `line` is 1-based in the text that
 /// was parsed (0 when the node has no position).
@@ -93,6 +94,14 @@ enum CmarkTree {
         return MarkdownError(
             line: Int(cmark_node_get_start_line(node)),
             message: "libcmark-gfm refused to \(what) a \(typeName(node))\(parent); the page cannot be rendered as written")
+    }
+
+    /// A node's literal text as bytes, without copying; nil when it has none.
+    static func literalBytes(_ node: OpaquePointer) -> UnsafeBufferPointer<UInt8>? {
+        guard let literal = cmark_node_get_literal(node) else { return nil }
+        // Safe: libcmark-gfm's literal is a NUL-terminated string that lives as long as the node;
+        // callers use the buffer only while they hold the tree, never after an edit of this node.
+        return UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
     }
 
     static func typeName(_ node: OpaquePointer) -> String {

@@ -49,9 +49,7 @@ enum EastAsianLineBreaks {
     /// The text of a text or code-span node; nil for containers.
     private static func literal(of node: OpaquePointer) -> UnsafeBufferPointer<UInt8>? {
         let type = cmark_node_get_type(node)
-        guard type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE, let literal = cmark_node_get_literal(node) else { return nil }
-        // Safe: libcmark-gfm's literal is a NUL-terminated string that lives as long as the node,
-        // and the buffer is used only while the walk holds the tree.
-        return UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
+        guard type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE else { return nil }
+        return CmarkTree.literalBytes(node)
     }
 }

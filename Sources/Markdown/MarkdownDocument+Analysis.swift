@@ -113,9 +113,7 @@ extension MarkdownDocument {
     /// Text and code spans go to the heading, the image's alt text or the search text, whichever
     /// they are in; short code spans are marked for the no-wrap edit.
     private func visitText(_ node: OpaquePointer, type: cmark_node_type, _ walk: inout AnalysisWalk) {
-        guard let literal = cmark_node_get_literal(node) else { return }
-        // Safe: libcmark-gfm's literal is a NUL-terminated string that lives as long as the node.
-        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
+        guard let bytes = CmarkTree.literalBytes(node) else { return }
         if walk.quoteDepth > 0, type == CMARK_NODE_TEXT, Self.isAdmonitionMarker(node) { return }
         if walk.headingDepth > 0 {
             walk.headingText.append(contentsOf: bytes)

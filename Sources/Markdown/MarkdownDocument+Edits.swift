@@ -71,9 +71,7 @@ extension MarkdownDocument {
     /// inline, the one inline type every container takes (a table cell refuses custom inlines);
     /// should a container still refuse it, the span keeps its plain `<code>`.
     private func markUnbreakable(_ node: OpaquePointer, buffer: inout [UInt8]) throws(MarkdownError) {
-        guard let literal = cmark_node_get_literal(node) else { return }
-        // libcmark-gfm's literal is a NUL-terminated string that lives as long as the node.
-        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self), count: strlen(literal))
+        guard let bytes = CmarkTree.literalBytes(node) else { return }
         buffer.removeAll(keepingCapacity: true)
         buffer.append(contentsOf: Self.nowrapOpen)
         HTMLEscaping.appendEscaped(bytes, to: &buffer)
