@@ -69,7 +69,7 @@ import Testing
     /// tested too: each input must carry the decoration, and equal libcmark-gfm without it.
     static let decorated: [(markdown: String, decoration: String)] = [
         ("# Title\n\n## The `KVM_RUN` *call*\n\nSetext\n---\n", "class=\"heading-anchor\""),
-        ("```asm\nmov al, 'H' ; say \"H\" <now>\n```\n", "<span class=\"tok-"),
+        ("```asm\nmov al, 'H' ; say \"H\" <now>\n```\n", "<span class=\"k\">mov</span>"),
         ("```Python extra words\nprint('x')\n```\n\n```\nplain & <simple>\n```\n\n    indented\n", "<div class=\"code-block\">"),
         (
             "| Instruction | Why |\n|---|---|\n| `SGDT` | reads the `GDTR` |\n| **`SIDT`** | [`IDTR`](x.md) ~~`old`~~ |\n",

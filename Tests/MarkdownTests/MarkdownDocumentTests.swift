@@ -109,7 +109,7 @@ import Testing
         let html = try doc.html()
         #expect(
             html.contains(
-                "<pre data-lang=\"asm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">al</span>, <span class=\"tok-str\">&#39;H&#39;</span> <span class=\"tok-com\">; say H</span>"
+                "<pre data-lang=\"asm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"k\">mov</span> <span class=\"nb\">al</span>, <span class=\"s\">&#39;H&#39;</span> <span class=\"c\">; say H</span>"
             ))
         #expect(html.contains("<div class=\"placeholder\"></div>"))
         #expect(html.contains("<pre data-lang=\"rust\" tabindex=\"0\"><code>fn main() {}\n</code></pre>"))

@@ -8,7 +8,7 @@ import Foundation
 /// 2. Code-block wrappers and highlighting: `<div class="code-block"><pre data-lang="W"
 ///    tabindex="0"><code class="language-HIGHLIGHTER">` … is cmark's `<pre><code
 ///    class="language-W">` (no `data-lang`, no class: an info string without a word), and the
-///    highlighter's `<span class="tok-…">` tokens go.
+///    highlighter's `<span class="k">`-like tokens go.
 /// 3. The `nowrap` class of short code spans: `<code class="nowrap">` is `<code>`.
 /// 4. Inside 2 and 3, our escaper also writes `'` as `&#39;` (it serves attributes too); cmark
 ///    leaves `'` as is in text. They are the same character.

@@ -89,7 +89,7 @@ func sampleView(id: String, output: String, rerun: Bool = true, end: String = "h
         // Source: highlighted, numbered lines with anchors.
         #expect(
             figure.contains(
-                "<span class=\"line\" id=\"exercise-hello-L3\" data-line=\"3\"><span class=\"tok-kw\">out</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-reg\">al</span></span>"
+                "<span class=\"line\" id=\"exercise-hello-L3\" data-line=\"3\"><span class=\"k\">out</span> <span class=\"nb\">dx</span>, <span class=\"nb\">al</span></span>"
             ))
         // End vs expected.
         #expect(figure.contains("<span class=\"exercise-end is-ok\">halt</span>"))

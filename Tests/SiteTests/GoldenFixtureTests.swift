@@ -154,19 +154,19 @@ import Testing
         // Highlighting: NASM in a nasm block, AT&T detected in an asm block.
         #expect(
             page.contains(
-                "<pre data-lang=\"nasm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"tok-com\">; ANCHOR is not special here: this block is inline</span>"
+                "<pre data-lang=\"nasm\" tabindex=\"0\"><code class=\"language-nasm\"><span class=\"c\">; ANCHOR is not special here: this block is inline</span>"
             ))
-        #expect(page.contains("<span class=\"tok-kw\">out</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-reg\">al</span>"))
+        #expect(page.contains("<span class=\"k\">out</span> <span class=\"nb\">dx</span>, <span class=\"nb\">al</span>"))
         #expect(
             page.contains(
-                "<code class=\"language-gas\">    <span class=\"tok-kw\">movw</span> <span class=\"tok-num\">$0x3f8</span>, <span class=\"tok-reg\">%dx</span>"
+                "<code class=\"language-gas\">    <span class=\"k\">movw</span> <span class=\"m\">$0x3f8</span>, <span class=\"nb\">%dx</span>"
             ))
         let history = out("foundations/history.html")
         #expect(history.contains("<svg id=\"timeline-figure\""))
         #expect(history.contains("<a href=\"#timeline-figure\">the figure</a>"))
         let sensitive = out("cpu-virtualization/sensitive.html")
-        #expect(sensitive.contains("<span class=\"tok-dir\">#include</span> <span class=\"tok-str\">&lt;stdint.h&gt;</span>"))
-        #expect(sensitive.contains("<span class=\"tok-fn\">read_flags</span>"))
+        #expect(sensitive.contains("<span class=\"cp\">#include</span> <span class=\"s\">&lt;stdint.h&gt;</span>"))
+        #expect(sensitive.contains("<span class=\"nf\">read_flags</span>"))
         #expect(sensitive.contains("admonition-tip") && sensitive.contains("admonition-caution"))
     }
 
@@ -190,25 +190,25 @@ import Testing
         // Anchor include: only the marked lines, without the ANCHOR markers.
         #expect(
             kvm.contains(
-                "<code class=\"language-nasm\">    <span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-num\">0x3f8</span>\n    <span class=\"tok-kw\">mov</span> <span class=\"tok-reg\">al</span>, <span class=\"tok-str\">&#39;H&#39;</span>\n    <span class=\"tok-kw\">out</span> <span class=\"tok-reg\">dx</span>, <span class=\"tok-reg\">al</span>\n</code>"
+                "<code class=\"language-nasm\">    <span class=\"k\">mov</span> <span class=\"nb\">dx</span>, <span class=\"m\">0x3f8</span>\n    <span class=\"k\">mov</span> <span class=\"nb\">al</span>, <span class=\"s\">&#39;H&#39;</span>\n    <span class=\"k\">out</span> <span class=\"nb\">dx</span>, <span class=\"nb\">al</span>\n</code>"
             ))
         #expect(!kvm.contains("ANCHOR"))
         // Line range include.
         #expect(
             kvm.contains(
-                "<code class=\"language-nasm\">    <span class=\"tok-dir\">bits</span> <span class=\"tok-num\">16</span>\n    <span class=\"tok-dir\">org</span> <span class=\"tok-num\">0x7c00</span>\n</code>"
+                "<code class=\"language-nasm\">    <span class=\"cp\">bits</span> <span class=\"m\">16</span>\n    <span class=\"cp\">org</span> <span class=\"m\">0x7c00</span>\n</code>"
             ))
         // Exercise without a provider: highlighted, numbered source and a note.
         let exercise = captures("(<figure class=\"exercise is-pending\" id=\"exercise-hello\".*?</figure>)", in: kvm)
         #expect(exercise.count == 1)
         #expect(
             exercise.first?.contains(
-                "<span class=\"line\" id=\"exercise-hello-L6\" data-line=\"6\">    <span class=\"tok-kw\">hlt</span></span>") == true)
+                "<span class=\"line\" id=\"exercise-hello-L6\" data-line=\"6\">    <span class=\"k\">hlt</span></span>") == true)
         #expect(exercise.first?.contains("This exercise runs when the course is built with its hypervisor") == true)
         #expect(
             kvm.contains(
                 "<pre data-lang=\"haskell\" tabindex=\"0\"><code>main = putStrLn &quot;&lt;not highlighted&gt;&quot;\n</code></pre>"))
-        #expect(kvm.contains("<span class=\"tok-prompt\">$</span>"))
+        #expect(kvm.contains("<span class=\"gp\">$</span>"))
     }
 
     @Test func chapterPages() async throws {

@@ -154,10 +154,10 @@ def highlighting(driver, area):
     area.send_keys(Keys.CONTROL + Keys.END)
     area.send_keys(Keys.ENTER, "    out 0x80, al ; typed")
     wait(driver, f"return document.querySelector('{CARD} .playground-highlight code').innerHTML.indexOf("
-         "'<span class=\"tok-com\">; typed</span>') >= 0", "the typed line highlighted")
+         "'<span class=\"c\">; typed</span>') >= 0", "the typed line highlighted")
     lines, same = shade(driver)
     check(same, "the editor's highlighted copy does not hold the textarea's text after typing")
-    check('<span class="tok-kw">out</span> <span class="tok-num">0x80</span>, <span class="tok-reg">al</span>' in lines[-1],
+    check('<span class="k">out</span> <span class="m">0x80</span>, <span class="nb">al</span>' in lines[-1],
           f"the typed line is highlighted as {lines[-1]!r}")
     driver.execute_script(f"document.querySelector('{CARD}').scrollIntoView()")
     driver.save_screenshot(str(screenshot_folder() / "playground-editor.png"))

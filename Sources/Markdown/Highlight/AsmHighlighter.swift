@@ -170,9 +170,9 @@ struct AsmHighlighter {
         var j = i + 1
         while j < b.count, Bytes.isIdent(b[j]) || b[j] == 0x25 || b[j] == 0x24 { j += 1 }
         if syntax == .gas {
-            out.token(Self.registerWords.contains(b[(i + 1)..<j], lowercase: true) ? "reg" : "dir", b[i..<j])
+            out.token(Self.registerWords.contains(b[(i + 1)..<j], lowercase: true) ? .register : .directive, b[i..<j])
         } else {
-            out.token("dir", b[i..<j])
+            out.token(.directive, b[i..<j])
             expectMnemonic = false
         }
         return max(j, i + 1)
@@ -183,11 +183,11 @@ struct AsmHighlighter {
         var j = i + 1
         if j < b.count, b[j] == 0x27 {
             j = Bytes.endOfString(b, from: j, escapes: true)
-            out.token("num", b[i..<j])
+            out.token(.number, b[i..<j])
         } else {
             if j < b.count, b[j] == 0x2D { j += 1 }
             while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
-            out.token("num", b[i..<j]) // every immediate, numeric or symbolic
+            out.token(.number, b[i..<j]) // every immediate, numeric or symbolic
         }
         return max(j, i + 1)
     }
@@ -199,10 +199,10 @@ struct AsmHighlighter {
         while j < b.count, Bytes.isIdent(b[j]) || b[j] == 0x2E { j += 1 }
         // GAS numeric local labels: `1:` and references `1f`/`1b`.
         if syntax == .gas, j < b.count, b[j] == 0x3A, expectMnemonic {
-            out.token("label", b[i...j])
+            out.token(.label, b[i...j])
             return j + 1
         }
-        out.token("num", b[i..<j])
+        out.token(.number, b[i..<j])
         expectMnemonic = false
         return j
     }
@@ -216,32 +216,32 @@ struct AsmHighlighter {
         let word = b[i..<j]
         // Label definition `name:` (NASM also allows `.local:`).
         if expectMnemonic, j < b.count, b[j] == 0x3A {
-            out.token("label", b[i...j])
+            out.token(.label, b[i...j])
             return j + 1
         }
         // NASM also takes a label without the colon before data and `equ` (`msg db "Hi"`).
         if syntax == .nasm, expectMnemonic, Self.isDefinition(after: j, in: b), !Self.directiveWords.contains(word, lowercase: true) {
-            out.token("label", word)
+            out.token(.label, word)
             return j
         }
         let bare = c == 0x2E ? word.dropFirst() : word
         if syntax == .gas, c == 0x2E {
-            out.token("dir", word)
+            out.token(.directive, word)
             expectMnemonic = false
         } else if syntax == .nasm, Self.directiveWords.contains(word, lowercase: true) {
-            out.token("dir", word)
+            out.token(.directive, word)
             expectMnemonic = false
         } else if syntax == .nasm, Self.registerWords.contains(word, lowercase: true) {
-            out.token("reg", word)
+            out.token(.register, word)
             expectMnemonic = false
         } else if syntax == .nasm, Self.sizeWordSet.contains(word, lowercase: true) {
-            out.token("type", word)
+            out.token(.type, word)
         } else if expectMnemonic, c != 0x2E {
-            out.token("kw", word)
+            out.token(.keyword, word)
             // A prefix keeps the next word an instruction (`rep movsb`, `lock xadd`).
             expectMnemonic = Self.prefixWords.contains(bare, lowercase: true)
         } else if syntax == .nasm, expectMnemonic == false, NasmLabelWord.isLocal(word) {
-            out.token("label", word)
+            out.token(.label, word)
         } else {
             out.plain(word)
             expectMnemonic = false

@@ -72,7 +72,7 @@ struct CHighlighter {
         var j = i + 1
         while j < b.count, Bytes.isSpace(b[j]) { j += 1 }
         while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
-        out.token("dir", b[i..<j])
+        out.token(.directive, b[i..<j])
         // `#include <file.h>`: the header name reads as a string.
         var k = j
         while k < b.count, Bytes.isSpace(b[k]) { k += 1 }
@@ -81,7 +81,7 @@ struct CHighlighter {
             while e < b.count, b[e] != 0x3E, b[e] != 0x0A { e += 1 }
             if e < b.count, b[e] == 0x3E {
                 out.plain(b[j..<k])
-                out.token("str", b[k...e])
+                out.token(.string, b[k...e])
                 return e + 1
             }
         }
@@ -97,7 +97,7 @@ struct CHighlighter {
             if d == 0x2B || d == 0x2D, j > i, [0x65, 0x45, 0x70, 0x50].contains(b[j - 1]) { j += 1; continue }
             break
         }
-        out.token("num", b[i..<j])
+        out.token(.number, b[i..<j])
         return j
     }
 
@@ -108,13 +108,13 @@ struct CHighlighter {
         while j < b.count, Bytes.isIdent(b[j]) { j += 1 }
         let word = b[i..<j]
         if Self.keywordWords.contains(word) {
-            out.token("kw", word)
+            out.token(.keyword, word)
         } else if Self.typeWords.contains(word) || (word.count > 2 && word[j - 2] == 0x5F && word[j - 1] == 0x74) {
-            out.token("type", word)
+            out.token(.type, word)
         } else {
             var k = j
             while k < b.count, Bytes.isSpace(b[k]) { k += 1 }
-            if k < b.count, b[k] == 0x28 { out.token("fn", word) } else { out.plain(word) }
+            if k < b.count, b[k] == 0x28 { out.token(.function, word) } else { out.plain(word) }
         }
         return j
     }

@@ -1,9 +1,7 @@
-/// Build-time syntax highlighting: code in, escaped HTML with `<span class="tok-...">` out.
+/// Build-time syntax highlighting: code in, escaped HTML with `<span class="k">` and the like out.
 ///
-/// Token classes: `tok-kw` (keyword, instruction), `tok-reg` (register), `tok-num`, `tok-str`,
-/// `tok-com` (comment), `tok-dir` (directive, preprocessor), `tok-label`, `tok-type`, `tok-fn`
-/// (function or command), `tok-var` (shell variable), `tok-attr` (shell option), `tok-prompt`,
-/// `tok-out` (console output).
+/// Token classes are Pygments' and Chroma's short names (`TokenClass`), one or two letters, since a
+/// long course holds millions of them; the theme's stylesheet lists them with their meanings.
 ///
 /// Spans never cross a line break, so callers may split the result on `\n` and wrap lines.
 public enum SyntaxHighlighter {
@@ -62,19 +60,49 @@ public enum SyntaxHighlighter {
     }
 }
 
-/// Accumulates escaped HTML; closes and reopens spans around line breaks.
+/// What a highlighted token is, written as its short class name (Pygments' and Chroma's names).
+enum TokenClass: UInt8, Sendable {
+    case keyword, register, number, string, comment, directive, label, type, function, variable, attribute
+    case prompt, output
+
+    var name: StaticString {
+        switch self {
+        case .keyword: "k"
+        case .register: "nb" // a builtin name, as Pygments' NASM lexer calls registers
+        case .number: "m"
+        case .string: "s"
+        case .comment: "c"
+        case .directive: "cp" // assembler directive or C preprocessor line
+        case .label: "nl"
+        case .type: "kt"
+        case .function: "nf" // function, or a shell command
+        case .variable: "nv"
+        case .attribute: "na" // a shell option
+        case .prompt: "gp"
+        case .output: "go" // console output
+        }
+    }
+}
+
+/// Accumulates escaped HTML; closes and reopens spans around line breaks. A token of the same
+/// class as the one just closed, with nothing but spaces between them on the line, extends that
+/// span instead of opening another: colour and style do not show on spaces.
 struct TokenWriter {
     private(set) var bytes: [UInt8] = []
+    /// Where the last span's `</span>` starts and its class, while only spaces followed it.
+    private var lastClose: (at: Int, cls: TokenClass)?
+    private static let close = Array("</span>".utf8)
 
     init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
     var string: String { String(decoding: bytes, as: UTF8.self) }
 
     mutating func plain(_ text: ArraySlice<UInt8>) {
+        if !text.allSatisfy(Bytes.isSpace) { lastClose = nil }
         HTMLEscaping.appendEscaped(text, to: &bytes)
     }
 
-    mutating func token(_ cls: StaticString, _ text: ArraySlice<UInt8>) {
+    mutating func token(_ cls: TokenClass, _ text: ArraySlice<UInt8>) {
         guard !text.isEmpty else { return }
         var start = text.startIndex
         while start < text.endIndex {
@@ -83,9 +111,13 @@ struct TokenWriter {
             if end > start {
                 open(cls)
                 HTMLEscaping.appendEscaped(text[start..<end], to: &bytes)
-                bytes.append(contentsOf: "</span>".utf8)
+                lastClose = (bytes.count, cls)
+                bytes.append(contentsOf: Self.close)
             }
-            if end < text.endIndex { bytes.append(0x0A) }
+            if end < text.endIndex {
+                bytes.append(0x0A)
+                lastClose = nil
+            }
             start = end + 1
         }
     }
@@ -104,27 +136,32 @@ struct TokenWriter {
     /// A comment from `start` to the end of the line (`;`, `#`, `//`).
     mutating func lineComment(_ b: [UInt8], from start: Int) -> Int {
         let end = Bytes.endOfLine(b, from: start)
-        token("com", b[start..<end])
+        token(.comment, b[start..<end])
         return end
     }
 
     /// A `/* ... */` comment, possibly over several lines (spans are closed at each line break).
     mutating func blockComment(_ b: [UInt8], from start: Int) -> Int {
         let end = Bytes.endOfBlockComment(b, from: start)
-        token("com", b[start..<end])
+        token(.comment, b[start..<end])
         return end
     }
 
     /// A quoted string or character constant that ends at its line's end if unterminated.
     mutating func quoted(_ b: [UInt8], from start: Int, escapes: Bool) -> Int {
         let end = Bytes.endOfString(b, from: start, escapes: escapes)
-        token("str", b[start..<end])
+        token(.string, b[start..<end])
         return end
     }
 
-    private mutating func open(_ cls: StaticString) {
-        bytes.append(contentsOf: "<span class=\"tok-".utf8)
-        cls.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    private mutating func open(_ cls: TokenClass) {
+        if let last = lastClose, last.cls == cls {
+            // Only spaces since this class's span closed: reopen it by dropping its `</span>`.
+            bytes.removeSubrange(last.at..<(last.at + Self.close.count))
+            return
+        }
+        bytes.append(contentsOf: "<span class=\"".utf8)
+        cls.name.withUTF8Buffer { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: "\">".utf8)
     }
 }

@@ -25,11 +25,11 @@ struct ShellHighlighter {
                 highlight(i, end, into: &out)
                 continuing = line.last == 0x5C
             } else if line.count >= 2, line.first == 0x24 || line.first == 0x23, b[i + 1] == 0x20 {
-                out.token("prompt", b[i..<(i + 1)])
+                out.token(.prompt, b[i..<(i + 1)])
                 highlight(i + 1, end, into: &out)
                 continuing = line.last == 0x5C
             } else {
-                out.token("out", line)
+                out.token(.output, line)
             }
             if end < b.count { out.plain(b[end..<(end + 1)]) }
             i = end + 1
@@ -86,7 +86,7 @@ struct ShellHighlighter {
             j += 1
         }
         j = min(j + 1, stop)
-        out.token("str", b[i..<j])
+        out.token(.string, b[i..<j])
         return j
     }
 
@@ -105,7 +105,7 @@ struct ShellHighlighter {
         } else if j < stop {
             j += 1
         }
-        out.token("var", b[i..<j])
+        out.token(.variable, b[i..<j])
         commandPosition = false
         return j
     }
@@ -127,18 +127,18 @@ struct ShellHighlighter {
         let word = b[i..<j]
         let name = String(decoding: word, as: UTF8.self)
         if commandPosition, Self.keywords.contains(name) {
-            out.token("kw", word)
+            out.token(.keyword, word)
             // `for x in`, `case $v in`, `function name`: the next word is not a command.
             commandPosition = !["in", "function", "for", "select", "case"].contains(name)
         } else if commandPosition, word.contains(0x3D), word.first != 0x3D { // VAR=value prefix
-            out.token("var", word)
+            out.token(.variable, word)
         } else if commandPosition {
-            out.token("fn", word)
+            out.token(.function, word)
             commandPosition = false
         } else if word.first == 0x2D {
-            out.token("attr", word)
+            out.token(.attribute, word)
         } else if word.allSatisfy(Bytes.isDigit) {
-            out.token("num", word)
+            out.token(.number, word)
         } else {
             out.plain(word)
         }
