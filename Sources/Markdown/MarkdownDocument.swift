@@ -80,26 +80,32 @@ public final class MarkdownDocument {
     // No deinit: the tree, the parser and every buffer live in `arena`, which frees them at once.
 
     /// Renders the document. Heading and footnote ids get `idPrefix`; every link or image whose
-    /// `linkURL` returns a string gets that string as its destination. Throws only if libcmark-gfm
-    /// refuses to update a node the parse already checked (a broken libcmark-gfm).
-    public func html(idPrefix: String = "", linkURL: (LinkReference) -> String? = { _ in nil }) throws(MarkdownError) -> String {
-        try html(idPrefix: idPrefix, linkURL: linkURL, blocksPerGroup: nil)
+    /// `linkURL` returns a string gets that string as its destination. Without `headingAnchors`
+    /// headings keep their ids but get no link to themselves (a printed page cannot be clicked).
+    /// Throws only if libcmark-gfm refuses to update a node the parse already checked.
+    public func html(
+        idPrefix: String = "", headingAnchors: Bool = true, linkURL: (LinkReference) -> String? = { _ in nil }
+    ) throws(MarkdownError) -> String {
+        try html(idPrefix: idPrefix, headingAnchors: headingAnchors, linkURL: linkURL, blocksPerGroup: nil)
     }
 
     /// `html(...)`, with the top-level blocks rendered in groups of `blocksPerGroup` (nil: only a
     /// large document is split, `GroupedRender`).
     func html(
-        idPrefix: String = "", linkURL: (LinkReference) -> String? = { _ in nil }, blocksPerGroup: Int?
+        idPrefix: String = "", headingAnchors: Bool = true, linkURL: (LinkReference) -> String? = { _ in nil },
+        blocksPerGroup: Int?
     ) throws(MarkdownError) -> String {
         try arena.withArena { () throws(MarkdownError) in
-            try render(idPrefix: idPrefix, linkURL: linkURL, blocksPerGroup: blocksPerGroup)
+            try render(idPrefix: idPrefix, headingAnchors: headingAnchors, linkURL: linkURL, blocksPerGroup: blocksPerGroup)
         }
     }
 
     /// How many groups `html(...)` renders in (one unless the document is large).
     var renderGroupCount: Int { GroupedRender.groupCount(root) }
 
-    private func render(idPrefix: String, linkURL: (LinkReference) -> String?, blocksPerGroup: Int?) throws(MarkdownError) -> String {
+    private func render(
+        idPrefix: String, headingAnchors: Bool, linkURL: (LinkReference) -> String?, blocksPerGroup: Int?
+    ) throws(MarkdownError) -> String {
         // Built as bytes: a long document has thousands of headings.
         let prefix = Array(HTMLEscaping.escape(idPrefix).utf8)
         let label = Array(HTMLEscaping.escape(options.anchorLabel).utf8)
@@ -113,9 +119,12 @@ public final class MarkdownDocument {
             buffer += Array(" id=\"".utf8) + id + [0x22, 0x3E, 0x00]
             try CmarkTree.setOnEnter(node, nulTerminated: buffer)
             buffer.removeAll(keepingCapacity: true)
-            buffer += Array(" <a class=\"heading-anchor\" href=\"#".utf8) + id + Array("\" aria-label=\"".utf8) + label + [0x3A, 0x20]
-            HTMLEscaping.appendEscaped(Array(heading.text.utf8)[...], to: &buffer)
-            buffer += Array("\">#</a></h".utf8) + [level, 0x3E, 0x00]
+            if headingAnchors {
+                buffer += Array(" <a class=\"heading-anchor\" href=\"#".utf8) + id + Array("\" aria-label=\"".utf8) + label + [0x3A, 0x20]
+                HTMLEscaping.appendEscaped(Array(heading.text.utf8)[...], to: &buffer)
+                buffer += Array("\">#</a>".utf8)
+            }
+            buffer += Array("</h".utf8) + [level, 0x3E, 0x00]
             try CmarkTree.setOnExit(node, nulTerminated: buffer)
         }
         for (node, index) in linkNodes {

@@ -80,7 +80,7 @@ struct BodyRenderer: Sendable {
         let html: String, printHTML: String
         do {
             html = try doc.html { link in resolver.url(for: targets[link.index], onPage: job.page.path, print: nil) }
-            printHTML = try doc.html(idPrefix: job.page.printPrefix) { link in
+            printHTML = try doc.html(idPrefix: job.page.printPrefix, headingAnchors: false) { link in
                 resolver.url(for: targets[link.index], onPage: job.page.path, print: job.page)
             }
         } catch {

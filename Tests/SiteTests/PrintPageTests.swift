@@ -41,6 +41,26 @@ import Testing
         #expect(!chapter.contains("Body of a."))
     }
 
+    /// A printed heading cannot be clicked: print pages give headings their ids (links and the
+    /// PDF's outline reach them) but no link to themselves, which the lesson's page keeps.
+    @Test func printedHeadingsKeepTheirIdsWithoutSelfLinks() async throws {
+        let content = scratch.write(
+            [
+                "course.yml": "title: Headings\n",
+                "01-one/01-a.md": "---\ntitle: A\n---\n\n## First part\n\nText, [to the second](#second-part).\n\n### Second part\n\nMore.\n"
+            ], in: "course")
+        _ = try await build(content, into: scratch)
+        for page in ["out/print.html", "out/one/_print.html"] {
+            let print = scratch.read(page)
+            #expect(print.contains("<h2 id=\"one/a::first-part\">First part</h2>"), "\(page)")
+            #expect(print.contains("<h3 id=\"one/a::second-part\">Second part</h3>"), "\(page)")
+            #expect(print.contains("href=\"#one/a::second-part\""), "\(page)")
+            #expect(!print.contains("heading-anchor"), "\(page)")
+        }
+        let lesson = scratch.read("out/one/a.html")
+        #expect(lesson.contains("<h2 id=\"first-part\">First part <a class=\"heading-anchor\" href=\"#first-part\""))
+    }
+
     /// On paper every answer and hidden result is open; nothing else changes.
     @Test func answersOpenOnlyTheirOwnDetails() {
         let html =
