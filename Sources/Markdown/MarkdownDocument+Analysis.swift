@@ -133,6 +133,9 @@ extension MarkdownDocument {
             if entering { walk.imageDepth += 1; walk.imageAlt.removeAll(keepingCapacity: true) } else { walk.imageDepth -= 1 }
         }
         guard !entering else { return }
+        // libcmark-gfm makes the title a C string on first request, allocating: done here, in
+        // the parse, so renders (HTMLWriter on several threads) only read the tree.
+        _ = cmark_node_get_title(node)
         let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
         links.append(
             LinkReference(

@@ -91,12 +91,15 @@ public final class MarkdownDocument {
 
     /// `html(...)`, with the top-level blocks rendered in groups of `blocksPerGroup` (nil: only a
     /// large document is split, `GroupedRender`).
+    /// `libcmark` renders with libcmark-gfm's renderer instead of `HTMLWriter` (tests compare the two).
     func html(
         idPrefix: String = "", headingAnchors: Bool = true, linkURL: (LinkReference) -> String? = { _ in nil },
-        blocksPerGroup: Int?
+        blocksPerGroup: Int?, libcmark: Bool? = nil
     ) throws(MarkdownError) -> String {
         try arena.withArena { () throws(MarkdownError) in
-            try render(idPrefix: idPrefix, headingAnchors: headingAnchors, linkURL: linkURL, blocksPerGroup: blocksPerGroup)
+            try render(
+                idPrefix: idPrefix, headingAnchors: headingAnchors, linkURL: linkURL, blocksPerGroup: blocksPerGroup,
+                libcmark: libcmark ?? options.libcmarkRenderer)
         }
     }
 
@@ -104,7 +107,7 @@ public final class MarkdownDocument {
     var renderGroupCount: Int { GroupedRender.groupCount(root) }
 
     private func render(
-        idPrefix: String, headingAnchors: Bool, linkURL: (LinkReference) -> String?, blocksPerGroup: Int?
+        idPrefix: String, headingAnchors: Bool, linkURL: (LinkReference) -> String?, blocksPerGroup: Int?, libcmark: Bool
     ) throws(MarkdownError) -> String {
         // Built as bytes: a long document has thousands of headings.
         let prefix = Array(HTMLEscaping.escape(idPrefix).utf8)
@@ -132,7 +135,7 @@ public final class MarkdownDocument {
             try CmarkTree.setURL(node, url)
         }
         try rewriteRawLinks(linkURL)
-        var html = try GroupedRender.html(root, parser: parser, blocksPerGroup: blocksPerGroup)
+        var html = try GroupedRender.html(root, parser: parser, blocksPerGroup: blocksPerGroup, libcmark: libcmark)
         if hasFootnotes {
             html = FootnoteDecorator(idPrefix: idPrefix, title: options.footnotesTitle, backLabel: options.footnoteBackLabel).decorate(html)
         }

@@ -19,6 +19,9 @@ public struct MarkdownOptions: Sendable {
     /// Ids for the headings by position (a translation's headings keep the original's ids); a
     /// heading's own `{#id}` still wins, and headings past the list's end get slugs.
     public var headingIDs: [String] = []
+    /// Render with libcmark-gfm's own HTML renderer instead of ours (`HTMLWriter`, one walk writing
+    /// bytes), which writes the same bytes: kept for comparison and as a fallback.
+    public var libcmarkRenderer = false
 
     public init(
         anchorLabel: String = "Link to this section",

@@ -1,8 +1,9 @@
 // Markdown-to-HTML throughput of the Markdown module, in process, on one large file:
-//   .build/release/MarkdownBench FILE [ITERATIONS] [--plain-code]
+//   .build/release/MarkdownBench FILE [ITERATIONS] [--plain-code] [--libcmark-render]
 // Prints one line: bytes, iterations, median seconds, MB/s. bench/site/run.py compares it with the
 // cmark-gfm CLI on the same file in the same run. `--plain-code` renders code blocks as the CLI does
 // (escaped, no syntax highlighting): the like-for-like conversion; without it, the page pipeline.
+// `--libcmark-render` renders with libcmark-gfm's HTML renderer instead of ours (same bytes).
 import Foundation
 import Markdown
 
@@ -13,6 +14,8 @@ guard arguments.count >= 2, let data = FileManager.default.contents(atPath: argu
 }
 let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 7 : 7
 let plainCode = arguments.contains("--plain-code")
+var options = MarkdownOptions()
+options.libcmarkRenderer = arguments.contains("--libcmark-render")
 func plain(_ block: CodeBlock) -> CodeBlockReplacement? {
     let word = block.infoWord
     let cls = word.isEmpty ? "" : " class=\"language-\(HTMLEscaping.escape(word))\""
@@ -32,7 +35,7 @@ for _ in 0..<iterations {
     let start = clock.now
     let cpuStart = cpuSeconds()
     // The whole pipeline a page gets: parse, heading ids, admonitions, highlighting, HTML.
-    let html = try (plainCode ? MarkdownDocument(text, replacingCodeBlock: plain) : MarkdownDocument(text)).html()
+    let html = try (plainCode ? MarkdownDocument(text, options: options, replacingCodeBlock: plain) : MarkdownDocument(text, options: options)).html()
     let elapsed = clock.now - start
     cpuSamples.append(cpuSeconds() - cpuStart)
     outputBytes = html.utf8.count
