@@ -21,13 +21,17 @@ enum GroupedRender {
 
     /// `root` as HTML. `blocksPerGroup` forces a split (tests); nil splits only large documents.
     /// `HTMLWriter` renders unless `libcmark` asks for libcmark-gfm's renderer (which writes the
-    /// same bytes) or the document has footnotes, which only libcmark-gfm renders.
+    /// same bytes) or the document has footnotes, which only libcmark-gfm renders. `sourceBytes`
+    /// (the Markdown's size) sizes HTMLWriter's buffers.
     static func html(
-        _ root: OpaquePointer, parser: OpaquePointer, blocksPerGroup: Int? = nil, libcmark: Bool = false
+        _ root: OpaquePointer, parser: OpaquePointer, blocksPerGroup: Int? = nil, libcmark: Bool = false, sourceBytes: Int = 0
     ) throws(MarkdownError) -> String {
         let blocks = topLevelBlocks(root)
         let groups = split(blocks, blocksPerGroup: blocksPerGroup)
-        if !libcmark, let html = ownHTML(blocks, groups: groups) { return html }
+        // HTML is about 1.6 times its Markdown (tags around every block and inline); a little
+        // more, so most buffers never grow (a copy of everything written so far, and fresh pages).
+        let capacity = sourceBytes * 7 / 4 / groups.count + 4096
+        if !libcmark, let html = ownHTML(blocks, groups: groups, capacity: capacity) { return html }
         guard groups.count > 1 else { return CmarkRuntime.render(root, parser: parser) }
         let holders = try move(blocks, into: groups, from: root)
         defer { restore(blocks, to: root, freeing: holders) }
@@ -101,28 +105,12 @@ enum GroupedRender {
         for holder in holders where cmark_node_first_child(holder) == nil { cmark_node_free(holder) }
     }
 
-    /// One group's HTML: libcmark-gfm's, in the arena that holds it until the join has copied it,
-    /// or HTMLWriter's array.
+    /// One group's HTML, in the arena (libcmark-gfm's renderer) or the HTMLBytes (ours) that
+    /// holds it until the join has copied it.
     struct Piece {
         let arena: CmarkArena?
-        var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-        var array: [UInt8] = []
-
-        init(arena: CmarkArena, bytes: UnsafeBufferPointer<UInt8>) {
-            self.arena = arena
-            self.bytes = bytes
-        }
-
-        init(arena: CmarkArena?, array: [UInt8]) {
-            self.arena = arena
-            self.array = array
-        }
-
-        var count: Int { arena == nil ? array.count : bytes.count }
-
-        func withBytes(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-            if arena == nil { array.withUnsafeBufferPointer(body) } else { body(bytes) }
-        }
+        let bytes: UnsafeBufferPointer<UInt8>
+        var owner: HTMLBytes?
     }
 
     private static func renderInParallel(_ holders: [OpaquePointer], extensions: UnsafeMutablePointer<cmark_llist>?) -> [Piece] {
@@ -154,11 +142,11 @@ enum GroupedRender {
     }
 
     /// `HTMLWriter`'s rendering, each group on its own thread; nil at a footnote.
-    private static func ownHTML(_ blocks: [OpaquePointer], groups: [Range<Int>]) -> String? {
+    private static func ownHTML(_ blocks: [OpaquePointer], groups: [Range<Int>], capacity: Int) -> String? {
         if groups.count == 1 {
-            return HTMLWriter.render(blocks[...], capacity: 1 << 16).map { String(decoding: $0, as: UTF8.self) }
+            return HTMLWriter.render(blocks[...], capacity: capacity).map { String(decoding: $0.written, as: UTF8.self) }
         }
-        let results = UnsafeMutableBufferPointer<[UInt8]?>.allocate(capacity: groups.count)
+        let results = UnsafeMutableBufferPointer<HTMLBytes?>.allocate(capacity: groups.count)
         results.initialize(repeating: nil)
         defer {
             results.deinitialize()
@@ -169,20 +157,20 @@ enum GroupedRender {
         nonisolated(unsafe) let slots = results
         nonisolated(unsafe) let shared = blocks
         DispatchQueue.concurrentPerform(iterations: groups.count) { i in
-            slots[i] = HTMLWriter.render(shared[groups[i]], capacity: 1 << 20)
+            slots[i] = HTMLWriter.render(shared[groups[i]], capacity: capacity)
         }
-        var pieces: [[UInt8]] = []
+        var pieces: [Piece] = []
         for result in results {
             guard let piece = result else { return nil }
-            pieces.append(piece)
+            pieces.append(Piece(arena: nil, bytes: piece.written, owner: piece))
         }
         // Groups end before the footnote definitions, so every group starts with a plain block.
-        return join(pieces.map { Piece(arena: nil, array: $0) }, startsWithNewline: groups.map { _ in true })
+        return join(pieces, startsWithNewline: groups.map { _ in true })
     }
 
     /// The pieces back to back, with the newline each group's first block would have written.
     private static func join(_ pieces: [Piece], startsWithNewline: [Bool]) -> String {
-        let capacity = pieces.reduce(pieces.count) { $0 + $1.count }
+        let capacity = pieces.reduce(pieces.count) { $0 + $1.bytes.count }
         // Unsafe for speed (megabytes of HTML): `n` never passes `capacity`, which counts every
         // piece's bytes plus one possible newline per piece.
         return String(unsafeUninitializedCapacity: capacity) { out in
@@ -192,10 +180,9 @@ enum GroupedRender {
                     out[n] = 0x0A
                     n += 1
                 }
-                piece.withBytes { bytes in
-                    guard let base = bytes.baseAddress else { return }
-                    UnsafeMutableRawPointer(out.baseAddress! + n).copyMemory(from: base, byteCount: bytes.count)
-                    n += bytes.count
+                if let base = piece.bytes.baseAddress {
+                    UnsafeMutableRawPointer(out.baseAddress! + n).copyMemory(from: base, byteCount: piece.bytes.count)
+                    n += piece.bytes.count
                 }
             }
             return n

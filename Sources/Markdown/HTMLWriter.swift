@@ -22,12 +22,12 @@ struct HTMLWriter {
     init(capacity: Int) { out = HTMLBytes(capacity: capacity) }
 
     /// The HTML of `blocks` (consecutive siblings), or nil if one of them holds a footnote.
-    static func render(_ blocks: ArraySlice<OpaquePointer>, capacity: Int) -> [UInt8]? {
+    static func render(_ blocks: ArraySlice<OpaquePointer>, capacity: Int) -> HTMLBytes? {
         var writer = HTMLWriter(capacity: capacity)
         for block in blocks {
             guard writer.walk(block) else { return nil }
         }
-        return writer.out.bytes
+        return writer.out
     }
 
     /// Enters and leaves every node of `subtree` in document order (without recursion: block
@@ -173,7 +173,8 @@ struct HTMLWriter {
             out.append("<ol>\n")
         } else {
             out.append("<ol start=\"")
-            out.bytes.append(contentsOf: String(start).utf8)
+            var digits = String(start)
+            digits.withUTF8 { out.append($0) }
             out.append("\">\n")
         }
     }

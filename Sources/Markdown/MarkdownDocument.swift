@@ -38,6 +38,8 @@ public final class MarkdownDocument {
     public internal(set) var hasFootnotes = false
 
     let options: MarkdownOptions
+    /// The Markdown's size in bytes, to size the HTML's buffers.
+    let sourceBytes: Int
     /// Holds every libcmark-gfm allocation of this document; released with it.
     private let arena = CmarkArena()
     // These node pointers stay valid for the document's life: libcmark-gfm allocated them in
@@ -62,6 +64,7 @@ public final class MarkdownDocument {
         replacingCodeBlock: (CodeBlock) -> CodeBlockReplacement? = { _ in nil }
     ) throws(MarkdownError) {
         self.options = options
+        sourceBytes = markdown.utf8.count
         let arena = self.arena
         let (parser, root) = arena.withArena { () -> (OpaquePointer, OpaquePointer) in
             let parser = CmarkRuntime.makeParser(smart: options.smartPunctuation)
@@ -135,7 +138,7 @@ public final class MarkdownDocument {
             try CmarkTree.setURL(node, url)
         }
         try rewriteRawLinks(linkURL)
-        var html = try GroupedRender.html(root, parser: parser, blocksPerGroup: blocksPerGroup, libcmark: libcmark)
+        var html = try GroupedRender.html(root, parser: parser, blocksPerGroup: blocksPerGroup, libcmark: libcmark, sourceBytes: sourceBytes)
         if hasFootnotes {
             html = FootnoteDecorator(idPrefix: idPrefix, title: options.footnotesTitle, backLabel: options.footnoteBackLabel).decorate(html)
         }
