@@ -5,7 +5,7 @@ import Testing
 /// The highlighter's short class names (Pygments' and Chroma's) by what tests call them.
 let tokenClassNames = [
     "k": "kw", "nb": "reg", "m": "num", "s": "str", "c": "com", "cp": "dir", "nl": "label", "kt": "type",
-    "nf": "fn", "nv": "var", "na": "attr", "gp": "prompt", "go": "out",
+    "nf": "fn", "nv": "var", "na": "attr", "gp": "prompt", "go": "out"
 ]
 
 /// Extracts `(class, text)` pairs so tests read as token lists rather than HTML.

@@ -47,7 +47,8 @@ import Testing
         let content = scratch.write(
             [
                 "course.yml": "title: Headings\n",
-                "01-one/01-a.md": "---\ntitle: A\n---\n\n## First part\n\nText, [to the second](#second-part).\n\n### Second part\n\nMore.\n"
+                "01-one/01-a.md":
+                    "---\ntitle: A\n---\n\n## First part\n\nText, [to the second](#second-part).\n\n### Second part\n\nMore.\n"
             ], in: "course")
         _ = try await build(content, into: scratch)
         for page in ["out/print.html", "out/one/_print.html"] {
