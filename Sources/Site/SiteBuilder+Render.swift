@@ -22,6 +22,16 @@ struct RenderedPages: Sendable {
     }
 
     var warnings: [SiteWarning] { rendered.compactMap { $0 }.flatMap(\.warnings) }
+
+    /// Frees what only the site's pages use once they are written: each body's print.html copy
+    /// (unless `keepingPrintHTML`: the PDF edition prints it) and its search text, about as much
+    /// memory as the pages' own HTML at thousands of lessons.
+    mutating func releaseSiteOnlyParts(keepingPrintHTML: Bool) {
+        for index in rendered.indices where rendered[index] != nil {
+            if !keepingPrintHTML { rendered[index]!.printHTML = "" }
+            rendered[index]!.sections = []
+        }
+    }
 }
 
 extension SiteBuilder {

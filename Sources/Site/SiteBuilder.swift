@@ -83,7 +83,7 @@ public struct SiteBuilder: Sendable {
         for warning in warnings { events(.warning(warning)) }
         phases.mark("exercises")
         let (pageCount, swapWarning) = try write(
-            pages, course: loaded, theme: theme, editions: editions, contentFiles: tally.contentFiles,
+            &pages, course: loaded, theme: theme, editions: &editions, contentFiles: tally.contentFiles,
             into: &output, phases: phases)
         if let swapWarning {
             // The new site is in place; the old one is left behind. Said once, with the others.
@@ -115,29 +115,19 @@ public struct SiteBuilder: Sendable {
     /// goes, the content files are put back as they were, and the previous site stays. Returns the
     /// page count and a warning when the old site could not be deleted after the swap.
     private func write(
-        _ pages: RenderedPages, course loaded: LoadedCourse, theme: Theme, editions: [RenderedEdition], contentFiles: [PendingFile],
-        into output: inout OutputFolder, phases: PhaseTimer
+        _ pages: inout RenderedPages, course loaded: LoadedCourse, theme: Theme, editions: inout [RenderedEdition],
+        contentFiles: [PendingFile], into output: inout OutputFolder, phases: PhaseTimer
     ) throws -> (pages: Int, warning: SiteWarning?) {
         let staging = try output.makeStaging()
         var written: PendingFileWrite?
         do {
             let publishing = WebPublishing(course: loaded.course, editions: editions.map(\.course))
-            let slug = EditionWriter.courseSlug(title: loaded.course.config.title)
-            let pdfURL = { (course: Course) in
-                self.options.pdfBrowser.map { _ in EditionWriter.path(of: .pdf, slug: slug, language: course.config.language) }
-            }
-            let writer = SiteWriter(
-                course: loaded.course, theme: theme, bodies: pages.bodies, staging: staging, contentRoot: loaded.root,
-                publishing: publishing, pdfURL: pdfURL(loaded.course))
-            var count = try writer.write()
-            for edition in editions {
-                let folder = staging.appendingPathComponent(edition.course.edition?.code ?? "")
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                count += try SiteWriter(
-                    course: edition.course, theme: edition.theme, bodies: edition.pages.bodies, staging: folder, contentRoot: loaded.root,
-                    publishing: publishing, pdfURL: pdfURL(edition.course).map { "../" + $0 }
-                ).write()
-            }
+            let count = try writeSites(pages, course: loaded, theme: theme, editions: editions, staging: staging, publishing: publishing)
+            // The editions need only the pages' HTML (and print.html's for the PDF): the rest goes
+            // before they are made, as they hold a whole book and site each at the largest courses.
+            let keepPrint = options.pdfBrowser != nil
+            pages.releaseSiteOnlyParts(keepingPrintHTML: keepPrint)
+            for index in editions.indices { editions[index].pages.releaseSiteOnlyParts(keepingPrintHTML: keepPrint) }
             phases.mark("pages")
             let languages =
                 [EditionWriter.Language(course: loaded.course, theme: theme, bodies: pages.bodies)]
@@ -156,6 +146,32 @@ public struct SiteBuilder: Sendable {
             output.discard(staging)
             throw error
         }
+    }
+
+    /// Every language's pages into the staging folder; returns the number of HTML pages. The
+    /// writers (and their copies of the bodies) end here, so the bodies' parts only the pages
+    /// needed can be freed afterwards.
+    private func writeSites(
+        _ pages: RenderedPages, course loaded: LoadedCourse, theme: Theme, editions: [RenderedEdition], staging: URL,
+        publishing: WebPublishing?
+    ) throws -> Int {
+        let slug = EditionWriter.courseSlug(title: loaded.course.config.title)
+        let pdfURL = { (course: Course) in
+            self.options.pdfBrowser.map { _ in EditionWriter.path(of: .pdf, slug: slug, language: course.config.language) }
+        }
+        var count = try SiteWriter(
+            course: loaded.course, theme: theme, bodies: pages.bodies, staging: staging, contentRoot: loaded.root,
+            publishing: publishing, pdfURL: pdfURL(loaded.course)
+        ).write()
+        for edition in editions {
+            let folder = staging.appendingPathComponent(edition.course.edition?.code ?? "")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            count += try SiteWriter(
+                course: edition.course, theme: edition.theme, bodies: edition.pages.bodies, staging: folder, contentRoot: loaded.root,
+                publishing: publishing, pdfURL: pdfURL(edition.course).map { "../" + $0 }
+            ).write()
+        }
+        return count
     }
 
     private static func writeContentFiles(_ files: [PendingFile]) throws -> PendingFileWrite {

@@ -50,6 +50,10 @@ struct PDFTests {
         let next = try #require(xml.range(of: "Chapter 2 · "))
         #expect(chapter.upperBound < lesson.lowerBound && lesson.upperBound < next.lowerBound)
         #expect(xml[chapter.upperBound..<lesson.lowerBound].contains("<outline>"))
+        // The lessons' text, which the book takes from their print HTML (kept for the PDF when the
+        // build frees what only the pages needed).
+        let text = try output(of: ["pdftotext", pdf, "-"])
+        #expect(text.contains("Timing is the usual exception"), "\(text.prefix(2000))")
         // The print page and the home page link to it; the book page is gone.
         #expect(scratch.read("out/print.html").contains("href=\"downloads/virtualization-fixture-en.pdf\""))
         #expect(scratch.read("out/index.html").contains("<a href=\"downloads/virtualization-fixture-en.pdf\""))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import Markdown
 @testable import Site
 
 /// Print pages are written a body at a time into the rendered page (`PrintPage`).
@@ -9,6 +10,22 @@ import Testing
 
     /// Each body lands in its own article, once, in reading order; a title holding the token's
     /// characters stays text and does not take a body's place.
+    /// Once the pages are written, a body's print copy and search text go (the editions use
+    /// neither), its page HTML stays for the EPUB, and the print copy stays when a PDF is printed.
+    @Test func printCopiesAndSearchTextGoOnceThePagesAreWritten() {
+        let body = RenderedBody(
+            html: "<p>page</p>", printHTML: "<p>print</p>", headings: [],
+            sections: [SearchSection(headingID: "a", heading: "A", text: "words")], ids: ["a"], anchorChecks: [], files: [],
+            exercises: [], warnings: [], errors: [])
+        var pages = RenderedPages(rendered: [body, nil], jobs: [], errors: [], partialChecks: [])
+        var forPDF = pages
+        pages.releaseSiteOnlyParts(keepingPrintHTML: false)
+        #expect(pages.rendered[0]?.html == "<p>page</p>" && pages.rendered[0]?.printHTML == "")
+        #expect(pages.rendered[0]?.sections.isEmpty == true && pages.rendered[0]?.ids == ["a"] && pages.rendered[1] == nil)
+        forPDF.releaseSiteOnlyParts(keepingPrintHTML: true)
+        #expect(forPDF.rendered[0]?.printHTML == "<p>print</p>" && forPDF.rendered[0]?.sections.isEmpty == true)
+    }
+
     @Test func bodiesLandInTheirArticlesWhateverTheTitles() async throws {
         let stray = "\u{E005}0\u{E006}"
         let content = scratch.write(
