@@ -35,14 +35,15 @@ def sh(*args, **kw):
 
 
 def timed(cmd, cwd=REPO):
-    """(wall seconds, peak RSS MB) of one run, from GNU time."""
+    """(wall seconds, peak RSS MB, CPU seconds: user + system) of one run, from GNU time."""
     result = subprocess.run(["/usr/bin/time", "-v"] + cmd, cwd=cwd, text=True, capture_output=True)
     if result.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout}\n{result.stderr}")
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", result.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", result.stderr).group(1)) for kind in ("User", "System"))
     seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
-    return seconds, int(rss.group(1)) / 1024
+    return seconds, int(rss.group(1)) / 1024, cpu
 
 
 def machine():
@@ -60,15 +61,18 @@ def tree_bytes(folder):
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
 
 
-def site_run(tool, lessons, runs):
+def site_run(tool, lessons, runs, editions=True):
     """One course size: generate it, build it alternately with hypercourse and Hugo; medians, peak RSS,
-    output sizes."""
+    output sizes. Without `editions`, the course leaves out its EPUB and site zip (Hugo makes neither)."""
     chapters = max(1, lessons // 50)
     course = OUT / f"course-{lessons}"
     if course.exists():
         shutil.rmtree(course)
     print(sh(sys.executable, str(REPO / "bench/site/gen_course.py"), str(course), "--lessons", str(lessons),
              "--chapters", str(chapters)).strip(), flush=True)
+    if not editions:
+        with (course / "course.yml").open("a") as f:
+            f.write("editions:\n  epub: false\n  site-zip: false\n")
     # Hugo reads the same Markdown through a symlinked content folder.
     hugo_site = OUT / f"hugo-{lessons}"
     if hugo_site.exists():
@@ -92,9 +96,11 @@ def site_run(tool, lessons, runs):
     index_files = [hc_out / "search-index.js"] + sorted((hc_out / "search").glob("*.js"))
     return {
         "lessons": lessons, "chapters": chapters, "course": course,
-        "hc": statistics.median(s for s, _ in hc), "hugo": statistics.median(s for s, _ in hugo),
-        "hc_rss": max(r for _, r in hc), "hugo_rss": max(r for _, r in hugo),
-        "hc_runs": [s for s, _ in hc], "hugo_runs": [s for s, _ in hugo],
+        "hc": statistics.median(s for s, _, _ in hc), "hugo": statistics.median(s for s, _, _ in hugo),
+        "hc_cpu": statistics.median(c for _, _, c in hc), "hugo_cpu": statistics.median(c for _, _, c in hugo),
+        "hc_rss": max(r for _, r, _ in hc), "hugo_rss": max(r for _, r, _ in hugo),
+        "hc_runs": [s for s, _, _ in hc], "hugo_runs": [s for s, _, _ in hugo],
+        "hc_cpu_runs": [c for _, _, c in hc], "hugo_cpu_runs": [c for _, _, c in hugo],
         "hc_bytes": tree_bytes(hc_out), "hugo_bytes": tree_bytes(hugo_out),
         "pages": sum(1 for _ in hc_out.rglob("*.html")),
         "md_bytes": sum(p.stat().st_size for p in course.rglob("*.md")),
@@ -138,6 +144,8 @@ def main():
     parser.add_argument("--sizes", default="1000,4000", help="course sizes in lessons, 50 a chapter; the first is the anchor")
     parser.add_argument("--md-iterations", type=int, default=7, help="0 leaves the Markdown comparison out")
     parser.add_argument("--products", help="a folder with release builds of hypercourse and MarkdownBench, used as they are")
+    parser.add_argument("--without-editions", action="store_true",
+                        help="the courses leave out the EPUB and the site zip, which a full build makes and Hugo does not")
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
 
@@ -147,7 +155,7 @@ def main():
         subprocess.run(["swift", "build", "-c", "release", "--product", "hypercourse"], cwd=REPO, check=True, capture_output=True)
         subprocess.run(["swift", "build", "-c", "release", "--product", "MarkdownBench"], cwd=REPO, check=True, capture_output=True)
     tool = str(products / "hypercourse")
-    results = [site_run(tool, n, args.runs) for n in sizes]
+    results = [site_run(tool, n, args.runs, editions=not args.without_editions) for n in sizes]
     md = markdown_rounds(results[0]["course"], args.md_iterations, products / "MarkdownBench") if args.md_iterations else None
 
     m = machine()
@@ -158,7 +166,8 @@ def main():
         f"Hugo {m['hugo']}; {m['cmark']}. Date: {time.strftime('%Y-%m-%d')}; load average before the run "
         f"{os.getloadavg()[0]:.1f}.",
         "",
-        f"{args.runs} alternating build runs per size after one warm-up each, medians; courses from gen_course.py, 50 lessons a chapter.",
+        f"{args.runs} alternating build runs per size after one warm-up each, medians; courses from gen_course.py, 50 lessons a chapter"
+        f"{', without the EPUB and site zip' if args.without_editions else ', with the EPUB and site zip hypercourse makes by default'}.",
         "",
         "| Lessons (chapters) | Markdown | hypercourse | Hugo | hc / Hugo (<= 0.25x) | peak RSS hc / Hugo | output hc / Hugo (<= 1.5x) | lesson page | search index / Markdown (<= 0.33x) | largest index file | print.html / a chapter's |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -174,9 +183,11 @@ def main():
     lines.append("")
     for r in results[1:]:
         scale, hugo_scale = r["hc"] / base["hc"], r["hugo"] / base["hugo"]
+        cpu_scale, hugo_cpu_scale = r["hc_cpu"] / base["hc_cpu"], r["hugo_cpu"] / base["hugo_cpu"]
         lines.append(
             f"Scaling {base['lessons']} → {r['lessons']} lessons ({r['lessons'] / base['lessons']:.0f}x the work): hypercourse "
-            f"{scale:.2f}x the time (goal <= 4.4x: {verdict(scale <= 4.4)}), Hugo {hugo_scale:.2f}x; peak RSS {r['hc_rss']:.0f} MB "
+            f"{scale:.2f}x the time (goal <= 4.4x: {verdict(scale <= 4.4)}), Hugo {hugo_scale:.2f}x; by CPU time "
+            f"hypercourse {cpu_scale:.2f}x, Hugo {hugo_cpu_scale:.2f}x; peak RSS {r['hc_rss']:.0f} MB "
             f"(goal <= 300 MB: {verdict(r['hc_rss'] <= 300)}); lesson page {base['lesson_page'] / 1e3:.1f} KB → {r['lesson_page'] / 1e3:.1f} KB.")
     if md:
         md_ratio, plain_ratio = md["ours"] / md["cmark"], md["plain"] / md["cmark"]
@@ -189,8 +200,13 @@ def main():
         ]
     lines.append("")
     for r in results:
+        lines.append(f"CPU time (user + system, medians) at {r['lessons']}: hypercourse {r['hc_cpu']:.2f} s, Hugo {r['hugo_cpu']:.2f} s, "
+                     f"{r['hc_cpu'] / r['hugo_cpu']:.2f}x (on a busy machine the ratio to read; wall time is the goal's).")
+    lines.append("")
+    for r in results:
         lines.append(f"Per run at {r['lessons']} (s): hypercourse {', '.join(f'{s:.2f}' for s in r['hc_runs'])}; "
-                     f"hugo {', '.join(f'{s:.2f}' for s in r['hugo_runs'])}.")
+                     f"hugo {', '.join(f'{s:.2f}' for s in r['hugo_runs'])}; CPU hypercourse "
+                     f"{', '.join(f'{s:.2f}' for s in r['hc_cpu_runs'])}; hugo {', '.join(f'{s:.2f}' for s in r['hugo_cpu_runs'])}.")
     text = "\n".join(lines)
     (OUT / "results.md").write_text(text + "\n")
     print("\n" + text)
