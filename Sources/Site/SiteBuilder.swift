@@ -128,6 +128,9 @@ public struct SiteBuilder: Sendable {
             let keepPrint = options.pdfBrowser != nil
             pages.releaseSiteOnlyParts(keepingPrintHTML: keepPrint)
             for index in editions.indices { editions[index].pages.releaseSiteOnlyParts(keepingPrintHTML: keepPrint) }
+            // The bodies were made on every worker thread, each with its own malloc arena, and the
+            // editions allocate on others: without a trim their freed memory stays resident.
+            Self.returnFreedMemory()
             phases.mark("pages")
             let languages =
                 [EditionWriter.Language(course: loaded.course, theme: theme, bodies: pages.bodies)]
@@ -172,6 +175,16 @@ public struct SiteBuilder: Sendable {
             ).write()
         }
         return count
+    }
+
+    /// glibc's `malloc_trim(0)`: gives the free pages of every malloc arena back to the system.
+    /// Looked up at run time because Swift's Glibc module does not import `malloc.h`; a C library
+    /// without it keeps the memory, which is only slower to reuse.
+    private static func returnFreedMemory() {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        // unsafeBitCast: the symbol is glibc's `int malloc_trim(size_t pad)`, called with that C signature.
+        let trim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        _ = trim(0)
     }
 
     private static func writeContentFiles(_ files: [PendingFile]) throws -> PendingFileWrite {
