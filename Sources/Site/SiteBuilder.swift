@@ -25,11 +25,15 @@ public struct SiteBuilder: Sendable {
 
     /// Builds the site. Throws `BuildFailure` (every error found, each at file:line) and leaves
     /// the previous output untouched when anything goes wrong.
+    /// Most stages are synchronous and hold their thread for the whole build: they run on a thread
+    /// of their own, so a development server rebuilding, or any caller, keeps the cooperative pool.
     public func build() async throws -> BuildSummary {
-        do {
-            return try await run()
-        } catch let error as SiteError {
-            throw BuildFailure(error)
+        try await onAThreadOfItsOwn(named: "hypercourse build") {
+            do {
+                return try await run()
+            } catch let error as SiteError {
+                throw BuildFailure(error)
+            }
         }
     }
 

@@ -8,41 +8,41 @@ import Testing
 struct CommandTests {
     static let record = "content/01-modes/01-assembly.exercises.json"
 
-    @Test func editedRecordFailsCheckWithADiffUntilPromoted() throws {
+    @Test func editedRecordFailsCheckWithADiffUntilPromoted() async throws {
         let course = FixtureCourse()
-        let built = try course.run(["build", "-q"])
+        let built = try await course.run(["build", "-q"])
         #expect(built.status == 0, "\(built.stderr)")
         #expect(built.stderr.contains("recorded 'fx-real' (new) in content/01-modes/01-assembly.exercises.json"))
         #expect(built.stdout.contains("exercises: 16 run, 0 from the record"))
-        #expect(try course.run(["check"]).status == 0)
+        #expect(try await course.run(["check"]).status == 0)
 
         // Someone edits the record by hand: check fails with a unified diff naming the exercise.
         course.edit(Self.record) { $0.replacingOccurrences(of: "\"R\\n\"", with: "\"X\\n\"") }
-        let failed = try course.run(["check"])
+        let failed = try await course.run(["check"])
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("content/01-modes/01-assembly.md:6: error: exercise 'fx-real': the result differs from the record"))
         #expect(failed.stderr.contains("--- record (recorded ") && failed.stderr.contains("+++ this run (on "))
         #expect(failed.stderr.contains("\n-| X\n+| R\n"))
         #expect(failed.stderr.contains("check failed: 1 problem"))
 
-        let promoted = try course.run(["promote", "fx-real"])
+        let promoted = try await course.run(["promote", "fx-real"])
         #expect(promoted.status == 0, "\(promoted.stderr)")
         #expect(
             promoted.stdout.contains("promoted 'fx-real' in content/01-modes/01-assembly.exercises.json:")
                 && promoted.stdout.contains("+| R"))
         #expect(promoted.stdout.contains("promote: 1 exercise run twice; 1 changed"))
-        let checked = try course.run(["check"])
+        let checked = try await course.run(["check"])
         #expect(checked.status == 0 && checked.stdout.contains("check: all 16 exercises match their records"))
         // Promoting a whole lesson by path.
-        let lesson = try course.run(["promote", "content/01-modes/02-c.md"])
+        let lesson = try await course.run(["promote", "content/01-modes/02-c.md"])
         #expect(
             lesson.status == 0 && lesson.stdout.contains("promote: 3 exercises run twice; 0 changed, 0 new, 0 keys refreshed, 3 unchanged"))
     }
 
-    @Test func withoutKVMTheBuildShowsTheRecords() throws {
+    @Test func withoutKVMTheBuildShowsTheRecords() async throws {
         let course = FixtureCourse()
-        #expect(try course.run(["build", "-q"]).status == 0)
-        let offline = try course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
+        #expect(try await course.run(["build", "-q"]).status == 0)
+        let offline = try await course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
         #expect(offline.status == 0, "\(offline.stderr)")
         #expect(offline.stdout.contains("exercises: 0 run, 16 from the record (not rerun)"))
         #expect(offline.stderr.contains("KVM is unavailable (/nonexistent/kvm does not exist"))
@@ -52,7 +52,7 @@ struct CommandTests {
 
         // Source changed since recorded: shown, warned on the page and in the summary.
         course.edit("content/01-modes/01-assembly.md") { $0.replacingOccurrences(of: "mov al, 'R'", with: "mov al, 'S'") }
-        let stale = try course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
+        let stale = try await course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
         #expect(stale.status == 0)
         #expect(stale.stderr.contains("content/01-modes/01-assembly.md:6: warning: exercise 'fx-real': source changed since recorded"))
         #expect(stale.stdout.contains("1 with source changed since recorded; 1 warning"))
@@ -62,7 +62,7 @@ struct CommandTests {
         // No record at all: an error naming the exercise, and public/ is left alone.
         let before = course.read("public/index.html")
         try FileManager.default.removeItem(at: course.root.appendingPathComponent("content/01-modes/02-c.exercises.json"))
-        let missing = try course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
+        let missing = try await course.run(["build", "-q", "--kvm-device", "/nonexistent/kvm"])
         #expect(missing.status == 1)
         #expect(
             missing.stderr.contains(
@@ -72,7 +72,7 @@ struct CommandTests {
 
         // check and promote: one clear line.
         for command in ["check", "promote"] {
-            let refused = try course.run([command, "--kvm-device", "/nonexistent/kvm"])
+            let refused = try await course.run([command, "--kvm-device", "/nonexistent/kvm"])
             #expect(refused.status == 1)
             #expect(
                 refused.stderr
@@ -106,16 +106,16 @@ struct CommandTests {
             "content/01-modes/01-assembly.md:43: error: exercise 'fx-user' is non-deterministic"
         )
     ])
-    func badInputFailsAtTheLessonLineAndLeavesPublicAlone(find: String, replace: String, message: String) throws {
+    func badInputFailsAtTheLessonLineAndLeavesPublicAlone(find: String, replace: String, message: String) async throws {
         let course = FixtureCourse()
-        #expect(try course.run(["build", "-q"]).status == 0)
+        #expect(try await course.run(["build", "-q"]).status == 0)
         let marker = course.read("public/.hypercourse-output"), index = course.read("public/index.html")
         let page = try #require(
             try FileManager.default.attributesOfItem(atPath: course.root.appendingPathComponent("public/index.html").path)[
                 .modificationDate] as? Date)
         let record = course.read(Self.record)
         course.edit("content/01-modes/01-assembly.md") { $0.replacingOccurrences(of: find, with: replace) }
-        let result = try course.run(["build", "-q"])
+        let result = try await course.run(["build", "-q"])
         #expect(result.status == 1)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.contains("left unchanged"))
@@ -130,7 +130,7 @@ struct CommandTests {
 
 /// `--force` never replaces a folder the build reads from.
 struct ForceTests {
-    @Test func forceDoesNotReplaceAFolderHoldingTheTemplates() throws {
+    @Test func forceDoesNotReplaceAFolderHoldingTheTemplates() async throws {
         let course = FixtureCourse()
         let site = course.root.appendingPathComponent("site")
         let theme = site.appendingPathComponent("theme")
@@ -139,8 +139,8 @@ struct ForceTests {
         // A course that builds (no exercises), so without the rule the swap would happen.
         try FileManager.default.createDirectory(at: course.root.appendingPathComponent("plain/01-ch"), withIntermediateDirectories: true)
         course.write("plain/01-ch/01-a.md", "---\ntitle: A\n---\n\nText.\n")
-        #expect(try course.run(["build", "-q", "--content", "plain", "--out", "elsewhere", "--templates", "site/theme"]).status == 0)
-        let result = try course.run(["build", "-q", "--content", "plain", "--force", "--out", "site", "--templates", "site/theme"])
+        #expect(try await course.run(["build", "-q", "--content", "plain", "--out", "elsewhere", "--templates", "site/theme"]).status == 0)
+        let result = try await course.run(["build", "-q", "--content", "plain", "--force", "--out", "site", "--templates", "site/theme"])
         #expect(result.status == 1)
         #expect(
             result.stderr.contains("error: refusing to use") && result.stderr.contains("it holds the templates folder"), "\(result.stderr)")
@@ -152,9 +152,9 @@ struct ForceTests {
 @Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))
 struct KilledBuildTests {
     @Test(.timeLimit(.minutes(2)))
-    func aBuildKilledMidwayLeavesPublicIntact() throws {
+    func aBuildKilledMidwayLeavesPublicIntact() async throws {
         let course = FixtureCourse()
-        let first = try course.run(["build", "-q"])
+        let first = try await course.run(["build", "-q"])
         #expect(first.status == 0, "\(first.stderr)")
         let before = try Self.snapshot(course.output)
         #expect(before.count > 5 && before[".hypercourse-output"] != nil)
@@ -239,11 +239,11 @@ struct KilledBuildTests {
 /// Without nasm, a build says how to install it, at each assembly exercise's line.
 @Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine"))
 struct MissingNasmTests {
-    @Test func aBuildWithoutNasmGivesTheInstallLineAtTheLesson() throws {
+    @Test func aBuildWithoutNasmGivesTheInstallLineAtTheLesson() async throws {
         let course = FixtureCourse()
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
             .filter { !FileManager.default.isExecutableFile(atPath: "\($0)/nasm") }.joined(separator: ":")
-        let result = try course.run(["build", "-q"], environment: ["PATH": path])
+        let result = try await course.run(["build", "-q"], environment: ["PATH": path])
         #expect(result.status == 1)
         #expect(
             result.stderr.contains("content/01-modes/01-assembly.md:6: error: exercise 'fx-real': nasm is missing: \(Nasm.installLine)"),

@@ -41,7 +41,7 @@ struct DownloadedProgramTests {
     }
 
     /// The command on the file's second header line, run with the tool under test in the file's folder.
-    static func runAsTheHeaderSays(_ file: URL, comment: String) throws -> FixtureCourse.Outcome {
+    static func runAsTheHeaderSays(_ file: URL, comment: String) async throws -> FixtureCourse.Outcome {
         let text = try String(contentsOf: file, encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
         let prefix = "\(comment) Run it with: hypercourse run "
@@ -49,7 +49,7 @@ struct DownloadedProgramTests {
         let arguments = ["run"] + line.dropFirst(prefix.count).split(separator: " ").map(String.init)
         #expect(arguments.last == file.lastPathComponent)
         let tool = try #require(Repo.tool, "the hypercourse binary was not built")
-        return try FixtureCourse.run(tool, arguments, in: file.deletingLastPathComponent())
+        return try await FixtureCourse.run(tool, arguments, in: file.deletingLastPathComponent())
     }
 
     @Test func theDownloadRunsWithTheCommandItGives() async throws {
@@ -65,13 +65,13 @@ struct DownloadedProgramTests {
         #expect(text.contains("; Keep beside it, at these paths: shared/dl-putc.inc\n"), "\(text)")
         let included = asm.deletingLastPathComponent().appendingPathComponent("shared/dl-putc.inc")
         #expect(try String(contentsOf: included, encoding: .utf8).hasPrefix("putc:"))
-        let ran = try Self.runAsTheHeaderSays(asm, comment: ";")
+        let ran = try await Self.runAsTheHeaderSays(asm, comment: ";")
         // No newline ends the output, so the summary line starts on a line of its own.
         #expect(ran.status == 0 && ran.stdout == "D" && ran.stderr.hasPrefix("\nhalt · "), "\(ran.stderr)")
         #expect(course.figure("fx-download").contains("<a href=\"shared/dl-putc.inc\"><code>shared/dl-putc.inc</code></a>"))
 
         let c = try Self.find("exercise-fx-download-c.c", in: course.output)
-        let cRan = try Self.runAsTheHeaderSays(c, comment: "//")
+        let cRan = try await Self.runAsTheHeaderSays(c, comment: "//")
         #expect(cRan.status == 1 && cRan.stdout == "42\n" && cRan.stderr.hasPrefix("exit 3 · "), "\(cRan.stderr)")
     }
 }

@@ -6,7 +6,7 @@ import Testing
 @Suite(.enabled(if: kvmPresent, "skipped: /dev/kvm is absent on this machine (the starter course's exercises run on KVM)"))
 struct InstallTests {
     @Test(.timeLimit(.minutes(5)))
-    func theInstalledBinaryStandsAlone() throws {
+    func theInstalledBinaryStandsAlone() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hc-install-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let prefix = scratch.appendingPathComponent("prefix"), work = scratch.appendingPathComponent("work")
@@ -14,7 +14,7 @@ struct InstallTests {
 
         // The debug build `swift test` has just made (a nested `swift build` would wait for this
         // process's build lock forever).
-        let install = try FixtureCourse.run(
+        let install = try await FixtureCourse.run(
             URL(fileURLWithPath: "/bin/bash"),
             [Repo.root.appendingPathComponent("make.sh").path, "install", "--prefix", prefix.path, "--debug", "--no-build"],
             in: Repo.root)
@@ -22,16 +22,16 @@ struct InstallTests {
         #expect(Self.files(under: prefix) == ["bin/hypercourse"], "install copies the one file and nothing else")
         let tool = prefix.appendingPathComponent("bin/hypercourse")
 
-        let hidden = RepoHidden(repo: Repo.root)
+        let hidden = await RepoHidden(repo: Repo.root)
         if hidden.canHide {
-            let probe = try hidden.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "test ! -e \"$0/Package.swift\"", Repo.root.path], in: work)
+            let probe = try await hidden.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "test ! -e \"$0/Package.swift\"", Repo.root.path], in: work)
             #expect(probe.status == 0, "the repository is out of sight of what runs hidden")
         }
-        let started = try hidden.run(tool, ["init", "course", "--title", "A \"quoted\" course"], in: work)
+        let started = try await hidden.run(tool, ["init", "course", "--title", "A \"quoted\" course"], in: work)
         #expect(started.status == 0, "\(started.stderr)")
         let course = work.appendingPathComponent("course")
         for step in [["build"], ["check"], ["new", "lesson", "first-steps", "虚拟化"], ["build", "--quiet"]] {
-            let result = try hidden.run(tool, step, in: course)
+            let result = try await hidden.run(tool, step, in: course)
             #expect(result.status == 0, "\(step): \(result.stderr)")
         }
         // The theme came from the binary: the stylesheet and the script are the repository's templates.
@@ -73,9 +73,9 @@ struct RepoHidden {
     let repo: URL
     let canHide: Bool
 
-    init(repo: URL) {
+    init(repo: URL) async {
         self.repo = repo
-        let probe = try? FixtureCourse.run(
+        let probe = try? await FixtureCourse.run(
             URL(fileURLWithPath: "/usr/bin/unshare"), Self.hiding(repo, ["/bin/true"]), in: URL(fileURLWithPath: "/"))
         canHide = probe?.status == 0
     }
@@ -87,8 +87,8 @@ struct RepoHidden {
         ] + command
     }
 
-    func run(_ program: URL, _ arguments: [String], in folder: URL) throws -> FixtureCourse.Outcome {
-        guard canHide else { return try FixtureCourse.run(program, arguments, in: folder) }
-        return try FixtureCourse.run(URL(fileURLWithPath: "/usr/bin/unshare"), Self.hiding(repo, [program.path] + arguments), in: folder)
+    func run(_ program: URL, _ arguments: [String], in folder: URL) async throws -> FixtureCourse.Outcome {
+        guard canHide else { return try await FixtureCourse.run(program, arguments, in: folder) }
+        return try await FixtureCourse.run(URL(fileURLWithPath: "/usr/bin/unshare"), Self.hiding(repo, [program.path] + arguments), in: folder)
     }
 }

@@ -92,14 +92,14 @@ struct RunLikeALessonTests {
             "\(course.figure("fx-run-asm"))")
 
         // Without --content, `shared/` is not found beside the file.
-        let alone = try course.run(["run", "content/01-modes/included.asm"])
+        let alone = try await course.run(["run", "content/01-modes/included.asm"])
         #expect(
             alone.status == 10 && alone.stderr.contains("content/01-modes/included.asm:6: error: ")
                 && alone.stderr.contains("shared/putc.inc"),
             "\(alone.stderr)")
 
         // With it, the step rows are the record's, field for field, and the trace rows name the same places.
-        let run = try course.run(["run", "--content", "content", "--json", "--trace", "--steps", "4", "content/01-modes/included.asm"])
+        let run = try await course.run(["run", "--content", "content", "--json", "--trace", "--steps", "4", "content/01-modes/included.asm"])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try Self.json(run.stdout)
         #expect(try Self.canonical(report["steps"]) == (try Self.canonical(record["steps"])))
@@ -111,7 +111,7 @@ struct RunLikeALessonTests {
         #expect(runTrace.first?["text"] as? String == "out dx, al" && runTrace.last?["text"] as? String == "hlt")
 
         // The table on stderr names the included file and its line's text.
-        let table = try course.run(["run", "--content", "content", "--trace", "content/01-modes/included.asm"])
+        let table = try await course.run(["run", "--content", "content", "--trace", "content/01-modes/included.asm"])
         #expect(table.stderr.contains("shared/putc.inc:5: out dx, al") && table.stderr.contains("5: hlt"), "\(table.stderr)")
     }
 
@@ -121,7 +121,7 @@ struct RunLikeALessonTests {
             CourseBlocks.record("fx-run-c", in: course.content.appendingPathComponent("01-modes/04-run.exercises.json")))
         #expect((record["output"] as? [String]) == ["C1.5\n"])
 
-        let long = try course.run(["run", "--content", "content", "--json", "--trace", "--steps", "3", "content/01-modes/say.c"])
+        let long = try await course.run(["run", "--content", "content", "--json", "--trace", "--steps", "3", "content/01-modes/say.c"])
         #expect(long.status == 1, "\(long.stderr)") // exit 4: a non-zero status
         let report = try Self.json(long.stdout)
         #expect(report["output"] as? String == "C1.5\n")
@@ -134,9 +134,9 @@ struct RunLikeALessonTests {
         #expect(recordedFirst["at"] as? String == "say.h:3" && recordedFirst["text"] as? String == "outb(0x3f8, c);")
 
         // The same program at ring 3 prints the same bytes; real mode has no 64-bit runtime.
-        let user = try course.run(["run", "--content", "content", "--mode", "user", "content/01-modes/say.c"])
+        let user = try await course.run(["run", "--content", "content", "--mode", "user", "content/01-modes/say.c"])
         #expect(user.status == 1 && user.stdout == "C1.5\n" && user.stderr.hasPrefix("exit 4 · "), "\(user.stderr)")
-        let real = try course.run(["run", "--content", "content", "--mode", "real", "content/01-modes/say.c"])
+        let real = try await course.run(["run", "--content", "content", "--mode", "real", "content/01-modes/say.c"])
         #expect(real.status == 12 && real.stderr.contains("--mode real does not apply to a C guest"))
     }
 
@@ -144,7 +144,7 @@ struct RunLikeALessonTests {
         let course = FixtureCourse()
         course.write("content/01-modes/escape.asm", "bits 16\norg 0x7c00\nhlt\n%include \"../../outside.inc\"\n")
         course.write("outside.inc", "nop\n")
-        let refused = try course.run(["run", "--content", "content", "content/01-modes/escape.asm"])
+        let refused = try await course.run(["run", "--content", "content", "content/01-modes/escape.asm"])
         #expect(
             refused.status == 10
                 && refused.stderr.contains("outside.inc', which is outside the content folder (content; --content names another)"),
@@ -152,9 +152,9 @@ struct RunLikeALessonTests {
         course.write(
             "content/01-modes/escape.c", "#include \"hypercourse.h\"\n#include \"../../outside.h\"\nint main(void) { return 0; }\n")
         course.write("outside.h", "\n")
-        let header = try course.run(["run", "--content", "content", "content/01-modes/escape.c"])
+        let header = try await course.run(["run", "--content", "content", "content/01-modes/escape.c"])
         #expect(header.status == 10 && header.stderr.contains("outside the content folder"), "\(header.stderr)")
-        let image = try course.run(["run", "--content", "content", "outside.inc"])
+        let image = try await course.run(["run", "--content", "content", "outside.inc"])
         #expect(image.status == 12 && image.stderr.contains("--content is for .asm and .c files"))
     }
 }

@@ -111,20 +111,26 @@ final class FixtureCourse: @unchecked Sendable {
         return try await SiteBuilder(options: options, exercises: provider).build()
     }
 
-    struct Outcome {
+    struct Outcome: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String
     }
 
     /// Runs the built `hypercourse` in the scratch folder.
-    func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
+    func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> Outcome {
         let tool = try #require(Repo.tool, "the hypercourse binary was not built")
-        return try Self.run(tool, arguments, in: root, environment: environment)
+        return try await Self.run(tool, arguments, in: root, environment: environment)
     }
 
-    /// Runs `program` in `folder` and collects its exit status and output.
-    static func run(_ program: URL, _ arguments: [String], in folder: URL, environment: [String: String]? = nil) throws -> Outcome {
+    /// Runs `program` in `folder` and collects its exit status and output. The wait is on a thread
+    /// of its own: a test waiting on the cooperative pool for a build of seconds holds one of its two
+    /// threads, and two such tests starve every async test (the server's timing tests among them).
+    static func run(_ program: URL, _ arguments: [String], in folder: URL, environment: [String: String]? = nil) async throws -> Outcome {
+        try await onItsOwnThread { Result { try runBlocking(program, arguments, in: folder, environment: environment) } }.get()
+    }
+
+    private static func runBlocking(_ program: URL, _ arguments: [String], in folder: URL, environment: [String: String]?) throws -> Outcome {
         let process = Process()
         process.executableURL = program
         process.arguments = arguments

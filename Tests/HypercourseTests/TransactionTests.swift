@@ -130,7 +130,7 @@ struct TransactionTests {
 
         // The command line says the same, every error as file:line, and exits non-zero.
         let tool = try #require(Repo.tool)
-        let run = try FixtureCourse.run(
+        let run = try await FixtureCourse.run(
             tool, ["build", "--content", course.content.path, "--out", course.root.appendingPathComponent("public").path, "--quiet"],
             in: course.root)
         #expect(run.status != 0)
