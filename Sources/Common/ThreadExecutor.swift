@@ -10,9 +10,15 @@ public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var head = 0
     private var stopping = false
+    private var runner: pthread_t?
 
     public init(name: String, stackSize: Int = 8 << 20) {
-        let thread = Thread { [self] in runJobs() }
+        let thread = Thread { [self] in
+            condition.lock()
+            runner = pthread_self()
+            condition.unlock()
+            runJobs()
+        }
         thread.name = name
         thread.stackSize = stackSize
         thread.start()
@@ -24,6 +30,14 @@ public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
         jobs.append(job)
         condition.signal()
         condition.unlock()
+    }
+
+    /// Whether the caller runs on this executor's thread (its name is no proof: on Linux, Foundation
+    /// does not reliably give a started thread the name it was given).
+    public var isCurrentThread: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return runner.map { pthread_equal($0, pthread_self()) != 0 } ?? false
     }
 
     /// Lets the thread finish the jobs already queued and end.
