@@ -6,7 +6,8 @@ extension SiteBuilder {
     /// site zip keeps none, as the downloads are not in the zip.
     func writeDownloads(_ languages: [EditionWriter.Language], staging: URL, publishing: WebPublishing?) throws {
         let written = try EditionWriter(
-            languages: languages, staging: staging, pdfBrowser: options.pdfBrowser, previousSite: options.outputDirectory
+            languages: languages, staging: staging, pdfBrowser: options.pdfBrowser, previousSite: options.outputDirectory,
+            readFolders: [options.themeDirectory, options.templatesDirectory].compactMap { $0 }
         ).write()
         guard !written.isEmpty else { return }
         let names = Dictionary(languages.map { ($0.course.config.language, $0.course.edition?.name) }) { first, _ in first }

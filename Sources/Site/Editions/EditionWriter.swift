@@ -22,14 +22,18 @@ struct EditionWriter {
 
     /// The Chromium that prints the PDFs; nil writes none.
     let pdfBrowser: String?
-    /// The site this build replaces, whose zips are reused when their entries have not changed.
+    /// The site this build replaces, whose editions are kept when their inputs have not changed.
     let previousSite: URL?
+    /// The folders the build reads besides the content folder (theme, templates): their files are
+    /// inputs of the editions too.
+    let inputFolders: [URL]
 
-    init(languages: [Language], staging: URL, pdfBrowser: String? = nil, previousSite: URL? = nil) {
+    init(languages: [Language], staging: URL, pdfBrowser: String? = nil, previousSite: URL? = nil, readFolders: [URL] = []) {
         self.languages = languages
         self.staging = staging
         self.pdfBrowser = pdfBrowser
         self.previousSite = previousSite
+        inputFolders = (languages.first.map { [$0.course.contentRoot] } ?? []) + readFolders
         courseSlug = Self.courseSlug(title: languages.first?.course.config.title ?? "")
     }
 
@@ -63,13 +67,25 @@ struct EditionWriter {
     }
 
     /// Writes every edition course.yml asks for into `downloads/`, all at once (each language's
-    /// book and site zip); the site's pages must be in the staging folder already. Returns them in
-    /// course.yml's language order, each language's book first.
+    /// book and site zip); the site's pages must be in the staging folder already. When the
+    /// previous build's editions were made from the same inputs, they are kept (linked, not
+    /// rewritten) instead. Returns them in course.yml's language order, each language's book first.
     func write() throws -> [Written] {
         guard let settings = languages.first?.course.config.editions, settings.epub || settings.siteZip || pdfBrowser != nil else {
             return []
         }
-        try FileManager.default.createDirectory(at: staging.appendingPathComponent(Self.folder), withIntermediateDirectories: true)
+        let downloads = staging.appendingPathComponent(Self.folder)
+        try FileManager.default.createDirectory(at: downloads, withIntermediateDirectories: true)
+        let jobs = self.jobs(settings)
+        let inputs = EditionInputs(languages: languages, settings: settings, pdfBrowser: pdfBrowser, folders: inputFolders)
+        let key = inputs.fingerprint()
+        let written = try keptFromPreviousBuild(jobs, key: key) ?? writeAll(jobs)
+        try SiteWriter.writeFile(downloads.appendingPathComponent(EditionInputs.keyFile), key)
+        let order = Dictionary(uniqueKeysWithValues: languages.enumerated().map { ($1.course.config.language, $0) })
+        return written.sorted { (order[$0.language] ?? 0, $0.kind) < (order[$1.language] ?? 0, $1.kind) }
+    }
+
+    private func jobs(_ settings: EditionSettings) -> [(Language, Kind)] {
         var jobs: [(Language, Kind)] = []
         for language in languages {
             if settings.epub { jobs.append((language, .epub)) }
@@ -77,10 +93,12 @@ struct EditionWriter {
             if pdfBrowser != nil { jobs.append((language, .pdf)) }
         }
         // The longest first: printing a PDF takes Chromium far longer than any zip.
-        jobs.sort { ($0.1 == .pdf ? 0 : 1) < ($1.1 == .pdf ? 0 : 1) }
-        let all = jobs
-        let results = parallelMap(all.count) { index in
-            let (language, kind) = all[index]
+        return jobs.sorted { ($0.1 == .pdf ? 0 : 1) < ($1.1 == .pdf ? 0 : 1) }
+    }
+
+    private func writeAll(_ jobs: [(Language, Kind)]) throws -> [Written] {
+        let results = parallelMap(jobs.count) { index in
+            let (language, kind) = jobs[index]
             switch kind {
             case .epub: return try writeEPUB(language)
             case .siteZip: return try writeSiteZip(language)
@@ -89,9 +107,37 @@ struct EditionWriter {
         }
         let (written, errors) = try collectFailures(results)
         guard errors.isEmpty else { throw BuildFailure(errors) }
-        let order = Dictionary(uniqueKeysWithValues: languages.enumerated().map { ($1.course.config.language, $0) })
-        return written.sorted { (order[$0.language] ?? 0, $0.kind) < (order[$1.language] ?? 0, $1.kind) }
+        return written
     }
+
+    /// The previous build's files, hard-linked into the staging folder (same inode and date: a warm
+    /// build rewrites nothing), when its key says they were made from these inputs; nil otherwise.
+    private func keptFromPreviousBuild(_ jobs: [(Language, Kind)], key: String) -> [Written]? {
+        guard let previousSite,
+            (try? String(contentsOf: previousSite.appendingPathComponent("\(Self.folder)/\(EditionInputs.keyFile)"), encoding: .utf8))
+                == key
+        else { return nil }
+        var kept: [Written] = []
+        for (language, kind) in jobs {
+            let code = language.course.config.language
+            let path = self.path(of: kind, language: code)
+            let target = staging.appendingPathComponent(path)
+            let source = previousSite.appendingPathComponent(path)
+            // A copy where the file system cannot link (the staging folder is beside the site, so it rarely happens).
+            guard
+                (try? FileManager.default.linkItem(at: source, to: target)) != nil
+                    || (try? FileManager.default.copyItem(at: source, to: target)) != nil
+            else {
+                // Written afresh: never into a file the previous site still shares.
+                for file in kept { try? FileManager.default.removeItem(at: staging.appendingPathComponent(file.path)) }
+                return nil
+            }
+            kept.append(Written(language: code, kind: kind, path: path, bytes: Self.size(of: target)))
+        }
+        return kept
+    }
+
+    static func size(of file: URL) -> Int { (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0 }
 
     private func writeEPUB(_ language: Language) throws -> Written {
         var resources: [String: String] = [:]
@@ -109,54 +155,43 @@ struct EditionWriter {
     private func writeSiteZip(_ language: Language) throws -> Written {
         let code = language.course.config.language
         let folder = language.course.edition?.code
-        let zip = SiteZip(staging: staging, translationFolders: Set(languages.compactMap { $0.course.edition?.code }))
+        let zip = SiteZip(
+            staging: staging, translationFolders: Set(languages.compactMap { $0.course.edition?.code }),
+            baseURL: language.course.config.url.map(WebPublishing.encodedBase))
         let entries = try zip.entries(language: folder, top: "\(courseSlug)-\(code)")
         return try writeZip(entries, language: code, kind: .siteZip, modified: try Self.metadata(of: language.course).modified)
     }
 
-    /// The language's book page printed by Chromium; the page is removed once printed.
+    /// The language's book page printed by Chromium twice: once to learn where each chapter and
+    /// lesson starts, then with those pages in the contents (in slots of one width, so nothing
+    /// moves; checked). The page is removed once printed.
     private func writePDF(_ language: Language) throws -> Written {
         let code = language.course.config.language
         let folder = language.course.edition.map { staging.appendingPathComponent($0.code) } ?? staging
         let page = folder.appendingPathComponent(PageRenderer.bookPath)
         defer { try? FileManager.default.removeItem(at: page) }
-        try SiteWriter.writeFile(page, PageRenderer(course: language.course, theme: language.theme, bodies: language.bodies).printBook())
+        let renderer = PageRenderer(course: language.course, theme: language.theme, bodies: language.bodies)
         let path = self.path(of: .pdf, language: code)
         let url = staging.appendingPathComponent(path)
-        try PDFPrinter(browser: pdfBrowser ?? "chromium").print(page, to: url)
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        return Written(language: code, kind: .pdf, path: path, bytes: size)
+        let printer = PDFPrinter(browser: pdfBrowser ?? "chromium")
+        try SiteWriter.writeFile(page, renderer.printBook())
+        try printer.print(page, to: url)
+        let pages = try PDFDestinations.pages(of: url)
+        try SiteWriter.writeFile(page, renderer.printBook(pages: pages))
+        try printer.print(page, to: url)
+        let numbered = try PDFDestinations.pages(of: url)
+        guard numbered == pages else {
+            let moved = pages.keys.filter { numbered[$0] != pages[$0] }.sorted()
+            throw SiteError(file: url, "the PDF's pages moved when its contents were numbered (\(moved.prefix(3).joined(separator: ", ")))")
+        }
+        return Written(language: code, kind: .pdf, path: path, bytes: Self.size(of: url))
     }
 
-    /// Zips the entries, or copies the previous build's zip when its entries were the same (the
-    /// key file beside it says so): a warm build with unchanged sources deflates nothing.
     private func writeZip(_ entries: [ZipFile.Entry], language: String, kind: Kind, modified: Date) throws -> Written {
         let path = self.path(of: kind, language: language)
         let url = staging.appendingPathComponent(path)
-        let keyPath = "\(Self.folder)/.\(url.lastPathComponent).key"
-        let key = Self.key(of: entries, modified: modified)
-        let previous = previousSite?.appendingPathComponent(path)
-        if let previous, let previousSite, (try? String(contentsOf: previousSite.appendingPathComponent(keyPath), encoding: .utf8)) == key,
-            (try? FileManager.default.copyItem(at: previous, to: url)) != nil
-        {
-            // Copied.
-        } else {
-            try ZipFile.write(entries, to: url, modified: modified)
-        }
-        try SiteWriter.writeFile(staging.appendingPathComponent(keyPath), key)
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        return Written(language: language, kind: kind, path: path, bytes: size)
-    }
-
-    /// What a zip's bytes depend on: its entries (path, storage, contents, order) and date.
-    static func key(of entries: [ZipFile.Entry], modified: Date) -> String {
-        var hash = SHA256()
-        hash.update("zip 1\n\(Int(modified.timeIntervalSince1970))\n")
-        for entry in entries {
-            hash.update("\(entry.path)\n\(entry.stored)\n\(entry.data.count)\n")
-            hash.update([UInt8](entry.data))
-        }
-        return hash.hexDigest()
+        try ZipFile.write(entries, to: url, modified: modified)
+        return Written(language: language, kind: kind, path: path, bytes: Self.size(of: url))
     }
 
     static func metadata(of course: Course) throws -> EditionMetadata {
