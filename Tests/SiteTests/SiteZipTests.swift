@@ -25,9 +25,15 @@ import Testing
         #expect(entries == entries.sorted() && entries.allSatisfy { $0.hasPrefix("virtualization-fixture-en/") })
         #expect(entries.contains("virtualization-fixture-en/index.html") && entries.contains("virtualization-fixture-en/assets/style.css"))
         #expect(!entries.contains { $0.contains("/downloads/") || $0.contains(".hypercourse-output") })
-        let unzipped = scratch.url.appendingPathComponent("unzipped")
+        #expect(try linksInside(zip, top: "virtualization-fixture-en") > 100)
+    }
+
+    /// Unzips `zip` and checks that every link of every page in it resolves inside it or is an
+    /// absolute address; returns how many relative links it checked.
+    private func linksInside(_ zip: URL, top: String) throws -> Int {
+        let unzipped = scratch.url.appendingPathComponent("unzipped-\(zip.lastPathComponent)")
         try unzip(zip, into: unzipped)
-        let root = unzipped.appendingPathComponent("virtualization-fixture-en")
+        let root = unzipped.appendingPathComponent(top)
         var checked = 0
         for page in try SiteZip.files(under: root) where page.hasSuffix(".html") {
             let html = try String(contentsOf: root.appendingPathComponent(page), encoding: .utf8)
@@ -38,7 +44,38 @@ import Testing
                 checked += 1
             }
         }
-        #expect(checked > 100)
+        return checked
+    }
+
+    /// A course in two languages: each language's zip holds that language only, so its language
+    /// switch goes to the published site, or is left out when the course has no address.
+    @Test(arguments: [nil, "https://example.org/demo/"])
+    func eachLanguagesZipLinksOnlyInsideItselfOrToThePublishedSite(_ baseURL: String?) async throws {
+        var yaml = TranslationTests.courseYAML
+        if let baseURL { yaml += "base-url: \(baseURL)\n" }
+        var files = TranslationTests.files
+        files["course.yml"] = yaml
+        _ = try await build(scratch.write(files), into: scratch)
+        for (language, page) in [("en", "basics/first.html"), ("zh", "zh/basics/first.html")] {
+            let zip = scratch.url.appendingPathComponent("out/downloads/demo-\(language)-site.zip")
+            #expect(try linksInside(zip, top: "demo-\(language)") > 20)
+            let names = zipEntries(try Data(contentsOf: zip)).map(\.name)
+            // Search engines' files describe the published site, not a copy on a disk.
+            #expect(!names.contains { $0.hasSuffix("/sitemap.xml") || $0.hasSuffix("/robots.txt") }, "\(names)")
+            let html = try #require(EPUBTestZip.text(of: "demo-\(language)/\(page)", in: try Data(contentsOf: zip)))
+            let other = language == "en" ? "zh" : "en"
+            let switchHTML = html.components(separatedBy: "class=\"language-switch\"").dropFirst().first ?? ""
+            if let baseURL {
+                let target = baseURL + (other == "zh" ? "zh/basics/first.html" : "basics/first.html")
+                #expect(switchHTML.contains("<a href=\"\(target)\" hreflang=\"\(other)\""), "\(switchHTML.prefix(400))")
+            } else {
+                #expect(!html.contains("hreflang=\"\(other)\""), "\(language): a link to the other language is left")
+                #expect(switchHTML.contains("aria-current=\"page\" lang=\"\(language)\""))
+            }
+        }
+        if baseURL != nil { #expect(scratch.exists("out/sitemap.xml") && scratch.exists("out/robots.txt")) }
+        // The site itself keeps its relative switch.
+        #expect(scratch.read("out/zh/basics/first.html").contains("href=\"../../basics/first.html\" hreflang=\"en\""))
     }
 
     @Test func theHomePageListsEveryEditionWithItsSize() async throws {

@@ -61,18 +61,17 @@ import Testing
 
         """
 
-    func course(_ extra: [String: String] = [:]) -> URL {
-        var files = [
-            "course.yml": Self.courseYAML,
-            "01-basics/01-first.md": Self.first,
-            "01-basics/01-first.zh.md": Self.firstZh,
-            "01-basics/02-second.md": "---\ntitle: Second\n---\n## Details\n\nBack to [the first](01-first.md#deep).\n",
-            "01-basics/_index.zh.md": "---\ntitle: 基础\n---\n",
-            "_index.zh.md": "---\ntitle: 欢迎\n---\n这是首页。\n"
-        ]
-        files.merge(extra) { _, new in new }
-        return scratch.write(files)
-    }
+    func course(_ extra: [String: String] = [:]) -> URL { scratch.write(Self.files.merging(extra) { _, new in new }) }
+
+    /// The course in both languages, as files under the content folder.
+    static let files = [
+        "course.yml": Self.courseYAML,
+        "01-basics/01-first.md": Self.first,
+        "01-basics/01-first.zh.md": Self.firstZh,
+        "01-basics/02-second.md": "---\ntitle: Second\n---\n## Details\n\nBack to [the first](01-first.md#deep).\n",
+        "01-basics/_index.zh.md": "---\ntitle: 基础\n---\n",
+        "_index.zh.md": "---\ntitle: 欢迎\n---\n这是首页。\n"
+    ]
 
     @Test func eachLanguageHasItsOwnSite() async throws {
         _ = try await build(course(), into: scratch)

@@ -10,20 +10,33 @@ struct SiteZip {
     /// The translation languages' folder names, which the default language's zip leaves out.
     let translationFolders: Set<String>
 
+    /// The published site's address (ending with `/`), where links to another language's pages go.
+    var baseURL: String? = nil
+
+    /// Files of the site that mean nothing offline: they tell search engines about the published site.
+    static let webOnly: Set<String> = ["sitemap.xml", "robots.txt"]
+
+    /// Whether the zip of the language in `folder` (nil: the default language) holds a site-root path.
+    func holds(_ relative: String, language folder: String?) -> Bool {
+        let first = String(relative.prefix { $0 != "/" })
+        guard relative.contains("/") || folder == nil else { return false }
+        // The PDF's book page exists only while Chromium prints it, maybe beside this job.
+        guard first != EditionWriter.folder, !relative.hasPrefix("."), !relative.hasSuffix(PageRenderer.bookPath),
+            !Self.webOnly.contains(relative)
+        else { return false }
+        if let folder { return first == folder || first == "assets" }
+        return !translationFolders.contains(first)
+    }
+
     /// The files of a language's site, as zip entries under `top/`.
     func entries(language folder: String?, top: String) throws -> [ZipFile.Entry] {
         var entries: [ZipFile.Entry] = []
-        for relative in try Self.files(under: staging) {
-            let first = String(relative.prefix { $0 != "/" })
-            guard relative.contains("/") || folder == nil else { continue }
-            // The PDF's book page exists only while Chromium prints it, maybe beside this job.
-            guard first != EditionWriter.folder, !relative.hasPrefix("."), !relative.hasSuffix(PageRenderer.bookPath) else { continue }
-            if let folder {
-                guard first == folder || first == "assets" else { continue }
-            } else if translationFolders.contains(first) {
-                continue
+        let links = translationFolders.isEmpty ? nil : ZipLinks(holds: { holds($0, language: folder) }, baseURL: baseURL)
+        for relative in try Self.files(under: staging) where holds(relative, language: folder) {
+            var data = try Data(contentsOf: staging.appendingPathComponent(relative))
+            if let links, relative.hasSuffix(".html") {
+                data = Data(links.rewrite(String(decoding: data, as: UTF8.self), page: relative).utf8)
             }
-            let data = try Data(contentsOf: staging.appendingPathComponent(relative))
             entries.append(ZipFile.Entry(path: "\(top)/\(relative)", data: data, stored: Self.isCompressed(relative)))
         }
         if let folder {
