@@ -60,7 +60,9 @@ public struct CourseConfig: Sendable, Hashable {
         let yaml = try YAMLDocument(text: text, file: file, firstLine: 1)
         var sawTitle = false
         var languagesLine = 1
-        for (key, keyNode, value) in try yaml.mapping(what: "course.yml") {
+        let entries = try yaml.mapping(what: "course.yml")
+        try checkOneAddress(entries, yaml: yaml, file: file)
+        for (key, keyNode, value) in entries {
             switch key {
             case "title":
                 config.title = try yaml.string(value, key: key)
@@ -108,6 +110,16 @@ public struct CourseConfig: Sendable, Hashable {
         }
         if !sawTitle { warnings.append(SiteWarning(file: file, line: 1, "course.yml has no 'title'; using '\(config.title)'")) }
         return config
+    }
+
+    /// `url` and `base-url` are two names of one setting: given both, neither may silently win.
+    private static func checkOneAddress(_ entries: [(key: String, keyNode: Node, value: Node)], yaml: YAMLDocument, file: URL) throws {
+        let given = entries.filter { $0.key == "url" || $0.key == "base-url" }
+        guard given.count > 1 else { return }
+        throw SiteError(
+            file: file, line: yaml.line(of: given[1].keyNode),
+            "'\(given[1].key)' repeats '\(given[0].key)' (line \(yaml.line(of: given[0].keyNode))): both say where the site is published; keep one"
+        )
     }
 
     /// `chapters:`: folder names, or `{path, title}` entries.

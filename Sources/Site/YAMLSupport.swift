@@ -14,8 +14,25 @@ struct YAMLDocument {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
+            if case .duplicatedKeysInMapping(let duplicates, let context) = error, let key = duplicates.first {
+                throw Self.duplicateKey(key, firstAt: context.mark.line, text: text, file: file, firstLine: firstLine)
+            }
             throw Self.siteError(error, file: file, firstLine: firstLine)
         }
+    }
+
+    /// A key given twice is an error at its second line (which one was meant, only the author knows).
+    /// libyaml marks the first; the second is the next line with the key at the same indentation.
+    private static func duplicateKey(_ key: String, firstAt first: Int, text: String, file: URL, firstLine: Int) -> SiteError {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let indent = first - 1 < lines.count ? lines[first - 1].prefix { $0 == " " }.count : 0
+        let again = lines.indices.dropFirst(first).first { index in
+            let line = lines[index]
+            return line.prefix { $0 == " " }.count == indent && line.dropFirst(indent).hasPrefix("\(key):")
+        }
+        return SiteError(
+            file: file, line: firstLine + (again ?? first - 1),
+            "duplicate YAML key \(key) (first given at line \(firstLine + first - 1)); keep one")
     }
 
     /// `text` as a YAML double-quoted scalar, for the files `init` and `new lesson` write.

@@ -136,7 +136,16 @@ import Testing
             fragment: "'base-url' must be an http:// or https:// address"),
         BadCourse(
             files: ["course.yml": "title: T\n\nbase-url: https://example.org/course/?v=2\n"], file: "course.yml", line: 3,
-            fragment: "'base-url' is where the site is published, a folder such as https://example.org/course/, without ? or #")
+            fragment: "'base-url' is where the site is published, a folder such as https://example.org/course/, without ? or #"),
+        BadCourse(
+            files: ["course.yml": "title: T\nurl: https://example.org/a/\nlicense: MIT\nbase-url: https://example.org/b/\n"],
+            file: "course.yml", line: 4, fragment: "'base-url' repeats 'url' (line 2): both say where the site is published"),
+        BadCourse(
+            files: ["course.yml": "title: T\nbase-url: https://example.org/a/\nbase-url: https://example.org/b/\n"], file: "course.yml",
+            line: 3, fragment: "duplicate YAML key base-url"),
+        BadCourse(
+            files: ["course.yml": "title: T\nlicense: MIT\n\nlicense: CC0\n"], file: "course.yml", line: 4,
+            fragment: "duplicate YAML key license")
     ]
 
     @Test(arguments: badCourses)
