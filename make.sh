@@ -165,7 +165,8 @@ browser_check() {
     local tool=$1 axe
     axe=$(axe_script)
     # Until content/ has lessons, check_site.py builds the fixture course into public/ instead.
-    if compgen -G "content/*/*.md" >/dev/null; then "$tool" build; fi
+    # With the PDFs: the check renders some of their pages and reads their contents and fonts.
+    if compgen -G "content/*/*.md" >/dev/null; then "$tool" build --pdf; fi
     say "browser check"
     HYPERCOURSE_TOOL="$tool" HC_AXE_JS="$axe" python3 Tests/browser/check_site.py public
     say "live reload: hypercourse serve in Chromium"

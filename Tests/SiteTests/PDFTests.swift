@@ -54,10 +54,54 @@ struct PDFTests {
         // build frees what only the pages needed).
         let text = try output(of: ["pdftotext", pdf, "-"])
         #expect(text.contains("Timing is the usual exception"), "\(text.prefix(2000))")
+        try contentsShowEachStartPage(pdf)
         // The print page and the home page link to it; the book page is gone.
         #expect(scratch.read("out/print.html").contains("href=\"downloads/virtualization-fixture-en.pdf\""))
         #expect(scratch.read("out/index.html").contains("<a href=\"downloads/virtualization-fixture-en.pdf\""))
         #expect(!scratch.exists("out/_book.html"))
+    }
+
+    /// The contents page lists each chapter and lesson with the page its destination is on, and the
+    /// title and contents pages are not blank.
+    private func contentsShowEachStartPage(_ pdf: String) throws {
+        let pages = PDFDestinations.parse(try output(of: ["pdfinfo", "-dests", pdf]))
+        let chapter = try #require(pages["foundations"], "\(pages)")
+        let lesson = try #require(pages["foundations/what-is-a-vm"], "\(pages)")
+        let later = try #require(pages["memory-virtualization"], "\(pages)")
+        #expect(chapter >= 3 && lesson >= chapter && later > lesson, "\(pages)")
+        let contents = try output(of: ["pdftotext", "-layout", "-f", "2", "-l", "2", pdf, "-"])
+        // The print stylesheet sets the contents in capitals.
+        let lines = contents.uppercased().split(separator: "\n")
+        let line = try #require(lines.first { $0.contains("WHAT IS A VIRTUAL MACHINE?") }, "\(contents)")
+        #expect(line.hasSuffix(" \(lesson)"), "\(line)")
+        let chapterLine = try #require(lines.first { $0.contains("1. FOUNDATIONS") })
+        #expect(chapterLine.hasSuffix(" \(chapter)"), "\(chapterLine)")
+        for page in [1, 2] {
+            let image = try Data(contentsOf: URL(fileURLWithPath: try renderedPage(pdf, page)))
+            #expect(Self.inkedFraction(ofPPM: image) > 0.002, "page \(page) is blank")
+        }
+    }
+
+    /// Renders one page to a grey-scale PPM file with pdftoppm (50 dpi); returns its path.
+    private func renderedPage(_ pdf: String, _ page: Int) throws -> String {
+        let prefix = scratch.url.appendingPathComponent("page\(page)").path
+        _ = try output(of: ["pdftoppm", "-gray", "-r", "50", "-f", "\(page)", "-l", "\(page)", "-singlefile", pdf, prefix])
+        return prefix + ".pgm"
+    }
+
+    /// The share of pixels darker than light grey in a binary PGM (`P5 W H 255`, then bytes).
+    static func inkedFraction(ofPPM data: Data) -> Double {
+        let bytes = [UInt8](data)
+        var fields = 0, index = 0
+        // The header: magic, width, height, maximum, each ended by white space.
+        while fields < 4, index < bytes.count {
+            while index < bytes.count, !(bytes[index] == 0x20 || bytes[index] == 0x0A) { index += 1 }
+            fields += 1
+            index += 1
+        }
+        let pixels = bytes[min(index, bytes.count)...]
+        guard !pixels.isEmpty else { return 0 }
+        return Double(pixels.filter { $0 < 200 }.count) / Double(pixels.count)
     }
 
     @Test func aBrowserThatIsNotThereIsAClearErrorAndTheSiteStays() async throws {

@@ -38,6 +38,7 @@ try:
     from selenium.webdriver.support.ui import WebDriverWait
     from axe_checks import accessibility
     from download_checks import copy_buttons_clear_of_code, exercise_downloads, kernel_exercises
+    from pdf_checks import pdf_editions
     from exercise_checks import exercise_cards, exercise_pages, predictions
     from language_checks import languages
     from site_pages import site_pages
@@ -237,6 +238,7 @@ def main():
         predictions(site, say, check)
         theme_details(site, say, check)
         accessibility(site, say, check)
+        pdf_editions(root, screenshot_folder(), say, check)
     finally:
         driver.quit()
     untracked_after = untracked_files()
