@@ -68,6 +68,9 @@ import Testing
         #expect(
             captures("href=\"([^\"]+)\"", in: nav) == ["index.html", "sensitive.html", "kvm-basics.html", "../index.html#hc-outline-title"])
         #expect(captures("<a class=\"nav-chapter-link\" href=\"([^\"]+)\" aria-current=\"page\">", in: nav) == ["index.html"])
+        // Every page carries it: a link is its number and its title, with no other markup and no indentation.
+        #expect(nav.contains("\n<li><a href=\"sensitive.html\"><span>2.1</span> "))
+        #expect(!nav.contains("class=\"num\"") && !nav.contains("class=\"label\"") && !nav.contains("\n "))
         let home = try #require(captures("<nav id=\"hc-sidebar\".*?</nav>", in: scratch.read("out/index.html")).first)
         #expect(captures("href=\"([^\"]+)\"", in: home) == ["index.html#hc-outline-title"])
     }

@@ -273,17 +273,19 @@ def run(site):
     # Sidebar navigation: a chapter, then its first lesson.
     site.open("index.html")
     first_chapter = d.find_element(By.CSS_SELECTOR, ".sidebar .nav-chapter-link")
-    chapter_title = first_chapter.find_element(By.CSS_SELECTOR, ".label").text.strip()
+    # A sidebar link is its number (a span) and its title (the text after it).
+    link_title = "return arguments[0].lastChild.textContent.trim()"
+    chapter_title = d.execute_script(link_title, first_chapter)
     site.click(first_chapter)
     site.ready()
     check(chapter_title in d.find_element(By.TAG_NAME, "h1").text, f"sidebar chapter link led to '{d.find_element(By.TAG_NAME, 'h1').text}'")
     site.page_checks()
     lesson_link = d.find_element(By.CSS_SELECTOR, ".sidebar .nav-lessons a")
-    lesson_title = lesson_link.find_element(By.CSS_SELECTOR, ".label").text.strip()
+    lesson_title = d.execute_script(link_title, lesson_link)
     site.click(lesson_link)
     site.ready()
     check(d.find_element(By.TAG_NAME, "h1").text.strip() == lesson_title, "sidebar lesson link led to the wrong page")
-    current = site.js("return [...document.querySelectorAll('.sidebar [aria-current=page] .label')].map(e => e.textContent)")
+    current = site.js("return [...document.querySelectorAll('.sidebar [aria-current=page]')].map(e => e.lastChild.textContent.trim())")
     check(current == [lesson_title], f"sidebar marks {current} as current, expected {lesson_title}")
     chapters_listed = site.js("return document.querySelectorAll('.sidebar .nav-chapter').length")
     check(chapters_listed == len(chapter_urls), f"the sidebar lists {chapters_listed} chapters, the outline {len(chapter_urls)}")
@@ -294,7 +296,7 @@ def run(site):
     try:
         site.open(site.current_path())
         check(site.js("return !document.documentElement.classList.contains('js')"), "the page's scripts ran although they are disabled")
-        current = site.js("return [...document.querySelectorAll('.sidebar [aria-current=page] .label')].map(e => e.textContent)")
+        current = site.js("return [...document.querySelectorAll('.sidebar [aria-current=page]')].map(e => e.lastChild.textContent.trim())")
         check(current == [lesson_title], f"without JavaScript the sidebar marks {current} as current, expected {lesson_title}")
         outline_link = site.js("const a = document.querySelector('.sidebar .nav-outline a'); return a && a.offsetParent !== null ? a.getAttribute('href') : null")
         check(outline_link and outline_link.endswith("index.html#hc-outline-title"), f"without JavaScript the sidebar has no visible link to the outline ({outline_link})")
