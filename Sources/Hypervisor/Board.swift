@@ -76,6 +76,9 @@ final class Board: Sendable {
         }
     }
 
+    /// The host-side failure of a vCPU thread, if any (without copying the rest of the state).
+    var failure: KVMError? { state.withLock { $0.failure } }
+
     /// Whether the run is over: a vCPU ended it, or failed on the host side.
     var isOver: Bool { state.withLock { $0.end != nil || $0.failure != nil } }
 

@@ -24,6 +24,21 @@ enum EntryState {
         sregs.cr0 & cr0Paging == 0 || sregs.cr3 == GuestLayout.pml4Address
     }
 
+    /// Every data and code segment's selector and base at 0, field by field: a list of key paths
+    /// would be built and applied at run time, in every run.
+    private static func zeroSegments(_ sregs: inout kvm_sregs) {
+        func atZero(_ segment: inout kvm_segment) {
+            segment.selector = 0
+            segment.base = 0
+        }
+        atZero(&sregs.cs)
+        atZero(&sregs.ds)
+        atZero(&sregs.es)
+        atZero(&sregs.fs)
+        atZero(&sregs.gs)
+        atZero(&sregs.ss)
+    }
+
     /// Applies the mode's entry state to `sregs` (as read from a fresh vCPU) and returns the general
     /// registers to set.
     static func apply(_ mode: GuestMode, memoryBytes: UInt64, to sregs: inout kvm_sregs) -> kvm_regs {
@@ -32,10 +47,7 @@ enum EntryState {
         switch mode {
         case .real:
             // Reset state is CS=F000 base FFFF0000; the boot-sector convention is everything at 0.
-            for keyPath in [\kvm_sregs.cs, \.ds, \.es, \.fs, \.gs, \.ss] {
-                sregs[keyPath: keyPath].selector = 0
-                sregs[keyPath: keyPath].base = 0
-            }
+            zeroSegments(&sregs)
             regs.rip = GuestLayout.realModeLoadAddress
             regs.rsp = GuestLayout.realModeLoadAddress
             return regs

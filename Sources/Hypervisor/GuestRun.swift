@@ -76,6 +76,12 @@ struct GuestRun {
         _ loops: [VCPULoop], entry: kvm_regs, csBase: UInt64, board: Board,
         alarm: Watchdog.Alarm
     ) throws(KVMError) -> [VCPUOutcome] {
+        if loops.count == 1 {
+            // One vCPU (every lesson machine): no threads to start, so no slots for them either.
+            let outcome = Self.drive(loops[0], rip: entry.rip, csBase: csBase, board: board, alarm: alarm)
+            if let failure = board.failure { throw failure }
+            return outcome.map { [$0] } ?? []
+        }
         let slots = OutcomeSlots(count: loops.count)
         var threads: [VCPUThread] = []
         for (index, loop) in loops.enumerated().dropFirst() {
@@ -89,7 +95,7 @@ struct GuestRun {
         }
         slots[0] = Self.drive(loops[0], rip: entry.rip, csBase: csBase, board: board, alarm: alarm)
         for thread in threads { thread.join() }
-        if let failure = board.final.failure { throw failure }
+        if let failure = board.failure { throw failure }
         return slots.all
     }
 
@@ -223,11 +229,18 @@ struct CPUIDSetup {
     let buffers: [[UInt8]]
     let removed: [RemovedCPUIDBits]
 
+    /// The lesson machine's: the same fixed table for every run.
+    private static let lesson = CPUIDSetup(buffers: [KVMSystem.cpuidBuffer], removed: [])
+
+    private init(buffers: [[UInt8]], removed: [RemovedCPUIDBits]) {
+        self.buffers = buffers
+        self.removed = removed
+    }
+
     init(config: MachineConfig, supported: [CPUIDTable.Entry]) {
         switch (config.machine, config.cpu) {
         case (.lesson, _):
-            buffers = [KVMSystem.cpuidBuffer]
-            removed = []
+            self = Self.lesson
         case (.pc, .hypercourse64):
             let tables = (0..<config.cpus).map { CPUIDTable.masked(PCCPUModel.entries(index: $0, cpus: config.cpus), by: supported) }
             buffers = tables.map { CPUIDTable.kvmBuffer($0.entries) }

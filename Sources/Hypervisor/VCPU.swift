@@ -114,15 +114,16 @@ final class VCPU {
     /// The signal mask in force during KVM_RUN: the thread's mask without `signal`, so the watchdog's
     /// signal interrupts KVM_RUN and nothing else (the thread blocks it outside KVM_RUN).
     func setRunSignalMask(threadMask: sigset_t, unblocking signal: Int32) throws(KVMError) {
-        // kvm_signal_mask is a u32 length and the kernel's 8-byte sigset; glibc's sigset_t starts with it.
-        var bytes = [UInt8](repeating: 0, count: MemoryLayout<kvm_signal_mask>.size + 8)
-        withUnsafeBytes(of: threadMask) { mask in
-            for i in 0..<8 { bytes[4 + i] = mask[i] }
-        }
-        bytes[0] = 8
-        bytes[4 + Int(signal - 1) / 8] &= ~(1 << UInt8((signal - 1) % 8))
-        // Safe: the buffer is a complete kvm_signal_mask with an 8-byte set.
-        let result = bytes.withUnsafeMutableBytes { ckvm_ioctl_pointer(fd, CKVM_SET_SIGNAL_MASK, $0.baseAddress) }
+        // kvm_signal_mask is a u32 length and the kernel's 8-byte sigset (bit n - 1 for signal n, little
+        // endian); glibc's sigset_t starts with that set. Three u32s on the stack: no buffer per run.
+        let threadSet = withUnsafeBytes(of: threadMask) { $0.loadUnaligned(as: UInt64.self) }
+        let set = UInt64(littleEndian: threadSet) & ~(1 << UInt64(signal - 1))
+        var request: (length: UInt32, low: UInt32, high: UInt32) = (
+            8, UInt32(truncatingIfNeeded: set).littleEndian, UInt32(truncatingIfNeeded: set >> 32).littleEndian
+        )
+        // Safe: a homogeneous tuple is laid out contiguously, so this is a complete kvm_signal_mask
+        // (length 8, then the 8-byte set) that lives across the call; KVM only reads it.
+        let result = withUnsafeMutablePointer(to: &request) { ckvm_ioctl_pointer(fd, CKVM_SET_SIGNAL_MASK, $0) }
         guard result == 0 else { throw .systemCall("KVM_SET_SIGNAL_MASK", .current) }
     }
 

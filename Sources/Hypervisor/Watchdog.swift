@@ -147,7 +147,9 @@ final class Watchdog: @unchecked Sendable {
     func stop(_ alarm: Alarm) {
         pthread_mutex_lock(mutex)
         alarm.stopped.store(true, ordering: .sequentiallyConsistent)
-        kick(alarm, exiting: true)
+        // The caller is not in KVM_RUN (it is the vCPU, or the setup, that ends the run), so it is
+        // not signalled: that would be a tgkill and a pending signal to drain, in every run.
+        kick(alarm, exiting: true, sparing: pthread_self())
         pthread_mutex_unlock(mutex)
     }
 
@@ -176,12 +178,14 @@ final class Watchdog: @unchecked Sendable {
         return alarms.values.contains { $0.targets.values.contains { pthread_equal($0.thread, thread) != 0 } }
     }
 
-    /// Signals every attached thread; with `exiting`, sets their immediate_exit first. Under `mutex`.
-    private func kick(_ alarm: Alarm, exiting: Bool) {
+    /// Signals every attached thread but `sparing`; with `exiting`, sets their immediate_exit first
+    /// (the spared one's too, so it cannot enter KVM_RUN again). Under `mutex`.
+    private func kick(_ alarm: Alarm, exiting: Bool, sparing: pthread_t? = nil) {
         for target in alarm.targets.values {
             // Safe: the target is attached, so its run is still mapped and its thread still in the run
             // loop (detach takes this lock before either goes away).
             if exiting { ckvm_request_immediate_exit(target.run) }
+            if let sparing, pthread_equal(target.thread, sparing) != 0 { continue }
             pthread_kill(target.thread, Self.signal)
         }
     }
