@@ -138,7 +138,8 @@ public final class MarkdownDocument {
             try CmarkTree.setURL(node, url)
         }
         try rewriteRawLinks(linkURL)
-        var html = try GroupedRender.html(root, parser: parser, blocksPerGroup: blocksPerGroup, libcmark: libcmark, sourceBytes: sourceBytes)
+        var html = try GroupedRender.html(
+            root, parser: parser, blocksPerGroup: blocksPerGroup, libcmark: libcmark, sourceBytes: sourceBytes)
         if hasFootnotes {
             html = FootnoteDecorator(idPrefix: idPrefix, title: options.footnotesTitle, backLabel: options.footnoteBackLabel).decorate(html)
         }

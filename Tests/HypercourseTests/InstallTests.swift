@@ -24,7 +24,8 @@ struct InstallTests {
 
         let hidden = await RepoHidden(repo: Repo.root)
         if hidden.canHide {
-            let probe = try await hidden.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "test ! -e \"$0/Package.swift\"", Repo.root.path], in: work)
+            let probe = try await hidden.run(
+                URL(fileURLWithPath: "/bin/sh"), ["-c", "test ! -e \"$0/Package.swift\"", Repo.root.path], in: work)
             #expect(probe.status == 0, "the repository is out of sight of what runs hidden")
         }
         let started = try await hidden.run(tool, ["init", "course", "--title", "A \"quoted\" course"], in: work)
@@ -89,6 +90,7 @@ struct RepoHidden {
 
     func run(_ program: URL, _ arguments: [String], in folder: URL) async throws -> FixtureCourse.Outcome {
         guard canHide else { return try await FixtureCourse.run(program, arguments, in: folder) }
-        return try await FixtureCourse.run(URL(fileURLWithPath: "/usr/bin/unshare"), Self.hiding(repo, [program.path] + arguments), in: folder)
+        return try await FixtureCourse.run(
+            URL(fileURLWithPath: "/usr/bin/unshare"), Self.hiding(repo, [program.path] + arguments), in: folder)
     }
 }

@@ -99,7 +99,8 @@ struct RunLikeALessonTests {
             "\(alone.stderr)")
 
         // With it, the step rows are the record's, field for field, and the trace rows name the same places.
-        let run = try await course.run(["run", "--content", "content", "--json", "--trace", "--steps", "4", "content/01-modes/included.asm"])
+        let run = try await course.run(["run", "--content", "content", "--json", "--trace", "--steps", "4", "content/01-modes/included.asm"]
+        )
         #expect(run.status == 0, "\(run.stderr)")
         let report = try Self.json(run.stdout)
         #expect(try Self.canonical(report["steps"]) == (try Self.canonical(record["steps"])))

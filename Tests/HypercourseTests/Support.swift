@@ -130,7 +130,8 @@ final class FixtureCourse: @unchecked Sendable {
         try await onItsOwnThread { Result { try runBlocking(program, arguments, in: folder, environment: environment) } }.get()
     }
 
-    private static func runBlocking(_ program: URL, _ arguments: [String], in folder: URL, environment: [String: String]?) throws -> Outcome {
+    private static func runBlocking(_ program: URL, _ arguments: [String], in folder: URL, environment: [String: String]?) throws -> Outcome
+    {
         let process = Process()
         process.executableURL = program
         process.arguments = arguments

@@ -69,7 +69,7 @@ import Testing
         "> [!NOTE]\n> noted\n\n> [!PREDICT]\n> guess\n> > the answer\n\n> [!BOGUS]\n> plain\n",
         "```\n<&>\"'\n```\n\n~~~ a&b\"c more words\nx\n~~~\n\n    indented <b>\n\n```\u{0B}py\ny\n```\n",
         "<a href=\"x.md\" src='y.md'>raw link</a> <img src=z.md>\n\n<div href=\"w.md\">\nblock\n</div>\n",
-        "***\n---\n___\n\n\\*escaped\\* \\<tag\\> ~~strike~~ ~one~ ***both*** __a__ _b_\n",
+        "***\n---\n___\n\n\\*escaped\\* \\<tag\\> ~~strike~~ ~one~ ***both*** __a__ _b_\n"
     ]
 
     @Test func hostileInputRendersAsLibcmarkGFMDoes() throws {
@@ -83,16 +83,19 @@ import Testing
     /// Documents put together from fragments by a seeded generator: blocks inside quotes, lists
     /// and tables, in combinations nobody wrote by hand.
     @Test func generatedDocumentsRenderAsLibcmarkGFMDoes() throws {
-        let fragments = Self.hostile.map { String($0.prefix(300)) } + [
-            "> ", "- ", "1. ", "  ", "    ", "\n", "\n\n", "| a | b |\n|---|---|\n| ", " | ", "`", "*", "_", "~~", "[", "](", ")", "!",
-            "<", ">", "&", "<div>", "</div>", "<span>", "```\n", "# ", "---\n", "- [ ] ", "[x]", "text", "中文", "\\", "\t",
-        ]
+        let fragments =
+            Self.hostile.map { String($0.prefix(300)) } + [
+                "> ", "- ", "1. ", "  ", "    ", "\n", "\n\n", "| a | b |\n|---|---|\n| ", " | ", "`", "*", "_", "~~", "[", "](", ")", "!",
+                "<", ">", "&", "<div>", "</div>", "<span>", "```\n", "# ", "---\n", "- [ ] ", "[x]", "text", "中文", "\\", "\t"
+            ]
         var generator = SeededGenerator(seed: 0x5EED)
         var differing: [String] = []
         for _ in 0..<1500 {
             let count = Int.random(in: 1...24, using: &generator)
             let markdown = (0..<count).map { _ in fragments.randomElement(using: &generator)! }.joined()
-            if let difference = try Self.difference(markdown) { differing.append("\(markdown.debugDescription.prefix(300)): \(difference)") }
+            if let difference = try Self.difference(markdown) {
+                differing.append("\(markdown.debugDescription.prefix(300)): \(difference)")
+            }
         }
         #expect(differing.isEmpty, "\(differing.count) differ:\n\(differing.prefix(5).joined(separator: "\n"))")
     }

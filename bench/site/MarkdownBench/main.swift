@@ -35,7 +35,8 @@ for _ in 0..<iterations {
     let start = clock.now
     let cpuStart = cpuSeconds()
     // The whole pipeline a page gets: parse, heading ids, admonitions, highlighting, HTML.
-    let html = try (plainCode ? MarkdownDocument(text, options: options, replacingCodeBlock: plain) : MarkdownDocument(text, options: options)).html()
+    let html = try
+        (plainCode ? MarkdownDocument(text, options: options, replacingCodeBlock: plain) : MarkdownDocument(text, options: options)).html()
     let elapsed = clock.now - start
     cpuSamples.append(cpuSeconds() - cpuStart)
     outputBytes = html.utf8.count
