@@ -81,11 +81,12 @@ task_site() {
     "$tool" build "$@"
 }
 
-# CI must run exactly what the README tells a new user to run: the second line of its first code
-# block, comment and all, is a line of .ci/run.
+# CI must run exactly what the README tells a new user to run: the command on the second line of its
+# first code block (without its trailing comment) is a line of .ci/run by itself.
 check_ci_runs_the_readme() {
     local command
-    command=$(awk '/^```sh/ { inside = 1; next } inside && /^```/ { exit } inside { print }' README.md | sed -n 2p)
+    command=$(awk '/^```sh/ { inside = 1; next } inside && /^```/ { exit } inside { print }' README.md | sed -n 2p |
+        sed -E 's/[[:space:]]+#.*$//')
     if [[ -z $command ]] || ! grep -qxF -- "$command" .ci/run; then
         echo "error: .ci/run does not run the README's test command: ${command:-(none found)}" >&2
         return 1
