@@ -139,7 +139,7 @@ public final class MarkdownDocument {
         }
         try rewriteRawLinks(linkURL)
         var html = try GroupedRender.html(
-            root, parser: parser, blocksPerGroup: blocksPerGroup, libcmark: libcmark, sourceBytes: sourceBytes)
+            root, parser: parser, blocksPerGroup: blocksPerGroup, libcmark: libcmark || hasFootnotes, sourceBytes: sourceBytes)
         if hasFootnotes {
             html = FootnoteDecorator(idPrefix: idPrefix, title: options.footnotesTitle, backLabel: options.footnoteBackLabel).decorate(html)
         }

@@ -5,16 +5,7 @@ import Testing
 
 /// Runs a tool and returns its standard output.
 private func output(of arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try EditionTool.run(arguments, keeping: .standardOutput).text
 }
 
 private func installed(_ tool: String) -> Bool {

@@ -5,24 +5,16 @@ import Foundation
 /// each chapter and lesson starts on (CSS's target-counter, which would say it, Chromium lacks).
 enum PDFDestinations {
     static func pages(of pdf: URL) throws -> [String: Int] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["pdfinfo", "-dests", pdf.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        let run: EditionTool.Outcome
         do {
-            try process.run()
+            run = try EditionTool.run(["pdfinfo", "-dests", pdf.path], keeping: .standardOutput)
         } catch {
             throw SiteError(file: pdf, "cannot run pdfinfo to number the PDF's contents: \(error.localizedDescription)")
         }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw SiteError(
-                file: pdf, "pdfinfo could not read the PDF's destinations (exit \(process.terminationStatus)); is poppler-utils installed?")
+        guard run.status == 0 else {
+            throw SiteError(file: pdf, "pdfinfo could not read the PDF's destinations (exit \(run.status)); is poppler-utils installed?")
         }
-        return parse(text)
+        return parse(run.text)
     }
 
     /// `   3 [ XYZ    6  776 null      ] "foundations"` → ["foundations": 3].

@@ -16,23 +16,15 @@ struct PDFPrinter {
         ]
         // Chromium refuses to run its sandbox as root, where the tests and CI run.
         if getuid() == 0 { arguments.insert("--no-sandbox", at: 1) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        let run: EditionTool.Outcome
         do {
-            try process.run()
+            run = try EditionTool.run(arguments, keeping: .standardError)
         } catch {
             throw SiteError(file: page, "cannot run '\(browser)' to print the PDF: \(error.localizedDescription)")
         }
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: pdf.path) else {
-            let tail = stderr.split(separator: "\n").suffix(3).joined(separator: "\n")
-            throw SiteError(
-                file: page, "'\(browser)' could not print the PDF (exit \(process.terminationStatus)); is Chromium installed?\n\(tail)")
+        guard run.status == 0, FileManager.default.fileExists(atPath: pdf.path) else {
+            let tail = run.text.split(separator: "\n").suffix(3).joined(separator: "\n")
+            throw SiteError(file: page, "'\(browser)' could not print the PDF (exit \(run.status)); is Chromium installed?\n\(tail)")
         }
     }
 }
