@@ -4,7 +4,7 @@ import PackageDescription
 // Dependencies point one way:
 //   CKVM, Multiboot ← Hypervisor ← Exercises ← ExerciseCommands ← hypercourse
 //   CCmarkGFM ← Markdown ← Site ← hypercourse
-//   Common ← Exercises, Site (what both sides need, so neither keeps a copy)
+//   Common ← Exercises, Markdown, Site (what both sides need, so neither keeps a copy)
 // Site never imports Hypervisor or Exercises: it reaches exercises through its own protocol,
 // so it builds and tests on machines without KVM.
 let package = Package(
@@ -46,7 +46,7 @@ let package = Package(
             name: "CCmarkGFM",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
-        .target(name: "Markdown", dependencies: ["CCmarkGFM"]),
+        .target(name: "Markdown", dependencies: ["CCmarkGFM", "Common"]),
         .target(
             name: "Site",
             dependencies: [

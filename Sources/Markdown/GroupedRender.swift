@@ -1,5 +1,5 @@
 import CCmarkGFM
-import Dispatch
+import Common
 import Foundation
 
 /// Renders a large document on all cores. libcmark-gfm's HTML renderer walks one subtree with
@@ -114,19 +114,11 @@ enum GroupedRender {
     }
 
     private static func renderInParallel(_ holders: [OpaquePointer], extensions: UnsafeMutablePointer<cmark_llist>?) -> [Piece] {
-        let empty = Piece(arena: CmarkArena(), bytes: UnsafeBufferPointer(start: nil, count: 0))
-        let results = UnsafeMutableBufferPointer<Piece>.allocate(capacity: holders.count)
-        results.initialize(repeating: empty)
-        defer {
-            results.deinitialize()
-            results.deallocate()
-        }
-        // Each iteration writes only its own slot and reads only its own subtree (the renderer
-        // never writes to the tree), so these are shared across threads without a lock.
-        nonisolated(unsafe) let slots = results
+        // Each iteration reads only its own subtree (the renderer never writes to the tree), so
+        // these are shared across threads without a lock.
         nonisolated(unsafe) let roots = holders
         nonisolated(unsafe) let extensionList = extensions
-        DispatchQueue.concurrentPerform(iterations: holders.count) { i in
+        return concurrentMap(holders.count) { i in
             let arena = CmarkArena()
             let bytes = arena.withArena { () -> UnsafeBufferPointer<UInt8> in
                 // The renderer and its iterator allocate through the hooks, so into this thread's arena.
@@ -136,9 +128,8 @@ enum GroupedRender {
                 // Safe: a NUL-terminated buffer in `arena`, which the piece keeps alive.
                 return UnsafeBufferPointer(start: UnsafeRawPointer(html).assumingMemoryBound(to: UInt8.self), count: strlen(html))
             }
-            slots[i] = Piece(arena: arena, bytes: bytes)
+            return Piece(arena: arena, bytes: bytes)
         }
-        return Array(results)
     }
 
     /// `HTMLWriter`'s rendering, each group on its own thread; nil at a footnote.
@@ -146,19 +137,9 @@ enum GroupedRender {
         if groups.count == 1 {
             return HTMLWriter.render(blocks[...], capacity: capacity).map { String(decoding: $0.written, as: UTF8.self) }
         }
-        let results = UnsafeMutableBufferPointer<HTMLBytes?>.allocate(capacity: groups.count)
-        results.initialize(repeating: nil)
-        defer {
-            results.deinitialize()
-            results.deallocate()
-        }
-        // Each iteration writes only its own slot and only reads the tree (HTMLWriter), so these
-        // are shared across threads without a lock.
-        nonisolated(unsafe) let slots = results
+        // HTMLWriter only reads the tree, so the blocks are shared across threads without a lock.
         nonisolated(unsafe) let shared = blocks
-        DispatchQueue.concurrentPerform(iterations: groups.count) { i in
-            slots[i] = HTMLWriter.render(shared[groups[i]], capacity: capacity)
-        }
+        let results = concurrentMap(groups.count) { i in HTMLWriter.render(shared[groups[i]], capacity: capacity) }
         var pieces: [Piece] = []
         for result in results {
             guard let piece = result else { return nil }

@@ -1,5 +1,5 @@
 import CCmarkGFM
-import Dispatch
+import Common
 import Foundation
 
 /// The tree edits that put our markup in place: heading ids and anchors, highlighted (or the
@@ -40,15 +40,7 @@ extension MarkdownDocument {
     private static func codeBlockHTML(_ blocks: [CodeBlock], given: [String?]) -> [String] {
         let pending = given.indices.filter { given[$0] == nil }
         guard pending.count >= 16 else { return given.indices.map { given[$0] ?? defaultCodeHTML(blocks[$0]) } }
-        let results = UnsafeMutableBufferPointer<String>.allocate(capacity: pending.count)
-        results.initialize(repeating: "")
-        defer {
-            results.deinitialize()
-            results.deallocate()
-        }
-        // Each iteration writes only its own slot, so the buffer is shared without a lock.
-        nonisolated(unsafe) let slots = results
-        DispatchQueue.concurrentPerform(iterations: pending.count) { i in slots[i] = defaultCodeHTML(blocks[pending[i]]) }
+        let results = concurrentMap(pending.count) { i in defaultCodeHTML(blocks[pending[i]]) }
         var html = given.map { $0 ?? "" }
         for (k, index) in pending.enumerated() { html[index] = results[k] }
         return html

@@ -1,23 +1,11 @@
-import Dispatch
+import Common
 import Foundation
 
 /// Runs `body` for every index on all cores and returns the results in index order. Every
 /// index runs even when some fail; the errors come back in index order, so a build reports all
 /// its problems at once.
 func parallelMap<T>(_ count: Int, _ body: @Sendable (Int) throws -> T) -> [Result<T, any Error>] {
-    guard count > 0 else { return [] }
-    let results = UnsafeMutableBufferPointer<Result<T, any Error>?>.allocate(capacity: count)
-    results.initialize(repeating: nil)
-    defer {
-        results.deinitialize()
-        results.deallocate()
-    }
-    // Each iteration writes only its own slot, so the buffer needs no lock.
-    nonisolated(unsafe) let slots = results
-    DispatchQueue.concurrentPerform(iterations: count) { index in
-        slots[index] = Result { try body(index) }
-    }
-    return results.map { $0! }
+    concurrentMap(count) { index in Result { try body(index) } }
 }
 
 /// Collects `SiteError`s (and `BuildFailure`s and `BodyFailure`s) from results; rethrows anything else.
