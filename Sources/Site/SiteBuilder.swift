@@ -185,10 +185,9 @@ public struct SiteBuilder: Sendable {
     /// Looked up at run time because Swift's Glibc module does not import `malloc.h`; a C library
     /// without it keeps the memory, which is only slower to reuse.
     private static func returnFreedMemory() {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-        // unsafeBitCast: the symbol is glibc's `int malloc_trim(size_t pad)`, called with that C signature.
-        let trim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        _ = trim(0)
+        // glibc's `int malloc_trim(size_t pad)`.
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        _ = CSymbol.lookup("malloc_trim", as: MallocTrim.self)?(0)
     }
 
     private static func writeContentFiles(_ files: [PendingFile]) throws -> PendingFileWrite {
